@@ -1,0 +1,317 @@
+//! Every change to a case is an immutable event. Events of one case form a hash chain:
+//! each stores the hash of the one before, so an altered or removed event is detected.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fmt;
+use uuid::Uuid;
+
+use crate::kinds::CaseKind;
+use crate::submission::Submission;
+
+/// Who caused an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Actor {
+    /// The inhabitant who sent the case (through the form, e-mail, the tracking page, the API).
+    Citizen,
+    Staff { user_id: Uuid },
+    /// Lyhörd itself, e.g. automatic routing or a clock.
+    System,
+}
+
+/// What happened. Serialized with a `type` tag; the stored JSON is what the hash covers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventPayload {
+    /// The submission arrived (FL 22 §: the event time is the time of receipt).
+    Received {
+        number: String,
+        node_id: String,
+        submission: Submission,
+    },
+    Classified {
+        kind: CaseKind,
+        category: String,
+        node_id: String,
+    },
+    Assigned {
+        node_id: String,
+        handler_id: Option<Uuid>,
+    },
+    WorkStarted,
+    InformationRequested {
+        message: String,
+    },
+    CitizenMessage {
+        message: String,
+    },
+    Answered {
+        message: String,
+    },
+    NoteAdded {
+        text: String,
+    },
+    Closed {
+        summary: String,
+    },
+    Reopened {
+        reason: String,
+    },
+}
+
+impl EventPayload {
+    /// The tag stored beside the payload, for queries that look for one kind of event.
+    pub fn type_code(&self) -> &'static str {
+        match self {
+            EventPayload::Received { .. } => "received",
+            EventPayload::Classified { .. } => "classified",
+            EventPayload::Assigned { .. } => "assigned",
+            EventPayload::WorkStarted => "work_started",
+            EventPayload::InformationRequested { .. } => "information_requested",
+            EventPayload::CitizenMessage { .. } => "citizen_message",
+            EventPayload::Answered { .. } => "answered",
+            EventPayload::NoteAdded { .. } => "note_added",
+            EventPayload::Closed { .. } => "closed",
+            EventPayload::Reopened { .. } => "reopened",
+        }
+    }
+}
+
+/// A SHA-256 digest.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Hash(pub [u8; 32]);
+
+impl Hash {
+    /// The "previous hash" of a case's first event.
+    pub const GENESIS: Hash = Hash([0; 32]);
+
+    pub fn from_slice(bytes: &[u8]) -> Option<Hash> {
+        bytes.try_into().ok().map(Hash)
+    }
+
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+}
+
+impl fmt::Debug for Hash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Hash({})", &self.to_hex()[..12])
+    }
+}
+
+/// An event before it is placed in its case's chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    pub at: DateTime<Utc>,
+    pub actor: Actor,
+    pub payload: EventPayload,
+}
+
+/// An event as stored: position in the chain, the exact JSON that was hashed, and the hashes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub case_id: Uuid,
+    /// 1 for the first event of a case, then consecutive.
+    pub seq: i64,
+    /// Microseconds since the Unix epoch, UTC; the precision the chain covers.
+    pub at_micros: i64,
+    pub actor_json: String,
+    pub payload_json: String,
+    pub prev_hash: Hash,
+    pub hash: Hash,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChainError {
+    #[error("event {seq} of the case is missing")]
+    Missing { seq: i64 },
+    #[error("event {seq} has been altered: its content does not match its hash")]
+    Altered { seq: i64 },
+    #[error("event {seq} does not follow the event before it")]
+    Broken { seq: i64 },
+    #[error("the case has {found} events but its record says {expected}")]
+    Truncated { expected: i64, found: i64 },
+    #[error("event {seq} cannot be read: {reason}")]
+    Unreadable { seq: i64, reason: String },
+}
+
+impl NewEvent {
+    pub fn new(at: DateTime<Utc>, actor: Actor, payload: EventPayload) -> Self {
+        NewEvent { at, actor, payload }
+    }
+
+    /// Places the event after `prev` (the case's current head) in the chain of `case_id`.
+    pub fn seal(&self, case_id: Uuid, seq: i64, prev_hash: Hash) -> Event {
+        let actor_json = serde_json::to_string(&self.actor).expect("actor serializes");
+        let payload_json = serde_json::to_string(&self.payload).expect("payload serializes");
+        let at_micros = self.at.timestamp_micros();
+        let hash = event_hash(case_id, seq, at_micros, &actor_json, &payload_json, &prev_hash);
+        Event {
+            case_id,
+            seq,
+            at_micros,
+            actor_json,
+            payload_json,
+            prev_hash,
+            hash,
+        }
+    }
+}
+
+impl Event {
+    pub fn at(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp_micros(self.at_micros).unwrap_or_default()
+    }
+
+    pub fn actor(&self) -> Result<Actor, ChainError> {
+        serde_json::from_str(&self.actor_json).map_err(|e| self.unreadable(e))
+    }
+
+    pub fn payload(&self) -> Result<EventPayload, ChainError> {
+        serde_json::from_str(&self.payload_json).map_err(|e| self.unreadable(e))
+    }
+
+    fn unreadable(&self, e: serde_json::Error) -> ChainError {
+        ChainError::Unreadable {
+            seq: self.seq,
+            reason: e.to_string(),
+        }
+    }
+}
+
+/// The hash of one event: everything that identifies and describes it, and its predecessor.
+pub fn event_hash(
+    case_id: Uuid,
+    seq: i64,
+    at_micros: i64,
+    actor_json: &str,
+    payload_json: &str,
+    prev_hash: &Hash,
+) -> Hash {
+    let mut h = Sha256::new();
+    h.update(b"lyhord-event-v1\0");
+    h.update(case_id.as_bytes());
+    h.update(seq.to_be_bytes());
+    h.update(at_micros.to_be_bytes());
+    h.update(prev_hash.0);
+    // Lengths make the boundary between the two texts unambiguous.
+    h.update((actor_json.len() as u64).to_be_bytes());
+    h.update(actor_json.as_bytes());
+    h.update((payload_json.len() as u64).to_be_bytes());
+    h.update(payload_json.as_bytes());
+    Hash(h.finalize().into())
+}
+
+/// Checks a case's events, in `seq` order, against each other and against the count and
+/// head hash the case record holds (which catches removal of the newest events).
+pub fn verify_chain(events: &[Event], expected_count: i64, expected_head: &Hash) -> Result<(), ChainError> {
+    let mut prev = Hash::GENESIS;
+    for (i, event) in events.iter().enumerate() {
+        let want_seq = i as i64 + 1;
+        if event.seq != want_seq {
+            return Err(ChainError::Missing { seq: want_seq });
+        }
+        let recomputed = event_hash(
+            event.case_id,
+            event.seq,
+            event.at_micros,
+            &event.actor_json,
+            &event.payload_json,
+            &event.prev_hash,
+        );
+        if recomputed != event.hash {
+            return Err(ChainError::Altered { seq: event.seq });
+        }
+        if event.prev_hash != prev {
+            return Err(ChainError::Broken { seq: event.seq });
+        }
+        prev = event.hash;
+    }
+    let found = events.len() as i64;
+    if found != expected_count || prev != *expected_head {
+        return Err(ChainError::Truncated {
+            expected: expected_count,
+            found,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chain(n: usize) -> (Vec<Event>, Hash) {
+        let case_id = Uuid::now_v7();
+        let mut prev = Hash::GENESIS;
+        let mut events = Vec::new();
+        for i in 0..n {
+            let e = NewEvent::new(
+                Utc::now(),
+                Actor::System,
+                EventPayload::NoteAdded { text: format!("note {i}") },
+            )
+            .seal(case_id, i as i64 + 1, prev);
+            prev = e.hash;
+            events.push(e);
+        }
+        (events, prev)
+    }
+
+    #[test]
+    fn an_untouched_chain_verifies() {
+        let (events, head) = chain(5);
+        assert_eq!(verify_chain(&events, 5, &head), Ok(()));
+    }
+
+    #[test]
+    fn an_altered_payload_is_detected() {
+        let (mut events, head) = chain(5);
+        events[2].payload_json = events[2].payload_json.replace("note 2", "note X");
+        assert_eq!(verify_chain(&events, 5, &head), Err(ChainError::Altered { seq: 3 }));
+    }
+
+    #[test]
+    fn an_altered_time_or_actor_is_detected() {
+        let (mut events, head) = chain(3);
+        events[1].at_micros -= 1;
+        assert_eq!(verify_chain(&events, 3, &head), Err(ChainError::Altered { seq: 2 }));
+        let (mut events, head) = chain(3);
+        events[0].actor_json = r#"{"type":"citizen"}"#.into();
+        assert_eq!(verify_chain(&events, 3, &head), Err(ChainError::Altered { seq: 1 }));
+    }
+
+    #[test]
+    fn a_removed_event_is_detected_in_the_middle_and_at_the_end() {
+        let (mut events, head) = chain(5);
+        events.remove(2);
+        assert_eq!(verify_chain(&events, 5, &head), Err(ChainError::Missing { seq: 3 }));
+        let (mut events, head) = chain(5);
+        events.pop();
+        assert_eq!(
+            verify_chain(&events, 5, &head),
+            Err(ChainError::Truncated { expected: 5, found: 4 })
+        );
+    }
+
+    #[test]
+    fn a_rehashed_forgery_still_breaks_the_link_to_its_successor() {
+        let (mut events, head) = chain(4);
+        let forged = NewEvent::new(Utc::now(), Actor::System, EventPayload::NoteAdded { text: "forged".into() })
+            .seal(events[1].case_id, 2, events[1].prev_hash);
+        events[1] = forged;
+        assert_eq!(verify_chain(&events, 4, &head), Err(ChainError::Broken { seq: 3 }));
+    }
+
+    #[test]
+    fn payloads_are_tagged_json_that_reads_back() {
+        let p = EventPayload::Assigned { node_id: "park".into(), handler_id: None };
+        let e = NewEvent::new(Utc::now(), Actor::System, p.clone()).seal(Uuid::now_v7(), 1, Hash::GENESIS);
+        assert!(e.payload_json.starts_with(r#"{"type":"assigned""#));
+        assert_eq!(e.payload().unwrap(), p);
+        assert_eq!(e.actor().unwrap(), Actor::System);
+    }
+}

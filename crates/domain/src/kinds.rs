@@ -1,0 +1,145 @@
+//! The vocabularies a case is described with: what it is, how it came in, who sent it.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Defines a closed vocabulary with a stable machine code (used in storage, URLs and the
+/// API) and its Swedish and English names (used on pages and in reports).
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $code:literal, $sv:literal, $en:literal;)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stable code stored in the database and used in URLs and APIs.
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            pub fn name_sv(self) -> &'static str {
+                match self { $($name::$variant => $sv),+ }
+            }
+
+            pub fn name_en(self) -> &'static str {
+                match self { $($name::$variant => $en),+ }
+            }
+
+            /// The name in the given language ("sv" or "en"; anything else gives Swedish).
+            pub fn name(self, lang: &str) -> &'static str {
+                if lang == "en" { self.name_en() } else { self.name_sv() }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.code())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownCode;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($code => Ok($name::$variant),)+
+                    other => Err(UnknownCode { vocabulary: stringify!($name), code: other.to_owned() }),
+                }
+            }
+        }
+    };
+}
+
+/// A code that is not part of a vocabulary, e.g. `kind=complaint` instead of `klagomal`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {vocabulary} code {code:?}")]
+pub struct UnknownCode {
+    pub vocabulary: &'static str,
+    pub code: String,
+}
+
+vocabulary! {
+    /// What the inhabitant is telling the municipality (glossary: synpunkt, klagomål, …).
+    CaseKind {
+        Synpunkt => "synpunkt", "Synpunkt", "Feedback";
+        Klagomal => "klagomal", "Klagomål", "Complaint";
+        Berom => "berom", "Beröm", "Praise";
+        Ide => "ide", "Idé eller förslag", "Idea or suggestion";
+        Fraga => "fraga", "Fråga", "Question";
+        Felanmalan => "felanmalan", "Felanmälan", "Fault report";
+    }
+}
+
+vocabulary! {
+    /// How a submission reached the municipality (V-S1: many ways in).
+    Channel {
+        Web => "web", "Webbformulär", "Web form";
+        Email => "email", "E-post", "E-mail";
+        Phone => "phone", "Telefon", "Phone";
+        Visit => "visit", "Besök", "Visit";
+        Letter => "letter", "Brev eller pappersblankett", "Letter or paper form";
+        Api => "api", "Open311-API", "Open311 API";
+    }
+}
+
+vocabulary! {
+    /// Who the submitter is in relation to the service (V-D7 keeps kund and invånare apart).
+    SubmitterRole {
+        Kund => "kund", "Kund (använder tjänsten)", "Customer (uses the service)";
+        Invanare => "invanare", "Invånare", "Inhabitant";
+        Foretag => "foretag", "Företag eller organisation", "Business or organisation";
+        Other => "other", "Annat", "Other";
+    }
+}
+
+vocabulary! {
+    /// How the submitter wants to be contacted.
+    ContactMethod {
+        Email => "email", "E-post", "E-mail";
+        Phone => "phone", "Telefonsamtal", "Phone call";
+        Letter => "letter", "Brev", "Letter";
+        Visit => "visit", "Besök", "Visit";
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_round_trips_and_names_exist() {
+        for kind in CaseKind::ALL {
+            assert_eq!(kind.code().parse::<CaseKind>().unwrap(), *kind);
+            assert!(!kind.name_sv().is_empty() && !kind.name_en().is_empty());
+        }
+        for channel in Channel::ALL {
+            assert_eq!(channel.code().parse::<Channel>().unwrap(), *channel);
+        }
+        for role in SubmitterRole::ALL {
+            assert_eq!(role.code().parse::<SubmitterRole>().unwrap(), *role);
+        }
+    }
+
+    #[test]
+    fn the_six_kinds_and_six_channels_of_the_policies_exist() {
+        assert_eq!(CaseKind::ALL.len(), 6);
+        assert_eq!(Channel::ALL.len(), 6);
+        assert_eq!(CaseKind::Klagomal.name("sv"), "Klagomål");
+        assert_eq!(CaseKind::Klagomal.name("en"), "Complaint");
+    }
+
+    #[test]
+    fn unknown_code_is_a_clear_error() {
+        let err = "complaint".parse::<CaseKind>().unwrap_err();
+        assert_eq!(err.to_string(), "unknown CaseKind code \"complaint\"");
+    }
+
+    #[test]
+    fn serde_uses_the_stable_codes() {
+        assert_eq!(serde_json::to_string(&CaseKind::Felanmalan).unwrap(), "\"felanmalan\"");
+        assert_eq!(serde_json::from_str::<Channel>("\"email\"").unwrap(), Channel::Email);
+    }
+}

@@ -1,0 +1,23 @@
+//! Lyhörd's domain: what a case is, how it may change, who is responsible for it.
+//!
+//! Pure Rust without I/O or async, so that the rules that matter to citizens and to the
+//! law can be tested exhaustively. Storage and the web build on this crate, never the
+//! other way round.
+
+pub mod case;
+pub mod case_number;
+pub mod category;
+pub mod event;
+pub mod kinds;
+pub mod lifecycle;
+pub mod org;
+pub mod submission;
+
+pub use case::{CaseState, ProjectionError};
+pub use case_number::{CaseNumber, CaseNumberError};
+pub use category::{Category, RoutingError};
+pub use event::{Actor, ChainError, Event, EventPayload, Hash, NewEvent};
+pub use kinds::{CaseKind, Channel, ContactMethod, SubmitterRole};
+pub use lifecycle::{IllegalTransition, Status};
+pub use org::{NodeLevel, OrgError, OrgNode, OrgTree};
+pub use submission::{FieldError, Submission, Submitter};

@@ -1,0 +1,188 @@
+//! The lifecycle of a case: received → triaged → assigned → in progress → (waiting for the
+//! citizen) → answered → closed, with reopening. Every other move is a typed error.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+use crate::kinds::UnknownCode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Received,
+    Triaged,
+    Assigned,
+    InProgress,
+    WaitingForCitizen,
+    Answered,
+    Closed,
+}
+
+/// A move the lifecycle does not allow, e.g. closing a case nobody has answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a case cannot go from {from} to {to}")]
+pub struct IllegalTransition {
+    pub from: Status,
+    pub to: Status,
+}
+
+impl Status {
+    pub const ALL: &'static [Status] = &[
+        Status::Received,
+        Status::Triaged,
+        Status::Assigned,
+        Status::InProgress,
+        Status::WaitingForCitizen,
+        Status::Answered,
+        Status::Closed,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::Received => "received",
+            Status::Triaged => "triaged",
+            Status::Assigned => "assigned",
+            Status::InProgress => "in_progress",
+            Status::WaitingForCitizen => "waiting_for_citizen",
+            Status::Answered => "answered",
+            Status::Closed => "closed",
+        }
+    }
+
+    pub fn name_sv(self) -> &'static str {
+        match self {
+            Status::Received => "Mottaget",
+            Status::Triaged => "Sorterat",
+            Status::Assigned => "Tilldelat",
+            Status::InProgress => "Under handläggning",
+            Status::WaitingForCitizen => "Väntar på komplettering",
+            Status::Answered => "Besvarat",
+            Status::Closed => "Avslutat",
+        }
+    }
+
+    pub fn name_en(self) -> &'static str {
+        match self {
+            Status::Received => "Received",
+            Status::Triaged => "Triaged",
+            Status::Assigned => "Assigned",
+            Status::InProgress => "In progress",
+            Status::WaitingForCitizen => "Waiting for the citizen",
+            Status::Answered => "Answered",
+            Status::Closed => "Closed",
+        }
+    }
+
+    pub fn is_open(self) -> bool {
+        self != Status::Closed
+    }
+
+    /// Whether the lifecycle allows going from `self` to `to`.
+    ///
+    /// Triage may be skipped (routing by category assigns directly), an answer can be given
+    /// as soon as someone is assigned, a citizen who is not satisfied brings an answered case
+    /// back into progress, and a closed case is only ever reopened into progress.
+    pub fn can_become(self, to: Status) -> bool {
+        use Status::*;
+        matches!(
+            (self, to),
+            (Received, Triaged)
+                | (Received, Assigned)
+                | (Triaged, Assigned)
+                | (Assigned, InProgress)
+                | (Assigned, Answered)
+                | (InProgress, WaitingForCitizen)
+                | (InProgress, Answered)
+                | (WaitingForCitizen, InProgress)
+                | (WaitingForCitizen, Answered)
+                | (Answered, InProgress)
+                | (Answered, Closed)
+                | (Closed, InProgress)
+        )
+    }
+
+    pub fn become_(self, to: Status) -> Result<Status, IllegalTransition> {
+        if self.can_become(to) {
+            Ok(to)
+        } else {
+            Err(IllegalTransition { from: self, to })
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl FromStr for Status {
+    type Err = UnknownCode;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Status::ALL
+            .iter()
+            .copied()
+            .find(|status| status.code() == s)
+            .ok_or_else(|| UnknownCode {
+                vocabulary: "Status",
+                code: s.to_owned(),
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Status::*;
+    use super::*;
+
+    #[test]
+    fn the_main_path_is_allowed() {
+        let path = [Received, Triaged, Assigned, InProgress, WaitingForCitizen, InProgress, Answered, Closed];
+        for pair in path.windows(2) {
+            assert_eq!(pair[0].become_(pair[1]), Ok(pair[1]), "{} → {}", pair[0], pair[1]);
+        }
+    }
+
+    #[test]
+    fn reopening_a_closed_case_goes_back_into_progress() {
+        assert_eq!(Closed.become_(InProgress), Ok(InProgress));
+    }
+
+    #[test]
+    fn illegal_transitions_are_typed_errors() {
+        for (from, to) in [
+            (Received, Closed),
+            (Received, Answered),
+            (Received, InProgress),
+            (Triaged, Answered),
+            (WaitingForCitizen, Closed),
+            (Closed, Answered),
+            (Closed, Closed),
+            (Closed, Received),
+            (Answered, Received),
+        ] {
+            let err = from.become_(to).unwrap_err();
+            assert_eq!(err, IllegalTransition { from, to });
+        }
+        assert_eq!(
+            Received.become_(Closed).unwrap_err().to_string(),
+            "a case cannot go from received to closed"
+        );
+    }
+
+    #[test]
+    fn nothing_goes_back_to_received_and_only_answered_cases_close() {
+        for from in Status::ALL {
+            assert!(!from.can_become(Received));
+            assert_eq!(from.can_become(Closed), *from == Answered);
+        }
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for status in Status::ALL {
+            assert_eq!(status.code().parse::<Status>().unwrap(), *status);
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! What an inhabitant hands in, and the checks every channel applies to it alike.
+
+use serde::{Deserialize, Serialize};
+
+use crate::kinds::{CaseKind, Channel, ContactMethod, SubmitterRole};
+
+/// Longest description accepted, in characters (also Open311's limit for `description`).
+pub const MAX_DESCRIPTION_CHARS: usize = 4000;
+const MAX_SHORT_FIELD_CHARS: usize = 200;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Submission {
+    pub jurisdiction: String,
+    pub kind: CaseKind,
+    pub channel: Channel,
+    pub category: String,
+    pub description: String,
+    /// Where it is about, in the citizen's words (an address, a park, a school).
+    pub place: Option<String>,
+    pub submitter: Submitter,
+    /// The language the citizen used, so that answers come in it ("sv" or "en").
+    pub language: String,
+}
+
+/// Who sent it. Anonymous submissions carry no personal data at all (A5).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Submitter {
+    pub anonymous: bool,
+    pub role: Option<SubmitterRole>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub postal_address: Option<String>,
+    pub contact_method: Option<ContactMethod>,
+}
+
+/// One problem with one field, as a code the web layer turns into a sentence next to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub code: &'static str,
+}
+
+impl FieldError {
+    pub const fn new(field: &'static str, code: &'static str) -> Self {
+        FieldError { field, code }
+    }
+}
+
+impl Submission {
+    /// Every problem at once, so that a form can show them all together (WCAG 3.3.1).
+    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let description = self.description.trim();
+        if description.is_empty() {
+            errors.push(FieldError::new("description", "required"));
+        } else if description.chars().count() > MAX_DESCRIPTION_CHARS {
+            errors.push(FieldError::new("description", "too_long"));
+        }
+        if self.category.trim().is_empty() {
+            errors.push(FieldError::new("category", "required"));
+        }
+        if let Some(place) = &self.place
+            && place.chars().count() > MAX_SHORT_FIELD_CHARS
+        {
+            errors.push(FieldError::new("place", "too_long"));
+        }
+        self.submitter.validate(&mut errors);
+        if errors.is_empty() { Ok(()) } else { Err(errors) }
+    }
+}
+
+impl Submitter {
+    fn validate(&self, errors: &mut Vec<FieldError>) {
+        let given = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+        if self.anonymous {
+            for (field, value) in [
+                ("name", &self.name),
+                ("email", &self.email),
+                ("phone", &self.phone),
+                ("postal_address", &self.postal_address),
+            ] {
+                if given(value) {
+                    errors.push(FieldError::new(field, "not_with_anonymous"));
+                }
+            }
+            return;
+        }
+        for (field, value) in [("name", &self.name), ("postal_address", &self.postal_address)] {
+            if value.as_deref().is_some_and(|v| v.chars().count() > MAX_SHORT_FIELD_CHARS) {
+                errors.push(FieldError::new(field, "too_long"));
+            }
+        }
+        if let Some(email) = self.email.as_deref().filter(|e| !e.trim().is_empty())
+            && !is_plausible_email(email)
+        {
+            errors.push(FieldError::new("email", "invalid"));
+        }
+        if let Some(phone) = self.phone.as_deref().filter(|p| !p.trim().is_empty())
+            && !is_plausible_phone(phone)
+        {
+            errors.push(FieldError::new("phone", "invalid"));
+        }
+        let needed = match self.contact_method {
+            Some(ContactMethod::Email) => Some(("email", &self.email)),
+            Some(ContactMethod::Phone) => Some(("phone", &self.phone)),
+            Some(ContactMethod::Letter) => Some(("postal_address", &self.postal_address)),
+            Some(ContactMethod::Visit) | None => None,
+        };
+        if let Some((field, value)) = needed
+            && !given(value)
+        {
+            errors.push(FieldError::new(field, "required_for_contact_method"));
+        }
+    }
+
+    /// Whether the municipality has any way to answer other than the tracking page.
+    pub fn can_be_answered(&self) -> bool {
+        !self.anonymous && (self.email.is_some() || self.phone.is_some() || self.postal_address.is_some())
+    }
+}
+
+/// A deliberately modest check: one `@`, a dot in the domain, no spaces or line breaks
+/// (which would also make header injection impossible, E4).
+pub fn is_plausible_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    email.len() <= 254
+        && !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+fn is_plausible_phone(phone: &str) -> bool {
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    (5..=20).contains(&digits)
+        && phone.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ' | '(' | ')'))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub fn sample() -> Submission {
+        Submission {
+            jurisdiction: "vasteras".into(),
+            kind: CaseKind::Klagomal,
+            channel: Channel::Web,
+            category: "park".into(),
+            description: "Gungan i Vasaparken är trasig.".into(),
+            place: Some("Vasaparken".into()),
+            submitter: Submitter {
+                role: Some(SubmitterRole::Invanare),
+                email: Some("anna@example.se".into()),
+                contact_method: Some(ContactMethod::Email),
+                ..Submitter::default()
+            },
+            language: "sv".into(),
+        }
+    }
+
+    #[test]
+    fn a_complete_submission_is_valid() {
+        assert_eq!(sample().validate(), Ok(()));
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_its_field() {
+        let mut s = sample();
+        s.description = "   ".into();
+        s.category = String::new();
+        s.submitter.email = Some("anna at example".into());
+        s.submitter.phone = Some("call me".into());
+        let errors = s.validate().unwrap_err();
+        assert_eq!(
+            errors,
+            vec![
+                FieldError::new("description", "required"),
+                FieldError::new("category", "required"),
+                FieldError::new("email", "invalid"),
+                FieldError::new("phone", "invalid"),
+            ]
+        );
+    }
+
+    #[test]
+    fn description_limit_counts_characters_not_bytes() {
+        let mut s = sample();
+        s.description = "ö".repeat(MAX_DESCRIPTION_CHARS);
+        assert_eq!(s.validate(), Ok(()));
+        s.description.push('ä');
+        assert_eq!(s.validate().unwrap_err(), vec![FieldError::new("description", "too_long")]);
+    }
+
+    #[test]
+    fn anonymous_means_no_personal_data() {
+        let mut s = sample();
+        s.submitter.anonymous = true;
+        assert_eq!(s.validate().unwrap_err(), vec![FieldError::new("email", "not_with_anonymous")]);
+        s.submitter = Submitter { anonymous: true, ..Submitter::default() };
+        assert_eq!(s.validate(), Ok(()));
+        assert!(!s.submitter.can_be_answered());
+    }
+
+    #[test]
+    fn the_chosen_contact_method_needs_its_detail() {
+        let mut s = sample();
+        s.submitter.email = None;
+        assert_eq!(
+            s.validate().unwrap_err(),
+            vec![FieldError::new("email", "required_for_contact_method")]
+        );
+        s.submitter.contact_method = Some(ContactMethod::Letter);
+        assert_eq!(
+            s.validate().unwrap_err(),
+            vec![FieldError::new("postal_address", "required_for_contact_method")]
+        );
+    }
+
+    #[test]
+    fn header_injection_is_not_a_plausible_email() {
+        assert!(is_plausible_email("a.b@kommun.se"));
+        assert!(!is_plausible_email("a@b.se\r\nBcc: x@y.se"));
+        assert!(!is_plausible_email("a@@b.se"));
+        assert!(!is_plausible_email("@b.se"));
+        assert!(!is_plausible_email("a@se"));
+    }
+}
