@@ -12,6 +12,7 @@ pub mod kinds;
 pub mod lifecycle;
 pub mod org;
 pub mod submission;
+pub mod time;
 
 pub use case::{CaseState, ProjectionError};
 pub use case_number::{CaseNumber, CaseNumberError};

@@ -1,1 +1,212 @@
+//! Lyhörd's case store: one API over SQLite (embedded, the default) and PostgreSQL
+//! (several instances, more data). Both use native sqlx pools and the same SQL where the
+//! dialects agree.
+//!
+//! Durability is the promise (requirements §3): a receipt exists only after the
+//! transaction that holds the case has committed with `synchronous=FULL` (SQLite) or
+//! `synchronous_commit=on` (PostgreSQL).
 
+mod backend;
+mod error;
+mod intake;
+mod migrate;
+mod model;
+mod ops;
+#[cfg(feature = "test-support")]
+pub mod testing;
+
+pub use backend::{Backend, ConnectOptions};
+pub use error::StoreError;
+pub use intake::{NewCase, Receipt};
+pub use model::{CaseSummary, InboxQuery, NewUser, Role, SessionRecord, User, NO_DUE};
+
+use chrono::{DateTime, Utc};
+use domain::{CaseState, Category, Event, NewEvent, OrgNode, OrgTree};
+use std::sync::Arc;
+use uuid::Uuid;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The handle every other layer uses. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    backend: Backend,
+    intake: intake::Intake,
+}
+
+/// Calls the same-named function of the active backend's generated operations.
+macro_rules! dispatch {
+    ($self:ident, $fn:ident ( $($arg:expr),* )) => {
+        match &$self.inner.backend {
+            Backend::Sqlite { read, write } => ops::sqlite::$fn(read, write, $($arg),*).await,
+            Backend::Postgres { pool } => ops::postgres::$fn(pool, pool, $($arg),*).await,
+        }
+    };
+}
+
+impl Store {
+    /// Opens the database named by `url` (`sqlite:path` or `postgres://…`), runs pending
+    /// migrations, and starts the intake writer.
+    pub async fn open(url: &str, options: ConnectOptions) -> Result<Store> {
+        let backend = Backend::connect(url, &options).await?;
+        migrate::run(&backend).await?;
+        let intake = intake::Intake::start(backend.clone(), options.max_batch);
+        Ok(Store {
+            inner: Arc::new(Inner { backend, intake }),
+        })
+    }
+
+    /// Runs migrations only (for `lyhord migrate`), returning how many were applied.
+    pub async fn migrate_only(url: &str, options: ConnectOptions) -> Result<usize> {
+        let backend = Backend::connect(url, &options).await?;
+        let applied = migrate::run(&backend).await?;
+        backend.close().await;
+        Ok(applied)
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        self.inner.backend.name()
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<()> {
+        dispatch!(self, ping())
+    }
+
+    pub async fn close(&self) {
+        self.inner.backend.close().await;
+    }
+
+    // --- Intake -------------------------------------------------------------------------
+
+    /// Registers a new case and returns its receipt once it is durably committed. Concurrent
+    /// submissions share one commit (group commit); a repeated idempotency key returns the
+    /// first case's receipt.
+    pub async fn submit(&self, case: NewCase) -> Result<Receipt> {
+        self.inner.intake.submit(case).await
+    }
+
+    // --- Cases --------------------------------------------------------------------------
+
+    /// Appends an event to a case if the lifecycle allows it, in one transaction with the
+    /// projection. Returns the case's new state.
+    pub async fn append(&self, case_id: Uuid, event: NewEvent) -> Result<CaseState> {
+        dispatch!(self, append(case_id, &event))
+    }
+
+    pub async fn case(&self, case_id: Uuid) -> Result<Option<CaseState>> {
+        dispatch!(self, case(case_id))
+    }
+
+    pub async fn case_by_number(&self, jurisdiction: &str, number: &str) -> Result<Option<CaseState>> {
+        dispatch!(self, case_by_number(jurisdiction, number))
+    }
+
+    pub async fn events(&self, case_id: Uuid) -> Result<Vec<Event>> {
+        dispatch!(self, events(case_id))
+    }
+
+    /// Checks the case's hash chain against its events and its record.
+    pub async fn verify(&self, case_id: Uuid) -> Result<()> {
+        let state = self.case(case_id).await?.ok_or(StoreError::NotFound)?;
+        let events = self.events(case_id).await?;
+        domain::event::verify_chain(&events, state.event_count, &state.head)?;
+        Ok(())
+    }
+
+    /// Sets the due time of the case's nearest running clock (`None`: no clock runs).
+    pub async fn set_due(&self, case_id: Uuid, due: Option<DateTime<Utc>>) -> Result<()> {
+        dispatch!(self, set_due(case_id, due))
+    }
+
+    /// Open cases of the given units, nearest deadline first.
+    pub async fn inbox(&self, query: &InboxQuery) -> Result<Vec<CaseSummary>> {
+        dispatch!(self, inbox(query))
+    }
+
+    pub async fn count_cases(&self, jurisdiction: &str) -> Result<i64> {
+        dispatch!(self, count_cases(jurisdiction))
+    }
+
+    // --- Organisation -------------------------------------------------------------------
+
+    pub async fn upsert_jurisdiction(&self, id: &str, name: &str) -> Result<()> {
+        dispatch!(self, upsert_jurisdiction(id, name))
+    }
+
+    /// All jurisdictions as (id, name), by id.
+    pub async fn jurisdictions(&self) -> Result<Vec<(String, String)>> {
+        dispatch!(self, jurisdictions())
+    }
+
+    /// Replaces the organisation nodes given (insert or update), after checking that the
+    /// resulting tree of the jurisdiction is valid.
+    pub async fn upsert_org(&self, jurisdiction: &str, nodes: &[OrgNode]) -> Result<()> {
+        let mut all = self.org_nodes(jurisdiction).await?;
+        all.retain(|n| !nodes.iter().any(|m| m.id == n.id));
+        all.extend(nodes.iter().cloned());
+        let tree = OrgTree::new(all)?;
+        // Parents first, so that every parent reference points at a stored node.
+        let mut ordered = nodes.to_vec();
+        ordered.sort_by_cached_key(|n| tree.line(&n.id).map_or(0, |line| line.len()));
+        dispatch!(self, upsert_org(jurisdiction, &ordered))
+    }
+
+    pub async fn org_nodes(&self, jurisdiction: &str) -> Result<Vec<OrgNode>> {
+        dispatch!(self, org_nodes(jurisdiction))
+    }
+
+    pub async fn org_tree(&self, jurisdiction: &str) -> Result<OrgTree> {
+        Ok(OrgTree::new(self.org_nodes(jurisdiction).await?)?)
+    }
+
+    pub async fn upsert_category(&self, jurisdiction: &str, category: &Category, position: i64) -> Result<()> {
+        dispatch!(self, upsert_category(jurisdiction, category, position))
+    }
+
+    /// The jurisdiction's categories in their configured order.
+    pub async fn categories(&self, jurisdiction: &str) -> Result<Vec<Category>> {
+        dispatch!(self, categories(jurisdiction))
+    }
+
+    // --- Staff and sessions -------------------------------------------------------------
+
+    pub async fn create_user(&self, user: &NewUser) -> Result<Uuid> {
+        dispatch!(self, create_user(user))
+    }
+
+    pub async fn user(&self, id: Uuid) -> Result<Option<User>> {
+        dispatch!(self, user(id))
+    }
+
+    pub async fn user_by_username(&self, username: &str) -> Result<Option<User>> {
+        dispatch!(self, user_by_username(username))
+    }
+
+    pub async fn count_users(&self) -> Result<i64> {
+        dispatch!(self, count_users())
+    }
+
+    pub async fn create_session(&self, id_hash: &[u8], user_id: Uuid, now: DateTime<Utc>) -> Result<()> {
+        dispatch!(self, create_session(id_hash, user_id, now))
+    }
+
+    /// The session with this id hash, touched to `now`, if it exists and has not expired.
+    pub async fn session(
+        &self,
+        id_hash: &[u8],
+        now: DateTime<Utc>,
+        idle: chrono::Duration,
+        absolute: chrono::Duration,
+    ) -> Result<Option<SessionRecord>> {
+        dispatch!(self, session(id_hash, now, idle, absolute))
+    }
+
+    pub async fn delete_session(&self, id_hash: &[u8]) -> Result<()> {
+        dispatch!(self, delete_session(id_hash))
+    }
+}

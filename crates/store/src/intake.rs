@@ -1,0 +1,100 @@
+//! Intake with group commit. Submissions queue for one writer task, which commits every
+//! submission waiting at that moment in one transaction and only then answers each of them.
+//! One fsync then covers many receipts, and no receipt is given before its commit (I1).
+
+use chrono::{DateTime, Utc};
+use domain::{Actor, Submission};
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+use crate::backend::Backend;
+use crate::ops;
+use crate::{Result, StoreError};
+
+/// A submission ready to register: already validated and routed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCase {
+    pub submission: Submission,
+    /// The organisation node the case is routed to (from its category, S7).
+    pub node_id: String,
+    /// Server receipt time (FL 22 §), also outside office hours.
+    pub received_at: DateTime<Utc>,
+    /// Due time of the nearest clock, if one runs from receipt.
+    pub due_at: Option<DateTime<Utc>>,
+    /// Chosen by the client; the same key always yields the same case (I3).
+    pub idempotency_key: Option<String>,
+    pub actor: Actor,
+}
+
+/// What the citizen is given once the case is durably stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    pub case_id: Uuid,
+    pub number: String,
+    pub received_at: DateTime<Utc>,
+    /// True when an earlier submission with the same idempotency key made this case.
+    pub duplicate: bool,
+}
+
+struct Job {
+    case: NewCase,
+    reply: oneshot::Sender<Result<Receipt>>,
+}
+
+pub(crate) struct Intake {
+    queue: mpsc::Sender<Job>,
+}
+
+impl Intake {
+    pub fn start(backend: Backend, max_batch: usize) -> Intake {
+        let (queue, jobs) = mpsc::channel(max_batch.max(1) * 4);
+        tokio::spawn(write_loop(backend, jobs, max_batch.max(1)));
+        Intake { queue }
+    }
+
+    pub async fn submit(&self, case: NewCase) -> Result<Receipt> {
+        if let Err(errors) = case.submission.validate() {
+            let fields: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.field, e.code)).collect();
+            return Err(StoreError::Invalid(fields.join(", ")));
+        }
+        let (reply, answer) = oneshot::channel();
+        self.queue.send(Job { case, reply }).await.map_err(|_| StoreError::IntakeStopped)?;
+        answer.await.map_err(|_| StoreError::IntakeStopped)?
+    }
+}
+
+async fn write_loop(backend: Backend, mut jobs: mpsc::Receiver<Job>, max_batch: usize) {
+    let mut batch = Vec::with_capacity(max_batch);
+    while jobs.recv_many(&mut batch, max_batch).await > 0 {
+        let cases: Vec<&NewCase> = batch.iter().map(|job| &job.case).collect();
+        let results = commit_isolated(&backend, &cases).await;
+        for (job, result) in batch.drain(..).zip(results) {
+            // The submitter may have gone away; the case is stored all the same.
+            let _ = job.reply.send(result);
+        }
+    }
+}
+
+/// Commits the batch; if that fails, commits each case alone so that one bad case (or a
+/// lost race on an idempotency key) does not fail the others.
+async fn commit_isolated(backend: &Backend, cases: &[&NewCase]) -> Vec<Result<Receipt>> {
+    match commit(backend, cases).await {
+        Ok(receipts) => receipts.into_iter().map(Ok).collect(),
+        Err(e) if cases.len() == 1 => vec![Err(e)],
+        Err(e) => {
+            tracing::warn!(error = %e, size = cases.len(), "batch commit failed; committing one by one");
+            let mut results = Vec::with_capacity(cases.len());
+            for case in cases {
+                results.push(commit(backend, &[case]).await.map(|mut r| r.remove(0)));
+            }
+            results
+        }
+    }
+}
+
+async fn commit(backend: &Backend, cases: &[&NewCase]) -> Result<Vec<Receipt>> {
+    match backend {
+        Backend::Sqlite { write, .. } => ops::sqlite::commit_batch(write, cases).await,
+        Backend::Postgres { pool } => ops::postgres::commit_batch(pool, cases).await,
+    }
+}

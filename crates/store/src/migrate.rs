@@ -1,0 +1,75 @@
+//! Embedded schema migrations, applied in order at start and by `lyhord migrate`.
+
+use sqlx::Executor;
+
+use crate::backend::Backend;
+use crate::{Result, StoreError};
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
+
+const CREATE_TABLE: &str =
+    "CREATE TABLE IF NOT EXISTS lyhord_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+
+const RECORD: &str = "INSERT INTO lyhord_migrations (version, name, applied_at) VALUES ($1, $2, $3)";
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}
+
+/// Applies the migrations not yet applied; returns how many were.
+pub async fn run(backend: &Backend) -> Result<usize> {
+    let mut applied = 0;
+    match backend {
+        Backend::Sqlite { write, .. } => {
+            write.execute(CREATE_TABLE).await?;
+            for m in MIGRATIONS {
+                let mut tx = write.begin_with("BEGIN IMMEDIATE").await?;
+                let done = sqlx::query("SELECT 1 FROM lyhord_migrations WHERE version = $1")
+                    .bind(m.version)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if done.is_some() {
+                    continue;
+                }
+                let fail = |source| StoreError::Migration { version: m.version, name: m.name, source };
+                tx.execute(sqlx::raw_sql(m.sqlite)).await.map_err(fail)?;
+                sqlx::query(RECORD).bind(m.version).bind(m.name).bind(now()).execute(&mut *tx).await?;
+                tx.commit().await?;
+                applied += 1;
+            }
+        }
+        Backend::Postgres { pool } => {
+            pool.execute(CREATE_TABLE).await?;
+            for m in MIGRATIONS {
+                let mut tx = pool.begin().await?;
+                // Several instances may start at once; one migrates, the others wait.
+                tx.execute("SELECT pg_advisory_xact_lock(7170697)").await?;
+                let done = sqlx::query("SELECT 1 FROM lyhord_migrations WHERE version = $1")
+                    .bind(m.version)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if done.is_some() {
+                    continue;
+                }
+                let fail = |source| StoreError::Migration { version: m.version, name: m.name, source };
+                tx.execute(sqlx::raw_sql(m.postgres)).await.map_err(fail)?;
+                sqlx::query(RECORD).bind(m.version).bind(m.name).bind(now()).execute(&mut *tx).await?;
+                tx.commit().await?;
+                applied += 1;
+            }
+        }
+    }
+    Ok(applied)
+}

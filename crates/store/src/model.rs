@@ -1,0 +1,120 @@
+//! Records the store returns besides cases and events.
+
+use chrono::{DateTime, Utc};
+use domain::{CaseKind, Channel, Status};
+use serde::{Deserialize, Serialize};
+use std::str::FromStr;
+use uuid::Uuid;
+
+/// The `due_at` stored for a case on which no clock runs: it sorts after every real time.
+pub const NO_DUE: i64 = i64::MAX;
+
+/// What a staff member may do (issue 5 gives each its full meaning).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Administrator,
+    Registrator,
+    Handlaggare,
+    Chef,
+    Lasare,
+}
+
+impl Role {
+    pub const ALL: &'static [Role] =
+        &[Role::Administrator, Role::Registrator, Role::Handlaggare, Role::Chef, Role::Lasare];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Administrator => "administrator",
+            Role::Registrator => "registrator",
+            Role::Handlaggare => "handlaggare",
+            Role::Chef => "chef",
+            Role::Lasare => "lasare",
+        }
+    }
+
+    pub fn name_sv(self) -> &'static str {
+        match self {
+            Role::Administrator => "Administratör",
+            Role::Registrator => "Registrator",
+            Role::Handlaggare => "Handläggare",
+            Role::Chef => "Chef",
+            Role::Lasare => "Läsare",
+        }
+    }
+
+    pub fn name_en(self) -> &'static str {
+        match self {
+            Role::Administrator => "Administrator",
+            Role::Registrator => "Registrar",
+            Role::Handlaggare => "Case handler",
+            Role::Chef => "Manager",
+            Role::Lasare => "Reader",
+        }
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL.iter().copied().find(|r| r.code() == s).ok_or_else(|| {
+            let codes: Vec<_> = Role::ALL.iter().map(|r| r.code()).collect();
+            format!("unknown role {s:?}; choose one of {}", codes.join(", "))
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub jurisdiction: String,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    /// An argon2id PHC string; the store never sees a password.
+    pub password_hash: String,
+    pub role: Role,
+    pub node_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: Uuid,
+    pub jurisdiction: String,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub password_hash: String,
+    pub role: Role,
+    pub node_id: Option<String>,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub user: User,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Which cases an inbox shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxQuery {
+    pub jurisdiction: String,
+    pub node_ids: Vec<String>,
+    pub limit: i64,
+}
+
+/// One line of an inbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseSummary {
+    pub id: Uuid,
+    pub number: String,
+    pub kind: CaseKind,
+    pub channel: Channel,
+    pub category: String,
+    pub node_id: String,
+    pub handler_id: Option<Uuid>,
+    pub status: Status,
+    pub received_at: DateTime<Utc>,
+    pub due_at: Option<DateTime<Utc>>,
+}

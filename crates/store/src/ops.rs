@@ -1,0 +1,631 @@
+//! The store's SQL, written once and generated for each backend. The two dialects agree
+//! on everything used here (`$n` parameters, `ON CONFLICT`, `RETURNING`, partial indexes);
+//! where they differ, the difference is a macro argument: how a writing transaction
+//! begins, and row locking, which only PostgreSQL needs (SQLite has a single writer).
+
+use chrono::{DateTime, Utc};
+use domain::event::{Event, EventPayload, Hash, NewEvent};
+use domain::{CaseNumber, CaseState, Category, OrgNode};
+use sqlx::{QueryBuilder, Row};
+use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
+use uuid::Uuid;
+
+use crate::intake::{NewCase, Receipt};
+use crate::model::{CaseSummary, InboxQuery, NewUser, NO_DUE, SessionRecord, User};
+use crate::{Result, StoreError};
+
+const CASE_COLUMNS: &str = "id, jurisdiction_id, number, kind, channel, category, node_id, handler_id, status, \
+     anonymous, submitter_role, received_at, updated_at, event_count, head_hash";
+const USER_COLUMNS: &str =
+    "u.id, u.jurisdiction_id, u.username, u.display_name, u.email, u.password_hash, u.role, u.node_id, u.disabled";
+/// Rows per multi-row INSERT: well inside both databases' limits on bound parameters.
+const INSERT_CHUNK: usize = 400;
+
+fn micros(at: DateTime<Utc>) -> i64 {
+    at.timestamp_micros()
+}
+
+fn from_micros(us: i64) -> Result<DateTime<Utc>> {
+    DateTime::from_timestamp_micros(us).ok_or_else(|| StoreError::corrupt(format!("time {us} out of range")))
+}
+
+fn parse<T: FromStr>(column: &str, value: &str) -> Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    value.parse().map_err(|e| StoreError::corrupt(format!("{column}: {e}")))
+}
+
+fn hash_from(column: &str, bytes: &[u8]) -> Result<Hash> {
+    Hash::from_slice(bytes).ok_or_else(|| StoreError::corrupt(format!("{column} is not a 32-byte hash")))
+}
+
+fn unique_violation(e: sqlx::Error, what: impl Into<String>) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(what.into()),
+        _ => StoreError::Database(e),
+    }
+}
+
+macro_rules! backend_ops {
+    (db = $Db:ty, pool = $Pool:ty, begin = $begin:literal, for_update = $for_update:literal) => {
+        use super::*;
+
+        type Db = $Db;
+        type Pool = $Pool;
+        type DbRow = <Db as sqlx::Database>::Row;
+
+        async fn begin(write: &Pool) -> Result<sqlx::Transaction<'static, Db>> {
+            Ok(write.begin_with($begin).await?)
+        }
+
+        fn case_from_row(row: &DbRow) -> Result<CaseState> {
+            Ok(CaseState {
+                id: row.try_get("id")?,
+                jurisdiction: row.try_get("jurisdiction_id")?,
+                number: row.try_get("number")?,
+                kind: parse("kind", row.try_get("kind")?)?,
+                channel: parse("channel", row.try_get("channel")?)?,
+                category: row.try_get("category")?,
+                node_id: row.try_get("node_id")?,
+                handler_id: row.try_get("handler_id")?,
+                status: parse("status", row.try_get("status")?)?,
+                received_at: from_micros(row.try_get("received_at")?)?,
+                updated_at: from_micros(row.try_get("updated_at")?)?,
+                anonymous: row.try_get("anonymous")?,
+                submitter_role: row
+                    .try_get::<Option<String>, _>("submitter_role")?
+                    .map(|r| parse("submitter_role", &r))
+                    .transpose()?,
+                event_count: row.try_get("event_count")?,
+                head: hash_from("head_hash", row.try_get("head_hash")?)?,
+            })
+        }
+
+        fn event_from_row(row: &DbRow) -> Result<Event> {
+            Ok(Event {
+                case_id: row.try_get("case_id")?,
+                seq: row.try_get("seq")?,
+                at_micros: row.try_get("at")?,
+                actor_json: row.try_get("actor")?,
+                payload_json: row.try_get("payload")?,
+                prev_hash: hash_from("prev_hash", row.try_get("prev_hash")?)?,
+                hash: hash_from("hash", row.try_get("hash")?)?,
+            })
+        }
+
+        fn user_from_row(row: &DbRow) -> Result<User> {
+            Ok(User {
+                id: row.try_get("id")?,
+                jurisdiction: row.try_get("jurisdiction_id")?,
+                username: row.try_get("username")?,
+                display_name: row.try_get("display_name")?,
+                email: row.try_get("email")?,
+                password_hash: row.try_get("password_hash")?,
+                role: parse("role", row.try_get("role")?)?,
+                node_id: row.try_get("node_id")?,
+                disabled: row.try_get("disabled")?,
+            })
+        }
+
+        async fn insert_events(tx: &mut sqlx::Transaction<'static, Db>, events: &[&Event]) -> Result<()> {
+            for chunk in events.chunks(INSERT_CHUNK) {
+                let mut q = QueryBuilder::<Db>::new(
+                    "INSERT INTO case_events (case_id, seq, at, type, actor, payload, prev_hash, hash) ",
+                );
+                q.push_values(chunk, |mut b, e| {
+                    let type_code = e.payload().map(|p| p.type_code()).unwrap_or("unknown");
+                    b.push_bind(e.case_id)
+                        .push_bind(e.seq)
+                        .push_bind(e.at_micros)
+                        .push_bind(type_code)
+                        .push_bind(e.actor_json.clone())
+                        .push_bind(e.payload_json.clone())
+                        .push_bind(e.prev_hash.0.to_vec())
+                        .push_bind(e.hash.0.to_vec());
+                });
+                q.build().execute(&mut **tx).await?;
+            }
+            Ok(())
+        }
+
+        pub async fn ping(read: &Pool, _write: &Pool) -> Result<()> {
+            sqlx::query("SELECT 1").execute(read).await?;
+            Ok(())
+        }
+
+        /// Registers new cases in one transaction: idempotency, numbers, projection, events.
+        pub async fn commit_batch(write: &Pool, cases: &[&NewCase]) -> Result<Vec<Receipt>> {
+            let mut tx = begin(write).await?;
+            let mut receipts: Vec<Option<Receipt>> = vec![None; cases.len()];
+            let mut same_as: Vec<Option<usize>> = vec![None; cases.len()];
+            let mut first_with_key: HashMap<(&str, &str), usize> = HashMap::new();
+            let mut fresh = Vec::with_capacity(cases.len());
+
+            for (i, case) in cases.iter().enumerate() {
+                let jurisdiction = case.submission.jurisdiction.as_str();
+                if let Some(key) = case.idempotency_key.as_deref() {
+                    if let Some(&first) = first_with_key.get(&(jurisdiction, key)) {
+                        same_as[i] = Some(first);
+                        continue;
+                    }
+                    let existing = sqlx::query(
+                        "SELECT id, number, received_at FROM cases WHERE jurisdiction_id = $1 AND idempotency_key = $2",
+                    )
+                    .bind(jurisdiction)
+                    .bind(key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if let Some(row) = existing {
+                        receipts[i] = Some(Receipt {
+                            case_id: row.try_get("id")?,
+                            number: row.try_get("number")?,
+                            received_at: from_micros(row.try_get("received_at")?)?,
+                            duplicate: true,
+                        });
+                        continue;
+                    }
+                    first_with_key.insert((jurisdiction, key), i);
+                }
+                fresh.push(i);
+            }
+
+            // Reserve consecutive serials per jurisdiction and year. The counter row is
+            // locked until commit, and a rollback returns the serials: no gaps, no repeats.
+            let mut wanted: BTreeMap<(&str, i32), i64> = BTreeMap::new();
+            for &i in &fresh {
+                let case = cases[i];
+                let year = domain::time::case_year(case.received_at);
+                *wanted.entry((case.submission.jurisdiction.as_str(), year)).or_default() += 1;
+            }
+            let mut next_serial = HashMap::new();
+            for ((jurisdiction, year), count) in wanted {
+                let last: i64 = sqlx::query_scalar(
+                    "INSERT INTO case_counters (jurisdiction_id, year, last_serial) VALUES ($1, $2, $3) \
+                     ON CONFLICT (jurisdiction_id, year) \
+                     DO UPDATE SET last_serial = case_counters.last_serial + excluded.last_serial \
+                     RETURNING last_serial",
+                )
+                .bind(jurisdiction)
+                .bind(i64::from(year))
+                .bind(count)
+                .fetch_one(&mut *tx)
+                .await?;
+                next_serial.insert((jurisdiction, year), last - count + 1);
+            }
+
+            let mut rows = Vec::with_capacity(fresh.len());
+            for &i in &fresh {
+                let case = cases[i];
+                let year = domain::time::case_year(case.received_at);
+                let slot = next_serial
+                    .get_mut(&(case.submission.jurisdiction.as_str(), year))
+                    .expect("a serial was reserved for every fresh case");
+                let number = CaseNumber { year, serial: *slot as u32 }.to_string();
+                *slot += 1;
+                let case_id = Uuid::now_v7();
+                let payload = EventPayload::Received {
+                    number: number.clone(),
+                    node_id: case.node_id.clone(),
+                    submission: case.submission.clone(),
+                };
+                let event = NewEvent::new(case.received_at, case.actor, payload).seal(case_id, 1, Hash::GENESIS);
+                rows.push((i, number, event));
+            }
+
+            for chunk in rows.chunks(INSERT_CHUNK) {
+                let mut q = QueryBuilder::<Db>::new(
+                    "INSERT INTO cases (id, jurisdiction_id, number, kind, channel, category, node_id, handler_id, \
+                     status, anonymous, submitter_role, received_at, updated_at, due_at, event_count, head_hash, \
+                     idempotency_key) ",
+                );
+                q.push_values(chunk, |mut b, (i, number, event)| {
+                    let case = cases[*i];
+                    let s = &case.submission;
+                    b.push_bind(event.case_id)
+                        .push_bind(s.jurisdiction.clone())
+                        .push_bind(number.clone())
+                        .push_bind(s.kind.code())
+                        .push_bind(s.channel.code())
+                        .push_bind(s.category.clone())
+                        .push_bind(case.node_id.clone())
+                        .push_bind(None::<Uuid>)
+                        .push_bind(domain::Status::Received.code())
+                        .push_bind(s.submitter.anonymous)
+                        .push_bind(s.submitter.role.map(|r| r.code()))
+                        .push_bind(event.at_micros)
+                        .push_bind(event.at_micros)
+                        .push_bind(case.due_at.map_or(NO_DUE, micros))
+                        .push_bind(1_i64)
+                        .push_bind(event.hash.0.to_vec())
+                        .push_bind(case.idempotency_key.clone());
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            let events: Vec<&Event> = rows.iter().map(|(_, _, e)| e).collect();
+            insert_events(&mut tx, &events).await?;
+            tx.commit().await?;
+
+            for (i, number, event) in rows {
+                receipts[i] = Some(Receipt {
+                    case_id: event.case_id,
+                    number,
+                    received_at: event.at(),
+                    duplicate: false,
+                });
+            }
+            for (i, first) in same_as.iter().enumerate() {
+                if let Some(first) = first {
+                    let mut receipt = receipts[*first].clone().expect("first of its key is registered");
+                    receipt.duplicate = true;
+                    receipts[i] = Some(receipt);
+                }
+            }
+            Ok(receipts.into_iter().map(|r| r.expect("every case has a receipt")).collect())
+        }
+
+        pub async fn append(_read: &Pool, write: &Pool, case_id: Uuid, event: &NewEvent) -> Result<CaseState> {
+            let mut tx = begin(write).await?;
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {CASE_COLUMNS} FROM cases WHERE id = $1{}",
+                $for_update
+            )))
+            .bind(case_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+            let state = case_from_row(&row)?;
+            let next = state.apply(&event.payload)?;
+            let sealed = event.seal(case_id, state.event_count + 1, state.head);
+            insert_events(&mut tx, &[&sealed]).await?;
+            let next = next.advance(&sealed);
+            let updated = sqlx::query(
+                "UPDATE cases SET kind = $2, category = $3, node_id = $4, handler_id = $5, status = $6, \
+                 updated_at = $7, event_count = $8, head_hash = $9 WHERE id = $1 AND event_count = $10",
+            )
+            .bind(case_id)
+            .bind(next.kind.code())
+            .bind(next.category.clone())
+            .bind(next.node_id.clone())
+            .bind(next.handler_id)
+            .bind(next.status.code())
+            .bind(sealed.at_micros)
+            .bind(next.event_count)
+            .bind(next.head.0.to_vec())
+            .bind(state.event_count)
+            .execute(&mut *tx)
+            .await?;
+            if updated.rows_affected() != 1 {
+                return Err(StoreError::Conflict);
+            }
+            tx.commit().await?;
+            Ok(next)
+        }
+
+        pub async fn case(read: &Pool, _write: &Pool, case_id: Uuid) -> Result<Option<CaseState>> {
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1")))
+                .bind(case_id)
+                .fetch_optional(read)
+                .await?;
+            row.as_ref().map(case_from_row).transpose()
+        }
+
+        pub async fn case_by_number(
+            read: &Pool,
+            _write: &Pool,
+            jurisdiction: &str,
+            number: &str,
+        ) -> Result<Option<CaseState>> {
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {CASE_COLUMNS} FROM cases WHERE jurisdiction_id = $1 AND number = $2"
+            )))
+            .bind(jurisdiction)
+            .bind(number)
+            .fetch_optional(read)
+            .await?;
+            row.as_ref().map(case_from_row).transpose()
+        }
+
+        pub async fn events(read: &Pool, _write: &Pool, case_id: Uuid) -> Result<Vec<Event>> {
+            let rows = sqlx::query(
+                "SELECT case_id, seq, at, actor, payload, prev_hash, hash FROM case_events \
+                 WHERE case_id = $1 ORDER BY seq",
+            )
+            .bind(case_id)
+            .fetch_all(read)
+            .await?;
+            rows.iter().map(event_from_row).collect()
+        }
+
+        pub async fn set_due(_read: &Pool, write: &Pool, case_id: Uuid, due: Option<DateTime<Utc>>) -> Result<()> {
+            let done = sqlx::query("UPDATE cases SET due_at = $2 WHERE id = $1")
+                .bind(case_id)
+                .bind(due.map_or(NO_DUE, micros))
+                .execute(write)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(())
+        }
+
+        pub async fn inbox(read: &Pool, _write: &Pool, query: &InboxQuery) -> Result<Vec<CaseSummary>> {
+            if query.node_ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let mut q = QueryBuilder::<Db>::new(
+                "SELECT id, number, kind, channel, category, node_id, handler_id, status, received_at, due_at \
+                 FROM cases WHERE jurisdiction_id = ",
+            );
+            q.push_bind(query.jurisdiction.clone());
+            q.push(" AND node_id IN (");
+            let mut ids = q.separated(", ");
+            for id in &query.node_ids {
+                ids.push_bind(id.clone());
+            }
+            q.push(") AND status <> 'closed' ORDER BY due_at, received_at LIMIT ");
+            q.push_bind(query.limit);
+            let rows = q.build().fetch_all(read).await?;
+            rows.iter()
+                .map(|row| {
+                    let due: i64 = row.try_get("due_at")?;
+                    Ok(CaseSummary {
+                        id: row.try_get("id")?,
+                        number: row.try_get("number")?,
+                        kind: parse("kind", row.try_get("kind")?)?,
+                        channel: parse("channel", row.try_get("channel")?)?,
+                        category: row.try_get("category")?,
+                        node_id: row.try_get("node_id")?,
+                        handler_id: row.try_get("handler_id")?,
+                        status: parse("status", row.try_get("status")?)?,
+                        received_at: from_micros(row.try_get("received_at")?)?,
+                        due_at: if due == NO_DUE { None } else { Some(from_micros(due)?) },
+                    })
+                })
+                .collect()
+        }
+
+        pub async fn count_cases(read: &Pool, _write: &Pool, jurisdiction: &str) -> Result<i64> {
+            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE jurisdiction_id = $1")
+                .bind(jurisdiction)
+                .fetch_one(read)
+                .await?)
+        }
+
+        pub async fn upsert_jurisdiction(_read: &Pool, write: &Pool, id: &str, name: &str) -> Result<()> {
+            sqlx::query(
+                "INSERT INTO jurisdictions (id, name, created_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+            )
+            .bind(id)
+            .bind(name)
+            .bind(micros(Utc::now()))
+            .execute(write)
+            .await?;
+            Ok(())
+        }
+
+        pub async fn jurisdictions(read: &Pool, _write: &Pool) -> Result<Vec<(String, String)>> {
+            let rows = sqlx::query("SELECT id, name FROM jurisdictions ORDER BY id").fetch_all(read).await?;
+            rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("name")?))).collect()
+        }
+
+        /// Nodes must come parents first (the caller orders them).
+        pub async fn upsert_org(_read: &Pool, write: &Pool, jurisdiction: &str, nodes: &[OrgNode]) -> Result<()> {
+            let mut tx = begin(write).await?;
+            for node in nodes {
+                let done = sqlx::query(
+                    "INSERT INTO org_nodes (id, jurisdiction_id, parent_id, level, name, manager_name, manager_user_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                     ON CONFLICT (id) DO UPDATE SET parent_id = excluded.parent_id, level = excluded.level, \
+                     name = excluded.name, manager_name = excluded.manager_name, \
+                     manager_user_id = excluded.manager_user_id \
+                     WHERE org_nodes.jurisdiction_id = excluded.jurisdiction_id",
+                )
+                .bind(node.id.clone())
+                .bind(jurisdiction)
+                .bind(node.parent.clone())
+                .bind(node.level.code())
+                .bind(node.name.clone())
+                .bind(node.manager_name.clone())
+                .bind(node.manager_user_id)
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::Duplicate(format!("node id {} (in another jurisdiction)", node.id)));
+                }
+            }
+            tx.commit().await?;
+            Ok(())
+        }
+
+        pub async fn org_nodes(read: &Pool, _write: &Pool, jurisdiction: &str) -> Result<Vec<OrgNode>> {
+            let rows = sqlx::query(
+                "SELECT id, parent_id, level, name, manager_name, manager_user_id FROM org_nodes \
+                 WHERE jurisdiction_id = $1 ORDER BY id",
+            )
+            .bind(jurisdiction)
+            .fetch_all(read)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(OrgNode {
+                        id: r.try_get("id")?,
+                        parent: r.try_get("parent_id")?,
+                        level: parse("level", r.try_get("level")?)?,
+                        name: r.try_get("name")?,
+                        manager_name: r.try_get("manager_name")?,
+                        manager_user_id: r.try_get("manager_user_id")?,
+                    })
+                })
+                .collect()
+        }
+
+        pub async fn upsert_category(
+            _read: &Pool,
+            write: &Pool,
+            jurisdiction: &str,
+            c: &Category,
+            position: i64,
+        ) -> Result<()> {
+            let kinds: Vec<&str> = c.kinds.iter().map(|k| k.code()).collect();
+            sqlx::query(
+                "INSERT INTO categories (jurisdiction_id, code, name_sv, name_en, group_sv, group_en, node_id, kinds, \
+                 public, position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                 ON CONFLICT (jurisdiction_id, code) DO UPDATE SET name_sv = excluded.name_sv, \
+                 name_en = excluded.name_en, group_sv = excluded.group_sv, group_en = excluded.group_en, \
+                 node_id = excluded.node_id, kinds = excluded.kinds, public = excluded.public, \
+                 position = excluded.position",
+            )
+            .bind(jurisdiction)
+            .bind(c.code.clone())
+            .bind(c.name_sv.clone())
+            .bind(c.name_en.clone())
+            .bind(c.group_sv.clone())
+            .bind(c.group_en.clone())
+            .bind(c.node_id.clone())
+            .bind(kinds.join(","))
+            .bind(c.public)
+            .bind(position)
+            .execute(write)
+            .await?;
+            Ok(())
+        }
+
+        pub async fn categories(read: &Pool, _write: &Pool, jurisdiction: &str) -> Result<Vec<Category>> {
+            let rows = sqlx::query(
+                "SELECT code, name_sv, name_en, group_sv, group_en, node_id, kinds, public FROM categories \
+                 WHERE jurisdiction_id = $1 ORDER BY position, code",
+            )
+            .bind(jurisdiction)
+            .fetch_all(read)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    let kinds: String = r.try_get("kinds")?;
+                    Ok(Category {
+                        code: r.try_get("code")?,
+                        name_sv: r.try_get("name_sv")?,
+                        name_en: r.try_get("name_en")?,
+                        group_sv: r.try_get("group_sv")?,
+                        group_en: r.try_get("group_en")?,
+                        node_id: r.try_get("node_id")?,
+                        kinds: kinds
+                            .split(',')
+                            .filter(|k| !k.is_empty())
+                            .map(|k| parse("kinds", k))
+                            .collect::<Result<_>>()?,
+                        public: r.try_get("public")?,
+                    })
+                })
+                .collect()
+        }
+
+        pub async fn create_user(_read: &Pool, write: &Pool, user: &NewUser) -> Result<Uuid> {
+            let id = Uuid::now_v7();
+            sqlx::query(
+                "INSERT INTO users (id, jurisdiction_id, username, display_name, email, password_hash, role, node_id, \
+                 disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(id)
+            .bind(user.jurisdiction.clone())
+            .bind(user.username.clone())
+            .bind(user.display_name.clone())
+            .bind(user.email.clone())
+            .bind(user.password_hash.clone())
+            .bind(user.role.code())
+            .bind(user.node_id.clone())
+            .bind(false)
+            .bind(micros(Utc::now()))
+            .execute(write)
+            .await
+            .map_err(|e| unique_violation(e, format!("the username {}", user.username)))?;
+            Ok(id)
+        }
+
+        pub async fn user(read: &Pool, _write: &Pool, id: Uuid) -> Result<Option<User>> {
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1")))
+                .bind(id)
+                .fetch_optional(read)
+                .await?;
+            row.as_ref().map(user_from_row).transpose()
+        }
+
+        pub async fn user_by_username(read: &Pool, _write: &Pool, username: &str) -> Result<Option<User>> {
+            let row =
+                sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1")))
+                    .bind(username)
+                    .fetch_optional(read)
+                    .await?;
+            row.as_ref().map(user_from_row).transpose()
+        }
+
+        pub async fn count_users(read: &Pool, _write: &Pool) -> Result<i64> {
+            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(read).await?)
+        }
+
+        pub async fn create_session(
+            _read: &Pool,
+            write: &Pool,
+            id_hash: &[u8],
+            user_id: Uuid,
+            now: DateTime<Utc>,
+        ) -> Result<()> {
+            sqlx::query("INSERT INTO staff_sessions (id_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)")
+                .bind(id_hash.to_vec())
+                .bind(user_id)
+                .bind(micros(now))
+                .execute(write)
+                .await?;
+            Ok(())
+        }
+
+        pub async fn session(
+            read: &Pool,
+            write: &Pool,
+            id_hash: &[u8],
+            now: DateTime<Utc>,
+            idle: chrono::Duration,
+            absolute: chrono::Duration,
+        ) -> Result<Option<SessionRecord>> {
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {USER_COLUMNS}, s.created_at AS session_created_at, s.last_seen_at \
+                 FROM staff_sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1"
+            )))
+            .bind(id_hash.to_vec())
+            .fetch_optional(read)
+            .await?;
+            let Some(row) = row else { return Ok(None) };
+            let user = user_from_row(&row)?;
+            let created_at = from_micros(row.try_get("session_created_at")?)?;
+            let last_seen = from_micros(row.try_get("last_seen_at")?)?;
+            if user.disabled || now - last_seen > idle || now - created_at > absolute {
+                delete_session(read, write, id_hash).await?;
+                return Ok(None);
+            }
+            sqlx::query("UPDATE staff_sessions SET last_seen_at = $2 WHERE id_hash = $1")
+                .bind(id_hash.to_vec())
+                .bind(micros(now))
+                .execute(write)
+                .await?;
+            Ok(Some(SessionRecord { user, created_at }))
+        }
+
+        pub async fn delete_session(_read: &Pool, write: &Pool, id_hash: &[u8]) -> Result<()> {
+            sqlx::query("DELETE FROM staff_sessions WHERE id_hash = $1")
+                .bind(id_hash.to_vec())
+                .execute(write)
+                .await?;
+            Ok(())
+        }
+    };
+}
+
+pub mod sqlite {
+    backend_ops!(db = sqlx::Sqlite, pool = sqlx::SqlitePool, begin = "BEGIN IMMEDIATE", for_update = "");
+}
+
+pub mod postgres {
+    backend_ops!(db = sqlx::Postgres, pool = sqlx::PgPool, begin = "BEGIN", for_update = " FOR UPDATE");
+}

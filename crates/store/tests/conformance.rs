@@ -1,0 +1,401 @@
+//! The store's behaviour, asserted identically on SQLite and on PostgreSQL.
+//! Each `conformance!` test expands to one test per backend.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use domain::{
+    Actor, CaseKind, Category, Channel, ContactMethod, EventPayload, NewEvent, NodeLevel, OrgNode, ProjectionError,
+    Status, Submission, Submitter, SubmitterRole,
+};
+use std::collections::HashSet;
+use store::testing::TestDb;
+use store::{InboxQuery, NewCase, NewUser, Role, Store, StoreError};
+
+macro_rules! conformance {
+    ($name:ident, |$db:ident, $store:ident| $body:block) => {
+        mod $name {
+            use super::*;
+
+            #[allow(unused_variables)]
+            async fn run($db: TestDb) {
+                let $store = $db.open().await;
+                seed(&$store).await;
+                $body
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                run(TestDb::sqlite()).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(db) = TestDb::postgres().await {
+                    run(db).await;
+                }
+            }
+        }
+    };
+}
+
+fn node(id: &str, parent: Option<&str>, level: NodeLevel, manager: Option<&str>) -> OrgNode {
+    OrgNode {
+        id: id.into(),
+        parent: parent.map(Into::into),
+        level,
+        name: format!("Nod {id}"),
+        manager_name: manager.map(Into::into),
+        manager_user_id: None,
+    }
+}
+
+async fn seed(store: &Store) {
+    use NodeLevel::*;
+    store.upsert_jurisdiction("vasteras", "Västerås stad").await.unwrap();
+    store.upsert_jurisdiction("salem", "Salems kommun").await.unwrap();
+    // Children listed before parents on purpose: the store orders them.
+    store
+        .upsert_org(
+            "vasteras",
+            &[
+                node("v.park", Some("v.tk"), Enhet, None),
+                node("v.tk", Some("v.tn"), Forvaltning, Some("Eva Ek")),
+                node("v.tn", Some("v"), Namnd, Some("Ordförande")),
+                node("v", None, Kommun, Some("Stadsdirektör")),
+                node("v.skola", Some("v"), Namnd, Some("Bo Berg")),
+            ],
+        )
+        .await
+        .unwrap();
+    store.upsert_org("salem", &[node("s", None, Kommun, Some("Kommunchef"))]).await.unwrap();
+    for (i, (code, node_id)) in [("park", "v.park"), ("skola", "v.skola")].into_iter().enumerate() {
+        let category = Category {
+            code: code.into(),
+            name_sv: format!("Kategori {code}"),
+            name_en: format!("Category {code}"),
+            group_sv: "Grupp".into(),
+            group_en: "Group".into(),
+            node_id: node_id.into(),
+            kinds: vec![],
+            public: true,
+        };
+        store.upsert_category("vasteras", &category, i as i64).await.unwrap();
+    }
+}
+
+fn submission(jurisdiction: &str, category: &str) -> Submission {
+    Submission {
+        jurisdiction: jurisdiction.into(),
+        kind: CaseKind::Klagomal,
+        channel: Channel::Web,
+        category: category.into(),
+        description: "Gungan i Vasaparken är trasig, åtgärda snarast.".into(),
+        place: Some("Vasaparken".into()),
+        submitter: Submitter {
+            role: Some(SubmitterRole::Invanare),
+            email: Some("anna@example.se".into()),
+            contact_method: Some(ContactMethod::Email),
+            ..Submitter::default()
+        },
+        language: "sv".into(),
+    }
+}
+
+fn new_case(at: DateTime<Utc>) -> NewCase {
+    NewCase {
+        submission: submission("vasteras", "park"),
+        node_id: "v.park".into(),
+        received_at: at,
+        due_at: Some(at + Duration::days(2)),
+        idempotency_key: None,
+        actor: Actor::Citizen,
+    }
+}
+
+fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
+}
+
+fn event(payload: EventPayload) -> NewEvent {
+    NewEvent::new(Utc::now(), Actor::System, payload)
+}
+
+conformance!(a_receipt_means_the_case_and_its_first_event_are_stored, |db, store| {
+    let receipt = store.submit(new_case(at(2026, 3, 2, 9))).await.unwrap();
+    assert_eq!(receipt.number, "2026-000001");
+    assert!(!receipt.duplicate);
+    // A new handle on the same database sees it: it was committed, not just queued.
+    let again = db.open().await;
+    let case = again.case(receipt.case_id).await.unwrap().expect("stored");
+    assert_eq!(case.number, "2026-000001");
+    assert_eq!(case.status, Status::Received);
+    assert_eq!(case.node_id, "v.park");
+    assert_eq!(case.received_at, at(2026, 3, 2, 9));
+    let events = again.events(receipt.case_id).await.unwrap();
+    assert_eq!(events.len(), 1);
+    match events[0].payload().unwrap() {
+        EventPayload::Received { submission, number, .. } => {
+            assert_eq!(number, "2026-000001");
+            assert_eq!(submission.description, "Gungan i Vasaparken är trasig, åtgärda snarast.");
+        }
+        other => panic!("first event is {other:?}"),
+    }
+    again.verify(receipt.case_id).await.unwrap();
+    assert_eq!(again.case_by_number("vasteras", "2026-000001").await.unwrap().unwrap().id, receipt.case_id);
+    assert_eq!(again.case_by_number("salem", "2026-000001").await.unwrap(), None);
+});
+
+conformance!(two_hundred_concurrent_submissions_get_two_hundred_consecutive_numbers, |db, store| {
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store.submit(new_case(at(2026, 5, 4, 8) + Duration::seconds(i))).await.unwrap()
+        }));
+    }
+    let mut numbers = Vec::new();
+    for task in tasks {
+        numbers.push(task.await.unwrap().number);
+    }
+    let distinct: HashSet<_> = numbers.iter().cloned().collect();
+    assert_eq!(distinct.len(), 200, "no number twice");
+    numbers.sort();
+    let expected: Vec<String> = (1..=200).map(|n| format!("2026-{n:06}")).collect();
+    assert_eq!(numbers, expected, "consecutive from 1, no gaps");
+    assert_eq!(store.count_cases("vasteras").await.unwrap(), 200);
+});
+
+conformance!(numbers_restart_each_swedish_year_and_per_jurisdiction, |db, store| {
+    let first = store.submit(new_case(at(2026, 12, 31, 22))).await.unwrap();
+    // 23:30 UTC on New Year's Eve is 00:30 on New Year's Day in Stockholm.
+    let second = store.submit(new_case(at(2026, 12, 31, 23) + Duration::minutes(30))).await.unwrap();
+    let mut salem = new_case(at(2026, 6, 1, 10));
+    salem.submission = submission("salem", "allmant");
+    salem.node_id = "s".into();
+    let third = store.submit(salem).await.unwrap();
+    let fourth = store.submit(new_case(at(2026, 6, 1, 10))).await.unwrap();
+    assert_eq!(first.number, "2026-000001");
+    assert_eq!(second.number, "2027-000001");
+    assert_eq!(third.number, "2026-000001");
+    assert_eq!(fourth.number, "2026-000002");
+});
+
+conformance!(a_repeated_idempotency_key_returns_the_first_case, |db, store| {
+    let mut case = new_case(at(2026, 3, 2, 9));
+    case.idempotency_key = Some("form-7f3a".into());
+    let first = store.submit(case.clone()).await.unwrap();
+    let retry = store.submit(case.clone()).await.unwrap();
+    assert_eq!(retry.case_id, first.case_id);
+    assert_eq!(retry.number, first.number);
+    assert!(retry.duplicate && !first.duplicate);
+
+    // A double click: the same key many times at once still makes one case.
+    let mut burst = new_case(at(2026, 3, 2, 10));
+    burst.idempotency_key = Some("double-click".into());
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let (store, burst) = (store.clone(), burst.clone());
+            tokio::spawn(async move { store.submit(burst).await.unwrap() })
+        })
+        .collect();
+    let mut ids = HashSet::new();
+    for task in tasks {
+        ids.insert(task.await.unwrap().case_id);
+    }
+    assert_eq!(ids.len(), 1);
+    assert_eq!(store.count_cases("vasteras").await.unwrap(), 2);
+    // The next new case follows without a gap.
+    assert_eq!(store.submit(new_case(at(2026, 3, 3, 9))).await.unwrap().number, "2026-000003");
+});
+
+conformance!(one_bad_submission_does_not_fail_the_others_in_its_batch, |db, store| {
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let mut case = new_case(at(2026, 4, 1, 9));
+        if i == 25 {
+            case.node_id = "no-such-node".into();
+        }
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move { store.submit(case).await }));
+    }
+    let mut ok = 0;
+    let mut failed = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(StoreError::Database(_)) => failed += 1,
+            Err(other) => panic!("unexpected error {other}"),
+        }
+    }
+    assert_eq!((ok, failed), (49, 1));
+    assert_eq!(store.count_cases("vasteras").await.unwrap(), 49);
+    // Still no gap: the failed case's number went back.
+    assert_eq!(store.submit(new_case(at(2026, 4, 2, 9))).await.unwrap().number, "2026-000050");
+});
+
+conformance!(invalid_submissions_are_refused_before_they_reach_the_database, |db, store| {
+    let mut case = new_case(at(2026, 3, 2, 9));
+    case.submission.description = " ".into();
+    match store.submit(case).await {
+        Err(StoreError::Invalid(why)) => assert_eq!(why, "description: required"),
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+    assert_eq!(store.count_cases("vasteras").await.unwrap(), 0);
+});
+
+conformance!(the_lifecycle_is_enforced_and_every_step_is_an_event, |db, store| {
+    let receipt = store.submit(new_case(at(2026, 3, 2, 9))).await.unwrap();
+    let id = receipt.case_id;
+    let err = store.append(id, event(EventPayload::Closed { summary: "för tidigt".into() })).await.unwrap_err();
+    assert!(matches!(err, StoreError::Projection(ProjectionError::IllegalTransition(_))), "{err}");
+    assert_eq!(store.case(id).await.unwrap().unwrap().event_count, 1, "a refused event leaves no trace");
+
+    let handler = uuid::Uuid::now_v7();
+    for payload in [
+        EventPayload::Assigned { node_id: "v.tk".into(), handler_id: Some(handler) },
+        EventPayload::WorkStarted,
+        EventPayload::NoteAdded { text: "Ringde parkenheten.".into() },
+        EventPayload::Answered { message: "Gungan lagas i veckan.".into() },
+        EventPayload::Closed { summary: "Gunga lagad.".into() },
+    ] {
+        store.append(id, event(payload)).await.unwrap();
+    }
+    let case = store.case(id).await.unwrap().unwrap();
+    assert_eq!((case.status, case.handler_id, case.node_id.as_str()), (Status::Closed, Some(handler), "v.tk"));
+    assert_eq!(case.event_count, 6);
+    let events = store.events(id).await.unwrap();
+    assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3, 4, 5, 6]);
+    assert_eq!(domain::CaseState::replay(&events).unwrap(), case, "the projection equals the replayed events");
+    store.verify(id).await.unwrap();
+    assert!(matches!(
+        store.append(uuid::Uuid::now_v7(), event(EventPayload::WorkStarted)).await,
+        Err(StoreError::NotFound)
+    ));
+});
+
+conformance!(events_are_append_only_and_tampering_is_detected, |db, store| {
+    let id = store.submit(new_case(at(2026, 3, 2, 9))).await.unwrap().case_id;
+    store.append(id, event(EventPayload::NoteAdded { text: "Original".into() })).await.unwrap();
+    store.append(id, event(EventPayload::NoteAdded { text: "Andra".into() })).await.unwrap();
+
+    // The database itself refuses to change or remove events (C1).
+    let update = "UPDATE case_events SET payload = replace(payload, 'Original', 'Ändrad') WHERE payload LIKE '%Original%'";
+    let err = db.execute_raw(update).await.unwrap_err();
+    assert!(err.to_string().contains("append-only"), "{err}");
+    assert!(db.execute_raw("DELETE FROM case_events").await.is_err());
+
+    // Someone who disables that protection is still caught by the hash chain.
+    let disable = if db.backend == "postgres" {
+        "ALTER TABLE case_events DISABLE TRIGGER case_events_append_only"
+    } else {
+        "DROP TRIGGER case_events_no_update; DROP TRIGGER case_events_no_delete"
+    };
+    db.execute_raw(disable).await.unwrap();
+    assert_eq!(db.execute_raw(update).await.unwrap(), 1);
+    let err = store.verify(id).await.unwrap_err();
+    assert_eq!(err.to_string(), "event 2 has been altered: its content does not match its hash");
+
+    let id2 = store.submit(new_case(at(2026, 3, 2, 10))).await.unwrap().case_id;
+    for text in ["a", "b", "c"] {
+        store.append(id2, event(EventPayload::NoteAdded { text: text.into() })).await.unwrap();
+    }
+    let remove = |seq: i64| {
+        let hex_id = id2.simple().to_string();
+        if db.backend == "postgres" {
+            format!("DELETE FROM case_events WHERE case_id = '{hex_id}' AND seq = {seq}")
+        } else {
+            format!("DELETE FROM case_events WHERE hex(case_id) = upper('{hex_id}') AND seq = {seq}")
+        }
+    };
+    db.execute_raw(&remove(4)).await.unwrap();
+    assert!(matches!(store.verify(id2).await, Err(StoreError::Chain(domain::ChainError::Truncated { .. }))));
+    db.execute_raw(&remove(2)).await.unwrap();
+    assert!(matches!(store.verify(id2).await, Err(StoreError::Chain(domain::ChainError::Missing { seq: 2 }))));
+});
+
+conformance!(the_inbox_lists_open_cases_of_the_units_nearest_deadline_first, |db, store| {
+    let base = at(2026, 3, 2, 9);
+    let mut ids = Vec::new();
+    for (hours, node) in [(30, "v.park"), (10, "v.park"), (20, "v.tk"), (5, "v.skola")] {
+        let mut case = new_case(base);
+        case.node_id = node.into();
+        case.due_at = Some(base + Duration::hours(hours));
+        ids.push(store.submit(case).await.unwrap().case_id);
+    }
+    let mut no_clock = new_case(base);
+    no_clock.due_at = None;
+    let no_clock = store.submit(no_clock).await.unwrap().case_id;
+    // A closed case leaves the inbox.
+    let closed = store.submit(new_case(base)).await.unwrap().case_id;
+    store.set_due(closed, Some(base)).await.unwrap();
+    for payload in [
+        EventPayload::Assigned { node_id: "v.park".into(), handler_id: None },
+        EventPayload::Answered { message: "Svar".into() },
+        EventPayload::Closed { summary: "Klart".into() },
+    ] {
+        store.append(closed, event(payload)).await.unwrap();
+    }
+    let query = InboxQuery {
+        jurisdiction: "vasteras".into(),
+        node_ids: vec!["v.park".into(), "v.tk".into()],
+        limit: 10,
+    };
+    let inbox = store.inbox(&query).await.unwrap();
+    let got: Vec<_> = inbox.iter().map(|c| c.id).collect();
+    assert_eq!(got, vec![ids[1], ids[2], ids[0], no_clock]);
+    assert_eq!(inbox[0].due_at, Some(base + Duration::hours(10)));
+    assert_eq!(inbox[3].due_at, None);
+    let other_jurisdiction = InboxQuery { jurisdiction: "salem".into(), ..query.clone() };
+    assert!(store.inbox(&other_jurisdiction).await.unwrap().is_empty());
+    assert_eq!(store.inbox(&InboxQuery { limit: 2, ..query }).await.unwrap().len(), 2);
+});
+
+conformance!(organisation_and_categories_round_trip_and_bad_trees_are_refused, |db, store| {
+    let tree = store.org_tree("vasteras").await.unwrap();
+    assert_eq!(tree.len(), 5);
+    assert_eq!(tree.responsible("v.park").unwrap().unwrap().manager_name.as_deref(), Some("Eva Ek"));
+    let err = store
+        .upsert_org("vasteras", &[node("v.loop", Some("v.ghost"), NodeLevel::Enhet, None)])
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), "node v.loop names parent v.ghost, which does not exist");
+    let categories = store.categories("vasteras").await.unwrap();
+    assert_eq!(categories.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(), ["park", "skola"]);
+    assert_eq!(categories[0].name_en, "Category park");
+    assert!(store.categories("salem").await.unwrap().is_empty());
+    let jurisdictions = store.jurisdictions().await.unwrap();
+    assert_eq!(jurisdictions[1], ("vasteras".to_string(), "Västerås stad".to_string()));
+});
+
+conformance!(users_and_sessions, |db, store| {
+    let user = NewUser {
+        jurisdiction: "vasteras".into(),
+        username: "eva".into(),
+        display_name: "Eva Ek".into(),
+        email: None,
+        password_hash: "$argon2id$stand-in".into(),
+        role: Role::Handlaggare,
+        node_id: Some("v.tk".into()),
+    };
+    let id = store.create_user(&user).await.unwrap();
+    assert!(matches!(store.create_user(&user).await, Err(StoreError::Duplicate(_))));
+    assert_eq!(store.user_by_username("eva").await.unwrap().unwrap().id, id);
+    assert_eq!(store.count_users().await.unwrap(), 1);
+
+    let now = at(2026, 3, 2, 9);
+    let (idle, absolute) = (Duration::minutes(30), Duration::hours(10));
+    store.create_session(b"session-hash", id, now).await.unwrap();
+    let s = store.session(b"session-hash", now + Duration::minutes(20), idle, absolute).await.unwrap();
+    assert_eq!(s.unwrap().user.username, "eva");
+    // Activity keeps it alive past the first half hour ...
+    assert!(store.session(b"session-hash", now + Duration::minutes(45), idle, absolute).await.unwrap().is_some());
+    // ... but not past a silent half hour, and the expired session is gone for good.
+    assert!(store.session(b"session-hash", now + Duration::minutes(80), idle, absolute).await.unwrap().is_none());
+    assert!(store.session(b"session-hash", now + Duration::minutes(81), idle, absolute).await.unwrap().is_none());
+    store.create_session(b"other", id, now).await.unwrap();
+    assert!(store.session(b"other", now + Duration::hours(11), Duration::hours(12), absolute).await.unwrap().is_none());
+    assert!(store.session(b"unknown", now, idle, absolute).await.unwrap().is_none());
+});
+
+conformance!(migrations_are_applied_once, |db, store| {
+    assert_eq!(Store::migrate_only(&db.url, Default::default()).await.unwrap(), 0);
+});
