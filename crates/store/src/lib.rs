@@ -18,7 +18,7 @@ pub mod testing;
 pub use backend::{Backend, ConnectOptions};
 pub use error::StoreError;
 pub use intake::{NewCase, Receipt};
-pub use model::{CaseSummary, InboxQuery, NewUser, Role, SessionRecord, User, NO_DUE};
+pub use model::{CaseSummary, InboxQuery, Jurisdiction, NewUser, Role, SessionRecord, User, NO_DUE};
 
 use chrono::{DateTime, Utc};
 use domain::{CaseState, Category, Event, NewEvent, OrgNode, OrgTree};
@@ -134,12 +134,12 @@ impl Store {
 
     // --- Organisation -------------------------------------------------------------------
 
-    pub async fn upsert_jurisdiction(&self, id: &str, name: &str) -> Result<()> {
-        dispatch!(self, upsert_jurisdiction(id, name))
+    pub async fn upsert_jurisdiction(&self, jurisdiction: &Jurisdiction) -> Result<()> {
+        dispatch!(self, upsert_jurisdiction(jurisdiction))
     }
 
-    /// All jurisdictions as (id, name), by id.
-    pub async fn jurisdictions(&self) -> Result<Vec<(String, String)>> {
+    /// All jurisdictions, by id.
+    pub async fn jurisdictions(&self) -> Result<Vec<Jurisdiction>> {
         dispatch!(self, jurisdictions())
     }
 

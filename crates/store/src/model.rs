@@ -9,6 +9,17 @@ use uuid::Uuid;
 /// The `due_at` stored for a case on which no clock runs: it sorts after every real time.
 pub const NO_DUE: i64 = i64::MAX;
 
+/// A municipality using this installation, and how inhabitants reach it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Jurisdiction {
+    pub id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub visiting_address: Option<String>,
+    pub opening_hours: Option<String>,
+}
+
 /// What a staff member may do (issue 5 gives each its full meaning).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -12,7 +12,7 @@ use std::str::FromStr;
 use uuid::Uuid;
 
 use crate::intake::{NewCase, Receipt};
-use crate::model::{CaseSummary, InboxQuery, NewUser, NO_DUE, SessionRecord, User};
+use crate::model::{CaseSummary, InboxQuery, Jurisdiction, NewUser, NO_DUE, SessionRecord, User};
 use crate::{Result, StoreError};
 
 const CASE_COLUMNS: &str = "id, jurisdiction_id, number, kind, channel, category, node_id, handler_id, status, \
@@ -393,22 +393,43 @@ macro_rules! backend_ops {
                 .await?)
         }
 
-        pub async fn upsert_jurisdiction(_read: &Pool, write: &Pool, id: &str, name: &str) -> Result<()> {
+        pub async fn upsert_jurisdiction(_read: &Pool, write: &Pool, j: &Jurisdiction) -> Result<()> {
             sqlx::query(
-                "INSERT INTO jurisdictions (id, name, created_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+                "INSERT INTO jurisdictions (id, name, email, phone, visiting_address, opening_hours, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
+                 email = excluded.email, phone = excluded.phone, visiting_address = excluded.visiting_address, \
+                 opening_hours = excluded.opening_hours",
             )
-            .bind(id)
-            .bind(name)
+            .bind(j.id.clone())
+            .bind(j.name.clone())
+            .bind(j.email.clone())
+            .bind(j.phone.clone())
+            .bind(j.visiting_address.clone())
+            .bind(j.opening_hours.clone())
             .bind(micros(Utc::now()))
             .execute(write)
             .await?;
             Ok(())
         }
 
-        pub async fn jurisdictions(read: &Pool, _write: &Pool) -> Result<Vec<(String, String)>> {
-            let rows = sqlx::query("SELECT id, name FROM jurisdictions ORDER BY id").fetch_all(read).await?;
-            rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("name")?))).collect()
+        pub async fn jurisdictions(read: &Pool, _write: &Pool) -> Result<Vec<Jurisdiction>> {
+            let rows = sqlx::query(
+                "SELECT id, name, email, phone, visiting_address, opening_hours FROM jurisdictions ORDER BY id",
+            )
+            .fetch_all(read)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(Jurisdiction {
+                        id: r.try_get("id")?,
+                        name: r.try_get("name")?,
+                        email: r.try_get("email")?,
+                        phone: r.try_get("phone")?,
+                        visiting_address: r.try_get("visiting_address")?,
+                        opening_hours: r.try_get("opening_hours")?,
+                    })
+                })
+                .collect()
         }
 
         /// Nodes must come parents first (the caller orders them).

@@ -8,7 +8,7 @@ use domain::{
 };
 use std::collections::HashSet;
 use store::testing::TestDb;
-use store::{InboxQuery, NewCase, NewUser, Role, Store, StoreError};
+use store::{InboxQuery, Jurisdiction, NewCase, NewUser, Role, Store, StoreError};
 
 macro_rules! conformance {
     ($name:ident, |$db:ident, $store:ident| $body:block) => {
@@ -50,8 +50,10 @@ fn node(id: &str, parent: Option<&str>, level: NodeLevel, manager: Option<&str>)
 
 async fn seed(store: &Store) {
     use NodeLevel::*;
-    store.upsert_jurisdiction("vasteras", "Västerås stad").await.unwrap();
-    store.upsert_jurisdiction("salem", "Salems kommun").await.unwrap();
+    for (id, name) in [("vasteras", "Västerås stad"), ("salem", "Salems kommun")] {
+        let jurisdiction = Jurisdiction { id: id.into(), name: name.into(), ..Jurisdiction::default() };
+        store.upsert_jurisdiction(&jurisdiction).await.unwrap();
+    }
     // Children listed before parents on purpose: the store orders them.
     store
         .upsert_org(
@@ -363,7 +365,7 @@ conformance!(organisation_and_categories_round_trip_and_bad_trees_are_refused, |
     assert_eq!(categories[0].name_en, "Category park");
     assert!(store.categories("salem").await.unwrap().is_empty());
     let jurisdictions = store.jurisdictions().await.unwrap();
-    assert_eq!(jurisdictions[1], ("vasteras".to_string(), "Västerås stad".to_string()));
+    assert_eq!((jurisdictions[1].id.as_str(), jurisdictions[1].name.as_str()), ("vasteras", "Västerås stad"));
 });
 
 conformance!(users_and_sessions, |db, store| {

@@ -1,1 +1,102 @@
+//! Lyhörd's web layer. Handlers are thin: parse the request, ask the store, render.
+//! Every route is denied unless it is public by design or sits behind [`auth::require_staff`].
 
+pub mod auth;
+pub mod i18n;
+mod pages;
+mod security;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use std::sync::Arc;
+use std::time::Duration;
+use store::Store;
+use tower_http::limit::RequestBodyLimitLayer;
+
+pub use security::RateLimiter;
+
+/// Settings of the web layer, from the binary's configuration.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Send cookies only over HTTPS; on whenever the public address is https.
+    pub cookie_secure: bool,
+    /// A staff session ends after this long without a request ...
+    pub session_idle: chrono::Duration,
+    /// ... and after this long in any case.
+    pub session_absolute: chrono::Duration,
+    /// Sign-in attempts allowed per address and per username in 15 minutes.
+    pub sign_in_attempts: u32,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            cookie_secure: false,
+            session_idle: chrono::Duration::minutes(30),
+            session_absolute: chrono::Duration::hours(10),
+            sign_in_attempts: 10,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<WebConfig>,
+    sign_in_limiter: Arc<RateLimiter>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: WebConfig) -> AppState {
+        let limiter = RateLimiter::new(config.sign_in_attempts, Duration::from_secs(15 * 60));
+        AppState {
+            store,
+            config: Arc::new(config),
+            sign_in_limiter: Arc::new(limiter),
+        }
+    }
+}
+
+/// The whole application. Serve it with `into_make_service_with_connect_info::<SocketAddr>()`
+/// so that rate limits can see the client's address.
+pub fn router(state: AppState) -> Router {
+    let staff = Router::new()
+        .route("/staff", get(pages::staff_home))
+        .route("/staff/sign-out", post(pages::sign_out))
+        .route_layer(from_fn_with_state(state.clone(), auth::require_staff));
+
+    Router::new()
+        .route("/", get(pages::start))
+        .route("/lang/{code}", get(pages::switch_language))
+        .route("/staff/sign-in", get(pages::sign_in_form).post(pages::sign_in))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
+        .route("/static/style.css", get(stylesheet))
+        .merge(staff)
+        .fallback(pages::not_found)
+        .layer(from_fn(security::same_origin))
+        .layer(RequestBodyLimitLayer::new(64 * 1024))
+        .layer(from_fn(security::headers))
+        .with_state(state)
+}
+
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ready\n"),
+        Err(e) => {
+            tracing::error!(error = %e, "database not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
+        }
+    }
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../static/style.css"),
+    )
+}

@@ -3,8 +3,13 @@
 
 CREATE TABLE jurisdictions (
     id          TEXT PRIMARY KEY,
-    name        TEXT NOT NULL,
-    created_at  BIGINT NOT NULL
+    name              TEXT NOT NULL,
+    -- The ways to reach the municipality, shown on the start page (V-S1).
+    email             TEXT,
+    phone             TEXT,
+    visiting_address  TEXT,
+    opening_hours     TEXT,
+    created_at        BIGINT NOT NULL
 );
 
 CREATE TABLE org_nodes (

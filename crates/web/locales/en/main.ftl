@@ -1,0 +1,50 @@
+site-name = Lyhörd
+skip-to-content = Skip to content
+language-switch = På svenska
+main-navigation = Main menu
+nav-start = Home
+nav-staff = For staff
+
+start-title = Give feedback, complaints, praise and ideas to { $municipality }
+start-intro = We want to know what you think. Your feedback and complaints help us improve, and reaching us should be easy. Choose the way that suits you.
+start-ways-heading = How to reach us
+start-way-email = E-mail
+start-way-phone = Phone
+start-way-visit = Visiting address
+start-way-hours = Opening hours
+start-way-paper = Paper form
+start-way-paper-text = The form is available at the reception and at the libraries.
+start-not-configured-title = Lyhörd is not set up yet
+start-not-configured-text = This installation has no municipality yet. An administrator creates it with the command lyhord init.
+
+sign-in = Sign in
+sign-in-title = Staff sign-in
+sign-in-intro = For municipal staff who handle feedback and complaints.
+username = Username
+password = Password
+error-summary-title = There is a problem
+sign-in-failed = Wrong username or password.
+sign-in-too-many = Too many sign-in attempts. Wait a quarter of an hour and try again.
+username-required = Enter your username.
+password-required = Enter your password.
+sign-out = Sign out
+
+staff-title = My inbox
+staff-signed-in-as = Signed in as { $name } ({ $role })
+staff-units = Your units: { $units }
+staff-inbox-heading = Open cases, nearest deadline first
+staff-inbox-caption = Open cases in your units
+staff-inbox-empty = There are no open cases in your units.
+col-number = Case
+col-kind = Kind
+col-category = Category
+col-unit = Unit
+col-status = Status
+col-received = Received
+col-due = Answer due by
+due-none = No deadline running
+
+not-found-title = Page not found
+not-found-text = Check the address, or go to the home page.
+error-title = Something went wrong
+error-text = It was not your fault. Please try again in a while. If you received a receipt, what you sent has not been lost.

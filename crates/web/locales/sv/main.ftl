@@ -1,0 +1,50 @@
+site-name = Lyhörd
+skip-to-content = Hoppa till innehållet
+language-switch = In English
+main-navigation = Huvudmeny
+nav-start = Start
+nav-staff = För medarbetare
+
+start-title = Lämna synpunkter, klagomål, beröm och idéer till { $municipality }
+start-intro = Vi vill veta vad du tycker. Dina synpunkter och klagomål hjälper oss att bli bättre, och det ska vara lätt att nå oss. Välj det sätt som passar dig.
+start-ways-heading = Så når du oss
+start-way-email = E-post
+start-way-phone = Telefon
+start-way-visit = Besöksadress
+start-way-hours = Öppettider
+start-way-paper = Pappersblankett
+start-way-paper-text = Blanketten finns i receptionen och på biblioteken.
+start-not-configured-title = Lyhörd är inte konfigurerat ännu
+start-not-configured-text = Den här installationen har ingen kommun ännu. En administratör skapar den med kommandot lyhord init.
+
+sign-in = Logga in
+sign-in-title = Logga in som medarbetare
+sign-in-intro = För medarbetare i kommunen som handlägger synpunkter och klagomål.
+username = Användarnamn
+password = Lösenord
+error-summary-title = Det finns ett problem
+sign-in-failed = Fel användarnamn eller lösenord.
+sign-in-too-many = För många inloggningsförsök. Vänta en kvart och försök igen.
+username-required = Skriv ditt användarnamn.
+password-required = Skriv ditt lösenord.
+sign-out = Logga ut
+
+staff-title = Min inkorg
+staff-signed-in-as = Inloggad som { $name } ({ $role })
+staff-units = Dina enheter: { $units }
+staff-inbox-heading = Öppna ärenden, närmaste tidsgräns först
+staff-inbox-caption = Öppna ärenden i dina enheter
+staff-inbox-empty = Det finns inga öppna ärenden i dina enheter.
+col-number = Ärende
+col-kind = Typ
+col-category = Kategori
+col-unit = Enhet
+col-status = Status
+col-received = Inkom
+col-due = Ska besvaras senast
+due-none = Ingen tidsgräns löper
+
+not-found-title = Sidan finns inte
+not-found-text = Kontrollera adressen, eller gå till startsidan.
+error-title = Något gick fel
+error-text = Det var inte ditt fel. Försök igen om en stund. Det du skickat har inte gått förlorat om du fått ett kvitto.
