@@ -6,7 +6,7 @@
 //! closure days (klämdagar), which count as non-working for service promises but not for
 //! statutory periods.
 
-use chrono::{Datelike, Duration, Months, NaiveDate, Weekday};
+use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, TimeZone, Utc, Weekday};
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
@@ -213,10 +213,43 @@ impl Calendar {
     }
 }
 
+/// The first instant after the Swedish day `day`: a promise "within that day" is due then.
+pub fn end_of_day(day: NaiveDate) -> DateTime<Utc> {
+    let next = day.succ_opt().unwrap_or(day).and_hms_opt(0, 0, 0).expect("midnight exists");
+    // Swedish clocks change at 02:00 and 03:00, so local midnight always exists once.
+    crate::time::STOCKHOLM
+        .from_local_datetime(&next)
+        .single()
+        .expect("local midnight is unambiguous in Sweden")
+        .with_timezone(&Utc)
+}
+
+/// The end of the `n`-th working day after the Swedish date of `received_at` (FL 22 §:
+/// receipt counts also outside office hours; the receipt day itself is not counted).
+pub fn working_days_deadline(
+    calendar: &Calendar,
+    received_at: DateTime<Utc>,
+    n: u32,
+) -> Result<DateTime<Utc>, CalendarError> {
+    let day = crate::time::local(received_at).date_naive();
+    Ok(end_of_day(calendar.add_working_days(day, n)?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_friday_evening_receipt_is_due_at_the_end_of_tuesday_swedish_time() {
+        let friday_evening = Utc.with_ymd_and_hms(2026, 11, 27, 20, 15, 0).unwrap();
+        let due = working_days_deadline(&Calendar::default(), friday_evening, 2).unwrap();
+        // Midnight after Tuesday 1 December in Stockholm is 23:00 UTC in winter.
+        assert_eq!(due, Utc.with_ymd_and_hms(2026, 12, 1, 23, 0, 0).unwrap());
+        let before_midsummer = Utc.with_ymd_and_hms(2026, 6, 18, 14, 0, 0).unwrap();
+        let due = working_days_deadline(&Calendar::default(), before_midsummer, 2).unwrap();
+        assert_eq!(due, Utc.with_ymd_and_hms(2026, 6, 23, 22, 0, 0).unwrap(), "summer time: UTC+2");
+    }
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()

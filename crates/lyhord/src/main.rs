@@ -1,1 +1,250 @@
-fn main() {}
+//! The `lyhord` command line. Each subcommand's work lives in the library.
+
+use clap::{Args, Parser, Subcommand};
+use lyhord::{Settings, admin, calendar_cli, demo, serve};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "lyhord", version, about = "Lyhörd: feedback, complaints and citizen dialogue for a Swedish municipality")]
+struct Cli {
+    /// Configuration file (TOML). Default: ./lyhord.toml if it exists.
+    #[arg(long, global = true, env = "LYHORD_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (migrates the database first).
+    Serve {
+        /// Load demo data into an empty database before serving.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Load demo data into an empty database.
+    Demo,
+    /// Create a municipality and its first administrator.
+    Init {
+        /// Short identifier, e.g. `salem`.
+        #[arg(long)]
+        jurisdiction: String,
+        /// The municipality's name, e.g. "Salems kommun".
+        #[arg(long)]
+        name: String,
+        /// Username of the first administrator.
+        #[arg(long, default_value = "admin")]
+        admin: String,
+    },
+    /// Manage staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// The Swedish working-day calendar.
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a staff account; prints a generated password unless --password-stdin is given.
+    Add(UserAdd),
+}
+
+#[derive(Args)]
+struct UserAdd {
+    #[arg(long)]
+    username: String,
+    /// Full name, shown to colleagues and citizens.
+    #[arg(long)]
+    name: String,
+    /// administrator, registrator, handlaggare, chef or lasare.
+    #[arg(long)]
+    role: store::Role,
+    /// The organisation unit whose cases the account sees.
+    #[arg(long)]
+    node: Option<String>,
+    #[arg(long)]
+    email: Option<String>,
+    /// Needed when the installation has several jurisdictions.
+    #[arg(long)]
+    jurisdiction: Option<String>,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// List the named non-working days of a year.
+    Holidays {
+        #[arg(allow_hyphen_values = true)]
+        year: String,
+    },
+    /// The date N working days after DATE (DATE itself not counted).
+    AddWorkdays {
+        date: String,
+        #[arg(allow_hyphen_values = true)]
+        n: String,
+    },
+    /// The last day of a statutory period from DATE, per lag (1930:173).
+    Statutory {
+        date: String,
+        #[arg(long, allow_hyphen_values = true, group = "period")]
+        days: Option<String>,
+        #[arg(long, allow_hyphen_values = true, group = "period")]
+        weeks: Option<String>,
+        #[arg(long, allow_hyphen_values = true, group = "period")]
+        months: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Calendar { command } => calendar(command),
+        command => runtime().and_then(|rt| rt.block_on(run(cli.config, command))),
+    };
+    match result {
+        Ok(output) => {
+            print!("{output}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("lyhord: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start: {e}"))
+}
+
+fn calendar(command: CalendarCommand) -> Result<String, String> {
+    use calendar_cli::{parse_count, parse_date};
+    use domain::calendar::Period;
+    match command {
+        CalendarCommand::Holidays { year } => {
+            let year = year.parse().map_err(|_| format!("{year:?} is not a year"))?;
+            calendar_cli::holidays(year)
+        }
+        CalendarCommand::AddWorkdays { date, n } => calendar_cli::add_workdays(parse_date(&date)?, parse_count(&n)?),
+        CalendarCommand::Statutory { date, days, weeks, months } => {
+            let period = match (days, weeks, months) {
+                (Some(n), None, None) => Period::Days(parse_count(&n)?),
+                (None, Some(n), None) => Period::Weeks(parse_count(&n)?),
+                (None, None, Some(n)) => Period::Months(parse_count(&n)?),
+                _ => return Err("give the period with one of --days, --weeks or --months".into()),
+            };
+            calendar_cli::statutory(parse_date(&date)?, period)
+        }
+    }
+}
+
+async fn run(config: Option<PathBuf>, command: Command) -> Result<String, String> {
+    let settings = Settings::load(config.as_deref()).map_err(|e| e.to_string())?;
+    init_logging(&settings);
+    match command {
+        Command::Serve { demo } => serve_command(&settings, demo).await,
+        Command::Migrate => {
+            let applied = store::Store::migrate_only(&settings.database_url, serve::connect_options(&settings))
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(format!("{applied} migration(s) applied; the database is up to date.\n"))
+        }
+        Command::Demo => {
+            let store = serve::open_store(&settings).await.map_err(|e| e.to_string())?;
+            let summary = demo::load(&store, chrono::Utc::now(), 300).await.map_err(|e| e.to_string())?;
+            store.close().await;
+            Ok(demo_message(&summary))
+        }
+        Command::Init { jurisdiction, name, admin } => {
+            let store = serve::open_store(&settings).await.map_err(|e| e.to_string())?;
+            let password = admin::init(&store, &jurisdiction, &name, &admin).await.map_err(|e| e.to_string())?;
+            store.close().await;
+            Ok(format!(
+                "Created {name} ({jurisdiction}).\nSign in at {}/staff/sign-in as {admin} with the password\n\n    {password}\n\nIt is shown only this once.\n",
+                settings.public_url
+            ))
+        }
+        Command::User { command: UserCommand::Add(add) } => {
+            let password = if add.password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line).map_err(|e| format!("cannot read the password: {e}"))?;
+                line.trim_end_matches(['\r', '\n']).to_owned()
+            } else {
+                web::auth::generate_password()
+            };
+            let store = serve::open_store(&settings).await.map_err(|e| e.to_string())?;
+            admin::add_user(
+                &store,
+                add.jurisdiction.as_deref(),
+                &add.username,
+                &add.name,
+                add.role,
+                add.node.as_deref(),
+                add.email.as_deref(),
+                &password,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            store.close().await;
+            Ok(if add.password_stdin {
+                format!("Added {}.\n", add.username)
+            } else {
+                format!("Added {}. Password (shown only this once):\n\n    {password}\n", add.username)
+            })
+        }
+        Command::Calendar { .. } => unreachable!("handled without a runtime"),
+    }
+}
+
+async fn serve_command(settings: &Settings, demo: bool) -> Result<String, String> {
+    let store = serve::open_store(settings).await.map_err(|e| e.to_string())?;
+    let listener = serve::bind(&settings.listen).await.map_err(|e| e.to_string())?;
+    if demo {
+        match demo::load(&store, chrono::Utc::now(), 300).await {
+            Ok(summary) => eprint!("{}", demo_message(&summary)),
+            Err(demo::DemoError::NotEmpty) => eprintln!("The database already holds data; the demo data was not loaded again."),
+            Err(e) => return Err(e.to_string()),
+        }
+    } else if store.jurisdictions().await.map_err(|e| e.to_string())?.is_empty() {
+        eprintln!(
+            "This database has no municipality yet. Create it and its first administrator with:\n\n    \
+             lyhord init --jurisdiction <id> --name \"<Kommunens namn>\"\n\nor try Lyhörd with demo data: lyhord serve --demo\n"
+        );
+    }
+    eprintln!(
+        "Lyhörd is running at {} ({} database). Sign-in for staff: {}/staff/sign-in. Stop with Ctrl-C.",
+        settings.public_url,
+        store.backend_name(),
+        settings.public_url
+    );
+    serve::run(store, settings, listener, serve::shutdown_signal()).await.map_err(|e| format!("the server stopped: {e}"))?;
+    Ok(String::new())
+}
+
+fn demo_message(summary: &demo::DemoSummary) -> String {
+    format!(
+        "Loaded demo data: Västerås stad with {} cases. Staff accounts ({}) all use the password {}\n",
+        summary.cases,
+        summary.usernames.join(", "),
+        demo::DEMO_PASSWORD
+    )
+}
+
+fn init_logging(settings: &Settings) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&settings.log));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}

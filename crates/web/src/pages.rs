@@ -254,6 +254,12 @@ fn local_time(at: chrono::DateTime<chrono::Utc>) -> String {
     domain::time::local(at).format("%Y-%m-%d %H:%M").to_string()
 }
 
+/// A deadline at midnight is the end of the day before: shown as that day's 23:59, since
+/// "2026-08-04 00:00" would read as a day later than the promise.
+fn local_deadline(at: chrono::DateTime<chrono::Utc>) -> String {
+    local_time(at - chrono::Duration::minutes(1))
+}
+
 /// The units whose cases this user sees: their node and everything below it; the whole
 /// jurisdiction for administrators and registrators, who route for all of it.
 fn visible_units(user: &User, tree: &domain::OrgTree) -> Vec<String> {
@@ -291,7 +297,7 @@ pub async fn staff_home(State(state): State<AppState>, lang: Lang, Extension(Sta
             unit: node_name(&c.node_id),
             status: if lang == Lang::En { c.status.name_en() } else { c.status.name_sv() }.to_owned(),
             received: local_time(c.received_at),
-            due: c.due_at.map_or_else(|| lang.t("due-none"), local_time),
+            due: c.due_at.map_or_else(|| lang.t("due-none"), local_deadline),
         })
         .collect();
     let top_units: Vec<String> = match user.role {

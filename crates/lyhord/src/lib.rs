@@ -1,0 +1,11 @@
+//! The `lyhord` program: configuration, the server, and the administrative commands.
+//! `main.rs` only parses the command line; everything it runs lives here so that the
+//! integration tests can drive the same code.
+
+pub mod admin;
+pub mod calendar_cli;
+pub mod config;
+pub mod demo;
+pub mod serve;
+
+pub use config::Settings;

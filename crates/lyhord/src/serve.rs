@@ -1,0 +1,85 @@
+//! `lyhord serve`: open the store, bind the address, serve until stopped.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+use store::{ConnectOptions, Store};
+use tokio::net::TcpListener;
+
+use crate::config::Settings;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("{0}")]
+    Store(#[from] store::StoreError),
+    #[error("cannot listen on {address}: {reason}")]
+    Listen { address: String, reason: String },
+}
+
+pub fn connect_options(settings: &Settings) -> ConnectOptions {
+    ConnectOptions { max_connections: settings.max_connections, ..ConnectOptions::default() }
+}
+
+pub async fn open_store(settings: &Settings) -> Result<Store, store::StoreError> {
+    Store::open(&settings.database_url, connect_options(settings)).await
+}
+
+pub fn web_config(settings: &Settings) -> web::WebConfig {
+    web::WebConfig {
+        cookie_secure: settings.cookie_secure(),
+        session_idle: chrono::Duration::minutes(settings.session_idle_minutes),
+        session_absolute: chrono::Duration::hours(settings.session_absolute_hours),
+        sign_in_attempts: settings.sign_in_attempts,
+    }
+}
+
+/// Binds the configured address, naming the usual causes when that fails.
+pub async fn bind(address: &str) -> Result<TcpListener, ServeError> {
+    TcpListener::bind(address).await.map_err(|e| {
+        let reason = match e.kind() {
+            std::io::ErrorKind::AddrInUse => "the address is already in use (is another Lyhörd running?)".to_owned(),
+            std::io::ErrorKind::PermissionDenied => "permission denied (ports below 1024 need privileges)".to_owned(),
+            _ => e.to_string(),
+        };
+        ServeError::Listen { address: address.to_owned(), reason }
+    })
+}
+
+/// Serves the application on `listener` until `shutdown` completes.
+pub async fn run(
+    store: Store,
+    settings: &Settings,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = web::router(web::AppState::new(store.clone(), web_config(settings)));
+    let result = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await;
+    // Give the intake writer a moment to answer the last submissions, then close cleanly.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    store.close().await;
+    result
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("stopping");
+}
