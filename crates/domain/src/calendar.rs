@@ -94,11 +94,7 @@ fn compute_holidays(year: i32) -> Vec<Holiday> {
         Holiday { date: easter + Duration::days(49), category: Helgdag, name: "pingstdagen" },
         Holiday { date: midsommardagen - Duration::days(1), category: Helgdagsafton, name: "midsommarafton" },
         Holiday { date: midsommardagen, category: Helgdag, name: "midsommardagen" },
-        Holiday {
-            date: next_weekday(date(year, 10, 31), Weekday::Sat),
-            category: Helgdag,
-            name: "alla helgons dag",
-        },
+        Holiday { date: next_weekday(date(year, 10, 31), Weekday::Sat), category: Helgdag, name: "alla helgons dag" },
         Holiday { date: date(year, 12, 24), category: Helgdagsafton, name: "julafton" },
         Holiday { date: date(year, 12, 25), category: Helgdag, name: "juldagen" },
         Holiday { date: date(year, 12, 26), category: Helgdag, name: "annandag jul" },
@@ -294,11 +290,8 @@ mod tests {
 
     #[test]
     fn the_year_2026_in_full() {
-        let listed: Vec<String> = holidays(2026)
-            .unwrap()
-            .iter()
-            .map(|h| format!("{} {} {}", h.date, h.category.code(), h.name))
-            .collect();
+        let listed: Vec<String> =
+            holidays(2026).unwrap().iter().map(|h| format!("{} {} {}", h.date, h.category.code(), h.name)).collect();
         assert_eq!(
             listed,
             [

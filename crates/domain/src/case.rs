@@ -49,6 +49,7 @@ impl CaseState {
         let EventPayload::Received { number, node_id, submission } = first.payload()? else {
             return Err(ProjectionError::NotStartedByReceipt);
         };
+        let submission = *submission;
         Ok(CaseState {
             id: first.case_id,
             jurisdiction: submission.jurisdiction,
@@ -145,7 +146,11 @@ mod tests {
         let first = NewEvent::new(
             Utc::now(),
             Actor::Citizen,
-            EventPayload::Received { number: "2026-000001".into(), node_id: "park".into(), submission: sample() },
+            EventPayload::Received {
+                number: "2026-000001".into(),
+                node_id: "park".into(),
+                submission: Box::new(sample()),
+            },
         )
         .seal(Uuid::now_v7(), 1, Hash::GENESIS);
         (CaseState::received(&first).unwrap(), vec![first])
@@ -202,8 +207,12 @@ mod tests {
         let err = step(&state, &mut events, EventPayload::Assigned { node_id: "gp".into(), handler_id: None });
         assert_eq!(err.unwrap_err(), ProjectionError::Closed);
         assert_eq!(
-            step(&state, &mut events, EventPayload::Received { number: "x".into(), node_id: "x".into(), submission: sample() })
-                .unwrap_err(),
+            step(
+                &state,
+                &mut events,
+                EventPayload::Received { number: "x".into(), node_id: "x".into(), submission: Box::new(sample()) }
+            )
+            .unwrap_err(),
             ProjectionError::AlreadyReceived
         );
     }

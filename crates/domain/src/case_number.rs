@@ -29,10 +29,7 @@ impl FromStr for CaseNumber {
         if year.len() != 4 || serial.len() < 6 || !digits(year) || !digits(serial) {
             return Err(err());
         }
-        Ok(CaseNumber {
-            year: year.parse().map_err(|_| err())?,
-            serial: serial.parse().map_err(|_| err())?,
-        })
+        Ok(CaseNumber { year: year.parse().map_err(|_| err())?, serial: serial.parse().map_err(|_| err())? })
     }
 }
 

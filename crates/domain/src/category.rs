@@ -52,15 +52,10 @@ pub fn route<'a>(
     code: &str,
     kind: CaseKind,
 ) -> Result<&'a Category, RoutingError> {
-    let category = categories
-        .iter()
-        .find(|c| c.code == code)
-        .ok_or_else(|| RoutingError::UnknownCategory(code.to_owned()))?;
+    let category =
+        categories.iter().find(|c| c.code == code).ok_or_else(|| RoutingError::UnknownCategory(code.to_owned()))?;
     if !category.accepts(kind) {
-        return Err(RoutingError::KindNotAccepted {
-            category: code.to_owned(),
-            kind,
-        });
+        return Err(RoutingError::KindNotAccepted { category: code.to_owned(), kind });
     }
     tree.node(&category.node_id)?;
     Ok(category)
@@ -94,15 +89,9 @@ mod tests {
 
     #[test]
     fn routing_refuses_unknown_categories_kinds_and_nodes() {
-        let cats = vec![
-            category("fel", "park", vec![CaseKind::Felanmalan]),
-            category("ghost", "nowhere", vec![]),
-        ];
+        let cats = vec![category("fel", "park", vec![CaseKind::Felanmalan]), category("ghost", "nowhere", vec![])];
         let tree = sample();
-        assert_eq!(
-            route(&cats, &tree, "x", CaseKind::Fraga).unwrap_err(),
-            RoutingError::UnknownCategory("x".into())
-        );
+        assert_eq!(route(&cats, &tree, "x", CaseKind::Fraga).unwrap_err(), RoutingError::UnknownCategory("x".into()));
         assert_eq!(
             route(&cats, &tree, "fel", CaseKind::Berom).unwrap_err(),
             RoutingError::KindNotAccepted { category: "fel".into(), kind: CaseKind::Berom }

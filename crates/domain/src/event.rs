@@ -16,7 +16,9 @@ use crate::submission::Submission;
 pub enum Actor {
     /// The inhabitant who sent the case (through the form, e-mail, the tracking page, the API).
     Citizen,
-    Staff { user_id: Uuid },
+    Staff {
+        user_id: Uuid,
+    },
     /// Lyhörd itself, e.g. automatic routing or a clock.
     System,
 }
@@ -29,7 +31,7 @@ pub enum EventPayload {
     Received {
         number: String,
         node_id: String,
-        submission: Submission,
+        submission: Box<Submission>,
     },
     Classified {
         kind: CaseKind,
@@ -149,15 +151,7 @@ impl NewEvent {
         let payload_json = serde_json::to_string(&self.payload).expect("payload serializes");
         let at_micros = self.at.timestamp_micros();
         let hash = event_hash(case_id, seq, at_micros, &actor_json, &payload_json, &prev_hash);
-        Event {
-            case_id,
-            seq,
-            at_micros,
-            actor_json,
-            payload_json,
-            prev_hash,
-            hash,
-        }
+        Event { case_id, seq, at_micros, actor_json, payload_json, prev_hash, hash }
     }
 }
 
@@ -175,10 +169,7 @@ impl Event {
     }
 
     fn unreadable(&self, e: serde_json::Error) -> ChainError {
-        ChainError::Unreadable {
-            seq: self.seq,
-            reason: e.to_string(),
-        }
+        ChainError::Unreadable { seq: self.seq, reason: e.to_string() }
     }
 }
 
@@ -232,10 +223,7 @@ pub fn verify_chain(events: &[Event], expected_count: i64, expected_head: &Hash)
     }
     let found = events.len() as i64;
     if found != expected_count || prev != *expected_head {
-        return Err(ChainError::Truncated {
-            expected: expected_count,
-            found,
-        });
+        return Err(ChainError::Truncated { expected: expected_count, found });
     }
     Ok(())
 }
@@ -249,12 +237,8 @@ mod tests {
         let mut prev = Hash::GENESIS;
         let mut events = Vec::new();
         for i in 0..n {
-            let e = NewEvent::new(
-                Utc::now(),
-                Actor::System,
-                EventPayload::NoteAdded { text: format!("note {i}") },
-            )
-            .seal(case_id, i as i64 + 1, prev);
+            let e = NewEvent::new(Utc::now(), Actor::System, EventPayload::NoteAdded { text: format!("note {i}") })
+                .seal(case_id, i as i64 + 1, prev);
             prev = e.hash;
             events.push(e);
         }
@@ -291,17 +275,17 @@ mod tests {
         assert_eq!(verify_chain(&events, 5, &head), Err(ChainError::Missing { seq: 3 }));
         let (mut events, head) = chain(5);
         events.pop();
-        assert_eq!(
-            verify_chain(&events, 5, &head),
-            Err(ChainError::Truncated { expected: 5, found: 4 })
-        );
+        assert_eq!(verify_chain(&events, 5, &head), Err(ChainError::Truncated { expected: 5, found: 4 }));
     }
 
     #[test]
     fn a_rehashed_forgery_still_breaks_the_link_to_its_successor() {
         let (mut events, head) = chain(4);
-        let forged = NewEvent::new(Utc::now(), Actor::System, EventPayload::NoteAdded { text: "forged".into() })
-            .seal(events[1].case_id, 2, events[1].prev_hash);
+        let forged = NewEvent::new(Utc::now(), Actor::System, EventPayload::NoteAdded { text: "forged".into() }).seal(
+            events[1].case_id,
+            2,
+            events[1].prev_hash,
+        );
         events[1] = forged;
         assert_eq!(verify_chain(&events, 4, &head), Err(ChainError::Broken { seq: 3 }));
     }

@@ -103,11 +103,7 @@ impl Status {
     }
 
     pub fn become_(self, to: Status) -> Result<Status, IllegalTransition> {
-        if self.can_become(to) {
-            Ok(to)
-        } else {
-            Err(IllegalTransition { from: self, to })
-        }
+        if self.can_become(to) { Ok(to) } else { Err(IllegalTransition { from: self, to }) }
     }
 }
 
@@ -124,10 +120,7 @@ impl FromStr for Status {
             .iter()
             .copied()
             .find(|status| status.code() == s)
-            .ok_or_else(|| UnknownCode {
-                vocabulary: "Status",
-                code: s.to_owned(),
-            })
+            .ok_or_else(|| UnknownCode { vocabulary: "Status", code: s.to_owned() })
     }
 }
 
@@ -165,10 +158,7 @@ mod tests {
             let err = from.become_(to).unwrap_err();
             assert_eq!(err, IllegalTransition { from, to });
         }
-        assert_eq!(
-            Received.become_(Closed).unwrap_err().to_string(),
-            "a case cannot go from received to closed"
-        );
+        assert_eq!(Received.become_(Closed).unwrap_err().to_string(), "a case cannot go from received to closed");
     }
 
     #[test]

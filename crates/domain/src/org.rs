@@ -18,13 +18,8 @@ pub enum NodeLevel {
 }
 
 impl NodeLevel {
-    pub const ALL: &'static [NodeLevel] = &[
-        NodeLevel::Kommun,
-        NodeLevel::Namnd,
-        NodeLevel::Forvaltning,
-        NodeLevel::Avdelning,
-        NodeLevel::Enhet,
-    ];
+    pub const ALL: &'static [NodeLevel] =
+        &[NodeLevel::Kommun, NodeLevel::Namnd, NodeLevel::Forvaltning, NodeLevel::Avdelning, NodeLevel::Enhet];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -44,10 +39,7 @@ impl FromStr for NodeLevel {
             .iter()
             .copied()
             .find(|level| level.code() == s)
-            .ok_or_else(|| UnknownCode {
-                vocabulary: "NodeLevel",
-                code: s.to_owned(),
-            })
+            .ok_or_else(|| UnknownCode { vocabulary: "NodeLevel", code: s.to_owned() })
     }
 }
 
@@ -105,7 +97,9 @@ impl OrgTree {
                     root = Some(node.id.clone());
                 }
                 (None, _) => return Err(OrgError::RootNotKommun(node.id.clone())),
-                (Some(_), NodeLevel::Kommun) => return Err(OrgError::KommunBelowRoot(node.id.clone())),
+                (Some(_), NodeLevel::Kommun) => {
+                    return Err(OrgError::KommunBelowRoot(node.id.clone()));
+                }
                 (Some(_), _) => {}
             }
             if by_id.contains_key(&node.id) {
@@ -118,10 +112,7 @@ impl OrgTree {
         for node in by_id.values() {
             if let Some(parent) = &node.parent {
                 if !by_id.contains_key(parent) {
-                    return Err(OrgError::UnknownParent {
-                        node: node.id.clone(),
-                        parent: parent.clone(),
-                    });
+                    return Err(OrgError::UnknownParent { node: node.id.clone(), parent: parent.clone() });
                 }
                 children.entry(parent.clone()).or_default().push(node.id.clone());
             }
@@ -129,11 +120,7 @@ impl OrgTree {
         for siblings in children.values_mut() {
             siblings.sort();
         }
-        let tree = OrgTree {
-            nodes: by_id,
-            children,
-            root,
-        };
+        let tree = OrgTree { nodes: by_id, children, root };
         // With one root and known parents, a node is in a cycle exactly when walking up
         // from it never reaches the root.
         for id in tree.nodes.keys() {
@@ -207,12 +194,8 @@ impl OrgTree {
     /// Tekniska kontoret › Gata och park".
     pub fn display_path(&self, id: &str) -> Result<String, OrgError> {
         let line = self.line(id)?;
-        let names: Vec<&str> = line
-            .iter()
-            .rev()
-            .filter(|n| n.level != NodeLevel::Kommun)
-            .map(|n| n.name.as_str())
-            .collect();
+        let names: Vec<&str> =
+            line.iter().rev().filter(|n| n.level != NodeLevel::Kommun).map(|n| n.name.as_str()).collect();
         Ok(if names.is_empty() { line[0].name.clone() } else { names.join(" › ") })
     }
 }
@@ -282,8 +265,7 @@ pub(crate) mod tests {
         use NodeLevel::*;
         assert_eq!(OrgTree::new(vec![]).unwrap_err(), OrgError::NoRoot);
         assert_eq!(
-            OrgTree::new(vec![node("k", None, Kommun, None), node("x", Some("nope"), Enhet, None)])
-                .unwrap_err(),
+            OrgTree::new(vec![node("k", None, Kommun, None), node("x", Some("nope"), Enhet, None)]).unwrap_err(),
             OrgError::UnknownParent { node: "x".into(), parent: "nope".into() }
         );
         assert!(matches!(
@@ -296,14 +278,10 @@ pub(crate) mod tests {
             OrgError::Cycle(_)
         ));
         assert_eq!(
-            OrgTree::new(vec![node("k", None, Kommun, None), node("k", Some("k"), Enhet, None)])
-                .unwrap_err(),
+            OrgTree::new(vec![node("k", None, Kommun, None), node("k", Some("k"), Enhet, None)]).unwrap_err(),
             OrgError::DuplicateId("k".into())
         );
-        assert_eq!(
-            OrgTree::new(vec![node("n", None, Namnd, None)]).unwrap_err(),
-            OrgError::RootNotKommun("n".into())
-        );
+        assert_eq!(OrgTree::new(vec![node("n", None, Namnd, None)]).unwrap_err(), OrgError::RootNotKommun("n".into()));
         assert!(matches!(sample().node("nope"), Err(OrgError::UnknownNode(_))));
     }
 }

@@ -137,8 +137,7 @@ pub fn is_plausible_email(email: &str) -> bool {
 
 fn is_plausible_phone(phone: &str) -> bool {
     let digits = phone.chars().filter(char::is_ascii_digit).count();
-    (5..=20).contains(&digits)
-        && phone.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ' | '(' | ')'))
+    (5..=20).contains(&digits) && phone.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ' | '(' | ')'))
 }
 
 #[cfg(test)]
@@ -210,15 +209,9 @@ pub(crate) mod tests {
     fn the_chosen_contact_method_needs_its_detail() {
         let mut s = sample();
         s.submitter.email = None;
-        assert_eq!(
-            s.validate().unwrap_err(),
-            vec![FieldError::new("email", "required_for_contact_method")]
-        );
+        assert_eq!(s.validate().unwrap_err(), vec![FieldError::new("email", "required_for_contact_method")]);
         s.submitter.contact_method = Some(ContactMethod::Letter);
-        assert_eq!(
-            s.validate().unwrap_err(),
-            vec![FieldError::new("postal_address", "required_for_contact_method")]
-        );
+        assert_eq!(s.validate().unwrap_err(), vec![FieldError::new("postal_address", "required_for_contact_method")]);
     }
 
     #[test]

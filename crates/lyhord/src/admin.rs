@@ -70,7 +70,9 @@ pub async fn add_user(
         None if jurisdictions.is_empty() => {
             return Err(invalid("there is no municipality yet: run `lyhord init` first"));
         }
-        None => return Err(invalid("there are several jurisdictions: name one with --jurisdiction")),
+        None => {
+            return Err(invalid("there are several jurisdictions: name one with --jurisdiction"));
+        }
     };
     check_id("the username", username)?;
     if password.chars().count() < 12 {

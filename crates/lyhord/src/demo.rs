@@ -19,6 +19,7 @@ pub const JURISDICTION: &str = "vasteras";
 pub const DEMO_PASSWORD: &str = "demo-lyhord-2026";
 
 /// (id, parent, level, name, manager)
+#[rustfmt::skip]
 const NODES: &[(&str, Option<&str>, NodeLevel, &str, &str)] = {
     use NodeLevel::*;
     &[
@@ -56,6 +57,7 @@ const NODES: &[(&str, Option<&str>, NodeLevel, &str, &str)] = {
 };
 
 /// (code, Swedish name, English name, group index, node, kinds ("" = all), public)
+#[rustfmt::skip]
 const CATEGORIES: &[(&str, &str, &str, usize, &str, &str, bool)] = &[
     ("gatubelysning", "Gatubelysning", "Street lighting", 0, "vasteras.gata", "felanmalan,synpunkt,klagomal", true),
     ("snorojning", "Snöröjning och halkbekämpning", "Snow clearing and gritting", 0, "vasteras.gata", "", true),
@@ -87,6 +89,7 @@ const CATEGORIES: &[(&str, &str, &str, usize, &str, &str, bool)] = &[
     ("ovrigt", "Övrigt", "Other", 7, "vasteras.kc", "", true),
 ];
 
+#[rustfmt::skip]
 const GROUPS: &[(&str, &str)] = &[
     ("Gator och trafik", "Streets and traffic"),
     ("Parker, natur och avfall", "Parks, nature and waste"),
@@ -99,6 +102,7 @@ const GROUPS: &[(&str, &str)] = &[
 ];
 
 /// (username, name, role, unit)
+#[rustfmt::skip]
 const STAFF: &[(&str, &str, Role, &str)] = &[
     ("admin", "Maria Lind", Role::Administrator, "vasteras.slk"),
     ("registrator", "Sara Nilsson", Role::Registrator, "vasteras.kc"),
@@ -108,6 +112,7 @@ const STAFF: &[(&str, &str, Role, &str)] = &[
 ];
 
 /// What people write, by kind. `{place}` is filled in.
+#[rustfmt::skip]
 const TEXTS: &[(CaseKind, &str)] = &[
     (CaseKind::Felanmalan, "Belysningen är trasig vid {place}. Det är helt mörkt på kvällarna och känns otryggt."),
     (CaseKind::Felanmalan, "Det är ett stort hål i asfalten vid {place}. En cyklist höll på att köra omkull i morse."),
@@ -130,11 +135,13 @@ const TEXTS: &[(CaseKind, &str)] = &[
     (CaseKind::Fraga, "Vilka regler gäller för att elda trädgårdsavfall i villaområdet vid {place}?"),
 ];
 
+#[rustfmt::skip]
 const PLACES: &[&str] = &[
     "Vasaparken", "Stora torget", "Kopparlunden", "Mälarparken", "Bäckby centrum", "Skiljebo", "Hammarby",
     "Råby", "Björnön", "Rocklunda", "Östermalmsparken", "Kungsgatan", "Vallby", "Erikslund", "Pettersberg",
 ];
 
+#[rustfmt::skip]
 const ANSWERS: &[&str] = &[
     "Tack för att du hörde av dig. Vi har åtgärdat felet.",
     "Tack för din synpunkt. Vi tar med den i planeringen inför nästa år.",
@@ -207,7 +214,8 @@ pub async fn load(store: &Store, now: DateTime<Utc>, cases: usize) -> Result<Dem
         store.upsert_category(JURISDICTION, category, position as i64).await?;
     }
     let tree = store.org_tree(JURISDICTION).await?;
-    let mut rng = StdRng::seed_from_u64(2014_11_05);
+    let registrator = Actor::Staff { user_id: staff_ids[1] };
+    let mut rng = StdRng::seed_from_u64(20_141_105);
     let calendar = Calendar::default();
     let mut generated: Vec<(NewCase, i64)> =
         (0..cases).map(|_| random_case(&mut rng, &categories, now, &calendar)).collect();
@@ -217,20 +225,27 @@ pub async fn load(store: &Store, now: DateTime<Utc>, cases: usize) -> Result<Dem
         let handler = tree.responsible(&new_case.node_id).ok().flatten().and_then(|n| n.manager_user_id);
         let handler_actor = handler.map_or(Actor::System, |user_id| Actor::Staff { user_id });
         let node_id = new_case.node_id.clone();
+        let (kind, category) = (new_case.submission.kind, new_case.submission.category.clone());
         let received_at = new_case.received_at;
         let anonymous = new_case.submission.submitter.anonymous;
         let receipt = store.submit(new_case).await?;
         let steps = lifecycle_steps(&mut rng, age_days, anonymous);
         let mut at = received_at;
-        for (i, payload) in steps.into_iter().enumerate() {
+        for payload in steps {
             at = (at + Duration::minutes(rng.random_range(20..(60 * 24 * 2)))).min(now);
             let payload = match payload {
-                EventPayload::Assigned { .. } => EventPayload::Assigned { node_id: node_id.clone(), handler_id: handler },
+                EventPayload::Classified { .. } => {
+                    EventPayload::Classified { kind, category: category.clone(), node_id: node_id.clone() }
+                }
+                EventPayload::Assigned { .. } => {
+                    EventPayload::Assigned { node_id: node_id.clone(), handler_id: handler }
+                }
                 other => other,
             };
-            let actor = match (&payload, i) {
-                (EventPayload::CitizenMessage { .. }, _) => Actor::Citizen,
-                (_, 0) => Actor::System,
+            let actor = match &payload {
+                EventPayload::CitizenMessage { .. } => Actor::Citizen,
+                EventPayload::Classified { .. } => registrator,
+                EventPayload::Assigned { .. } => Actor::System,
                 _ => handler_actor,
             };
             let state = store.append(receipt.case_id, NewEvent::new(at, actor, payload)).await?;
@@ -252,7 +267,11 @@ fn categories() -> Vec<Category> {
             group_sv: GROUPS[*group].0.into(),
             group_en: GROUPS[*group].1.into(),
             node_id: (*node).into(),
-            kinds: kinds.split(',').filter(|k| !k.is_empty()).map(|k| k.parse().expect("demo kinds are valid")).collect(),
+            kinds: kinds
+                .split(',')
+                .filter(|k| !k.is_empty())
+                .map(|k| k.parse().expect("demo kinds are valid"))
+                .collect(),
             public: *public,
         })
         .collect()
@@ -268,18 +287,20 @@ fn received_at(rng: &mut StdRng, now: DateTime<Utc>) -> (DateTime<Utc>, i64) {
     let day = domain::time::local(now - Duration::days(age_days)).date_naive();
     let hour = if rng.random_bool(0.8) { rng.random_range(8..17) } else { rng.random_range(17..24) };
     let local = day.and_hms_opt(hour, rng.random_range(0..60), rng.random_range(0..60)).expect("valid time");
-    let at = domain::time::STOCKHOLM
-        .from_local_datetime(&local)
-        .earliest()
-        .map_or(now, |t| t.with_timezone(&Utc))
-        .min(now);
+    let at =
+        domain::time::STOCKHOLM.from_local_datetime(&local).earliest().map_or(now, |t| t.with_timezone(&Utc)).min(now);
     (at, age_days)
 }
 
 fn random_case(rng: &mut StdRng, categories: &[Category], now: DateTime<Utc>, calendar: &Calendar) -> (NewCase, i64) {
     let category = pick(rng, categories);
-    let kinds: Vec<CaseKind> =
-        TEXTS.iter().map(|(k, _)| *k).filter(|k| category.accepts(*k)).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    let kinds: Vec<CaseKind> = TEXTS
+        .iter()
+        .map(|(k, _)| *k)
+        .filter(|k| category.accepts(*k))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let kind = *pick(rng, &kinds);
     let texts: Vec<&str> = TEXTS.iter().filter(|(k, _)| *k == kind).map(|(_, t)| *t).collect();
     let place = *pick(rng, PLACES);
@@ -297,7 +318,8 @@ fn random_case(rng: &mut StdRng, categories: &[Category], now: DateTime<Utc>, ca
         Submitter { anonymous: true, ..Submitter::default() }
     } else {
         let n = rng.random_range(1..10_000);
-        let role = *pick(rng, &[SubmitterRole::Invanare, SubmitterRole::Kund, SubmitterRole::Kund, SubmitterRole::Foretag]);
+        let role =
+            *pick(rng, &[SubmitterRole::Invanare, SubmitterRole::Kund, SubmitterRole::Kund, SubmitterRole::Foretag]);
         let wants_phone = channel == Channel::Phone || rng.random_bool(0.15);
         Submitter {
             anonymous: false,
@@ -311,7 +333,11 @@ fn random_case(rng: &mut StdRng, categories: &[Category], now: DateTime<Utc>, ca
     };
     let (at, age_days) = received_at(rng, now);
     let due = working_days_deadline(calendar, at, 2).ok();
-    let actor = if matches!(channel, Channel::Phone | Channel::Visit | Channel::Letter) { Actor::System } else { Actor::Citizen };
+    let actor = if matches!(channel, Channel::Phone | Channel::Visit | Channel::Letter) {
+        Actor::System
+    } else {
+        Actor::Citizen
+    };
     let case = NewCase {
         submission: Submission {
             jurisdiction: JURISDICTION.into(),
@@ -333,33 +359,41 @@ fn random_case(rng: &mut StdRng, categories: &[Category], now: DateTime<Utc>, ca
 }
 
 /// How far a case of this age has come: older cases are mostly closed, new ones open.
+/// Classification and assignment are filled in by the caller, who knows the case.
 fn lifecycle_steps(rng: &mut StdRng, age_days: i64, anonymous: bool) -> Vec<EventPayload> {
-    let assigned = EventPayload::Assigned { node_id: String::new(), handler_id: None };
     let progress = match age_days {
-        0 => rng.random_range(0..2),
-        1..=3 => rng.random_range(0..4),
-        4..=14 => rng.random_range(1..6),
-        _ => if rng.random_bool(0.9) { 5 } else { rng.random_range(2..5) },
+        0 => rng.random_range(0..3),
+        1..=3 => rng.random_range(0..5),
+        4..=14 => rng.random_range(1..7),
+        _ if rng.random_bool(0.9) => 6,
+        _ => rng.random_range(3..6),
     };
     let mut steps = Vec::new();
     if progress >= 1 {
-        steps.push(assigned);
+        steps.push(EventPayload::Classified {
+            kind: CaseKind::Synpunkt,
+            category: String::new(),
+            node_id: String::new(),
+        });
     }
     if progress >= 2 {
+        steps.push(EventPayload::Assigned { node_id: String::new(), handler_id: None });
+    }
+    if progress >= 3 {
         steps.push(EventPayload::WorkStarted);
-        if !anonymous && rng.random_bool(0.2) {
+        if !anonymous && rng.random_bool(0.25) {
             steps.push(EventPayload::InformationRequested { message: "Kan du beskriva var det är mer exakt?".into() });
-            if progress >= 3 || rng.random_bool(0.5) {
+            if progress >= 5 || rng.random_bool(0.4) {
                 steps.push(EventPayload::CitizenMessage { message: "Det är vid den norra ingången.".into() });
             }
         }
     }
-    if progress >= 3 && rng.random_bool(0.4) {
+    if progress >= 4 && rng.random_bool(0.5) {
         steps.push(EventPayload::NoteAdded { text: "Pratat med enheten, åtgärd planerad.".into() });
     }
-    if progress >= 4 && !matches!(steps.last(), Some(EventPayload::InformationRequested { .. })) {
+    if progress >= 5 && !matches!(steps.last(), Some(EventPayload::InformationRequested { .. })) {
         steps.push(EventPayload::Answered { message: (*pick(rng, ANSWERS)).into() });
-        if progress >= 5 {
+        if progress >= 6 {
             steps.push(EventPayload::Closed { summary: "Besvarat och åtgärdat.".into() });
         }
     }

@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "lyhord", version, about = "Lyhörd: feedback, complaints and citizen dialogue for a Swedish municipality")]
+#[command(
+    name = "lyhord",
+    version,
+    about = "Lyhörd: feedback, complaints and citizen dialogue for a Swedish municipality"
+)]
 struct Cli {
     /// Configuration file (TOML). Default: ./lyhord.toml if it exists.
     #[arg(long, global = true, env = "LYHORD_CONFIG")]
@@ -124,10 +128,7 @@ fn main() -> ExitCode {
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start: {e}"))
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("cannot start: {e}"))
 }
 
 fn calendar(command: CalendarCommand) -> Result<String, String> {
@@ -215,7 +216,9 @@ async fn serve_command(settings: &Settings, demo: bool) -> Result<String, String
     if demo {
         match demo::load(&store, chrono::Utc::now(), 300).await {
             Ok(summary) => eprint!("{}", demo_message(&summary)),
-            Err(demo::DemoError::NotEmpty) => eprintln!("The database already holds data; the demo data was not loaded again."),
+            Err(demo::DemoError::NotEmpty) => {
+                eprintln!("The database already holds data; the demo data was not loaded again.")
+            }
             Err(e) => return Err(e.to_string()),
         }
     } else if store.jurisdictions().await.map_err(|e| e.to_string())?.is_empty() {
@@ -230,7 +233,9 @@ async fn serve_command(settings: &Settings, demo: bool) -> Result<String, String
         store.backend_name(),
         settings.public_url
     );
-    serve::run(store, settings, listener, serve::shutdown_signal()).await.map_err(|e| format!("the server stopped: {e}"))?;
+    serve::run(store, settings, listener, serve::shutdown_signal())
+        .await
+        .map_err(|e| format!("the server stopped: {e}"))?;
     Ok(String::new())
 }
 

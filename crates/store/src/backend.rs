@@ -19,11 +19,7 @@ pub struct ConnectOptions {
 
 impl Default for ConnectOptions {
     fn default() -> Self {
-        ConnectOptions {
-            max_connections: 8,
-            max_batch: 512,
-            busy_timeout: Duration::from_secs(10),
-        }
+        ConnectOptions { max_connections: 8, max_batch: 512, busy_timeout: Duration::from_secs(10) }
     }
 }
 
@@ -39,6 +35,11 @@ impl Backend {
     pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Backend> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Self::connect_postgres(url, options).await
+        } else if url.contains("://") && !url.starts_with("sqlite://") {
+            let scheme = url.split("://").next().unwrap_or_default();
+            Err(StoreError::Connect(format!(
+                "the database URL must start with sqlite: or postgres://, not {scheme}://"
+            )))
         } else {
             Self::connect_sqlite(url, options).await
         }
@@ -67,9 +68,9 @@ impl Backend {
             ));
         }
         if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                StoreError::Connect(format!("cannot create the data directory {}: {e}", dir.display()))
-            })?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Connect(format!("cannot create the data directory {}: {e}", dir.display())))?;
+            check_writable(dir)?;
         }
         let connect = SqliteConnectOptions::new()
             .filename(path)
@@ -114,6 +115,15 @@ impl Backend {
             Backend::Postgres { pool } => pool.close().await,
         }
     }
+}
+
+/// SQLite needs to create its journal files beside the database: say so plainly up front
+/// rather than failing later with "unable to open database file".
+fn check_writable(dir: &Path) -> Result<()> {
+    let probe = dir.join(format!(".lyhord-write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"")
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|e| StoreError::Connect(format!("the data directory {} is not writable: {e}", dir.display())))
 }
 
 /// One readable sentence for a connection error.

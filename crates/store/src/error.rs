@@ -7,11 +7,7 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration {version} ({name}) failed: {source}")]
-    Migration {
-        version: i64,
-        name: &'static str,
-        source: sqlx::Error,
-    },
+    Migration { version: i64, name: &'static str, source: sqlx::Error },
     #[error("the submission is not valid ({0})")]
     Invalid(String),
     #[error("{0} is already taken")]

@@ -18,7 +18,7 @@ pub mod testing;
 pub use backend::{Backend, ConnectOptions};
 pub use error::StoreError;
 pub use intake::{NewCase, Receipt};
-pub use model::{CaseSummary, InboxQuery, Jurisdiction, NewUser, Role, SessionRecord, User, NO_DUE};
+pub use model::{CaseSummary, InboxQuery, Jurisdiction, NO_DUE, NewUser, Role, SessionRecord, User};
 
 use chrono::{DateTime, Utc};
 use domain::{CaseState, Category, Event, NewEvent, OrgNode, OrgTree};
@@ -55,9 +55,7 @@ impl Store {
         let backend = Backend::connect(url, &options).await?;
         migrate::run(&backend).await?;
         let intake = intake::Intake::start(backend.clone(), options.max_batch);
-        Ok(Store {
-            inner: Arc::new(Inner { backend, intake }),
-        })
+        Ok(Store { inner: Arc::new(Inner { backend, intake }) })
     }
 
     /// Runs migrations only (for `lyhord migrate`), returning how many were applied.

@@ -19,8 +19,7 @@ const MIGRATIONS: &[Migration] = &[Migration {
     postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
 }];
 
-const CREATE_TABLE: &str =
-    "CREATE TABLE IF NOT EXISTS lyhord_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS lyhord_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
 
 const RECORD: &str = "INSERT INTO lyhord_migrations (version, name, applied_at) VALUES ($1, $2, $3)";
 

@@ -12,7 +12,7 @@ use std::str::FromStr;
 use uuid::Uuid;
 
 use crate::intake::{NewCase, Receipt};
-use crate::model::{CaseSummary, InboxQuery, Jurisdiction, NewUser, NO_DUE, SessionRecord, User};
+use crate::model::{CaseSummary, InboxQuery, Jurisdiction, NO_DUE, NewUser, SessionRecord, User};
 use crate::{Result, StoreError};
 
 const CASE_COLUMNS: &str = "id, jurisdiction_id, number, kind, channel, category, node_id, handler_id, status, \
@@ -208,7 +208,7 @@ macro_rules! backend_ops {
                 let payload = EventPayload::Received {
                     number: number.clone(),
                     node_id: case.node_id.clone(),
-                    submission: case.submission.clone(),
+                    submission: Box::new(case.submission.clone()),
                 };
                 let event = NewEvent::new(case.received_at, case.actor, payload).seal(case_id, 1, Hash::GENESIS);
                 rows.push((i, number, event));

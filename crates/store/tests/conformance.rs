@@ -280,7 +280,8 @@ conformance!(events_are_append_only_and_tampering_is_detected, |db, store| {
     store.append(id, event(EventPayload::NoteAdded { text: "Andra".into() })).await.unwrap();
 
     // The database itself refuses to change or remove events (C1).
-    let update = "UPDATE case_events SET payload = replace(payload, 'Original', 'Ändrad') WHERE payload LIKE '%Original%'";
+    let update =
+        "UPDATE case_events SET payload = replace(payload, 'Original', 'Ändrad') WHERE payload LIKE '%Original%'";
     let err = db.execute_raw(update).await.unwrap_err();
     assert!(err.to_string().contains("append-only"), "{err}");
     assert!(db.execute_raw("DELETE FROM case_events").await.is_err());
@@ -336,11 +337,8 @@ conformance!(the_inbox_lists_open_cases_of_the_units_nearest_deadline_first, |db
     ] {
         store.append(closed, event(payload)).await.unwrap();
     }
-    let query = InboxQuery {
-        jurisdiction: "vasteras".into(),
-        node_ids: vec!["v.park".into(), "v.tk".into()],
-        limit: 10,
-    };
+    let query =
+        InboxQuery { jurisdiction: "vasteras".into(), node_ids: vec!["v.park".into(), "v.tk".into()], limit: 10 };
     let inbox = store.inbox(&query).await.unwrap();
     let got: Vec<_> = inbox.iter().map(|c| c.id).collect();
     assert_eq!(got, vec![ids[1], ids[2], ids[0], no_clock]);
@@ -355,10 +353,8 @@ conformance!(organisation_and_categories_round_trip_and_bad_trees_are_refused, |
     let tree = store.org_tree("vasteras").await.unwrap();
     assert_eq!(tree.len(), 5);
     assert_eq!(tree.responsible("v.park").unwrap().unwrap().manager_name.as_deref(), Some("Eva Ek"));
-    let err = store
-        .upsert_org("vasteras", &[node("v.loop", Some("v.ghost"), NodeLevel::Enhet, None)])
-        .await
-        .unwrap_err();
+    let err =
+        store.upsert_org("vasteras", &[node("v.loop", Some("v.ghost"), NodeLevel::Enhet, None)]).await.unwrap_err();
     assert_eq!(err.to_string(), "node v.loop names parent v.ghost, which does not exist");
     let categories = store.categories("vasteras").await.unwrap();
     assert_eq!(categories.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(), ["park", "skola"]);

@@ -1,7 +1,7 @@
 //! Staff sign-in: argon2id passwords, server-side sessions behind an unguessable cookie.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::{Request, State};
 use axum::http::request::Parts;
 use axum::middleware::Next;
@@ -20,10 +20,7 @@ pub fn hash_password(password: &str) -> String {
     let mut salt_bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut salt_bytes);
     let salt = SaltString::encode_b64(&salt_bytes).expect("16 bytes make a valid salt");
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .expect("argon2 hashes any password")
-        .to_string()
+    Argon2::default().hash_password(password.as_bytes(), &salt).expect("argon2 hashes any password").to_string()
 }
 
 pub fn verify_password(password: &str, phc: &str) -> bool {
@@ -55,9 +52,7 @@ pub fn token_hash(token: &str) -> Vec<u8> {
 pub fn generate_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rng();
-    (0..16)
-        .map(|_| ALPHABET[(rng.next_u32() as usize) % ALPHABET.len()] as char)
-        .collect()
+    (0..16).map(|_| ALPHABET[(rng.next_u32() as usize) % ALPHABET.len()] as char).collect()
 }
 
 /// The signed-in staff member, put into the request by [`require_staff`].

@@ -2,8 +2,8 @@
 //! browser's `Accept-Language`. Every user-facing string comes from `locales/*/main.ftl`.
 
 use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::header;
+use axum::http::request::Parts;
 use fluent_templates::{LanguageIdentifier, Loader, langid};
 use std::convert::Infallible;
 
@@ -64,10 +64,7 @@ impl Lang {
 
     /// The text for `key` with named arguments filled in.
     pub fn t_with(self, key: &str, args: &[(&'static str, String)]) -> String {
-        let args = args
-            .iter()
-            .map(|(name, value)| (std::borrow::Cow::Borrowed(*name), value.clone().into()))
-            .collect();
+        let args = args.iter().map(|(name, value)| (std::borrow::Cow::Borrowed(*name), value.clone().into())).collect();
         LOCALES.lookup_with_args(self.id(), key, &args)
     }
 
@@ -79,9 +76,8 @@ impl Lang {
             .filter_map(|(position, part)| {
                 let mut pieces = part.trim().split(';');
                 let tag = pieces.next()?.trim().to_ascii_lowercase();
-                let quality = pieces
-                    .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
-                    .unwrap_or(1.0);
+                let quality =
+                    pieces.find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok())).unwrap_or(1.0);
                 let primary = tag.split('-').next()?;
                 let lang = match primary {
                     "sv" => Lang::Sv,

@@ -53,11 +53,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(store: Store, config: WebConfig) -> AppState {
         let limiter = RateLimiter::new(config.sign_in_attempts, Duration::from_secs(15 * 60));
-        AppState {
-            store,
-            config: Arc::new(config),
-            sign_in_limiter: Arc::new(limiter),
-        }
+        AppState { store, config: Arc::new(config), sign_in_limiter: Arc::new(limiter) }
     }
 }
 

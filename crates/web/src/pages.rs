@@ -27,12 +27,7 @@ fn render(template: &impl Template, status: StatusCode) -> Response {
 
 fn server_error(lang: Lang, path: &str, e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, path, "request failed");
-    let page = MessagePage {
-        lang,
-        path: path.to_owned(),
-        heading: lang.t("error-title"),
-        text: lang.t("error-text"),
-    };
+    let page = MessagePage { lang, path: path.to_owned(), heading: lang.t("error-title"), text: lang.t("error-text") };
     render(&page, StatusCode::INTERNAL_SERVER_ERROR)
 }
 
@@ -97,7 +92,11 @@ struct StartPage {
 fn ways_to_reach(j: &Jurisdiction, lang: Lang) -> Vec<Way> {
     let mut ways = Vec::new();
     if let Some(email) = &j.email {
-        ways.push(Way { label: lang.t("start-way-email"), value: email.clone(), href: Some(format!("mailto:{email}")) });
+        ways.push(Way {
+            label: lang.t("start-way-email"),
+            value: email.clone(),
+            href: Some(format!("mailto:{email}")),
+        });
     }
     if let Some(phone) = &j.phone {
         let dial: String = phone.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
@@ -272,21 +271,26 @@ fn visible_units(user: &User, tree: &domain::OrgTree) -> Vec<String> {
         .unwrap_or_default()
 }
 
-pub async fn staff_home(State(state): State<AppState>, lang: Lang, Extension(Staff(user)): Extension<Staff>) -> Response {
+pub async fn staff_home(
+    State(state): State<AppState>,
+    lang: Lang,
+    Extension(Staff(user)): Extension<Staff>,
+) -> Response {
     let path = "/staff";
     let store = &state.store;
-    let (tree, categories) = match tokio::try_join!(store.org_tree(&user.jurisdiction), store.categories(&user.jurisdiction))
-    {
-        Ok(found) => found,
-        Err(e) => return server_error(lang, path, e),
-    };
+    let (tree, categories) =
+        match tokio::try_join!(store.org_tree(&user.jurisdiction), store.categories(&user.jurisdiction)) {
+            Ok(found) => found,
+            Err(e) => return server_error(lang, path, e),
+        };
     let node_ids = visible_units(&user, &tree);
     let query = InboxQuery { jurisdiction: user.jurisdiction.clone(), node_ids: node_ids.clone(), limit: 50 };
     let cases = match store.inbox(&query).await {
         Ok(cases) => cases,
         Err(e) => return server_error(lang, path, e),
     };
-    let category_names: HashMap<&str, &str> = categories.iter().map(|c| (c.code.as_str(), c.name(lang.code()))).collect();
+    let category_names: HashMap<&str, &str> =
+        categories.iter().map(|c| (c.code.as_str(), c.name(lang.code()))).collect();
     let node_name = |id: &str| tree.node(id).map_or_else(|_| id.to_owned(), |n| n.name.clone());
     let rows = cases
         .iter()

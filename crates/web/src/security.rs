@@ -66,11 +66,7 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     pub fn new(limit: u32, window: Duration) -> RateLimiter {
-        RateLimiter {
-            limit,
-            window,
-            seen: Mutex::new(HashMap::new()),
-        }
+        RateLimiter { limit, window, seen: Mutex::new(HashMap::new()) }
     }
 
     /// Records one attempt for `key`; false when the key has used up its window.

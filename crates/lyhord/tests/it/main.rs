@@ -1,0 +1,9 @@
+//! One integration-test binary that drives the real application over HTTP and the real
+//! `lyhord` executable, on SQLite and on PostgreSQL.
+
+mod support;
+
+mod cli;
+mod demo;
+mod staff_access;
+mod start_page;

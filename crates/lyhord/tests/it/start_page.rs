@@ -1,0 +1,66 @@
+//! The citizens' start page, languages and the protections every page has.
+
+use crate::on_both_backends;
+use crate::support::body;
+
+on_both_backends!(the_start_page_lists_the_ways_to_reach_the_municipality_in_swedish, |app| {
+    let app = app.with_demo(5).await;
+    let response = reqwest::get(app.url("/")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let html = body(response).await;
+    assert!(html.contains(r#"<html lang="sv">"#));
+    assert!(html.contains("<h1>Lämna synpunkter, klagomål, beröm och idéer till Västerås stad</h1>"));
+    assert!(html.contains(r#"<a href="tel:021390000">021-39 00 00</a>"#));
+    assert!(html.contains("Stadshuset, Fiskartorget 2, Västerås"));
+    assert!(html.contains("Pappersblankett"));
+});
+
+on_both_backends!(english_comes_from_the_browser_or_the_language_link, |app| {
+    let app = app.with_demo(5).await;
+    let client = reqwest::Client::new();
+    let html = body(client.get(app.url("/")).header("accept-language", "en-GB,en;q=0.9").send().await.unwrap()).await;
+    assert!(html.contains(r#"<html lang="en">"#));
+    assert!(html.contains("How to reach us"));
+
+    // The link remembers the choice and goes back to the page it was on.
+    let browser = app.browser();
+    let switch = browser.get(app.url("/lang/en?back=/staff/sign-in")).send().await.unwrap();
+    assert_eq!(switch.status(), 303);
+    assert_eq!(switch.headers()["location"], "/staff/sign-in");
+    let html = body(browser.get(app.url("/staff/sign-in")).send().await.unwrap()).await;
+    assert!(html.contains(r#"<html lang="en">"#) && html.contains("Staff sign-in"));
+    // ... and never sends anyone to another site.
+    let away = browser.get(app.url("/lang/sv?back=//evil.example/x")).send().await.unwrap();
+    assert_eq!(away.headers()["location"], "/");
+});
+
+on_both_backends!(an_empty_installation_says_how_to_set_it_up_and_invents_nothing, |app| {
+    let html = body(reqwest::get(app.url("/")).await.unwrap()).await;
+    assert!(html.contains("Lyhörd är inte konfigurerat ännu"));
+    assert!(html.contains("lyhord init"));
+    assert_eq!(app.store.jurisdictions().await.unwrap().len(), 0);
+});
+
+on_both_backends!(every_page_carries_the_security_headers, |app| {
+    for path in ["/", "/staff/sign-in", "/no-such-page", "/healthz"] {
+        let response = reqwest::get(app.url(path)).await.unwrap();
+        let h = response.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("default-src 'none'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+    }
+    let missing = reqwest::get(app.url("/no-such-page")).await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert!(body(missing).await.contains("Sidan finns inte"));
+});
+
+on_both_backends!(health_and_readiness, |app| {
+    assert_eq!(body(reqwest::get(app.url("/healthz")).await.unwrap()).await, "ok\n");
+    let ready = reqwest::get(app.url("/readyz")).await.unwrap();
+    assert_eq!(ready.status(), 200);
+    app.store.close().await;
+    let closed = reqwest::get(app.url("/readyz")).await.unwrap();
+    assert_eq!(closed.status(), 503, "a closed database is reported, not hidden");
+});

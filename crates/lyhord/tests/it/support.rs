@@ -1,0 +1,134 @@
+//! A running application on a loopback port, over a throwaway database.
+
+use lyhord::{Settings, serve};
+use store::testing::TestDb;
+use store::{Jurisdiction, Role, Store};
+use tokio::sync::oneshot;
+
+/// Expands a test body into one test per backend.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($name:ident, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($app: $crate::support::App) {
+                $body
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                run($crate::support::App::start(store::testing::TestDb::sqlite()).await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(db) = store::testing::TestDb::postgres().await {
+                    run($crate::support::App::start(db).await).await;
+                }
+            }
+        }
+    };
+}
+
+pub struct App {
+    pub base: String,
+    pub store: Store,
+    /// Keeps a SQLite database's directory until the test ends.
+    _db: TestDb,
+    _stop: oneshot::Sender<()>,
+}
+
+impl App {
+    pub async fn start(db: TestDb) -> App {
+        App::start_with(db, Settings::default()).await
+    }
+
+    pub async fn start_with(db: TestDb, mut settings: Settings) -> App {
+        settings.database_url = db.url.clone();
+        settings.listen = "127.0.0.1:0".into();
+        let store = db.open().await;
+        let listener = serve::bind(&settings.listen).await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let (server_store, server_settings) = (store.clone(), settings.clone());
+        tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            serve::run(server_store, &server_settings, listener, shutdown).await.unwrap();
+        });
+        App { base, store, _db: db, _stop: stop }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects, and sends the
+    /// `Origin` header a browser sends with a form post from this site.
+    pub fn browser(&self) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("origin", self.base.parse().unwrap());
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .unwrap()
+    }
+
+    /// Signs in and returns the client holding the session.
+    pub async fn signed_in(&self, username: &str, password: &str) -> reqwest::Client {
+        let client = self.browser();
+        let response = client
+            .post(self.url("/staff/sign-in"))
+            .form(&[("username", username), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303, "sign-in as {username} should succeed");
+        client
+    }
+
+    /// A small municipality: the demo's own data, loaded through the same code.
+    pub async fn with_demo(self, cases: usize) -> App {
+        lyhord::demo::load(&self.store, chrono::Utc::now(), cases).await.unwrap();
+        self
+    }
+
+    /// A second municipality with one handläggare, to prove jurisdictions never meet.
+    pub async fn with_second_jurisdiction(self) -> App {
+        let salem = Jurisdiction { id: "salem".into(), name: "Salems kommun".into(), ..Jurisdiction::default() };
+        self.store.upsert_jurisdiction(&salem).await.unwrap();
+        let root = domain::OrgNode {
+            id: "salem".into(),
+            parent: None,
+            level: domain::NodeLevel::Kommun,
+            name: "Salems kommun".into(),
+            manager_name: Some("Kommunchef".into()),
+            manager_user_id: None,
+        };
+        self.store.upsert_org("salem", &[root]).await.unwrap();
+        lyhord::admin::add_user(
+            &self.store,
+            Some("salem"),
+            "salem-admin",
+            "Salem Admin",
+            Role::Administrator,
+            Some("salem"),
+            None,
+            PASSWORD,
+        )
+        .await
+        .unwrap();
+        self
+    }
+}
+
+pub const PASSWORD: &str = lyhord::demo::DEMO_PASSWORD;
+
+pub async fn body(response: reqwest::Response) -> String {
+    response.text().await.unwrap()
+}
