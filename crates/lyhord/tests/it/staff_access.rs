@@ -6,7 +6,11 @@ use store::{InboxQuery, Role};
 
 /// The case numbers an inbox page lists, in order.
 fn listed_numbers(html: &str) -> Vec<String> {
-    html.split(r#"<th scope="row">"#).skip(1).filter_map(|rest| rest.split("</th>").next()).map(str::to_owned).collect()
+    html.split(r#"<th scope="row" class="nowrap">"#)
+        .skip(1)
+        .filter_map(|rest| rest.split("</th>").next())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// What the inbox of the units below `top` must show: open cases, nearest deadline first.
