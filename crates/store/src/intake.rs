@@ -66,6 +66,22 @@ impl Intake {
 async fn write_loop(backend: Backend, mut jobs: mpsc::Receiver<Job>, max_batch: usize) {
     let mut batch = Vec::with_capacity(max_batch);
     while jobs.recv_many(&mut batch, max_batch).await > 0 {
+        // Submitters answered by the previous commit are waking up and submitting again;
+        // let them join this commit rather than the next one. No fixed delay: stop as soon
+        // as the queue stops growing.
+        while batch.len() < max_batch {
+            tokio::task::yield_now().await;
+            let before = batch.len();
+            while batch.len() < max_batch {
+                match jobs.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+            if batch.len() == before {
+                break;
+            }
+        }
         let cases: Vec<&NewCase> = batch.iter().map(|job| &job.case).collect();
         let results = commit_isolated(&backend, &cases).await;
         for (job, result) in batch.drain(..).zip(results) {

@@ -18,7 +18,7 @@ pub mod testing;
 pub use backend::{Backend, ConnectOptions};
 pub use error::StoreError;
 pub use intake::{NewCase, Receipt};
-pub use model::{CaseSummary, InboxQuery, Jurisdiction, NO_DUE, NewUser, Role, SessionRecord, User};
+pub use model::{CaseSummary, InboxQuery, Jurisdiction, NO_DUE, NewUser, Role, SessionRecord, Units, User};
 
 use chrono::{DateTime, Utc};
 use domain::{CaseState, Category, Event, NewEvent, OrgNode, OrgTree};

@@ -107,11 +107,20 @@ pub struct SessionRecord {
     pub created_at: DateTime<Utc>,
 }
 
-/// Which cases an inbox shows.
+/// Which units' cases an inbox shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Units {
+    /// Every unit of the jurisdiction (registrators, administrators).
+    All,
+    /// These units only (a handläggare's or chef's own nodes and those below).
+    Only(Vec<String>),
+}
+
+/// Which cases an inbox shows: open cases, nearest deadline first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InboxQuery {
     pub jurisdiction: String,
-    pub node_ids: Vec<String>,
+    pub units: Units,
     pub limit: i64,
 }
 

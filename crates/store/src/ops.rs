@@ -12,7 +12,7 @@ use std::str::FromStr;
 use uuid::Uuid;
 
 use crate::intake::{NewCase, Receipt};
-use crate::model::{CaseSummary, InboxQuery, Jurisdiction, NO_DUE, NewUser, SessionRecord, User};
+use crate::model::{CaseSummary, InboxQuery, Jurisdiction, NO_DUE, NewUser, SessionRecord, Units, User};
 use crate::{Result, StoreError};
 
 const CASE_COLUMNS: &str = "id, jurisdiction_id, number, kind, channel, category, node_id, handler_id, status, \
@@ -350,21 +350,36 @@ macro_rules! backend_ops {
             Ok(())
         }
 
+        /// Open cases by deadline. Each unit's top `limit` comes straight off the inbox
+        /// index, and only those few are merged, so the cost does not grow with the number
+        /// of open cases.
         pub async fn inbox(read: &Pool, _write: &Pool, query: &InboxQuery) -> Result<Vec<CaseSummary>> {
-            if query.node_ids.is_empty() {
-                return Ok(Vec::new());
+            const COLUMNS: &str =
+                "id, number, kind, channel, category, node_id, handler_id, status, received_at, due_at";
+            let mut q = QueryBuilder::<Db>::new("");
+            match &query.units {
+                Units::All => {
+                    q.push(format!("SELECT {COLUMNS} FROM cases WHERE jurisdiction_id = "));
+                    q.push_bind(query.jurisdiction.clone());
+                    q.push(" AND status <> 'closed'");
+                }
+                Units::Only(node_ids) if node_ids.is_empty() => return Ok(Vec::new()),
+                Units::Only(node_ids) => {
+                    for (i, node_id) in node_ids.iter().enumerate() {
+                        if i > 0 {
+                            q.push(" UNION ALL ");
+                        }
+                        q.push(format!("SELECT * FROM (SELECT {COLUMNS} FROM cases WHERE jurisdiction_id = "));
+                        q.push_bind(query.jurisdiction.clone());
+                        q.push(" AND node_id = ");
+                        q.push_bind(node_id.clone());
+                        q.push(" AND status <> 'closed' ORDER BY due_at, received_at, id LIMIT ");
+                        q.push_bind(query.limit);
+                        q.push(format!(") AS unit{i}"));
+                    }
+                }
             }
-            let mut q = QueryBuilder::<Db>::new(
-                "SELECT id, number, kind, channel, category, node_id, handler_id, status, received_at, due_at \
-                 FROM cases WHERE jurisdiction_id = ",
-            );
-            q.push_bind(query.jurisdiction.clone());
-            q.push(" AND node_id IN (");
-            let mut ids = q.separated(", ");
-            for id in &query.node_ids {
-                ids.push_bind(id.clone());
-            }
-            q.push(") AND status <> 'closed' ORDER BY due_at, received_at LIMIT ");
+            q.push(" ORDER BY due_at, received_at, id LIMIT ");
             q.push_bind(query.limit);
             let rows = q.build().fetch_all(read).await?;
             rows.iter()

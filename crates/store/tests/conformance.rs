@@ -8,7 +8,7 @@ use domain::{
 };
 use std::collections::HashSet;
 use store::testing::TestDb;
-use store::{InboxQuery, Jurisdiction, NewCase, NewUser, Role, Store, StoreError};
+use store::{InboxQuery, Jurisdiction, NewCase, NewUser, Role, Store, StoreError, Units};
 
 macro_rules! conformance {
     ($name:ident, |$db:ident, $store:ident| $body:block) => {
@@ -337,8 +337,11 @@ conformance!(the_inbox_lists_open_cases_of_the_units_nearest_deadline_first, |db
     ] {
         store.append(closed, event(payload)).await.unwrap();
     }
-    let query =
-        InboxQuery { jurisdiction: "vasteras".into(), node_ids: vec!["v.park".into(), "v.tk".into()], limit: 10 };
+    let query = InboxQuery {
+        jurisdiction: "vasteras".into(),
+        units: Units::Only(vec!["v.park".into(), "v.tk".into()]),
+        limit: 10,
+    };
     let inbox = store.inbox(&query).await.unwrap();
     let got: Vec<_> = inbox.iter().map(|c| c.id).collect();
     assert_eq!(got, vec![ids[1], ids[2], ids[0], no_clock]);
@@ -346,7 +349,11 @@ conformance!(the_inbox_lists_open_cases_of_the_units_nearest_deadline_first, |db
     assert_eq!(inbox[3].due_at, None);
     let other_jurisdiction = InboxQuery { jurisdiction: "salem".into(), ..query.clone() };
     assert!(store.inbox(&other_jurisdiction).await.unwrap().is_empty());
-    assert_eq!(store.inbox(&InboxQuery { limit: 2, ..query }).await.unwrap().len(), 2);
+    assert_eq!(store.inbox(&InboxQuery { limit: 2, ..query.clone() }).await.unwrap().len(), 2);
+    let everything = InboxQuery { units: Units::All, ..query.clone() };
+    let all: Vec<_> = store.inbox(&everything).await.unwrap().iter().map(|c| c.id).collect();
+    assert_eq!(all, vec![ids[3], ids[1], ids[2], ids[0], no_clock], "every unit, the closed case still left out");
+    assert!(store.inbox(&InboxQuery { units: Units::Only(vec![]), ..query }).await.unwrap().is_empty());
 });
 
 conformance!(organisation_and_categories_round_trip_and_bad_trees_are_refused, |db, store| {

@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use store::{InboxQuery, Jurisdiction, Role, User};
+use store::{InboxQuery, Jurisdiction, Role, Units, User};
 
 use crate::AppState;
 use crate::auth::{self, Staff};
@@ -260,15 +260,14 @@ fn local_deadline(at: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// The units whose cases this user sees: their node and everything below it; the whole
-/// jurisdiction for administrators and registrators, who route for all of it.
-fn visible_units(user: &User, tree: &domain::OrgTree) -> Vec<String> {
-    let top = match user.role {
-        Role::Administrator | Role::Registrator => Some(tree.root().id.as_str()),
-        _ => user.node_id.as_deref(),
-    };
-    top.and_then(|id| tree.subtree(id).ok())
-        .map(|nodes| nodes.into_iter().map(|n| n.id.clone()).collect())
-        .unwrap_or_default()
+/// jurisdiction for administrators and registrators, who route for all of it. A user
+/// without a unit sees none (deny by default).
+fn visible_units(user: &User, tree: &domain::OrgTree) -> Units {
+    if matches!(user.role, Role::Administrator | Role::Registrator) {
+        return Units::All;
+    }
+    let nodes = user.node_id.as_deref().and_then(|id| tree.subtree(id).ok()).unwrap_or_default();
+    Units::Only(nodes.into_iter().map(|n| n.id.clone()).collect())
 }
 
 pub async fn staff_home(
@@ -283,8 +282,7 @@ pub async fn staff_home(
             Ok(found) => found,
             Err(e) => return server_error(lang, path, e),
         };
-    let node_ids = visible_units(&user, &tree);
-    let query = InboxQuery { jurisdiction: user.jurisdiction.clone(), node_ids: node_ids.clone(), limit: 50 };
+    let query = InboxQuery { jurisdiction: user.jurisdiction.clone(), units: visible_units(&user, &tree), limit: 50 };
     let cases = match store.inbox(&query).await {
         Ok(cases) => cases,
         Err(e) => return server_error(lang, path, e),

@@ -2,7 +2,7 @@
 
 use crate::on_both_backends;
 use crate::support::{App, PASSWORD, body};
-use store::{InboxQuery, Role};
+use store::{InboxQuery, Role, Units};
 
 /// The case numbers an inbox page lists, in order.
 fn listed_numbers(html: &str) -> Vec<String> {
@@ -17,7 +17,7 @@ fn listed_numbers(html: &str) -> Vec<String> {
 async fn expected_inbox(app: &App, top: &str) -> Vec<String> {
     let tree = app.store.org_tree("vasteras").await.unwrap();
     let node_ids = tree.subtree(top).unwrap().into_iter().map(|n| n.id.clone()).collect();
-    let query = InboxQuery { jurisdiction: "vasteras".into(), node_ids, limit: 50 };
+    let query = InboxQuery { jurisdiction: "vasteras".into(), units: Units::Only(node_ids), limit: 50 };
     app.store.inbox(&query).await.unwrap().into_iter().map(|c| c.number).collect()
 }
 

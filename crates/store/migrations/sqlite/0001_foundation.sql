@@ -85,10 +85,13 @@ CREATE TABLE cases (
     event_count      INTEGER NOT NULL,
     head_hash        BLOB NOT NULL,
     idempotency_key  TEXT,
-    UNIQUE (jurisdiction_id, number),
-    UNIQUE (jurisdiction_id, idempotency_key)
+    UNIQUE (jurisdiction_id, number)
 );
-CREATE INDEX cases_inbox ON cases (node_id, due_at, received_at) WHERE status <> 'closed';
+-- Only submissions that carry a key need the index (most do not).
+CREATE UNIQUE INDEX cases_idempotency ON cases (jurisdiction_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+-- Inboxes: one unit's open cases by deadline, and the whole municipality's.
+CREATE INDEX cases_inbox ON cases (node_id, due_at, received_at, id) WHERE status <> 'closed';
+CREATE INDEX cases_inbox_all ON cases (jurisdiction_id, due_at, received_at, id) WHERE status <> 'closed';
 CREATE INDEX cases_received ON cases (jurisdiction_id, received_at);
 
 CREATE TABLE case_events (

@@ -1,0 +1,220 @@
+//! `lyhord-bench`: measures what the issues set targets for. Run through `bench/run`,
+//! which builds in release mode and records the figures.
+//!
+//! - `intake`: durable submissions per second through the store (group commit), with a
+//!   number of concurrent writers; each submission is acknowledged only after its commit.
+//! - `fill`: loads a database with N cases spread over many units, for the read benchmarks.
+//! - `inbox`: latency of one unit's open cases ordered by deadline (p50, p99).
+
+use chrono::{DateTime, Duration, Utc};
+use clap::{Parser, Subcommand};
+use domain::{Actor, CaseKind, Channel, ContactMethod, NodeLevel, OrgNode, Submission, Submitter, SubmitterRole};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::time::Instant;
+use store::{ConnectOptions, InboxQuery, Jurisdiction, NewCase, Store, Units};
+
+const JURISDICTION: &str = "bench";
+const UNITS: usize = 100;
+
+#[derive(Parser)]
+struct Cli {
+    /// `sqlite:PATH` or `postgres://…`; the database must be new (or made by `fill`).
+    #[arg(long)]
+    database_url: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Intake {
+        #[arg(long, default_value_t = 16)]
+        writers: usize,
+        #[arg(long, default_value_t = 50_000)]
+        count: usize,
+    },
+    Fill {
+        #[arg(long)]
+        cases: usize,
+    },
+    Inbox {
+        #[arg(long, default_value_t = 2_000)]
+        queries: usize,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        /// One unit (a handläggare), ten units (a chef), or the whole municipality.
+        #[arg(long, value_enum, default_value_t = Scope::Unit)]
+        scope: Scope,
+    },
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum Scope {
+    Unit,
+    TenUnits,
+    All,
+}
+
+fn unit(i: usize) -> String {
+    format!("bench.unit{i:03}")
+}
+
+async fn prepare(store: &Store) {
+    if store.jurisdictions().await.unwrap().iter().any(|j| j.id == JURISDICTION) {
+        return;
+    }
+    let j = Jurisdiction { id: JURISDICTION.into(), name: "Benchmark kommun".into(), ..Jurisdiction::default() };
+    store.upsert_jurisdiction(&j).await.unwrap();
+    let mut nodes = vec![OrgNode {
+        id: JURISDICTION.into(),
+        parent: None,
+        level: NodeLevel::Kommun,
+        name: "Benchmark kommun".into(),
+        manager_name: Some("Chef".into()),
+        manager_user_id: None,
+    }];
+    nodes.extend((0..UNITS).map(|i| OrgNode {
+        id: unit(i),
+        parent: Some(JURISDICTION.into()),
+        level: NodeLevel::Enhet,
+        name: format!("Enhet {i}"),
+        manager_name: Some(format!("Chef {i}")),
+        manager_user_id: None,
+    }));
+    store.upsert_org(JURISDICTION, &nodes).await.unwrap();
+}
+
+/// A realistic submission: a paragraph of Swedish text and contact details, received at
+/// `received_at` (increasing, as receipts do).
+fn case(rng: &mut StdRng, received_at: DateTime<Utc>) -> NewCase {
+    let n = rng.random_range(0..1_000_000);
+    NewCase {
+        submission: Submission {
+            jurisdiction: JURISDICTION.into(),
+            kind: CaseKind::ALL[rng.random_range(0..CaseKind::ALL.len())],
+            channel: Channel::Web,
+            category: "allmant".into(),
+            description: format!(
+                "Hej! Jag vill påpeka att belysningen vid gångvägen nummer {n} har varit släckt i över en vecka. \
+                 Det är mörkt och otryggt, särskilt för barn som går till skolan på morgonen. Tack på förhand."
+            ),
+            place: Some(format!("Gångväg {n}")),
+            submitter: Submitter {
+                role: Some(SubmitterRole::Invanare),
+                name: Some(format!("Invånare {n}")),
+                email: Some(format!("invanare{n}@example.se")),
+                contact_method: Some(ContactMethod::Email),
+                ..Submitter::default()
+            },
+            language: "sv".into(),
+        },
+        node_id: unit(rng.random_range(0..UNITS)),
+        received_at,
+        due_at: Some(received_at + Duration::hours(rng.random_range(1..24 * 14))),
+        idempotency_key: None,
+        actor: Actor::Citizen,
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// Submits `count` cases from `writers` concurrent tasks, received evenly over the `span`
+/// before now; returns the per-submission latencies.
+async fn submit_all(store: &Store, writers: usize, count: usize, span: Duration) -> Vec<f64> {
+    let per_writer = count / writers;
+    let first = Utc::now() - span;
+    let step = span / (count.max(1) as i32);
+    let sequence = Arc::new(AtomicI32::new(0));
+    let mut tasks = Vec::new();
+    for w in 0..writers {
+        let (store, sequence) = (store.clone(), sequence.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut rng = StdRng::seed_from_u64(w as u64);
+            let mut latencies = Vec::with_capacity(per_writer);
+            for _ in 0..per_writer {
+                let received_at = first + step * sequence.fetch_add(1, Ordering::Relaxed);
+                let new_case = case(&mut rng, received_at);
+                let start = Instant::now();
+                store.submit(new_case).await.expect("durable submission");
+                latencies.push(start.elapsed().as_secs_f64() * 1000.0);
+            }
+            latencies
+        }));
+    }
+    let mut all = Vec::with_capacity(count);
+    for task in tasks {
+        all.extend(task.await.unwrap());
+    }
+    all
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    let options = ConnectOptions { max_connections: 16, ..ConnectOptions::default() };
+    let store = Store::open(&cli.database_url, options).await.expect("open the database");
+    prepare(&store).await;
+    match cli.command {
+        Command::Intake { writers, count } => {
+            let start = Instant::now();
+            let mut latencies = submit_all(&store, writers, count, Duration::seconds(count as i64 / 1000)).await;
+            let seconds = start.elapsed().as_secs_f64();
+            latencies.sort_by(f64::total_cmp);
+            println!(
+                "intake backend={} writers={writers} submissions={} seconds={seconds:.2} per_second={:.0} \
+                 latency_ms_p50={:.2} latency_ms_p99={:.2}",
+                store.backend_name(),
+                latencies.len(),
+                latencies.len() as f64 / seconds,
+                percentile(&latencies, 0.50),
+                percentile(&latencies, 0.99),
+            );
+        }
+        Command::Fill { cases } => {
+            let already = store.count_cases(JURISDICTION).await.unwrap() as usize;
+            let start = Instant::now();
+            if cases > already {
+                submit_all(&store, 64, cases - already, Duration::days(365)).await;
+            }
+            let total = store.count_cases(JURISDICTION).await.unwrap();
+            println!(
+                "fill backend={} cases={total} seconds={:.1}",
+                store.backend_name(),
+                start.elapsed().as_secs_f64()
+            );
+        }
+        Command::Inbox { queries, limit, scope } => {
+            let total = store.count_cases(JURISDICTION).await.unwrap();
+            let mut rng = StdRng::seed_from_u64(7);
+            let mut latencies = Vec::with_capacity(queries);
+            for _ in 0..queries {
+                let units = match scope {
+                    Scope::Unit => Units::Only(vec![unit(rng.random_range(0..UNITS))]),
+                    Scope::TenUnits => {
+                        let first = rng.random_range(0..UNITS - 10);
+                        Units::Only((first..first + 10).map(unit).collect())
+                    }
+                    Scope::All => Units::All,
+                };
+                let query = InboxQuery { jurisdiction: JURISDICTION.into(), units, limit };
+                let start = Instant::now();
+                let rows = store.inbox(&query).await.unwrap();
+                latencies.push(start.elapsed().as_secs_f64() * 1000.0);
+                assert!(!rows.is_empty(), "every unit has open cases");
+            }
+            latencies.sort_by(f64::total_cmp);
+            println!(
+                "inbox backend={} cases={total} scope={scope:?} queries={queries} limit={limit} ms_p50={:.3} ms_p99={:.3}",
+                store.backend_name(),
+                percentile(&latencies, 0.50),
+                percentile(&latencies, 0.99),
+            );
+        }
+    }
+    store.close().await;
+}
