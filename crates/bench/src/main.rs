@@ -126,7 +126,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 /// Submits `count` cases from `writers` concurrent tasks, received evenly over the `span`
 /// before now; returns the per-submission latencies.
 async fn submit_all(store: &Store, writers: usize, count: usize, span: Duration) -> Vec<f64> {
-    let per_writer = count / writers;
+    let per_writer = count.div_ceil(writers);
     let first = Utc::now() - span;
     let step = span / (count.max(1) as i32);
     let sequence = Arc::new(AtomicI32::new(0));
@@ -136,8 +136,12 @@ async fn submit_all(store: &Store, writers: usize, count: usize, span: Duration)
         tasks.push(tokio::spawn(async move {
             let mut rng = StdRng::seed_from_u64(w as u64);
             let mut latencies = Vec::with_capacity(per_writer);
-            for _ in 0..per_writer {
-                let received_at = first + step * sequence.fetch_add(1, Ordering::Relaxed);
+            loop {
+                let n = sequence.fetch_add(1, Ordering::Relaxed);
+                if n as usize >= count {
+                    break;
+                }
+                let received_at = first + step * n;
                 let new_case = case(&mut rng, received_at);
                 let start = Instant::now();
                 store.submit(new_case).await.expect("durable submission");

@@ -87,9 +87,8 @@ CREATE TABLE cases (
 );
 -- Only submissions that carry a key need the index (most do not).
 CREATE UNIQUE INDEX cases_idempotency ON cases (jurisdiction_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
--- Inboxes: one unit's open cases by deadline, and the whole municipality's.
+-- Inboxes: each unit's open cases by deadline; several units' inboxes merge these.
 CREATE INDEX cases_inbox ON cases (node_id, due_at, received_at, id) WHERE status <> 'closed';
-CREATE INDEX cases_inbox_all ON cases (jurisdiction_id, due_at, received_at, id) WHERE status <> 'closed';
 CREATE INDEX cases_received ON cases (jurisdiction_id, received_at);
 
 CREATE TABLE case_events (
