@@ -8,7 +8,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 use clap::{Parser, Subcommand};
-use domain::{Actor, CaseKind, Channel, ContactMethod, NodeLevel, OrgNode, Submission, Submitter, SubmitterRole};
+use domain::clock::{CaseFacts, Policy};
+use domain::{
+    Actor, CaseKind, Channel, ContactMethod, EventPayload, NodeLevel, OrgNode, Submission, Submitter, SubmitterRole,
+};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::sync::Arc;
@@ -22,7 +25,8 @@ const UNITS: usize = 100;
 #[derive(Parser)]
 struct Cli {
     /// `sqlite:PATH` or `postgres://…`; the database must be new (or made by `fill`).
-    #[arg(long)]
+    /// Not needed by `clocks`.
+    #[arg(long, default_value = "")]
     database_url: String,
     #[command(subcommand)]
     command: Command,
@@ -40,6 +44,11 @@ enum Command {
         #[arg(long)]
         cases: usize,
     },
+    /// Computes every clock of N cases with the default policy, on one thread, in memory.
+    Clocks {
+        #[arg(long, default_value_t = 1_000_000)]
+        cases: usize,
+    },
     Inbox {
         #[arg(long, default_value_t = 2_000)]
         queries: usize,
@@ -49,6 +58,35 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Scope::Unit)]
         scope: Scope,
     },
+}
+
+/// A case as the `clocks` benchmark sees it: kind, channel, receipt and timeline.
+type ClockCase = (CaseKind, Channel, DateTime<Utc>, Vec<(DateTime<Utc>, EventPayload)>);
+
+/// Cases whose clocks the `clocks` benchmark computes: facts and a typical timeline.
+fn clock_cases(count: usize) -> Vec<ClockCase> {
+    let mut rng = StdRng::seed_from_u64(3);
+    let start = Utc::now() - Duration::days(365);
+    (0..count)
+        .map(|i| {
+            let received = start + Duration::seconds(i as i64 * 31);
+            let kind = CaseKind::ALL[rng.random_range(0..CaseKind::ALL.len())];
+            let channel = Channel::ALL[rng.random_range(0..Channel::ALL.len())];
+            let mut events = vec![(received + Duration::hours(2), EventPayload::WorkStarted)];
+            if rng.random_bool(0.2) {
+                events.push((
+                    received + Duration::hours(5),
+                    EventPayload::InformationRequested { message: String::new() },
+                ));
+                events.push((received + Duration::hours(80), EventPayload::CitizenMessage { message: String::new() }));
+            }
+            if rng.random_bool(0.7) {
+                let after = Duration::hours(rng.random_range(1..200));
+                events.push((received + after, EventPayload::Answered { message: String::new() }));
+            }
+            (kind, channel, received, events)
+        })
+        .collect()
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -113,7 +151,6 @@ fn case(rng: &mut StdRng, received_at: DateTime<Utc>) -> NewCase {
         },
         node_id: unit(rng.random_range(0..UNITS)),
         received_at,
-        due_at: Some(received_at + Duration::hours(rng.random_range(1..24 * 14))),
         idempotency_key: None,
         actor: Actor::Citizen,
     }
@@ -157,9 +194,34 @@ async fn submit_all(store: &Store, writers: usize, count: usize, span: Duration)
     all
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
     let cli = Cli::parse();
+    if let Command::Clocks { cases } = cli.command {
+        return clocks(cases);
+    }
+    tokio::runtime::Runtime::new().expect("runtime").block_on(run(cli));
+}
+
+fn clocks(count: usize) {
+    let policy = Policy::defaults();
+    let cases = clock_cases(count);
+    let now = Utc::now();
+    let start = Instant::now();
+    let (mut computed, mut running) = (0, 0);
+    for (kind, channel, received_at, events) in &cases {
+        let facts = CaseFacts { kind: *kind, channel: *channel, category: "parker", received_at: *received_at };
+        let clocks = policy.clocks(&facts, events, now).expect("inside the calendar's years");
+        computed += clocks.len();
+        running += usize::from(Policy::nearest_due(&clocks).is_some());
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    println!(
+        "clocks cases={count} clocks={computed} cases_with_open_promise={running} seconds={seconds:.3} threads=1 per_second={:.0}",
+        count as f64 / seconds
+    );
+}
+
+async fn run(cli: Cli) {
     let options = ConnectOptions { max_connections: 16, ..ConnectOptions::default() };
     let store = Store::open(&cli.database_url, options).await.expect("open the database");
     prepare(&store).await;
@@ -192,6 +254,7 @@ async fn main() {
                 start.elapsed().as_secs_f64()
             );
         }
+        Command::Clocks { .. } => unreachable!("runs without a database"),
         Command::Inbox { queries, limit, scope } => {
             let total = store.count_cases(JURISDICTION).await.unwrap();
             let mut rng = StdRng::seed_from_u64(7);

@@ -149,6 +149,11 @@ impl Calendar {
         Calendar { closures: closures.into_iter().collect() }
     }
 
+    /// The jurisdiction's own closure days, in order.
+    pub fn closures(&self) -> impl Iterator<Item = NaiveDate> + '_ {
+        self.closures.iter().copied()
+    }
+
     /// Monday to Friday, not a helgdag, not a helgdagsafton, not a local closure day.
     pub fn is_working_day(&self, day: NaiveDate) -> Result<bool, CalendarError> {
         Ok(!matches!(day.weekday(), Weekday::Sat | Weekday::Sun)

@@ -105,7 +105,13 @@ impl CaseState {
                 }
             }
             P::Answered { .. } => next.status = self.status.become_(Status::Answered)?,
-            P::NoteAdded { .. } => {}
+            P::CitizenInformed { .. } | P::DecisionPromised { .. } | P::FixPromised { .. } => {
+                if !open {
+                    return Err(ProjectionError::Closed);
+                }
+            }
+            // Notes and contacts may be recorded after closing too (FL 27 §: "snarast").
+            P::NoteAdded { .. } | P::ContactLogged { .. } => {}
             P::Closed { .. } => next.status = self.status.become_(Status::Closed)?,
             P::Reopened { .. } => {
                 if self.status != Status::Closed && self.status != Status::Answered {
@@ -123,6 +129,16 @@ impl CaseState {
         self.head = event.hash;
         self.updated_at = event.at();
         self
+    }
+
+    /// What the case's clocks depend on besides its events.
+    pub fn clock_facts(&self) -> crate::clock::CaseFacts<'_> {
+        crate::clock::CaseFacts {
+            kind: self.kind,
+            channel: self.channel,
+            category: &self.category,
+            received_at: self.received_at,
+        }
     }
 
     /// Rebuilds the state from all of a case's events, in order.

@@ -1,13 +1,13 @@
 //! Every change to a case is an immutable event. Events of one case form a hash chain:
 //! each stores the hash of the one before, so an altered or removed event is detected.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
 use uuid::Uuid;
 
-use crate::kinds::CaseKind;
+use crate::kinds::{CaseKind, ContactMethod};
 use crate::submission::Submission;
 
 /// Who caused an event.
@@ -52,6 +52,29 @@ pub enum EventPayload {
     Answered {
         message: String,
     },
+    /// The citizen was told where the case is handled (V-S2).
+    CitizenInformed {
+        message: String,
+    },
+    /// The citizen was told who handles the case and when a decision comes (S3).
+    DecisionPromised {
+        handler_id: Option<Uuid>,
+        expected_by: NaiveDate,
+        message: String,
+    },
+    /// A fault report's notice: what will be done, when, and who is responsible (S4).
+    FixPromised {
+        what: String,
+        when: NaiveDate,
+        who: String,
+    },
+    /// A contact by phone, visit, letter or e-mail, with when it happened; the event's own
+    /// time is when it was recorded (FL 27 §, S6).
+    ContactLogged {
+        method: ContactMethod,
+        occurred_at: DateTime<Utc>,
+        summary: String,
+    },
     NoteAdded {
         text: String,
     },
@@ -74,6 +97,10 @@ impl EventPayload {
             EventPayload::InformationRequested { .. } => "information_requested",
             EventPayload::CitizenMessage { .. } => "citizen_message",
             EventPayload::Answered { .. } => "answered",
+            EventPayload::CitizenInformed { .. } => "citizen_informed",
+            EventPayload::DecisionPromised { .. } => "decision_promised",
+            EventPayload::FixPromised { .. } => "fix_promised",
+            EventPayload::ContactLogged { .. } => "contact_logged",
             EventPayload::NoteAdded { .. } => "note_added",
             EventPayload::Closed { .. } => "closed",
             EventPayload::Reopened { .. } => "reopened",

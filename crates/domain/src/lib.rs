@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod case;
 pub mod case_number;
 pub mod category;
+pub mod clock;
 pub mod event;
 pub mod kinds;
 pub mod lifecycle;

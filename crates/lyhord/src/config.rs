@@ -22,6 +22,12 @@ pub struct Settings {
     pub sign_in_attempts: u32,
     /// Log filter, e.g. `info` or `lyhord=debug,info`.
     pub log: String,
+    /// A TOML file with the municipality's promises (`lyhord policy show` prints the
+    /// defaults to start from); without one, the defaults encode the three policies.
+    pub policy_file: Option<String>,
+    /// Policy files of particular jurisdictions, by jurisdiction id; they take precedence
+    /// over `policy_file` for that jurisdiction.
+    pub policy_files: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for Settings {
@@ -35,6 +41,8 @@ impl Default for Settings {
             session_absolute_hours: 10,
             sign_in_attempts: 10,
             log: "info".into(),
+            policy_file: None,
+            policy_files: Default::default(),
         }
     }
 }
@@ -50,6 +58,7 @@ const ENV_KEYS: &[&str] = &[
     "session_absolute_hours",
     "sign_in_attempts",
     "log",
+    "policy_file",
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -3,7 +3,6 @@
 //! so that every demo looks the same; dated relative to today, so that it never looks old.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use domain::calendar::{Calendar, working_days_deadline};
 use domain::{
     Actor, CaseKind, Category, Channel, ContactMethod, EventPayload, NewEvent, NodeLevel, OrgNode, Submission,
     Submitter, SubmitterRole,
@@ -216,9 +215,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>, cases: usize) -> Result<Dem
     let tree = store.org_tree(JURISDICTION).await?;
     let registrator = Actor::Staff { user_id: staff_ids[1] };
     let mut rng = StdRng::seed_from_u64(20_141_105);
-    let calendar = Calendar::default();
-    let mut generated: Vec<(NewCase, i64)> =
-        (0..cases).map(|_| random_case(&mut rng, &categories, now, &calendar)).collect();
+    let mut generated: Vec<(NewCase, i64)> = (0..cases).map(|_| random_case(&mut rng, &categories, now)).collect();
     // Numbers follow the order of receipt, as they would have.
     generated.sort_by_key(|(case, _)| case.received_at);
     for (new_case, age_days) in generated {
@@ -248,10 +245,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>, cases: usize) -> Result<Dem
                 EventPayload::Assigned { .. } => Actor::System,
                 _ => handler_actor,
             };
-            let state = store.append(receipt.case_id, NewEvent::new(at, actor, payload)).await?;
-            if matches!(state.status, domain::Status::Answered | domain::Status::Closed) {
-                store.set_due(receipt.case_id, None).await?;
-            }
+            store.append(receipt.case_id, NewEvent::new(at, actor, payload)).await?;
         }
     }
     Ok(DemoSummary { cases, usernames: STAFF.iter().map(|s| s.0).collect() })
@@ -292,7 +286,7 @@ fn received_at(rng: &mut StdRng, now: DateTime<Utc>) -> (DateTime<Utc>, i64) {
     (at, age_days)
 }
 
-fn random_case(rng: &mut StdRng, categories: &[Category], now: DateTime<Utc>, calendar: &Calendar) -> (NewCase, i64) {
+fn random_case(rng: &mut StdRng, categories: &[Category], now: DateTime<Utc>) -> (NewCase, i64) {
     let category = pick(rng, categories);
     let kinds: Vec<CaseKind> = TEXTS
         .iter()
@@ -332,7 +326,6 @@ fn random_case(rng: &mut StdRng, categories: &[Category], now: DateTime<Utc>, ca
         }
     };
     let (at, age_days) = received_at(rng, now);
-    let due = working_days_deadline(calendar, at, 2).ok();
     let actor = if matches!(channel, Channel::Phone | Channel::Visit | Channel::Letter) {
         Actor::System
     } else {
@@ -351,7 +344,6 @@ fn random_case(rng: &mut StdRng, categories: &[Category], now: DateTime<Utc>, ca
         },
         node_id: category.node_id.clone(),
         received_at: at,
-        due_at: due,
         idempotency_key: None,
         actor,
     };

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod calendar_cli;
 pub mod config;
 pub mod demo;
+pub mod policy;
 pub mod serve;
 
 pub use config::Settings;

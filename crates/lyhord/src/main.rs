@@ -1,7 +1,7 @@
 //! The `lyhord` command line. Each subcommand's work lives in the library.
 
 use clap::{Args, Parser, Subcommand};
-use lyhord::{Settings, admin, calendar_cli, demo, serve};
+use lyhord::{Settings, admin, calendar_cli, demo, policy, serve};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -53,6 +53,17 @@ enum Command {
         #[command(subcommand)]
         command: CalendarCommand,
     },
+    /// The promises that become clocks on every case.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Print the policy in force as TOML: a policy file to start from.
+    Show,
 }
 
 #[derive(Subcommand)]
@@ -205,6 +216,13 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<String, String
             } else {
                 format!("Added {}. Password (shown only this once):\n\n    {password}\n", add.username)
             })
+        }
+        Command::Policy { command: PolicyCommand::Show } => {
+            let policy = match settings.policy_file.as_deref() {
+                Some(path) => policy::load(path).map_err(|e| e.to_string())?,
+                None => domain::clock::Policy::defaults(),
+            };
+            Ok(policy::to_toml(&policy))
         }
         Command::Calendar { .. } => unreachable!("handled without a runtime"),
     }

@@ -11,6 +11,8 @@ use crate::config::Settings;
 pub enum ServeError {
     #[error("{0}")]
     Store(#[from] store::StoreError),
+    #[error("{0}")]
+    Policy(#[from] crate::policy::PolicyFileError),
     #[error("cannot listen on {address}: {reason}")]
     Listen { address: String, reason: String },
 }
@@ -19,8 +21,22 @@ pub fn connect_options(settings: &Settings) -> ConnectOptions {
     ConnectOptions { max_connections: settings.max_connections, ..ConnectOptions::default() }
 }
 
-pub async fn open_store(settings: &Settings) -> Result<Store, store::StoreError> {
-    Store::open(&settings.database_url, connect_options(settings)).await
+/// Opens the database and puts the configured policy in force.
+pub async fn open_store(settings: &Settings) -> Result<Store, ServeError> {
+    // Read the policy first: a broken policy file should stop before anything is touched.
+    let policy = settings.policy_file.as_deref().map(crate::policy::load).transpose()?;
+    let mut own = Vec::new();
+    for (jurisdiction, path) in &settings.policy_files {
+        own.push((jurisdiction, crate::policy::load(path)?));
+    }
+    let store = Store::open(&settings.database_url, connect_options(settings)).await?;
+    if let Some(policy) = policy {
+        store.set_default_policy(policy);
+    }
+    for (jurisdiction, policy) in own {
+        store.set_policy(jurisdiction, policy);
+    }
+    Ok(store)
 }
 
 pub fn web_config(settings: &Settings) -> web::WebConfig {

@@ -9,7 +9,9 @@ use uuid::Uuid;
 
 use crate::backend::Backend;
 use crate::ops;
+use crate::policies::Policies;
 use crate::{Result, StoreError};
+use domain::clock::{CaseFacts, Policy};
 
 /// A submission ready to register: already validated and routed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,8 +21,6 @@ pub struct NewCase {
     pub node_id: String,
     /// Server receipt time (FL 22 §), also outside office hours.
     pub received_at: DateTime<Utc>,
-    /// Due time of the nearest clock, if one runs from receipt.
-    pub due_at: Option<DateTime<Utc>>,
     /// Chosen by the client; the same key always yields the same case (I3).
     pub idempotency_key: Option<String>,
     pub actor: Actor,
@@ -46,9 +46,9 @@ pub(crate) struct Intake {
 }
 
 impl Intake {
-    pub fn start(backend: Backend, max_batch: usize) -> Intake {
+    pub fn start(backend: Backend, policies: Policies, max_batch: usize) -> Intake {
         let (queue, jobs) = mpsc::channel(max_batch.max(1) * 4);
-        tokio::spawn(write_loop(backend, jobs, max_batch.max(1)));
+        tokio::spawn(write_loop(backend, policies, jobs, max_batch.max(1)));
         Intake { queue }
     }
 
@@ -63,7 +63,7 @@ impl Intake {
     }
 }
 
-async fn write_loop(backend: Backend, mut jobs: mpsc::Receiver<Job>, max_batch: usize) {
+async fn write_loop(backend: Backend, policies: Policies, mut jobs: mpsc::Receiver<Job>, max_batch: usize) {
     let mut batch = Vec::with_capacity(max_batch);
     while jobs.recv_many(&mut batch, max_batch).await > 0 {
         // Submitters answered by the previous commit are waking up and submitting again;
@@ -83,7 +83,7 @@ async fn write_loop(backend: Backend, mut jobs: mpsc::Receiver<Job>, max_batch: 
             }
         }
         let cases: Vec<&NewCase> = batch.iter().map(|job| &job.case).collect();
-        let results = commit_isolated(&backend, &cases).await;
+        let results = commit_isolated(&backend, &policies, &cases).await;
         for (job, result) in batch.drain(..).zip(results) {
             // The submitter may have gone away; the case is stored all the same.
             let _ = job.reply.send(result);
@@ -93,24 +93,34 @@ async fn write_loop(backend: Backend, mut jobs: mpsc::Receiver<Job>, max_batch: 
 
 /// Commits the batch; if that fails, commits each case alone so that one bad case (or a
 /// lost race on an idempotency key) does not fail the others.
-async fn commit_isolated(backend: &Backend, cases: &[&NewCase]) -> Vec<Result<Receipt>> {
-    match commit(backend, cases).await {
+async fn commit_isolated(backend: &Backend, policies: &Policies, cases: &[&NewCase]) -> Vec<Result<Receipt>> {
+    match commit(backend, policies, cases).await {
         Ok(receipts) => receipts.into_iter().map(Ok).collect(),
         Err(e) if cases.len() == 1 => vec![Err(e)],
         Err(e) => {
             tracing::warn!(error = %e, size = cases.len(), "batch commit failed; committing one by one");
             let mut results = Vec::with_capacity(cases.len());
             for case in cases {
-                results.push(commit(backend, &[case]).await.map(|mut r| r.remove(0)));
+                results.push(commit(backend, policies, &[case]).await.map(|mut r| r.remove(0)));
             }
             results
         }
     }
 }
 
-async fn commit(backend: &Backend, cases: &[&NewCase]) -> Result<Vec<Receipt>> {
+async fn commit(backend: &Backend, policies: &Policies, cases: &[&NewCase]) -> Result<Vec<Receipt>> {
+    // The nearest clock of each new case, from its jurisdiction's policy (issue 3).
+    let mut due = Vec::with_capacity(cases.len());
+    for case in cases {
+        let s = &case.submission;
+        let policy = policies.get(&s.jurisdiction);
+        let facts =
+            CaseFacts { kind: s.kind, channel: s.channel, category: &s.category, received_at: case.received_at };
+        let clocks = policy.clocks(&facts, &[], case.received_at).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        due.push(Policy::nearest_due(&clocks));
+    }
     match backend {
-        Backend::Sqlite { write, .. } => ops::sqlite::commit_batch(write, cases).await,
-        Backend::Postgres { pool } => ops::postgres::commit_batch(pool, cases).await,
+        Backend::Sqlite { write, .. } => ops::sqlite::commit_batch(write, cases, &due).await,
+        Backend::Postgres { pool } => ops::postgres::commit_batch(pool, cases, &due).await,
     }
 }

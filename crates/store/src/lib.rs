@@ -12,15 +12,17 @@ mod intake;
 mod migrate;
 mod model;
 mod ops;
+mod policies;
 #[cfg(feature = "test-support")]
 pub mod testing;
 
 pub use backend::{Backend, ConnectOptions};
 pub use error::StoreError;
 pub use intake::{NewCase, Receipt};
-pub use model::{CaseSummary, InboxQuery, Jurisdiction, NO_DUE, NewUser, Role, SessionRecord, Units, User};
+pub use model::{CaseSummary, ClockView, InboxQuery, Jurisdiction, NO_DUE, NewUser, Role, SessionRecord, Units, User};
 
 use chrono::{DateTime, Utc};
+use domain::clock::Policy;
 use domain::{CaseState, Category, Event, NewEvent, OrgNode, OrgTree};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -36,6 +38,7 @@ pub struct Store {
 struct Inner {
     backend: Backend,
     intake: intake::Intake,
+    policies: policies::Policies,
 }
 
 /// Calls the same-named function of the active backend's generated operations.
@@ -54,8 +57,9 @@ impl Store {
     pub async fn open(url: &str, options: ConnectOptions) -> Result<Store> {
         let backend = Backend::connect(url, &options).await?;
         migrate::run(&backend).await?;
-        let intake = intake::Intake::start(backend.clone(), options.max_batch);
-        Ok(Store { inner: Arc::new(Inner { backend, intake }) })
+        let policies = policies::Policies::new(Policy::defaults());
+        let intake = intake::Intake::start(backend.clone(), policies.clone(), options.max_batch);
+        Ok(Store { inner: Arc::new(Inner { backend, intake, policies }) })
     }
 
     /// Runs migrations only (for `lyhord migrate`), returning how many were applied.
@@ -91,9 +95,37 @@ impl Store {
     // --- Cases --------------------------------------------------------------------------
 
     /// Appends an event to a case if the lifecycle allows it, in one transaction with the
-    /// projection. Returns the case's new state.
+    /// projection (status, unit, handler, and the due time of the nearest running clock).
+    /// Returns the case's new state.
     pub async fn append(&self, case_id: Uuid, event: NewEvent) -> Result<CaseState> {
-        dispatch!(self, append(case_id, &event))
+        let policies = &self.inner.policies;
+        dispatch!(self, append(case_id, &event, policies))
+    }
+
+    /// Puts a jurisdiction's own policy in force instead of the defaults. Due times of new
+    /// cases and of cases that change follow it from now on.
+    pub fn set_policy(&self, jurisdiction: &str, policy: Policy) {
+        self.inner.policies.set(jurisdiction, policy);
+    }
+
+    /// Puts a policy in force for every jurisdiction without one of its own.
+    pub fn set_default_policy(&self, policy: Policy) {
+        self.inner.policies.set_default(policy);
+    }
+
+    pub fn policy(&self, jurisdiction: &str) -> Arc<Policy> {
+        self.inner.policies.get(jurisdiction)
+    }
+
+    /// Every clock of a case at `now`: due time, state, time left (issue 3).
+    pub async fn clocks(&self, case_id: Uuid, now: DateTime<Utc>) -> Result<Vec<ClockView>> {
+        let state = self.case(case_id).await?.ok_or(StoreError::NotFound)?;
+        let events = self.events(case_id).await?;
+        let timeline = ops::timeline(&events)?;
+        let policy = self.policy(&state.jurisdiction);
+        let facts = state.clock_facts();
+        let clocks = policy.clocks(&facts, &timeline, now).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        Ok(clocks.iter().map(ClockView::from).collect())
     }
 
     pub async fn case(&self, case_id: Uuid) -> Result<Option<CaseState>> {
@@ -114,11 +146,6 @@ impl Store {
         let events = self.events(case_id).await?;
         domain::event::verify_chain(&events, state.event_count, &state.head)?;
         Ok(())
-    }
-
-    /// Sets the due time of the case's nearest running clock (`None`: no clock runs).
-    pub async fn set_due(&self, case_id: Uuid, due: Option<DateTime<Utc>>) -> Result<()> {
-        dispatch!(self, set_due(case_id, due))
     }
 
     /// Open cases of the given units, nearest deadline first.

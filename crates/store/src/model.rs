@@ -138,3 +138,37 @@ pub struct CaseSummary {
     pub received_at: DateTime<Utc>,
     pub due_at: Option<DateTime<Utc>>,
 }
+
+/// A clock on a case, owned (for pages and APIs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClockView {
+    pub id: String,
+    pub name_sv: String,
+    pub name_en: String,
+    pub clause: String,
+    pub started_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub state: domain::clock::ClockState,
+    pub kept_at: Option<DateTime<Utc>>,
+    /// Time left until due; negative when overdue.
+    pub remaining: chrono::Duration,
+    /// Working days left after today until the due day; negative when overdue.
+    pub working_days_left: i64,
+}
+
+impl From<&domain::clock::Clock<'_>> for ClockView {
+    fn from(c: &domain::clock::Clock<'_>) -> Self {
+        ClockView {
+            id: c.def.id.clone(),
+            name_sv: c.def.name_sv.clone(),
+            name_en: c.def.name_en.clone(),
+            clause: c.def.clause.clone(),
+            started_at: c.started_at,
+            due_at: c.due_at,
+            state: c.state,
+            kept_at: c.kept_at,
+            remaining: c.remaining,
+            working_days_left: c.working_days_left,
+        }
+    }
+}

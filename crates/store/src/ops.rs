@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::intake::{NewCase, Receipt};
 use crate::model::{CaseSummary, InboxQuery, Jurisdiction, NO_DUE, NewUser, SessionRecord, Units, User};
+use crate::policies::Policies;
 use crate::{Result, StoreError};
 
 const CASE_COLUMNS: &str = "id, jurisdiction_id, number, kind, channel, category, node_id, handler_id, status, \
@@ -39,6 +40,11 @@ where
 
 fn hash_from(column: &str, bytes: &[u8]) -> Result<Hash> {
     Hash::from_slice(bytes).ok_or_else(|| StoreError::corrupt(format!("{column} is not a 32-byte hash")))
+}
+
+/// Each event's time and payload, in order: what the clocks are computed from.
+pub(crate) fn timeline(events: &[Event]) -> Result<Vec<(DateTime<Utc>, EventPayload)>> {
+    events.iter().map(|e| Ok((e.at(), e.payload()?))).collect()
 }
 
 fn unique_violation(e: sqlx::Error, what: impl Into<String>) -> StoreError {
@@ -136,7 +142,8 @@ macro_rules! backend_ops {
         }
 
         /// Registers new cases in one transaction: idempotency, numbers, projection, events.
-        pub async fn commit_batch(write: &Pool, cases: &[&NewCase]) -> Result<Vec<Receipt>> {
+        /// `due[i]` is the due time of case `i`'s nearest clock.
+        pub async fn commit_batch(write: &Pool, cases: &[&NewCase], due: &[Option<DateTime<Utc>>]) -> Result<Vec<Receipt>> {
             let mut tx = begin(write).await?;
             let mut receipts: Vec<Option<Receipt>> = vec![None; cases.len()];
             let mut same_as: Vec<Option<usize>> = vec![None; cases.len()];
@@ -236,7 +243,7 @@ macro_rules! backend_ops {
                         .push_bind(s.submitter.role.map(|r| r.code()))
                         .push_bind(event.at_micros)
                         .push_bind(event.at_micros)
-                        .push_bind(case.due_at.map_or(NO_DUE, micros))
+                        .push_bind(due[*i].map_or(NO_DUE, micros))
                         .push_bind(1_i64)
                         .push_bind(event.hash.0.to_vec())
                         .push_bind(case.idempotency_key.clone());
@@ -265,7 +272,13 @@ macro_rules! backend_ops {
             Ok(receipts.into_iter().map(|r| r.expect("every case has a receipt")).collect())
         }
 
-        pub async fn append(_read: &Pool, write: &Pool, case_id: Uuid, event: &NewEvent) -> Result<CaseState> {
+        pub async fn append(
+            _read: &Pool,
+            write: &Pool,
+            case_id: Uuid,
+            event: &NewEvent,
+            policies: &Policies,
+        ) -> Result<CaseState> {
             let mut tx = begin(write).await?;
             let row = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT {CASE_COLUMNS} FROM cases WHERE id = $1{}",
@@ -280,9 +293,25 @@ macro_rules! backend_ops {
             let sealed = event.seal(case_id, state.event_count + 1, state.head);
             insert_events(&mut tx, &[&sealed]).await?;
             let next = next.advance(&sealed);
+
+            // The clocks follow from all the events, this one included.
+            let rows = sqlx::query(
+                "SELECT case_id, seq, at, actor, payload, prev_hash, hash FROM case_events \
+                 WHERE case_id = $1 ORDER BY seq",
+            )
+            .bind(case_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            let events = rows.iter().map(event_from_row).collect::<Result<Vec<_>>>()?;
+            let policy = policies.get(&next.jurisdiction);
+            let clocks = policy
+                .clocks(&next.clock_facts(), &timeline(&events)?, sealed.at())
+                .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            let due = domain::clock::Policy::nearest_due(&clocks);
+
             let updated = sqlx::query(
                 "UPDATE cases SET kind = $2, category = $3, node_id = $4, handler_id = $5, status = $6, \
-                 updated_at = $7, event_count = $8, head_hash = $9 WHERE id = $1 AND event_count = $10",
+                 updated_at = $7, event_count = $8, head_hash = $9, due_at = $10 WHERE id = $1 AND event_count = $11",
             )
             .bind(case_id)
             .bind(next.kind.code())
@@ -293,6 +322,7 @@ macro_rules! backend_ops {
             .bind(sealed.at_micros)
             .bind(next.event_count)
             .bind(next.head.0.to_vec())
+            .bind(due.map_or(NO_DUE, micros))
             .bind(state.event_count)
             .execute(&mut *tx)
             .await?;
@@ -336,18 +366,6 @@ macro_rules! backend_ops {
             .fetch_all(read)
             .await?;
             rows.iter().map(event_from_row).collect()
-        }
-
-        pub async fn set_due(_read: &Pool, write: &Pool, case_id: Uuid, due: Option<DateTime<Utc>>) -> Result<()> {
-            let done = sqlx::query("UPDATE cases SET due_at = $2 WHERE id = $1")
-                .bind(case_id)
-                .bind(due.map_or(NO_DUE, micros))
-                .execute(write)
-                .await?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound);
-            }
-            Ok(())
         }
 
         /// Open cases by deadline. Each unit's top `limit` comes straight off its inbox

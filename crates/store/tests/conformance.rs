@@ -2,6 +2,7 @@
 //! Each `conformance!` test expands to one test per backend.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use domain::clock::ClockState;
 use domain::{
     Actor, CaseKind, Category, Channel, ContactMethod, EventPayload, NewEvent, NodeLevel, OrgNode, ProjectionError,
     Status, Submission, Submitter, SubmitterRole,
@@ -107,7 +108,6 @@ fn new_case(at: DateTime<Utc>) -> NewCase {
         submission: submission("vasteras", "park"),
         node_id: "v.park".into(),
         received_at: at,
-        due_at: Some(at + Duration::days(2)),
         idempotency_key: None,
         actor: Actor::Citizen,
     }
@@ -316,20 +316,22 @@ conformance!(events_are_append_only_and_tampering_is_detected, |db, store| {
 });
 
 conformance!(the_inbox_lists_open_cases_of_the_units_nearest_deadline_first, |db, store| {
-    let base = at(2026, 3, 2, 9);
+    // Received on different days, so their V-S2 promises fall due on different days.
     let mut ids = Vec::new();
-    for (hours, node) in [(30, "v.park"), (10, "v.park"), (20, "v.tk"), (5, "v.skola")] {
-        let mut case = new_case(base);
+    for (day, node) in [(5, "v.park"), (3, "v.park"), (4, "v.tk"), (2, "v.skola")] {
+        let mut case = new_case(at(2026, 3, day, 9));
         case.node_id = node.into();
-        case.due_at = Some(base + Duration::hours(hours));
         ids.push(store.submit(case).await.unwrap().case_id);
     }
-    let mut no_clock = new_case(base);
-    no_clock.due_at = None;
-    let no_clock = store.submit(no_clock).await.unwrap().case_id;
+    // A synpunkt whose sender was told in time where it is handled: its only promise (V-S2)
+    // is kept, so no clock runs on it.
+    let mut synpunkt = new_case(at(2026, 3, 2, 9));
+    synpunkt.submission.kind = CaseKind::Synpunkt;
+    let kept = store.submit(synpunkt).await.unwrap().case_id;
+    let informed = EventPayload::CitizenInformed { message: "Parkenheten har ärendet.".into() };
+    store.append(kept, NewEvent::new(at(2026, 3, 2, 12), Actor::System, informed)).await.unwrap();
     // A closed case leaves the inbox.
-    let closed = store.submit(new_case(base)).await.unwrap().case_id;
-    store.set_due(closed, Some(base)).await.unwrap();
+    let closed = store.submit(new_case(at(2026, 3, 1, 9))).await.unwrap().case_id;
     for payload in [
         EventPayload::Assigned { node_id: "v.park".into(), handler_id: None },
         EventPayload::Answered { message: "Svar".into() },
@@ -344,16 +346,74 @@ conformance!(the_inbox_lists_open_cases_of_the_units_nearest_deadline_first, |db
     };
     let inbox = store.inbox(&query).await.unwrap();
     let got: Vec<_> = inbox.iter().map(|c| c.id).collect();
-    assert_eq!(got, vec![ids[1], ids[2], ids[0], no_clock]);
-    assert_eq!(inbox[0].due_at, Some(base + Duration::hours(10)));
+    assert_eq!(got, vec![ids[1], ids[2], ids[0], kept]);
+    // Tuesday 3 March plus two working days: the end of Thursday 5 March, Swedish time.
+    assert_eq!(inbox[0].due_at, Some(Utc.with_ymd_and_hms(2026, 3, 5, 23, 0, 0).unwrap()));
     assert_eq!(inbox[3].due_at, None);
     let other_jurisdiction = InboxQuery { jurisdiction: "salem".into(), ..query.clone() };
     assert!(store.inbox(&other_jurisdiction).await.unwrap().is_empty());
     assert_eq!(store.inbox(&InboxQuery { limit: 2, ..query.clone() }).await.unwrap().len(), 2);
     let everything = InboxQuery { units: Units::All, ..query.clone() };
     let all: Vec<_> = store.inbox(&everything).await.unwrap().iter().map(|c| c.id).collect();
-    assert_eq!(all, vec![ids[3], ids[1], ids[2], ids[0], no_clock], "every unit, the closed case still left out");
+    assert_eq!(all, vec![ids[3], ids[1], ids[2], ids[0], kept], "every unit, the closed case still left out");
     assert!(store.inbox(&InboxQuery { units: Units::Only(vec![]), ..query }).await.unwrap().is_empty());
+});
+
+/// Swedish local time as UTC.
+fn se(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    domain::time::STOCKHOLM.with_ymd_and_hms(y, m, d, h, min, 0).single().unwrap().with_timezone(&Utc)
+}
+
+conformance!(clocks_are_visible_through_the_store_with_the_right_due_times, |db, store| {
+    let submit = |kind: CaseKind, channel: Channel, received: DateTime<Utc>| {
+        let store = store.clone();
+        async move {
+            let mut case = new_case(received);
+            case.submission.kind = kind;
+            case.submission.channel = channel;
+            store.submit(case).await.unwrap().case_id
+        }
+    };
+    let due = |clocks: &[store::ClockView], id: &str| clocks.iter().find(|c| c.id == id).map(|c| (c.due_at, c.state));
+
+    // A complaint by e-mail on a Friday evening.
+    let friday = submit(CaseKind::Klagomal, Channel::Email, se(2026, 11, 27, 20, 15)).await;
+    let clocks = store.clocks(friday, se(2026, 11, 30, 9, 0)).await.unwrap();
+    assert_eq!(clocks.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["v-s2", "s2", "s6"]);
+    assert_eq!(due(&clocks, "v-s2"), Some((se(2026, 12, 2, 0, 0), ClockState::Running)));
+    assert_eq!(due(&clocks, "s2"), Some((se(2026, 12, 3, 0, 0), ClockState::Running)));
+    assert_eq!(due(&clocks, "s6"), Some((se(2026, 12, 5, 0, 0), ClockState::Running)));
+    assert_eq!(store.case(friday).await.unwrap().unwrap().updated_at, se(2026, 11, 27, 20, 15));
+    let late = store.clocks(friday, se(2026, 12, 2, 8, 0)).await.unwrap();
+    assert_eq!(due(&late, "v-s2").unwrap().1, ClockState::Breached);
+
+    // A question the day before midsommarafton.
+    let midsummer = submit(CaseKind::Fraga, Channel::Web, se(2026, 6, 18, 14, 0)).await;
+    let clocks = store.clocks(midsummer, se(2026, 6, 18, 15, 0)).await.unwrap();
+    assert_eq!(due(&clocks, "s3"), Some((se(2026, 6, 23, 0, 0), ClockState::Running)));
+    assert_eq!(due(&clocks, "v-s2"), Some((se(2026, 6, 24, 0, 0), ClockState::Running)));
+
+    // An e-mail between Christmas and New Year, answered in time.
+    let christmas = submit(CaseKind::Synpunkt, Channel::Email, se(2026, 12, 28, 10, 0)).await;
+    let clocks = store.clocks(christmas, se(2026, 12, 28, 10, 0)).await.unwrap();
+    assert_eq!(due(&clocks, "s2"), Some((se(2027, 1, 5, 0, 0), ClockState::Running)));
+    for payload in [
+        EventPayload::Assigned { node_id: "v.park".into(), handler_id: None },
+        EventPayload::Answered { message: "Tack, vi åtgärdar det.".into() },
+    ] {
+        let e = NewEvent::new(se(2027, 1, 4, 10, 0), Actor::System, payload);
+        store.append(christmas, e).await.unwrap();
+    }
+    let clocks = store.clocks(christmas, se(2027, 2, 1, 0, 0)).await.unwrap();
+    // In time for the e-mail promise (end of 4 January), late for V-S2 (end of 30 December).
+    assert_eq!(due(&clocks, "s2"), Some((se(2027, 1, 5, 0, 0), ClockState::Met)));
+    assert_eq!(due(&clocks, "v-s2"), Some((se(2026, 12, 31, 0, 0), ClockState::Breached)));
+    assert!(clocks.iter().all(|c| c.kept_at == Some(se(2027, 1, 4, 10, 0))));
+    // Every promise kept: the case no longer waits in the inbox for a deadline.
+    let inbox =
+        store.inbox(&InboxQuery { jurisdiction: "vasteras".into(), units: Units::All, limit: 10 }).await.unwrap();
+    assert_eq!(inbox.iter().find(|c| c.id == christmas).unwrap().due_at, None);
+    assert!(store.clocks(uuid::Uuid::now_v7(), se(2027, 2, 1, 0, 0)).await.is_err());
 });
 
 conformance!(organisation_and_categories_round_trip_and_bad_trees_are_refused, |db, store| {

@@ -218,3 +218,26 @@ fn init_then_user_add_sets_up_a_municipality() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("unknown role \"boss\""), "{}", stderr(&o));
 }
+
+#[test]
+fn policy_show_prints_a_policy_file_that_loads_back() {
+    let o = run(&["policy", "show"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    for id in ["v-s2", "s1", "s2", "s3", "s4", "s6"] {
+        assert!(text.contains(&format!("id = \"{id}\"")), "{id} in {text}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("policy.toml");
+    std::fs::write(&path, text.replace("length = 2", "length = 5")).unwrap();
+    let again = lyhord(&["policy", "show"]).env("LYHORD_POLICY_FILE", &path).output().unwrap();
+    assert!(stdout(&again).contains("length = 5"));
+    std::fs::write(&path, "[[clock]]\nid = 1\n").unwrap();
+    let bad = lyhord(&["serve"])
+        .env("LYHORD_POLICY_FILE", &path)
+        .env("LYHORD_DATABASE_URL", temp_db_url(&dir))
+        .env("LYHORD_LISTEN", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    assert_one_sentence_error(&bad, &format!("the policy file {} is not valid", path.display()));
+}

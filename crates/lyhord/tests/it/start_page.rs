@@ -64,3 +64,23 @@ on_both_backends!(health_and_readiness, |app| {
     let closed = reqwest::get(app.url("/readyz")).await.unwrap();
     assert_eq!(closed.status(), 503, "a closed database is reported, not hidden");
 });
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_jurisdictions_own_policy_file_sets_its_clocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("vasteras.toml");
+    let five_days = lyhord::policy::to_toml(&domain::clock::Policy::defaults()).replacen("length = 2", "length = 5", 1);
+    std::fs::write(&file, five_days).unwrap();
+    let db = store::testing::TestDb::sqlite();
+    let mut settings = lyhord::Settings { database_url: db.url.clone(), ..lyhord::Settings::default() };
+    settings.policy_files.insert("vasteras".into(), file.display().to_string());
+    let store = lyhord::serve::open_store(&settings).await.unwrap();
+    lyhord::demo::load(&store, chrono::Utc::now(), 1).await.unwrap();
+    let policy = store.policy("vasteras");
+    assert_eq!(policy.clocks.iter().find(|c| c.id == "v-s2").unwrap().length, 5);
+    assert_eq!(
+        store.policy("salem").clocks.iter().find(|c| c.id == "v-s2").unwrap().length,
+        2,
+        "others keep the defaults"
+    );
+}
