@@ -130,6 +130,47 @@ pub fn is_helgdag(day: NaiveDate) -> Result<bool, CalendarError> {
     Ok(day.weekday() == Weekday::Sun || named(day)?.is_some_and(|h| h.category == HolidayCategory::Helgdag))
 }
 
+/// For each year, the distinct named non-working days that fall Monday to Friday, and how
+/// many such days all earlier years have: counting them in a range is then two lookups.
+struct WeekdayHolidays {
+    before_year: Vec<i64>,
+    dates: Vec<Vec<NaiveDate>>,
+}
+
+fn weekday_holidays() -> &'static WeekdayHolidays {
+    static TABLE: OnceLock<WeekdayHolidays> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut before_year = Vec::new();
+        let mut dates = Vec::new();
+        let mut total = 0;
+        for days in table() {
+            let mut weekdays: Vec<NaiveDate> =
+                days.iter().map(|h| h.date).filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun)).collect();
+            // Two holidays can share a date (första maj and Kristi himmelsfärdsdag in 2008).
+            weekdays.dedup();
+            before_year.push(total);
+            total += weekdays.len() as i64;
+            dates.push(weekdays);
+        }
+        WeekdayHolidays { before_year, dates }
+    })
+}
+
+/// Named non-working weekdays from the first known year up to and including `day`.
+fn weekday_holidays_through(day: NaiveDate) -> i64 {
+    let table = weekday_holidays();
+    let i = (day.year() - FIRST_YEAR) as usize;
+    table.before_year[i] + table.dates[i].partition_point(|d| *d <= day) as i64
+}
+
+/// Monday-to-Friday days from a fixed Monday up to and including `day`.
+fn weekdays_through(day: NaiveDate) -> i64 {
+    let epoch = NaiveDate::from_ymd_opt(1989, 1, 2).expect("a Monday");
+    let days = (day - epoch).num_days() + 1;
+    let (weeks, rest) = (days.div_euclid(7), days.rem_euclid(7));
+    weeks * 5 + rest.min(5)
+}
+
 /// A period under lag (1930:173) 1 §.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Period {
@@ -177,16 +218,20 @@ impl Calendar {
 
     /// How many working days lie after `from` up to and including `to` (negative when `to`
     /// is before `from`), so that `add_working_days(from, n)` is counted back as `n`.
+    /// Counted arithmetically: weekdays, less the holidays and closures among them.
     pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> Result<i64, CalendarError> {
         check_year(from.year())?;
         check_year(to.year())?;
         let (lo, hi, sign) = if from <= to { (from, to, 1) } else { (to, from, -1) };
-        let mut count = 0;
-        let mut day = lo;
-        while day < hi {
-            day = day.succ_opt().expect("inside the known years");
-            if self.is_working_day(day)? {
-                count += 1;
+        if lo == hi {
+            return Ok(0);
+        }
+        let is_weekday = |d: &NaiveDate| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun);
+        let mut count = weekdays_through(hi) - weekdays_through(lo);
+        count -= weekday_holidays_through(hi) - weekday_holidays_through(lo);
+        for closure in self.closures.range(lo.succ_opt().unwrap_or(lo)..=hi) {
+            if is_weekday(closure) && named(*closure)?.is_none() {
+                count -= 1;
             }
         }
         Ok(sign * count)
@@ -421,6 +466,20 @@ mod tests {
             let end = cal.add_working_days(start, n).unwrap();
             prop_assert!(cal.is_working_day(end).unwrap());
             prop_assert_eq!(cal.working_days_between(start, end).unwrap(), i64::from(n));
+        }
+
+        #[test]
+        fn counting_working_days_agrees_with_counting_day_by_day(start in any_day(), span in 0i64..900) {
+            let cal = Calendar::new([d("2026-05-15"), d("2026-12-27"), d("2027-01-05")]);
+            let end = (start + Duration::days(span)).min(d("2200-12-31"));
+            let mut naive = 0;
+            let mut day = start;
+            while day < end {
+                day = day.succ_opt().unwrap();
+                naive += i64::from(cal.is_working_day(day).unwrap());
+            }
+            prop_assert_eq!(cal.working_days_between(start, end).unwrap(), naive);
+            prop_assert_eq!(cal.working_days_between(end, start).unwrap(), -naive);
         }
 
         #[test]

@@ -8,7 +8,7 @@
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{Calendar, CalendarError, end_of_day, working_days_deadline};
+use crate::calendar::{Calendar, CalendarError, end_of_day};
 use crate::event::EventPayload;
 use crate::kinds::{CaseKind, Channel, ContactMethod};
 use crate::time::{STOCKHOLM, local};
@@ -198,6 +198,13 @@ pub struct Clock<'a> {
     pub working_days_left: i64,
 }
 
+/// The Swedish dates every clock of one case is counted from and to.
+#[derive(Debug, Clone, Copy)]
+struct Days {
+    start: NaiveDate,
+    today: NaiveDate,
+}
+
 /// What a case's clocks depend on besides its events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CaseFacts<'a> {
@@ -247,10 +254,12 @@ impl Policy {
         events: &[(DateTime<Utc>, EventPayload)],
         now: DateTime<Utc>,
     ) -> Result<Vec<Clock<'p>>, CalendarError> {
+        // Swedish dates computed once per case rather than once per clock.
+        let days = Days { start: local(facts.received_at).date_naive(), today: local(now).date_naive() };
         self.clocks
             .iter()
             .filter(|def| def.applies_to(facts.kind, facts.channel, facts.category))
-            .map(|def| self.clock(def, facts.received_at, events, now))
+            .map(|def| self.clock(def, facts.received_at, days, events, now))
             .collect()
     }
 
@@ -267,6 +276,7 @@ impl Policy {
         &'p self,
         def: &'p ClockDef,
         start: DateTime<Utc>,
+        days: Days,
         events: &[(DateTime<Utc>, EventPayload)],
         now: DateTime<Utc>,
     ) -> Result<Clock<'p>, CalendarError> {
@@ -298,7 +308,7 @@ impl Policy {
         let pauses: Vec<(DateTime<Utc>, DateTime<Utc>)> =
             pauses.into_iter().map(|(from, to)| (from, to.unwrap_or(until).max(from))).collect();
         let still_paused = kept_at.is_none() && closed_at.is_none() && pauses.last().is_some_and(|(_, to)| *to >= now);
-        let due_at = self.due(def, start, &pauses)?;
+        let (due_at, due_day) = self.due(def, start, days.start, &pauses)?;
         let state = match (kept_at, closed_at) {
             (Some(kept), _) if kept <= due_at => ClockState::Met,
             (Some(_), _) | (None, Some(_)) => ClockState::Breached,
@@ -308,37 +318,41 @@ impl Policy {
         };
         let measured_at = kept_at.or(closed_at).unwrap_or(now);
         let remaining = due_at - measured_at;
-        // The due day is the last day the promise can be kept (due_at is the midnight after).
-        let due_day = local(due_at - Duration::microseconds(1)).date_naive();
-        let working_days_left = self.calendar.working_days_between(local(measured_at).date_naive(), due_day)?;
+        let measured_day = if measured_at == now { days.today } else { local(measured_at).date_naive() };
+        let working_days_left = self.calendar.working_days_between(measured_day, due_day)?;
         Ok(Clock { def, started_at: start, due_at, state, kept_at, remaining, working_days_left })
     }
 
+    /// When the promise falls due, and the last Swedish day on which it can be kept.
     fn due(
         &self,
         def: &ClockDef,
         start: DateTime<Utc>,
+        start_day: NaiveDate,
         pauses: &[(DateTime<Utc>, DateTime<Utc>)],
-    ) -> Result<DateTime<Utc>, CalendarError> {
+    ) -> Result<(DateTime<Utc>, NaiveDate), CalendarError> {
         let day = |t: DateTime<Utc>| local(t).date_naive();
         let length = i64::from(def.length);
+        let by_the_hour = |due: DateTime<Utc>| (due, day(due - Duration::microseconds(1)));
         Ok(match def.unit {
             Unit::Hours => {
                 let paused = pauses.iter().map(|(from, to)| *to - *from).sum::<Duration>();
-                start + Duration::hours(length) + paused
+                by_the_hour(start + Duration::hours(length) + paused)
             }
-            Unit::OfficeHours => self.add_office_time(start, Duration::hours(length), pauses)?,
+            Unit::OfficeHours => by_the_hour(self.add_office_time(start, Duration::hours(length), pauses)?),
             Unit::WorkingDays => {
                 let mut paused = 0;
                 for (from, to) in pauses {
                     paused += self.calendar.working_days_between(day(*from), day(*to))?;
                 }
-                working_days_deadline(&self.calendar, start, def.length + paused as u32)?
+                let last = self.calendar.add_working_days(start_day, def.length + paused as u32)?;
+                (end_of_day(last), last)
             }
             Unit::Days | Unit::Weeks => {
                 let days = if def.unit == Unit::Weeks { 7 * length } else { length };
                 let paused: i64 = pauses.iter().map(|(from, to)| (day(*to) - day(*from)).num_days()).sum();
-                end_of_day(day(start) + Duration::days(days + paused))
+                let last = start_day + Duration::days(days + paused);
+                (end_of_day(last), last)
             }
         })
     }
