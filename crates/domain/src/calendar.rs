@@ -125,11 +125,6 @@ fn named(day: NaiveDate) -> Result<Option<&'static Holiday>, CalendarError> {
     Ok(holidays(day.year())?.iter().find(|h| h.date == day))
 }
 
-/// Whether `day` is an allmän helgdag (every Sunday included).
-pub fn is_helgdag(day: NaiveDate) -> Result<bool, CalendarError> {
-    Ok(day.weekday() == Weekday::Sun || named(day)?.is_some_and(|h| h.category == HolidayCategory::Helgdag))
-}
-
 /// For each year, the distinct named non-working days that fall Monday to Friday, and how
 /// many such days all earlier years have: counting them in a range is then two lookups.
 struct WeekdayHolidays {
@@ -270,32 +265,10 @@ pub fn end_of_day(day: NaiveDate) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-/// The end of the `n`-th working day after the Swedish date of `received_at` (FL 22 §:
-/// receipt counts also outside office hours; the receipt day itself is not counted).
-pub fn working_days_deadline(
-    calendar: &Calendar,
-    received_at: DateTime<Utc>,
-    n: u32,
-) -> Result<DateTime<Utc>, CalendarError> {
-    let day = crate::time::local(received_at).date_naive();
-    Ok(end_of_day(calendar.add_working_days(day, n)?))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
-
-    #[test]
-    fn a_friday_evening_receipt_is_due_at_the_end_of_tuesday_swedish_time() {
-        let friday_evening = Utc.with_ymd_and_hms(2026, 11, 27, 20, 15, 0).unwrap();
-        let due = working_days_deadline(&Calendar::default(), friday_evening, 2).unwrap();
-        // Midnight after Tuesday 1 December in Stockholm is 23:00 UTC in winter.
-        assert_eq!(due, Utc.with_ymd_and_hms(2026, 12, 1, 23, 0, 0).unwrap());
-        let before_midsummer = Utc.with_ymd_and_hms(2026, 6, 18, 14, 0, 0).unwrap();
-        let due = working_days_deadline(&Calendar::default(), before_midsummer, 2).unwrap();
-        assert_eq!(due, Utc.with_ymd_and_hms(2026, 6, 23, 22, 0, 0).unwrap(), "summer time: UTC+2");
-    }
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()

@@ -38,18 +38,21 @@ pub struct Receipt {
 
 struct Job {
     case: NewCase,
+    /// Due time of the case's nearest clock, computed by the submitter, off the writer's path.
+    due: Option<DateTime<Utc>>,
     reply: oneshot::Sender<Result<Receipt>>,
 }
 
 pub(crate) struct Intake {
     queue: mpsc::Sender<Job>,
+    policies: Policies,
 }
 
 impl Intake {
     pub fn start(backend: Backend, policies: Policies, max_batch: usize) -> Intake {
         let (queue, jobs) = mpsc::channel(max_batch.max(1) * 4);
-        tokio::spawn(write_loop(backend, policies, jobs, max_batch.max(1)));
-        Intake { queue }
+        tokio::spawn(write_loop(backend, jobs, max_batch.max(1)));
+        Intake { queue, policies }
     }
 
     pub async fn submit(&self, case: NewCase) -> Result<Receipt> {
@@ -57,13 +60,20 @@ impl Intake {
             let fields: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.field, e.code)).collect();
             return Err(StoreError::Invalid(fields.join(", ")));
         }
+        // The nearest clock of the new case, from its jurisdiction's policy (issue 3).
+        let s = &case.submission;
+        let facts =
+            CaseFacts { kind: s.kind, channel: s.channel, category: &s.category, received_at: case.received_at };
+        let policy = self.policies.get(&s.jurisdiction);
+        let clocks = policy.clocks(&facts, &[], case.received_at).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let due = Policy::nearest_due(&clocks);
         let (reply, answer) = oneshot::channel();
-        self.queue.send(Job { case, reply }).await.map_err(|_| StoreError::IntakeStopped)?;
+        self.queue.send(Job { case, due, reply }).await.map_err(|_| StoreError::IntakeStopped)?;
         answer.await.map_err(|_| StoreError::IntakeStopped)?
     }
 }
 
-async fn write_loop(backend: Backend, policies: Policies, mut jobs: mpsc::Receiver<Job>, max_batch: usize) {
+async fn write_loop(backend: Backend, mut jobs: mpsc::Receiver<Job>, max_batch: usize) {
     let mut batch = Vec::with_capacity(max_batch);
     while jobs.recv_many(&mut batch, max_batch).await > 0 {
         // Submitters answered by the previous commit are waking up and submitting again;
@@ -82,8 +92,8 @@ async fn write_loop(backend: Backend, policies: Policies, mut jobs: mpsc::Receiv
                 break;
             }
         }
-        let cases: Vec<&NewCase> = batch.iter().map(|job| &job.case).collect();
-        let results = commit_isolated(&backend, &policies, &cases).await;
+        let cases: Vec<(&NewCase, Option<DateTime<Utc>>)> = batch.iter().map(|job| (&job.case, job.due)).collect();
+        let results = commit_isolated(&backend, &cases).await;
         for (job, result) in batch.drain(..).zip(results) {
             // The submitter may have gone away; the case is stored all the same.
             let _ = job.reply.send(result);
@@ -93,34 +103,24 @@ async fn write_loop(backend: Backend, policies: Policies, mut jobs: mpsc::Receiv
 
 /// Commits the batch; if that fails, commits each case alone so that one bad case (or a
 /// lost race on an idempotency key) does not fail the others.
-async fn commit_isolated(backend: &Backend, policies: &Policies, cases: &[&NewCase]) -> Vec<Result<Receipt>> {
-    match commit(backend, policies, cases).await {
+async fn commit_isolated(backend: &Backend, cases: &[(&NewCase, Option<DateTime<Utc>>)]) -> Vec<Result<Receipt>> {
+    match commit(backend, cases).await {
         Ok(receipts) => receipts.into_iter().map(Ok).collect(),
         Err(e) if cases.len() == 1 => vec![Err(e)],
         Err(e) => {
             tracing::warn!(error = %e, size = cases.len(), "batch commit failed; committing one by one");
             let mut results = Vec::with_capacity(cases.len());
             for case in cases {
-                results.push(commit(backend, policies, &[case]).await.map(|mut r| r.remove(0)));
+                results.push(commit(backend, std::slice::from_ref(case)).await.map(|mut r| r.remove(0)));
             }
             results
         }
     }
 }
 
-async fn commit(backend: &Backend, policies: &Policies, cases: &[&NewCase]) -> Result<Vec<Receipt>> {
-    // The nearest clock of each new case, from its jurisdiction's policy (issue 3).
-    let mut due = Vec::with_capacity(cases.len());
-    for case in cases {
-        let s = &case.submission;
-        let policy = policies.get(&s.jurisdiction);
-        let facts =
-            CaseFacts { kind: s.kind, channel: s.channel, category: &s.category, received_at: case.received_at };
-        let clocks = policy.clocks(&facts, &[], case.received_at).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        due.push(Policy::nearest_due(&clocks));
-    }
+async fn commit(backend: &Backend, cases: &[(&NewCase, Option<DateTime<Utc>>)]) -> Result<Vec<Receipt>> {
     match backend {
-        Backend::Sqlite { write, .. } => ops::sqlite::commit_batch(write, cases, &due).await,
-        Backend::Postgres { pool } => ops::postgres::commit_batch(pool, cases, &due).await,
+        Backend::Sqlite { write, .. } => ops::sqlite::commit_batch(write, cases).await,
+        Backend::Postgres { pool } => ops::postgres::commit_batch(pool, cases).await,
     }
 }

@@ -212,10 +212,6 @@ impl Store {
         dispatch!(self, user_by_username(username))
     }
 
-    pub async fn count_users(&self) -> Result<i64> {
-        dispatch!(self, count_users())
-    }
-
     pub async fn create_session(&self, id_hash: &[u8], user_id: Uuid, now: DateTime<Utc>) -> Result<()> {
         dispatch!(self, create_session(id_hash, user_id, now))
     }

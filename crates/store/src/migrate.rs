@@ -27,48 +27,41 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp_micros()
 }
 
+/// Applies each pending migration in its own transaction on `$pool`, with that backend's
+/// SQL (`$sql`), after taking `$lock` if the backend needs one. Evaluates to the count.
+macro_rules! apply_pending {
+    ($pool:expr, $begin:literal, $lock:expr, $sql:ident) => {{
+        let mut applied = 0;
+        $pool.execute(CREATE_TABLE).await?;
+        for m in MIGRATIONS {
+            let mut tx = $pool.begin_with($begin).await?;
+            if let Some(lock) = $lock {
+                tx.execute(lock).await?;
+            }
+            let done = sqlx::query("SELECT 1 FROM lyhord_migrations WHERE version = $1")
+                .bind(m.version)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if done.is_some() {
+                continue;
+            }
+            let fail = |source| StoreError::Migration { version: m.version, name: m.name, source };
+            tx.execute(sqlx::raw_sql(m.$sql)).await.map_err(fail)?;
+            sqlx::query(RECORD).bind(m.version).bind(m.name).bind(now()).execute(&mut *tx).await?;
+            tx.commit().await?;
+            applied += 1;
+        }
+        applied
+    }};
+}
+
 /// Applies the migrations not yet applied; returns how many were.
 pub async fn run(backend: &Backend) -> Result<usize> {
-    let mut applied = 0;
-    match backend {
-        Backend::Sqlite { write, .. } => {
-            write.execute(CREATE_TABLE).await?;
-            for m in MIGRATIONS {
-                let mut tx = write.begin_with("BEGIN IMMEDIATE").await?;
-                let done = sqlx::query("SELECT 1 FROM lyhord_migrations WHERE version = $1")
-                    .bind(m.version)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if done.is_some() {
-                    continue;
-                }
-                let fail = |source| StoreError::Migration { version: m.version, name: m.name, source };
-                tx.execute(sqlx::raw_sql(m.sqlite)).await.map_err(fail)?;
-                sqlx::query(RECORD).bind(m.version).bind(m.name).bind(now()).execute(&mut *tx).await?;
-                tx.commit().await?;
-                applied += 1;
-            }
-        }
+    Ok(match backend {
+        Backend::Sqlite { write, .. } => apply_pending!(write, "BEGIN IMMEDIATE", None::<&str>, sqlite),
+        // Several instances may start at once; one migrates, the others wait.
         Backend::Postgres { pool } => {
-            pool.execute(CREATE_TABLE).await?;
-            for m in MIGRATIONS {
-                let mut tx = pool.begin().await?;
-                // Several instances may start at once; one migrates, the others wait.
-                tx.execute("SELECT pg_advisory_xact_lock(7170697)").await?;
-                let done = sqlx::query("SELECT 1 FROM lyhord_migrations WHERE version = $1")
-                    .bind(m.version)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if done.is_some() {
-                    continue;
-                }
-                let fail = |source| StoreError::Migration { version: m.version, name: m.name, source };
-                tx.execute(sqlx::raw_sql(m.postgres)).await.map_err(fail)?;
-                sqlx::query(RECORD).bind(m.version).bind(m.name).bind(now()).execute(&mut *tx).await?;
-                tx.commit().await?;
-                applied += 1;
-            }
+            apply_pending!(pool, "BEGIN", Some("SELECT pg_advisory_xact_lock(7170697)"), postgres)
         }
-    }
-    Ok(applied)
+    })
 }

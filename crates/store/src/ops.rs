@@ -20,6 +20,8 @@ const CASE_COLUMNS: &str = "id, jurisdiction_id, number, kind, channel, category
      anonymous, submitter_role, received_at, updated_at, event_count, head_hash";
 const USER_COLUMNS: &str =
     "u.id, u.jurisdiction_id, u.username, u.display_name, u.email, u.password_hash, u.role, u.node_id, u.disabled";
+const EVENTS_OF_CASE: &str =
+    "SELECT case_id, seq, at, actor, payload, prev_hash, hash FROM case_events WHERE case_id = $1 ORDER BY seq";
 /// Rows per multi-row INSERT: well inside both databases' limits on bound parameters.
 const INSERT_CHUNK: usize = 400;
 
@@ -115,21 +117,21 @@ macro_rules! backend_ops {
             })
         }
 
-        async fn insert_events(tx: &mut sqlx::Transaction<'static, Db>, events: &[&Event]) -> Result<()> {
+        /// Inserts events, each with its payload's type tag.
+        async fn insert_events(tx: &mut sqlx::Transaction<'static, Db>, events: &[(&Event, &'static str)]) -> Result<()> {
             for chunk in events.chunks(INSERT_CHUNK) {
                 let mut q = QueryBuilder::<Db>::new(
                     "INSERT INTO case_events (case_id, seq, at, type, actor, payload, prev_hash, hash) ",
                 );
-                q.push_values(chunk, |mut b, e| {
-                    let type_code = e.payload().map(|p| p.type_code()).unwrap_or("unknown");
+                q.push_values(chunk, |mut b, (e, type_code)| {
                     b.push_bind(e.case_id)
                         .push_bind(e.seq)
                         .push_bind(e.at_micros)
-                        .push_bind(type_code)
-                        .push_bind(e.actor_json.clone())
-                        .push_bind(e.payload_json.clone())
-                        .push_bind(e.prev_hash.0.to_vec())
-                        .push_bind(e.hash.0.to_vec());
+                        .push_bind(*type_code)
+                        .push_bind(e.actor_json.as_str())
+                        .push_bind(e.payload_json.as_str())
+                        .push_bind(&e.prev_hash.0[..])
+                        .push_bind(&e.hash.0[..]);
                 });
                 q.build().execute(&mut **tx).await?;
             }
@@ -142,8 +144,9 @@ macro_rules! backend_ops {
         }
 
         /// Registers new cases in one transaction: idempotency, numbers, projection, events.
-        /// `due[i]` is the due time of case `i`'s nearest clock.
-        pub async fn commit_batch(write: &Pool, cases: &[&NewCase], due: &[Option<DateTime<Utc>>]) -> Result<Vec<Receipt>> {
+        /// Each case comes with the due time of its nearest clock.
+        pub async fn commit_batch(write: &Pool, batch: &[(&NewCase, Option<DateTime<Utc>>)]) -> Result<Vec<Receipt>> {
+            let cases: Vec<&NewCase> = batch.iter().map(|(case, _)| *case).collect();
             let mut tx = begin(write).await?;
             let mut receipts: Vec<Option<Receipt>> = vec![None; cases.len()];
             let mut same_as: Vec<Option<usize>> = vec![None; cases.len()];
@@ -231,26 +234,26 @@ macro_rules! backend_ops {
                     let case = cases[*i];
                     let s = &case.submission;
                     b.push_bind(event.case_id)
-                        .push_bind(s.jurisdiction.clone())
-                        .push_bind(number.clone())
+                        .push_bind(s.jurisdiction.as_str())
+                        .push_bind(number.as_str())
                         .push_bind(s.kind.code())
                         .push_bind(s.channel.code())
-                        .push_bind(s.category.clone())
-                        .push_bind(case.node_id.clone())
+                        .push_bind(s.category.as_str())
+                        .push_bind(case.node_id.as_str())
                         .push_bind(None::<Uuid>)
                         .push_bind(domain::Status::Received.code())
                         .push_bind(s.submitter.anonymous)
                         .push_bind(s.submitter.role.map(|r| r.code()))
                         .push_bind(event.at_micros)
                         .push_bind(event.at_micros)
-                        .push_bind(due[*i].map_or(NO_DUE, micros))
+                        .push_bind(batch[*i].1.map_or(NO_DUE, micros))
                         .push_bind(1_i64)
-                        .push_bind(event.hash.0.to_vec())
-                        .push_bind(case.idempotency_key.clone());
+                        .push_bind(&event.hash.0[..])
+                        .push_bind(case.idempotency_key.as_deref());
                 });
                 q.build().execute(&mut *tx).await?;
             }
-            let events: Vec<&Event> = rows.iter().map(|(_, _, e)| e).collect();
+            let events: Vec<(&Event, &'static str)> = rows.iter().map(|(_, _, e)| (e, "received")).collect();
             insert_events(&mut tx, &events).await?;
             tx.commit().await?;
 
@@ -291,17 +294,11 @@ macro_rules! backend_ops {
             let state = case_from_row(&row)?;
             let next = state.apply(&event.payload)?;
             let sealed = event.seal(case_id, state.event_count + 1, state.head);
-            insert_events(&mut tx, &[&sealed]).await?;
+            insert_events(&mut tx, &[(&sealed, event.payload.type_code())]).await?;
             let next = next.advance(&sealed);
 
             // The clocks follow from all the events, this one included.
-            let rows = sqlx::query(
-                "SELECT case_id, seq, at, actor, payload, prev_hash, hash FROM case_events \
-                 WHERE case_id = $1 ORDER BY seq",
-            )
-            .bind(case_id)
-            .fetch_all(&mut *tx)
-            .await?;
+            let rows = sqlx::query(EVENTS_OF_CASE).bind(case_id).fetch_all(&mut *tx).await?;
             let events = rows.iter().map(event_from_row).collect::<Result<Vec<_>>>()?;
             let policy = policies.get(&next.jurisdiction);
             let clocks = policy
@@ -358,13 +355,7 @@ macro_rules! backend_ops {
         }
 
         pub async fn events(read: &Pool, _write: &Pool, case_id: Uuid) -> Result<Vec<Event>> {
-            let rows = sqlx::query(
-                "SELECT case_id, seq, at, actor, payload, prev_hash, hash FROM case_events \
-                 WHERE case_id = $1 ORDER BY seq",
-            )
-            .bind(case_id)
-            .fetch_all(read)
-            .await?;
+            let rows = sqlx::query(EVENTS_OF_CASE).bind(case_id).fetch_all(read).await?;
             rows.iter().map(event_from_row).collect()
         }
 
@@ -610,10 +601,6 @@ macro_rules! backend_ops {
                     .fetch_optional(read)
                     .await?;
             row.as_ref().map(user_from_row).transpose()
-        }
-
-        pub async fn count_users(read: &Pool, _write: &Pool) -> Result<i64> {
-            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(read).await?)
         }
 
         pub async fn create_session(

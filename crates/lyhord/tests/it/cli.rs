@@ -14,6 +14,19 @@ fn run(args: &[&str]) -> Output {
     lyhord(args).output().unwrap()
 }
 
+/// Runs `lyhord` on the database at `url` with `input` on standard input.
+fn run_with_input(args: &[&str], url: &str, input: &[u8]) -> Output {
+    let mut child = lyhord(args)
+        .env("LYHORD_DATABASE_URL", url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()
 }
@@ -167,28 +180,11 @@ fn init_then_user_add_sets_up_a_municipality() {
         lyhord(&["init", "--jurisdiction", "salem", "--name", "Salem"]).env("LYHORD_DATABASE_URL", &url).output();
     assert_one_sentence_error(&again.unwrap(), "the jurisdiction salem already exists");
 
-    let mut add = lyhord(&[
-        "user",
-        "add",
-        "--username",
-        "kc",
-        "--name",
-        "Kim Kontakt",
-        "--role",
-        "registrator",
-        "--password-stdin",
-    ])
-    .env("LYHORD_DATABASE_URL", &url)
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    add.stdin.take().unwrap().write_all(b"a long enough password\n").unwrap();
-    let added = add.wait_with_output().unwrap();
+    let add = ["user", "add", "--username", "kc", "--name", "Kim Kontakt", "--role", "registrator", "--password-stdin"];
+    let added = run_with_input(&add, &url, b"a long enough password\n");
     assert_eq!(stdout(&added), "Added kc.\n", "{}", stderr(&added));
 
-    let weak = lyhord(&[
+    let weak = [
         "user",
         "add",
         "--username",
@@ -200,16 +196,8 @@ fn init_then_user_add_sets_up_a_municipality() {
         "--node",
         "salem",
         "--password-stdin",
-    ])
-    .env("LYHORD_DATABASE_URL", &url)
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    let mut weak = weak;
-    weak.stdin.take().unwrap().write_all(b"short\n").unwrap();
-    assert_one_sentence_error(&weak.wait_with_output().unwrap(), "the password must be at least 12 characters");
+    ];
+    assert_one_sentence_error(&run_with_input(&weak, &url, b"short\n"), "the password must be at least 12 characters");
 
     let o = lyhord(&["user", "add", "--username", "y", "--name", "Y", "--role", "boss"])
         .env("LYHORD_DATABASE_URL", &url)
