@@ -351,7 +351,12 @@ impl Policy {
             Unit::Days | Unit::Weeks => {
                 let days = if def.unit == Unit::Weeks { 7 * length } else { length };
                 let paused: i64 = pauses.iter().map(|(from, to)| (day(*to) - day(*from)).num_days()).sum();
-                let last = start_day + Duration::days(days + paused);
+                let mut last = start_day + Duration::days(days + paused);
+                // As lag (1930:173) 2 § does for statutory periods, a promise that would end
+                // on a day the office is closed ends on the next working day instead.
+                while !self.calendar.is_working_day(last)? {
+                    last = last.succ_opt().ok_or(CalendarError::YearOutOfRange(crate::calendar::LAST_YEAR + 1))?;
+                }
                 (end_of_day(last), last)
             }
         })
@@ -573,6 +578,20 @@ mod tests {
             (due_of(&wednesday, "v-s2").working_days_left, due_of(&wednesday, "v-s2").state),
             (-1, ClockState::Breached)
         );
+    }
+
+    #[test]
+    fn a_week_that_would_end_on_a_holiday_ends_on_the_next_working_day() {
+        let p = Policy::defaults();
+        // A Sunday complaint: a week later is a Sunday, so the promise runs to Monday.
+        let sunday = se(2026, 11, 22, 11, 0);
+        let clocks = p.clocks(&facts(CaseKind::Klagomal, Channel::Web, sunday), &[], sunday).unwrap();
+        assert_eq!(due_of(&clocks, "s6").due_at, se(2026, 12, 1, 0, 0));
+        // From 18 December: Christmas Day, then a weekend and annandag jul: Monday 28th.
+        let before_christmas = se(2026, 12, 18, 10, 0);
+        let clocks =
+            p.clocks(&facts(CaseKind::Klagomal, Channel::Web, before_christmas), &[], before_christmas).unwrap();
+        assert_eq!(due_of(&clocks, "s6").due_at, se(2026, 12, 29, 0, 0));
     }
 
     #[test]

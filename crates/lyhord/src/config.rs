@@ -20,6 +20,8 @@ pub struct Settings {
     pub session_absolute_hours: i64,
     /// Sign-in attempts allowed per address and per username in 15 minutes.
     pub sign_in_attempts: u32,
+    /// Submissions accepted per address and hour; more go to quarantine for staff.
+    pub submissions_per_hour: u32,
     /// Log filter, e.g. `info` or `lyhord=debug,info`.
     pub log: String,
     /// A TOML file with the municipality's promises (`lyhord policy show` prints the
@@ -40,6 +42,7 @@ impl Default for Settings {
             session_idle_minutes: 30,
             session_absolute_hours: 10,
             sign_in_attempts: 10,
+            submissions_per_hour: 20,
             log: "info".into(),
             policy_file: None,
             policy_files: Default::default(),
@@ -57,6 +60,7 @@ const ENV_KEYS: &[&str] = &[
     "session_idle_minutes",
     "session_absolute_hours",
     "sign_in_attempts",
+    "submissions_per_hour",
     "log",
     "policy_file",
 ];

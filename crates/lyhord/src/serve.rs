@@ -45,6 +45,8 @@ pub fn web_config(settings: &Settings) -> web::WebConfig {
         session_idle: chrono::Duration::minutes(settings.session_idle_minutes),
         session_absolute: chrono::Duration::hours(settings.session_absolute_hours),
         sign_in_attempts: settings.sign_in_attempts,
+        submissions_per_hour: settings.submissions_per_hour,
+        public_url: settings.public_url.clone(),
     }
 }
 

@@ -19,7 +19,10 @@ pub mod testing;
 pub use backend::{Backend, ConnectOptions};
 pub use error::StoreError;
 pub use intake::{NewCase, Receipt};
-pub use model::{CaseSummary, ClockView, InboxQuery, Jurisdiction, NO_DUE, NewUser, Role, SessionRecord, Units, User};
+pub use model::{
+    CaseSummary, ClockView, InboxQuery, Jurisdiction, NO_DUE, NewUser, OutboxMessage, Quarantined, Role, SessionRecord,
+    Units, User,
+};
 
 use chrono::{DateTime, Utc};
 use domain::clock::Policy;
@@ -196,6 +199,42 @@ impl Store {
     /// The jurisdiction's categories in their configured order.
     pub async fn categories(&self, jurisdiction: &str) -> Result<Vec<Category>> {
         dispatch!(self, categories(jurisdiction))
+    }
+
+    // --- Citizens ----------------------------------------------------------------------
+
+    /// The named server secret, created from `candidate` the first time it is asked for.
+    /// Every instance then shares the same value.
+    pub async fn secret(&self, name: &str, candidate: &[u8]) -> Result<Vec<u8>> {
+        dispatch!(self, secret(name, candidate))
+    }
+
+    /// Lets the holder of a tracking link with this hash follow the case (idempotent).
+    pub async fn add_tracking_token(&self, case_id: Uuid, token_hash: &[u8], now: DateTime<Utc>) -> Result<()> {
+        dispatch!(self, add_tracking_token(case_id, token_hash, now))
+    }
+
+    /// The case a tracking link leads to, unless the link was revoked.
+    pub async fn case_by_tracking_token(&self, token_hash: &[u8]) -> Result<Option<CaseState>> {
+        dispatch!(self, case_by_tracking_token(token_hash))
+    }
+
+    /// Keeps a suspected spam submission for staff; returns its id.
+    pub async fn quarantine(&self, jurisdiction: &str, at: DateTime<Utc>, reason: &str, payload: &str) -> Result<Uuid> {
+        dispatch!(self, quarantine(jurisdiction, at, reason, payload))
+    }
+
+    pub async fn quarantined(&self, jurisdiction: &str) -> Result<Vec<Quarantined>> {
+        dispatch!(self, quarantined(jurisdiction))
+    }
+
+    /// Queues a message for a case, once per purpose (a retried submission queues nothing new).
+    pub async fn enqueue(&self, message: &OutboxMessage) -> Result<()> {
+        dispatch!(self, enqueue(message))
+    }
+
+    pub async fn outbox_for_case(&self, case_id: Uuid) -> Result<Vec<OutboxMessage>> {
+        dispatch!(self, outbox_for_case(case_id))
     }
 
     // --- Staff and sessions -------------------------------------------------------------

@@ -172,3 +172,27 @@ impl From<&domain::clock::Clock<'_>> for ClockView {
         }
     }
 }
+
+/// A message waiting in the outbox (sending is issue 7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMessage {
+    pub case_id: Uuid,
+    /// Why it is sent, e.g. `receipt`; one message per case and purpose.
+    pub purpose: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// A submission held back as suspected spam, kept for staff (E6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quarantined {
+    pub id: Uuid,
+    pub jurisdiction: String,
+    pub received_at: DateTime<Utc>,
+    pub reason: String,
+    /// Everything that was received, as JSON.
+    pub payload: String,
+}

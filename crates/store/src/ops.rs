@@ -12,7 +12,9 @@ use std::str::FromStr;
 use uuid::Uuid;
 
 use crate::intake::{NewCase, Receipt};
-use crate::model::{CaseSummary, InboxQuery, Jurisdiction, NO_DUE, NewUser, SessionRecord, Units, User};
+use crate::model::{
+    CaseSummary, InboxQuery, Jurisdiction, NO_DUE, NewUser, OutboxMessage, Quarantined, SessionRecord, Units, User,
+};
 use crate::policies::Policies;
 use crate::{Result, StoreError};
 
@@ -601,6 +603,129 @@ macro_rules! backend_ops {
                     .fetch_optional(read)
                     .await?;
             row.as_ref().map(user_from_row).transpose()
+        }
+
+        pub async fn secret(read: &Pool, write: &Pool, name: &str, candidate: &[u8]) -> Result<Vec<u8>> {
+            sqlx::query("INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+                .bind(name)
+                .bind(candidate)
+                .execute(write)
+                .await?;
+            Ok(sqlx::query_scalar("SELECT value FROM secrets WHERE name = $1").bind(name).fetch_one(read).await?)
+        }
+
+        pub async fn add_tracking_token(
+            _read: &Pool,
+            write: &Pool,
+            case_id: Uuid,
+            token_hash: &[u8],
+            now: DateTime<Utc>,
+        ) -> Result<()> {
+            sqlx::query(
+                "INSERT INTO tracking_tokens (token_hash, case_id, created_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (token_hash) DO NOTHING",
+            )
+            .bind(token_hash)
+            .bind(case_id)
+            .bind(micros(now))
+            .execute(write)
+            .await?;
+            Ok(())
+        }
+
+        pub async fn case_by_tracking_token(read: &Pool, _write: &Pool, token_hash: &[u8]) -> Result<Option<CaseState>> {
+            let columns = CASE_COLUMNS.split(", ").map(|c| format!("c.{c}")).collect::<Vec<_>>().join(", ");
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {columns} FROM tracking_tokens t JOIN cases c ON c.id = t.case_id \
+                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
+            )))
+            .bind(token_hash)
+            .fetch_optional(read)
+            .await?;
+            row.as_ref().map(case_from_row).transpose()
+        }
+
+        pub async fn quarantine(
+            _read: &Pool,
+            write: &Pool,
+            jurisdiction: &str,
+            at: DateTime<Utc>,
+            reason: &str,
+            payload: &str,
+        ) -> Result<Uuid> {
+            let id = Uuid::now_v7();
+            sqlx::query(
+                "INSERT INTO quarantine (id, jurisdiction_id, received_at, reason, payload) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id)
+            .bind(jurisdiction)
+            .bind(micros(at))
+            .bind(reason)
+            .bind(payload)
+            .execute(write)
+            .await?;
+            Ok(id)
+        }
+
+        pub async fn quarantined(read: &Pool, _write: &Pool, jurisdiction: &str) -> Result<Vec<Quarantined>> {
+            let rows = sqlx::query(
+                "SELECT id, jurisdiction_id, received_at, reason, payload FROM quarantine \
+                 WHERE jurisdiction_id = $1 ORDER BY received_at",
+            )
+            .bind(jurisdiction)
+            .fetch_all(read)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(Quarantined {
+                        id: r.try_get("id")?,
+                        jurisdiction: r.try_get("jurisdiction_id")?,
+                        received_at: from_micros(r.try_get("received_at")?)?,
+                        reason: r.try_get("reason")?,
+                        payload: r.try_get("payload")?,
+                    })
+                })
+                .collect()
+        }
+
+        pub async fn enqueue(_read: &Pool, write: &Pool, m: &OutboxMessage) -> Result<()> {
+            sqlx::query(
+                "INSERT INTO outbox (id, case_id, purpose, recipient, subject, body, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (case_id, purpose) DO NOTHING",
+            )
+            .bind(Uuid::now_v7())
+            .bind(m.case_id)
+            .bind(m.purpose.as_str())
+            .bind(m.recipient.as_str())
+            .bind(m.subject.as_str())
+            .bind(m.body.as_str())
+            .bind(micros(m.created_at))
+            .execute(write)
+            .await?;
+            Ok(())
+        }
+
+        pub async fn outbox_for_case(read: &Pool, _write: &Pool, case_id: Uuid) -> Result<Vec<OutboxMessage>> {
+            let rows = sqlx::query(
+                "SELECT case_id, purpose, recipient, subject, body, created_at, sent_at FROM outbox \
+                 WHERE case_id = $1 ORDER BY created_at",
+            )
+            .bind(case_id)
+            .fetch_all(read)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(OutboxMessage {
+                        case_id: r.try_get("case_id")?,
+                        purpose: r.try_get("purpose")?,
+                        recipient: r.try_get("recipient")?,
+                        subject: r.try_get("subject")?,
+                        body: r.try_get("body")?,
+                        created_at: from_micros(r.try_get("created_at")?)?,
+                        sent_at: r.try_get::<Option<i64>, _>("sent_at")?.map(from_micros).transpose()?,
+                    })
+                })
+                .collect()
         }
 
         pub async fn create_session(

@@ -68,6 +68,11 @@ impl Lang {
         LOCALES.lookup_with_args(self.id(), key, &args)
     }
 
+    /// The text for `key` with one named argument (convenient in templates).
+    pub fn t1(self, key: &str, name: &'static str, value: &str) -> String {
+        self.t_with(key, &[(name, value.to_owned())])
+    }
+
     /// The first of Swedish or English the browser asks for, by its own order.
     fn from_accept_language(header: &str) -> Option<Lang> {
         let mut choices: Vec<(f32, usize, Lang)> = header

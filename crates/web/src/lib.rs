@@ -2,6 +2,8 @@
 //! Every route is denied unless it is public by design or sits behind [`auth::require_staff`].
 
 pub mod auth;
+mod citizen;
+mod dates;
 pub mod i18n;
 mod pages;
 mod security;
@@ -30,6 +32,10 @@ pub struct WebConfig {
     pub session_absolute: chrono::Duration,
     /// Sign-in attempts allowed per address and per username in 15 minutes.
     pub sign_in_attempts: u32,
+    /// Submissions accepted per address and hour before the rest go to quarantine.
+    pub submissions_per_hour: u32,
+    /// The address people use, for links in receipts (`https://…` in production).
+    pub public_url: String,
 }
 
 impl Default for WebConfig {
@@ -39,6 +45,8 @@ impl Default for WebConfig {
             session_idle: chrono::Duration::minutes(30),
             session_absolute: chrono::Duration::hours(10),
             sign_in_attempts: 10,
+            submissions_per_hour: 20,
+            public_url: "http://127.0.0.1:8080".into(),
         }
     }
 }
@@ -48,12 +56,19 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<WebConfig>,
     sign_in_limiter: Arc<RateLimiter>,
+    submit_limiter: Arc<RateLimiter>,
 }
 
 impl AppState {
     pub fn new(store: Store, config: WebConfig) -> AppState {
         let limiter = RateLimiter::new(config.sign_in_attempts, Duration::from_secs(15 * 60));
-        AppState { store, config: Arc::new(config), sign_in_limiter: Arc::new(limiter) }
+        let submit_limiter = RateLimiter::new(config.submissions_per_hour, Duration::from_secs(60 * 60));
+        AppState {
+            store,
+            config: Arc::new(config),
+            sign_in_limiter: Arc::new(limiter),
+            submit_limiter: Arc::new(submit_limiter),
+        }
     }
 }
 
@@ -68,6 +83,13 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::start))
         .route("/lang/{code}", get(pages::switch_language))
+        .route("/submit", get(citizen::submit_form).post(citizen::submit))
+        .route("/track", get(citizen::track))
+        .route("/track/{token}", get(citizen::follow_link))
+        .route("/track/message", post(citizen::add_message))
+        .route("/track/not-solved", post(citizen::not_solved))
+        .route("/privacy", get(citizen::privacy))
+        .route("/accessibility", get(citizen::accessibility))
         .route("/staff/sign-in", get(pages::sign_in_form).post(pages::sign_in))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))

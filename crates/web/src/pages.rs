@@ -15,7 +15,7 @@ use crate::auth::{self, Staff};
 use crate::i18n::{LANG_COOKIE, Lang};
 
 /// Renders a template, or a plain error page if rendering itself fails.
-fn render(template: &impl Template, status: StatusCode) -> Response {
+pub(crate) fn render(template: &impl Template, status: StatusCode) -> Response {
     match template.render() {
         Ok(html) => (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response(),
         Err(e) => {
@@ -25,7 +25,7 @@ fn render(template: &impl Template, status: StatusCode) -> Response {
     }
 }
 
-fn server_error(lang: Lang, path: &str, e: impl std::fmt::Display) -> Response {
+pub(crate) fn server_error(lang: Lang, path: &str, e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, path, "request failed");
     let page = MessagePage { lang, path: path.to_owned(), heading: lang.t("error-title"), text: lang.t("error-text") };
     render(&page, StatusCode::INTERNAL_SERVER_ERROR)
@@ -33,11 +33,11 @@ fn server_error(lang: Lang, path: &str, e: impl std::fmt::Display) -> Response {
 
 #[derive(Template)]
 #[template(path = "message.html")]
-struct MessagePage {
-    lang: Lang,
-    path: String,
-    heading: String,
-    text: String,
+pub(crate) struct MessagePage {
+    pub lang: Lang,
+    pub path: String,
+    pub heading: String,
+    pub text: String,
 }
 
 pub async fn not_found(lang: Lang, uri: Uri) -> Response {
@@ -87,6 +87,31 @@ struct StartPage {
     title: String,
     jurisdiction: Option<Jurisdiction>,
     ways: Vec<Way>,
+    promises: Vec<String>,
+}
+
+/// What the citizen can expect and when, from the clocks in force (not hard-coded).
+fn promises(policy: &domain::clock::Policy, lang: Lang) -> Vec<String> {
+    use domain::clock::Unit;
+    policy
+        .clocks
+        .iter()
+        .map(|c| {
+            let unit = match c.unit {
+                Unit::Hours => "hours",
+                Unit::OfficeHours => "office-hours",
+                Unit::WorkingDays => "working-days",
+                Unit::Days => "days",
+                Unit::Weeks => "weeks",
+            };
+            let number = if c.length == 1 { "one" } else { "other" };
+            let within = format!("{} {}", c.length, lang.t(&format!("unit-{unit}-{number}")));
+            let mut scope: Vec<String> = c.kinds.iter().map(|k| k.name(lang.code()).to_lowercase()).collect();
+            scope.extend(c.channels.iter().map(|ch| ch.name(lang.code()).to_lowercase()));
+            let line = lang.t_with("promise-line", &[("promise", c.name(lang.code()).to_owned()), ("within", within)]);
+            if scope.is_empty() { line } else { format!("{line} ({})", scope.join(", ")) }
+        })
+        .collect()
 }
 
 fn ways_to_reach(j: &Jurisdiction, lang: Lang) -> Vec<Way> {
@@ -113,8 +138,8 @@ fn ways_to_reach(j: &Jurisdiction, lang: Lang) -> Vec<Way> {
 }
 
 pub async fn start(State(state): State<AppState>, lang: Lang) -> Response {
-    let jurisdiction = match state.store.jurisdictions().await {
-        Ok(mut all) => (!all.is_empty()).then(|| all.remove(0)),
+    let jurisdiction = match crate::citizen::home_jurisdiction(&state).await {
+        Ok(j) => j,
         Err(e) => return server_error(lang, "/", e),
     };
     let title = match &jurisdiction {
@@ -122,7 +147,8 @@ pub async fn start(State(state): State<AppState>, lang: Lang) -> Response {
         None => lang.t("start-not-configured-title"),
     };
     let ways = jurisdiction.as_ref().map(|j| ways_to_reach(j, lang)).unwrap_or_default();
-    render(&StartPage { lang, path: "/".into(), title, jurisdiction, ways }, StatusCode::OK)
+    let promises = jurisdiction.as_ref().map(|j| promises(&state.store.policy(&j.id), lang)).unwrap_or_default();
+    render(&StartPage { lang, path: "/".into(), title, jurisdiction, ways, promises }, StatusCode::OK)
 }
 
 // --- Sign-in ----------------------------------------------------------------------------

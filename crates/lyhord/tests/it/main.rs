@@ -3,6 +3,7 @@
 
 mod support;
 
+mod citizen;
 mod cli;
 mod demo;
 mod staff_access;

@@ -1,0 +1,247 @@
+//! The citizens' front door over HTTP (issue 4): form, receipt, tracking link, tracking page.
+
+use crate::on_both_backends;
+use crate::support::{App, body};
+use domain::{Actor, EventPayload, NewEvent, Status};
+
+const COMPLAINT: &str = "Gungan i Vasaparken har en trasig kedja sedan en vecka.";
+
+/// A filled-in form as a browser sends it, rendered a minute ago.
+fn complaint(form_key: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("kind", "klagomal".into()),
+        ("category", "lekplatser".into()),
+        ("description", COMPLAINT.into()),
+        ("place", "Vasaparken".into()),
+        ("role", "invanare".into()),
+        ("identity", "named".into()),
+        ("name", "Anna Andersson".into()),
+        ("email", "anna@example.se".into()),
+        ("phone", String::new()),
+        ("postal_address", String::new()),
+        ("contact_method", "email".into()),
+        ("form_key", form_key.into()),
+        ("started", (chrono::Utc::now().timestamp() - 60).to_string()),
+        ("website", String::new()),
+    ]
+}
+
+fn with(mut form: Vec<(&'static str, String)>, field: &str, value: &str) -> Vec<(&'static str, String)> {
+    form.iter_mut().filter(|(k, _)| *k == field).for_each(|(_, v)| *v = value.into());
+    form
+}
+
+fn tracking_path(html: &str) -> String {
+    let start = html.find("/track/").expect("a tracking link");
+    html[start..start + 7 + 64].to_owned()
+}
+
+fn case_number(html: &str) -> String {
+    let start = html.find(r#"<p class="case-number">"#).expect("a case number") + 23;
+    html[start..start + 11].to_owned()
+}
+
+async fn submit(app: &App, client: &reqwest::Client, form: &[(&'static str, String)]) -> (u16, String) {
+    let response = client.post(app.url("/submit")).form(form).send().await.unwrap();
+    (response.status().as_u16(), body(response).await)
+}
+
+on_both_backends!(a_complaint_gets_a_receipt_and_can_be_followed, |app| {
+    let app = app.with_demo(3).await;
+    let citizen = app.browser();
+    let form = body(citizen.get(app.url("/submit")).send().await.unwrap()).await;
+    assert!(form.contains("Lekplatser") && form.contains("Så hanterar vi dina personuppgifter"));
+    assert!(form.contains(r#"name="form_key" value=""#));
+
+    let (status, receipt) = submit(&app, &citizen, &complaint("k1")).await;
+    assert_eq!(status, 200, "{receipt}");
+    let number = case_number(&receipt);
+    assert!(receipt.contains("Tekniska nämnden › Tekniska kontoret › Gata och park › Parkenheten"), "{receipt}");
+    assert!(receipt.contains("Johan Berg"), "the responsible manager (S7)");
+    assert!(receipt.contains("Klagomål möts inom en vecka:</strong> senast "), "each clock in plain words");
+    let path = tracking_path(&receipt);
+
+    // A double click or a retry registers nothing new and shows the same receipt.
+    let (_, again) = submit(&app, &citizen, &complaint("k1")).await;
+    assert_eq!(case_number(&again), number);
+    assert_eq!(tracking_path(&again), path);
+    assert_eq!(app.store.count_cases("vasteras").await.unwrap(), 4);
+
+    // The same receipt waits in the outbox for the e-mail (sent by issue 7).
+    let case = app.store.case_by_number("vasteras", &number).await.unwrap().unwrap();
+    let outbox = app.store.outbox_for_case(case.id).await.unwrap();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].recipient, "anna@example.se");
+    assert_eq!(outbox[0].subject, format!("Kvitto: ärende {number}"));
+    assert!(outbox[0].body.contains(&path));
+
+    // The link is exchanged for a cookie and leads to an address without the token (D2).
+    let followed = citizen.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(followed.status(), 303);
+    assert_eq!(followed.headers()["location"], "/track");
+    assert_eq!(followed.headers()["referrer-policy"], "no-referrer");
+    let cookie = followed.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("Path=/track"), "{cookie}");
+    let page = body(citizen.get(app.url("/track")).send().await.unwrap()).await;
+    assert!(page.contains(&format!("Ärende {number}")));
+    assert!(page.contains("Vi tog emot ditt ärende."));
+
+    let sent = citizen.post(app.url("/track/message")).form(&[("message", "Kedjan är nu helt av.")]).send().await;
+    assert_eq!(sent.unwrap().status(), 303);
+    let page = body(citizen.get(app.url("/track")).send().await.unwrap()).await;
+    assert!(page.contains("Kedjan är nu helt av."));
+    let events = app.store.events(case.id).await.unwrap();
+    assert_eq!(events.last().unwrap().actor().unwrap(), Actor::Citizen);
+});
+
+on_both_backends!(another_citizen_cannot_reach_the_case_by_any_url, |app| {
+    let app = app.with_demo(1).await;
+    let first = app.browser();
+    let (_, receipt) = submit(&app, &first, &complaint("first")).await;
+    let number = case_number(&receipt);
+    let first_case = app.store.case_by_number("vasteras", &number).await.unwrap().unwrap();
+
+    let second = app.browser();
+    let (_, second_receipt) =
+        submit(&app, &second, &with(complaint("second"), "description", "Ett annat ärende.")).await;
+    second.get(app.url(&tracking_path(&second_receipt))).send().await.unwrap();
+    let own = body(second.get(app.url("/track")).send().await.unwrap()).await;
+    assert!(own.contains(&case_number(&second_receipt)) && !own.contains(&number));
+
+    let stranger = app.browser();
+    for path in [
+        "/track".to_owned(),
+        format!("/track/{}", "0".repeat(64)),
+        format!("/track/{number}"),
+        format!("/track/{}", first_case.id),
+    ] {
+        let response = stranger.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+        assert!(!body(response).await.contains(COMPLAINT), "{path}");
+    }
+    let forged = stranger.get(app.url("/track")).header("cookie", format!("lyhord_track={}", "f".repeat(64)));
+    assert_eq!(forged.send().await.unwrap().status(), 404);
+    let posted = stranger.post(app.url("/track/message")).form(&[("message", "Intrång")]).send().await.unwrap();
+    assert_eq!(posted.status(), 404);
+    assert_eq!(app.store.events(first_case.id).await.unwrap().len(), 1, "nothing reached the first case");
+});
+
+on_both_backends!(the_citizen_reads_the_answer_and_can_say_it_is_not_solved, |app| {
+    let app = app.with_demo(1).await;
+    let citizen = app.browser();
+    let (_, receipt) = submit(&app, &citizen, &complaint("answer")).await;
+    let case = app.store.case_by_number("vasteras", &case_number(&receipt)).await.unwrap().unwrap();
+    citizen.get(app.url(&tracking_path(&receipt))).send().await.unwrap();
+
+    let open = citizen.post(app.url("/track/not-solved")).form(&[("message", "")]).send().await.unwrap();
+    assert_eq!(open.status(), 409, "an open case cannot be reopened");
+    assert!(body(open).await.contains("Ärendet är redan öppet"));
+
+    for payload in [
+        EventPayload::Assigned { node_id: "vasteras.park".into(), handler_id: None },
+        EventPayload::NoteAdded { text: "Intern anteckning som medborgaren inte ska se".into() },
+        EventPayload::Answered { message: "Vi byter kedjan på torsdag.".into() },
+    ] {
+        app.store.append(case.id, NewEvent::new(chrono::Utc::now(), Actor::System, payload)).await.unwrap();
+    }
+    let page = body(citizen.get(app.url("/track")).send().await.unwrap()).await;
+    assert!(page.contains("Vi byter kedjan på torsdag.") && page.contains("Besvarat"));
+    assert!(!page.contains("Intern anteckning"), "internal notes are never shown (D4)");
+    assert!(page.contains("Det här är inte löst"));
+
+    let reopened = citizen.post(app.url("/track/not-solved")).form(&[("message", "Kedjan är fortfarande trasig.")]);
+    assert_eq!(reopened.send().await.unwrap().status(), 303);
+    let case = app.store.case(case.id).await.unwrap().unwrap();
+    assert_eq!(case.status, Status::InProgress);
+    let page = body(citizen.get(app.url("/track")).send().await.unwrap()).await;
+    assert!(page.contains("Ärendet öppnades igen.") && page.contains("Kedjan är fortfarande trasig."));
+});
+
+on_both_backends!(every_problem_is_named_at_its_field_and_what_was_typed_is_kept, |app| {
+    let app = app.with_demo(1).await;
+    let citizen = app.browser();
+    let empty = with(with(with(complaint("bad"), "kind", ""), "category", ""), "description", "  ");
+    let (status, html) = submit(&app, &citizen, &empty).await;
+    assert_eq!(status, 422);
+    for (field, message) in [
+        ("kind", "Välj vad du vill lämna."),
+        ("category", "Välj vad det gäller."),
+        ("description", "Beskriv vad det gäller."),
+    ] {
+        assert!(html.contains(&format!(r##"<li><a href="#{field}">{message}</a></li>"##)), "{field}");
+        assert!(html.contains(&format!(r#"id="{field}-error">{message}</p>"#)), "{field}");
+    }
+    assert!(html.contains(r#"value="Anna Andersson""#), "typed values are kept");
+
+    let anonymous = with(complaint("anon"), "identity", "anonymous");
+    let (status, html) = submit(&app, &citizen, &anonymous).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("Du har valt att vara anonym. Ta bort e-postadressen"));
+    assert!(html.contains(COMPLAINT), "the description is kept");
+
+    let phone = with(complaint("phone"), "contact_method", "phone");
+    let (_, html) = submit(&app, &citizen, &phone).await;
+    assert!(html.contains("Skriv ditt telefonnummer om du vill bli uppringd."));
+    let wrong_kind = with(complaint("wrong"), "category", "gatubelysning");
+    let wrong_kind = with(wrong_kind, "kind", "berom");
+    let (_, html) = submit(&app, &citizen, &wrong_kind).await;
+    assert!(html.contains("Det här området tar inte emot den typen av ärende."));
+    assert_eq!(app.store.count_cases("vasteras").await.unwrap(), 1, "nothing registered");
+
+    // Anonymous done right is accepted, and the receipt says the link is the only way back.
+    let anonymous = with(
+        with(with(with(complaint("anon-ok"), "identity", "anonymous"), "email", ""), "name", ""),
+        "contact_method",
+        "",
+    );
+    let (status, html) = submit(&app, &citizen, &anonymous).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Du är anonym. Länken är det enda sättet att läsa vårt svar."));
+});
+
+on_both_backends!(suspected_spam_is_quarantined_never_dropped, |app| {
+    let app = app.with_demo(1).await;
+    let citizen = app.browser();
+    let honeypot = with(complaint("spam1"), "website", "http://spam.example");
+    let now = chrono::Utc::now().timestamp().to_string();
+    let too_fast = with(complaint("spam2"), "started", &now);
+    let forged = with(complaint("spam3"), "started", "");
+    for form in [honeypot, too_fast, forged] {
+        let (status, html) = submit(&app, &citizen, &form).await;
+        assert_eq!(status, 202);
+        assert!(html.contains("Vi behöver kontrollera det innan det registreras."));
+    }
+    let held = app.store.quarantined("vasteras").await.unwrap();
+    let reasons: Vec<_> = held.iter().map(|q| q.reason.as_str()).collect();
+    assert_eq!(reasons, ["honeypot field filled in", "form filled in too fast", "form not rendered by this site"]);
+    assert!(held.iter().all(|q| q.payload.contains(COMPLAINT)), "everything received is kept");
+    assert_eq!(app.store.count_cases("vasteras").await.unwrap(), 1);
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_submissions_from_one_address_go_to_quarantine() {
+    let settings = lyhord::Settings { submissions_per_hour: 2, ..lyhord::Settings::default() };
+    let app = App::start_with(store::testing::TestDb::sqlite(), settings).await.with_demo(1).await;
+    let citizen = app.browser();
+    let mut statuses = Vec::new();
+    for i in 0..3 {
+        statuses.push(submit(&app, &citizen, &complaint(&format!("burst{i}"))).await.0);
+    }
+    assert_eq!(statuses, [200, 200, 202]);
+    assert_eq!(app.store.quarantined("vasteras").await.unwrap()[0].reason, "too many submissions from one address");
+}
+
+on_both_backends!(the_start_page_promises_what_the_clocks_say_and_links_the_required_pages, |app| {
+    let app = app.with_demo(1).await;
+    let html = body(reqwest::get(app.url("/")).await.unwrap()).await;
+    assert!(html.contains("Svar eller besked om var ärendet hanteras: inom 2 arbetsdagar"));
+    assert!(html.contains("Klagomål möts inom en vecka: inom 1 vecka (klagomål)"));
+    assert!(html.contains(r#"href="/submit""#));
+    for (path, heading) in [("/accessibility", "Tillgänglighetsredogörelse"), ("/privacy", "Personuppgifter")] {
+        assert!(html.contains(&format!(r#"href="{path}""#)), "linked from every page");
+        let page = body(reqwest::get(app.url(path)).await.unwrap()).await;
+        assert!(page.contains(&format!("<h1>{heading}</h1>")), "{path}");
+    }
+    let a11y = body(reqwest::get(app.url("/accessibility")).await.unwrap()).await;
+    assert!(a11y.contains("digg.se/tdosanmalan") && a11y.contains("WCAG 2.1"));
+});

@@ -1,0 +1,744 @@
+//! The citizens' front door (issue 4): the submission form, the receipt, and following one's
+//! own case through an unguessable link. Everything works without JavaScript.
+
+use askama::Template;
+use axum::extract::{ConnectInfo, Form, Path, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use domain::{
+    Actor, CaseKind, CaseState, Category, ContactMethod, EventPayload, FieldError, NewEvent, Submission, Submitter,
+    SubmitterRole,
+};
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use serde::Deserialize;
+use sha2::Sha256;
+use std::net::SocketAddr;
+use store::{ClockView, Jurisdiction, NewCase, OutboxMessage};
+
+use crate::AppState;
+use crate::auth::token_hash;
+use crate::dates::{deadline, short};
+use crate::i18n::{Lang, cookie};
+use crate::pages::{MessagePage, render, server_error};
+
+/// The cookie that holds the tracking token once the link has been followed (D2).
+pub const TRACK_COOKIE: &str = "lyhord_track";
+/// A human takes longer than this to fill in the form; a robot often does not.
+const MIN_FILL_SECONDS: i64 = 3;
+
+/// The municipality this installation serves on its public pages.
+pub async fn home_jurisdiction(state: &AppState) -> Result<Option<Jurisdiction>, store::StoreError> {
+    Ok(state.store.jurisdictions().await?.into_iter().next())
+}
+
+// --- The form ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+pub struct SubmitForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    identity: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    postal_address: String,
+    #[serde(default)]
+    contact_method: String,
+    /// One per rendered form: a double click or a retry registers one case (I3).
+    #[serde(default)]
+    form_key: String,
+    /// When the form was rendered (Unix seconds), for the minimum fill time.
+    #[serde(default)]
+    started: String,
+    /// A field people never see; robots fill it in.
+    #[serde(default)]
+    website: String,
+}
+
+pub struct FormError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+pub struct ContactField {
+    pub field: &'static str,
+    pub kind: &'static str,
+    pub autocomplete: &'static str,
+    pub label: String,
+    pub value: String,
+}
+
+pub struct CategoryGroup {
+    pub label: String,
+    pub categories: Vec<Choice>,
+}
+
+#[derive(Template)]
+#[template(path = "submit.html")]
+struct SubmitPage {
+    lang: Lang,
+    path: String,
+    municipality: String,
+    form: SubmitForm,
+    errors: Vec<FormError>,
+    kinds: Vec<Choice>,
+    groups: Vec<CategoryGroup>,
+    roles: Vec<Choice>,
+    methods: Vec<Choice>,
+    contact_fields: Vec<ContactField>,
+}
+
+impl SubmitPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+    }
+}
+
+fn choices<T: Copy>(all: &[T], code: impl Fn(T) -> &'static str, name: impl Fn(T) -> &'static str) -> Vec<Choice> {
+    all.iter().map(|v| Choice { value: code(*v).to_owned(), label: name(*v).to_owned() }).collect()
+}
+
+fn category_groups(categories: &[Category], lang: Lang) -> Vec<CategoryGroup> {
+    let mut groups: Vec<CategoryGroup> = Vec::new();
+    for c in categories {
+        let label = c.group(lang.code()).to_owned();
+        let choice = Choice { value: c.code.clone(), label: c.name(lang.code()).to_owned() };
+        match groups.iter_mut().find(|g| g.label == label) {
+            Some(group) => group.categories.push(choice),
+            None => groups.push(CategoryGroup { label, categories: vec![choice] }),
+        }
+    }
+    groups
+}
+
+fn contact_field(
+    field: &'static str,
+    kind: &'static str,
+    autocomplete: &'static str,
+    value: &str,
+    lang: Lang,
+) -> ContactField {
+    ContactField { field, kind, autocomplete, label: lang.t(&format!("field-{field}")), value: value.to_owned() }
+}
+
+fn new_form_key() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+async fn form_page(
+    state: &AppState,
+    lang: Lang,
+    j: &Jurisdiction,
+    form: SubmitForm,
+    errors: Vec<FormError>,
+    status: StatusCode,
+) -> Response {
+    let categories = match state.store.categories(&j.id).await {
+        Ok(categories) => categories,
+        Err(e) => return server_error(lang, "/submit", e),
+    };
+    let l = lang.code();
+    let page = SubmitPage {
+        lang,
+        path: "/submit".into(),
+        municipality: j.name.clone(),
+        errors,
+        kinds: choices(CaseKind::ALL, |k| k.code(), |k| k.name(l)),
+        groups: category_groups(&categories, lang),
+        roles: choices(SubmitterRole::ALL, |r| r.code(), |r| r.name(l)),
+        methods: choices(ContactMethod::ALL, |m| m.code(), |m| m.name(l)),
+        contact_fields: vec![
+            contact_field("name", "text", "name", &form.name, lang),
+            contact_field("email", "email", "email", &form.email, lang),
+            contact_field("phone", "tel", "tel", &form.phone, lang),
+            contact_field("postal_address", "text", "street-address", &form.postal_address, lang),
+        ],
+        form,
+    };
+    render(&page, status)
+}
+
+fn not_set_up(lang: Lang) -> Response {
+    let page = MessagePage {
+        lang,
+        path: "/".into(),
+        heading: lang.t("start-not-configured-title"),
+        text: lang.t("start-not-configured-text"),
+    };
+    render(&page, StatusCode::NOT_FOUND)
+}
+
+pub async fn submit_form(State(state): State<AppState>, lang: Lang) -> Response {
+    let j = match home_jurisdiction(&state).await {
+        Ok(Some(j)) => j,
+        Ok(None) => return not_set_up(lang),
+        Err(e) => return server_error(lang, "/submit", e),
+    };
+    let form = SubmitForm {
+        identity: "named".into(),
+        form_key: new_form_key(),
+        started: Utc::now().timestamp().to_string(),
+        ..SubmitForm::default()
+    };
+    form_page(&state, lang, &j, form, Vec::new(), StatusCode::OK).await
+}
+
+fn field_message(lang: Lang, e: &FieldError) -> FormError {
+    FormError { field: e.field, message: lang.t(&format!("error-{}-{}", e.field, e.code)) }
+}
+
+fn text(value: &str) -> Option<String> {
+    let value = value.trim();
+    (!value.is_empty()).then(|| value.to_owned())
+}
+
+/// The submission the form describes, or every problem with it.
+fn read_form(
+    form: &SubmitForm,
+    j: &Jurisdiction,
+    categories: &[Category],
+    lang: Lang,
+) -> Result<(Submission, String), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let kind = form.kind.parse::<CaseKind>().ok();
+    if kind.is_none() {
+        errors.push(FieldError::new("kind", "required"));
+    }
+    let category = categories.iter().find(|c| c.code == form.category);
+    match (category, kind) {
+        (None, _) => errors.push(FieldError::new("category", "required")),
+        (Some(c), Some(k)) if !c.accepts(k) => errors.push(FieldError::new("category", "kind_not_accepted")),
+        _ => {}
+    }
+    let anonymous = form.identity == "anonymous";
+    let submitter = if anonymous {
+        Submitter {
+            anonymous: true,
+            role: form.role.parse().ok(),
+            name: text(&form.name),
+            email: text(&form.email),
+            phone: text(&form.phone),
+            postal_address: text(&form.postal_address),
+            contact_method: None,
+        }
+    } else {
+        Submitter {
+            anonymous: false,
+            role: form.role.parse().ok(),
+            name: text(&form.name),
+            email: text(&form.email),
+            phone: text(&form.phone),
+            postal_address: text(&form.postal_address),
+            contact_method: form.contact_method.parse().ok(),
+        }
+    };
+    let submission = Submission {
+        jurisdiction: j.id.clone(),
+        kind: kind.unwrap_or(CaseKind::Synpunkt),
+        channel: domain::Channel::Web,
+        category: form.category.clone(),
+        description: form.description.trim().to_owned(),
+        place: text(&form.place),
+        submitter,
+        language: lang.code().into(),
+    };
+    if let Err(more) = submission.validate() {
+        // The category's own check above is more precise than "required".
+        errors.extend(more.into_iter().filter(|e| e.field != "category"));
+    }
+    match (errors.is_empty(), category) {
+        (true, Some(c)) => Ok((submission, c.node_id.clone())),
+        _ => Err(errors),
+    }
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    lang: Lang,
+    Form(form): Form<SubmitForm>,
+) -> Response {
+    let now = Utc::now();
+    let j = match home_jurisdiction(&state).await {
+        Ok(Some(j)) => j,
+        Ok(None) => return not_set_up(lang),
+        Err(e) => return server_error(lang, "/submit", e),
+    };
+    if let Some(reason) = suspicion(&state, &form, peer, now) {
+        return quarantine(&state, lang, &j, &form, reason).await;
+    }
+    let categories = match state.store.categories(&j.id).await {
+        Ok(categories) => categories,
+        Err(e) => return server_error(lang, "/submit", e),
+    };
+    let (submission, node_id) = match read_form(&form, &j, &categories, lang) {
+        Ok(read) => read,
+        Err(errors) => {
+            let errors = errors.iter().map(|e| field_message(lang, e)).collect();
+            return form_page(&state, lang, &j, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let email = submission.submitter.email.clone();
+    let case = NewCase {
+        submission,
+        node_id,
+        received_at: now,
+        idempotency_key: text(&form.form_key).map(|k| format!("web:{k}")),
+        actor: Actor::Citizen,
+    };
+    let receipt = match state.store.submit(case).await {
+        Ok(receipt) => receipt,
+        Err(e) => return server_error(lang, "/submit", e),
+    };
+    let token = match tracking_token(&state, receipt.case_id).await {
+        Ok(token) => token,
+        Err(e) => return server_error(lang, "/submit", e),
+    };
+    let page = match receipt_page(&state, lang, receipt.case_id, &token).await {
+        Ok(page) => page,
+        Err(e) => return server_error(lang, "/submit", e),
+    };
+    if let Some(recipient) = email {
+        let message = OutboxMessage {
+            case_id: receipt.case_id,
+            purpose: "receipt".into(),
+            recipient,
+            subject: lang.t_with("receipt-mail-subject", &[("number", page.number.clone())]),
+            body: page.as_text(),
+            created_at: now,
+            sent_at: None,
+        };
+        if let Err(e) = state.store.enqueue(&message).await {
+            // The case is registered and the citizen has the receipt on screen.
+            tracing::error!(error = %e, case = %receipt.case_id, "receipt e-mail not queued");
+        }
+    }
+    render(&page, StatusCode::OK)
+}
+
+/// Why a submission looks automated, if it does (E6).
+fn suspicion(
+    state: &AppState,
+    form: &SubmitForm,
+    peer: SocketAddr,
+    now: chrono::DateTime<Utc>,
+) -> Option<&'static str> {
+    if !form.website.trim().is_empty() {
+        return Some("honeypot field filled in");
+    }
+    match form.started.parse::<i64>() {
+        Ok(started) if now.timestamp() - started < MIN_FILL_SECONDS => return Some("form filled in too fast"),
+        Err(_) => return Some("form not rendered by this site"),
+        Ok(_) => {}
+    }
+    if !state.submit_limiter.allow(&peer.ip().to_string()) {
+        return Some("too many submissions from one address");
+    }
+    None
+}
+
+/// Keeps everything that was sent for staff to look at, and says so kindly.
+async fn quarantine(state: &AppState, lang: Lang, j: &Jurisdiction, form: &SubmitForm, reason: &str) -> Response {
+    let payload = serde_json::to_string(form).unwrap_or_default();
+    if let Err(e) = state.store.quarantine(&j.id, Utc::now(), reason, &payload).await {
+        return server_error(lang, "/submit", e);
+    }
+    tracing::warn!(reason, "submission quarantined");
+    let page = MessagePage {
+        lang,
+        path: "/submit".into(),
+        heading: lang.t("quarantine-title"),
+        text: lang.t("quarantine-text"),
+    };
+    render(&page, StatusCode::ACCEPTED)
+}
+
+// --- Tracking links ---------------------------------------------------------------------
+
+/// The case's tracking token: an HMAC of its id under a server secret, so that a retried
+/// submission shows the same link again while only the token's hash is stored (D1).
+async fn tracking_token(state: &AppState, case_id: uuid::Uuid) -> Result<String, store::StoreError> {
+    let mut candidate = [0u8; 32];
+    rand::rng().fill_bytes(&mut candidate);
+    let key = state.store.secret("tracking-links", &candidate).await?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes keys of any length");
+    mac.update(case_id.as_bytes());
+    let token = hex::encode(mac.finalize().into_bytes());
+    state.store.add_tracking_token(case_id, &token_hash(&token), Utc::now()).await?;
+    Ok(token)
+}
+
+fn track_cookie(token: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    // Lax: the link arrives from an e-mail, another site's top-level navigation.
+    format!("{TRACK_COOKIE}={token}; Path=/track; HttpOnly; SameSite=Lax{secure}")
+}
+
+/// Exchanges the link for a cookie and continues at an address without the token (D2).
+pub async fn follow_link(State(state): State<AppState>, lang: Lang, Path(token): Path<String>) -> Response {
+    if !valid_token_shape(&token) {
+        return link_not_valid(lang);
+    }
+    match state.store.case_by_tracking_token(&token_hash(&token)).await {
+        Ok(Some(_)) => {
+            let cookie = track_cookie(&token, state.config.cookie_secure);
+            ([(header::SET_COOKIE, cookie)], Redirect::to("/track")).into_response()
+        }
+        Ok(None) => link_not_valid(lang),
+        Err(e) => server_error(lang, "/track", e),
+    }
+}
+
+fn valid_token_shape(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn link_not_valid(lang: Lang) -> Response {
+    let page = MessagePage {
+        lang,
+        path: "/track".into(),
+        heading: lang.t("track-invalid-title"),
+        text: lang.t("track-invalid-text"),
+    };
+    render(&page, StatusCode::NOT_FOUND)
+}
+
+/// The case whose link this browser has followed, if any.
+async fn followed_case(state: &AppState, parts: &Parts) -> Result<Option<CaseState>, store::StoreError> {
+    match cookie(parts, TRACK_COOKIE).filter(|t| valid_token_shape(t)) {
+        Some(token) => state.store.case_by_tracking_token(&token_hash(token)).await,
+        None => Ok(None),
+    }
+}
+
+// --- Receipt and tracking page ----------------------------------------------------------
+
+pub struct ClockLine {
+    pub name: String,
+    pub due: String,
+    pub state: String,
+}
+
+pub struct TimelineEntry {
+    pub when: String,
+    pub what: String,
+    pub text: Option<String>,
+}
+
+/// Who handles the case and where, as the citizen is told.
+struct Handling {
+    unit: String,
+    responsible: Option<String>,
+}
+
+async fn handling(state: &AppState, case: &CaseState) -> Result<Handling, store::StoreError> {
+    let tree = state.store.org_tree(&case.jurisdiction).await?;
+    let unit = tree.display_path(&case.node_id).unwrap_or_else(|_| case.node_id.clone());
+    let responsible = tree.responsible(&case.node_id).ok().flatten().and_then(|n| n.manager_name.clone());
+    Ok(Handling { unit, responsible })
+}
+
+fn clock_lines(clocks: &[ClockView], lang: Lang) -> Vec<ClockLine> {
+    clocks
+        .iter()
+        .map(|c| ClockLine {
+            name: if lang == Lang::En { c.name_en.clone() } else { c.name_sv.clone() },
+            due: deadline(c.due_at, lang),
+            state: lang.t(&format!("clock-{}", c.state.code())),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "receipt.html")]
+pub struct ReceiptPage {
+    lang: Lang,
+    path: String,
+    pub number: String,
+    unit: String,
+    responsible: Option<String>,
+    clocks: Vec<ClockLine>,
+    link: String,
+    anonymous: bool,
+}
+
+impl ReceiptPage {
+    /// The same receipt as plain text, for the e-mail (issue 7 sends it).
+    pub fn as_text(&self) -> String {
+        let lang = self.lang;
+        let mut text = format!(
+            "{}\n\n{}: {}\n{}: {}\n",
+            lang.t("receipt-title"),
+            lang.t("receipt-number"),
+            self.number,
+            lang.t("receipt-unit"),
+            self.unit
+        );
+        if let Some(responsible) = &self.responsible {
+            text.push_str(&format!("{}: {responsible}\n", lang.t("receipt-responsible")));
+        }
+        text.push('\n');
+        for clock in &self.clocks {
+            text.push_str(&format!("{}: {}\n", clock.name, clock.due));
+        }
+        text.push_str(&format!("\n{}\n{}\n", lang.t("receipt-link-intro"), self.link));
+        text
+    }
+}
+
+async fn receipt_page(
+    state: &AppState,
+    lang: Lang,
+    case_id: uuid::Uuid,
+    token: &str,
+) -> Result<ReceiptPage, store::StoreError> {
+    let case = state.store.case(case_id).await?.ok_or(store::StoreError::NotFound)?;
+    let handling = handling(state, &case).await?;
+    let clocks = state.store.clocks(case_id, Utc::now()).await?;
+    Ok(ReceiptPage {
+        lang,
+        path: "/submit".into(),
+        number: case.number.clone(),
+        unit: handling.unit,
+        responsible: handling.responsible,
+        clocks: clock_lines(&clocks, lang),
+        link: format!("{}/track/{token}", state.config.public_url.trim_end_matches('/')),
+        anonymous: case.anonymous,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "track.html")]
+struct TrackPage {
+    lang: Lang,
+    path: String,
+    number: String,
+    status: String,
+    unit: String,
+    responsible: Option<String>,
+    clocks: Vec<ClockLine>,
+    timeline: Vec<TimelineEntry>,
+    can_reopen: bool,
+    error: Option<String>,
+    message: String,
+}
+
+/// What the citizen may see of an event; internal notes and routing details are not shown.
+fn public_entry(
+    at: chrono::DateTime<Utc>,
+    payload: &EventPayload,
+    lang: Lang,
+    unit_of: &dyn Fn(&str) -> String,
+) -> Option<TimelineEntry> {
+    use EventPayload as P;
+    let entry = |key: &str, text: Option<String>| TimelineEntry { when: short(at), what: lang.t(key), text };
+    Some(match payload {
+        P::Received { .. } => entry("event-received", None),
+        P::Assigned { node_id, .. } => TimelineEntry {
+            when: short(at),
+            what: lang.t_with("event-assigned", &[("unit", unit_of(node_id))]),
+            text: None,
+        },
+        P::WorkStarted => entry("event-work-started", None),
+        P::InformationRequested { message } => entry("event-information-requested", Some(message.clone())),
+        P::CitizenMessage { message } => entry("event-citizen-message", Some(message.clone())),
+        P::Answered { message } => entry("event-answered", Some(message.clone())),
+        P::CitizenInformed { message } => entry("event-citizen-informed", Some(message.clone())),
+        P::DecisionPromised { expected_by, message, .. } => TimelineEntry {
+            when: short(at),
+            what: lang.t_with("event-decision-promised", &[("date", expected_by.to_string())]),
+            text: Some(message.clone()),
+        },
+        P::FixPromised { what, when, who } => TimelineEntry {
+            when: short(at),
+            what: lang.t_with("event-fix-promised", &[("date", when.to_string()), ("who", who.clone())]),
+            text: Some(what.clone()),
+        },
+        P::ContactLogged { method, occurred_at, .. } => TimelineEntry {
+            when: short(*occurred_at),
+            what: lang.t_with("event-contact", &[("method", method.name(lang.code()).to_lowercase())]),
+            text: None,
+        },
+        P::Closed { summary } => entry("event-closed", Some(summary.clone())),
+        P::Reopened { .. } => entry("event-reopened", None),
+        P::Classified { .. } | P::NoteAdded { .. } => return None,
+    })
+}
+
+async fn track_page(
+    state: &AppState,
+    lang: Lang,
+    case: &CaseState,
+    error: Option<String>,
+    message: String,
+    status: StatusCode,
+) -> Response {
+    let built = async {
+        let handling = handling(state, case).await?;
+        let clocks = state.store.clocks(case.id, Utc::now()).await?;
+        let events = state.store.events(case.id).await?;
+        let tree = state.store.org_tree(&case.jurisdiction).await?;
+        let unit_of = |id: &str| tree.display_path(id).unwrap_or_else(|_| id.to_owned());
+        let mut timeline = Vec::new();
+        for event in &events {
+            if let Some(entry) = public_entry(event.at(), &event.payload()?, lang, &unit_of) {
+                timeline.push(entry);
+            }
+        }
+        Ok::<_, store::StoreError>(TrackPage {
+            lang,
+            path: "/track".into(),
+            number: case.number.clone(),
+            status: if lang == Lang::En { case.status.name_en() } else { case.status.name_sv() }.to_owned(),
+            unit: handling.unit,
+            responsible: handling.responsible,
+            clocks: clock_lines(&clocks, lang),
+            timeline,
+            can_reopen: matches!(case.status, domain::Status::Answered | domain::Status::Closed),
+            error,
+            message,
+        })
+    };
+    match built.await {
+        Ok(page) => render(&page, status),
+        Err(e) => server_error(lang, "/track", e),
+    }
+}
+
+pub async fn track(State(state): State<AppState>, lang: Lang, parts: Parts) -> Response {
+    match followed_case(&state, &parts).await {
+        Ok(Some(case)) => track_page(&state, lang, &case, None, String::new(), StatusCode::OK).await,
+        Ok(None) => link_not_valid(lang),
+        Err(e) => server_error(lang, "/track", e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MessageForm {
+    #[serde(default)]
+    message: String,
+}
+
+pub async fn add_message(
+    State(state): State<AppState>,
+    lang: Lang,
+    parts: Parts,
+    Form(form): Form<MessageForm>,
+) -> Response {
+    let case = match followed_case(&state, &parts).await {
+        Ok(Some(case)) => case,
+        Ok(None) => return link_not_valid(lang),
+        Err(e) => return server_error(lang, "/track", e),
+    };
+    let message = form.message.trim().to_owned();
+    let problem = if message.is_empty() {
+        Some("error-message-required")
+    } else if message.chars().count() > domain::submission::MAX_DESCRIPTION_CHARS {
+        Some("error-message-too_long")
+    } else {
+        None
+    };
+    if let Some(key) = problem {
+        return track_page(&state, lang, &case, Some(lang.t(key)), form.message, StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
+    }
+    let event = NewEvent::new(Utc::now(), Actor::Citizen, EventPayload::CitizenMessage { message });
+    match state.store.append(case.id, event).await {
+        Ok(_) => Redirect::to("/track").into_response(),
+        Err(e) => server_error(lang, "/track", e),
+    }
+}
+
+pub async fn not_solved(
+    State(state): State<AppState>,
+    lang: Lang,
+    parts: Parts,
+    Form(form): Form<MessageForm>,
+) -> Response {
+    let case = match followed_case(&state, &parts).await {
+        Ok(Some(case)) => case,
+        Ok(None) => return link_not_valid(lang),
+        Err(e) => return server_error(lang, "/track", e),
+    };
+    let reason = form.message.trim().to_owned();
+    let event = NewEvent::new(Utc::now(), Actor::Citizen, EventPayload::Reopened { reason: reason.clone() });
+    match state.store.append(case.id, event).await {
+        Ok(_) if reason.is_empty() => Redirect::to("/track").into_response(),
+        // The reason is also a message the handler should read.
+        Ok(_) => {
+            let message = NewEvent::new(Utc::now(), Actor::Citizen, EventPayload::CitizenMessage { message: reason });
+            match state.store.append(case.id, message).await {
+                Ok(_) => Redirect::to("/track").into_response(),
+                Err(e) => server_error(lang, "/track", e),
+            }
+        }
+        Err(store::StoreError::Projection(_)) => {
+            track_page(&state, lang, &case, Some(lang.t("error-not-solved-open")), String::new(), StatusCode::CONFLICT)
+                .await
+        }
+        Err(e) => server_error(lang, "/track", e),
+    }
+}
+
+// --- Information pages ------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "privacy.html")]
+struct PrivacyPage {
+    lang: Lang,
+    path: String,
+    municipality: String,
+    contact: Option<String>,
+}
+
+pub async fn privacy(State(state): State<AppState>, lang: Lang) -> Response {
+    match home_jurisdiction(&state).await {
+        Ok(j) => {
+            let (municipality, contact) = j.map_or((String::new(), None), |j| (j.name, j.email));
+            render(&PrivacyPage { lang, path: "/privacy".into(), municipality, contact }, StatusCode::OK)
+        }
+        Err(e) => server_error(lang, "/privacy", e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "accessibility.html")]
+struct AccessibilityPage {
+    lang: Lang,
+    path: String,
+    municipality: String,
+    contact: Option<String>,
+}
+
+pub async fn accessibility(State(state): State<AppState>, lang: Lang) -> Response {
+    match home_jurisdiction(&state).await {
+        Ok(j) => {
+            let (municipality, contact) = j.map_or((String::new(), None), |j| (j.name, j.email));
+            render(&AccessibilityPage { lang, path: "/accessibility".into(), municipality, contact }, StatusCode::OK)
+        }
+        Err(e) => server_error(lang, "/accessibility", e),
+    }
+}

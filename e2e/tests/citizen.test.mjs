@@ -1,0 +1,96 @@
+// The citizens' front door in a real browser (issue 4): a complaint submitted by keyboard
+// alone, the receipt, the tracking link and a message; axe-core on every citizen page in
+// Swedish and English, including the form with its errors.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE, launch, open, axeViolations } from '../lib.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+const focused = (page) => page.evaluate(() => document.activeElement?.id || document.activeElement?.className || '');
+
+/** Presses Tab until the element with `id` has focus. */
+async function tabTo(page, id) {
+  for (let i = 0; i < 80; i++) {
+    if ((await focused(page)) === id) return;
+    await page.keyboard.press('Tab');
+  }
+  assert.fail(`could not reach #${id} with the Tab key`);
+}
+
+test('a citizen submits a complaint with the keyboard alone and follows it', async () => {
+  const page = await open(browser);
+  await page.goto(`${BASE}/submit`);
+  const opened = Date.now();
+  // Radio groups take arrow keys; the first Tab into the group lands on its first option.
+  await tabTo(page, 'kind-synpunkt');
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await focused(page), 'kind-klagomal');
+  await tabTo(page, 'category');
+  await page.keyboard.type('Lekplatser');
+  await tabTo(page, 'description');
+  await page.keyboard.type('Gungan i Vasaparken har en trasig kedja.');
+  await tabTo(page, 'email');
+  await page.keyboard.type('anna@example.se');
+  await tabTo(page, 'contact-email');
+  await page.keyboard.press('Space');
+  // People take a few seconds; the form refuses robots that do not.
+  await page.waitForTimeout(Math.max(0, 3200 - (Date.now() - opened)));
+  await tabTo(page, 'send');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.case-number');
+  const number = (await page.textContent('.case-number')).trim();
+  assert.match(number, /^\d{4}-\d{6}$/);
+  assert.deepEqual(await axeViolations(page), [], 'receipt');
+
+  await tabTo(page, 'tracking-link');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`${BASE}/track`);
+  assert.equal(await page.textContent('h1'), `Ärende ${number}`);
+  assert.deepEqual(await axeViolations(page), [], 'tracking page');
+
+  await tabTo(page, 'message');
+  await page.keyboard.type('Kedjan är nu helt av.');
+  await tabTo(page, 'send-message');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('text=Kedjan är nu helt av.');
+  assert.ok(page.requests.every((url) => url.startsWith(BASE)), 'nothing loaded from elsewhere');
+  assert.deepEqual(page.consoleErrors, []);
+  await page.context().close();
+});
+
+for (const lang of ['sv', 'en']) {
+  test(`every citizen page passes axe-core in ${lang}`, async () => {
+    const page = await open(browser, { lang });
+    for (const path of ['/', '/submit', '/privacy', '/accessibility', '/track']) {
+      await page.goto(BASE + path);
+      assert.equal(await page.getAttribute('html', 'lang'), lang, path);
+      assert.deepEqual(await axeViolations(page), [], path);
+    }
+    await page.goto(`${BASE}/submit`);
+    await page.waitForTimeout(3200);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('.error-summary');
+    assert.ok((await page.locator('.field-error').count()) >= 3);
+    assert.deepEqual(await axeViolations(page), [], 'form with errors');
+    await page.context().close();
+  });
+}
+
+test('the form works without JavaScript and reflows at 320 pixels', async () => {
+  const page = await open(browser, { javaScriptEnabled: false, width: 320 });
+  await page.goto(`${BASE}/submit`);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `the form overflows by ${overflow}px`);
+  await page.check('#kind-fraga');
+  await page.selectOption('#category', 'bibliotek');
+  await page.fill('#description', 'När öppnar biblioteket på söndagar?');
+  await page.check('#identity-anonymous');
+  await page.waitForTimeout(3200);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('.case-number');
+  assert.match(await page.textContent('.warning'), /anonym/);
+  await page.context().close();
+});
