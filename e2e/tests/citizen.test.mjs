@@ -64,7 +64,7 @@ test('a citizen submits a complaint with the keyboard alone and follows it', asy
 for (const lang of ['sv', 'en']) {
   test(`every citizen page passes axe-core in ${lang}`, async () => {
     const page = await open(browser, { lang });
-    for (const path of ['/', '/submit', '/privacy', '/accessibility', '/track']) {
+    for (const path of ['/', '/submit', '/paper-form', '/privacy', '/accessibility', '/track']) {
       await page.goto(BASE + path);
       assert.equal(await page.getAttribute('html', 'lang'), lang, path);
       assert.deepEqual(await axeViolations(page), [], path);
@@ -92,5 +92,17 @@ test('the form works without JavaScript and reflows at 320 pixels', async () => 
   await page.click('button[type=submit]');
   await page.waitForSelector('.case-number');
   assert.match(await page.textContent('.warning'), /anonym/);
+  await page.context().close();
+});
+
+test('the paper form prints without the site around it', async () => {
+  const page = await open(browser);
+  await page.goto(`${BASE}/paper-form`);
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.locator('.site-header').isVisible(), false);
+  assert.equal(await page.locator('.no-print').isVisible(), false);
+  assert.equal(await page.locator('.paper').isVisible(), true);
+  const pdf = await page.pdf({ format: 'A4' });
+  assert.ok(pdf.length > 10_000, 'a printable document');
   await page.context().close();
 });

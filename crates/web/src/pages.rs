@@ -133,7 +133,11 @@ fn ways_to_reach(j: &Jurisdiction, lang: Lang) -> Vec<Way> {
     if let Some(hours) = &j.opening_hours {
         ways.push(Way { label: lang.t("start-way-hours"), value: hours.clone(), href: None });
     }
-    ways.push(Way { label: lang.t("start-way-paper"), value: lang.t("start-way-paper-text"), href: None });
+    ways.push(Way {
+        label: lang.t("start-way-paper"),
+        value: lang.t("start-way-paper-text"),
+        href: Some("/paper-form".into()),
+    });
     ways
 }
 

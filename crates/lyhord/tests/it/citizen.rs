@@ -245,3 +245,16 @@ on_both_backends!(the_start_page_promises_what_the_clocks_say_and_links_the_requ
     let a11y = body(reqwest::get(app.url("/accessibility")).await.unwrap()).await;
     assert!(a11y.contains("digg.se/tdosanmalan") && a11y.contains("WCAG 2.1"));
 });
+
+on_both_backends!(the_paper_form_has_the_same_fields_and_says_how_to_hand_it_in, |app| {
+    let app = app.with_demo(1).await;
+    let start = body(reqwest::get(app.url("/")).await.unwrap()).await;
+    assert!(start.contains(r#"href="/paper-form""#), "the start page links the paper form (S5)");
+    let paper = body(reqwest::get(app.url("/paper-form")).await.unwrap()).await;
+    for text in ["Klagomål", "Felanmälan", "Lekplatser", "Sophämtning och återvinning", "E-postadress", "Telefonsamtal"]
+    {
+        assert!(paper.contains(text), "{text}");
+    }
+    assert!(paper.contains("Skicka den med post till Stadshuset, Fiskartorget 2, Västerås."));
+    assert!(paper.contains("Så hanterar vi dina personuppgifter"));
+});

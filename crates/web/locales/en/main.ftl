@@ -183,3 +183,13 @@ a11y-enforcement-heading = Enforcement
 a11y-enforcement = The Agency for Digital Government (DIGG) supervises the law. If you are not satisfied with how we handle your report, you can report it to DIGG:
 a11y-method-heading = How we tested
 a11y-method = Every page is tested automatically with axe-core in a browser on every change, in Swedish and English, and with the keyboard. The statement was last updated on 2026-11-22.
+
+paper-title = Form for feedback and complaints
+paper-print-hint = Print this page to get the form on paper. You can also give your feedback directly in the form on the web.
+paper-intro = Tick and fill in what applies. Contact details are only needed if you want an answer.
+paper-category-hint = Tick the area that fits best.
+paper-anonymous = If you hand in the form anonymously, we cannot answer you.
+paper-hand-in = How to hand in the form
+paper-way-desk = Leave it at the reception or at a library.
+paper-way-post = Post it to { $address }.
+paper-way-scan = Scan or photograph it and send it to { $email }.

@@ -183,3 +183,13 @@ a11y-enforcement-heading = Tillsyn
 a11y-enforcement = Myndigheten för digital förvaltning (DIGG) ansvarar för tillsynen. Om du inte är nöjd med hur vi hanterar dina synpunkter kan du anmäla det till DIGG:
 a11y-method-heading = Hur vi har testat
 a11y-method = Vi testar varje sida automatiskt med axe-core i en webbläsare vid varje ändring, på svenska och engelska, samt med tangentbord. Redogörelsen uppdaterades 2026-11-22.
+
+paper-title = Blankett för synpunkter och klagomål
+paper-print-hint = Skriv ut sidan för att få blanketten på papper. Du kan också lämna synpunkten direkt i formuläret på webben.
+paper-intro = Kryssa i och fyll i det som gäller. Kontaktuppgifter behövs bara om du vill ha svar.
+paper-category-hint = Kryssa i det område som passar bäst.
+paper-anonymous = Lämnar du blanketten anonymt kan vi inte svara dig.
+paper-hand-in = Så lämnar du blanketten
+paper-way-desk = Lämna den i receptionen eller på ett bibliotek.
+paper-way-post = Skicka den med post till { $address }.
+paper-way-scan = Skanna eller fotografera den och skicka den till { $email }.
