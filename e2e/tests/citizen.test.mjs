@@ -88,10 +88,12 @@ test('the form works without JavaScript and reflows at 320 pixels', async () => 
   await page.selectOption('#category', 'bibliotek');
   await page.fill('#description', 'När öppnar biblioteket på söndagar?');
   await page.check('#identity-anonymous');
+  await page.setInputFiles('#attachments', { name: 'oppettider.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.7\n%test') });
   await page.waitForTimeout(3200);
   await page.click('button[type=submit]');
   await page.waitForSelector('.case-number');
   assert.match(await page.textContent('.warning'), /anonym/);
+  assert.ok(await page.locator('text=oppettider.pdf').isVisible(), 'the receipt lists the attachment');
   await page.context().close();
 });
 

@@ -148,6 +148,7 @@ fn case(rng: &mut StdRng, received_at: DateTime<Utc>) -> NewCase {
                 ..Submitter::default()
             },
             language: "sv".into(),
+            attachments: vec![],
         },
         node_id: unit(rng.random_range(0..UNITS)),
         received_at,

@@ -20,6 +20,9 @@ pub struct Submission {
     pub submitter: Submitter,
     /// The language the citizen used, so that answers come in it ("sv" or "en").
     pub language: String,
+    /// Pictures and documents, already checked and stored (see `attachment`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::attachment::Attachment>,
 }
 
 /// Who sent it. Anonymous submissions carry no personal data at all (A5).
@@ -159,6 +162,7 @@ pub(crate) mod tests {
                 ..Submitter::default()
             },
             language: "sv".into(),
+            attachments: vec![],
         }
     }
 

@@ -341,6 +341,7 @@ fn random_case(rng: &mut StdRng, categories: &[Category], now: DateTime<Utc>) ->
             place: Some(place.into()),
             submitter,
             language: "sv".into(),
+            attachments: vec![],
         },
         node_id: category.node_id.clone(),
         received_at: at,

@@ -47,6 +47,7 @@ pub fn web_config(settings: &Settings) -> web::WebConfig {
         sign_in_attempts: settings.sign_in_attempts,
         submissions_per_hour: settings.submissions_per_hour,
         public_url: settings.public_url.clone(),
+        attachments_dir: settings.attachments_dir.clone().into(),
     }
 }
 

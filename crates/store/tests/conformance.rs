@@ -100,6 +100,7 @@ fn submission(jurisdiction: &str, category: &str) -> Submission {
             ..Submitter::default()
         },
         language: "sv".into(),
+        attachments: vec![],
     }
 }
 

@@ -2,11 +2,12 @@
 //! own case through an unguessable link. Everything works without JavaScript.
 
 use askama::Template;
-use axum::extract::{ConnectInfo, Form, Path, State};
+use axum::extract::{ConnectInfo, Form, FromRequest, Multipart, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
+use domain::attachment::{self, Attachment, AttachmentError, Kind};
 use domain::{
     Actor, CaseKind, CaseState, Category, ContactMethod, EventPayload, FieldError, NewEvent, Submission, Submitter,
     SubmitterRole,
@@ -21,6 +22,7 @@ use store::{ClockView, Jurisdiction, NewCase, OutboxMessage};
 use crate::AppState;
 use crate::auth::token_hash;
 use crate::dates::{deadline, short};
+use crate::files::FileStore;
 use crate::i18n::{Lang, cookie};
 use crate::pages::{MessagePage, render, server_error};
 
@@ -264,6 +266,7 @@ fn read_form(
         place: text(&form.place),
         submitter,
         language: lang.code().into(),
+        attachments: Vec::new(),
     };
     if let Err(more) = submission.validate() {
         // The category's own check above is more precise than "required".
@@ -275,17 +278,108 @@ fn read_form(
     }
 }
 
+/// A file part of the form, as received.
+struct Upload {
+    name: String,
+    bytes: Vec<u8>,
+}
+
+/// Reads the form, as `multipart/form-data` (with files) or URL-encoded (without).
+async fn read_request(state: &AppState, request: Request) -> Result<(SubmitForm, Vec<Upload>), Response> {
+    let multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        let Form(form) = Form::<SubmitForm>::from_request(request, state).await.map_err(IntoResponse::into_response)?;
+        return Ok((form, Vec::new()));
+    }
+    let mut multipart = Multipart::from_request(request, state).await.map_err(IntoResponse::into_response)?;
+    let mut fields = serde_json::Map::new();
+    let mut uploads = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(IntoResponse::into_response)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "attachments" {
+            let file_name = field.file_name().unwrap_or_default().to_owned();
+            let bytes = field.bytes().await.map_err(IntoResponse::into_response)?;
+            // Browsers send an empty part when no file was chosen.
+            if !(file_name.is_empty() && bytes.is_empty()) {
+                uploads.push(Upload { name: file_name, bytes: bytes.to_vec() });
+            }
+        } else {
+            let value = field.text().await.map_err(IntoResponse::into_response)?;
+            fields.insert(name, serde_json::Value::String(value));
+        }
+    }
+    let form = serde_json::from_value(serde_json::Value::Object(fields)).unwrap_or_default();
+    Ok((form, uploads))
+}
+
+/// A file that passed the checks, ready to store.
+struct CheckedFile {
+    name: String,
+    kind: Kind,
+    bytes: Vec<u8>,
+}
+
+/// Checks the files; every problem is named with its limit (E3).
+fn check_uploads(uploads: &[Upload]) -> Result<Vec<CheckedFile>, Vec<FieldError>> {
+    if uploads.len() > attachment::MAX_FILES {
+        return Err(vec![FieldError::new("attachments", "too_many")]);
+    }
+    let mut checked = Vec::new();
+    let mut errors = Vec::new();
+    for upload in uploads {
+        match attachment::prepare(&upload.bytes) {
+            Ok((kind, bytes)) => {
+                checked.push(CheckedFile { name: attachment::safe_name(&upload.name, kind), kind, bytes })
+            }
+            Err(AttachmentError::WrongType) => errors.push(FieldError::new("attachments", "wrong_type")),
+            Err(AttachmentError::TooLarge) => errors.push(FieldError::new("attachments", "too_large")),
+            Err(AttachmentError::Damaged) => errors.push(FieldError::new("attachments", "damaged")),
+        }
+    }
+    if errors.is_empty() {
+        Ok(checked)
+    } else {
+        errors.dedup();
+        Err(errors)
+    }
+}
+
+/// Stores checked files durably, before the case that refers to them is committed.
+async fn store_files(state: &AppState, checked: Vec<CheckedFile>) -> std::io::Result<Vec<Attachment>> {
+    let files = FileStore::new(&state.config.attachments_dir);
+    tokio::task::spawn_blocking(move || {
+        checked
+            .into_iter()
+            .map(|file| {
+                let sha256 = files.put(&file.bytes)?;
+                let content_type = file.kind.content_type().to_owned();
+                Ok(Attachment { sha256, name: file.name, content_type, size: file.bytes.len() as u64 })
+            })
+            .collect()
+    })
+    .await
+    .map_err(std::io::Error::other)?
+}
+
 pub async fn submit(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     lang: Lang,
-    Form(form): Form<SubmitForm>,
+    request: Request,
 ) -> Response {
     let now = Utc::now();
     let j = match home_jurisdiction(&state).await {
         Ok(Some(j)) => j,
         Ok(None) => return not_set_up(lang),
         Err(e) => return server_error(lang, "/submit", e),
+    };
+    let (form, uploads) = match read_request(&state, request).await {
+        Ok(read) => read,
+        Err(rejection) => return rejection,
     };
     if let Some(reason) = suspicion(&state, &form, peer, now) {
         return quarantine(&state, lang, &j, &form, reason).await;
@@ -294,13 +388,29 @@ pub async fn submit(
         Ok(categories) => categories,
         Err(e) => return server_error(lang, "/submit", e),
     };
-    let (submission, node_id) = match read_form(&form, &j, &categories, lang) {
-        Ok(read) => read,
-        Err(errors) => {
-            let errors = errors.iter().map(|e| field_message(lang, e)).collect();
+    let checked = check_uploads(&uploads);
+    let read = read_form(&form, &j, &categories, lang);
+    let (checked, (submission, node_id)) = match (checked, read) {
+        (Ok(checked), Ok(read)) => (checked, read),
+        (checked, read) => {
+            let mut errors: Vec<FormError> =
+                read.err().unwrap_or_default().iter().map(|e| field_message(lang, e)).collect();
+            match checked {
+                Err(file_errors) => errors.extend(file_errors.iter().map(|e| field_message(lang, e))),
+                // Files cannot be put back into a form: say so rather than lose them quietly.
+                Ok(_) if !uploads.is_empty() => {
+                    errors.push(FormError { field: "attachments", message: lang.t("error-attachments-again") })
+                }
+                Ok(_) => {}
+            }
             return form_page(&state, lang, &j, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
+    let attachments = match store_files(&state, checked).await {
+        Ok(attachments) => attachments,
+        Err(e) => return server_error(lang, "/submit", e),
+    };
+    let submission = Submission { attachments, ..submission };
     let email = submission.submitter.email.clone();
     let case = NewCase {
         submission,
@@ -483,6 +593,7 @@ pub struct ReceiptPage {
     clocks: Vec<ClockLine>,
     link: String,
     anonymous: bool,
+    attachments: Vec<String>,
 }
 
 impl ReceiptPage {
@@ -518,6 +629,11 @@ async fn receipt_page(
     let case = state.store.case(case_id).await?.ok_or(store::StoreError::NotFound)?;
     let handling = handling(state, &case).await?;
     let clocks = state.store.clocks(case_id, Utc::now()).await?;
+    let events = state.store.events(case_id).await?;
+    let attachments = match events.first().map(|e| e.payload()).transpose()? {
+        Some(EventPayload::Received { submission, .. }) => submission.attachments.into_iter().map(|a| a.name).collect(),
+        _ => Vec::new(),
+    };
     Ok(ReceiptPage {
         lang,
         path: "/submit".into(),
@@ -527,6 +643,7 @@ async fn receipt_page(
         clocks: clock_lines(&clocks, lang),
         link: format!("{}/track/{token}", state.config.public_url.trim_end_matches('/')),
         anonymous: case.anonymous,
+        attachments,
     })
 }
 
@@ -544,6 +661,7 @@ struct TrackPage {
     can_reopen: bool,
     error: Option<String>,
     message: String,
+    attachments: Vec<Attachment>,
 }
 
 /// What the citizen may see of an event; internal notes and routing details are not shown.
@@ -603,8 +721,13 @@ async fn track_page(
         let tree = state.store.org_tree(&case.jurisdiction).await?;
         let unit_of = |id: &str| tree.display_path(id).unwrap_or_else(|_| id.to_owned());
         let mut timeline = Vec::new();
+        let mut attachments = Vec::new();
         for event in &events {
-            if let Some(entry) = public_entry(event.at(), &event.payload()?, lang, &unit_of) {
+            let payload = event.payload()?;
+            if let EventPayload::Received { submission, .. } = &payload {
+                attachments.extend(submission.attachments.iter().cloned());
+            }
+            if let Some(entry) = public_entry(event.at(), &payload, lang, &unit_of) {
                 timeline.push(entry);
             }
         }
@@ -620,6 +743,7 @@ async fn track_page(
             can_reopen: matches!(case.status, domain::Status::Answered | domain::Status::Closed),
             error,
             message,
+            attachments,
         })
     };
     match built.await {
@@ -632,6 +756,44 @@ pub async fn track(State(state): State<AppState>, lang: Lang, parts: Parts) -> R
     match followed_case(&state, &parts).await {
         Ok(Some(case)) => track_page(&state, lang, &case, None, String::new(), StatusCode::OK).await,
         Ok(None) => link_not_valid(lang),
+        Err(e) => server_error(lang, "/track", e),
+    }
+}
+
+/// A file of the followed case, offered for download only (never shown inline: E3).
+pub async fn download(State(state): State<AppState>, lang: Lang, parts: Parts, Path(sha256): Path<String>) -> Response {
+    let case = match followed_case(&state, &parts).await {
+        Ok(Some(case)) => case,
+        Ok(None) => return link_not_valid(lang),
+        Err(e) => return server_error(lang, "/track", e),
+    };
+    let attachment = match state.store.events(case.id).await {
+        Ok(events) => events.first().and_then(|e| e.payload().ok()).and_then(|p| match p {
+            EventPayload::Received { submission, .. } => {
+                submission.attachments.into_iter().find(|a| a.sha256 == sha256)
+            }
+            _ => None,
+        }),
+        Err(e) => return server_error(lang, "/track", e),
+    };
+    let Some(attachment) = attachment else {
+        return link_not_valid(lang);
+    };
+    let files = FileStore::new(&state.config.attachments_dir);
+    match tokio::task::spawn_blocking(move || files.get(&sha256)).await {
+        Ok(Ok(bytes)) => {
+            let disposition = format!("attachment; filename=\"{}\"", attachment.name.replace(['"', '\\'], "_"));
+            (
+                [
+                    (header::CONTENT_TYPE, attachment.content_type),
+                    (header::CONTENT_DISPOSITION, disposition),
+                    (header::CACHE_CONTROL, "no-store".to_owned()),
+                ],
+                bytes,
+            )
+                .into_response()
+        }
+        Ok(Err(e)) => server_error(lang, "/track", e),
         Err(e) => server_error(lang, "/track", e),
     }
 }

@@ -4,11 +4,13 @@
 pub mod auth;
 mod citizen;
 mod dates;
+mod files;
 pub mod i18n;
 mod pages;
 mod security;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::middleware::{from_fn, from_fn_with_state};
@@ -17,7 +19,6 @@ use axum::routing::{get, post};
 use std::sync::Arc;
 use std::time::Duration;
 use store::Store;
-use tower_http::limit::RequestBodyLimitLayer;
 
 pub use security::RateLimiter;
 
@@ -36,6 +37,8 @@ pub struct WebConfig {
     pub submissions_per_hour: u32,
     /// The address people use, for links in receipts (`https://…` in production).
     pub public_url: String,
+    /// Where attachments are stored (content-addressed, fsynced before use).
+    pub attachments_dir: std::path::PathBuf,
 }
 
 impl Default for WebConfig {
@@ -47,6 +50,7 @@ impl Default for WebConfig {
             sign_in_attempts: 10,
             submissions_per_hour: 20,
             public_url: "http://127.0.0.1:8080".into(),
+            attachments_dir: "./data/attachments".into(),
         }
     }
 }
@@ -83,7 +87,13 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::start))
         .route("/lang/{code}", get(pages::switch_language))
-        .route("/submit", get(citizen::submit_form).post(citizen::submit))
+        .route(
+            "/submit",
+            get(citizen::submit_form).post(citizen::submit).layer(DefaultBodyLimit::max(
+                domain::attachment::MAX_FILES * domain::attachment::MAX_FILE_BYTES + 1024 * 1024,
+            )),
+        )
+        .route("/track/files/{sha256}", get(citizen::download))
         .route("/track", get(citizen::track))
         .route("/track/{token}", get(citizen::follow_link))
         .route("/track/message", post(citizen::add_message))
@@ -98,7 +108,7 @@ pub fn router(state: AppState) -> Router {
         .merge(staff)
         .fallback(pages::not_found)
         .layer(from_fn(security::same_origin))
-        .layer(RequestBodyLimitLayer::new(64 * 1024))
+        .layer(DefaultBodyLimit::max(64 * 1024))
         .layer(from_fn(security::headers))
         .with_state(state)
 }

@@ -258,3 +258,117 @@ on_both_backends!(the_paper_form_has_the_same_fields_and_says_how_to_hand_it_in,
     assert!(paper.contains("Skicka den med post till Stadshuset, Fiskartorget 2, Västerås."));
     assert!(paper.contains("Så hanterar vi dina personuppgifter"));
 });
+
+/// A small JPEG whose EXIF segment holds a GPS position.
+fn jpeg_with_gps() -> Vec<u8> {
+    let mut b = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0];
+    let exif = b"Exif\0\0GPSLatitude 59.6099 GPSLongitude 16.5448";
+    b.extend_from_slice(&[0xFF, 0xE1]);
+    b.extend_from_slice(&((exif.len() + 2) as u16).to_be_bytes());
+    b.extend_from_slice(exif);
+    b.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02, 0x11, 0x22, 0x33, 0xFF, 0xD9]);
+    b
+}
+
+fn multipart(form: &[(&'static str, String)], files: Vec<(&str, Vec<u8>)>) -> reqwest::multipart::Form {
+    let mut multipart = reqwest::multipart::Form::new();
+    for (name, value) in form {
+        multipart = multipart.text(*name, value.clone());
+    }
+    for (file_name, bytes) in files {
+        multipart =
+            multipart.part("attachments", reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()));
+    }
+    multipart
+}
+
+async fn submit_files(
+    app: &App,
+    client: &reqwest::Client,
+    form: &[(&'static str, String)],
+    files: Vec<(&str, Vec<u8>)>,
+) -> (u16, String) {
+    let response = client.post(app.url("/submit")).multipart(multipart(form, files)).send().await.unwrap();
+    (response.status().as_u16(), body(response).await)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+on_both_backends!(pictures_and_documents_are_attached_without_their_position, |app| {
+    let app = app.with_demo(1).await;
+    let citizen = app.browser();
+    let pdf = b"%PDF-1.7\nRitning over lekplatsen".to_vec();
+    let files = vec![("gunga.jpg", jpeg_with_gps()), ("../ritning.pdf", pdf.clone())];
+    let (status, receipt) = submit_files(&app, &citizen, &complaint("files"), files).await;
+    assert_eq!(status, 200, "{receipt}");
+    assert!(receipt.contains("<li>gunga.jpg</li>") && receipt.contains("<li>ritning.pdf</li>"));
+
+    // On disk before the receipt: the picture without its GPS position, the PDF as it was.
+    let stored: Vec<Vec<u8>> = walk(app.files.path());
+    assert_eq!(stored.len(), 2);
+    assert!(
+        stored.iter().any(|f| f.starts_with(&[0xFF, 0xD8]) && !contains(f, b"GPSLatitude") && contains(f, b"JFIF"))
+    );
+    assert!(stored.contains(&pdf));
+
+    citizen.get(app.url(&tracking_path(&receipt))).send().await.unwrap();
+    let page = body(citizen.get(app.url("/track")).send().await.unwrap()).await;
+    let start = page.find("/track/files/").expect("a download link");
+    let link = page[start..start + 13 + 64].to_owned();
+    let download = citizen.get(app.url(&link)).send().await.unwrap();
+    assert_eq!(download.status(), 200);
+    let disposition = download.headers()["content-disposition"].to_str().unwrap().to_owned();
+    assert!(disposition.starts_with("attachment;"), "{disposition}");
+    assert_eq!(download.headers()["x-content-type-options"], "nosniff");
+    let bytes = download.bytes().await.unwrap();
+    assert!(!contains(&bytes, b"GPSLatitude"));
+
+    // Nobody else gets the file, not even with its address.
+    let stranger = app.browser();
+    assert_eq!(stranger.get(app.url(&link)).send().await.unwrap().status(), 404);
+    let (_, other) = submit(&app, &stranger, &complaint("other")).await;
+    stranger.get(app.url(&tracking_path(&other))).send().await.unwrap();
+    assert_eq!(stranger.get(app.url(&link)).send().await.unwrap().status(), 404, "another case's file");
+});
+
+fn walk(dir: &std::path::Path) -> Vec<Vec<u8>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(std::fs::read(path).unwrap());
+        }
+    }
+    files
+}
+
+on_both_backends!(wrong_too_large_or_too_many_files_are_refused_with_the_limit_named, |app| {
+    let app = app.with_demo(1).await;
+    let citizen = app.browser();
+    let (status, html) =
+        submit_files(&app, &citizen, &complaint("exe"), vec![("gunga.jpg", b"MZ\x90\0 program".to_vec())]).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("Det går bara att bifoga bilder (JPEG, PNG) och PDF-dokument."));
+    assert!(html.contains(COMPLAINT), "what was typed is kept");
+    let mut huge = b"%PDF-".to_vec();
+    huge.resize(10 * 1024 * 1024 + 1, b' ');
+    let (_, html) = submit_files(&app, &citizen, &complaint("huge"), vec![("stor.pdf", huge)]).await;
+    assert!(html.contains("En fil får vara högst 10 MB."));
+    let six = (0..6).map(|_| ("a.pdf", b"%PDF-1.7".to_vec())).collect();
+    let (_, html) = submit_files(&app, &citizen, &complaint("six"), six).await;
+    assert!(html.contains("Du kan bifoga högst 5 filer."));
+    let (_, html) = submit_files(
+        &app,
+        &citizen,
+        &with(complaint("again"), "description", ""),
+        vec![("a.pdf", b"%PDF-1.7".to_vec())],
+    )
+    .await;
+    assert!(html.contains("Bifoga filerna igen"), "a good file is not silently lost when something else is wrong");
+    assert_eq!(app.store.count_cases("vasteras").await.unwrap(), 1, "nothing registered");
+    assert!(walk(app.files.path()).is_empty(), "nothing stored for refused forms");
+});

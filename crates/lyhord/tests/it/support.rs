@@ -37,6 +37,8 @@ pub struct App {
     pub store: Store,
     /// Keeps a SQLite database's directory until the test ends.
     _db: TestDb,
+    /// Where this app stores attachments.
+    pub files: tempfile::TempDir,
     _stop: oneshot::Sender<()>,
 }
 
@@ -48,6 +50,8 @@ impl App {
     pub async fn start_with(db: TestDb, mut settings: Settings) -> App {
         settings.database_url = db.url.clone();
         settings.listen = "127.0.0.1:0".into();
+        let files = tempfile::tempdir().unwrap();
+        settings.attachments_dir = files.path().display().to_string();
         let store = db.open().await;
         let listener = serve::bind(&settings.listen).await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -59,7 +63,7 @@ impl App {
             };
             serve::run(server_store, &server_settings, listener, shutdown).await.unwrap();
         });
-        App { base, store, _db: db, _stop: stop }
+        App { base, store, _db: db, files, _stop: stop }
     }
 
     pub fn url(&self, path: &str) -> String {
