@@ -75,6 +75,20 @@ for (const lang of ['sv', 'en']) {
     await page.waitForSelector('.error-summary');
     assert.ok((await page.locator('.field-error').count()) >= 3);
     assert.deepEqual(await axeViolations(page), [], 'form with errors');
+    // The receipt and the tracking page of a valid submission, with a picture attached.
+    await page.check('#kind-berom');
+    await page.selectOption('#category', 'bibliotek');
+    await page.fill('#description', lang === 'sv' ? 'Tack för en fin utställning!' : 'Thank you for a lovely exhibition!');
+    await page.fill('#email', 'visitor@example.se');
+    await page.check('#contact-email');
+    await page.setInputFiles('#attachments', { name: 'photo.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.7') });
+    await page.waitForTimeout(3200);
+    await page.click('#send');
+    await page.waitForSelector('.case-number');
+    assert.deepEqual(await axeViolations(page), [], 'receipt');
+    await page.click('#tracking-link');
+    await page.waitForSelector('.timeline');
+    assert.deepEqual(await axeViolations(page), [], 'tracking page');
     await page.context().close();
   });
 }

@@ -78,7 +78,10 @@ fn clock_cases(count: usize) -> Vec<ClockCase> {
                     received + Duration::hours(5),
                     EventPayload::InformationRequested { message: String::new() },
                 ));
-                events.push((received + Duration::hours(80), EventPayload::CitizenMessage { message: String::new() }));
+                events.push((
+                    received + Duration::hours(80),
+                    EventPayload::CitizenMessage { message: String::new(), attachments: vec![] },
+                ));
             }
             if rng.random_bool(0.7) {
                 let after = Duration::hours(rng.random_range(1..200));
@@ -140,6 +143,7 @@ fn case(rng: &mut StdRng, received_at: DateTime<Utc>) -> NewCase {
                  Det är mörkt och otryggt, särskilt för barn som går till skolan på morgonen. Tack på förhand."
             ),
             place: Some(format!("Gångväg {n}")),
+            position: None,
             submitter: Submitter {
                 role: Some(SubmitterRole::Invanare),
                 name: Some(format!("Invånare {n}")),

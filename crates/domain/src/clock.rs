@@ -644,7 +644,10 @@ mod tests {
         assert_eq!(due_of(&clocks, "s6").state, ClockState::Paused);
         assert_eq!(due_of(&clocks, "v-s2").state, ClockState::Met, "asking is itself a response (V-S2)");
         // The reply comes three working days later: both pausable promises move by that much.
-        let replied = (se(2026, 3, 6, 15, 0), EventPayload::CitizenMessage { message: "Vid dammen.".into() });
+        let replied = (
+            se(2026, 3, 6, 15, 0),
+            EventPayload::CitizenMessage { message: "Vid dammen.".into(), attachments: vec![] },
+        );
         let clocks = p.clocks(&f, &[asked, replied], se(2026, 3, 6, 16, 0)).unwrap();
         assert_eq!(due_of(&clocks, "s2").due_at, se(2026, 3, 11, 0, 0));
         assert_eq!(due_of(&clocks, "s2").state, ClockState::Running);
@@ -720,7 +723,7 @@ mod tests {
         assert_eq!(c[0].due_at, se(2026, 10, 26, 15, 0));
         let pause = [
             (se(2026, 10, 26, 9, 0), EventPayload::InformationRequested { message: "?".into() }),
-            (se(2026, 10, 26, 11, 0), EventPayload::CitizenMessage { message: "!".into() }),
+            (se(2026, 10, 26, 11, 0), EventPayload::CitizenMessage { message: "!".into(), attachments: vec![] }),
         ];
         let c = p.clocks(&f, &pause, se(2026, 10, 26, 12, 0)).unwrap();
         assert_eq!(c[0].due_at, se(2026, 10, 26, 17, 0));

@@ -48,6 +48,9 @@ pub enum EventPayload {
     },
     CitizenMessage {
         message: String,
+        /// Files the citizen sent with the message, already checked and stored.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<crate::attachment::Attachment>,
     },
     Answered {
         message: String,

@@ -24,4 +24,4 @@ pub use event::{Actor, ChainError, Event, EventPayload, Hash, NewEvent};
 pub use kinds::{CaseKind, Channel, ContactMethod, SubmitterRole};
 pub use lifecycle::{IllegalTransition, Status};
 pub use org::{NodeLevel, OrgError, OrgNode, OrgTree};
-pub use submission::{FieldError, Submission, Submitter};
+pub use submission::{FieldError, Position, Submission, Submitter};

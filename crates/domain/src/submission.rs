@@ -17,12 +17,50 @@ pub struct Submission {
     pub description: String,
     /// Where it is about, in the citizen's words (an address, a park, a school).
     pub place: Option<String>,
+    /// Where it is about, as a point (WGS84), when the citizen gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<Position>,
     pub submitter: Submitter,
     /// The language the citizen used, so that answers come in it ("sv" or "en").
     pub language: String,
     /// Pictures and documents, already checked and stored (see `attachment`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<crate::attachment::Attachment>,
+}
+
+/// A point on the map in WGS84, kept as millionths of a degree (about 0.1 m) so that it
+/// compares exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Position {
+    pub lat_e6: i64,
+    pub lon_e6: i64,
+}
+
+impl Position {
+    /// Reads decimal degrees as people write them ("59.6099", "59,6099"); both or neither.
+    /// Refuses points outside Sweden, which no municipality's case can be about.
+    pub fn parse(latitude: &str, longitude: &str) -> Result<Option<Position>, FieldError> {
+        let (latitude, longitude) = (latitude.trim(), longitude.trim());
+        if latitude.is_empty() && longitude.is_empty() {
+            return Ok(None);
+        }
+        let degrees = |text: &str| text.replace(',', ".").parse::<f64>().ok().filter(|v| v.is_finite());
+        let (Some(lat), Some(lon)) = (degrees(latitude), degrees(longitude)) else {
+            return Err(FieldError::new("position", "invalid"));
+        };
+        if !(55.0..=69.1).contains(&lat) || !(10.5..=24.2).contains(&lon) {
+            return Err(FieldError::new("position", "outside_sweden"));
+        }
+        Ok(Some(Position { lat_e6: (lat * 1e6).round() as i64, lon_e6: (lon * 1e6).round() as i64 }))
+    }
+
+    pub fn latitude(self) -> f64 {
+        self.lat_e6 as f64 / 1e6
+    }
+
+    pub fn longitude(self) -> f64 {
+        self.lon_e6 as f64 / 1e6
+    }
 }
 
 /// Who sent it. Anonymous submissions carry no personal data at all (A5).
@@ -155,6 +193,7 @@ pub(crate) mod tests {
             category: "park".into(),
             description: "Gungan i Vasaparken är trasig.".into(),
             place: Some("Vasaparken".into()),
+            position: None,
             submitter: Submitter {
                 role: Some(SubmitterRole::Invanare),
                 email: Some("anna@example.se".into()),
@@ -216,6 +255,18 @@ pub(crate) mod tests {
         assert_eq!(s.validate().unwrap_err(), vec![FieldError::new("email", "required_for_contact_method")]);
         s.submitter.contact_method = Some(ContactMethod::Letter);
         assert_eq!(s.validate().unwrap_err(), vec![FieldError::new("postal_address", "required_for_contact_method")]);
+    }
+
+    #[test]
+    fn positions_are_read_as_people_write_them_and_must_be_in_sweden() {
+        let vasaparken = Position::parse("59,6099", " 16.5448 ").unwrap().unwrap();
+        assert_eq!((vasaparken.lat_e6, vasaparken.lon_e6), (59_609_900, 16_544_800));
+        assert_eq!(vasaparken.latitude(), 59.6099);
+        assert_eq!(Position::parse("", ""), Ok(None));
+        assert_eq!(Position::parse("59.6", ""), Err(FieldError::new("position", "invalid")));
+        assert_eq!(Position::parse("norr", "16"), Err(FieldError::new("position", "invalid")));
+        assert_eq!(Position::parse("48.85", "2.35"), Err(FieldError::new("position", "outside_sweden")));
+        assert_eq!(Position::parse("NaN", "16"), Err(FieldError::new("position", "invalid")));
     }
 
     #[test]

@@ -339,6 +339,7 @@ fn random_case(rng: &mut StdRng, categories: &[Category], now: DateTime<Utc>) ->
             category: category.code.clone(),
             description,
             place: Some(place.into()),
+            position: None,
             submitter,
             language: "sv".into(),
             attachments: vec![],
@@ -377,7 +378,10 @@ fn lifecycle_steps(rng: &mut StdRng, age_days: i64, anonymous: bool) -> Vec<Even
         if !anonymous && rng.random_bool(0.25) {
             steps.push(EventPayload::InformationRequested { message: "Kan du beskriva var det är mer exakt?".into() });
             if progress >= 5 || rng.random_bool(0.4) {
-                steps.push(EventPayload::CitizenMessage { message: "Det är vid den norra ingången.".into() });
+                steps.push(EventPayload::CitizenMessage {
+                    message: "Det är vid den norra ingången.".into(),
+                    attachments: vec![],
+                });
             }
         }
     }

@@ -93,6 +93,7 @@ fn submission(jurisdiction: &str, category: &str) -> Submission {
         category: category.into(),
         description: "Gungan i Vasaparken är trasig, åtgärda snarast.".into(),
         place: Some("Vasaparken".into()),
+        position: None,
         submitter: Submitter {
             role: Some(SubmitterRole::Invanare),
             email: Some("anna@example.se".into()),

@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use domain::attachment::{self, Attachment, AttachmentError, Kind};
 use domain::{
-    Actor, CaseKind, CaseState, Category, ContactMethod, EventPayload, FieldError, NewEvent, Submission, Submitter,
-    SubmitterRole,
+    Actor, CaseKind, CaseState, Category, ContactMethod, EventPayload, FieldError, NewEvent, Position, Submission,
+    Submitter, SubmitterRole,
 };
 use hmac::{Hmac, Mac};
 use rand::RngCore;
@@ -48,6 +48,10 @@ pub struct SubmitForm {
     description: String,
     #[serde(default)]
     place: String,
+    #[serde(default)]
+    latitude: String,
+    #[serde(default)]
+    longitude: String,
     #[serde(default)]
     role: String,
     #[serde(default)]
@@ -264,6 +268,10 @@ fn read_form(
         category: form.category.clone(),
         description: form.description.trim().to_owned(),
         place: text(&form.place),
+        position: Position::parse(&form.latitude, &form.longitude).unwrap_or_else(|e| {
+            errors.push(e);
+            None
+        }),
         submitter,
         language: lang.code().into(),
         attachments: Vec::new(),
@@ -285,14 +293,17 @@ struct Upload {
 }
 
 /// Reads the form, as `multipart/form-data` (with files) or URL-encoded (without).
-async fn read_request(state: &AppState, request: Request) -> Result<(SubmitForm, Vec<Upload>), Response> {
+async fn read_request<T: serde::de::DeserializeOwned + Default>(
+    state: &AppState,
+    request: Request,
+) -> Result<(T, Vec<Upload>), Response> {
     let multipart = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
     if !multipart {
-        let Form(form) = Form::<SubmitForm>::from_request(request, state).await.map_err(IntoResponse::into_response)?;
+        let Form(form) = Form::<T>::from_request(request, state).await.map_err(IntoResponse::into_response)?;
         return Ok((form, Vec::new()));
     }
     let mut multipart = Multipart::from_request(request, state).await.map_err(IntoResponse::into_response)?;
@@ -682,7 +693,15 @@ fn public_entry(
         },
         P::WorkStarted => entry("event-work-started", None),
         P::InformationRequested { message } => entry("event-information-requested", Some(message.clone())),
-        P::CitizenMessage { message } => entry("event-citizen-message", Some(message.clone())),
+        P::CitizenMessage { message, attachments } => {
+            let names: Vec<&str> = attachments.iter().map(|a| a.name.as_str()).collect();
+            let text = match (message.is_empty(), names.is_empty()) {
+                (_, true) => message.clone(),
+                (true, false) => format!("[{}]", names.join(", ")),
+                (false, false) => format!("{message}\n[{}]", names.join(", ")),
+            };
+            entry("event-citizen-message", Some(text))
+        }
         P::Answered { message } => entry("event-answered", Some(message.clone())),
         P::CitizenInformed { message } => entry("event-citizen-informed", Some(message.clone())),
         P::DecisionPromised { expected_by, message, .. } => TimelineEntry {
@@ -724,9 +743,7 @@ async fn track_page(
         let mut attachments = Vec::new();
         for event in &events {
             let payload = event.payload()?;
-            if let EventPayload::Received { submission, .. } = &payload {
-                attachments.extend(submission.attachments.iter().cloned());
-            }
+            attachments.extend(attachments_of(&payload).iter().cloned());
             if let Some(entry) = public_entry(event.at(), &payload, lang, &unit_of) {
                 timeline.push(entry);
             }
@@ -760,6 +777,15 @@ pub async fn track(State(state): State<AppState>, lang: Lang, parts: Parts) -> R
     }
 }
 
+/// The files an event brought to the case.
+fn attachments_of(payload: &EventPayload) -> &[Attachment] {
+    match payload {
+        EventPayload::Received { submission, .. } => &submission.attachments,
+        EventPayload::CitizenMessage { attachments, .. } => attachments,
+        _ => &[],
+    }
+}
+
 /// A file of the followed case, offered for download only (never shown inline: E3).
 pub async fn download(State(state): State<AppState>, lang: Lang, parts: Parts, Path(sha256): Path<String>) -> Response {
     let case = match followed_case(&state, &parts).await {
@@ -768,12 +794,10 @@ pub async fn download(State(state): State<AppState>, lang: Lang, parts: Parts, P
         Err(e) => return server_error(lang, "/track", e),
     };
     let attachment = match state.store.events(case.id).await {
-        Ok(events) => events.first().and_then(|e| e.payload().ok()).and_then(|p| match p {
-            EventPayload::Received { submission, .. } => {
-                submission.attachments.into_iter().find(|a| a.sha256 == sha256)
-            }
-            _ => None,
-        }),
+        Ok(events) => events
+            .iter()
+            .filter_map(|e| e.payload().ok())
+            .find_map(|p| attachments_of(&p).iter().find(|a| a.sha256 == sha256).cloned()),
         Err(e) => return server_error(lang, "/track", e),
     };
     let Some(attachment) = attachment else {
@@ -798,36 +822,47 @@ pub async fn download(State(state): State<AppState>, lang: Lang, parts: Parts, P
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 pub struct MessageForm {
     #[serde(default)]
     message: String,
 }
 
-pub async fn add_message(
-    State(state): State<AppState>,
-    lang: Lang,
-    parts: Parts,
-    Form(form): Form<MessageForm>,
-) -> Response {
+pub async fn add_message(State(state): State<AppState>, lang: Lang, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
     let case = match followed_case(&state, &parts).await {
         Ok(Some(case)) => case,
         Ok(None) => return link_not_valid(lang),
         Err(e) => return server_error(lang, "/track", e),
     };
+    let (form, uploads) = match read_request::<MessageForm>(&state, Request::from_parts(parts, body)).await {
+        Ok(read) => read,
+        Err(rejection) => return rejection,
+    };
     let message = form.message.trim().to_owned();
-    let problem = if message.is_empty() {
-        Some("error-message-required")
+    let problem = if message.is_empty() && uploads.is_empty() {
+        Some(lang.t("error-message-required"))
     } else if message.chars().count() > domain::submission::MAX_DESCRIPTION_CHARS {
-        Some("error-message-too_long")
+        Some(lang.t("error-message-too_long"))
     } else {
         None
     };
-    if let Some(key) = problem {
-        return track_page(&state, lang, &case, Some(lang.t(key)), form.message, StatusCode::UNPROCESSABLE_ENTITY)
-            .await;
-    }
-    let event = NewEvent::new(Utc::now(), Actor::Citizen, EventPayload::CitizenMessage { message });
+    let checked = match (problem, check_uploads(&uploads)) {
+        (None, Ok(checked)) => checked,
+        (Some(problem), _) => {
+            return track_page(&state, lang, &case, Some(problem), form.message, StatusCode::UNPROCESSABLE_ENTITY)
+                .await;
+        }
+        (None, Err(errors)) => {
+            let problem = errors.first().map(|e| field_message(lang, e).message);
+            return track_page(&state, lang, &case, problem, form.message, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let attachments = match store_files(&state, checked).await {
+        Ok(attachments) => attachments,
+        Err(e) => return server_error(lang, "/track", e),
+    };
+    let event = NewEvent::new(Utc::now(), Actor::Citizen, EventPayload::CitizenMessage { message, attachments });
     match state.store.append(case.id, event).await {
         Ok(_) => Redirect::to("/track").into_response(),
         Err(e) => server_error(lang, "/track", e),
@@ -851,7 +886,11 @@ pub async fn not_solved(
         Ok(_) if reason.is_empty() => Redirect::to("/track").into_response(),
         // The reason is also a message the handler should read.
         Ok(_) => {
-            let message = NewEvent::new(Utc::now(), Actor::Citizen, EventPayload::CitizenMessage { message: reason });
+            let message = NewEvent::new(
+                Utc::now(),
+                Actor::Citizen,
+                EventPayload::CitizenMessage { message: reason, attachments: vec![] },
+            );
             match state.store.append(case.id, message).await {
                 Ok(_) => Redirect::to("/track").into_response(),
                 Err(e) => server_error(lang, "/track", e),

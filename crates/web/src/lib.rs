@@ -76,6 +76,9 @@ impl AppState {
     }
 }
 
+/// Largest body of a form that may carry files: every file at its limit, and the text.
+const UPLOAD_BODY_LIMIT: usize = domain::attachment::MAX_FILES * domain::attachment::MAX_FILE_BYTES + 1024 * 1024;
+
 /// The whole application. Serve it with `into_make_service_with_connect_info::<SocketAddr>()`
 /// so that rate limits can see the client's address.
 pub fn router(state: AppState) -> Router {
@@ -96,7 +99,7 @@ pub fn router(state: AppState) -> Router {
         .route("/track/files/{sha256}", get(citizen::download))
         .route("/track", get(citizen::track))
         .route("/track/{token}", get(citizen::follow_link))
-        .route("/track/message", post(citizen::add_message))
+        .route("/track/message", post(citizen::add_message).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))
         .route("/track/not-solved", post(citizen::not_solved))
         .route("/privacy", get(citizen::privacy))
         .route("/paper-form", get(citizen::paper_form))

@@ -26,8 +26,11 @@ fn complaint(form_key: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn with(mut form: Vec<(&'static str, String)>, field: &str, value: &str) -> Vec<(&'static str, String)> {
-    form.iter_mut().filter(|(k, _)| *k == field).for_each(|(_, v)| *v = value.into());
+fn with(mut form: Vec<(&'static str, String)>, field: &'static str, value: &str) -> Vec<(&'static str, String)> {
+    match form.iter_mut().find(|(k, _)| *k == field) {
+        Some((_, v)) => *v = value.into(),
+        None => form.push((field, value.into())),
+    }
     form
 }
 
@@ -371,4 +374,37 @@ on_both_backends!(wrong_too_large_or_too_many_files_are_refused_with_the_limit_n
     assert!(html.contains("Bifoga filerna igen"), "a good file is not silently lost when something else is wrong");
     assert_eq!(app.store.count_cases("vasteras").await.unwrap(), 1, "nothing registered");
     assert!(walk(app.files.path()).is_empty(), "nothing stored for refused forms");
+});
+
+on_both_backends!(a_position_is_kept_and_files_can_follow_in_a_message, |app| {
+    let app = app.with_demo(1).await;
+    let citizen = app.browser();
+    let swapped = with(with(complaint("swapped"), "latitude", "16.5448"), "longitude", "59.6099");
+    let (status, html) = submit(&app, &citizen, &swapped).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("Positionen ligger utanför Sverige."));
+    assert!(html.contains(r#"value="16.5448""#), "what was typed is kept");
+
+    let placed = with(with(complaint("placed"), "latitude", "59,6099"), "longitude", "16,5448");
+    let (status, receipt) = submit(&app, &citizen, &placed).await;
+    assert_eq!(status, 200, "{receipt}");
+    let case = app.store.case_by_number("vasteras", &case_number(&receipt)).await.unwrap().unwrap();
+    let first = app.store.events(case.id).await.unwrap()[0].payload().unwrap();
+    let EventPayload::Received { submission, .. } = first else { panic!("first event") };
+    assert_eq!(submission.position, Some(domain::Position { lat_e6: 59_609_900, lon_e6: 16_544_800 }));
+
+    citizen.get(app.url(&tracking_path(&receipt))).send().await.unwrap();
+    let message = multipart(&[("message", "Här är en bild.".to_owned())], vec![("kedja.jpg", jpeg_with_gps())]);
+    let sent = citizen.post(app.url("/track/message")).multipart(message).send().await.unwrap();
+    assert_eq!(sent.status(), 303);
+    let page = body(citizen.get(app.url("/track")).send().await.unwrap()).await;
+    assert!(page.contains("Här är en bild.") && page.contains("kedja.jpg"));
+    let start = page.find("/track/files/").expect("a download link");
+    let download = citizen.get(app.url(&page[start..start + 13 + 64])).send().await.unwrap();
+    assert_eq!(download.status(), 200);
+    assert!(!contains(&download.bytes().await.unwrap(), b"GPSLatitude"));
+    let wrong = multipart(&[("message", "Fel fil".to_owned())], vec![("x.jpg", b"not a picture".to_vec())]);
+    let refused = citizen.post(app.url("/track/message")).multipart(wrong).send().await.unwrap();
+    assert_eq!(refused.status(), 422);
+    assert!(body(refused).await.contains("Det går bara att bifoga bilder"));
 });

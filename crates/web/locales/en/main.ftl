@@ -202,3 +202,10 @@ error-attachments-too_many = You can attach at most 5 files.
 error-attachments-damaged = A picture is damaged and cannot be read. Choose another file.
 error-attachments-again = Attach the files again once the rest is corrected – for security they are not kept until everything is filled in.
 receipt-attachments = Attached files
+
+field-position = Position on the map (optional)
+field-position-hint = If you know the coordinates, in decimal degrees, for example 59.6099 and 16.5448.
+field-latitude = Latitude (north)
+field-longitude = Longitude (east)
+error-position-invalid = Enter both latitude and longitude as decimal numbers, for example 59.6099 and 16.5448.
+error-position-outside_sweden = The position is outside Sweden. Check that latitude and longitude have not been swapped.

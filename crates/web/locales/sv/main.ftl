@@ -202,3 +202,10 @@ error-attachments-too_many = Du kan bifoga högst 5 filer.
 error-attachments-damaged = En bild är skadad och går inte att läsa. Välj en annan fil.
 error-attachments-again = Bifoga filerna igen när du har rättat det andra – av säkerhetsskäl sparas de inte förrän allt är ifyllt.
 receipt-attachments = Bifogade filer
+
+field-position = Position på kartan (frivilligt)
+field-position-hint = Om du vet koordinaterna, i decimalgrader, till exempel 59,6099 och 16,5448.
+field-latitude = Latitud (nord)
+field-longitude = Longitud (öst)
+error-position-invalid = Skriv både latitud och longitud som decimaltal, till exempel 59,6099 och 16,5448.
+error-position-outside_sweden = Positionen ligger utanför Sverige. Kontrollera att latitud och longitud inte har bytt plats.
