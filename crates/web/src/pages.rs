@@ -157,9 +157,15 @@ pub async fn start(State(state): State<AppState>, lang: Lang) -> Response {
 
 // --- Sign-in ----------------------------------------------------------------------------
 
-struct FormError {
-    field: &'static str,
-    message: String,
+/// One problem with one field of a form, shown in the summary and at the field.
+pub(crate) struct FormError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// The message for `field`, if it has one.
+pub(crate) fn message_for<'a>(errors: &'a [FormError], field: &str) -> Option<&'a str> {
+    errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
 }
 
 #[derive(Template)]
@@ -173,7 +179,7 @@ struct SignInPage {
 
 impl SignInPage {
     fn error_for(&self, field: &str) -> Option<&str> {
-        self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+        message_for(&self.errors, field)
     }
 }
 

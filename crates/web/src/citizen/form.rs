@@ -1,0 +1,340 @@
+//! The submission form and what happens when it is sent.
+
+use askama::Template;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::Utc;
+use domain::{Actor, CaseKind, Category, ContactMethod, FieldError, Position, Submission, Submitter, SubmitterRole};
+use rand::RngCore;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use store::{Jurisdiction, NewCase, OutboxMessage};
+
+use super::tracking::{receipt_page, tracking_token};
+use super::uploads::{check_uploads, read_request, store_files};
+use super::*;
+use crate::AppState;
+use crate::i18n::Lang;
+use crate::pages::{FormError, MessagePage, message_for, render, server_error};
+
+/// A human takes longer than this to fill in the form; a robot often does not.
+const MIN_FILL_SECONDS: i64 = 3;
+
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+pub struct SubmitForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    latitude: String,
+    #[serde(default)]
+    longitude: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    identity: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    postal_address: String,
+    #[serde(default)]
+    contact_method: String,
+    /// One per rendered form: a double click or a retry registers one case (I3).
+    #[serde(default)]
+    form_key: String,
+    /// When the form was rendered (Unix seconds), for the minimum fill time.
+    #[serde(default)]
+    started: String,
+    /// A field people never see; robots fill it in.
+    #[serde(default)]
+    website: String,
+}
+
+pub struct ContactField {
+    pub field: &'static str,
+    pub kind: &'static str,
+    pub autocomplete: &'static str,
+    pub label: String,
+    pub value: String,
+}
+
+#[derive(Template)]
+#[template(path = "submit.html")]
+struct SubmitPage {
+    lang: Lang,
+    path: String,
+    municipality: String,
+    form: SubmitForm,
+    errors: Vec<FormError>,
+    kinds: Vec<Choice>,
+    groups: Vec<CategoryGroup>,
+    roles: Vec<Choice>,
+    methods: Vec<Choice>,
+    contact_fields: Vec<ContactField>,
+}
+
+impl SubmitPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        message_for(&self.errors, field)
+    }
+}
+
+fn contact_field(
+    field: &'static str,
+    kind: &'static str,
+    autocomplete: &'static str,
+    value: &str,
+    lang: Lang,
+) -> ContactField {
+    ContactField { field, kind, autocomplete, label: lang.t(&format!("field-{field}")), value: value.to_owned() }
+}
+
+fn new_form_key() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+async fn form_page(
+    state: &AppState,
+    lang: Lang,
+    j: &Jurisdiction,
+    form: SubmitForm,
+    errors: Vec<FormError>,
+    status: StatusCode,
+) -> Response {
+    let categories = match state.store.categories(&j.id).await {
+        Ok(categories) => categories,
+        Err(e) => return server_error(lang, "/submit", e),
+    };
+    let l = lang.code();
+    let page = SubmitPage {
+        lang,
+        path: "/submit".into(),
+        municipality: j.name.clone(),
+        errors,
+        kinds: choices(CaseKind::ALL, |k| k.code(), |k| k.name(l)),
+        groups: category_groups(&categories, lang),
+        roles: choices(SubmitterRole::ALL, |r| r.code(), |r| r.name(l)),
+        methods: choices(ContactMethod::ALL, |m| m.code(), |m| m.name(l)),
+        contact_fields: vec![
+            contact_field("name", "text", "name", &form.name, lang),
+            contact_field("email", "email", "email", &form.email, lang),
+            contact_field("phone", "tel", "tel", &form.phone, lang),
+            contact_field("postal_address", "text", "street-address", &form.postal_address, lang),
+        ],
+        form,
+    };
+    render(&page, status)
+}
+
+pub async fn submit_form(State(state): State<AppState>, lang: Lang) -> Response {
+    let j = match home_jurisdiction(&state).await {
+        Ok(Some(j)) => j,
+        Ok(None) => return not_set_up(lang),
+        Err(e) => return server_error(lang, "/submit", e),
+    };
+    let form = SubmitForm {
+        identity: "named".into(),
+        form_key: new_form_key(),
+        started: Utc::now().timestamp().to_string(),
+        ..SubmitForm::default()
+    };
+    form_page(&state, lang, &j, form, Vec::new(), StatusCode::OK).await
+}
+
+/// The submission the form describes, or every problem with it.
+fn read_form(
+    form: &SubmitForm,
+    j: &Jurisdiction,
+    categories: &[Category],
+    lang: Lang,
+) -> Result<(Submission, String), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let kind = form.kind.parse::<CaseKind>().ok();
+    if kind.is_none() {
+        errors.push(FieldError::new("kind", "required"));
+    }
+    let category = categories.iter().find(|c| c.code == form.category);
+    match (category, kind) {
+        (None, _) => errors.push(FieldError::new("category", "required")),
+        (Some(c), Some(k)) if !c.accepts(k) => errors.push(FieldError::new("category", "kind_not_accepted")),
+        _ => {}
+    }
+    let anonymous = form.identity == "anonymous";
+    let submitter = if anonymous {
+        Submitter {
+            anonymous: true,
+            role: form.role.parse().ok(),
+            name: text(&form.name),
+            email: text(&form.email),
+            phone: text(&form.phone),
+            postal_address: text(&form.postal_address),
+            contact_method: None,
+        }
+    } else {
+        Submitter {
+            anonymous: false,
+            role: form.role.parse().ok(),
+            name: text(&form.name),
+            email: text(&form.email),
+            phone: text(&form.phone),
+            postal_address: text(&form.postal_address),
+            contact_method: form.contact_method.parse().ok(),
+        }
+    };
+    let submission = Submission {
+        jurisdiction: j.id.clone(),
+        kind: kind.unwrap_or(CaseKind::Synpunkt),
+        channel: domain::Channel::Web,
+        category: form.category.clone(),
+        description: form.description.trim().to_owned(),
+        place: text(&form.place),
+        position: Position::parse(&form.latitude, &form.longitude).unwrap_or_else(|e| {
+            errors.push(e);
+            None
+        }),
+        submitter,
+        language: lang.code().into(),
+        attachments: Vec::new(),
+    };
+    if let Err(more) = submission.validate() {
+        // The category's own check above is more precise than "required".
+        errors.extend(more.into_iter().filter(|e| e.field != "category"));
+    }
+    match (errors.is_empty(), category) {
+        (true, Some(c)) => Ok((submission, c.node_id.clone())),
+        _ => Err(errors),
+    }
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    lang: Lang,
+    request: Request,
+) -> Response {
+    let now = Utc::now();
+    let j = match home_jurisdiction(&state).await {
+        Ok(Some(j)) => j,
+        Ok(None) => return not_set_up(lang),
+        Err(e) => return server_error(lang, "/submit", e),
+    };
+    let (form, uploads) = match read_request(&state, request).await {
+        Ok(read) => read,
+        Err(rejection) => return rejection,
+    };
+    if let Some(reason) = suspicion(&state, &form, peer, now) {
+        return quarantine(&state, lang, &j, &form, reason).await;
+    }
+    let categories = match state.store.categories(&j.id).await {
+        Ok(categories) => categories,
+        Err(e) => return server_error(lang, "/submit", e),
+    };
+    let checked = check_uploads(&uploads);
+    let read = read_form(&form, &j, &categories, lang);
+    let (checked, (submission, node_id)) = match (checked, read) {
+        (Ok(checked), Ok(read)) => (checked, read),
+        (checked, read) => {
+            let mut errors: Vec<FormError> =
+                read.err().unwrap_or_default().iter().map(|e| field_message(lang, e)).collect();
+            match checked {
+                Err(file_errors) => errors.extend(file_errors.iter().map(|e| field_message(lang, e))),
+                // Files cannot be put back into a form: say so rather than lose them quietly.
+                Ok(_) if !uploads.is_empty() => {
+                    errors.push(FormError { field: "attachments", message: lang.t("error-attachments-again") })
+                }
+                Ok(_) => {}
+            }
+            return form_page(&state, lang, &j, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let attachments = match store_files(&state, checked).await {
+        Ok(attachments) => attachments,
+        Err(e) => return server_error(lang, "/submit", e),
+    };
+    let submission = Submission { attachments, ..submission };
+    let email = submission.submitter.email.clone();
+    let case = NewCase {
+        submission,
+        node_id,
+        received_at: now,
+        idempotency_key: text(&form.form_key).map(|k| format!("web:{k}")),
+        actor: Actor::Citizen,
+    };
+    let receipt = match state.store.submit(case).await {
+        Ok(receipt) => receipt,
+        Err(e) => return server_error(lang, "/submit", e),
+    };
+    let token = match tracking_token(&state, receipt.case_id).await {
+        Ok(token) => token,
+        Err(e) => return server_error(lang, "/submit", e),
+    };
+    let page = match receipt_page(&state, lang, receipt.case_id, &token).await {
+        Ok(page) => page,
+        Err(e) => return server_error(lang, "/submit", e),
+    };
+    if let Some(recipient) = email {
+        let message = OutboxMessage {
+            case_id: receipt.case_id,
+            purpose: "receipt".into(),
+            recipient,
+            subject: lang.t_with("receipt-mail-subject", &[("number", page.number.clone())]),
+            body: page.as_text(),
+            created_at: now,
+            sent_at: None,
+        };
+        if let Err(e) = state.store.enqueue(&message).await {
+            // The case is registered and the citizen has the receipt on screen.
+            tracing::error!(error = %e, case = %receipt.case_id, "receipt e-mail not queued");
+        }
+    }
+    render(&page, StatusCode::OK)
+}
+
+/// Why a submission looks automated, if it does (E6).
+fn suspicion(
+    state: &AppState,
+    form: &SubmitForm,
+    peer: SocketAddr,
+    now: chrono::DateTime<Utc>,
+) -> Option<&'static str> {
+    if !form.website.trim().is_empty() {
+        return Some("honeypot field filled in");
+    }
+    match form.started.parse::<i64>() {
+        Ok(started) if now.timestamp() - started < MIN_FILL_SECONDS => return Some("form filled in too fast"),
+        Err(_) => return Some("form not rendered by this site"),
+        Ok(_) => {}
+    }
+    if !state.submit_limiter.allow(&peer.ip().to_string()) {
+        return Some("too many submissions from one address");
+    }
+    None
+}
+
+/// Keeps everything that was sent for staff to look at, and says so kindly.
+async fn quarantine(state: &AppState, lang: Lang, j: &Jurisdiction, form: &SubmitForm, reason: &str) -> Response {
+    let payload = serde_json::to_string(form).unwrap_or_default();
+    if let Err(e) = state.store.quarantine(&j.id, Utc::now(), reason, &payload).await {
+        return server_error(lang, "/submit", e);
+    }
+    tracing::warn!(reason, "submission quarantined");
+    let page = MessagePage {
+        lang,
+        path: "/submit".into(),
+        heading: lang.t("quarantine-title"),
+        text: lang.t("quarantine-text"),
+    };
+    render(&page, StatusCode::ACCEPTED)
+}

@@ -1,0 +1,98 @@
+//! The paper form, the privacy page and the accessibility statement.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use domain::{CaseKind, ContactMethod, SubmitterRole};
+
+use super::*;
+use crate::AppState;
+use crate::i18n::Lang;
+use crate::pages::{render, server_error};
+
+// --- Information pages ------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "paper_form.html")]
+struct PaperFormPage {
+    lang: Lang,
+    path: String,
+    municipality: String,
+    kinds: Vec<Choice>,
+    groups: Vec<CategoryGroup>,
+    roles: Vec<Choice>,
+    methods: Vec<Choice>,
+    ways: Vec<String>,
+}
+
+/// The same form on paper, for reception desks and libraries (S5). Printing it leaves out
+/// the site's navigation.
+pub async fn paper_form(State(state): State<AppState>, lang: Lang) -> Response {
+    let j = match home_jurisdiction(&state).await {
+        Ok(Some(j)) => j,
+        Ok(None) => return not_set_up(lang),
+        Err(e) => return server_error(lang, "/paper-form", e),
+    };
+    let categories = match state.store.categories(&j.id).await {
+        Ok(categories) => categories,
+        Err(e) => return server_error(lang, "/paper-form", e),
+    };
+    let l = lang.code();
+    let mut ways = vec![lang.t("paper-way-desk")];
+    if let Some(address) = &j.visiting_address {
+        ways.push(lang.t1("paper-way-post", "address", address));
+    }
+    if let Some(email) = &j.email {
+        ways.push(lang.t1("paper-way-scan", "email", email));
+    }
+    let page = PaperFormPage {
+        lang,
+        path: "/paper-form".into(),
+        municipality: j.name.clone(),
+        kinds: choices(CaseKind::ALL, |k| k.code(), |k| k.name(l)),
+        groups: category_groups(&categories, lang),
+        roles: choices(SubmitterRole::ALL, |r| r.code(), |r| r.name(l)),
+        methods: choices(ContactMethod::ALL, |m| m.code(), |m| m.name(l)),
+        ways,
+    };
+    render(&page, StatusCode::OK)
+}
+
+#[derive(Template)]
+#[template(path = "privacy.html")]
+struct PrivacyPage {
+    lang: Lang,
+    path: String,
+    municipality: String,
+    contact: Option<String>,
+}
+
+pub async fn privacy(State(state): State<AppState>, lang: Lang) -> Response {
+    match home_jurisdiction(&state).await {
+        Ok(j) => {
+            let (municipality, contact) = j.map_or((String::new(), None), |j| (j.name, j.email));
+            render(&PrivacyPage { lang, path: "/privacy".into(), municipality, contact }, StatusCode::OK)
+        }
+        Err(e) => server_error(lang, "/privacy", e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "accessibility.html")]
+struct AccessibilityPage {
+    lang: Lang,
+    path: String,
+    municipality: String,
+    contact: Option<String>,
+}
+
+pub async fn accessibility(State(state): State<AppState>, lang: Lang) -> Response {
+    match home_jurisdiction(&state).await {
+        Ok(j) => {
+            let (municipality, contact) = j.map_or((String::new(), None), |j| (j.name, j.email));
+            render(&AccessibilityPage { lang, path: "/accessibility".into(), municipality, contact }, StatusCode::OK)
+        }
+        Err(e) => server_error(lang, "/accessibility", e),
+    }
+}

@@ -1,0 +1,71 @@
+//! The citizens' front door (issue 4): the submission form, the receipt, and following one's
+//! own case through an unguessable link. Everything works without JavaScript.
+
+mod form;
+mod info;
+mod tracking;
+mod uploads;
+
+pub use form::{submit, submit_form};
+pub use info::{accessibility, paper_form, privacy};
+pub use tracking::{add_message, download, follow_link, not_solved, track};
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use domain::{Category, FieldError};
+use store::Jurisdiction;
+
+use crate::AppState;
+use crate::i18n::Lang;
+use crate::pages::{FormError, MessagePage, render};
+
+/// The municipality this installation serves on its public pages.
+pub async fn home_jurisdiction(state: &AppState) -> Result<Option<Jurisdiction>, store::StoreError> {
+    Ok(state.store.jurisdictions().await?.into_iter().next())
+}
+
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+pub struct CategoryGroup {
+    pub label: String,
+    pub categories: Vec<Choice>,
+}
+
+fn choices<T: Copy>(all: &[T], code: impl Fn(T) -> &'static str, name: impl Fn(T) -> &'static str) -> Vec<Choice> {
+    all.iter().map(|v| Choice { value: code(*v).to_owned(), label: name(*v).to_owned() }).collect()
+}
+
+fn category_groups(categories: &[Category], lang: Lang) -> Vec<CategoryGroup> {
+    let mut groups: Vec<CategoryGroup> = Vec::new();
+    for c in categories {
+        let label = c.group(lang.code()).to_owned();
+        let choice = Choice { value: c.code.clone(), label: c.name(lang.code()).to_owned() };
+        match groups.iter_mut().find(|g| g.label == label) {
+            Some(group) => group.categories.push(choice),
+            None => groups.push(CategoryGroup { label, categories: vec![choice] }),
+        }
+    }
+    groups
+}
+
+fn not_set_up(lang: Lang) -> Response {
+    let page = MessagePage {
+        lang,
+        path: "/".into(),
+        heading: lang.t("start-not-configured-title"),
+        text: lang.t("start-not-configured-text"),
+    };
+    render(&page, StatusCode::NOT_FOUND)
+}
+
+fn field_message(lang: Lang, e: &FieldError) -> FormError {
+    FormError { field: e.field, message: lang.t(&format!("error-{}-{}", e.field, e.code)) }
+}
+
+fn text(value: &str) -> Option<String> {
+    let value = value.trim();
+    (!value.is_empty()).then(|| value.to_owned())
+}

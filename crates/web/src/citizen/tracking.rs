@@ -1,0 +1,434 @@
+//! The receipt, the tracking link and the tracking page.
+
+use askama::Template;
+use axum::extract::{Form, Path, Request, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use domain::attachment::Attachment;
+use domain::{Actor, CaseState, EventPayload, NewEvent};
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use serde::Deserialize;
+use sha2::Sha256;
+use store::ClockView;
+
+use super::uploads::{check_uploads, read_request, store_files};
+use super::*;
+use crate::AppState;
+use crate::auth::token_hash;
+use crate::dates::{deadline, short};
+use crate::files::FileStore;
+use crate::i18n::{Lang, cookie};
+use crate::pages::{MessagePage, render, server_error};
+
+/// The cookie that holds the tracking token once the link has been followed (D2).
+pub const TRACK_COOKIE: &str = "lyhord_track";
+
+// --- Tracking links ---------------------------------------------------------------------
+
+/// The case's tracking token: an HMAC of its id under a server secret, so that a retried
+/// submission shows the same link again while only the token's hash is stored (D1).
+pub(super) async fn tracking_token(state: &AppState, case_id: uuid::Uuid) -> Result<String, store::StoreError> {
+    let mut candidate = [0u8; 32];
+    rand::rng().fill_bytes(&mut candidate);
+    let key = state.store.secret("tracking-links", &candidate).await?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes keys of any length");
+    mac.update(case_id.as_bytes());
+    let token = hex::encode(mac.finalize().into_bytes());
+    state.store.add_tracking_token(case_id, &token_hash(&token), Utc::now()).await?;
+    Ok(token)
+}
+
+fn track_cookie(token: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    // Lax: the link arrives from an e-mail, another site's top-level navigation.
+    format!("{TRACK_COOKIE}={token}; Path=/track; HttpOnly; SameSite=Lax{secure}")
+}
+
+/// Exchanges the link for a cookie and continues at an address without the token (D2).
+pub async fn follow_link(State(state): State<AppState>, lang: Lang, Path(token): Path<String>) -> Response {
+    if !valid_token_shape(&token) {
+        return link_not_valid(lang);
+    }
+    match state.store.case_by_tracking_token(&token_hash(&token)).await {
+        Ok(Some(_)) => {
+            let cookie = track_cookie(&token, state.config.cookie_secure);
+            ([(header::SET_COOKIE, cookie)], Redirect::to("/track")).into_response()
+        }
+        Ok(None) => link_not_valid(lang),
+        Err(e) => server_error(lang, "/track", e),
+    }
+}
+
+fn valid_token_shape(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn link_not_valid(lang: Lang) -> Response {
+    let page = MessagePage {
+        lang,
+        path: "/track".into(),
+        heading: lang.t("track-invalid-title"),
+        text: lang.t("track-invalid-text"),
+    };
+    render(&page, StatusCode::NOT_FOUND)
+}
+
+/// The case whose link this browser has followed, if any.
+async fn followed_case(state: &AppState, parts: &Parts) -> Result<Option<CaseState>, store::StoreError> {
+    match cookie(parts, TRACK_COOKIE).filter(|t| valid_token_shape(t)) {
+        Some(token) => state.store.case_by_tracking_token(&token_hash(token)).await,
+        None => Ok(None),
+    }
+}
+
+// --- Receipt and tracking page ----------------------------------------------------------
+
+pub struct ClockLine {
+    pub name: String,
+    pub due: String,
+    pub state: String,
+}
+
+pub struct TimelineEntry {
+    pub when: String,
+    pub what: String,
+    pub text: Option<String>,
+}
+
+/// Who handles the case and where, as the citizen is told.
+struct Handling {
+    unit: String,
+    responsible: Option<String>,
+}
+
+async fn handling(state: &AppState, case: &CaseState) -> Result<Handling, store::StoreError> {
+    let tree = state.store.org_tree(&case.jurisdiction).await?;
+    let unit = tree.display_path(&case.node_id).unwrap_or_else(|_| case.node_id.clone());
+    let responsible = tree.responsible(&case.node_id).ok().flatten().and_then(|n| n.manager_name.clone());
+    Ok(Handling { unit, responsible })
+}
+
+fn clock_lines(clocks: &[ClockView], lang: Lang) -> Vec<ClockLine> {
+    clocks
+        .iter()
+        .map(|c| ClockLine {
+            name: if lang == Lang::En { c.name_en.clone() } else { c.name_sv.clone() },
+            due: deadline(c.due_at, lang),
+            state: lang.t(&format!("clock-{}", c.state.code())),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "receipt.html")]
+pub struct ReceiptPage {
+    lang: Lang,
+    path: String,
+    pub number: String,
+    unit: String,
+    responsible: Option<String>,
+    clocks: Vec<ClockLine>,
+    link: String,
+    anonymous: bool,
+    attachments: Vec<String>,
+}
+
+impl ReceiptPage {
+    /// The same receipt as plain text, for the e-mail (issue 7 sends it).
+    pub fn as_text(&self) -> String {
+        let lang = self.lang;
+        let mut text = format!(
+            "{}\n\n{}: {}\n{}: {}\n",
+            lang.t("receipt-title"),
+            lang.t("receipt-number"),
+            self.number,
+            lang.t("receipt-unit"),
+            self.unit
+        );
+        if let Some(responsible) = &self.responsible {
+            text.push_str(&format!("{}: {responsible}\n", lang.t("receipt-responsible")));
+        }
+        text.push('\n');
+        for clock in &self.clocks {
+            text.push_str(&format!("{}: {}\n", clock.name, clock.due));
+        }
+        text.push_str(&format!("\n{}\n{}\n", lang.t("receipt-link-intro"), self.link));
+        text
+    }
+}
+
+pub(super) async fn receipt_page(
+    state: &AppState,
+    lang: Lang,
+    case_id: uuid::Uuid,
+    token: &str,
+) -> Result<ReceiptPage, store::StoreError> {
+    let case = state.store.case(case_id).await?.ok_or(store::StoreError::NotFound)?;
+    let handling = handling(state, &case).await?;
+    let clocks = state.store.clocks(case_id, Utc::now()).await?;
+    let events = state.store.events(case_id).await?;
+    let attachments = match events.first().map(|e| e.payload()).transpose()? {
+        Some(EventPayload::Received { submission, .. }) => submission.attachments.into_iter().map(|a| a.name).collect(),
+        _ => Vec::new(),
+    };
+    Ok(ReceiptPage {
+        lang,
+        path: "/submit".into(),
+        number: case.number.clone(),
+        unit: handling.unit,
+        responsible: handling.responsible,
+        clocks: clock_lines(&clocks, lang),
+        link: format!("{}/track/{token}", state.config.public_url.trim_end_matches('/')),
+        anonymous: case.anonymous,
+        attachments,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "track.html")]
+struct TrackPage {
+    lang: Lang,
+    path: String,
+    number: String,
+    status: String,
+    unit: String,
+    responsible: Option<String>,
+    clocks: Vec<ClockLine>,
+    timeline: Vec<TimelineEntry>,
+    can_reopen: bool,
+    error: Option<String>,
+    message: String,
+    attachments: Vec<Attachment>,
+}
+
+/// What the citizen may see of an event; internal notes and routing details are not shown.
+fn public_entry(
+    at: chrono::DateTime<Utc>,
+    payload: &EventPayload,
+    lang: Lang,
+    unit_of: &dyn Fn(&str) -> String,
+) -> Option<TimelineEntry> {
+    use EventPayload as P;
+    let entry = |key: &str, text: Option<String>| TimelineEntry { when: short(at), what: lang.t(key), text };
+    Some(match payload {
+        P::Received { .. } => entry("event-received", None),
+        P::Assigned { node_id, .. } => TimelineEntry {
+            when: short(at),
+            what: lang.t_with("event-assigned", &[("unit", unit_of(node_id))]),
+            text: None,
+        },
+        P::WorkStarted => entry("event-work-started", None),
+        P::InformationRequested { message } => entry("event-information-requested", Some(message.clone())),
+        P::CitizenMessage { message, attachments } => {
+            let names: Vec<&str> = attachments.iter().map(|a| a.name.as_str()).collect();
+            let text = match (message.is_empty(), names.is_empty()) {
+                (_, true) => message.clone(),
+                (true, false) => format!("[{}]", names.join(", ")),
+                (false, false) => format!("{message}\n[{}]", names.join(", ")),
+            };
+            entry("event-citizen-message", Some(text))
+        }
+        P::Answered { message } => entry("event-answered", Some(message.clone())),
+        P::CitizenInformed { message } => entry("event-citizen-informed", Some(message.clone())),
+        P::DecisionPromised { expected_by, message, .. } => TimelineEntry {
+            when: short(at),
+            what: lang.t_with("event-decision-promised", &[("date", expected_by.to_string())]),
+            text: Some(message.clone()),
+        },
+        P::FixPromised { what, when, who } => TimelineEntry {
+            when: short(at),
+            what: lang.t_with("event-fix-promised", &[("date", when.to_string()), ("who", who.clone())]),
+            text: Some(what.clone()),
+        },
+        P::ContactLogged { method, occurred_at, .. } => TimelineEntry {
+            when: short(*occurred_at),
+            what: lang.t_with("event-contact", &[("method", method.name(lang.code()).to_lowercase())]),
+            text: None,
+        },
+        P::Closed { summary } => entry("event-closed", Some(summary.clone())),
+        P::Reopened { .. } => entry("event-reopened", None),
+        P::Classified { .. } | P::NoteAdded { .. } => return None,
+    })
+}
+
+async fn track_page(
+    state: &AppState,
+    lang: Lang,
+    case: &CaseState,
+    error: Option<String>,
+    message: String,
+    status: StatusCode,
+) -> Response {
+    let built = async {
+        let handling = handling(state, case).await?;
+        let clocks = state.store.clocks(case.id, Utc::now()).await?;
+        let events = state.store.events(case.id).await?;
+        let tree = state.store.org_tree(&case.jurisdiction).await?;
+        let unit_of = |id: &str| tree.display_path(id).unwrap_or_else(|_| id.to_owned());
+        let mut timeline = Vec::new();
+        let mut attachments = Vec::new();
+        for event in &events {
+            let payload = event.payload()?;
+            attachments.extend(attachments_of(&payload).iter().cloned());
+            if let Some(entry) = public_entry(event.at(), &payload, lang, &unit_of) {
+                timeline.push(entry);
+            }
+        }
+        Ok::<_, store::StoreError>(TrackPage {
+            lang,
+            path: "/track".into(),
+            number: case.number.clone(),
+            status: if lang == Lang::En { case.status.name_en() } else { case.status.name_sv() }.to_owned(),
+            unit: handling.unit,
+            responsible: handling.responsible,
+            clocks: clock_lines(&clocks, lang),
+            timeline,
+            can_reopen: matches!(case.status, domain::Status::Answered | domain::Status::Closed),
+            error,
+            message,
+            attachments,
+        })
+    };
+    match built.await {
+        Ok(page) => render(&page, status),
+        Err(e) => server_error(lang, "/track", e),
+    }
+}
+
+pub async fn track(State(state): State<AppState>, lang: Lang, parts: Parts) -> Response {
+    match followed_case(&state, &parts).await {
+        Ok(Some(case)) => track_page(&state, lang, &case, None, String::new(), StatusCode::OK).await,
+        Ok(None) => link_not_valid(lang),
+        Err(e) => server_error(lang, "/track", e),
+    }
+}
+
+/// The files an event brought to the case.
+fn attachments_of(payload: &EventPayload) -> &[Attachment] {
+    match payload {
+        EventPayload::Received { submission, .. } => &submission.attachments,
+        EventPayload::CitizenMessage { attachments, .. } => attachments,
+        _ => &[],
+    }
+}
+
+/// A file of the followed case, offered for download only (never shown inline: E3).
+pub async fn download(State(state): State<AppState>, lang: Lang, parts: Parts, Path(sha256): Path<String>) -> Response {
+    let case = match followed_case(&state, &parts).await {
+        Ok(Some(case)) => case,
+        Ok(None) => return link_not_valid(lang),
+        Err(e) => return server_error(lang, "/track", e),
+    };
+    let attachment = match state.store.events(case.id).await {
+        Ok(events) => events
+            .iter()
+            .filter_map(|e| e.payload().ok())
+            .find_map(|p| attachments_of(&p).iter().find(|a| a.sha256 == sha256).cloned()),
+        Err(e) => return server_error(lang, "/track", e),
+    };
+    let Some(attachment) = attachment else {
+        return link_not_valid(lang);
+    };
+    let files = FileStore::new(&state.config.attachments_dir);
+    match tokio::task::spawn_blocking(move || files.get(&sha256)).await {
+        Ok(Ok(bytes)) => {
+            let disposition = format!("attachment; filename=\"{}\"", attachment.name.replace(['"', '\\'], "_"));
+            (
+                [
+                    (header::CONTENT_TYPE, attachment.content_type),
+                    (header::CONTENT_DISPOSITION, disposition),
+                    (header::CACHE_CONTROL, "no-store".to_owned()),
+                ],
+                bytes,
+            )
+                .into_response()
+        }
+        Ok(Err(e)) => server_error(lang, "/track", e),
+        Err(e) => server_error(lang, "/track", e),
+    }
+}
+
+#[derive(Default, Deserialize)]
+pub struct MessageForm {
+    #[serde(default)]
+    message: String,
+}
+
+pub async fn add_message(State(state): State<AppState>, lang: Lang, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let case = match followed_case(&state, &parts).await {
+        Ok(Some(case)) => case,
+        Ok(None) => return link_not_valid(lang),
+        Err(e) => return server_error(lang, "/track", e),
+    };
+    let (form, uploads) = match read_request::<MessageForm>(&state, Request::from_parts(parts, body)).await {
+        Ok(read) => read,
+        Err(rejection) => return rejection,
+    };
+    let message = form.message.trim().to_owned();
+    let problem = if message.is_empty() && uploads.is_empty() {
+        Some(lang.t("error-message-required"))
+    } else if message.chars().count() > domain::submission::MAX_DESCRIPTION_CHARS {
+        Some(lang.t("error-message-too_long"))
+    } else {
+        None
+    };
+    let checked = match (problem, check_uploads(&uploads)) {
+        (None, Ok(checked)) => checked,
+        (Some(problem), _) => {
+            return track_page(&state, lang, &case, Some(problem), form.message, StatusCode::UNPROCESSABLE_ENTITY)
+                .await;
+        }
+        (None, Err(errors)) => {
+            let problem = errors.first().map(|e| field_message(lang, e).message);
+            return track_page(&state, lang, &case, problem, form.message, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let attachments = match store_files(&state, checked).await {
+        Ok(attachments) => attachments,
+        Err(e) => return server_error(lang, "/track", e),
+    };
+    let event = NewEvent::new(Utc::now(), Actor::Citizen, EventPayload::CitizenMessage { message, attachments });
+    match state.store.append(case.id, event).await {
+        Ok(_) => Redirect::to("/track").into_response(),
+        Err(e) => server_error(lang, "/track", e),
+    }
+}
+
+pub async fn not_solved(
+    State(state): State<AppState>,
+    lang: Lang,
+    parts: Parts,
+    Form(form): Form<MessageForm>,
+) -> Response {
+    let case = match followed_case(&state, &parts).await {
+        Ok(Some(case)) => case,
+        Ok(None) => return link_not_valid(lang),
+        Err(e) => return server_error(lang, "/track", e),
+    };
+    let reason = form.message.trim().to_owned();
+    let event = NewEvent::new(Utc::now(), Actor::Citizen, EventPayload::Reopened { reason: reason.clone() });
+    match state.store.append(case.id, event).await {
+        Ok(_) if reason.is_empty() => Redirect::to("/track").into_response(),
+        // The reason is also a message the handler should read.
+        Ok(_) => {
+            let message = NewEvent::new(
+                Utc::now(),
+                Actor::Citizen,
+                EventPayload::CitizenMessage { message: reason, attachments: vec![] },
+            );
+            match state.store.append(case.id, message).await {
+                Ok(_) => Redirect::to("/track").into_response(),
+                Err(e) => server_error(lang, "/track", e),
+            }
+        }
+        Err(store::StoreError::Projection(_)) => {
+            track_page(&state, lang, &case, Some(lang.t("error-not-solved-open")), String::new(), StatusCode::CONFLICT)
+                .await
+        }
+        Err(e) => server_error(lang, "/track", e),
+    }
+}
