@@ -27,27 +27,31 @@ pub(crate) fn render(template: &impl Template, status: StatusCode) -> Response {
 
 pub(crate) fn server_error(lang: Lang, path: &str, e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, path, "request failed");
-    let page = MessagePage { lang, path: path.to_owned(), heading: lang.t("error-title"), text: lang.t("error-text") };
-    render(&page, StatusCode::INTERNAL_SERVER_ERROR)
+    message_page(lang, path, "error", StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// A page with one heading and one paragraph: the texts `{key}-title` and `{key}-text`.
+pub(crate) fn message_page(lang: Lang, path: &str, key: &str, status: StatusCode) -> Response {
+    let page = MessagePage {
+        lang,
+        path: path.to_owned(),
+        heading: lang.t(&format!("{key}-title")),
+        text: lang.t(&format!("{key}-text")),
+    };
+    render(&page, status)
 }
 
 #[derive(Template)]
 #[template(path = "message.html")]
-pub(crate) struct MessagePage {
-    pub lang: Lang,
-    pub path: String,
-    pub heading: String,
-    pub text: String,
+struct MessagePage {
+    lang: Lang,
+    path: String,
+    heading: String,
+    text: String,
 }
 
 pub async fn not_found(lang: Lang, uri: Uri) -> Response {
-    let page = MessagePage {
-        lang,
-        path: uri.path().to_owned(),
-        heading: lang.t("not-found-title"),
-        text: lang.t("not-found-text"),
-    };
-    render(&page, StatusCode::NOT_FOUND)
+    message_page(lang, uri.path(), "not-found", StatusCode::NOT_FOUND)
 }
 
 // --- Language ---------------------------------------------------------------------------

@@ -16,7 +16,7 @@ use super::uploads::{check_uploads, read_request, store_files};
 use super::*;
 use crate::AppState;
 use crate::i18n::Lang;
-use crate::pages::{FormError, MessagePage, message_for, render, server_error};
+use crate::pages::{FormError, message_for, message_page, render, server_error};
 
 /// A human takes longer than this to fill in the form; a robot often does not.
 const MIN_FILL_SECONDS: i64 = 3;
@@ -330,11 +330,5 @@ async fn quarantine(state: &AppState, lang: Lang, j: &Jurisdiction, form: &Submi
         return server_error(lang, "/submit", e);
     }
     tracing::warn!(reason, "submission quarantined");
-    let page = MessagePage {
-        lang,
-        path: "/submit".into(),
-        heading: lang.t("quarantine-title"),
-        text: lang.t("quarantine-text"),
-    };
-    render(&page, StatusCode::ACCEPTED)
+    message_page(lang, "/submit", "quarantine", StatusCode::ACCEPTED)
 }

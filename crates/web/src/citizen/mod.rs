@@ -17,7 +17,7 @@ use store::Jurisdiction;
 
 use crate::AppState;
 use crate::i18n::Lang;
-use crate::pages::{FormError, MessagePage, render};
+use crate::pages::{FormError, message_page};
 
 /// The municipality this installation serves on its public pages.
 pub async fn home_jurisdiction(state: &AppState) -> Result<Option<Jurisdiction>, store::StoreError> {
@@ -52,13 +52,7 @@ fn category_groups(categories: &[Category], lang: Lang) -> Vec<CategoryGroup> {
 }
 
 fn not_set_up(lang: Lang) -> Response {
-    let page = MessagePage {
-        lang,
-        path: "/".into(),
-        heading: lang.t("start-not-configured-title"),
-        text: lang.t("start-not-configured-text"),
-    };
-    render(&page, StatusCode::NOT_FOUND)
+    message_page(lang, "/", "start-not-configured", StatusCode::NOT_FOUND)
 }
 
 fn field_message(lang: Lang, e: &FieldError) -> FormError {

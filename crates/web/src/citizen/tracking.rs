@@ -21,7 +21,7 @@ use crate::auth::token_hash;
 use crate::dates::{deadline, short};
 use crate::files::FileStore;
 use crate::i18n::{Lang, cookie};
-use crate::pages::{MessagePage, render, server_error};
+use crate::pages::{message_page, render, server_error};
 
 /// The cookie that holds the tracking token once the link has been followed (D2).
 pub const TRACK_COOKIE: &str = "lyhord_track";
@@ -67,13 +67,7 @@ fn valid_token_shape(token: &str) -> bool {
 }
 
 fn link_not_valid(lang: Lang) -> Response {
-    let page = MessagePage {
-        lang,
-        path: "/track".into(),
-        heading: lang.t("track-invalid-title"),
-        text: lang.t("track-invalid-text"),
-    };
-    render(&page, StatusCode::NOT_FOUND)
+    message_page(lang, "/track", "track-invalid", StatusCode::NOT_FOUND)
 }
 
 /// The case whose link this browser has followed, if any.
