@@ -124,10 +124,15 @@ impl Store {
     pub async fn clocks(&self, case_id: Uuid, now: DateTime<Utc>) -> Result<Vec<ClockView>> {
         let state = self.case(case_id).await?.ok_or(StoreError::NotFound)?;
         let events = self.events(case_id).await?;
-        let timeline = ops::timeline(&events)?;
-        let policy = self.policy(&state.jurisdiction);
-        let facts = state.clock_facts();
-        let clocks = policy.clocks(&facts, &timeline, now).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        self.clocks_of(&state, &events, now)
+    }
+
+    /// The clocks of a case whose state and events the caller has already read.
+    pub fn clocks_of(&self, case: &CaseState, events: &[Event], now: DateTime<Utc>) -> Result<Vec<ClockView>> {
+        let timeline = ops::timeline(events)?;
+        let policy = self.policy(&case.jurisdiction);
+        let clocks =
+            policy.clocks(&case.clock_facts(), &timeline, now).map_err(|e| StoreError::Invalid(e.to_string()))?;
         Ok(clocks.iter().map(ClockView::from).collect())
     }
 

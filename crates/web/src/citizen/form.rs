@@ -172,26 +172,16 @@ fn read_form(
         _ => {}
     }
     let anonymous = form.identity == "anonymous";
-    let submitter = if anonymous {
-        Submitter {
-            anonymous: true,
-            role: form.role.parse().ok(),
-            name: text(&form.name),
-            email: text(&form.email),
-            phone: text(&form.phone),
-            postal_address: text(&form.postal_address),
-            contact_method: None,
-        }
-    } else {
-        Submitter {
-            anonymous: false,
-            role: form.role.parse().ok(),
-            name: text(&form.name),
-            email: text(&form.email),
-            phone: text(&form.phone),
-            postal_address: text(&form.postal_address),
-            contact_method: form.contact_method.parse().ok(),
-        }
+    // Anonymous forms keep what was typed in the contact fields, so that validation can
+    // name it at its field instead of dropping it (A5).
+    let submitter = Submitter {
+        anonymous,
+        role: form.role.parse().ok(),
+        name: text(&form.name),
+        email: text(&form.email),
+        phone: text(&form.phone),
+        postal_address: text(&form.postal_address),
+        contact_method: if anonymous { None } else { form.contact_method.parse().ok() },
     };
     let submission = Submission {
         jurisdiction: j.id.clone(),

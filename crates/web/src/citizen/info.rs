@@ -69,12 +69,23 @@ struct PrivacyPage {
 }
 
 pub async fn privacy(State(state): State<AppState>, lang: Lang) -> Response {
-    match home_jurisdiction(&state).await {
+    info_page(&state, lang, "/privacy", |path, municipality, contact| PrivacyPage { lang, path, municipality, contact })
+        .await
+}
+
+/// A page about the municipality: its name and contact address, or blanks before set-up.
+async fn info_page<T: Template>(
+    state: &AppState,
+    lang: Lang,
+    path: &str,
+    page: impl FnOnce(String, String, Option<String>) -> T,
+) -> Response {
+    match home_jurisdiction(state).await {
         Ok(j) => {
             let (municipality, contact) = j.map_or((String::new(), None), |j| (j.name, j.email));
-            render(&PrivacyPage { lang, path: "/privacy".into(), municipality, contact }, StatusCode::OK)
+            render(&page(path.to_owned(), municipality, contact), StatusCode::OK)
         }
-        Err(e) => server_error(lang, "/privacy", e),
+        Err(e) => server_error(lang, path, e),
     }
 }
 
@@ -88,11 +99,11 @@ struct AccessibilityPage {
 }
 
 pub async fn accessibility(State(state): State<AppState>, lang: Lang) -> Response {
-    match home_jurisdiction(&state).await {
-        Ok(j) => {
-            let (municipality, contact) = j.map_or((String::new(), None), |j| (j.name, j.email));
-            render(&AccessibilityPage { lang, path: "/accessibility".into(), municipality, contact }, StatusCode::OK)
-        }
-        Err(e) => server_error(lang, "/accessibility", e),
-    }
+    info_page(&state, lang, "/accessibility", |path, municipality, contact| AccessibilityPage {
+        lang,
+        path,
+        municipality,
+        contact,
+    })
+    .await
 }

@@ -6,6 +6,7 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
+use domain::OrgTree;
 use domain::attachment::Attachment;
 use domain::{Actor, CaseState, EventPayload, NewEvent};
 use hmac::{Hmac, Mac};
@@ -98,11 +99,10 @@ struct Handling {
     responsible: Option<String>,
 }
 
-async fn handling(state: &AppState, case: &CaseState) -> Result<Handling, store::StoreError> {
-    let tree = state.store.org_tree(&case.jurisdiction).await?;
+fn handling(tree: &OrgTree, case: &CaseState) -> Handling {
     let unit = tree.display_path(&case.node_id).unwrap_or_else(|_| case.node_id.clone());
     let responsible = tree.responsible(&case.node_id).ok().flatten().and_then(|n| n.manager_name.clone());
-    Ok(Handling { unit, responsible })
+    Handling { unit, responsible }
 }
 
 fn clock_lines(clocks: &[ClockView], lang: Lang) -> Vec<ClockLine> {
@@ -161,12 +161,12 @@ pub(super) async fn receipt_page(
     token: &str,
 ) -> Result<ReceiptPage, store::StoreError> {
     let case = state.store.case(case_id).await?.ok_or(store::StoreError::NotFound)?;
-    let handling = handling(state, &case).await?;
-    let clocks = state.store.clocks(case_id, Utc::now()).await?;
+    let handling = handling(&state.store.org_tree(&case.jurisdiction).await?, &case);
     let events = state.store.events(case_id).await?;
+    let clocks = state.store.clocks_of(&case, &events, Utc::now())?;
     let attachments = match events.first().map(|e| e.payload()).transpose()? {
-        Some(EventPayload::Received { submission, .. }) => submission.attachments.into_iter().map(|a| a.name).collect(),
-        _ => Vec::new(),
+        Some(received) => attachments_of(&received).iter().map(|a| a.name.clone()).collect(),
+        None => Vec::new(),
     };
     Ok(ReceiptPage {
         lang,
@@ -257,10 +257,10 @@ async fn track_page(
     status: StatusCode,
 ) -> Response {
     let built = async {
-        let handling = handling(state, case).await?;
-        let clocks = state.store.clocks(case.id, Utc::now()).await?;
-        let events = state.store.events(case.id).await?;
         let tree = state.store.org_tree(&case.jurisdiction).await?;
+        let handling = handling(&tree, case);
+        let events = state.store.events(case.id).await?;
+        let clocks = state.store.clocks_of(case, &events, Utc::now())?;
         let unit_of = |id: &str| tree.display_path(id).unwrap_or_else(|_| id.to_owned());
         let mut timeline = Vec::new();
         let mut attachments = Vec::new();
