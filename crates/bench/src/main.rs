@@ -273,7 +273,7 @@ async fn run(cli: Cli) {
                     }
                     Scope::All => Units::All,
                 };
-                let query = InboxQuery { jurisdiction: JURISDICTION.into(), units, limit };
+                let query = InboxQuery::new(JURISDICTION, units, limit);
                 let start = Instant::now();
                 let rows = store.inbox(&query).await.unwrap();
                 latencies.push(start.elapsed().as_secs_f64() * 1000.0);

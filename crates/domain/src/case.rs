@@ -97,6 +97,20 @@ impl CaseState {
                     next.status = self.status.become_(Status::Assigned)?;
                 }
             }
+            P::Forwarded { node_id, .. } => {
+                if !open {
+                    return Err(ProjectionError::Closed);
+                }
+                next.node_id = node_id.clone();
+                // The receiving unit decides who handles it.
+                next.handler_id = None;
+            }
+            P::ForwardedToAuthority { .. } => {
+                if !open {
+                    return Err(ProjectionError::Closed);
+                }
+                next.status = Status::Closed;
+            }
             P::WorkStarted => next.status = self.status.become_(Status::InProgress)?,
             P::InformationRequested { .. } => next.status = self.status.become_(Status::WaitingForCitizen)?,
             P::CitizenMessage { .. } => {

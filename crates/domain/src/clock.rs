@@ -64,6 +64,9 @@ impl Stop {
             | (Stop::InformationRequested, P::InformationRequested { .. })
             | (Stop::DecisionPromised, P::DecisionPromised { .. })
             | (Stop::FixPromised, P::FixPromised { .. }) => Some(recorded_at),
+            // Telling the citizen which authority has the case answers them and says where
+            // it is handled (FL 6 §).
+            (Stop::Answered | Stop::CitizenInformed, P::ForwardedToAuthority { .. }) => Some(recorded_at),
             (Stop::ContactLogged | Stop::PhoneOrVisit, P::ContactLogged { method, occurred_at, .. }) => {
                 contact(method, occurred_at)
             }
@@ -238,6 +241,21 @@ impl Policy {
         })
     }
 
+    /// Reads a policy written in TOML (a policy file, or the administration page).
+    pub fn from_toml(text: &str) -> Result<Policy, String> {
+        let config: PolicyConfig = toml::from_str(text).map_err(|e| e.message().to_owned())?;
+        Policy::new(config).map_err(|e| e.to_string())
+    }
+
+    /// The policy as TOML, with a header that explains the vocabulary.
+    pub fn to_toml(&self) -> String {
+        let header = "# Lyhörd policy: the promises that become clocks on every case.\n\
+                      # Units: hours, office_hours, working_days, days, weeks.\n\
+                      # Stops: answered, citizen_informed, information_requested, decision_promised,\n\
+                      #        fix_promised, contact_logged, phone_or_visit.\n\n";
+        format!("{header}{}", toml::to_string(&self.config()).expect("a policy serializes"))
+    }
+
     /// The policy as a file would hold it.
     pub fn config(&self) -> PolicyConfig {
         PolicyConfig {
@@ -296,7 +314,7 @@ impl Policy {
                         last.1 = Some(*at);
                     }
                 }
-                EventPayload::Closed { .. } => {
+                EventPayload::Closed { .. } | EventPayload::ForwardedToAuthority { .. } => {
                     closed_at = Some(*at);
                     break;
                 }

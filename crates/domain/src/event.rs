@@ -42,6 +42,18 @@ pub enum EventPayload {
         node_id: String,
         handler_id: Option<Uuid>,
     },
+    /// Sent on to another unit, which then decides who handles it.
+    Forwarded {
+        node_id: String,
+        reason: String,
+    },
+    /// Belongs to another authority (FL 6 § 3 st., A9): where it went, how, and what the
+    /// citizen was told. Ends the case here.
+    ForwardedToAuthority {
+        authority: String,
+        how: String,
+        message: String,
+    },
     WorkStarted,
     InformationRequested {
         message: String,
@@ -90,12 +102,37 @@ pub enum EventPayload {
 }
 
 impl EventPayload {
+    /// The words staff can find the case by after this event, if it brings any.
+    pub fn search_text(&self) -> Option<String> {
+        use EventPayload as P;
+        let text = match self {
+            P::Received { number, submission, .. } => format!("{number} {}", submission.search_text()),
+            P::Forwarded { reason, .. } => reason.clone(),
+            P::ForwardedToAuthority { authority, message, .. } => format!("{authority} {message}"),
+            P::InformationRequested { message }
+            | P::CitizenMessage { message, .. }
+            | P::Answered { message }
+            | P::CitizenInformed { message }
+            | P::DecisionPromised { message, .. } => message.clone(),
+            P::FixPromised { what, who, .. } => format!("{what} {who}"),
+            P::ContactLogged { summary, .. } => summary.clone(),
+            P::NoteAdded { text } => text.clone(),
+            P::Closed { summary } => summary.clone(),
+            P::Reopened { reason } => reason.clone(),
+            P::Classified { .. } | P::Assigned { .. } | P::WorkStarted => return None,
+        };
+        let text = text.trim();
+        (!text.is_empty()).then(|| text.to_owned())
+    }
+
     /// The tag stored beside the payload, for queries that look for one kind of event.
     pub fn type_code(&self) -> &'static str {
         match self {
             EventPayload::Received { .. } => "received",
             EventPayload::Classified { .. } => "classified",
             EventPayload::Assigned { .. } => "assigned",
+            EventPayload::Forwarded { .. } => "forwarded",
+            EventPayload::ForwardedToAuthority { .. } => "forwarded_to_authority",
             EventPayload::WorkStarted => "work_started",
             EventPayload::InformationRequested { .. } => "information_requested",
             EventPayload::CitizenMessage { .. } => "citizen_message",

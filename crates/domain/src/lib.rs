@@ -25,3 +25,11 @@ pub use kinds::{CaseKind, Channel, ContactMethod, SubmitterRole};
 pub use lifecycle::{IllegalTransition, Status};
 pub use org::{NodeLevel, OrgError, OrgNode, OrgTree};
 pub use submission::{FieldError, Position, Submission, Submitter};
+
+/// Whether `id` is a safe identifier for URLs and configuration files (usernames, unit ids,
+/// category codes): 1–64 characters of a–z, 0–9, '-', '_' and '.'.
+pub fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'))
+}

@@ -82,7 +82,9 @@ impl Status {
     ///
     /// Triage may be skipped (routing by category assigns directly), an answer can be given
     /// as soon as someone is assigned, a citizen who is not satisfied brings an answered case
-    /// back into progress, and a closed case is only ever reopened into progress.
+    /// back into progress, the handler may ask the citizen for more before starting, and a
+    /// closed case is only ever reopened into progress. (A case sent to another authority
+    /// ends there: see `CaseState::apply`.)
     pub fn can_become(self, to: Status) -> bool {
         use Status::*;
         matches!(
@@ -92,6 +94,7 @@ impl Status {
                 | (Triaged, Assigned)
                 | (Assigned, InProgress)
                 | (Assigned, Answered)
+                | (Assigned, WaitingForCitizen)
                 | (InProgress, WaitingForCitizen)
                 | (InProgress, Answered)
                 | (WaitingForCitizen, InProgress)

@@ -89,6 +89,17 @@ impl FieldError {
 }
 
 impl Submission {
+    /// What staff search the case by: the text, the place, and who sent it.
+    pub fn search_text(&self) -> String {
+        let s = &self.submitter;
+        [Some(&self.description), self.place.as_ref(), s.name.as_ref(), s.email.as_ref(), s.phone.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     /// Every problem at once, so that a form can show them all together (WCAG 3.3.1).
     pub fn validate(&self) -> Result<(), Vec<FieldError>> {
         let mut errors = Vec::new();

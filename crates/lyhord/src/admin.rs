@@ -17,10 +17,11 @@ fn invalid(message: impl Into<String>) -> AdminError {
 
 /// Identifiers that are safe in URLs and configuration files.
 fn check_id(what: &str, id: &str) -> Result<(), AdminError> {
-    let ok = !id.is_empty()
-        && id.len() <= 64
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'));
-    if ok { Ok(()) } else { Err(invalid(format!("{what} {id:?} may only use a–z, 0–9, '-', '_' and '.'"))) }
+    if domain::is_valid_id(id) {
+        Ok(())
+    } else {
+        Err(invalid(format!("{what} {id:?} may only use a–z, 0–9, '-', '_' and '.'")))
+    }
 }
 
 /// Creates a municipality with its root node and first administrator; returns the

@@ -1,6 +1,6 @@
 //! The municipality's promises from a TOML policy file.
 
-use domain::clock::{Policy, PolicyConfig};
+use domain::clock::Policy;
 use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
@@ -18,17 +18,12 @@ pub fn load(path: &str) -> Result<Policy, PolicyFileError> {
 }
 
 pub fn parse(text: &str) -> Result<Policy, String> {
-    let config: PolicyConfig = toml::from_str(text).map_err(|e| e.message().to_owned())?;
-    Policy::new(config).map_err(|e| e.to_string())
+    Policy::from_toml(text)
 }
 
 /// The policy as TOML, to save, edit and load again with `policy_file`.
 pub fn to_toml(policy: &Policy) -> String {
-    let header = "# Lyhörd policy: the promises that become clocks on every case.\n\
-                  # Units: hours, office_hours, working_days, days, weeks.\n\
-                  # Stops: answered, citizen_informed, information_requested, decision_promised,\n\
-                  #        fix_promised, contact_logged, phone_or_visit.\n\n";
-    format!("{header}{}", toml::to_string(&policy.config()).expect("a policy serializes"))
+    policy.to_toml()
 }
 
 #[cfg(test)]

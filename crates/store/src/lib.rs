@@ -20,8 +20,8 @@ pub use backend::{Backend, ConnectOptions};
 pub use error::StoreError;
 pub use intake::{NewCase, Receipt};
 pub use model::{
-    CaseSummary, ClockView, InboxQuery, Jurisdiction, NO_DUE, NewUser, OutboxMessage, Quarantined, Role, SessionRecord,
-    Units, User,
+    AccessEntry, AnswerTemplate, ApiKey, CaseFilter, CaseSummary, ClockView, InboxQuery, Jurisdiction, NO_DUE, NewUser,
+    OutboxMessage, Quarantined, Role, SearchQuery, SessionRecord, Units, User, UserUpdate,
 };
 
 use chrono::{DateTime, Utc};
@@ -61,6 +61,7 @@ impl Store {
         let backend = Backend::connect(url, &options).await?;
         migrate::run(&backend).await?;
         let policies = policies::Policies::new(Policy::defaults());
+        load_stored_policies(&backend, &policies).await?;
         let intake = intake::Intake::start(backend.clone(), policies.clone(), options.max_batch);
         Ok(Store { inner: Arc::new(Inner { backend, intake, policies }) })
     }
@@ -101,14 +102,37 @@ impl Store {
     /// projection (status, unit, handler, and the due time of the nearest running clock).
     /// Returns the case's new state.
     pub async fn append(&self, case_id: Uuid, event: NewEvent) -> Result<CaseState> {
-        let policies = &self.inner.policies;
-        dispatch!(self, append(case_id, &event, policies))
+        self.append_with(case_id, event, &[]).await
     }
 
-    /// Puts a jurisdiction's own policy in force instead of the defaults. Due times of new
-    /// cases and of cases that change follow it from now on.
+    /// Appends an event and queues the messages it causes, in one transaction: a message is
+    /// sent only if its event is recorded. Each message's purpose gets the event's number.
+    pub async fn append_with(&self, case_id: Uuid, event: NewEvent, messages: &[OutboxMessage]) -> Result<CaseState> {
+        let policies = &self.inner.policies;
+        dispatch!(self, append(case_id, &event, messages, policies))
+    }
+
+    /// Puts a jurisdiction's own policy in force instead of the defaults, pinned: it comes
+    /// from the configuration, and the administration pages cannot change it. Due times of
+    /// new cases and of cases that change follow it from now on.
     pub fn set_policy(&self, jurisdiction: &str, policy: Policy) {
+        self.inner.policies.pin(jurisdiction, policy);
+    }
+
+    /// Whether the jurisdiction's policy comes from the configuration (see [`Store::set_policy`]).
+    pub fn policy_is_pinned(&self, jurisdiction: &str) -> bool {
+        self.inner.policies.is_pinned(jurisdiction)
+    }
+
+    /// Saves a policy written in the administration pages and puts it in force.
+    pub async fn save_policy(&self, jurisdiction: &str, toml: &str) -> Result<()> {
+        if self.policy_is_pinned(jurisdiction) {
+            return Err(StoreError::Invalid("this policy is set in the configuration file".into()));
+        }
+        let policy = parse_policy(toml)?;
+        dispatch!(self, save_policy_toml(jurisdiction, toml))?;
         self.inner.policies.set(jurisdiction, policy);
+        Ok(())
     }
 
     /// Puts a policy in force for every jurisdiction without one of its own.
@@ -159,6 +183,20 @@ impl Store {
     /// Open cases of the given units, nearest deadline first.
     pub async fn inbox(&self, query: &InboxQuery) -> Result<Vec<CaseSummary>> {
         dispatch!(self, inbox(query))
+    }
+
+    /// Cases, open and closed, matching the words of the query, newest first.
+    pub async fn search(&self, query: &SearchQuery) -> Result<Vec<CaseSummary>> {
+        dispatch!(self, search(query))
+    }
+
+    /// Records that a staff member saw or fetched something of a case (C5).
+    pub async fn log_access(&self, case_id: Uuid, user_id: Uuid, at: DateTime<Utc>, action: &str) -> Result<()> {
+        dispatch!(self, log_access(case_id, user_id, at, action))
+    }
+
+    pub async fn access_log(&self, case_id: Uuid) -> Result<Vec<AccessEntry>> {
+        dispatch!(self, access_log(case_id))
     }
 
     pub async fn count_cases(&self, jurisdiction: &str) -> Result<i64> {
@@ -252,6 +290,53 @@ impl Store {
         dispatch!(self, user(id))
     }
 
+    /// Every account of a jurisdiction, by username.
+    pub async fn users(&self, jurisdiction: &str) -> Result<Vec<User>> {
+        dispatch!(self, users(jurisdiction))
+    }
+
+    /// Changes an account of the jurisdiction; disabling it signs it out everywhere.
+    pub async fn update_user(&self, jurisdiction: &str, id: Uuid, update: &UserUpdate) -> Result<()> {
+        dispatch!(self, update_user(jurisdiction, id, update))
+    }
+
+    /// Replaces an account's password hash and ends its sessions.
+    pub async fn set_password(&self, jurisdiction: &str, id: Uuid, phc: &str) -> Result<()> {
+        dispatch!(self, set_password(jurisdiction, id, phc))
+    }
+
+    // --- Answer templates and API keys --------------------------------------------------
+
+    pub async fn save_template(&self, jurisdiction: &str, template: &AnswerTemplate) -> Result<()> {
+        dispatch!(self, save_template(jurisdiction, template))
+    }
+
+    pub async fn templates(&self, jurisdiction: &str) -> Result<Vec<AnswerTemplate>> {
+        dispatch!(self, templates(jurisdiction))
+    }
+
+    pub async fn delete_template(&self, jurisdiction: &str, id: Uuid) -> Result<()> {
+        dispatch!(self, delete_template(jurisdiction, id))
+    }
+
+    /// Stores the hash of a new API key; the caller shows the key once.
+    pub async fn create_api_key(&self, jurisdiction: &str, name: &str, key_hash: &[u8]) -> Result<Uuid> {
+        dispatch!(self, create_api_key(jurisdiction, name, key_hash))
+    }
+
+    pub async fn api_keys(&self, jurisdiction: &str) -> Result<Vec<ApiKey>> {
+        dispatch!(self, api_keys(jurisdiction))
+    }
+
+    /// The jurisdiction and key of a live key, by the key's hash.
+    pub async fn api_key_by_hash(&self, key_hash: &[u8]) -> Result<Option<(String, ApiKey)>> {
+        dispatch!(self, api_key_by_hash(key_hash))
+    }
+
+    pub async fn revoke_api_key(&self, jurisdiction: &str, id: Uuid, at: DateTime<Utc>) -> Result<()> {
+        dispatch!(self, revoke_api_key(jurisdiction, id, at))
+    }
+
     pub async fn user_by_username(&self, username: &str) -> Result<Option<User>> {
         dispatch!(self, user_by_username(username))
     }
@@ -274,4 +359,20 @@ impl Store {
     pub async fn delete_session(&self, id_hash: &[u8]) -> Result<()> {
         dispatch!(self, delete_session(id_hash))
     }
+}
+
+fn parse_policy(toml_text: &str) -> Result<Policy> {
+    Policy::from_toml(toml_text).map_err(StoreError::Invalid)
+}
+
+/// Puts the policies saved in the administration pages in force.
+async fn load_stored_policies(backend: &Backend, policies: &policies::Policies) -> Result<()> {
+    let stored = match backend {
+        Backend::Sqlite { read, write } => ops::sqlite::stored_policies(read, write).await?,
+        Backend::Postgres { pool } => ops::postgres::stored_policies(pool, pool).await?,
+    };
+    for (jurisdiction, toml_text) in stored {
+        policies.set(&jurisdiction, parse_policy(&toml_text)?);
+    }
+    Ok(())
 }

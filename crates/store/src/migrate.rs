@@ -25,6 +25,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_citizen.sql"),
         postgres: include_str!("../migrations/postgres/0002_citizen.sql"),
     },
+    Migration {
+        version: 3,
+        name: "staff",
+        sqlite: include_str!("../migrations/sqlite/0003_staff.sql"),
+        postgres: include_str!("../migrations/postgres/0003_staff.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS lyhord_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";

@@ -116,12 +116,81 @@ pub enum Units {
     Only(Vec<String>),
 }
 
+/// Narrows a list of cases; every field that is set must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseFilter {
+    pub kind: Option<CaseKind>,
+    pub category: Option<String>,
+    pub status: Option<Status>,
+    pub channel: Option<Channel>,
+    pub handler: Option<Uuid>,
+}
+
 /// Which cases an inbox shows: open cases, nearest deadline first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InboxQuery {
     pub jurisdiction: String,
     pub units: Units,
+    pub filter: CaseFilter,
     pub limit: i64,
+    pub offset: i64,
+}
+
+impl InboxQuery {
+    /// The first `limit` open cases of `units`, unfiltered.
+    pub fn new(jurisdiction: &str, units: Units, limit: i64) -> InboxQuery {
+        InboxQuery { jurisdiction: jurisdiction.to_owned(), units, filter: CaseFilter::default(), limit, offset: 0 }
+    }
+}
+
+/// A full-text search over cases, open and closed, newest first. Empty text lists every
+/// case the filter lets through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchQuery {
+    pub jurisdiction: String,
+    pub units: Units,
+    pub text: String,
+    pub filter: CaseFilter,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// One staff view of a case, from the access log (C5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessEntry {
+    pub user_id: Uuid,
+    pub username: String,
+    pub at: DateTime<Utc>,
+    pub action: String,
+}
+
+/// An answer text staff start from; `{placeholders}` are filled in from the case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnswerTemplate {
+    pub id: Uuid,
+    pub name: String,
+    /// "sv" or "en": the citizen's language picks the template.
+    pub language: String,
+    pub body: String,
+}
+
+/// An Open311 API key as staff see it; the key itself is shown once, at creation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKey {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// What an administrator may change about an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserUpdate {
+    pub display_name: String,
+    pub email: Option<String>,
+    pub role: Role,
+    pub node_id: Option<String>,
+    pub disabled: bool,
 }
 
 /// One line of an inbox.

@@ -13,7 +13,8 @@ use uuid::Uuid;
 
 use crate::intake::{NewCase, Receipt};
 use crate::model::{
-    CaseSummary, InboxQuery, Jurisdiction, NO_DUE, NewUser, OutboxMessage, Quarantined, SessionRecord, Units, User,
+    AccessEntry, AnswerTemplate, ApiKey, CaseFilter, CaseSummary, InboxQuery, Jurisdiction, NO_DUE, NewUser,
+    OutboxMessage, Quarantined, SearchQuery, SessionRecord, Units, User, UserUpdate,
 };
 use crate::policies::Policies;
 use crate::{Result, StoreError};
@@ -58,8 +59,35 @@ fn unique_violation(e: sqlx::Error, what: impl Into<String>) -> StoreError {
     }
 }
 
+/// The words of a search, as letters and digits only: nothing a user types can change the
+/// shape of the full-text query.
+fn search_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+}
+
+/// An FTS5 query: every word, each also as the start of a longer word.
+fn fts5_query(words: &[String]) -> String {
+    words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" ")
+}
+
+/// A PostgreSQL tsquery: every word (stemmed as Swedish), each also as a prefix.
+fn tsquery(words: &[String]) -> String {
+    words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & ")
+}
+
+const SUMMARY_COLUMNS: &str = "c.id, c.jurisdiction_id, c.number, c.kind, c.channel, c.category, c.node_id, c.handler_id, c.status, \
+     c.received_at, c.due_at";
+
 macro_rules! backend_ops {
-    (db = $Db:ty, pool = $Pool:ty, begin = $begin:literal, for_update = $for_update:literal) => {
+    (
+        db = $Db:ty,
+        pool = $Pool:ty,
+        begin = $begin:literal,
+        for_update = $for_update:literal,
+        search_from = $search_from:literal,
+        search_match = ($match_before:literal, $match_after:literal),
+        fts_query = $fts_query:path
+    ) => {
         use super::*;
 
         type Db = $Db;
@@ -257,6 +285,13 @@ macro_rules! backend_ops {
             }
             let events: Vec<(&Event, &'static str)> = rows.iter().map(|(_, _, e)| (e, "received")).collect();
             insert_events(&mut tx, &events).await?;
+            for chunk in rows.chunks(INSERT_CHUNK) {
+                let mut q = QueryBuilder::<Db>::new("INSERT INTO case_search (case_id, body) ");
+                q.push_values(chunk, |mut b, (i, number, event)| {
+                    b.push_bind(event.case_id).push_bind(format!("{number} {}", cases[*i].submission.search_text()));
+                });
+                q.build().execute(&mut *tx).await?;
+            }
             tx.commit().await?;
 
             for (i, number, event) in rows {
@@ -282,6 +317,7 @@ macro_rules! backend_ops {
             write: &Pool,
             case_id: Uuid,
             event: &NewEvent,
+            messages: &[OutboxMessage],
             policies: &Policies,
         ) -> Result<CaseState> {
             let mut tx = begin(write).await?;
@@ -328,6 +364,19 @@ macro_rules! backend_ops {
             if updated.rows_affected() != 1 {
                 return Err(StoreError::Conflict);
             }
+            if let Some(text) = event.payload.search_text() {
+                sqlx::query("UPDATE case_search SET body = body || ' ' || $2 WHERE case_id = $1")
+                    .bind(case_id)
+                    .bind(text)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            // Messages the event causes are sent only if it is recorded, and then surely
+            // (issue 7's worker reads the outbox). Each is keyed by the event.
+            for m in messages {
+                let keyed = OutboxMessage { case_id, purpose: format!("{}:{}", m.purpose, sealed.seq), ..m.clone() };
+                insert_outbox(&mut *tx, &keyed).await?;
+            }
             tx.commit().await?;
             Ok(next)
         }
@@ -361,13 +410,55 @@ macro_rules! backend_ops {
             rows.iter().map(event_from_row).collect()
         }
 
-        /// Open cases by deadline. Each unit's top `limit` comes straight off its inbox
+        fn summary_from_row(row: &DbRow) -> Result<CaseSummary> {
+            let due: i64 = row.try_get("due_at")?;
+            Ok(CaseSummary {
+                id: row.try_get("id")?,
+                number: row.try_get("number")?,
+                kind: parse("kind", row.try_get("kind")?)?,
+                channel: parse("channel", row.try_get("channel")?)?,
+                category: row.try_get("category")?,
+                node_id: row.try_get("node_id")?,
+                handler_id: row.try_get("handler_id")?,
+                status: parse("status", row.try_get("status")?)?,
+                received_at: from_micros(row.try_get("received_at")?)?,
+                due_at: if due == NO_DUE { None } else { Some(from_micros(due)?) },
+            })
+        }
+
+        /// ` AND …` for each condition of the filter, on the columns of `c`.
+        fn push_filter(q: &mut QueryBuilder<Db>, filter: &CaseFilter) {
+            if let Some(kind) = filter.kind {
+                q.push(" AND c.kind = ").push_bind(kind.code());
+            }
+            if let Some(category) = &filter.category {
+                q.push(" AND c.category = ").push_bind(category.clone());
+            }
+            if let Some(status) = filter.status {
+                q.push(" AND c.status = ").push_bind(status.code());
+            }
+            if let Some(channel) = filter.channel {
+                q.push(" AND c.channel = ").push_bind(channel.code());
+            }
+            if let Some(handler) = filter.handler {
+                q.push(" AND c.handler_id = ").push_bind(handler);
+            }
+        }
+
+        fn push_units(q: &mut QueryBuilder<Db>, node_ids: &[String]) {
+            q.push(" AND c.node_id IN (");
+            let mut list = q.separated(", ");
+            for id in node_ids {
+                list.push_bind(id.clone());
+            }
+            list.push_unseparated(")");
+        }
+
+        /// Open cases by deadline. Each unit's first cases come straight off its inbox
         /// index and only those few are merged, so the cost grows with the number of units,
-        /// not with the number of open cases.
+        /// not with the number of open cases. One handler's cases come off the handler index.
         pub async fn inbox(read: &Pool, write: &Pool, query: &InboxQuery) -> Result<Vec<CaseSummary>> {
-            const COLUMNS: &str =
-                "id, jurisdiction_id, number, kind, channel, category, node_id, handler_id, status, received_at, due_at";
-            let node_ids = match &query.units {
+            let node_ids: Vec<String> = match &query.units {
                 Units::All => org_nodes(read, write, &query.jurisdiction).await?.into_iter().map(|n| n.id).collect(),
                 Units::Only(node_ids) => node_ids.clone(),
             };
@@ -375,38 +466,305 @@ macro_rules! backend_ops {
                 return Ok(Vec::new());
             }
             let mut q = QueryBuilder::<Db>::new("");
-            for (i, node_id) in node_ids.into_iter().enumerate() {
-                if i > 0 {
-                    q.push(" UNION ALL ");
-                }
-                // The unit picks the index; the jurisdiction is checked on the rows it yields.
-                q.push(format!("SELECT * FROM (SELECT {COLUMNS} FROM cases WHERE node_id = "));
-                q.push_bind(node_id);
-                q.push(" AND status <> 'closed' ORDER BY due_at, received_at, id LIMIT ");
-                q.push_bind(query.limit);
-                q.push(format!(") AS unit{i} WHERE jurisdiction_id = "));
+            if query.filter.handler.is_some() {
+                q.push(format!("SELECT {SUMMARY_COLUMNS} FROM cases c WHERE c.status <> 'closed' AND c.jurisdiction_id = "));
                 q.push_bind(query.jurisdiction.clone());
+                push_units(&mut q, &node_ids);
+                push_filter(&mut q, &query.filter);
+            } else {
+                for (i, node_id) in node_ids.iter().enumerate() {
+                    if i > 0 {
+                        q.push(" UNION ALL ");
+                    }
+                    // The unit picks the index; the jurisdiction is checked on the rows it yields.
+                    q.push(format!("SELECT * FROM (SELECT {SUMMARY_COLUMNS} FROM cases c WHERE c.node_id = "));
+                    q.push_bind(node_id.clone());
+                    q.push(" AND c.status <> 'closed'");
+                    push_filter(&mut q, &query.filter);
+                    q.push(" ORDER BY c.due_at, c.received_at, c.id LIMIT ");
+                    q.push_bind(query.offset + query.limit);
+                    q.push(format!(") AS unit{i} WHERE jurisdiction_id = "));
+                    q.push_bind(query.jurisdiction.clone());
+                }
             }
             q.push(" ORDER BY due_at, received_at, id LIMIT ");
             q.push_bind(query.limit);
+            q.push(" OFFSET ");
+            q.push_bind(query.offset);
             let rows = q.build().fetch_all(read).await?;
+            rows.iter().map(summary_from_row).collect()
+        }
+
+        /// Cases whose text matches every word of the query (as words or word starts),
+        /// newest first, within the given units and filter.
+        pub async fn search(read: &Pool, _write: &Pool, query: &SearchQuery) -> Result<Vec<CaseSummary>> {
+            let words = search_words(&query.text);
+            let mut q = QueryBuilder::<Db>::new(format!("SELECT {SUMMARY_COLUMNS} "));
+            if words.is_empty() {
+                q.push("FROM cases c WHERE c.jurisdiction_id = ");
+            } else {
+                q.push($search_from);
+                q.push(" WHERE ");
+                q.push($match_before);
+                q.push_bind($fts_query(&words));
+                q.push($match_after);
+                q.push(" AND c.jurisdiction_id = ");
+            }
+            q.push_bind(query.jurisdiction.clone());
+            if let Units::Only(node_ids) = &query.units {
+                if node_ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                push_units(&mut q, node_ids);
+            }
+            push_filter(&mut q, &query.filter);
+            q.push(" ORDER BY c.received_at DESC, c.id LIMIT ");
+            q.push_bind(query.limit);
+            q.push(" OFFSET ");
+            q.push_bind(query.offset);
+            let rows = q.build().fetch_all(read).await?;
+            rows.iter().map(summary_from_row).collect()
+        }
+
+        pub async fn log_access(
+            _read: &Pool,
+            write: &Pool,
+            case_id: Uuid,
+            user_id: Uuid,
+            at: DateTime<Utc>,
+            action: &str,
+        ) -> Result<()> {
+            sqlx::query("INSERT INTO access_log (id, case_id, user_id, at, action) VALUES ($1, $2, $3, $4, $5)")
+                .bind(Uuid::now_v7())
+                .bind(case_id)
+                .bind(user_id)
+                .bind(micros(at))
+                .bind(action)
+                .execute(write)
+                .await?;
+            Ok(())
+        }
+
+        pub async fn access_log(read: &Pool, _write: &Pool, case_id: Uuid) -> Result<Vec<AccessEntry>> {
+            let rows = sqlx::query(
+                "SELECT a.user_id, u.username, a.at, a.action FROM access_log a JOIN users u ON u.id = a.user_id \
+                 WHERE a.case_id = $1 ORDER BY a.at, a.id",
+            )
+            .bind(case_id)
+            .fetch_all(read)
+            .await?;
             rows.iter()
-                .map(|row| {
-                    let due: i64 = row.try_get("due_at")?;
-                    Ok(CaseSummary {
-                        id: row.try_get("id")?,
-                        number: row.try_get("number")?,
-                        kind: parse("kind", row.try_get("kind")?)?,
-                        channel: parse("channel", row.try_get("channel")?)?,
-                        category: row.try_get("category")?,
-                        node_id: row.try_get("node_id")?,
-                        handler_id: row.try_get("handler_id")?,
-                        status: parse("status", row.try_get("status")?)?,
-                        received_at: from_micros(row.try_get("received_at")?)?,
-                        due_at: if due == NO_DUE { None } else { Some(from_micros(due)?) },
+                .map(|r| {
+                    Ok(AccessEntry {
+                        user_id: r.try_get("user_id")?,
+                        username: r.try_get("username")?,
+                        at: from_micros(r.try_get("at")?)?,
+                        action: r.try_get("action")?,
                     })
                 })
                 .collect()
+        }
+
+        pub async fn users(read: &Pool, _write: &Pool, jurisdiction: &str) -> Result<Vec<User>> {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {USER_COLUMNS} FROM users u WHERE u.jurisdiction_id = $1 ORDER BY u.username"
+            )))
+            .bind(jurisdiction)
+            .fetch_all(read)
+            .await?;
+            rows.iter().map(user_from_row).collect()
+        }
+
+        /// Changes an account; disabling it also ends all of its sessions (D5).
+        pub async fn update_user(
+            _read: &Pool,
+            write: &Pool,
+            jurisdiction: &str,
+            id: Uuid,
+            update: &UserUpdate,
+        ) -> Result<()> {
+            let mut tx = begin(write).await?;
+            let done = sqlx::query(
+                "UPDATE users SET display_name = $3, email = $4, role = $5, node_id = $6, disabled = $7 \
+                 WHERE id = $1 AND jurisdiction_id = $2",
+            )
+            .bind(id)
+            .bind(jurisdiction)
+            .bind(update.display_name.as_str())
+            .bind(update.email.as_deref())
+            .bind(update.role.code())
+            .bind(update.node_id.as_deref())
+            .bind(update.disabled)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            if update.disabled {
+                sqlx::query("DELETE FROM staff_sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        }
+
+        pub async fn set_password(_read: &Pool, write: &Pool, jurisdiction: &str, id: Uuid, phc: &str) -> Result<()> {
+            let mut tx = begin(write).await?;
+            let done = sqlx::query("UPDATE users SET password_hash = $3 WHERE id = $1 AND jurisdiction_id = $2")
+                .bind(id)
+                .bind(jurisdiction)
+                .bind(phc)
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            // A new password ends the sessions opened with the old one.
+            sqlx::query("DELETE FROM staff_sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
+        pub async fn save_template(
+            _read: &Pool,
+            write: &Pool,
+            jurisdiction: &str,
+            t: &AnswerTemplate,
+        ) -> Result<()> {
+            sqlx::query(
+                "INSERT INTO answer_templates (id, jurisdiction_id, name, language, body, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
+                 language = excluded.language, body = excluded.body, updated_at = excluded.updated_at \
+                 WHERE answer_templates.jurisdiction_id = excluded.jurisdiction_id",
+            )
+            .bind(t.id)
+            .bind(jurisdiction)
+            .bind(t.name.as_str())
+            .bind(t.language.as_str())
+            .bind(t.body.as_str())
+            .bind(micros(Utc::now()))
+            .execute(write)
+            .await
+            .map_err(|e| unique_violation(e, format!("a template named {} in that language", t.name)))?;
+            Ok(())
+        }
+
+        pub async fn templates(read: &Pool, _write: &Pool, jurisdiction: &str) -> Result<Vec<AnswerTemplate>> {
+            let rows = sqlx::query(
+                "SELECT id, name, language, body FROM answer_templates WHERE jurisdiction_id = $1 \
+                 ORDER BY name, language",
+            )
+            .bind(jurisdiction)
+            .fetch_all(read)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(AnswerTemplate {
+                        id: r.try_get("id")?,
+                        name: r.try_get("name")?,
+                        language: r.try_get("language")?,
+                        body: r.try_get("body")?,
+                    })
+                })
+                .collect()
+        }
+
+        pub async fn delete_template(_read: &Pool, write: &Pool, jurisdiction: &str, id: Uuid) -> Result<()> {
+            sqlx::query("DELETE FROM answer_templates WHERE id = $1 AND jurisdiction_id = $2")
+                .bind(id)
+                .bind(jurisdiction)
+                .execute(write)
+                .await?;
+            Ok(())
+        }
+
+        pub async fn create_api_key(
+            _read: &Pool,
+            write: &Pool,
+            jurisdiction: &str,
+            name: &str,
+            key_hash: &[u8],
+        ) -> Result<Uuid> {
+            let id = Uuid::now_v7();
+            sqlx::query(
+                "INSERT INTO api_keys (id, jurisdiction_id, name, key_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id)
+            .bind(jurisdiction)
+            .bind(name)
+            .bind(key_hash)
+            .bind(micros(Utc::now()))
+            .execute(write)
+            .await?;
+            Ok(id)
+        }
+
+        fn api_key_from_row(r: &DbRow) -> Result<ApiKey> {
+            Ok(ApiKey {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                created_at: from_micros(r.try_get("created_at")?)?,
+                revoked_at: r.try_get::<Option<i64>, _>("revoked_at")?.map(from_micros).transpose()?,
+            })
+        }
+
+        pub async fn api_keys(read: &Pool, _write: &Pool, jurisdiction: &str) -> Result<Vec<ApiKey>> {
+            let rows = sqlx::query(
+                "SELECT id, name, created_at, revoked_at FROM api_keys WHERE jurisdiction_id = $1 ORDER BY created_at",
+            )
+            .bind(jurisdiction)
+            .fetch_all(read)
+            .await?;
+            rows.iter().map(api_key_from_row).collect()
+        }
+
+        /// The jurisdiction and key a live (unrevoked) key hash belongs to.
+        pub async fn api_key_by_hash(read: &Pool, _write: &Pool, key_hash: &[u8]) -> Result<Option<(String, ApiKey)>> {
+            let row = sqlx::query(
+                "SELECT jurisdiction_id, id, name, created_at, revoked_at FROM api_keys \
+                 WHERE key_hash = $1 AND revoked_at IS NULL",
+            )
+            .bind(key_hash)
+            .fetch_optional(read)
+            .await?;
+            row.map(|r| Ok((r.try_get("jurisdiction_id")?, api_key_from_row(&r)?))).transpose()
+        }
+
+        pub async fn revoke_api_key(
+            _read: &Pool,
+            write: &Pool,
+            jurisdiction: &str,
+            id: Uuid,
+            at: DateTime<Utc>,
+        ) -> Result<()> {
+            sqlx::query(
+                "UPDATE api_keys SET revoked_at = $3 WHERE id = $1 AND jurisdiction_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(id)
+            .bind(jurisdiction)
+            .bind(micros(at))
+            .execute(write)
+            .await?;
+            Ok(())
+        }
+
+        pub async fn save_policy_toml(_read: &Pool, write: &Pool, jurisdiction: &str, toml: &str) -> Result<()> {
+            sqlx::query(
+                "INSERT INTO jurisdiction_policies (jurisdiction_id, toml, updated_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (jurisdiction_id) DO UPDATE SET toml = excluded.toml, updated_at = excluded.updated_at",
+            )
+            .bind(jurisdiction)
+            .bind(toml)
+            .bind(micros(Utc::now()))
+            .execute(write)
+            .await?;
+            Ok(())
+        }
+
+        pub async fn stored_policies(read: &Pool, _write: &Pool) -> Result<Vec<(String, String)>> {
+            let rows = sqlx::query("SELECT jurisdiction_id, toml FROM jurisdiction_policies ORDER BY jurisdiction_id")
+                .fetch_all(read)
+                .await?;
+            rows.iter().map(|r| Ok((r.try_get("jurisdiction_id")?, r.try_get("toml")?))).collect()
         }
 
         pub async fn count_cases(read: &Pool, _write: &Pool, jurisdiction: &str) -> Result<i64> {
@@ -688,7 +1046,10 @@ macro_rules! backend_ops {
                 .collect()
         }
 
-        pub async fn enqueue(_read: &Pool, write: &Pool, m: &OutboxMessage) -> Result<()> {
+        async fn insert_outbox<'e, E>(executor: E, m: &OutboxMessage) -> Result<()>
+        where
+            E: sqlx::Executor<'e, Database = Db>,
+        {
             sqlx::query(
                 "INSERT INTO outbox (id, case_id, purpose, recipient, subject, body, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (case_id, purpose) DO NOTHING",
@@ -700,9 +1061,13 @@ macro_rules! backend_ops {
             .bind(m.subject.as_str())
             .bind(m.body.as_str())
             .bind(micros(m.created_at))
-            .execute(write)
+            .execute(executor)
             .await?;
             Ok(())
+        }
+
+        pub async fn enqueue(_read: &Pool, write: &Pool, m: &OutboxMessage) -> Result<()> {
+            insert_outbox(write, m).await
         }
 
         pub async fn outbox_for_case(read: &Pool, _write: &Pool, case_id: Uuid) -> Result<Vec<OutboxMessage>> {
@@ -786,9 +1151,25 @@ macro_rules! backend_ops {
 }
 
 pub mod sqlite {
-    backend_ops!(db = sqlx::Sqlite, pool = sqlx::SqlitePool, begin = "BEGIN IMMEDIATE", for_update = "");
+    backend_ops!(
+        db = sqlx::Sqlite,
+        pool = sqlx::SqlitePool,
+        begin = "BEGIN IMMEDIATE",
+        for_update = "",
+        search_from = "FROM case_fts JOIN case_search s ON s.id = case_fts.rowid JOIN cases c ON c.id = s.case_id",
+        search_match = ("case_fts MATCH ", ""),
+        fts_query = super::fts5_query
+    );
 }
 
 pub mod postgres {
-    backend_ops!(db = sqlx::Postgres, pool = sqlx::PgPool, begin = "BEGIN", for_update = " FOR UPDATE");
+    backend_ops!(
+        db = sqlx::Postgres,
+        pool = sqlx::PgPool,
+        begin = "BEGIN",
+        for_update = " FOR UPDATE",
+        search_from = "FROM case_search s JOIN cases c ON c.id = s.case_id",
+        search_match = ("s.tsv @@ to_tsquery('swedish', ", ")"),
+        fts_query = super::tsquery
+    );
 }

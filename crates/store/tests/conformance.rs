@@ -341,11 +341,7 @@ conformance!(the_inbox_lists_open_cases_of_the_units_nearest_deadline_first, |db
     ] {
         store.append(closed, event(payload)).await.unwrap();
     }
-    let query = InboxQuery {
-        jurisdiction: "vasteras".into(),
-        units: Units::Only(vec!["v.park".into(), "v.tk".into()]),
-        limit: 10,
-    };
+    let query = InboxQuery::new("vasteras", Units::Only(vec!["v.park".into(), "v.tk".into()]), 10);
     let inbox = store.inbox(&query).await.unwrap();
     let got: Vec<_> = inbox.iter().map(|c| c.id).collect();
     assert_eq!(got, vec![ids[1], ids[2], ids[0], kept]);
@@ -412,8 +408,7 @@ conformance!(clocks_are_visible_through_the_store_with_the_right_due_times, |db,
     assert_eq!(due(&clocks, "v-s2"), Some((se(2026, 12, 31, 0, 0), ClockState::Breached)));
     assert!(clocks.iter().all(|c| c.kept_at == Some(se(2027, 1, 4, 10, 0))));
     // Every promise kept: the case no longer waits in the inbox for a deadline.
-    let inbox =
-        store.inbox(&InboxQuery { jurisdiction: "vasteras".into(), units: Units::All, limit: 10 }).await.unwrap();
+    let inbox = store.inbox(&InboxQuery::new("vasteras", Units::All, 10)).await.unwrap();
     assert_eq!(inbox.iter().find(|c| c.id == christmas).unwrap().due_at, None);
     assert!(store.clocks(uuid::Uuid::now_v7(), se(2027, 2, 1, 0, 0)).await.is_err());
 });

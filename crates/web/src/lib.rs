@@ -8,6 +8,8 @@ mod files;
 pub mod i18n;
 mod pages;
 mod security;
+pub mod setup;
+mod staff;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -77,13 +79,13 @@ impl AppState {
 }
 
 /// Largest body of a form that may carry files: every file at its limit, and the text.
-const UPLOAD_BODY_LIMIT: usize = domain::attachment::MAX_FILES * domain::attachment::MAX_FILE_BYTES + 1024 * 1024;
+pub(crate) const UPLOAD_BODY_LIMIT: usize =
+    domain::attachment::MAX_FILES * domain::attachment::MAX_FILE_BYTES + 1024 * 1024;
 
 /// The whole application. Serve it with `into_make_service_with_connect_info::<SocketAddr>()`
 /// so that rate limits can see the client's address.
 pub fn router(state: AppState) -> Router {
-    let staff = Router::new()
-        .route("/staff", get(pages::staff_home))
+    let staff = staff::routes()
         .route("/staff/sign-out", post(pages::sign_out))
         .route_layer(from_fn_with_state(state.clone(), auth::require_staff));
 
@@ -92,9 +94,7 @@ pub fn router(state: AppState) -> Router {
         .route("/lang/{code}", get(pages::switch_language))
         .route(
             "/submit",
-            get(citizen::submit_form).post(citizen::submit).layer(DefaultBodyLimit::max(
-                domain::attachment::MAX_FILES * domain::attachment::MAX_FILE_BYTES + 1024 * 1024,
-            )),
+            get(citizen::submit_form).post(citizen::submit).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
         .route("/track/files/{sha256}", get(citizen::download))
         .route("/track", get(citizen::track))

@@ -1,17 +1,15 @@
 //! The pages of the thin shell: the citizens' start page, staff sign-in and inbox.
 
 use askama::Template;
-use axum::Extension;
 use axum::extract::{ConnectInfo, Form, Path, Query, State};
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use store::{InboxQuery, Jurisdiction, Role, Units, User};
+use store::Jurisdiction;
 
 use crate::AppState;
-use crate::auth::{self, Staff};
+use crate::auth;
 use crate::i18n::{LANG_COOKIE, Lang};
 
 /// Renders a template, or a plain error page if rendering itself fails.
@@ -261,100 +259,4 @@ pub async fn sign_out(State(state): State<AppState>, parts: axum::http::request:
     }
     let cookie = auth::cleared_session_cookie(state.config.cookie_secure);
     ([(header::SET_COOKIE, cookie)], Redirect::to("/staff/sign-in")).into_response()
-}
-
-// --- Staff home -------------------------------------------------------------------------
-
-struct InboxRow {
-    number: String,
-    kind: String,
-    category: String,
-    unit: String,
-    status: String,
-    received: String,
-    due: String,
-}
-
-#[derive(Template)]
-#[template(path = "staff_home.html")]
-struct StaffHome {
-    lang: Lang,
-    path: String,
-    signed_in_as: String,
-    units: String,
-    rows: Vec<InboxRow>,
-}
-
-fn role_name(role: Role, lang: Lang) -> &'static str {
-    if lang == Lang::En { role.name_en() } else { role.name_sv() }
-}
-
-fn local_time(at: chrono::DateTime<chrono::Utc>) -> String {
-    domain::time::local(at).format("%Y-%m-%d %H:%M").to_string()
-}
-
-/// A deadline at midnight is the end of the day before: shown as that day's 23:59, since
-/// "2026-08-04 00:00" would read as a day later than the promise.
-fn local_deadline(at: chrono::DateTime<chrono::Utc>) -> String {
-    local_time(at - chrono::Duration::minutes(1))
-}
-
-/// The units whose cases this user sees: their node and everything below it; the whole
-/// jurisdiction for administrators and registrators, who route for all of it. A user
-/// without a unit sees none (deny by default).
-fn visible_units(user: &User, tree: &domain::OrgTree) -> Units {
-    if matches!(user.role, Role::Administrator | Role::Registrator) {
-        return Units::All;
-    }
-    let nodes = user.node_id.as_deref().and_then(|id| tree.subtree(id).ok()).unwrap_or_default();
-    Units::Only(nodes.into_iter().map(|n| n.id.clone()).collect())
-}
-
-pub async fn staff_home(
-    State(state): State<AppState>,
-    lang: Lang,
-    Extension(Staff(user)): Extension<Staff>,
-) -> Response {
-    let path = "/staff";
-    let store = &state.store;
-    let (tree, categories) =
-        match tokio::try_join!(store.org_tree(&user.jurisdiction), store.categories(&user.jurisdiction)) {
-            Ok(found) => found,
-            Err(e) => return server_error(lang, path, e),
-        };
-    let query = InboxQuery { jurisdiction: user.jurisdiction.clone(), units: visible_units(&user, &tree), limit: 50 };
-    let cases = match store.inbox(&query).await {
-        Ok(cases) => cases,
-        Err(e) => return server_error(lang, path, e),
-    };
-    let category_names: HashMap<&str, &str> =
-        categories.iter().map(|c| (c.code.as_str(), c.name(lang.code()))).collect();
-    let node_name = |id: &str| tree.node(id).map_or_else(|_| id.to_owned(), |n| n.name.clone());
-    let rows = cases
-        .iter()
-        .map(|c| InboxRow {
-            number: c.number.clone(),
-            kind: c.kind.name(lang.code()).to_owned(),
-            category: category_names.get(c.category.as_str()).map_or_else(|| c.category.clone(), |n| (*n).to_owned()),
-            unit: node_name(&c.node_id),
-            status: if lang == Lang::En { c.status.name_en() } else { c.status.name_sv() }.to_owned(),
-            received: local_time(c.received_at),
-            due: c.due_at.map_or_else(|| lang.t("due-none"), local_deadline),
-        })
-        .collect();
-    let top_units: Vec<String> = match user.role {
-        Role::Administrator | Role::Registrator => vec![tree.root().name.clone()],
-        _ => user.node_id.as_deref().map(node_name).into_iter().collect(),
-    };
-    let page = StaffHome {
-        lang,
-        path: path.into(),
-        signed_in_as: lang.t_with(
-            "staff-signed-in-as",
-            &[("name", user.display_name.clone()), ("role", role_name(user.role, lang).to_owned())],
-        ),
-        units: lang.t_with("staff-units", &[("units", top_units.join(", "))]),
-        rows,
-    };
-    render(&page, StatusCode::OK)
 }

@@ -41,8 +41,7 @@ on_both_backends!(demo_data_is_a_whole_municipality_with_cases_in_every_state, |
         assert!(case.received_at <= chrono::Utc::now());
     }
     assert_eq!(statuses.len(), Status::ALL.len(), "cases in every state: {statuses:?}");
-    let open =
-        store.inbox(&InboxQuery { jurisdiction: "vasteras".into(), units: Units::All, limit: 1000 }).await.unwrap();
+    let open = store.inbox(&InboxQuery::new("vasteras", Units::All, 1000)).await.unwrap();
     assert_eq!(open.len(), cases.iter().filter(|c| c.status != Status::Closed).count());
     assert!(open.windows(2).all(|w| w[0].due_at.is_some() || w[1].due_at.is_none()), "cases without a clock last");
 });

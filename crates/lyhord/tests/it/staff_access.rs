@@ -6,9 +6,9 @@ use store::{InboxQuery, Role, Units};
 
 /// The case numbers an inbox page lists, in order.
 fn listed_numbers(html: &str) -> Vec<String> {
-    html.split(r#"<th scope="row" class="nowrap">"#)
+    html.split(r#"<th scope="row" class="nowrap"><a href="/staff/cases/"#)
         .skip(1)
-        .filter_map(|rest| rest.split("</th>").next())
+        .filter_map(|rest| rest.split('"').next())
         .map(str::to_owned)
         .collect()
 }
@@ -17,7 +17,7 @@ fn listed_numbers(html: &str) -> Vec<String> {
 async fn expected_inbox(app: &App, top: &str) -> Vec<String> {
     let tree = app.store.org_tree("vasteras").await.unwrap();
     let node_ids = tree.subtree(top).unwrap().into_iter().map(|n| n.id.clone()).collect();
-    let query = InboxQuery { jurisdiction: "vasteras".into(), units: Units::Only(node_ids), limit: 50 };
+    let query = InboxQuery::new("vasteras", Units::Only(node_ids), 50);
     app.store.inbox(&query).await.unwrap().into_iter().map(|c| c.number).collect()
 }
 

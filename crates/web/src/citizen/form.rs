@@ -5,13 +5,15 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
-use domain::{Actor, CaseKind, Category, ContactMethod, FieldError, Position, Submission, Submitter, SubmitterRole};
+use domain::{
+    Actor, CaseKind, Category, Channel, ContactMethod, FieldError, Position, Submission, Submitter, SubmitterRole,
+};
 use rand::RngCore;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use store::{Jurisdiction, NewCase, OutboxMessage};
 
-use super::tracking::{receipt_page, tracking_token};
+use super::tracking::{ReceiptPage, receipt_page, tracking_token};
 use super::uploads::{check_uploads, read_request, store_files};
 use super::*;
 use crate::AppState;
@@ -49,9 +51,12 @@ pub struct SubmitForm {
     postal_address: String,
     #[serde(default)]
     contact_method: String,
+    /// How it reached the municipality, when staff register it (phone, visit, letter, e-mail).
+    #[serde(default)]
+    pub channel: String,
     /// One per rendered form: a double click or a retry registers one case (I3).
     #[serde(default)]
-    form_key: String,
+    pub(crate) form_key: String,
     /// When the form was rendered (Unix seconds), for the minimum fill time.
     #[serde(default)]
     started: String,
@@ -70,9 +75,16 @@ pub struct ContactField {
 
 #[derive(Template)]
 #[template(path = "submit.html")]
-struct SubmitPage {
+pub(crate) struct SubmitPage {
     lang: Lang,
     path: String,
+    /// Where the form is sent: the public form, or staff registering on a citizen's behalf.
+    action: &'static str,
+    heading: String,
+    intro: String,
+    /// The ways in staff choose from; empty on the public form.
+    channels: Vec<Choice>,
+    nav: Option<crate::staff::StaffNav>,
     municipality: String,
     form: SubmitForm,
     errors: Vec<FormError>,
@@ -105,10 +117,28 @@ fn new_form_key() -> String {
     hex::encode(bytes)
 }
 
+/// Who fills in the form: a citizen on the public page, or staff for a citizen.
+pub(crate) enum Filler {
+    Citizen,
+    Staff(crate::staff::StaffNav),
+}
+
 async fn form_page(
     state: &AppState,
     lang: Lang,
     j: &Jurisdiction,
+    form: SubmitForm,
+    errors: Vec<FormError>,
+    status: StatusCode,
+) -> Response {
+    form_page_for(state, lang, j, Filler::Citizen, form, errors, status).await
+}
+
+pub(crate) async fn form_page_for(
+    state: &AppState,
+    lang: Lang,
+    j: &Jurisdiction,
+    filler: Filler,
     form: SubmitForm,
     errors: Vec<FormError>,
     status: StatusCode,
@@ -118,9 +148,24 @@ async fn form_page(
         Err(e) => return server_error(lang, "/submit", e),
     };
     let l = lang.code();
+    let (action, heading, intro, channels, nav) = match filler {
+        Filler::Citizen => ("/submit", lang.t("submit-title"), lang.t("submit-intro"), Vec::new(), None),
+        Filler::Staff(nav) => (
+            "/staff/register",
+            lang.t("register-title"),
+            lang.t("register-intro"),
+            choices(STAFF_CHANNELS, |c| c.code(), |c| c.name(l)),
+            Some(nav),
+        ),
+    };
     let page = SubmitPage {
         lang,
-        path: "/submit".into(),
+        path: action.into(),
+        action,
+        heading,
+        intro,
+        channels,
+        nav,
         municipality: j.name.clone(),
         errors,
         kinds: choices(CaseKind::ALL, |k| k.code(), |k| k.name(l)),
@@ -138,27 +183,34 @@ async fn form_page(
     render(&page, status)
 }
 
+/// The ways in staff register for a citizen (the web and the API register themselves).
+pub(crate) const STAFF_CHANNELS: &[Channel] = &[Channel::Phone, Channel::Visit, Channel::Letter, Channel::Email];
+
+pub(crate) fn new_form(identity: &str) -> SubmitForm {
+    SubmitForm {
+        identity: identity.into(),
+        form_key: new_form_key(),
+        started: Utc::now().timestamp().to_string(),
+        ..SubmitForm::default()
+    }
+}
+
 pub async fn submit_form(State(state): State<AppState>, lang: Lang) -> Response {
     let j = match home_jurisdiction(&state).await {
         Ok(Some(j)) => j,
         Ok(None) => return not_set_up(lang),
         Err(e) => return server_error(lang, "/submit", e),
     };
-    let form = SubmitForm {
-        identity: "named".into(),
-        form_key: new_form_key(),
-        started: Utc::now().timestamp().to_string(),
-        ..SubmitForm::default()
-    };
-    form_page(&state, lang, &j, form, Vec::new(), StatusCode::OK).await
+    form_page(&state, lang, &j, new_form("named"), Vec::new(), StatusCode::OK).await
 }
 
 /// The submission the form describes, or every problem with it.
-fn read_form(
+pub(crate) fn read_form(
     form: &SubmitForm,
     j: &Jurisdiction,
     categories: &[Category],
     lang: Lang,
+    channel: Channel,
 ) -> Result<(Submission, String), Vec<FieldError>> {
     let mut errors = Vec::new();
     let kind = form.kind.parse::<CaseKind>().ok();
@@ -186,7 +238,7 @@ fn read_form(
     let submission = Submission {
         jurisdiction: j.id.clone(),
         kind: kind.unwrap_or(CaseKind::Synpunkt),
-        channel: domain::Channel::Web,
+        channel,
         category: form.category.clone(),
         description: form.description.trim().to_owned(),
         place: text(&form.place),
@@ -232,7 +284,7 @@ pub async fn submit(
         Err(e) => return server_error(lang, "/submit", e),
     };
     let checked = check_uploads(&uploads);
-    let read = read_form(&form, &j, &categories, lang);
+    let read = read_form(&form, &j, &categories, lang, Channel::Web);
     let (checked, (submission, node_id)) = match (checked, read) {
         (Ok(checked), Ok(read)) => (checked, read),
         (checked, read) => {
@@ -254,26 +306,29 @@ pub async fn submit(
         Err(e) => return server_error(lang, "/submit", e),
     };
     let submission = Submission { attachments, ..submission };
-    let email = submission.submitter.email.clone();
-    let case = NewCase {
-        submission,
-        node_id,
-        received_at: now,
-        idempotency_key: text(&form.form_key).map(|k| format!("web:{k}")),
-        actor: Actor::Citizen,
-    };
-    let receipt = match state.store.submit(case).await {
-        Ok(receipt) => receipt,
-        Err(e) => return server_error(lang, "/submit", e),
-    };
-    let token = match tracking_token(&state, receipt.case_id).await {
-        Ok(token) => token,
-        Err(e) => return server_error(lang, "/submit", e),
-    };
-    let page = match receipt_page(&state, lang, receipt.case_id, &token).await {
-        Ok(page) => page,
-        Err(e) => return server_error(lang, "/submit", e),
-    };
+    let key = text(&form.form_key).map(|k| format!("web:{k}"));
+    match register_case(&state, lang, submission, node_id, key, Actor::Citizen, now).await {
+        Ok(page) => render(&page, StatusCode::OK),
+        Err(e) => server_error(lang, "/submit", e),
+    }
+}
+
+/// Registers a case the way every channel does: the durable commit, the tracking link, the
+/// receipt page, and the receipt e-mail when there is an address (A4).
+pub(crate) async fn register_case(
+    state: &AppState,
+    lang: Lang,
+    submission: Submission,
+    node_id: String,
+    idempotency_key: Option<String>,
+    actor: Actor,
+    now: chrono::DateTime<Utc>,
+) -> Result<ReceiptPage, store::StoreError> {
+    let email = submission.submitter.email.clone().filter(|_| !submission.submitter.anonymous);
+    let case = NewCase { submission, node_id, received_at: now, idempotency_key, actor };
+    let receipt = state.store.submit(case).await?;
+    let token = tracking_token(state, receipt.case_id).await?;
+    let page = receipt_page(state, lang, receipt.case_id, &token).await?;
     if let Some(recipient) = email {
         let message = OutboxMessage {
             case_id: receipt.case_id,
@@ -285,11 +340,11 @@ pub async fn submit(
             sent_at: None,
         };
         if let Err(e) = state.store.enqueue(&message).await {
-            // The case is registered and the citizen has the receipt on screen.
+            // The case is registered and the receipt is on screen.
             tracing::error!(error = %e, case = %receipt.case_id, "receipt e-mail not queued");
         }
     }
-    render(&page, StatusCode::OK)
+    Ok(page)
 }
 
 /// Why a submission looks automated, if it does (E6).

@@ -6,9 +6,12 @@ mod info;
 mod tracking;
 mod uploads;
 
+pub(crate) use form::{Filler, STAFF_CHANNELS, SubmitForm, form_page_for, new_form, read_form, register_case};
 pub use form::{submit, submit_form};
 pub use info::{accessibility, paper_form, privacy};
 pub use tracking::{add_message, download, follow_link, not_solved, track};
+pub(crate) use tracking::{attachments_of, public_entry, send_file, tracking_token};
+pub(crate) use uploads::{check_uploads, read_request, store_files};
 
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -55,11 +58,11 @@ fn not_set_up(lang: Lang) -> Response {
     message_page(lang, "/", "start-not-configured", StatusCode::NOT_FOUND)
 }
 
-fn field_message(lang: Lang, e: &FieldError) -> FormError {
+pub(crate) fn field_message(lang: Lang, e: &FieldError) -> FormError {
     FormError { field: e.field, message: lang.t(&format!("error-{}-{}", e.field, e.code)) }
 }
 
-fn text(value: &str) -> Option<String> {
+pub(crate) fn text(value: &str) -> Option<String> {
     let value = value.trim();
     (!value.is_empty()).then(|| value.to_owned())
 }

@@ -31,7 +31,7 @@ pub const TRACK_COOKIE: &str = "lyhord_track";
 
 /// The case's tracking token: an HMAC of its id under a server secret, so that a retried
 /// submission shows the same link again while only the token's hash is stored (D1).
-pub(super) async fn tracking_token(state: &AppState, case_id: uuid::Uuid) -> Result<String, store::StoreError> {
+pub(crate) async fn tracking_token(state: &AppState, case_id: uuid::Uuid) -> Result<String, store::StoreError> {
     let mut candidate = [0u8; 32];
     rand::rng().fill_bytes(&mut candidate);
     let key = state.store.secret("tracking-links", &candidate).await?;
@@ -199,7 +199,7 @@ struct TrackPage {
 }
 
 /// What the citizen may see of an event; internal notes and routing details are not shown.
-fn public_entry(
+pub(crate) fn public_entry(
     at: chrono::DateTime<Utc>,
     payload: &EventPayload,
     lang: Lang,
@@ -213,6 +213,17 @@ fn public_entry(
             when: short(at),
             what: lang.t_with("event-assigned", &[("unit", unit_of(node_id))]),
             text: None,
+        },
+        // Where it went, not why: the reason is written for colleagues.
+        P::Forwarded { node_id, .. } => TimelineEntry {
+            when: short(at),
+            what: lang.t_with("event-forwarded", &[("unit", unit_of(node_id))]),
+            text: None,
+        },
+        P::ForwardedToAuthority { authority, message, .. } => TimelineEntry {
+            when: short(at),
+            what: lang.t_with("event-forwarded-to-authority", &[("authority", authority.clone())]),
+            text: Some(message.clone()),
         },
         P::WorkStarted => entry("event-work-started", None),
         P::InformationRequested { message } => entry("event-information-requested", Some(message.clone())),
@@ -301,7 +312,7 @@ pub async fn track(State(state): State<AppState>, lang: Lang, parts: Parts) -> R
 }
 
 /// The files an event brought to the case.
-fn attachments_of(payload: &EventPayload) -> &[Attachment] {
+pub(crate) fn attachments_of(payload: &EventPayload) -> &[Attachment] {
     match payload {
         EventPayload::Received { submission, .. } => &submission.attachments,
         EventPayload::CitizenMessage { attachments, .. } => attachments,
@@ -326,7 +337,13 @@ pub async fn download(State(state): State<AppState>, lang: Lang, parts: Parts, P
     let Some(attachment) = attachment else {
         return link_not_valid(lang);
     };
+    send_file(&state, lang, "/track", attachment).await
+}
+
+/// A stored file as a download (never shown inline: E3).
+pub(crate) async fn send_file(state: &AppState, lang: Lang, path: &str, attachment: Attachment) -> Response {
     let files = FileStore::new(&state.config.attachments_dir);
+    let sha256 = attachment.sha256.clone();
     match tokio::task::spawn_blocking(move || files.get(&sha256)).await {
         Ok(Ok(bytes)) => {
             let disposition = format!("attachment; filename=\"{}\"", attachment.name.replace(['"', '\\'], "_"));
@@ -340,8 +357,8 @@ pub async fn download(State(state): State<AppState>, lang: Lang, parts: Parts, P
             )
                 .into_response()
         }
-        Ok(Err(e)) => server_error(lang, "/track", e),
-        Err(e) => server_error(lang, "/track", e),
+        Ok(Err(e)) => server_error(lang, path, e),
+        Err(e) => server_error(lang, path, e),
     }
 }
 

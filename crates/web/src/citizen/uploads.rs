@@ -10,13 +10,13 @@ use crate::AppState;
 use crate::files::FileStore;
 
 /// A file part of the form, as received.
-pub(super) struct Upload {
+pub(crate) struct Upload {
     name: String,
     bytes: Vec<u8>,
 }
 
 /// Reads the form, as `multipart/form-data` (with files) or URL-encoded (without).
-pub(super) async fn read_request<T: serde::de::DeserializeOwned + Default>(
+pub(crate) async fn read_request<T: serde::de::DeserializeOwned + Default>(
     state: &AppState,
     request: Request,
 ) -> Result<(T, Vec<Upload>), Response> {
@@ -51,14 +51,14 @@ pub(super) async fn read_request<T: serde::de::DeserializeOwned + Default>(
 }
 
 /// A file that passed the checks, ready to store.
-pub(super) struct CheckedFile {
+pub(crate) struct CheckedFile {
     name: String,
     kind: Kind,
     bytes: Vec<u8>,
 }
 
 /// Checks the files; every problem is named with its limit (E3).
-pub(super) fn check_uploads(uploads: &[Upload]) -> Result<Vec<CheckedFile>, Vec<FieldError>> {
+pub(crate) fn check_uploads(uploads: &[Upload]) -> Result<Vec<CheckedFile>, Vec<FieldError>> {
     if uploads.len() > attachment::MAX_FILES {
         return Err(vec![FieldError::new("attachments", "too_many")]);
     }
@@ -83,7 +83,7 @@ pub(super) fn check_uploads(uploads: &[Upload]) -> Result<Vec<CheckedFile>, Vec<
 }
 
 /// Stores checked files durably, before the case that refers to them is committed.
-pub(super) async fn store_files(state: &AppState, checked: Vec<CheckedFile>) -> std::io::Result<Vec<Attachment>> {
+pub(crate) async fn store_files(state: &AppState, checked: Vec<CheckedFile>) -> std::io::Result<Vec<Attachment>> {
     let files = FileStore::new(&state.config.attachments_dir);
     tokio::task::spawn_blocking(move || {
         checked

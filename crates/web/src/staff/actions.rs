@@ -1,0 +1,281 @@
+//! The actions on a case. Each form becomes exactly one event; what the citizen is told
+//! also goes to the outbox in the same transaction. A refused form comes back with every
+//! problem at its field and what was typed kept.
+
+use axum::Extension;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{NaiveDate, NaiveTime, Utc};
+use domain::{Actor, CaseKind, ContactMethod, EventPayload, NewEvent};
+use std::collections::HashMap;
+use store::{OutboxMessage, StoreError};
+use uuid::Uuid;
+
+use super::case_page::{Loaded, Outcome, eligible_handlers, page};
+use super::{Action, Desk};
+use crate::AppState;
+use crate::auth::Staff;
+use crate::citizen::tracking_token;
+use crate::i18n::Lang;
+use crate::pages::{FormError, message_page, server_error};
+
+/// The longest free text an action takes, like a citizen's description.
+const MAX_TEXT: usize = domain::submission::MAX_DESCRIPTION_CHARS;
+
+/// Reads one action's form: trimmed fields, and the problems found so far.
+struct Fields<'a> {
+    form: &'a HashMap<String, String>,
+    lang: Lang,
+    errors: Vec<FormError>,
+}
+
+impl<'a> Fields<'a> {
+    fn get(&self, name: &str) -> &'a str {
+        self.form.get(name).map_or("", |v| v.trim())
+    }
+
+    fn fail(&mut self, id: &'static str, key: &str) {
+        self.errors.push(FormError { field: id, message: self.lang.t(key) });
+    }
+
+    /// Free text that must be given, within the length limit.
+    fn text(&mut self, name: &str, id: &'static str) -> String {
+        let value = self.get(name);
+        if value.is_empty() {
+            self.fail(id, "error-text-required");
+        } else if value.chars().count() > MAX_TEXT {
+            self.fail(id, "error-text-too-long");
+        }
+        value.to_owned()
+    }
+
+    /// A date (YYYY-MM-DD) that is today or later.
+    fn future_date(&mut self, name: &str, id: &'static str) -> NaiveDate {
+        let today = domain::time::local(Utc::now()).date_naive();
+        match NaiveDate::parse_from_str(self.get(name), "%Y-%m-%d") {
+            Ok(date) if date >= today => date,
+            Ok(_) => {
+                self.fail(id, "error-date-past");
+                today
+            }
+            Err(_) => {
+                self.fail(id, "error-date-invalid");
+                today
+            }
+        }
+    }
+}
+
+/// The event a form describes, and the messages it sends the citizen.
+fn event_from_form(
+    action: Action,
+    fields: &mut Fields,
+    desk: &Desk,
+    loaded: &Loaded,
+) -> Option<(EventPayload, Option<(&'static str, String)>)> {
+    use EventPayload as P;
+    let case = &loaded.case;
+    let payload = match action {
+        Action::Classify => {
+            let kind = fields.get("kind").parse::<CaseKind>().ok();
+            let category = desk.categories.iter().find(|c| c.code == fields.get("category"));
+            if kind.is_none() {
+                fields.fail("classify-kind", "error-kind-required");
+            }
+            match (category, kind) {
+                (None, _) => fields.fail("classify-category", "error-category-required"),
+                (Some(c), Some(k)) if !c.accepts(k) => {
+                    fields.fail("classify-category", "error-category-kind_not_accepted")
+                }
+                _ => {}
+            }
+            let (Some(kind), Some(category)) = (kind, category) else { return None };
+            // The category decides the unit (routing by category, S7).
+            P::Classified { kind, category: category.code.clone(), node_id: category.node_id.clone() }
+        }
+        Action::Assign => {
+            let chosen = fields.get("handler");
+            let handler_id = if chosen.is_empty() {
+                None
+            } else {
+                let found =
+                    chosen.parse::<Uuid>().ok().filter(|id| eligible_handlers(desk, case).iter().any(|u| u.id == *id));
+                if found.is_none() {
+                    fields.fail("assign-handler", "error-handler-invalid");
+                    return None;
+                }
+                found
+            };
+            P::Assigned { node_id: case.node_id.clone(), handler_id }
+        }
+        Action::Forward => {
+            let unit = fields.get("unit").to_owned();
+            if desk.tree.node(&unit).is_err() || unit == case.node_id {
+                fields.fail("forward-unit", "error-unit-required");
+            }
+            let reason = fields.text("reason", "forward-reason");
+            P::Forwarded { node_id: unit, reason }
+        }
+        Action::ForwardToAuthority => {
+            let authority = fields.text("authority", "forward-to-authority-authority");
+            let how = fields.text("how", "forward-to-authority-how");
+            let message = fields.text("message", "forward-to-authority-message");
+            return fields.errors.is_empty().then(|| {
+                let mail = Some(("forwarded", message.clone()));
+                (P::ForwardedToAuthority { authority, how, message }, mail)
+            });
+        }
+        Action::StartWork => P::WorkStarted,
+        Action::Answer => {
+            let message = fields.text("message", "answer-message");
+            return fields
+                .errors
+                .is_empty()
+                .then(|| (P::Answered { message: message.clone() }, Some(("answer", message))));
+        }
+        Action::RequestInformation => {
+            let message = fields.text("message", "request-information-message");
+            return fields.errors.is_empty().then(|| {
+                (P::InformationRequested { message: message.clone() }, Some(("information-request", message)))
+            });
+        }
+        Action::InformCitizen => {
+            let message = fields.text("message", "inform-message");
+            return fields
+                .errors
+                .is_empty()
+                .then(|| (P::CitizenInformed { message: message.clone() }, Some(("information", message))));
+        }
+        Action::Note => P::NoteAdded { text: fields.text("text", "note-text") },
+        Action::LogContact => {
+            let method = fields.get("method").parse::<ContactMethod>().ok();
+            if method.is_none() {
+                fields.fail("log-contact-method", "error-method-required");
+            }
+            let date = NaiveDate::parse_from_str(fields.get("date"), "%Y-%m-%d").ok();
+            let time = NaiveTime::parse_from_str(fields.get("time"), "%H:%M").ok();
+            if date.is_none() {
+                fields.fail("log-contact-date", "error-date-invalid");
+            }
+            if time.is_none() {
+                fields.fail("log-contact-time", "error-time-invalid");
+            }
+            let occurred_at = date.zip(time).and_then(|(d, t)| {
+                d.and_time(t).and_local_timezone(domain::time::STOCKHOLM).earliest().map(|at| at.to_utc())
+            });
+            // FL 27 §: the note is recorded now; the contact cannot lie in the future.
+            if occurred_at.is_some_and(|at| at > Utc::now() + chrono::Duration::minutes(1)) {
+                fields.fail("log-contact-date", "error-contact-future");
+            }
+            let summary = fields.text("summary", "log-contact-summary");
+            let (Some(method), Some(occurred_at)) = (method, occurred_at) else { return None };
+            P::ContactLogged { method, occurred_at, summary }
+        }
+        Action::PromiseDecision => {
+            let expected_by = fields.future_date("date", "promise-decision-date");
+            let message = fields.text("message", "promise-decision-message");
+            let handler_id = case.handler_id.or(Some(desk.user.id));
+            return fields.errors.is_empty().then(|| {
+                let mail = Some(("decision-promised", message.clone()));
+                (P::DecisionPromised { handler_id, expected_by, message }, mail)
+            });
+        }
+        Action::PromiseFix => {
+            let what = fields.text("what", "promise-fix-what");
+            let when = fields.future_date("date", "promise-fix-date");
+            let who = fields.text("who", "promise-fix-who");
+            return fields.errors.is_empty().then(|| {
+                let text = format!("{what}\n{when}\n{who}");
+                (P::FixPromised { what, when, who }, Some(("fix-promised", text)))
+            });
+        }
+        Action::Close => P::Closed { summary: fields.text("summary", "close-summary") },
+        Action::Reopen => P::Reopened { reason: fields.text("reason", "reopen-reason") },
+    };
+    fields.errors.is_empty().then_some((payload, None))
+}
+
+/// The e-mail that tells the citizen, in their language, with the link to follow the case.
+async fn citizen_mail(
+    state: &AppState,
+    loaded: &Loaded,
+    purpose: &'static str,
+    text: String,
+) -> Result<Option<OutboxMessage>, StoreError> {
+    let s = &loaded.submission;
+    let Some(recipient) = s.submitter.email.clone().filter(|_| !s.submitter.anonymous) else {
+        return Ok(None);
+    };
+    let lang = Lang::from_code(&s.language).unwrap_or(Lang::Sv);
+    let token = tracking_token(state, loaded.case.id).await?;
+    let link = format!("{}/track/{token}", state.config.public_url.trim_end_matches('/'));
+    let body = format!("{text}\n\n{}\n{link}\n", lang.t("receipt-link-intro"));
+    Ok(Some(OutboxMessage {
+        case_id: loaded.case.id,
+        purpose: purpose.to_owned(),
+        recipient,
+        subject: lang.t1(&format!("mail-subject-{purpose}"), "number", &loaded.case.number),
+        body,
+        created_at: Utc::now(),
+        sent_at: None,
+    }))
+}
+
+pub async fn act(
+    State(state): State<AppState>,
+    lang: Lang,
+    Extension(Staff(user)): Extension<Staff>,
+    Path((number, code)): Path<(String, String)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let path = format!("/staff/cases/{number}");
+    let desk = match Desk::open(&state, user).await {
+        Ok(desk) => desk,
+        Err(e) => return server_error(lang, &path, e),
+    };
+    let case = match desk.case(&state, lang, &number).await {
+        Ok(case) => case,
+        Err(response) => return response,
+    };
+    let Some(action) = Action::from_code(&code) else {
+        return message_page(lang, &path, "not-found", StatusCode::NOT_FOUND);
+    };
+    if !desk.access().can(action, &case) {
+        tracing::warn!(user = %desk.user.id, case = %case.id, action = code, "action refused");
+        return message_page(lang, &path, "forbidden", StatusCode::FORBIDDEN);
+    }
+    let loaded = match Loaded::read(&state, case).await {
+        Ok(loaded) => loaded,
+        Err(e) => return server_error(lang, &path, e),
+    };
+    let mut fields = Fields { form: &form, lang, errors: Vec::new() };
+    let built = event_from_form(action, &mut fields, &desk, &loaded);
+    let Some((payload, mail)) = built else {
+        let values = form.iter().map(|(k, v)| (format!("{}-{k}", action.code()), v.clone())).collect();
+        let outcome = Outcome { errors: fields.errors, values, notice: None };
+        return page(&state, lang, &desk, &loaded, outcome, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let messages = match mail {
+        Some((purpose, text)) => match citizen_mail(&state, &loaded, purpose, text).await {
+            Ok(message) => message.into_iter().collect(),
+            Err(e) => return server_error(lang, &path, e),
+        },
+        None => Vec::new(),
+    };
+    let event = NewEvent::new(Utc::now(), Actor::Staff { user_id: desk.user.id }, payload);
+    match state.store.append_with(loaded.case.id, event, &messages).await {
+        Ok(_) => Redirect::to(&format!("{path}?done={}#notice", action.code())).into_response(),
+        Err(StoreError::Projection(e)) => {
+            let error = FormError { field: "actions", message: lang.t1("error-lifecycle", "reason", &e.to_string()) };
+            let outcome = Outcome { errors: vec![error], values: HashMap::new(), notice: None };
+            page(&state, lang, &desk, &loaded, outcome, StatusCode::CONFLICT).await
+        }
+        Err(StoreError::Conflict) => {
+            let error = FormError { field: "actions", message: lang.t("error-conflict") };
+            let outcome = Outcome { errors: vec![error], values: HashMap::new(), notice: None };
+            page(&state, lang, &desk, &loaded, outcome, StatusCode::CONFLICT).await
+        }
+        Err(e) => server_error(lang, &path, e),
+    }
+}

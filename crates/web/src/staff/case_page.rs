@@ -1,0 +1,528 @@
+//! The case page: clocks, the citizen's submission, the whole timeline with what the
+//! citizen sees marked, and a form for every action this user may take now.
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::Utc;
+use domain::attachment::Attachment;
+use domain::{Actor, CaseKind, CaseState, ContactMethod, EventPayload, Submission};
+use serde::Deserialize;
+use std::collections::HashMap;
+use store::{AnswerTemplate, ClockView, Role};
+
+use super::{Action, Desk, StaffNav};
+use crate::AppState;
+use crate::auth::Staff;
+use crate::citizen::{Choice, attachments_of, public_entry, send_file};
+use crate::dates::{deadline, short};
+use crate::i18n::Lang;
+use crate::pages::{FormError, message_for, render, server_error};
+
+pub struct ClockRow {
+    pub name: String,
+    pub clause: String,
+    pub due: String,
+    pub state: String,
+    pub left: String,
+    pub class: &'static str,
+}
+
+pub struct TimelineRow {
+    pub when: String,
+    pub who: String,
+    pub what: String,
+    pub text: Option<String>,
+    pub files: Vec<FileLink>,
+    pub public: bool,
+}
+
+pub struct FileLink {
+    pub name: String,
+    pub href: String,
+    pub size: String,
+}
+
+pub struct AccessRow {
+    pub when: String,
+    pub who: String,
+    pub action: String,
+}
+
+pub struct Group {
+    pub label: String,
+    pub choices: Vec<Choice>,
+}
+
+#[derive(Template)]
+#[template(path = "staff_case.html")]
+pub(super) struct CasePage {
+    lang: Lang,
+    path: String,
+    nav: StaffNav,
+    number: String,
+    status: String,
+    facts: Vec<(String, String)>,
+    clocks: Vec<ClockRow>,
+    description: String,
+    place: Option<String>,
+    position: Option<String>,
+    anonymous: bool,
+    contact: Vec<(String, String)>,
+    files: Vec<FileLink>,
+    timeline: Vec<TimelineRow>,
+    access_log: Option<Vec<AccessRow>>,
+    notice: Option<String>,
+    errors: Vec<FormError>,
+    values: HashMap<String, String>,
+    allowed: Vec<&'static str>,
+    kinds: Vec<Choice>,
+    category_groups: Vec<Group>,
+    units: Vec<Choice>,
+    handlers: Vec<Choice>,
+    methods: Vec<Choice>,
+    templates: Vec<Choice>,
+}
+
+impl CasePage {
+    fn can(&self, action: &str) -> bool {
+        self.allowed.contains(&action)
+    }
+
+    fn value(&self, id: &str) -> &str {
+        self.values.get(id).map_or("", String::as_str)
+    }
+
+    fn error_for(&self, id: &str) -> Option<&str> {
+        message_for(&self.errors, id)
+    }
+}
+
+/// Everything a case page is built from, read once.
+pub(super) struct Loaded {
+    pub case: CaseState,
+    pub submission: Submission,
+    pub payloads: Vec<(chrono::DateTime<Utc>, Actor, EventPayload)>,
+    pub clocks: Vec<ClockView>,
+    pub templates: Vec<AnswerTemplate>,
+}
+
+impl Loaded {
+    pub async fn read(state: &AppState, case: CaseState) -> Result<Loaded, store::StoreError> {
+        let events = state.store.events(case.id).await?;
+        let clocks = state.store.clocks_of(&case, &events, Utc::now())?;
+        let mut payloads = Vec::with_capacity(events.len());
+        for e in &events {
+            payloads.push((e.at(), e.actor()?, e.payload()?));
+        }
+        let Some((_, _, EventPayload::Received { submission, .. })) = payloads.first() else {
+            return Err(store::StoreError::Corrupt("a case without its receipt".into()));
+        };
+        let submission = (**submission).clone();
+        let templates = state.store.templates(&case.jurisdiction).await?;
+        Ok(Loaded { case, submission, payloads, clocks, templates })
+    }
+
+    pub fn files(&self) -> impl Iterator<Item = &Attachment> {
+        self.payloads.iter().flat_map(|(_, _, p)| attachments_of(p).iter())
+    }
+}
+
+fn size(bytes: u64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / 1048576.0)
+    } else {
+        format!("{} kB", bytes.div_ceil(1024))
+    }
+}
+
+fn file_links(number: &str, files: &[Attachment]) -> Vec<FileLink> {
+    files
+        .iter()
+        .map(|a| FileLink {
+            name: a.name.clone(),
+            href: format!("/staff/cases/{number}/files/{}", a.sha256),
+            size: size(a.size),
+        })
+        .collect()
+}
+
+fn clock_rows(clocks: &[ClockView], lang: Lang) -> Vec<ClockRow> {
+    use domain::clock::ClockState;
+    clocks
+        .iter()
+        .map(|c| {
+            let running = matches!(c.state, ClockState::Running | ClockState::Paused);
+            let left = if running {
+                let days = c.working_days_left;
+                if days < 0 {
+                    lang.t1("clock-late-days", "days", &(-days).to_string())
+                } else {
+                    lang.t1("clock-days-left", "days", &days.to_string())
+                }
+            } else {
+                c.kept_at.map(short).unwrap_or_default()
+            };
+            ClockRow {
+                name: if lang == Lang::En { c.name_en.clone() } else { c.name_sv.clone() },
+                clause: c.clause.clone(),
+                due: deadline(c.due_at, lang),
+                state: lang.t(&format!("clock-{}", c.state.code())),
+                left,
+                class: match c.state {
+                    ClockState::Breached => "mark breached",
+                    ClockState::Met => "mark met",
+                    _ => "",
+                },
+            }
+        })
+        .collect()
+}
+
+/// What happened, as staff read it.
+fn describe(
+    desk: &Desk,
+    payload: &EventPayload,
+    lang: Lang,
+    names: &HashMap<uuid::Uuid, &str>,
+) -> (String, Option<String>) {
+    use EventPayload as P;
+    let l = lang.code();
+    let who = |id: &Option<uuid::Uuid>| {
+        id.and_then(|id| names.get(&id).map(|n| (*n).to_owned())).unwrap_or_else(|| lang.t("nobody"))
+    };
+    match payload {
+        P::Received { submission, .. } => {
+            (lang.t1("staff-event-received", "channel", submission.channel.name(l)), None)
+        }
+        P::Classified { kind, category, .. } => (
+            lang.t_with(
+                "staff-event-classified",
+                &[("kind", kind.name(l).to_owned()), ("category", desk.category_name(category, lang))],
+            ),
+            None,
+        ),
+        P::Assigned { node_id, handler_id } => (
+            lang.t_with("staff-event-assigned", &[("handler", who(handler_id)), ("unit", desk.unit_name(node_id))]),
+            None,
+        ),
+        P::Forwarded { node_id, reason } => {
+            (lang.t1("staff-event-forwarded", "unit", &desk.unit_name(node_id)), Some(reason.clone()))
+        }
+        P::ForwardedToAuthority { authority, how, message } => (
+            lang.t_with(
+                "staff-event-forwarded-to-authority",
+                &[("authority", authority.clone()), ("how", how.clone())],
+            ),
+            Some(message.clone()),
+        ),
+        P::WorkStarted => (lang.t("event-work-started"), None),
+        P::InformationRequested { message } => (lang.t("staff-event-information-requested"), Some(message.clone())),
+        P::CitizenMessage { message, .. } => (lang.t("staff-event-citizen-message"), Some(message.clone())),
+        P::Answered { message } => (lang.t("staff-event-answered"), Some(message.clone())),
+        P::CitizenInformed { message } => (lang.t("staff-event-informed"), Some(message.clone())),
+        P::DecisionPromised { handler_id, expected_by, message } => (
+            lang.t_with(
+                "staff-event-decision-promised",
+                &[("date", expected_by.to_string()), ("handler", who(handler_id))],
+            ),
+            Some(message.clone()),
+        ),
+        P::FixPromised { what, when, who } => (
+            lang.t_with("staff-event-fix-promised", &[("date", when.to_string()), ("who", who.clone())]),
+            Some(what.clone()),
+        ),
+        P::ContactLogged { method, occurred_at, summary } => (
+            lang.t_with(
+                "staff-event-contact",
+                &[("method", method.name(l).to_lowercase()), ("occurred", short(*occurred_at))],
+            ),
+            Some(summary.clone()),
+        ),
+        P::NoteAdded { text } => (lang.t("staff-event-note"), Some(text.clone())),
+        P::Closed { summary } => (lang.t("staff-event-closed"), Some(summary.clone())),
+        P::Reopened { reason } => (lang.t("staff-event-reopened"), Some(reason.clone()).filter(|r| !r.is_empty())),
+    }
+}
+
+fn actor_name(actor: &Actor, lang: Lang, names: &HashMap<uuid::Uuid, &str>) -> String {
+    match actor {
+        Actor::Citizen => lang.t("actor-citizen"),
+        Actor::System => lang.t("site-name"),
+        Actor::Staff { user_id } => names.get(user_id).map_or_else(|| lang.t("actor-staff"), |n| (*n).to_owned()),
+    }
+}
+
+/// Staff who can take this case: handlers, managers and administrators whose units cover
+/// it, so that the person assigned can see it.
+pub(super) fn eligible_handlers<'a>(desk: &'a Desk, case: &CaseState) -> Vec<&'a store::User> {
+    desk.staff
+        .iter()
+        .filter(|u| !u.disabled && matches!(u.role, Role::Handlaggare | Role::Chef | Role::Administrator))
+        .filter(|u| {
+            u.role == Role::Administrator
+                || u.node_id.as_deref().is_some_and(|n| desk.tree.is_within(&case.node_id, n).unwrap_or(false))
+        })
+        .collect()
+}
+
+/// The suggested handler: the responsible manager of the case's unit (S7).
+pub(super) fn default_handler(desk: &Desk, case: &CaseState) -> Option<uuid::Uuid> {
+    desk.tree.line(&case.node_id).ok()?.iter().find_map(|n| n.manager_user_id)
+}
+
+/// Fills an answer template's placeholders from the case.
+pub(super) fn fill_template(body: &str, desk: &Desk, loaded: &Loaded, lang: Lang) -> String {
+    let case = &loaded.case;
+    let names = desk.staff_names();
+    let handler = case.handler_id.and_then(|id| names.get(&id).map(|n| (*n).to_owned())).unwrap_or_default();
+    let name = loaded.submission.submitter.name.clone().unwrap_or_default();
+    [
+        ("{number}", case.number.clone()),
+        ("{name}", name),
+        ("{unit}", desk.unit_name(&case.node_id)),
+        ("{handler}", handler),
+        ("{received}", short(case.received_at)),
+        ("{category}", desk.category_name(&case.category, lang)),
+    ]
+    .iter()
+    .fold(body.to_owned(), |text, (placeholder, value)| text.replace(placeholder, value))
+}
+
+/// How the page is asked for: after an action (`done`) or to start an answer from a template.
+#[derive(Debug, Default, Deserialize)]
+pub struct ShowParams {
+    #[serde(default)]
+    done: String,
+    #[serde(default)]
+    template: String,
+}
+
+pub(super) struct Outcome {
+    pub errors: Vec<FormError>,
+    pub values: HashMap<String, String>,
+    pub notice: Option<String>,
+}
+
+pub(super) async fn page(
+    state: &AppState,
+    lang: Lang,
+    desk: &Desk,
+    loaded: &Loaded,
+    outcome: Outcome,
+    status: StatusCode,
+) -> Response {
+    let case = &loaded.case;
+    let path = format!("/staff/cases/{}", case.number);
+    let access = desk.access();
+    let names = desk.staff_names();
+    let l = lang.code();
+    let s = &loaded.submission;
+
+    let access_log = if access.can_read_access_log(case) {
+        match state.store.access_log(case.id).await {
+            Ok(entries) => Some(
+                entries
+                    .iter()
+                    .rev()
+                    .take(50)
+                    .map(|e| AccessRow { when: short(e.at), who: e.username.clone(), action: e.action.clone() })
+                    .collect(),
+            ),
+            Err(e) => return server_error(lang, &path, e),
+        }
+    } else {
+        None
+    };
+
+    let unit_of = |id: &str| desk.unit_name(id);
+    let timeline = loaded
+        .payloads
+        .iter()
+        .map(|(at, actor, payload)| {
+            let (what, text) = describe(desk, payload, lang, &names);
+            TimelineRow {
+                when: short(*at),
+                who: actor_name(actor, lang, &names),
+                what,
+                text,
+                files: file_links(&case.number, attachments_of(payload)),
+                public: public_entry(*at, payload, lang, &unit_of).is_some(),
+            }
+        })
+        .collect();
+
+    let mut facts = vec![
+        (lang.t("col-kind"), case.kind.name(l).to_owned()),
+        (lang.t("col-category"), desk.category_name(&case.category, lang)),
+        (lang.t("col-unit"), desk.unit_name(&case.node_id)),
+        (
+            lang.t("col-handler"),
+            case.handler_id.and_then(|id| names.get(&id).map(|n| (*n).to_owned())).unwrap_or_else(|| lang.t("nobody")),
+        ),
+        (lang.t("col-channel"), case.channel.name(l).to_owned()),
+        (lang.t("col-received"), short(case.received_at)),
+    ];
+    if let Some(role) = case.submitter_role {
+        facts.push((lang.t("case-submitter-role"), role.name(l).to_owned()));
+    }
+    facts.push((lang.t("case-language"), if s.language == "en" { "English" } else { "svenska" }.to_owned()));
+
+    let contact = if s.submitter.anonymous {
+        Vec::new()
+    } else {
+        let sub = &s.submitter;
+        [
+            ("case-contact-name", sub.name.clone()),
+            ("case-contact-email", sub.email.clone()),
+            ("case-contact-phone", sub.phone.clone()),
+            ("case-contact-address", sub.postal_address.clone()),
+            ("case-contact-method", sub.contact_method.map(|m| m.name(l).to_owned())),
+        ]
+        .into_iter()
+        .filter_map(|(key, value)| value.map(|v| (lang.t(key), v)))
+        .collect()
+    };
+
+    let allowed: Vec<&'static str> = Action::ALL.iter().filter(|a| access.can(**a, case)).map(|a| a.code()).collect();
+
+    let mut values = outcome.values;
+    values.entry("classify-kind".into()).or_insert_with(|| case.kind.code().to_owned());
+    values.entry("classify-category".into()).or_insert_with(|| case.category.clone());
+    values.entry("assign-handler".into()).or_insert_with(|| {
+        case.handler_id.or_else(|| default_handler(desk, case)).map(|id| id.to_string()).unwrap_or_default()
+    });
+    values
+        .entry("log-contact-date".into())
+        .or_insert_with(|| domain::time::local(Utc::now()).format("%Y-%m-%d").to_string());
+    values
+        .entry("log-contact-time".into())
+        .or_insert_with(|| domain::time::local(Utc::now()).format("%H:%M").to_string());
+
+    let mut category_groups: Vec<Group> = Vec::new();
+    for c in &desk.categories {
+        let choice = Choice { value: c.code.clone(), label: c.name(l).to_owned() };
+        match category_groups.iter_mut().find(|g| g.label == c.group(l)) {
+            Some(group) => group.choices.push(choice),
+            None => category_groups.push(Group { label: c.group(l).to_owned(), choices: vec![choice] }),
+        }
+    }
+
+    let page = CasePage {
+        lang,
+        path: path.clone(),
+        nav: StaffNav::new(desk, "case"),
+        number: case.number.clone(),
+        status: if lang == Lang::En { case.status.name_en() } else { case.status.name_sv() }.to_owned(),
+        facts,
+        clocks: clock_rows(&loaded.clocks, lang),
+        description: s.description.clone(),
+        place: s.place.clone(),
+        position: s.position.map(|p| format!("{:.6}, {:.6}", p.latitude(), p.longitude())),
+        anonymous: s.submitter.anonymous,
+        contact,
+        files: file_links(&case.number, &loaded.files().cloned().collect::<Vec<_>>()),
+        timeline,
+        access_log,
+        notice: outcome.notice,
+        errors: outcome.errors,
+        values,
+        allowed,
+        kinds: CaseKind::ALL.iter().map(|k| Choice { value: k.code().into(), label: k.name(l).into() }).collect(),
+        category_groups,
+        units: desk
+            .tree
+            .subtree(&desk.tree.root().id)
+            .unwrap_or_default()
+            .iter()
+            .filter(|n| n.id != case.node_id)
+            .map(|n| Choice { value: n.id.clone(), label: desk.unit_name(&n.id) })
+            .collect(),
+        handlers: eligible_handlers(desk, case)
+            .iter()
+            .map(|u| Choice {
+                value: u.id.to_string(),
+                label: format!(
+                    "{} ({})",
+                    u.display_name,
+                    u.node_id.as_deref().map(|n| desk.unit_name(n)).unwrap_or_default()
+                ),
+            })
+            .collect(),
+        methods: ContactMethod::ALL
+            .iter()
+            .map(|m| Choice { value: m.code().into(), label: m.name(l).into() })
+            .collect(),
+        templates: loaded
+            .templates
+            .iter()
+            .map(|t| Choice { value: t.id.to_string(), label: format!("{} ({})", t.name, t.language) })
+            .collect(),
+    };
+    render(&page, status)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    lang: Lang,
+    Extension(Staff(user)): Extension<Staff>,
+    Path(number): Path<String>,
+    Query(params): Query<ShowParams>,
+) -> Response {
+    let path = format!("/staff/cases/{number}");
+    let desk = match Desk::open(&state, user).await {
+        Ok(desk) => desk,
+        Err(e) => return server_error(lang, &path, e),
+    };
+    let case = match desk.case(&state, lang, &number).await {
+        Ok(case) => case,
+        Err(response) => return response,
+    };
+    // C5: every staff view is logged before anything is shown.
+    if let Err(e) = state.store.log_access(case.id, desk.user.id, Utc::now(), "view").await {
+        return server_error(lang, &path, e);
+    }
+    let loaded = match Loaded::read(&state, case).await {
+        Ok(loaded) => loaded,
+        Err(e) => return server_error(lang, &path, e),
+    };
+    let mut values = HashMap::new();
+    if let Some(template) = loaded.templates.iter().find(|t| t.id.to_string() == params.template) {
+        values.insert("answer-message".to_owned(), fill_template(&template.body, &desk, &loaded, lang));
+        values.insert("answer-template".to_owned(), params.template.clone());
+    }
+    let known = Action::from_code(&params.done).is_some() || params.done == "register";
+    let notice = known.then(|| lang.t(&format!("done-{}", params.done)));
+    page(&state, lang, &desk, &loaded, Outcome { errors: Vec::new(), values, notice }, StatusCode::OK).await
+}
+
+/// A file of a case the user may see; the download is logged like a view.
+pub async fn download(
+    State(state): State<AppState>,
+    lang: Lang,
+    Extension(Staff(user)): Extension<Staff>,
+    Path((number, sha256)): Path<(String, String)>,
+) -> Response {
+    let path = format!("/staff/cases/{number}");
+    let desk = match Desk::open(&state, user).await {
+        Ok(desk) => desk,
+        Err(e) => return server_error(lang, &path, e),
+    };
+    let case = match desk.case(&state, lang, &number).await {
+        Ok(case) => case,
+        Err(response) => return response,
+    };
+    let loaded = match Loaded::read(&state, case).await {
+        Ok(loaded) => loaded,
+        Err(e) => return server_error(lang, &path, e),
+    };
+    let Some(file) = loaded.files().find(|a| a.sha256 == sha256).cloned() else {
+        return crate::pages::message_page(lang, &path, "not-found", StatusCode::NOT_FOUND);
+    };
+    if let Err(e) = state.store.log_access(loaded.case.id, desk.user.id, Utc::now(), "download").await {
+        return server_error(lang, &path, e);
+    }
+    send_file(&state, lang, &path, file).await
+}

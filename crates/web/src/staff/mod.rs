@@ -1,0 +1,102 @@
+//! The staff workspace (issue 5): the inbox and search, the case page and its actions,
+//! registering on a citizen's behalf, and administration. Every route sits behind
+//! [`crate::auth::require_staff`], and every case route asks [`access::Access`] first.
+
+mod access;
+mod actions;
+mod admin;
+mod case_page;
+mod inbox;
+mod register;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use domain::{CaseState, Category, OrgTree};
+use std::collections::HashMap;
+use store::User;
+use uuid::Uuid;
+
+pub use access::{Access, Action};
+
+use crate::AppState;
+use crate::i18n::Lang;
+use crate::pages::{message_page, server_error};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/staff", get(inbox::inbox))
+        .route("/staff/search", get(inbox::search))
+        .route("/staff/cases/{number}", get(case_page::show))
+        .route("/staff/cases/{number}/files/{sha256}", get(case_page::download))
+        .route("/staff/cases/{number}/{action}", post(actions::act))
+        .route(
+            "/staff/register",
+            get(register::form).post(register::register).layer(DefaultBodyLimit::max(crate::UPLOAD_BODY_LIMIT)),
+        )
+        .merge(admin::routes())
+}
+
+/// What every staff page starts from: who is asking, and their jurisdiction.
+pub(crate) struct Desk {
+    pub user: User,
+    pub tree: OrgTree,
+    pub categories: Vec<Category>,
+    pub staff: Vec<User>,
+}
+
+impl Desk {
+    pub async fn open(state: &AppState, user: User) -> Result<Desk, store::StoreError> {
+        let store = &state.store;
+        let j = user.jurisdiction.clone();
+        let (tree, categories, staff) = tokio::try_join!(store.org_tree(&j), store.categories(&j), store.users(&j))?;
+        Ok(Desk { user, tree, categories, staff })
+    }
+
+    pub fn access(&self) -> Access<'_> {
+        Access::new(&self.user, &self.tree)
+    }
+
+    pub fn unit_name(&self, id: &str) -> String {
+        self.tree.display_path(id).unwrap_or_else(|_| id.to_owned())
+    }
+
+    pub fn category_name(&self, code: &str, lang: Lang) -> String {
+        self.categories.iter().find(|c| c.code == code).map_or_else(|| code.to_owned(), |c| c.name(lang.code()).into())
+    }
+
+    pub fn staff_names(&self) -> HashMap<Uuid, &str> {
+        self.staff.iter().map(|u| (u.id, u.display_name.as_str())).collect()
+    }
+
+    /// The case with this number, if this user may see it. A case of another unit or
+    /// jurisdiction is "not found", exactly like a number that does not exist.
+    pub async fn case(&self, state: &AppState, lang: Lang, number: &str) -> Result<CaseState, Response> {
+        let path = format!("/staff/cases/{number}");
+        match state.store.case_by_number(&self.user.jurisdiction, number).await {
+            Ok(Some(case)) if self.access().can_see(&case) => Ok(case),
+            Ok(_) => Err(message_page(lang, &path, "not-found", StatusCode::NOT_FOUND)),
+            Err(e) => Err(server_error(lang, &path, e)),
+        }
+    }
+}
+
+/// The links at the top of every staff page.
+pub(crate) struct StaffNav {
+    pub current: &'static str,
+    pub can_register: bool,
+    pub can_administer: bool,
+}
+
+impl StaffNav {
+    pub fn new(desk: &Desk, current: &'static str) -> StaffNav {
+        let access = desk.access();
+        StaffNav { current, can_register: access.can_register(), can_administer: access.can_administer() }
+    }
+}
+
+pub(crate) fn role_name(role: store::Role, lang: Lang) -> &'static str {
+    if lang == Lang::En { role.name_en() } else { role.name_sv() }
+}

@@ -1,0 +1,104 @@
+//! Registering on a citizen's behalf: the kontaktcenter records a phone call, a visit, a
+//! letter or a paper form through the same form, checks and receipt as the web (V-S1, A1).
+
+use axum::Extension;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use domain::{Actor, Channel, FieldError, Submission};
+
+use super::{Desk, StaffNav};
+use crate::AppState;
+use crate::auth::Staff;
+use crate::citizen::{
+    Filler, STAFF_CHANNELS, SubmitForm, field_message, form_page_for, new_form, read_form, register_case, text,
+};
+use crate::citizen::{check_uploads, read_request, store_files};
+use crate::i18n::Lang;
+use crate::pages::{FormError, message_page, render, server_error};
+
+const PATH: &str = "/staff/register";
+
+async fn open(state: &AppState, lang: Lang, user: store::User) -> Result<(Desk, store::Jurisdiction), Response> {
+    let desk = Desk::open(state, user).await.map_err(|e| server_error(lang, PATH, e))?;
+    if !desk.access().can_register() {
+        return Err(message_page(lang, PATH, "forbidden", StatusCode::FORBIDDEN));
+    }
+    let jurisdictions = state.store.jurisdictions().await.map_err(|e| server_error(lang, PATH, e))?;
+    let j = jurisdictions.into_iter().find(|j| j.id == desk.user.jurisdiction);
+    let j = j.ok_or_else(|| message_page(lang, PATH, "not-found", StatusCode::NOT_FOUND))?;
+    Ok((desk, j))
+}
+
+pub async fn form(
+    State(state): State<AppState>,
+    lang: Lang,
+    axum::Extension(Staff(user)): Extension<Staff>,
+) -> Response {
+    let (desk, j) = match open(&state, lang, user).await {
+        Ok(opened) => opened,
+        Err(response) => return response,
+    };
+    let nav = StaffNav::new(&desk, "register");
+    form_page_for(&state, lang, &j, Filler::Staff(nav), new_form("named"), Vec::new(), StatusCode::OK).await
+}
+
+pub async fn register(
+    State(state): State<AppState>,
+    lang: Lang,
+    Extension(Staff(user)): Extension<Staff>,
+    request: Request,
+) -> Response {
+    let (desk, j) = match open(&state, lang, user).await {
+        Ok(opened) => opened,
+        Err(response) => return response,
+    };
+    let (form, uploads) = match read_request::<SubmitForm>(&state, request).await {
+        Ok(read) => read,
+        Err(rejection) => return rejection,
+    };
+    let channel = form.channel.parse::<Channel>().ok().filter(|c| STAFF_CHANNELS.contains(c));
+    let mut errors: Vec<FormError> = Vec::new();
+    if channel.is_none() {
+        errors.push(field_message(lang, &FieldError::new("channel", "required")));
+    }
+    let checked = check_uploads(&uploads);
+    let read = read_form(&form, &j, &desk.categories, lang, channel.unwrap_or(Channel::Phone));
+    match (&read, &checked) {
+        (Ok(_), Ok(_)) if errors.is_empty() => {}
+        _ => {
+            errors.extend(read.as_ref().err().into_iter().flatten().map(|e| field_message(lang, e)));
+            match &checked {
+                Err(file_errors) => errors.extend(file_errors.iter().map(|e| field_message(lang, e))),
+                Ok(_) if !uploads.is_empty() => {
+                    errors.push(FormError { field: "attachments", message: lang.t("error-attachments-again") })
+                }
+                Ok(_) => {}
+            }
+            let nav = StaffNav::new(&desk, "register");
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return form_page_for(&state, lang, &j, Filler::Staff(nav), form, errors, status).await;
+        }
+    }
+    let (Ok((submission, node_id)), Ok(checked)) = (read, checked) else { unreachable!("checked above") };
+    let attachments = match store_files(&state, checked).await {
+        Ok(attachments) => attachments,
+        Err(e) => return server_error(lang, PATH, e),
+    };
+    let submission = Submission { attachments, ..submission };
+    let key = text(&form.form_key).map(|k| format!("staff:{k}"));
+    let actor = Actor::Staff { user_id: desk.user.id };
+    let page = match register_case(&state, lang, submission, node_id, key, actor, Utc::now()).await {
+        Ok(page) => page,
+        Err(e) => return server_error(lang, PATH, e),
+    };
+    // Straight to the new case when this user may follow it; otherwise the receipt.
+    match state.store.case_by_number(&desk.user.jurisdiction, &page.number).await {
+        Ok(Some(case)) if desk.access().can_see(&case) => {
+            Redirect::to(&format!("/staff/cases/{}?done=register#notice", page.number)).into_response()
+        }
+        Ok(_) => render(&page, StatusCode::OK),
+        Err(e) => server_error(lang, PATH, e),
+    }
+}
