@@ -106,7 +106,10 @@ impl EventPayload {
     pub fn search_text(&self) -> Option<String> {
         use EventPayload as P;
         let text = match self {
-            P::Received { number, submission, .. } => format!("{number} {}", submission.search_text()),
+            // The number also in parts: some full-text parsers read "2026-000042" as two numbers.
+            P::Received { number, submission, .. } => {
+                format!("{number} {} {}", number.replace('-', " "), submission.search_text())
+            }
             P::Forwarded { reason, .. } => reason.clone(),
             P::ForwardedToAuthority { authority, message, .. } => format!("{authority} {message}"),
             P::InformationRequested { message }

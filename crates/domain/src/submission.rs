@@ -92,7 +92,9 @@ impl Submission {
     /// What staff search the case by: the text, the place, and who sent it.
     pub fn search_text(&self) -> String {
         let s = &self.submitter;
-        [Some(&self.description), self.place.as_ref(), s.name.as_ref(), s.email.as_ref(), s.phone.as_ref()]
+        // An address is also given as its parts, which some full-text parsers keep whole.
+        let email_parts = s.email.as_ref().map(|e| e.replace(['@', '.'], " "));
+        [Some(&self.description), self.place.as_ref(), s.name.as_ref(), s.email.as_ref(), email_parts.as_ref(), s.phone.as_ref()]
             .into_iter()
             .flatten()
             .map(String::as_str)

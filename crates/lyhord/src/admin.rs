@@ -51,6 +51,29 @@ pub async fn init(store: &Store, id: &str, name: &str, admin_username: &str) -> 
     Ok(password)
 }
 
+/// The jurisdiction a command acts on: the one named, or the installation's only one.
+pub async fn resolve_jurisdiction(store: &Store, jurisdiction: Option<&str>) -> Result<String, AdminError> {
+    let jurisdictions = store.jurisdictions().await?;
+    match jurisdiction {
+        Some(id) if jurisdictions.iter().any(|j| j.id == id) => Ok(id.to_owned()),
+        Some(id) => Err(invalid(format!("there is no jurisdiction {id}"))),
+        None if jurisdictions.len() == 1 => Ok(jurisdictions[0].id.clone()),
+        None if jurisdictions.is_empty() => Err(invalid("there is no municipality yet: run `lyhord init` first")),
+        None => Err(invalid("there are several jurisdictions: name one with --jurisdiction")),
+    }
+}
+
+/// Issues an Open311 API key and returns it; only its hash is stored.
+pub async fn create_api_key(store: &Store, jurisdiction: Option<&str>, name: &str) -> Result<String, AdminError> {
+    let jurisdiction = resolve_jurisdiction(store, jurisdiction).await?;
+    if name.trim().is_empty() {
+        return Err(invalid("the key needs a name: who will use it"));
+    }
+    let (key, hash) = web::new_api_key();
+    store.create_api_key(&jurisdiction, name.trim(), &hash).await?;
+    Ok(key)
+}
+
 /// Adds a staff account. Without `jurisdiction`, the installation's only one is used.
 #[allow(clippy::too_many_arguments)]
 pub async fn add_user(
@@ -63,18 +86,7 @@ pub async fn add_user(
     email: Option<&str>,
     password: &str,
 ) -> Result<uuid::Uuid, AdminError> {
-    let jurisdictions = store.jurisdictions().await?;
-    let jurisdiction = match jurisdiction {
-        Some(id) if jurisdictions.iter().any(|j| j.id == id) => id.to_owned(),
-        Some(id) => return Err(invalid(format!("there is no jurisdiction {id}"))),
-        None if jurisdictions.len() == 1 => jurisdictions[0].id.clone(),
-        None if jurisdictions.is_empty() => {
-            return Err(invalid("there is no municipality yet: run `lyhord init` first"));
-        }
-        None => {
-            return Err(invalid("there are several jurisdictions: name one with --jurisdiction"));
-        }
-    };
+    let jurisdiction = resolve_jurisdiction(store, jurisdiction).await?;
     check_id("the username", username)?;
     if password.chars().count() < 12 {
         return Err(invalid("the password must be at least 12 characters"));

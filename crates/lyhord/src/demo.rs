@@ -166,6 +166,36 @@ pub struct DemoSummary {
     pub usernames: Vec<&'static str>,
 }
 
+/// Answer templates staff start from; placeholders are filled in from the case.
+fn answer_templates() -> Vec<store::AnswerTemplate> {
+    let template = |name: &str, language: &str, body: &str| store::AnswerTemplate {
+        id: uuid::Uuid::now_v7(),
+        name: name.into(),
+        language: language.into(),
+        body: body.into(),
+    };
+    vec![
+        template(
+            "Tack för synpunkten",
+            "sv",
+            "Hej {name}!\n\nTack för att du hörde av dig om ärende {number}. Vi på {unit} har tagit del av det du skrev \
+             och använder det i vårt arbete med att bli bättre.\n\nMed vänlig hälsning\n{handler}",
+        ),
+        template(
+            "Felet är åtgärdat",
+            "sv",
+            "Hej {name}!\n\nFelet du anmälde i ärende {number} är nu åtgärdat. Tack för att du hjälper oss att hålla \
+             staden i ordning.\n\nMed vänlig hälsning\n{handler}, {unit}",
+        ),
+        template(
+            "Thank you for your feedback",
+            "en",
+            "Hello {name},\n\nThank you for contacting us about case {number}. We at {unit} have read what you wrote \
+             and will use it to improve.\n\nKind regards\n{handler}",
+        ),
+    ]
+}
+
 /// Loads the demo into an empty database, with cases received before `now`.
 pub async fn load(store: &Store, now: DateTime<Utc>, cases: usize) -> Result<DemoSummary, DemoError> {
     if !store.jurisdictions().await?.is_empty() {
@@ -211,6 +241,9 @@ pub async fn load(store: &Store, now: DateTime<Utc>, cases: usize) -> Result<Dem
     let categories = categories();
     for (position, category) in categories.iter().enumerate() {
         store.upsert_category(JURISDICTION, category, position as i64).await?;
+    }
+    for template in answer_templates() {
+        store.save_template(JURISDICTION, &template).await?;
     }
     let tree = store.org_tree(JURISDICTION).await?;
     let registrator = Actor::Staff { user_id: staff_ids[1] };

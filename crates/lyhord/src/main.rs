@@ -58,6 +58,43 @@ enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
+    /// A municipality's setup (organisation, categories, templates, policy) as TOML.
+    Setup {
+        #[command(subcommand)]
+        command: SetupCommand,
+    },
+    /// Keys for the Open311 API.
+    Apikey {
+        #[command(subcommand)]
+        command: ApikeyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SetupCommand {
+    /// Print the setup as TOML.
+    Export {
+        #[arg(long)]
+        jurisdiction: Option<String>,
+    },
+    /// Apply a setup file (everything is checked before anything changes).
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        jurisdiction: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApikeyCommand {
+    /// Issue a key and print it (it is shown only this once).
+    Create {
+        /// Who will use the key, e.g. "FixaMinGata".
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        jurisdiction: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -224,7 +261,41 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<String, String
             };
             Ok(policy::to_toml(&policy))
         }
+        Command::Setup { command } => {
+            let store = serve::open_store(&settings).await.map_err(|e| e.to_string())?;
+            let result = setup(&store, command).await;
+            store.close().await;
+            result
+        }
+        Command::Apikey { command: ApikeyCommand::Create { name, jurisdiction } } => {
+            let store = serve::open_store(&settings).await.map_err(|e| e.to_string())?;
+            let key = admin::create_api_key(&store, jurisdiction.as_deref(), &name).await.map_err(|e| e.to_string());
+            store.close().await;
+            Ok(format!("API key for {name} (shown only this once):\n\n    {}\n", key?))
+        }
         Command::Calendar { .. } => unreachable!("handled without a runtime"),
+    }
+}
+
+async fn setup(store: &store::Store, command: SetupCommand) -> Result<String, String> {
+    match command {
+        SetupCommand::Export { jurisdiction } => {
+            let j = admin::resolve_jurisdiction(store, jurisdiction.as_deref()).await.map_err(|e| e.to_string())?;
+            web::setup::export(store, &j).await.map_err(|e| e.to_string())
+        }
+        SetupCommand::Import { file, jurisdiction } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("the setup file {} cannot be read: {e}", file.display()))?;
+            let j = admin::resolve_jurisdiction(store, jurisdiction.as_deref()).await.map_err(|e| e.to_string())?;
+            let done = web::setup::import(store, &j, &text).await.map_err(|e| e.to_string())?;
+            Ok(format!(
+                "Imported into {j}. Units: {}, categories: {}, answer templates: {}, policy: {}.\n",
+                done.nodes,
+                done.categories,
+                done.templates,
+                if done.policy { "yes" } else { "unchanged" }
+            ))
+        }
     }
 }
 

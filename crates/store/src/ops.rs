@@ -250,8 +250,9 @@ macro_rules! backend_ops {
                     node_id: case.node_id.clone(),
                     submission: Box::new(case.submission.clone()),
                 };
+                let text = payload.search_text().unwrap_or_default();
                 let event = NewEvent::new(case.received_at, case.actor, payload).seal(case_id, 1, Hash::GENESIS);
-                rows.push((i, number, event));
+                rows.push((i, number, event, text));
             }
 
             for chunk in rows.chunks(INSERT_CHUNK) {
@@ -260,7 +261,7 @@ macro_rules! backend_ops {
                      status, anonymous, submitter_role, received_at, updated_at, due_at, event_count, head_hash, \
                      idempotency_key) ",
                 );
-                q.push_values(chunk, |mut b, (i, number, event)| {
+                q.push_values(chunk, |mut b, (i, number, event, _)| {
                     let case = cases[*i];
                     let s = &case.submission;
                     b.push_bind(event.case_id)
@@ -283,18 +284,18 @@ macro_rules! backend_ops {
                 });
                 q.build().execute(&mut *tx).await?;
             }
-            let events: Vec<(&Event, &'static str)> = rows.iter().map(|(_, _, e)| (e, "received")).collect();
+            let events: Vec<(&Event, &'static str)> = rows.iter().map(|(_, _, e, _)| (e, "received")).collect();
             insert_events(&mut tx, &events).await?;
             for chunk in rows.chunks(INSERT_CHUNK) {
                 let mut q = QueryBuilder::<Db>::new("INSERT INTO case_search (case_id, body) ");
-                q.push_values(chunk, |mut b, (i, number, event)| {
-                    b.push_bind(event.case_id).push_bind(format!("{number} {}", cases[*i].submission.search_text()));
+                q.push_values(chunk, |mut b, (_, _, event, text)| {
+                    b.push_bind(event.case_id).push_bind(text.clone());
                 });
                 q.build().execute(&mut *tx).await?;
             }
             tx.commit().await?;
 
-            for (i, number, event) in rows {
+            for (i, number, event, _) in rows {
                 receipts[i] = Some(Receipt {
                     case_id: event.case_id,
                     number,

@@ -9,7 +9,7 @@ use domain::{
 };
 use std::collections::HashSet;
 use store::testing::TestDb;
-use store::{InboxQuery, Jurisdiction, NewCase, NewUser, Role, Store, StoreError, Units};
+use store::{CaseFilter, InboxQuery, Jurisdiction, NewCase, NewUser, Role, SearchQuery, Store, StoreError, Units};
 
 macro_rules! conformance {
     ($name:ident, |$db:ident, $store:ident| $body:block) => {
@@ -459,4 +459,175 @@ conformance!(users_and_sessions, |db, store| {
 
 conformance!(migrations_are_applied_once, |db, store| {
     assert_eq!(Store::migrate_only(&db.url, Default::default()).await.unwrap(), 0);
+});
+
+fn all_of(jurisdiction: &str, text: &str) -> SearchQuery {
+    SearchQuery {
+        jurisdiction: jurisdiction.into(),
+        units: Units::All,
+        text: text.into(),
+        filter: CaseFilter::default(),
+        limit: 50,
+        offset: 0,
+    }
+}
+
+conformance!(inbox_filters_and_pages_on_the_server, |db, store| {
+    let mut ids = Vec::new();
+    for (i, kind) in [CaseKind::Klagomal, CaseKind::Berom, CaseKind::Klagomal, CaseKind::Fraga].into_iter().enumerate() {
+        let mut case = new_case(at(2026, 3, 2 + i as u32, 9));
+        case.submission.kind = kind;
+        ids.push(store.submit(case).await.unwrap().case_id);
+    }
+    let handler = uuid::Uuid::now_v7();
+    store.append(ids[2], event(EventPayload::Assigned { node_id: "v.park".into(), handler_id: Some(handler) })).await.unwrap();
+    let base = InboxQuery::new("vasteras", Units::Only(vec!["v.park".into()]), 10);
+    let listed = |cases: Vec<store::CaseSummary>| cases.into_iter().map(|c| c.id).collect::<Vec<_>>();
+    let klagomal = InboxQuery { filter: CaseFilter { kind: Some(CaseKind::Klagomal), ..CaseFilter::default() }, ..base.clone() };
+    assert_eq!(listed(store.inbox(&klagomal).await.unwrap()), vec![ids[0], ids[2]]);
+    let mine = InboxQuery { filter: CaseFilter { handler: Some(handler), ..CaseFilter::default() }, ..base.clone() };
+    assert_eq!(listed(store.inbox(&mine).await.unwrap()), vec![ids[2]]);
+    let assigned = InboxQuery { filter: CaseFilter { status: Some(Status::Assigned), ..CaseFilter::default() }, ..base.clone() };
+    assert_eq!(listed(store.inbox(&assigned).await.unwrap()), vec![ids[2]]);
+    let page_two = InboxQuery { limit: 2, offset: 2, ..base.clone() };
+    assert_eq!(listed(store.inbox(&page_two).await.unwrap()), vec![ids[2], ids[3]]);
+    let beyond = InboxQuery { offset: 4, ..base.clone() };
+    assert!(store.inbox(&beyond).await.unwrap().is_empty());
+});
+
+conformance!(search_matches_words_and_word_starts_keeping_swedish_letters, |db, store| {
+    let mut case = new_case(at(2026, 3, 2, 9));
+    case.submission.description = "Trasig gungställning vid Råbyskolan".into();
+    case.submission.submitter.name = Some("Örjan Åström".into());
+    let receipt = store.submit(case).await.unwrap();
+    let other = store.submit(new_case(at(2026, 3, 3, 9))).await.unwrap();
+    let found = |q: &'static str| {
+        let store = store.clone();
+        async move { store.search(&all_of("vasteras", q)).await.unwrap().into_iter().map(|c| c.id).collect::<Vec<_>>() }
+    };
+    for q in ["Råbyskolan", "råbyskolan", "RÅBYSKOLAN", "gungställ", "åström trasig", "örjan"] {
+        assert_eq!(found(q).await, vec![receipt.case_id], "{q}");
+    }
+    let by_number = store.search(&all_of("vasteras", &receipt.number)).await.unwrap();
+    assert_eq!(by_number.iter().map(|c| c.id).collect::<Vec<_>>(), vec![receipt.case_id]);
+    assert!(found("rabyskolan").await.is_empty(), "å is not a");
+    assert!(found("trasig cykel").await.is_empty(), "every word must match");
+    // Words added by events are found; anything that looks like query syntax is only words.
+    store.append(other.case_id, event(EventPayload::NoteAdded { text: "Kättingen är beställd.".into() })).await.unwrap();
+    assert_eq!(found("kättingen").await, vec![other.case_id]);
+    assert!(found("trasig OR NEAR(cykel)").await.is_empty(), "OR and NEAR are just words");
+    assert_eq!(found("\" * ( - : ^").await, vec![other.case_id, receipt.case_id], "no words: every case, newest first");
+    assert!(store.search(&all_of("salem", "Råbyskolan")).await.unwrap().is_empty(), "jurisdictions never meet");
+    let skola_only = SearchQuery { units: Units::Only(vec!["v.skola".into()]), ..all_of("vasteras", "Råbyskolan") };
+    assert!(store.search(&skola_only).await.unwrap().is_empty(), "only the given units");
+});
+
+conformance!(messages_are_queued_with_their_event_or_not_at_all, |db, store| {
+    let case = store.submit(new_case(at(2026, 3, 2, 9))).await.unwrap().case_id;
+    let message = store::OutboxMessage {
+        case_id: case,
+        purpose: "answer".into(),
+        recipient: "anna@example.se".into(),
+        subject: "Svar".into(),
+        body: "Hej".into(),
+        created_at: Utc::now(),
+        sent_at: None,
+    };
+    // Answering a case nobody is assigned to is refused, and so is its message.
+    let messages = [message.clone()];
+    let refused = store.append_with(case, event(EventPayload::Answered { message: "Hej".into() }), &messages).await;
+    assert!(matches!(refused, Err(StoreError::Projection(_))));
+    assert!(store.outbox_for_case(case).await.unwrap().is_empty());
+    store.append(case, event(EventPayload::Assigned { node_id: "v.park".into(), handler_id: None })).await.unwrap();
+    store.append_with(case, event(EventPayload::Answered { message: "Hej".into() }), &[message.clone()]).await.unwrap();
+    store.append(case, event(EventPayload::Reopened { reason: String::new() })).await.unwrap();
+    store.append_with(case, event(EventPayload::Answered { message: "Igen".into() }), &[message]).await.unwrap();
+    let purposes: Vec<String> = store.outbox_for_case(case).await.unwrap().into_iter().map(|m| m.purpose).collect();
+    assert_eq!(purposes, ["answer:3", "answer:5"], "each answer is its own message");
+});
+
+conformance!(accounts_change_and_disabling_ends_every_session, |db, store| {
+    let user = NewUser {
+        jurisdiction: "vasteras".into(),
+        username: "eva".into(),
+        display_name: "Eva Ek".into(),
+        email: None,
+        password_hash: "$argon2id$stand-in".into(),
+        role: Role::Handlaggare,
+        node_id: Some("v.tk".into()),
+    };
+    let id = store.create_user(&user).await.unwrap();
+    let now = Utc::now();
+    let (idle, absolute) = (Duration::minutes(30), Duration::hours(10));
+    store.create_session(b"one", id, now).await.unwrap();
+    store.create_session(b"two", id, now).await.unwrap();
+    let update = store::UserUpdate {
+        display_name: "Eva Ekström".into(),
+        email: Some("eva@example.se".into()),
+        role: Role::Chef,
+        node_id: Some("v.tn".into()),
+        disabled: false,
+    };
+    store.update_user("vasteras", id, &update).await.unwrap();
+    assert!(store.session(b"one", now, idle, absolute).await.unwrap().is_some(), "a change keeps sessions");
+    assert!(matches!(store.update_user("salem", id, &update).await, Err(StoreError::NotFound)), "not across jurisdictions");
+    store.update_user("vasteras", id, &store::UserUpdate { disabled: true, ..update }).await.unwrap();
+    assert!(store.session(b"one", now, idle, absolute).await.unwrap().is_none());
+    assert!(store.session(b"two", now, idle, absolute).await.unwrap().is_none());
+    let users = store.users("vasteras").await.unwrap();
+    assert_eq!((users[0].role, users[0].disabled, users[0].node_id.as_deref()), (Role::Chef, true, Some("v.tn")));
+    assert!(store.users("salem").await.unwrap().is_empty());
+});
+
+conformance!(access_templates_and_api_keys_are_kept_per_jurisdiction, |db, store| {
+    let case = store.submit(new_case(at(2026, 3, 2, 9))).await.unwrap().case_id;
+    let user = NewUser {
+        jurisdiction: "vasteras".into(),
+        username: "eva".into(),
+        display_name: "Eva Ek".into(),
+        email: None,
+        password_hash: "x".into(),
+        role: Role::Chef,
+        node_id: Some("v.tk".into()),
+    };
+    let eva = store.create_user(&user).await.unwrap();
+    store.log_access(case, eva, at(2026, 3, 2, 10), "view").await.unwrap();
+    store.log_access(case, eva, at(2026, 3, 2, 11), "download").await.unwrap();
+    let log = store.access_log(case).await.unwrap();
+    assert_eq!(log.iter().map(|e| (e.username.as_str(), e.action.as_str())).collect::<Vec<_>>(), [("eva", "view"), ("eva", "download")]);
+
+    let template = store::AnswerTemplate { id: uuid::Uuid::now_v7(), name: "Tack".into(), language: "sv".into(), body: "Hej {name}".into() };
+    store.save_template("vasteras", &template).await.unwrap();
+    store.save_template("vasteras", &store::AnswerTemplate { body: "Hej igen".into(), ..template.clone() }).await.unwrap();
+    assert_eq!(store.templates("vasteras").await.unwrap()[0].body, "Hej igen", "saving again changes it");
+    let twin = store::AnswerTemplate { id: uuid::Uuid::now_v7(), ..template.clone() };
+    assert!(matches!(store.save_template("vasteras", &twin).await, Err(StoreError::Duplicate(_))));
+    assert!(store.templates("salem").await.unwrap().is_empty());
+    store.delete_template("salem", template.id).await.unwrap();
+    assert_eq!(store.templates("vasteras").await.unwrap().len(), 1, "not deleted from another jurisdiction");
+
+    let key = store.create_api_key("vasteras", "App", b"hash-of-key").await.unwrap();
+    assert_eq!(store.api_key_by_hash(b"hash-of-key").await.unwrap().unwrap().0, "vasteras");
+    store.revoke_api_key("salem", key, Utc::now()).await.unwrap();
+    assert!(store.api_key_by_hash(b"hash-of-key").await.unwrap().is_some(), "only its own jurisdiction revokes");
+    store.revoke_api_key("vasteras", key, Utc::now()).await.unwrap();
+    assert!(store.api_key_by_hash(b"hash-of-key").await.unwrap().is_none());
+    assert!(store.api_keys("vasteras").await.unwrap()[0].revoked_at.is_some());
+});
+
+conformance!(a_saved_policy_is_in_force_and_survives_a_restart, |db, store| {
+    let mut config = domain::clock::Policy::defaults().config();
+    config.clocks.truncate(1);
+    config.clocks[0].length = 5;
+    let text = domain::clock::Policy::new(config).unwrap().to_toml();
+    assert!(matches!(store.save_policy("vasteras", "not = [toml").await, Err(StoreError::Invalid(_))));
+    store.save_policy("vasteras", &text).await.unwrap();
+    assert_eq!(store.policy("vasteras").clocks.len(), 1);
+    assert_eq!(store.policy("salem").clocks.len(), domain::clock::Policy::defaults().clocks.len());
+    let reopened = db.open().await;
+    assert_eq!(reopened.policy("vasteras").clocks[0].length, 5);
+    // A policy from the configuration file wins and cannot be changed in the pages.
+    reopened.set_policy("vasteras", domain::clock::Policy::defaults());
+    assert!(reopened.policy_is_pinned("vasteras"));
+    assert!(matches!(reopened.save_policy("vasteras", &text).await, Err(StoreError::Invalid(_))));
 });

@@ -23,6 +23,7 @@ use std::time::Duration;
 use store::Store;
 
 pub use security::RateLimiter;
+pub use staff::new_api_key;
 
 /// Settings of the web layer, from the binary's configuration.
 #[derive(Debug, Clone)]

@@ -10,11 +10,12 @@ use store::{AnswerTemplate, Jurisdiction, Store, StoreError};
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Setup {
     pub jurisdiction: Jurisdiction,
-    #[serde(default)]
+    // Empty lists are left out, so that `[[categories]]` can simply be added to the file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub org: Vec<OrgNode>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub categories: Vec<Category>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub templates: Vec<AnswerTemplate>,
     /// The policy in the same TOML as a policy file; absent keeps the one in force.
     #[serde(default, skip_serializing_if = "Option::is_none")]

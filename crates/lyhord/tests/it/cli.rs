@@ -229,3 +229,44 @@ fn policy_show_prints_a_policy_file_that_loads_back() {
         .unwrap();
     assert_one_sentence_error(&bad, &format!("the policy file {} is not valid", path.display()));
 }
+
+#[test]
+fn setup_export_and_import_move_a_municipality_through_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = temp_db_url(&dir);
+    let at = |args: &[&str]| lyhord(args).env("LYHORD_DATABASE_URL", &url).output().unwrap();
+    assert!(at(&["init", "--jurisdiction", "salem", "--name", "Salems kommun"]).status.success());
+    let exported = at(&["setup", "export"]);
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    let text = stdout(&exported);
+    assert!(text.starts_with("# Lyhörd setup for Salems kommun."), "{text}");
+    // An administrator adds a unit and a category in the file and loads it back.
+    let edited = format!(
+        "{text}\n[[org]]\nid = \"salem.park\"\nparent = \"salem\"\nlevel = \"enhet\"\nname = \"Parkenheten\"\n\n\
+         [[categories]]\ncode = \"parker\"\nname_sv = \"Parker\"\nname_en = \"Parks\"\ngroup_sv = \"Natur\"\n\
+         group_en = \"Nature\"\nnode_id = \"salem.park\"\nkinds = []\npublic = true\n"
+    );
+    let file = dir.path().join("setup.toml");
+    std::fs::write(&file, edited).unwrap();
+    let imported = at(&["setup", "import", file.to_str().unwrap()]);
+    assert_eq!(stdout(&imported), "Imported into salem. Units: 2, categories: 1, answer templates: 0, policy: yes.\n");
+    let again = stdout(&at(&["setup", "export"]));
+    assert!(again.contains("code = \"parker\"") && again.contains("id = \"salem.park\""));
+
+    std::fs::write(&file, "this is = not [ toml").unwrap();
+    assert_one_sentence_error(&at(&["setup", "import", file.to_str().unwrap()]), "the setup file cannot be read");
+    assert_one_sentence_error(&at(&["setup", "import", "/nonexistent.toml"]), "cannot be read");
+}
+
+#[test]
+fn apikey_create_prints_a_key_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = temp_db_url(&dir);
+    let at = |args: &[&str]| lyhord(args).env("LYHORD_DATABASE_URL", &url).output().unwrap();
+    assert_one_sentence_error(&at(&["apikey", "create", "--name", "App"]), "there is no municipality yet");
+    assert!(at(&["init", "--jurisdiction", "salem", "--name", "Salems kommun"]).status.success());
+    let first = stdout(&at(&["apikey", "create", "--name", "FixaMinGata"]));
+    let second = stdout(&at(&["apikey", "create", "--name", "FixaMinGata"]));
+    assert!(first.starts_with("API key for FixaMinGata (shown only this once):\n\n    lyh_"), "{first}");
+    assert_ne!(first, second, "every key is new");
+}

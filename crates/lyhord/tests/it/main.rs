@@ -7,4 +7,6 @@ mod citizen;
 mod cli;
 mod demo;
 mod staff_access;
+mod staff_admin;
+mod staff_cases;
 mod start_page;

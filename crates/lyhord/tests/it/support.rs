@@ -35,6 +35,8 @@ macro_rules! on_both_backends {
 pub struct App {
     pub base: String,
     pub store: Store,
+    /// The database's address, to open it again as a restarted instance would.
+    pub database_url: String,
     /// Keeps a SQLite database's directory until the test ends.
     _db: TestDb,
     /// Where this app stores attachments.
@@ -63,7 +65,7 @@ impl App {
             };
             serve::run(server_store, &server_settings, listener, shutdown).await.unwrap();
         });
-        App { base, store, _db: db, files, _stop: stop }
+        App { base, store, database_url: db.url.clone(), _db: db, files, _stop: stop }
     }
 
     pub fn url(&self, path: &str) -> String {

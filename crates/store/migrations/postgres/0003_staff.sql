@@ -19,7 +19,7 @@ CREATE TABLE case_search (
 );
 CREATE INDEX case_search_tsv ON case_search USING GIN (tsv);
 INSERT INTO case_search (case_id, body)
-SELECT c.id, c.number || ' ' || coalesce(e.payload::jsonb #>> '{submission,description}', '') || ' ' ||
+SELECT c.id, c.number || ' ' || replace(c.number, '-', ' ') || ' ' || coalesce(e.payload::jsonb #>> '{submission,description}', '') || ' ' ||
        coalesce(e.payload::jsonb #>> '{submission,place}', '') || ' ' ||
        coalesce(e.payload::jsonb #>> '{submission,submitter,name}', '') || ' ' ||
        coalesce(e.payload::jsonb #>> '{submission,submitter,email}', '')

@@ -29,7 +29,7 @@ CREATE TRIGGER case_search_update AFTER UPDATE ON case_search BEGIN
     INSERT INTO case_fts (rowid, body) VALUES (new.id, new.body);
 END;
 INSERT INTO case_search (case_id, body)
-SELECT c.id, c.number || ' ' || coalesce(json_extract(e.payload, '$.submission.description'), '') || ' ' ||
+SELECT c.id, c.number || ' ' || replace(c.number, '-', ' ') || ' ' || coalesce(json_extract(e.payload, '$.submission.description'), '') || ' ' ||
        coalesce(json_extract(e.payload, '$.submission.place'), '') || ' ' ||
        coalesce(json_extract(e.payload, '$.submission.submitter.name'), '') || ' ' ||
        coalesce(json_extract(e.payload, '$.submission.submitter.email'), '')

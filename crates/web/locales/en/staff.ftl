@@ -38,6 +38,7 @@ col-clock-state = State
 col-left = Time left
 clock-days-left = { $days } working days left after today
 clock-late-days = { $days } working days late
+clock-kept-at = Kept { $when }
 case-submission = What the citizen wrote
 case-place = Place
 case-position = Position

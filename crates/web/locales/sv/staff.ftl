@@ -38,6 +38,7 @@ col-clock-state = Läge
 col-left = Tid kvar
 clock-days-left = { $days } arbetsdagar kvar efter i dag
 clock-late-days = { $days } arbetsdagar sent
+clock-kept-at = Hållet { $when }
 case-submission = Det invånaren skrev
 case-place = Plats
 case-position = Position

@@ -265,6 +265,8 @@ pub async fn act(
     };
     let event = NewEvent::new(Utc::now(), Actor::Staff { user_id: desk.user.id }, payload);
     match state.store.append_with(loaded.case.id, event, &messages).await {
+        // A case sent out of the user's units leaves their sight: back to the inbox then.
+        Ok(next) if !desk.access().can_see(&next) => Redirect::to("/staff").into_response(),
         Ok(_) => Redirect::to(&format!("{path}?done={}#notice", action.code())).into_response(),
         Err(StoreError::Projection(e)) => {
             let error = FormError { field: "actions", message: lang.t1("error-lifecycle", "reason", &e.to_string()) };

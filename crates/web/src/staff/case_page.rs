@@ -154,8 +154,7 @@ fn clock_rows(clocks: &[ClockView], lang: Lang) -> Vec<ClockRow> {
     clocks
         .iter()
         .map(|c| {
-            let running = matches!(c.state, ClockState::Running | ClockState::Paused);
-            let left = if running {
+            let left = if c.kept_at.is_none() {
                 let days = c.working_days_left;
                 if days < 0 {
                     lang.t1("clock-late-days", "days", &(-days).to_string())
@@ -163,7 +162,7 @@ fn clock_rows(clocks: &[ClockView], lang: Lang) -> Vec<ClockRow> {
                     lang.t1("clock-days-left", "days", &days.to_string())
                 }
             } else {
-                c.kept_at.map(short).unwrap_or_default()
+                c.kept_at.map(|at| lang.t1("clock-kept-at", "when", &short(at))).unwrap_or_default()
             };
             ClockRow {
                 name: if lang == Lang::En { c.name_en.clone() } else { c.name_sv.clone() },

@@ -171,7 +171,7 @@ fn local_deadline(at: DateTime<Utc>) -> String {
     local_time(at - Duration::minutes(1))
 }
 
-fn filters(desk: &Desk, params: ListParams, lang: Lang) -> Filters {
+fn filters(desk: &Desk, params: ListParams, lang: Lang, search: bool) -> Filters {
     let l = lang.code();
     let choice = |value: &str, label: String| Choice { value: value.to_owned(), label };
     let access = desk.access();
@@ -187,6 +187,8 @@ fn filters(desk: &Desk, params: ListParams, lang: Lang) -> Filters {
         categories: desk.categories.iter().map(|c| choice(&c.code, c.name(l).into())).collect(),
         statuses: Status::ALL
             .iter()
+            // The inbox holds open cases; closed ones are found by searching.
+            .filter(|s| search || s.is_open())
             .map(|s| choice(s.code(), if lang == Lang::En { s.name_en() } else { s.name_sv() }.into()))
             .collect(),
         units: access.unit_ids().iter().map(|id| choice(id, desk.unit_name(id))).collect(),
@@ -267,7 +269,7 @@ async fn list(state: AppState, lang: Lang, user: store::User, params: ListParams
         signed_in_as,
         previous: (page > 1).then(|| params.link(path, page - 1)),
         next: has_next.then(|| params.link(path, page + 1)),
-        filters: filters(&desk, params, lang),
+        filters: filters(&desk, params, lang, search),
         rows,
         page,
     };

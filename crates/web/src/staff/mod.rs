@@ -20,6 +20,7 @@ use store::User;
 use uuid::Uuid;
 
 pub use access::{Access, Action};
+pub use admin::new_api_key;
 
 use crate::AppState;
 use crate::i18n::Lang;
