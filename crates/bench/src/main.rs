@@ -17,7 +17,7 @@ use rand::{Rng, SeedableRng};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::Instant;
-use store::{ConnectOptions, InboxQuery, Jurisdiction, NewCase, Store, Units};
+use store::{CaseFilter, ConnectOptions, InboxQuery, Jurisdiction, NewCase, SearchQuery, Store, Units};
 
 const JURISDICTION: &str = "bench";
 const UNITS: usize = 100;
@@ -57,6 +57,17 @@ enum Command {
         /// One unit (a handläggare), ten units (a chef), or the whole municipality.
         #[arg(long, value_enum, default_value_t = Scope::Unit)]
         scope: Scope,
+        /// Only one kind of case (a filter on the inbox page).
+        #[arg(long)]
+        filtered: bool,
+    },
+    /// Full-text searches over the whole municipality, first page of 50.
+    Search {
+        #[arg(long, default_value_t = 200)]
+        queries: usize,
+        /// A word every case contains, instead of one that finds a single case.
+        #[arg(long)]
+        common: bool,
     },
 }
 
@@ -260,7 +271,39 @@ async fn run(cli: Cli) {
             );
         }
         Command::Clocks { .. } => unreachable!("runs without a database"),
-        Command::Inbox { queries, limit, scope } => {
+        Command::Search { queries, common } => {
+            let total = store.count_cases(JURISDICTION).await.unwrap();
+            let mut rng = StdRng::seed_from_u64(11);
+            let mut latencies = Vec::with_capacity(queries);
+            for _ in 0..queries {
+                let text = if common {
+                    "belysningen gångvägen".to_owned()
+                } else {
+                    format!("gångvägen nummer {}", rng.random_range(0..total.max(1)))
+                };
+                let query = SearchQuery {
+                    jurisdiction: JURISDICTION.into(),
+                    units: Units::All,
+                    text,
+                    filter: CaseFilter::default(),
+                    limit: 51,
+                    offset: 0,
+                };
+                let start = Instant::now();
+                let rows = store.search(&query).await.unwrap();
+                latencies.push(start.elapsed().as_secs_f64() * 1000.0);
+                assert!(!rows.is_empty(), "every search finds something");
+            }
+            latencies.sort_by(f64::total_cmp);
+            println!(
+                "search backend={} cases={total} words={} queries={queries} ms_p50={:.3} ms_p99={:.3}",
+                store.backend_name(),
+                if common { "common" } else { "rare" },
+                percentile(&latencies, 0.50),
+                percentile(&latencies, 0.99),
+            );
+        }
+        Command::Inbox { queries, limit, scope, filtered } => {
             let total = store.count_cases(JURISDICTION).await.unwrap();
             let mut rng = StdRng::seed_from_u64(7);
             let mut latencies = Vec::with_capacity(queries);
@@ -273,16 +316,20 @@ async fn run(cli: Cli) {
                     }
                     Scope::All => Units::All,
                 };
-                let query = InboxQuery::new(JURISDICTION, units, limit);
+                let mut query = InboxQuery::new(JURISDICTION, units, limit);
+                if filtered {
+                    query.filter.kind = Some(CaseKind::ALL[rng.random_range(0..CaseKind::ALL.len())]);
+                }
                 let start = Instant::now();
                 let rows = store.inbox(&query).await.unwrap();
                 latencies.push(start.elapsed().as_secs_f64() * 1000.0);
-                assert!(!rows.is_empty(), "every unit has open cases");
+                assert!(filtered || !rows.is_empty(), "every unit has open cases");
             }
             latencies.sort_by(f64::total_cmp);
             println!(
-                "inbox backend={} cases={total} scope={scope:?} queries={queries} limit={limit} ms_p50={:.3} ms_p99={:.3}",
+                "inbox backend={} cases={total} scope={scope:?}{} queries={queries} limit={limit} ms_p50={:.3} ms_p99={:.3}",
                 store.backend_name(),
+                if filtered { " filtered=kind" } else { "" },
                 percentile(&latencies, 0.50),
                 percentile(&latencies, 0.99),
             );

@@ -94,12 +94,19 @@ impl Submission {
         let s = &self.submitter;
         // An address is also given as its parts, which some full-text parsers keep whole.
         let email_parts = s.email.as_ref().map(|e| e.replace(['@', '.'], " "));
-        [Some(&self.description), self.place.as_ref(), s.name.as_ref(), s.email.as_ref(), email_parts.as_ref(), s.phone.as_ref()]
-            .into_iter()
-            .flatten()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .join(" ")
+        [
+            Some(&self.description),
+            self.place.as_ref(),
+            s.name.as_ref(),
+            s.email.as_ref(),
+            email_parts.as_ref(),
+            s.phone.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(" ")
     }
 
     /// Every problem at once, so that a form can show them all together (WCAG 3.3.1).

@@ -26,6 +26,9 @@ enum Command {
         /// Load demo data into an empty database before serving.
         #[arg(long)]
         demo: bool,
+        /// How many cases the demo makes (0: the municipality set up, no cases yet).
+        #[arg(long, default_value_t = 300, requires = "demo")]
+        demo_cases: usize,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -204,7 +207,7 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<String, String
     let settings = Settings::load(config.as_deref()).map_err(|e| e.to_string())?;
     init_logging(&settings);
     match command {
-        Command::Serve { demo } => serve_command(&settings, demo).await,
+        Command::Serve { demo, demo_cases } => serve_command(&settings, demo.then_some(demo_cases)).await,
         Command::Migrate => {
             let applied = store::Store::migrate_only(&settings.database_url, serve::connect_options(&settings))
                 .await
@@ -299,11 +302,12 @@ async fn setup(store: &store::Store, command: SetupCommand) -> Result<String, St
     }
 }
 
-async fn serve_command(settings: &Settings, demo: bool) -> Result<String, String> {
+/// `demo`: how many demo cases to load into an empty database, if any.
+async fn serve_command(settings: &Settings, demo: Option<usize>) -> Result<String, String> {
     let store = serve::open_store(settings).await.map_err(|e| e.to_string())?;
     let listener = serve::bind(&settings.listen).await.map_err(|e| e.to_string())?;
-    if demo {
-        match demo::load(&store, chrono::Utc::now(), 300).await {
+    if let Some(cases) = demo {
+        match demo::load(&store, chrono::Utc::now(), cases).await {
             Ok(summary) => eprint!("{}", demo_message(&summary)),
             Err(demo::DemoError::NotEmpty) => {
                 eprintln!("The database already holds data; the demo data was not loaded again.")

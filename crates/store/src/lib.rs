@@ -21,7 +21,7 @@ pub use error::StoreError;
 pub use intake::{NewCase, Receipt};
 pub use model::{
     AccessEntry, AnswerTemplate, ApiKey, CaseFilter, CaseSummary, ClockView, InboxQuery, Jurisdiction, NO_DUE, NewUser,
-    OutboxMessage, Quarantined, Role, SearchQuery, SessionRecord, Units, User, UserUpdate,
+    OutboxMessage, QuarantineDecision, Quarantined, Role, SearchQuery, SessionRecord, Units, User, UserUpdate,
 };
 
 use chrono::{DateTime, Utc};
@@ -269,6 +269,16 @@ impl Store {
 
     pub async fn quarantined(&self, jurisdiction: &str) -> Result<Vec<Quarantined>> {
         dispatch!(self, quarantined(jurisdiction))
+    }
+
+    /// Records staff's decision on a quarantined submission; false if it was already decided.
+    pub async fn resolve_quarantine(
+        &self,
+        jurisdiction: &str,
+        id: Uuid,
+        decision: &QuarantineDecision,
+    ) -> Result<bool> {
+        dispatch!(self, resolve_quarantine(jurisdiction, id, decision))
     }
 
     /// Queues a message for a case, once per purpose (a retried submission queues nothing new).

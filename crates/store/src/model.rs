@@ -264,4 +264,20 @@ pub struct Quarantined {
     pub reason: String,
     /// Everything that was received, as JSON.
     pub payload: String,
+    /// `registered` or `dismissed` once staff have decided; the row stays either way.
+    pub resolution: Option<String>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// The case it became, when it was registered.
+    pub case_id: Option<Uuid>,
+}
+
+/// What staff decided about a quarantined submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuarantineDecision {
+    /// `registered` or `dismissed`.
+    pub resolution: &'static str,
+    pub by: Uuid,
+    /// The case it became, when registered.
+    pub case_id: Option<Uuid>,
+    pub at: DateTime<Utc>,
 }

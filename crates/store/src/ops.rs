@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::intake::{NewCase, Receipt};
 use crate::model::{
     AccessEntry, AnswerTemplate, ApiKey, CaseFilter, CaseSummary, InboxQuery, Jurisdiction, NO_DUE, NewUser,
-    OutboxMessage, Quarantined, SearchQuery, SessionRecord, Units, User, UserUpdate,
+    OutboxMessage, QuarantineDecision, Quarantined, SearchQuery, SessionRecord, Units, User, UserUpdate,
 };
 use crate::policies::Policies;
 use crate::{Result, StoreError};
@@ -86,6 +86,7 @@ macro_rules! backend_ops {
         for_update = $for_update:literal,
         search_from = $search_from:literal,
         search_match = ($match_before:literal, $match_after:literal),
+        search_order = $search_order:literal,
         fts_query = $fts_query:path
     ) => {
         use super::*;
@@ -519,7 +520,8 @@ macro_rules! backend_ops {
                 push_units(&mut q, node_ids);
             }
             push_filter(&mut q, &query.filter);
-            q.push(" ORDER BY c.received_at DESC, c.id LIMIT ");
+            q.push(if words.is_empty() { " ORDER BY c.received_at DESC, c.id" } else { $search_order });
+            q.push(" LIMIT ");
             q.push_bind(query.limit);
             q.push(" OFFSET ");
             q.push_bind(query.offset);
@@ -1028,8 +1030,8 @@ macro_rules! backend_ops {
 
         pub async fn quarantined(read: &Pool, _write: &Pool, jurisdiction: &str) -> Result<Vec<Quarantined>> {
             let rows = sqlx::query(
-                "SELECT id, jurisdiction_id, received_at, reason, payload FROM quarantine \
-                 WHERE jurisdiction_id = $1 ORDER BY received_at",
+                "SELECT id, jurisdiction_id, received_at, reason, payload, resolution, resolved_at, case_id \
+                 FROM quarantine WHERE jurisdiction_id = $1 ORDER BY received_at",
             )
             .bind(jurisdiction)
             .fetch_all(read)
@@ -1042,9 +1044,36 @@ macro_rules! backend_ops {
                         received_at: from_micros(r.try_get("received_at")?)?,
                         reason: r.try_get("reason")?,
                         payload: r.try_get("payload")?,
+                        resolution: r.try_get("resolution")?,
+                        resolved_at: r.try_get::<Option<i64>, _>("resolved_at")?.map(from_micros).transpose()?,
+                        case_id: r.try_get("case_id")?,
                     })
                 })
                 .collect()
+        }
+
+        /// Records what staff decided about a quarantined submission, once: a second decision
+        /// (two people at once) finds it resolved and changes nothing.
+        pub async fn resolve_quarantine(
+            _read: &Pool,
+            write: &Pool,
+            jurisdiction: &str,
+            id: Uuid,
+            decision: &QuarantineDecision,
+        ) -> Result<bool> {
+            let done = sqlx::query(
+                "UPDATE quarantine SET resolution = $3, resolved_by = $4, case_id = $5, resolved_at = $6 \
+                 WHERE id = $1 AND jurisdiction_id = $2 AND resolved_at IS NULL",
+            )
+            .bind(id)
+            .bind(jurisdiction)
+            .bind(decision.resolution)
+            .bind(decision.by)
+            .bind(decision.case_id)
+            .bind(micros(decision.at))
+            .execute(write)
+            .await?;
+            Ok(done.rows_affected() == 1)
         }
 
         async fn insert_outbox<'e, E>(executor: E, m: &OutboxMessage) -> Result<()>
@@ -1159,6 +1188,9 @@ pub mod sqlite {
         for_update = "",
         search_from = "FROM case_fts JOIN case_search s ON s.id = case_fts.rowid JOIN cases c ON c.id = s.case_id",
         search_match = ("case_fts MATCH ", ""),
+        // The index's own order (cases are indexed as they arrive) lets FTS5 stop at the
+        // first page instead of sorting every match of a common word.
+        search_order = " ORDER BY case_fts.rowid DESC",
         fts_query = super::fts5_query
     );
 }
@@ -1171,6 +1203,7 @@ pub mod postgres {
         for_update = " FOR UPDATE",
         search_from = "FROM case_search s JOIN cases c ON c.id = s.case_id",
         search_match = ("s.tsv @@ to_tsquery('swedish', ", ")"),
+        search_order = " ORDER BY c.received_at DESC, c.id",
         fts_query = super::tsquery
     );
 }

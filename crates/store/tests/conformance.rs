@@ -474,20 +474,26 @@ fn all_of(jurisdiction: &str, text: &str) -> SearchQuery {
 
 conformance!(inbox_filters_and_pages_on_the_server, |db, store| {
     let mut ids = Vec::new();
-    for (i, kind) in [CaseKind::Klagomal, CaseKind::Berom, CaseKind::Klagomal, CaseKind::Fraga].into_iter().enumerate() {
+    for (i, kind) in [CaseKind::Klagomal, CaseKind::Berom, CaseKind::Klagomal, CaseKind::Fraga].into_iter().enumerate()
+    {
         let mut case = new_case(at(2026, 3, 2 + i as u32, 9));
         case.submission.kind = kind;
         ids.push(store.submit(case).await.unwrap().case_id);
     }
     let handler = uuid::Uuid::now_v7();
-    store.append(ids[2], event(EventPayload::Assigned { node_id: "v.park".into(), handler_id: Some(handler) })).await.unwrap();
+    store
+        .append(ids[2], event(EventPayload::Assigned { node_id: "v.park".into(), handler_id: Some(handler) }))
+        .await
+        .unwrap();
     let base = InboxQuery::new("vasteras", Units::Only(vec!["v.park".into()]), 10);
     let listed = |cases: Vec<store::CaseSummary>| cases.into_iter().map(|c| c.id).collect::<Vec<_>>();
-    let klagomal = InboxQuery { filter: CaseFilter { kind: Some(CaseKind::Klagomal), ..CaseFilter::default() }, ..base.clone() };
+    let klagomal =
+        InboxQuery { filter: CaseFilter { kind: Some(CaseKind::Klagomal), ..CaseFilter::default() }, ..base.clone() };
     assert_eq!(listed(store.inbox(&klagomal).await.unwrap()), vec![ids[0], ids[2]]);
     let mine = InboxQuery { filter: CaseFilter { handler: Some(handler), ..CaseFilter::default() }, ..base.clone() };
     assert_eq!(listed(store.inbox(&mine).await.unwrap()), vec![ids[2]]);
-    let assigned = InboxQuery { filter: CaseFilter { status: Some(Status::Assigned), ..CaseFilter::default() }, ..base.clone() };
+    let assigned =
+        InboxQuery { filter: CaseFilter { status: Some(Status::Assigned), ..CaseFilter::default() }, ..base.clone() };
     assert_eq!(listed(store.inbox(&assigned).await.unwrap()), vec![ids[2]]);
     let page_two = InboxQuery { limit: 2, offset: 2, ..base.clone() };
     assert_eq!(listed(store.inbox(&page_two).await.unwrap()), vec![ids[2], ids[3]]);
@@ -513,7 +519,10 @@ conformance!(search_matches_words_and_word_starts_keeping_swedish_letters, |db, 
     assert!(found("rabyskolan").await.is_empty(), "å is not a");
     assert!(found("trasig cykel").await.is_empty(), "every word must match");
     // Words added by events are found; anything that looks like query syntax is only words.
-    store.append(other.case_id, event(EventPayload::NoteAdded { text: "Kättingen är beställd.".into() })).await.unwrap();
+    store
+        .append(other.case_id, event(EventPayload::NoteAdded { text: "Kättingen är beställd.".into() }))
+        .await
+        .unwrap();
     assert_eq!(found("kättingen").await, vec![other.case_id]);
     assert!(found("trasig OR NEAR(cykel)").await.is_empty(), "OR and NEAR are just words");
     assert_eq!(found("\" * ( - : ^").await, vec![other.case_id, receipt.case_id], "no words: every case, newest first");
@@ -539,7 +548,7 @@ conformance!(messages_are_queued_with_their_event_or_not_at_all, |db, store| {
     assert!(matches!(refused, Err(StoreError::Projection(_))));
     assert!(store.outbox_for_case(case).await.unwrap().is_empty());
     store.append(case, event(EventPayload::Assigned { node_id: "v.park".into(), handler_id: None })).await.unwrap();
-    store.append_with(case, event(EventPayload::Answered { message: "Hej".into() }), &[message.clone()]).await.unwrap();
+    store.append_with(case, event(EventPayload::Answered { message: "Hej".into() }), &messages).await.unwrap();
     store.append(case, event(EventPayload::Reopened { reason: String::new() })).await.unwrap();
     store.append_with(case, event(EventPayload::Answered { message: "Igen".into() }), &[message]).await.unwrap();
     let purposes: Vec<String> = store.outbox_for_case(case).await.unwrap().into_iter().map(|m| m.purpose).collect();
@@ -570,7 +579,10 @@ conformance!(accounts_change_and_disabling_ends_every_session, |db, store| {
     };
     store.update_user("vasteras", id, &update).await.unwrap();
     assert!(store.session(b"one", now, idle, absolute).await.unwrap().is_some(), "a change keeps sessions");
-    assert!(matches!(store.update_user("salem", id, &update).await, Err(StoreError::NotFound)), "not across jurisdictions");
+    assert!(
+        matches!(store.update_user("salem", id, &update).await, Err(StoreError::NotFound)),
+        "not across jurisdictions"
+    );
     store.update_user("vasteras", id, &store::UserUpdate { disabled: true, ..update }).await.unwrap();
     assert!(store.session(b"one", now, idle, absolute).await.unwrap().is_none());
     assert!(store.session(b"two", now, idle, absolute).await.unwrap().is_none());
@@ -594,11 +606,22 @@ conformance!(access_templates_and_api_keys_are_kept_per_jurisdiction, |db, store
     store.log_access(case, eva, at(2026, 3, 2, 10), "view").await.unwrap();
     store.log_access(case, eva, at(2026, 3, 2, 11), "download").await.unwrap();
     let log = store.access_log(case).await.unwrap();
-    assert_eq!(log.iter().map(|e| (e.username.as_str(), e.action.as_str())).collect::<Vec<_>>(), [("eva", "view"), ("eva", "download")]);
+    assert_eq!(
+        log.iter().map(|e| (e.username.as_str(), e.action.as_str())).collect::<Vec<_>>(),
+        [("eva", "view"), ("eva", "download")]
+    );
 
-    let template = store::AnswerTemplate { id: uuid::Uuid::now_v7(), name: "Tack".into(), language: "sv".into(), body: "Hej {name}".into() };
+    let template = store::AnswerTemplate {
+        id: uuid::Uuid::now_v7(),
+        name: "Tack".into(),
+        language: "sv".into(),
+        body: "Hej {name}".into(),
+    };
     store.save_template("vasteras", &template).await.unwrap();
-    store.save_template("vasteras", &store::AnswerTemplate { body: "Hej igen".into(), ..template.clone() }).await.unwrap();
+    store
+        .save_template("vasteras", &store::AnswerTemplate { body: "Hej igen".into(), ..template.clone() })
+        .await
+        .unwrap();
     assert_eq!(store.templates("vasteras").await.unwrap()[0].body, "Hej igen", "saving again changes it");
     let twin = store::AnswerTemplate { id: uuid::Uuid::now_v7(), ..template.clone() };
     assert!(matches!(store.save_template("vasteras", &twin).await, Err(StoreError::Duplicate(_))));

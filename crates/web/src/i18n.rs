@@ -127,20 +127,65 @@ mod tests {
     use super::*;
     use std::collections::BTreeSet;
 
-    fn keys(ftl: &str) -> BTreeSet<&str> {
+    const SV: [&str; 2] = [include_str!("../locales/sv/main.ftl"), include_str!("../locales/sv/staff.ftl")];
+    const EN: [&str; 2] = [include_str!("../locales/en/main.ftl"), include_str!("../locales/en/staff.ftl")];
+
+    fn keys(ftl: &str) -> Vec<&str> {
         ftl.lines()
             .filter(|l| !l.starts_with([' ', '#', '-', '.']) && l.contains(" ="))
             .filter_map(|l| l.split(" =").next())
             .collect()
     }
 
+    /// Every key of a language, failing on one defined twice (Fluent refuses to load then).
+    fn all_keys(files: &[&'static str]) -> BTreeSet<&'static str> {
+        let mut all = BTreeSet::new();
+        for key in files.iter().flat_map(|f| keys(f)) {
+            assert!(all.insert(key), "{key} is defined twice");
+        }
+        all
+    }
+
     #[test]
-    fn both_languages_have_every_key() {
-        let sv = keys(concat!(include_str!("../locales/sv/main.ftl"), include_str!("../locales/sv/staff.ftl")));
-        let en = keys(concat!(include_str!("../locales/en/main.ftl"), include_str!("../locales/en/staff.ftl")));
+    fn both_languages_have_every_key_once() {
+        let sv = all_keys(&SV);
+        let en = all_keys(&EN);
         assert!(sv.len() > 20);
         assert_eq!(sv.difference(&en).collect::<Vec<_>>(), Vec::<&&str>::new(), "missing in English");
         assert_eq!(en.difference(&sv).collect::<Vec<_>>(), Vec::<&&str>::new(), "missing in Swedish");
+    }
+
+    /// The keys written out in the code and the templates (`t("…")`, `t1("…"`, `t_with("…"`).
+    fn literal_keys(dir: &std::path::Path, found: &mut BTreeSet<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                literal_keys(&path, found);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for call in [".t(\"", ".t1(\"", ".t_with(\"", "(\"error-", "fail(id, \""] {
+                for rest in text.split(call).skip(1) {
+                    let key: String =
+                        rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+                    if !key.is_empty() && rest[key.len()..].starts_with('"') {
+                        found.insert(if call.starts_with("(\"error") { format!("error-{key}") } else { key });
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_key_the_code_names_exists() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut used = BTreeSet::new();
+        literal_keys(&root.join("src"), &mut used);
+        literal_keys(&root.join("templates"), &mut used);
+        assert!(used.len() > 100, "the scan finds the keys ({})", used.len());
+        let sv = all_keys(&SV);
+        let missing: Vec<&String> = used.iter().filter(|k| !sv.contains(k.as_str())).collect();
+        assert!(missing.is_empty(), "no text for {missing:?}");
     }
 
     #[test]

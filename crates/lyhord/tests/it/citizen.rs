@@ -1,7 +1,7 @@
 //! The citizens' front door over HTTP (issue 4): form, receipt, tracking link, tracking page.
 
 use crate::on_both_backends;
-use crate::support::{App, body};
+use crate::support::{App, PASSWORD, body};
 use domain::{Actor, EventPayload, NewEvent, Status};
 
 const COMPLAINT: &str = "Gungan i Vasaparken har en trasig kedja sedan en vecka.";
@@ -407,4 +407,43 @@ on_both_backends!(a_position_is_kept_and_files_can_follow_in_a_message, |app| {
     let refused = citizen.post(app.url("/track/message")).multipart(wrong).send().await.unwrap();
     assert_eq!(refused.status(), 422);
     assert!(body(refused).await.contains("Det går bara att bifoga bilder"));
+});
+
+on_both_backends!(staff_register_or_set_aside_what_was_quarantined, |app| {
+    let app = app.with_demo(0).await;
+    let citizen = app.browser();
+    let now = chrono::Utc::now().timestamp().to_string();
+    for key in ["q1", "q2"] {
+        let (status, _) = submit(&app, &citizen, &with(complaint(key), "started", &now)).await;
+        assert_eq!(status, 202);
+    }
+    let held = app.store.quarantined("vasteras").await.unwrap();
+    let handler = app.signed_in("handlaggare", PASSWORD).await;
+    assert_eq!(handler.get(app.url("/staff/quarantine")).send().await.unwrap().status(), 403);
+    let response = handler.post(app.url(&format!("/staff/quarantine/{}/register", held[0].id))).send().await.unwrap();
+    assert_eq!(response.status(), 403);
+
+    let registrator = app.signed_in("registrator", PASSWORD).await;
+    let page = body(registrator.get(app.url("/staff/quarantine")).send().await.unwrap()).await;
+    assert!(page.contains(COMPLAINT) && page.contains("form filled in too fast"));
+    let register = format!("/staff/quarantine/{}/register", held[0].id);
+    let response = registrator.post(app.url(&register)).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    let number = response.headers()["location"].to_str().unwrap()[13..24].to_owned();
+    let case = app.store.case_by_number("vasteras", &number).await.unwrap().unwrap();
+    assert_eq!(case.received_at.timestamp_micros(), held[0].received_at.timestamp_micros(), "FL 22 §: when it arrived");
+    assert_eq!(case.channel, domain::Channel::Web);
+    assert_eq!(registrator.post(app.url(&register)).send().await.unwrap().status(), 404, "registered once");
+
+    let dismiss = format!("/staff/quarantine/{}/dismiss", held[1].id);
+    assert_eq!(registrator.post(app.url(&dismiss)).send().await.unwrap().status(), 303);
+    let after = app.store.quarantined("vasteras").await.unwrap();
+    assert_eq!(after.len(), 2, "nothing is deleted");
+    assert_eq!(after[0].resolution.as_deref(), Some("registered"));
+    assert_eq!(after[0].case_id, Some(case.id));
+    assert_eq!(after[1].resolution.as_deref(), Some("dismissed"));
+    assert!(after[1].payload.contains(COMPLAINT));
+    let page = body(registrator.get(app.url("/staff/quarantine")).send().await.unwrap()).await;
+    assert!(page.contains("Inget väntar på granskning.") && page.contains(&format!("/staff/cases/{number}")));
+    assert_eq!(app.store.count_cases("vasteras").await.unwrap(), 1);
 });

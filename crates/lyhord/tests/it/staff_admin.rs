@@ -62,7 +62,13 @@ on_both_backends!(accounts_are_created_changed_and_disabled_everywhere_at_once, 
     assert!(page.contains(r#"id="username-error""#) && page.contains(r#"id="node-error""#));
     assert!(page.contains(r#"value="Nina Ny""#), "what was typed is kept");
 
-    let good = [("username", "nina"), ("display_name", "Nina Ny"), ("email", ""), ("role", "handlaggare"), ("node", "vasteras.park")];
+    let good = [
+        ("username", "nina"),
+        ("display_name", "Nina Ny"),
+        ("email", ""),
+        ("role", "handlaggare"),
+        ("node", "vasteras.park"),
+    ];
     let (status, page) = post(&admin, &app, "/staff/admin/users", &good).await;
     assert_eq!(status, 200);
     let password = secret(&page);
@@ -94,7 +100,8 @@ on_both_backends!(accounts_are_created_changed_and_disabled_everywhere_at_once, 
     assert_eq!(status, 200);
     assert_ne!(secret(&page), password);
     let own = user_id(&app, "admin").await;
-    let lock_out = [("id", own.as_str()), ("display_name", "Maria Lind"), ("role", "handlaggare"), ("node", "vasteras.slk")];
+    let lock_out =
+        [("id", own.as_str()), ("display_name", "Maria Lind"), ("role", "handlaggare"), ("node", "vasteras.slk")];
     let (status, page) = post(&admin, &app, "/staff/admin/users", &lock_out).await;
     assert_eq!(status, 422);
     assert!(page.contains("Du kan inte stänga av ditt eget konto"));
@@ -115,13 +122,19 @@ on_both_backends!(the_organisation_categories_and_policy_are_edited_in_the_pages
     assert_eq!(post(&admin, &app, "/staff/admin/org", &unit).await.0, 303);
     let tree = app.store.org_tree("vasteras").await.unwrap();
     let node = tree.node("vasteras.utegym").unwrap();
-    assert_eq!((node.parent.as_deref(), node.manager_user_id.map(|id| id.to_string())), (Some("vasteras.park"), Some(johan)));
+    assert_eq!(
+        (node.parent.as_deref(), node.manager_user_id.map(|id| id.to_string())),
+        (Some("vasteras.park"), Some(johan))
+    );
     // A unit cannot be moved below itself.
     let cycle = [("id", "vasteras.park"), ("name", "Parkenheten"), ("level", "enhet"), ("parent", "vasteras.utegym")];
     let (status, page) = post(&admin, &app, "/staff/admin/org", &cycle).await;
     assert_eq!(status, 422);
     assert!(page.contains(r#"id="parent-error""#));
-    assert_eq!(app.store.org_tree("vasteras").await.unwrap().node("vasteras.park").unwrap().parent.as_deref(), Some("vasteras.gp"));
+    assert_eq!(
+        app.store.org_tree("vasteras").await.unwrap().node("vasteras.park").unwrap().parent.as_deref(),
+        Some("vasteras.gp")
+    );
 
     let category = [
         ("code", "utegym"),
@@ -139,9 +152,14 @@ on_both_backends!(the_organisation_categories_and_policy_are_edited_in_the_pages
     assert_eq!(saved.kinds, vec![CaseKind::Felanmalan, CaseKind::Synpunkt]);
     assert_eq!(saved.node_id, "vasteras.utegym");
     assert!(body(app.browser().get(app.url("/submit")).send().await.unwrap()).await.contains("Utegym"));
-    let (status, page) = post(&admin, &app, "/staff/admin/categories", &[("code", "Ute gym"), ("node", "nowhere")]).await;
+    let (status, page) =
+        post(&admin, &app, "/staff/admin/categories", &[("code", "Ute gym"), ("node", "nowhere")]).await;
     assert_eq!(status, 422);
-    assert!(page.contains(r#"id="code-error""#) && page.contains(r#"id="node-error""#) && page.contains(r#"id="name_sv-error""#));
+    assert!(
+        page.contains(r#"id="code-error""#)
+            && page.contains(r#"id="node-error""#)
+            && page.contains(r#"id="name_sv-error""#)
+    );
 
     // The policy: a broken one is refused at the field and kept; a good one is in force
     // at once and after a restart.
@@ -189,8 +207,11 @@ on_both_backends!(answer_templates_fill_in_the_case_and_api_keys_are_shown_once,
     let (status, _) = post(&registrator, &app, &format!("/staff/cases/{number}/assign"), &[("handler", &johan)]).await;
     assert_eq!(status, 303);
     let handler = app.signed_in("handlaggare", PASSWORD).await;
-    let page = body(handler.get(app.url(&format!("/staff/cases/{number}?template={}", saved.id))).send().await.unwrap()).await;
-    let expected = format!("Hej Åsa Öberg! Ärende {number} hos Tekniska nämnden › Tekniska kontoret › Gata och park › Parkenheten är klart. /Johan Berg");
+    let page =
+        body(handler.get(app.url(&format!("/staff/cases/{number}?template={}", saved.id))).send().await.unwrap()).await;
+    let expected = format!(
+        "Hej Åsa Öberg! Ärende {number} hos Tekniska nämnden › Tekniska kontoret › Gata och park › Parkenheten är klart. /Johan Berg"
+    );
     assert!(page.contains(&format!(">{expected}</textarea>")), "the answer starts from the filled-in template");
     assert_eq!(post(&admin, &app, &format!("/staff/admin/templates/{}/delete", saved.id), &[]).await.0, 303);
     assert!(app.store.templates("vasteras").await.unwrap().iter().all(|t| t.name != "Lagat"));

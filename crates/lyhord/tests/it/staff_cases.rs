@@ -175,9 +175,18 @@ on_both_backends!(a_phone_complaint_is_registered_handled_answered_and_closed, |
 
 on_both_backends!(cases_are_forwarded_to_a_unit_or_to_another_authority, |app| {
     let app = app.with_demo(0).await;
-    lyhord::admin::add_user(&app.store, Some("vasteras"), "bygg", "Bo Bygg", Role::Handlaggare, Some("vasteras.bygglov"), None, PASSWORD)
-        .await
-        .unwrap();
+    lyhord::admin::add_user(
+        &app.store,
+        Some("vasteras"),
+        "bygg",
+        "Bo Bygg",
+        Role::Handlaggare,
+        Some("vasteras.bygglov"),
+        None,
+        PASSWORD,
+    )
+    .await
+    .unwrap();
     let registrator = app.signed_in("registrator", PASSWORD).await;
     let handler = app.signed_in("handlaggare", PASSWORD).await;
     let bygg = app.signed_in("bygg", PASSWORD).await;
@@ -185,7 +194,9 @@ on_both_backends!(cases_are_forwarded_to_a_unit_or_to_another_authority, |app| {
     let number = register(&app, &registrator, &phone_call("Grannen bygger ett plank utan lov.")).await;
     let (status, text) = act(&app, &handler, &number, "forward", &[("unit", "vasteras.bygglov"), ("reason", "")]).await;
     assert_eq!(status, 422);
-    assert!(text.contains(r#"id="forward-reason-error""#) && text.contains(r#"<option value="vasteras.bygglov" selected>"#));
+    assert!(
+        text.contains(r#"id="forward-reason-error""#) && text.contains(r#"<option value="vasteras.bygglov" selected>"#)
+    );
     let (status, location) =
         act(&app, &handler, &number, "forward", &[("unit", "vasteras.bygglov"), ("reason", "Gäller bygglov.")]).await;
     assert_eq!((status, location.as_str()), (303, "/staff"), "out of sight, back to the inbox");
@@ -214,16 +225,28 @@ on_both_backends!(cases_are_forwarded_to_a_unit_or_to_another_authority, |app| {
 
 on_both_backends!(every_case_route_denies_those_who_must_not_see_it, |app| {
     let app = app.with_demo(0).await.with_second_jurisdiction().await;
-    lyhord::admin::add_user(&app.store, Some("vasteras"), "bygg", "Bo Bygg", Role::Handlaggare, Some("vasteras.bygglov"), None, PASSWORD)
-        .await
-        .unwrap();
+    lyhord::admin::add_user(
+        &app.store,
+        Some("vasteras"),
+        "bygg",
+        "Bo Bygg",
+        Role::Handlaggare,
+        Some("vasteras.bygglov"),
+        None,
+        PASSWORD,
+    )
+    .await
+    .unwrap();
     let registrator = app.signed_in("registrator", PASSWORD).await;
     let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
     let mut form = reqwest::multipart::Form::new();
     for (name, value) in phone_call("Skylten vid lekplatsen är borta.") {
         form = form.text(name, value);
     }
-    form = form.part("attachments", reqwest::multipart::Part::bytes(pdf).file_name("skylt.pdf").mime_str("application/pdf").unwrap());
+    form = form.part(
+        "attachments",
+        reqwest::multipart::Part::bytes(pdf).file_name("skylt.pdf").mime_str("application/pdf").unwrap(),
+    );
     let response = registrator.post(app.url("/staff/register")).multipart(form).send().await.unwrap();
     assert_eq!(response.status(), 303);
     let number = case_of_latest(&app).await;
@@ -332,14 +355,16 @@ on_both_backends!(refused_forms_name_each_problem_and_keep_what_was_typed, |app|
     done(&app, &registrator, &number, "assign", &[("handler", &user_id(&app, "handlaggare").await.to_string())]).await;
 
     let (date, time) = local_now(Duration::days(2));
-    let future = [("method", "visit"), ("date", date.as_str()), ("time", time.as_str()), ("summary", "Besök i parken.")];
+    let future =
+        [("method", "visit"), ("date", date.as_str()), ("time", time.as_str()), ("summary", "Besök i parken.")];
     let (status, page) = act(&app, &handler, &number, "log-contact", &future).await;
     assert_eq!(status, 422);
     assert!(page.contains("En kontakt kan inte ha skett i framtiden."));
     assert!(page.contains(">Besök i parken.</textarea>"), "the summary is kept");
     assert!(page.contains(r##"<a href="#log-contact-date">"##), "the summary links to the field");
 
-    let (status, page) = act(&app, &handler, &number, "classify", &[("kind", "berom"), ("category", "gatubelysning")]).await;
+    let (status, page) =
+        act(&app, &handler, &number, "classify", &[("kind", "berom"), ("category", "gatubelysning")]).await;
     assert_eq!(status, 422);
     assert!(page.contains(r#"id="classify-category-error""#));
 
@@ -379,7 +404,9 @@ on_both_backends!(the_inbox_filters_pages_and_marks_broken_promises, |app| {
     // Demo cases are months old: their first promise is broken, and the inbox says so.
     assert!(expected[0].due_at.unwrap() < Utc::now());
     let first_row = &first[first.find("<tbody>").unwrap()..];
-    assert!(first_row[..first_row.find("</tr>").unwrap()].contains(r#"<strong class="mark breached">Försenat</strong>"#));
+    assert!(
+        first_row[..first_row.find("</tr>").unwrap()].contains(r#"<strong class="mark breached">Försenat</strong>"#)
+    );
 
     // Filters narrow the list on the server, and stay in the paging links.
     let klagomal = body(registrator.get(app.url("/staff?kind=klagomal&channel=web")).send().await.unwrap()).await;
@@ -392,7 +419,8 @@ on_both_backends!(the_inbox_filters_pages_and_marks_broken_promises, |app| {
     assert!(!want.is_empty());
     assert_eq!(numbers(&klagomal), want);
     assert!(klagomal.contains(r#"<option value="klagomal" selected>"#));
-    let park = body(registrator.get(app.url("/staff?unit=vasteras.park&status=in_progress")).send().await.unwrap()).await;
+    let park =
+        body(registrator.get(app.url("/staff?unit=vasteras.park&status=in_progress")).send().await.unwrap()).await;
     let want: Vec<&str> = expected
         .iter()
         .filter(|c| c.node_id == "vasteras.park" && c.status == Status::InProgress)
@@ -407,9 +435,18 @@ on_both_backends!(the_inbox_filters_pages_and_marks_broken_promises, |app| {
 
 on_both_backends!(search_finds_words_with_swedish_letters_within_ones_units, |app| {
     let app = app.with_demo(20).await;
-    lyhord::admin::add_user(&app.store, Some("vasteras"), "bygg", "Bo Bygg", Role::Handlaggare, Some("vasteras.bygglov"), None, PASSWORD)
-        .await
-        .unwrap();
+    lyhord::admin::add_user(
+        &app.store,
+        Some("vasteras"),
+        "bygg",
+        "Bo Bygg",
+        Role::Handlaggare,
+        Some("vasteras.bygglov"),
+        None,
+        PASSWORD,
+    )
+    .await
+    .unwrap();
     let registrator = app.signed_in("registrator", PASSWORD).await;
     let number = register(&app, &registrator, &phone_call("Gungställningen vid Råbyskolan är trasig.")).await;
     let handler = app.signed_in("handlaggare", PASSWORD).await;
@@ -435,7 +472,5 @@ async fn search(app: &App, client: &reqwest::Client, q: &str) -> String {
 }
 
 fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }

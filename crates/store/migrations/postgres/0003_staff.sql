@@ -53,3 +53,10 @@ CREATE TABLE jurisdiction_policies (
     toml             TEXT NOT NULL,
     updated_at       BIGINT NOT NULL
 );
+
+-- What staff decided about a quarantined submission: registered as a case, or set aside as
+-- spam. Either way the row and everything received stay (E6).
+ALTER TABLE quarantine ADD COLUMN resolution TEXT;
+ALTER TABLE quarantine ADD COLUMN resolved_at BIGINT;
+ALTER TABLE quarantine ADD COLUMN resolved_by UUID;
+ALTER TABLE quarantine ADD COLUMN case_id UUID;

@@ -63,3 +63,10 @@ CREATE TABLE jurisdiction_policies (
     toml             TEXT NOT NULL,
     updated_at       INTEGER NOT NULL
 );
+
+-- What staff decided about a quarantined submission: registered as a case, or set aside as
+-- spam. Either way the row and everything received stay (E6).
+ALTER TABLE quarantine ADD COLUMN resolution TEXT;
+ALTER TABLE quarantine ADD COLUMN resolved_at INTEGER;
+ALTER TABLE quarantine ADD COLUMN resolved_by BLOB;
+ALTER TABLE quarantine ADD COLUMN case_id BLOB;

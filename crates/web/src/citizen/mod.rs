@@ -10,7 +10,7 @@ pub(crate) use form::{Filler, STAFF_CHANNELS, SubmitForm, form_page_for, new_for
 pub use form::{submit, submit_form};
 pub use info::{accessibility, paper_form, privacy};
 pub use tracking::{add_message, download, follow_link, not_solved, track};
-pub(crate) use tracking::{attachments_of, public_entry, send_file, tracking_token};
+pub(crate) use tracking::{attachments_of, public_entry, receipt_page, send_file, tracking_token};
 pub(crate) use uploads::{check_uploads, read_request, store_files};
 
 use axum::http::StatusCode;

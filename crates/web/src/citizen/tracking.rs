@@ -154,7 +154,7 @@ impl ReceiptPage {
     }
 }
 
-pub(super) async fn receipt_page(
+pub(crate) async fn receipt_page(
     state: &AppState,
     lang: Lang,
     case_id: uuid::Uuid,

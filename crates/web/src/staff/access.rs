@@ -159,6 +159,11 @@ impl<'a> Access<'a> {
         matches!(self.user.role, Role::Administrator | Role::Registrator | Role::Handlaggare | Role::Chef)
     }
 
+    /// Looking through suspected spam: the kontaktcenter's work, for the whole jurisdiction.
+    pub fn can_triage_quarantine(&self) -> bool {
+        matches!(self.user.role, Role::Administrator | Role::Registrator)
+    }
+
     pub fn can_administer(&self) -> bool {
         self.user.role == Role::Administrator
     }

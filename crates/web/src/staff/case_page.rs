@@ -525,3 +525,31 @@ pub async fn download(
     }
     send_file(&state, lang, &path, file).await
 }
+
+/// The citizen's receipt with the link to follow the case, to print or read out for a
+/// citizen who called, visited or wrote without an e-mail address (A4). Logged like a view.
+pub async fn receipt(
+    State(state): State<AppState>,
+    lang: Lang,
+    Extension(Staff(user)): Extension<Staff>,
+    Path(number): Path<String>,
+) -> Response {
+    let path = format!("/staff/cases/{number}");
+    let desk = match Desk::open(&state, user).await {
+        Ok(desk) => desk,
+        Err(e) => return server_error(lang, &path, e),
+    };
+    let case = match desk.case(&state, lang, &number).await {
+        Ok(case) => case,
+        Err(response) => return response,
+    };
+    let built = async {
+        state.store.log_access(case.id, desk.user.id, Utc::now(), "receipt").await?;
+        let token = crate::citizen::tracking_token(&state, case.id).await?;
+        crate::citizen::receipt_page(&state, lang, case.id, &token).await
+    };
+    match built.await {
+        Ok(page) => render(&page, StatusCode::OK),
+        Err(e) => server_error(lang, &path, e),
+    }
+}

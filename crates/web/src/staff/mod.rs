@@ -7,6 +7,7 @@ mod actions;
 mod admin;
 mod case_page;
 mod inbox;
+mod quarantine;
 mod register;
 
 use axum::Router;
@@ -32,11 +33,15 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/staff/search", get(inbox::search))
         .route("/staff/cases/{number}", get(case_page::show))
         .route("/staff/cases/{number}/files/{sha256}", get(case_page::download))
+        .route("/staff/cases/{number}/receipt", get(case_page::receipt))
         .route("/staff/cases/{number}/{action}", post(actions::act))
         .route(
             "/staff/register",
             get(register::form).post(register::register).layer(DefaultBodyLimit::max(crate::UPLOAD_BODY_LIMIT)),
         )
+        .route("/staff/quarantine", get(quarantine::list))
+        .route("/staff/quarantine/{id}/register", post(quarantine::register))
+        .route("/staff/quarantine/{id}/dismiss", post(quarantine::dismiss))
         .merge(admin::routes())
 }
 
@@ -89,12 +94,18 @@ pub(crate) struct StaffNav {
     pub current: &'static str,
     pub can_register: bool,
     pub can_administer: bool,
+    pub can_triage_quarantine: bool,
 }
 
 impl StaffNav {
     pub fn new(desk: &Desk, current: &'static str) -> StaffNav {
         let access = desk.access();
-        StaffNav { current, can_register: access.can_register(), can_administer: access.can_administer() }
+        StaffNav {
+            current,
+            can_register: access.can_register(),
+            can_administer: access.can_administer(),
+            can_triage_quarantine: access.can_triage_quarantine(),
+        }
     }
 }
 

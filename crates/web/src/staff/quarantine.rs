@@ -1,0 +1,190 @@
+//! Submissions held back as suspected spam (E6): the kontaktcenter looks at each and either
+//! registers it as the case it was meant to be, with its original time of receipt, or sets it
+//! aside. Nothing is deleted either way.
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use domain::{Actor, Channel};
+use store::{QuarantineDecision, Quarantined};
+use uuid::Uuid;
+
+use super::{Desk, StaffNav};
+use crate::AppState;
+use crate::auth::Staff;
+use crate::citizen::{SubmitForm, field_message, read_form, register_case};
+use crate::dates::short;
+use crate::i18n::Lang;
+use crate::pages::{message_page, render, server_error};
+
+const PATH: &str = "/staff/quarantine";
+
+pub struct Held {
+    id: String,
+    received: String,
+    reason: String,
+    summary: Vec<(String, String)>,
+}
+
+pub struct Decided {
+    received: String,
+    resolution: String,
+    case: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "staff_quarantine.html")]
+struct QuarantinePage {
+    lang: Lang,
+    path: String,
+    nav: StaffNav,
+    held: Vec<Held>,
+    decided: Vec<Decided>,
+    problem: Option<(String, String)>,
+}
+
+async fn open(state: &AppState, lang: Lang, user: store::User) -> Result<Desk, Response> {
+    let desk = Desk::open(state, user).await.map_err(|e| server_error(lang, PATH, e))?;
+    if !desk.access().can_triage_quarantine() {
+        return Err(message_page(lang, PATH, "forbidden", StatusCode::FORBIDDEN));
+    }
+    Ok(desk)
+}
+
+fn summary(q: &Quarantined, lang: Lang) -> Vec<(String, String)> {
+    let form: serde_json::Value = serde_json::from_str(&q.payload).unwrap_or_default();
+    ["kind", "category", "description", "place", "name", "email", "phone"]
+        .iter()
+        .filter_map(|field| {
+            let value = form.get(field)?.as_str()?.trim();
+            (!value.is_empty()).then(|| (lang.t(&format!("held-field-{field}")), value.to_owned()))
+        })
+        .collect()
+}
+
+async fn page(
+    state: &AppState,
+    lang: Lang,
+    desk: &Desk,
+    problem: Option<(String, String)>,
+    status: StatusCode,
+) -> Response {
+    let all = match state.store.quarantined(&desk.user.jurisdiction).await {
+        Ok(all) => all,
+        Err(e) => return server_error(lang, PATH, e),
+    };
+    let mut numbers = std::collections::HashMap::new();
+    for q in all.iter().filter(|q| q.case_id.is_some()) {
+        let case_id = q.case_id.expect("filtered");
+        if let Ok(Some(case)) = state.store.case(case_id).await {
+            numbers.insert(case_id, case.number);
+        }
+    }
+    let held = all
+        .iter()
+        .filter(|q| q.resolution.is_none())
+        .map(|q| Held {
+            id: q.id.to_string(),
+            received: short(q.received_at),
+            reason: q.reason.clone(),
+            summary: summary(q, lang),
+        })
+        .collect();
+    let decided = all
+        .iter()
+        .rev()
+        .filter(|q| q.resolution.is_some())
+        .take(50)
+        .map(|q| Decided {
+            received: short(q.received_at),
+            resolution: lang.t(&format!("held-{}", q.resolution.as_deref().unwrap_or("dismissed"))),
+            case: q.case_id.and_then(|id| numbers.get(&id).cloned()),
+        })
+        .collect();
+    let view =
+        QuarantinePage { lang, path: PATH.into(), nav: StaffNav::new(desk, "quarantine"), held, decided, problem };
+    render(&view, status)
+}
+
+pub async fn list(State(state): State<AppState>, lang: Lang, Extension(Staff(user)): Extension<Staff>) -> Response {
+    match open(&state, lang, user).await {
+        Ok(desk) => page(&state, lang, &desk, None, StatusCode::OK).await,
+        Err(response) => response,
+    }
+}
+
+async fn held(state: &AppState, desk: &Desk, id: Uuid) -> Result<Option<Quarantined>, store::StoreError> {
+    let all = state.store.quarantined(&desk.user.jurisdiction).await?;
+    Ok(all.into_iter().find(|q| q.id == id && q.resolution.is_none()))
+}
+
+/// Registers the submission as the case it was meant to be, received when it arrived.
+pub async fn register(
+    State(state): State<AppState>,
+    lang: Lang,
+    Extension(Staff(user)): Extension<Staff>,
+    Path(id): Path<Uuid>,
+) -> Response {
+    let desk = match open(&state, lang, user).await {
+        Ok(desk) => desk,
+        Err(response) => return response,
+    };
+    let q = match held(&state, &desk, id).await {
+        Ok(Some(q)) => q,
+        Ok(None) => return message_page(lang, PATH, "not-found", StatusCode::NOT_FOUND),
+        Err(e) => return server_error(lang, PATH, e),
+    };
+    let form: SubmitForm = serde_json::from_str(&q.payload).unwrap_or_default();
+    let j = match state.store.jurisdictions().await {
+        Ok(all) => all.into_iter().find(|j| j.id == desk.user.jurisdiction),
+        Err(e) => return server_error(lang, PATH, e),
+    };
+    let Some(j) = j else { return message_page(lang, PATH, "not-found", StatusCode::NOT_FOUND) };
+    let (submission, node_id) = match read_form(&form, &j, &desk.categories, Lang::Sv, Channel::Web) {
+        Ok(read) => read,
+        Err(errors) => {
+            let reasons: Vec<String> = errors.iter().map(|e| field_message(lang, e).message).collect();
+            let problem = (q.id.to_string(), lang.t1("held-cannot-register", "reasons", &reasons.join(" ")));
+            return page(&state, lang, &desk, Some(problem), StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    // The same key for the same held submission: two clicks register one case.
+    let key = Some(format!("quarantine:{}", q.id));
+    let actor = Actor::Staff { user_id: desk.user.id };
+    let receipt = match register_case(&state, Lang::Sv, submission, node_id, key, actor, q.received_at).await {
+        Ok(receipt) => receipt,
+        Err(e) => return server_error(lang, PATH, e),
+    };
+    let case = match state.store.case_by_number(&desk.user.jurisdiction, &receipt.number).await {
+        Ok(case) => case,
+        Err(e) => return server_error(lang, PATH, e),
+    };
+    let case_id = case.map(|c| c.id);
+    let decision = QuarantineDecision { resolution: "registered", by: desk.user.id, case_id, at: Utc::now() };
+    if let Err(e) = state.store.resolve_quarantine(&desk.user.jurisdiction, q.id, &decision).await {
+        return server_error(lang, PATH, e);
+    }
+    Redirect::to(&format!("/staff/cases/{}?done=register#notice", receipt.number)).into_response()
+}
+
+/// Sets a submission aside as spam; it stays stored.
+pub async fn dismiss(
+    State(state): State<AppState>,
+    lang: Lang,
+    Extension(Staff(user)): Extension<Staff>,
+    Path(id): Path<Uuid>,
+) -> Response {
+    let desk = match open(&state, lang, user).await {
+        Ok(desk) => desk,
+        Err(response) => return response,
+    };
+    let decision = QuarantineDecision { resolution: "dismissed", by: desk.user.id, case_id: None, at: Utc::now() };
+    match state.store.resolve_quarantine(&desk.user.jurisdiction, id, &decision).await {
+        Ok(true) => Redirect::to(PATH).into_response(),
+        Ok(false) => message_page(lang, PATH, "not-found", StatusCode::NOT_FOUND),
+        Err(e) => server_error(lang, PATH, e),
+    }
+}

@@ -1,0 +1,150 @@
+// The staff workspace in a real browser (issue 5): a phone complaint from registration to
+// the answer the citizen reads, without JavaScript; axe-core (which needs JavaScript in the
+// page) on every staff page in Swedish and English, with and without errors shown.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE, PASSWORD, launch, open, axeViolations } from '../lib.mjs';
+
+const FRESH = process.env.LYHORD_E2E_FRESH ?? BASE;
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+async function signInAt(page, base, username) {
+  await page.goto(`${base}/staff/sign-in`);
+  await page.fill('#username', username);
+  await page.fill('#password', PASSWORD);
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${base}/staff`);
+}
+
+async function noViolations(page, what) {
+  assert.deepEqual(await axeViolations(page), [], what);
+}
+
+/** Submits the form whose action ends with `/action` on the case page. */
+async function submitAction(page, action) {
+  await Promise.all([page.waitForLoadState('load'), page.click(`form[action$="/${action}"] button[type=submit]`)]);
+}
+
+test('a registrator registers a phone complaint; a handläggare answers it; the citizen reads the answer', async () => {
+  const staff = await open(browser, { javaScriptEnabled: false });
+  await signInAt(staff, FRESH, 'registrator');
+  await staff.goto(`${FRESH}/staff/register`);
+  assert.equal(await staff.textContent('h1'), 'Registrera ett ärende');
+  await staff.click('#send');
+  await staff.waitForSelector('.error-summary');
+  assert.match(await staff.textContent('#channel-error'), /Välj hur ärendet kom in/);
+
+  await staff.check('#channel-phone');
+  await staff.check('#kind-klagomal');
+  await staff.selectOption('#category', 'lekplatser');
+  await staff.fill('#description', 'Gungan i Vasaparken har en trasig kedja. Ringde in.');
+  await staff.fill('#name', 'Örjan Åström');
+  await staff.fill('#email', 'orjan@example.se');
+  await staff.check('#contact-email');
+  await staff.click('#send');
+  await staff.waitForURL(/\/staff\/cases\/\d{4}-\d{6}\?done=register/);
+  const number = (await staff.textContent('h1')).match(/\d{4}-\d{6}/)[0];
+  assert.match(await staff.textContent('#notice'), /Ärendet är registrerat/);
+
+  // The receipt with the link, to read out or post to the citizen.
+  await staff.click('text=Kvitto med länk för invånaren');
+  const link = await staff.getAttribute('#tracking-link', 'href');
+  assert.match(link, /\/track\/[0-9a-f]{64}$/);
+  await staff.goBack();
+
+  // Routed to the park unit's manager, preselected (S7).
+  assert.match(await staff.locator('#assign-handler option[selected]').textContent(), /Johan Berg/);
+  await submitAction(staff, 'assign');
+  assert.match(await staff.textContent('#notice'), /Handläggaren är tilldelad/);
+  await staff.click('text=Logga ut');
+  await staff.waitForURL(`${FRESH}/staff/sign-in`);
+
+  // The handläggare finds it at the top of the inbox.
+  await signInAt(staff, FRESH, 'handlaggare');
+  const first = staff.locator('table tbody tr').first();
+  assert.equal(await first.locator('th a').textContent(), number);
+  await first.locator('th a').click();
+  await staff.waitForURL(`${FRESH}/staff/cases/${number}`);
+
+  await staff.selectOption('#log-contact-method', 'phone');
+  await staff.fill('#log-contact-summary', 'Ringde Örjan och fick veta vilken gunga det gäller.');
+  await submitAction(staff, 'log-contact');
+  assert.match(await staff.textContent('#notice'), /Kontakten är antecknad/);
+
+  await staff.fill('#answer-message', 'Hej Örjan! Kedjan är utbytt i dag. Tack för att du hörde av dig.');
+  await submitAction(staff, 'answer');
+  assert.match(await staff.textContent('#notice'), /Svaret är sparat/);
+
+  await submitAction(staff, 'close');
+  await staff.waitForSelector('.error-summary');
+  assert.match(await staff.textContent('#close-summary-error'), /Fyll i/);
+  await staff.fill('#close-summary', 'Kedjan utbytt.');
+  await submitAction(staff, 'close');
+  assert.match(await staff.textContent('.lead'), /Avslutat/);
+  await staff.context().close();
+
+  const citizen = await open(browser, { javaScriptEnabled: false });
+  await citizen.goto(link);
+  await citizen.waitForURL(`${FRESH}/track`);
+  const text = await citizen.textContent('main');
+  assert.ok(text.includes('Kedjan är utbytt i dag.'), 'the citizen reads the answer');
+  assert.ok(!text.includes('Ringde Örjan'), 'what staff noted stays with staff');
+  await citizen.context().close();
+});
+
+for (const lang of ['sv', 'en']) {
+  test(`every staff page passes axe-core in ${lang}`, async () => {
+    const page = await open(browser, { lang });
+    await signInAt(page, BASE, 'admin');
+    const visit = async (path, what) => {
+      await page.goto(BASE + path);
+      assert.equal(await page.getAttribute('html', 'lang'), lang, path);
+      await noViolations(page, what ?? path);
+    };
+    await visit('/staff');
+    await visit('/staff?kind=klagomal&page=2', 'filtered inbox, page 2');
+    await visit('/staff/search?q=Vasaparken', 'search');
+    await visit('/staff/register');
+    await page.click('#send');
+    await page.waitForSelector('.error-summary');
+    await noViolations(page, 'register form with errors');
+    await page.goto(`${BASE}/staff`);
+    const first = await page.locator('table tbody tr th a').first().textContent();
+    await visit(`/staff/cases/${first}`, 'case page');
+    await submitAction(page, 'note');
+    await page.waitForSelector('.error-summary');
+    await noViolations(page, 'case page with an error');
+    await visit(`/staff/cases/${first}/receipt`, 'receipt');
+    await visit('/staff/quarantine', 'suspected spam');
+    for (const section of ['', '/org', '/categories', '/policy', '/templates', '/users', '/api-keys']) {
+      await visit(`/staff/admin${section}`);
+    }
+    await page.goto(`${BASE}/staff/admin/users`);
+    await page.locator('td a').first().click();
+    await noViolations(page, 'editing an account');
+    await page.goto(`${BASE}/staff/admin/api-keys`);
+    await page.click('form[action="/staff/admin/api-keys"] button[type=submit]');
+    await page.waitForSelector('.error-summary');
+    await noViolations(page, 'API key form with an error');
+    await page.fill('#name', `Test ${lang}`);
+    await page.click('form[action="/staff/admin/api-keys"] button[type=submit]');
+    await page.waitForSelector('#secret');
+    await noViolations(page, 'a new key shown once');
+    assert.deepEqual(page.consoleErrors, [], 'no console errors (e.g. CSP violations)');
+    await page.context().close();
+  });
+}
+
+test('staff pages reflow at 320 CSS pixels', async () => {
+  const page = await open(browser, { width: 320 });
+  await signInAt(page, BASE, 'handlaggare');
+  const first = await page.locator('table tbody tr th a').first().textContent();
+  for (const path of ['/staff', '/staff/search', `/staff/cases/${first}`, '/staff/register']) {
+    await page.goto(BASE + path);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `${path} overflows by ${overflow}px`);
+  }
+  await page.context().close();
+});
