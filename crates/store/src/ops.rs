@@ -65,14 +65,27 @@ fn search_words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
 }
 
-/// An FTS5 query: every word, each also as the start of a longer word.
+/// An FTS5 query: every word; the last also as the start of a longer word, as people type.
 fn fts5_query(words: &[String]) -> String {
-    words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" ")
+    let last = words.len().saturating_sub(1);
+    words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| format!("\"{w}\"{}", if i == last { "*" } else { "" }))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
-/// A PostgreSQL tsquery: every word (stemmed as Swedish), each also as a prefix.
+/// A PostgreSQL tsquery: every word (stemmed as Swedish); the last also as a prefix. Whole
+/// words keep the planner's estimates sound, so common words do not cost a full scan.
 fn tsquery(words: &[String]) -> String {
-    words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & ")
+    let last = words.len().saturating_sub(1);
+    words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| format!("{w}{}", if i == last { ":*" } else { "" }))
+        .collect::<Vec<_>>()
+        .join(" & ")
 }
 
 const SUMMARY_COLUMNS: &str = "c.id, c.jurisdiction_id, c.number, c.kind, c.channel, c.category, c.node_id, c.handler_id, c.status, \
@@ -525,7 +538,9 @@ macro_rules! backend_ops {
             q.push_bind(query.limit);
             q.push(" OFFSET ");
             q.push_bind(query.offset);
-            let rows = q.build().fetch_all(read).await?;
+            // Planned for its own words each time: a plan cached for one word (rare or in
+            // every case) is the wrong plan for the next.
+            let rows = q.build().persistent(false).fetch_all(read).await?;
             rows.iter().map(summary_from_row).collect()
         }
 
@@ -1186,7 +1201,10 @@ pub mod sqlite {
         pool = sqlx::SqlitePool,
         begin = "BEGIN IMMEDIATE",
         for_update = "",
-        search_from = "FROM case_fts JOIN case_search s ON s.id = case_fts.rowid JOIN cases c ON c.id = s.case_id",
+        // CROSS JOIN fixes the order: the index finds the matches, then their cases. Left to
+        // itself the planner may walk every case and ask the index about each one.
+        search_from = "FROM case_fts CROSS JOIN case_search s ON s.id = case_fts.rowid \
+                       CROSS JOIN cases c ON c.id = s.case_id",
         search_match = ("case_fts MATCH ", ""),
         // The index's own order (cases are indexed as they arrive) lets FTS5 stop at the
         // first page instead of sorting every match of a common word.

@@ -278,8 +278,16 @@ on_both_backends!(every_case_route_denies_those_who_must_not_see_it, |app| {
             assert!(download.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
         }
     }
+    // The receipt carries the citizen's link: not for readers, nor for those who cannot see the case.
+    let receipt = format!("/staff/cases/{number}/receipt");
+    for (username, status) in
+        [("registrator", 200), ("handlaggare", 200), ("lasare", 403), ("bygg", 404), ("salem-admin", 404)]
+    {
+        let response = clients[username].get(app.url(&receipt)).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "{username} prints the receipt");
+    }
     let anonymous = app.browser();
-    for path in [format!("/staff/cases/{number}"), file_path.clone()] {
+    for path in [format!("/staff/cases/{number}"), file_path.clone(), receipt.clone()] {
         let response = anonymous.get(app.url(&path)).send().await.unwrap();
         assert_eq!(response.status(), 303, "{path} without a session");
     }

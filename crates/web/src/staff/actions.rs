@@ -230,12 +230,8 @@ pub async fn act(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let path = format!("/staff/cases/{number}");
-    let desk = match Desk::open(&state, user).await {
-        Ok(desk) => desk,
-        Err(e) => return server_error(lang, &path, e),
-    };
-    let case = match desk.case(&state, lang, &number).await {
-        Ok(case) => case,
+    let (desk, case) = match Desk::with_case(&state, lang, user, &number).await {
+        Ok(found) => found,
         Err(response) => return response,
     };
     let Some(action) = Action::from_code(&code) else {

@@ -78,6 +78,7 @@ pub(super) struct CasePage {
     errors: Vec<FormError>,
     values: HashMap<String, String>,
     allowed: Vec<&'static str>,
+    can_print_receipt: bool,
     kinds: Vec<Choice>,
     category_groups: Vec<Group>,
     units: Vec<Choice>,
@@ -429,6 +430,7 @@ pub(super) async fn page(
         errors: outcome.errors,
         values,
         allowed,
+        can_print_receipt: access.can_register(),
         kinds: CaseKind::ALL.iter().map(|k| Choice { value: k.code().into(), label: k.name(l).into() }).collect(),
         category_groups,
         units: desk
@@ -471,12 +473,8 @@ pub async fn show(
     Query(params): Query<ShowParams>,
 ) -> Response {
     let path = format!("/staff/cases/{number}");
-    let desk = match Desk::open(&state, user).await {
-        Ok(desk) => desk,
-        Err(e) => return server_error(lang, &path, e),
-    };
-    let case = match desk.case(&state, lang, &number).await {
-        Ok(case) => case,
+    let (desk, case) = match Desk::with_case(&state, lang, user, &number).await {
+        Ok(found) => found,
         Err(response) => return response,
     };
     // C5: every staff view is logged before anything is shown.
@@ -505,12 +503,8 @@ pub async fn download(
     Path((number, sha256)): Path<(String, String)>,
 ) -> Response {
     let path = format!("/staff/cases/{number}");
-    let desk = match Desk::open(&state, user).await {
-        Ok(desk) => desk,
-        Err(e) => return server_error(lang, &path, e),
-    };
-    let case = match desk.case(&state, lang, &number).await {
-        Ok(case) => case,
+    let (desk, case) = match Desk::with_case(&state, lang, user, &number).await {
+        Ok(found) => found,
         Err(response) => return response,
     };
     let loaded = match Loaded::read(&state, case).await {
@@ -535,14 +529,14 @@ pub async fn receipt(
     Path(number): Path<String>,
 ) -> Response {
     let path = format!("/staff/cases/{number}");
-    let desk = match Desk::open(&state, user).await {
-        Ok(desk) => desk,
-        Err(e) => return server_error(lang, &path, e),
-    };
-    let case = match desk.case(&state, lang, &number).await {
-        Ok(case) => case,
+    let (desk, case) = match Desk::with_case(&state, lang, user, &number).await {
+        Ok(found) => found,
         Err(response) => return response,
     };
+    // The link lets its holder act as the citizen: only those who register cases hand it out.
+    if !desk.access().can_register() {
+        return crate::pages::message_page(lang, &path, "forbidden", StatusCode::FORBIDDEN);
+    }
     let built = async {
         state.store.log_access(case.id, desk.user.id, Utc::now(), "receipt").await?;
         let token = crate::citizen::tracking_token(&state, case.id).await?;

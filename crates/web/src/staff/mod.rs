@@ -77,6 +77,19 @@ impl Desk {
         self.staff.iter().map(|u| (u.id, u.display_name.as_str())).collect()
     }
 
+    /// The user's desk and the case with this number, or the page that refuses.
+    pub async fn with_case(
+        state: &AppState,
+        lang: Lang,
+        user: User,
+        number: &str,
+    ) -> Result<(Desk, CaseState), Response> {
+        let desk =
+            Desk::open(state, user).await.map_err(|e| server_error(lang, &format!("/staff/cases/{number}"), e))?;
+        let case = desk.case(state, lang, number).await?;
+        Ok((desk, case))
+    }
+
     /// The case with this number, if this user may see it. A case of another unit or
     /// jurisdiction is "not found", exactly like a number that does not exist.
     pub async fn case(&self, state: &AppState, lang: Lang, number: &str) -> Result<CaseState, Response> {
