@@ -264,6 +264,8 @@ async fn run(cli: Cli) {
             if cases > already {
                 submit_all(&store, 64, cases - already, Duration::days(365)).await;
             }
+            // Searchable too: the indexing that follows the receipts is part of the fill.
+            while store.index_pending().await.unwrap() > 0 {}
             let total = store.count_cases(JURISDICTION).await.unwrap();
             println!(
                 "fill backend={} cases={total} seconds={:.1}",

@@ -108,6 +108,13 @@ impl Backend {
         }
     }
 
+    pub fn is_closed(&self) -> bool {
+        match self {
+            Backend::Sqlite { write, .. } => write.is_closed(),
+            Backend::Postgres { pool } => pool.is_closed(),
+        }
+    }
+
     pub async fn close(&self) {
         match self {
             Backend::Sqlite { read, write } => {

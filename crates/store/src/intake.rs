@@ -4,6 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use domain::{Actor, Submission};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
@@ -46,13 +48,23 @@ struct Job {
 pub(crate) struct Intake {
     queue: mpsc::Sender<Job>,
     policies: Policies,
+    /// When the writer last committed (ms since the Unix epoch), so that background work
+    /// can wait for a quiet moment.
+    last_commit: Arc<AtomicI64>,
 }
 
 impl Intake {
     pub fn start(backend: Backend, policies: Policies, max_batch: usize) -> Intake {
         let (queue, jobs) = mpsc::channel(max_batch.max(1) * 4);
-        tokio::spawn(write_loop(backend, jobs, max_batch.max(1)));
-        Intake { queue, policies }
+        let last_commit = Arc::new(AtomicI64::new(0));
+        tokio::spawn(write_loop(backend, jobs, max_batch.max(1), last_commit.clone()));
+        Intake { queue, policies, last_commit }
+    }
+
+    /// Whether submissions were committed within the last `window`.
+    pub fn busy_within(&self, window: std::time::Duration) -> bool {
+        let last = self.last_commit.load(Ordering::Relaxed);
+        Utc::now().timestamp_millis() - last < window.as_millis() as i64
     }
 
     pub async fn submit(&self, case: NewCase) -> Result<Receipt> {
@@ -73,7 +85,7 @@ impl Intake {
     }
 }
 
-async fn write_loop(backend: Backend, mut jobs: mpsc::Receiver<Job>, max_batch: usize) {
+async fn write_loop(backend: Backend, mut jobs: mpsc::Receiver<Job>, max_batch: usize, last_commit: Arc<AtomicI64>) {
     let mut batch = Vec::with_capacity(max_batch);
     while jobs.recv_many(&mut batch, max_batch).await > 0 {
         // Submitters answered by the previous commit are waking up and submitting again;
@@ -94,6 +106,7 @@ async fn write_loop(backend: Backend, mut jobs: mpsc::Receiver<Job>, max_batch: 
         }
         let cases: Vec<(&NewCase, Option<DateTime<Utc>>)> = batch.iter().map(|job| (&job.case, job.due)).collect();
         let results = commit_isolated(&backend, &cases).await;
+        last_commit.store(Utc::now().timestamp_millis(), Ordering::Relaxed);
         for (job, result) in batch.drain(..).zip(results) {
             // The submitter may have gone away; the case is stored all the same.
             let _ = job.reply.send(result);

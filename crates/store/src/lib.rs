@@ -32,6 +32,11 @@ use uuid::Uuid;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// Cases indexed for search per transaction.
+const SEARCH_BATCH: i64 = 500;
+/// How long the search indexer rests, and how quiet intake must have been before it works.
+const INDEXING_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// The handle every other layer uses. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
@@ -63,7 +68,9 @@ impl Store {
         let policies = policies::Policies::new(Policy::defaults());
         load_stored_policies(&backend, &policies).await?;
         let intake = intake::Intake::start(backend.clone(), policies.clone(), options.max_batch);
-        Ok(Store { inner: Arc::new(Inner { backend, intake, policies }) })
+        let store = Store { inner: Arc::new(Inner { backend, intake, policies }) };
+        tokio::spawn(index_in_background(Arc::downgrade(&store.inner)));
+        Ok(store)
     }
 
     /// Runs migrations only (for `lyhord migrate`), returning how many were applied.
@@ -185,9 +192,18 @@ impl Store {
         dispatch!(self, inbox(query))
     }
 
-    /// Cases, open and closed, matching the words of the query, newest first.
+    /// Cases, open and closed, matching the words of the query, newest first. Cases
+    /// received a moment ago are indexed first, so a search always sees every case.
     pub async fn search(&self, query: &SearchQuery) -> Result<Vec<CaseSummary>> {
+        if !query.text.trim().is_empty() {
+            while self.index_pending().await? == SEARCH_BATCH as usize {}
+        }
         dispatch!(self, search(query))
+    }
+
+    /// Makes up to one batch of newly received cases searchable; returns how many.
+    pub async fn index_pending(&self) -> Result<usize> {
+        dispatch!(self, index_pending(SEARCH_BATCH))
     }
 
     /// Records that a staff member saw or fetched something of a case (C5).
@@ -385,4 +401,31 @@ async fn load_stored_policies(backend: &Backend, policies: &policies::Policies) 
         policies.set(&jurisdiction, parse_policy(&toml_text)?);
     }
     Ok(())
+}
+
+/// Keeps the search index up with intake: batch after batch while intake is quiet, a look
+/// every quarter second otherwise. Ends with the last handle to the store.
+async fn index_in_background(inner: std::sync::Weak<Inner>) {
+    loop {
+        let Some(inner) = inner.upgrade() else { return };
+        if inner.backend.is_closed() {
+            return;
+        }
+        // Receipts first: during a burst of submissions indexing waits, and catches up after.
+        let quiet = !inner.intake.busy_within(INDEXING_PAUSE);
+        let store = Store { inner };
+        if !quiet {
+            drop(store);
+            tokio::time::sleep(INDEXING_PAUSE).await;
+            continue;
+        }
+        let indexed = store.index_pending().await;
+        drop(store);
+        match indexed {
+            Ok(n) if n == SEARCH_BATCH as usize => continue,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "search indexing failed; retrying"),
+        }
+        tokio::time::sleep(INDEXING_PAUSE).await;
+    }
 }

@@ -100,6 +100,7 @@ macro_rules! backend_ops {
         search_from = $search_from:literal,
         search_match = ($match_before:literal, $match_after:literal),
         search_order = $search_order:literal,
+        skip_locked = $skip_locked:literal,
         fts_query = $fts_query:path
     ) => {
         use super::*;
@@ -264,9 +265,8 @@ macro_rules! backend_ops {
                     node_id: case.node_id.clone(),
                     submission: Box::new(case.submission.clone()),
                 };
-                let text = payload.search_text().unwrap_or_default();
                 let event = NewEvent::new(case.received_at, case.actor, payload).seal(case_id, 1, Hash::GENESIS);
-                rows.push((i, number, event, text));
+                rows.push((i, number, event));
             }
 
             for chunk in rows.chunks(INSERT_CHUNK) {
@@ -275,7 +275,7 @@ macro_rules! backend_ops {
                      status, anonymous, submitter_role, received_at, updated_at, due_at, event_count, head_hash, \
                      idempotency_key) ",
                 );
-                q.push_values(chunk, |mut b, (i, number, event, _)| {
+                q.push_values(chunk, |mut b, (i, number, event)| {
                     let case = cases[*i];
                     let s = &case.submission;
                     b.push_bind(event.case_id)
@@ -298,18 +298,19 @@ macro_rules! backend_ops {
                 });
                 q.build().execute(&mut *tx).await?;
             }
-            let events: Vec<(&Event, &'static str)> = rows.iter().map(|(_, _, e, _)| (e, "received")).collect();
+            let events: Vec<(&Event, &'static str)> = rows.iter().map(|(_, _, e)| (e, "received")).collect();
             insert_events(&mut tx, &events).await?;
+            // Full-text indexing costs a third of a submission: it happens after the receipt.
             for chunk in rows.chunks(INSERT_CHUNK) {
-                let mut q = QueryBuilder::<Db>::new("INSERT INTO case_search (case_id, body) ");
-                q.push_values(chunk, |mut b, (_, _, event, text)| {
-                    b.push_bind(event.case_id).push_bind(text.clone());
+                let mut q = QueryBuilder::<Db>::new("INSERT INTO search_pending (case_id) ");
+                q.push_values(chunk, |mut b, (_, _, event)| {
+                    b.push_bind(event.case_id);
                 });
                 q.build().execute(&mut *tx).await?;
             }
             tx.commit().await?;
 
-            for (i, number, event, _) in rows {
+            for (i, number, event) in rows {
                 receipts[i] = Some(Receipt {
                     case_id: event.case_id,
                     number,
@@ -380,11 +381,15 @@ macro_rules! backend_ops {
                 return Err(StoreError::Conflict);
             }
             if let Some(text) = event.payload.search_text() {
-                sqlx::query("UPDATE case_search SET body = body || ' ' || $2 WHERE case_id = $1")
-                    .bind(case_id)
-                    .bind(text)
-                    .execute(&mut *tx)
-                    .await?;
+                // Added to what is indexed, or kept until the receipt's text is indexed.
+                sqlx::query(
+                    "INSERT INTO case_search (case_id, body) VALUES ($1, $2) ON CONFLICT (case_id) \
+                     DO UPDATE SET body = case_search.body || ' ' || excluded.body",
+                )
+                .bind(case_id)
+                .bind(text)
+                .execute(&mut *tx)
+                .await?;
             }
             // Messages the event causes are sent only if it is recorded, and then surely
             // (issue 7's worker reads the outbox). Each is keyed by the event.
@@ -542,6 +547,56 @@ macro_rules! backend_ops {
             // every case) is the wrong plan for the next.
             let rows = q.build().persistent(false).fetch_all(read).await?;
             rows.iter().map(summary_from_row).collect()
+        }
+
+        /// Indexes up to `limit` received cases not yet searchable; returns how many. Several
+        /// instances may run this at once: each takes rows the others have not locked.
+        pub async fn index_pending(_read: &Pool, write: &Pool, limit: i64) -> Result<usize> {
+            let mut tx = begin(write).await?;
+            let ids: Vec<Uuid> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT case_id FROM search_pending LIMIT $1{}",
+                $skip_locked
+            )))
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await?;
+            if ids.is_empty() {
+                return Ok(0);
+            }
+            for chunk in ids.chunks(INSERT_CHUNK) {
+                let mut q = QueryBuilder::<Db>::new("SELECT case_id, payload FROM case_events WHERE seq = 1 AND case_id IN (");
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                list.push_unseparated(")");
+                let rows = q.build().fetch_all(&mut *tx).await?;
+                let mut texts = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let payload: String = row.try_get("payload")?;
+                    let payload: EventPayload =
+                        serde_json::from_str(&payload).map_err(|e| StoreError::corrupt(format!("event payload: {e}")))?;
+                    texts.push((row.try_get::<Uuid, _>("case_id")?, payload.search_text().unwrap_or_default()));
+                }
+                if !texts.is_empty() {
+                    // Text that later events already added stays after the receipt's.
+                    let mut q = QueryBuilder::<Db>::new("INSERT INTO case_search (case_id, body) ");
+                    q.push_values(&texts, |mut b, (id, text)| {
+                        b.push_bind(*id).push_bind(text.clone());
+                    });
+                    q.push(" ON CONFLICT (case_id) DO UPDATE SET body = excluded.body || ' ' || case_search.body");
+                    q.build().execute(&mut *tx).await?;
+                }
+                let mut q = QueryBuilder::<Db>::new("DELETE FROM search_pending WHERE case_id IN (");
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                list.push_unseparated(")");
+                q.build().execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(ids.len())
         }
 
         pub async fn log_access(
@@ -1209,6 +1264,7 @@ pub mod sqlite {
         // The index's own order (cases are indexed as they arrive) lets FTS5 stop at the
         // first page instead of sorting every match of a common word.
         search_order = " ORDER BY case_fts.rowid DESC",
+        skip_locked = "",
         fts_query = super::fts5_query
     );
 }
@@ -1222,6 +1278,7 @@ pub mod postgres {
         search_from = "FROM case_search s JOIN cases c ON c.id = s.case_id",
         search_match = ("s.tsv @@ to_tsquery('swedish', ", ")"),
         search_order = " ORDER BY c.received_at DESC, c.id",
+        skip_locked = " FOR UPDATE SKIP LOCKED",
         fts_query = super::tsquery
     );
 }

@@ -527,6 +527,14 @@ conformance!(search_matches_words_and_word_starts_keeping_swedish_letters, |db, 
     assert!(found("trasig OR NEAR(cykel)").await.is_empty(), "OR and NEAR are just words");
     assert_eq!(found("\" * ( - : ^").await, vec![other.case_id, receipt.case_id], "no words: every case, newest first");
     assert!(store.search(&all_of("salem", "Råbyskolan")).await.unwrap().is_empty(), "jurisdictions never meet");
+    // Text added by an event before the receipt's text was indexed is kept beside it.
+    let mut late = new_case(at(2026, 3, 4, 9));
+    late.submission.description = "Bryggan vid Johannisbergs strand har lossnat".into();
+    let late = store.submit(late).await.unwrap().case_id;
+    store.append(late, event(EventPayload::NoteAdded { text: "Dykare har sett sjöbotten.".into() })).await.unwrap();
+    let both = store.search(&all_of("vasteras", "bryggan sjöbotten")).await.unwrap();
+    assert_eq!(both.iter().map(|c| c.id).collect::<Vec<_>>(), vec![late]);
+    assert_eq!(store.index_pending().await.unwrap(), 0, "searching indexed everything received");
     let skola_only = SearchQuery { units: Units::Only(vec!["v.skola".into()]), ..all_of("vasteras", "Råbyskolan") };
     assert!(store.search(&skola_only).await.unwrap().is_empty(), "only the given units");
 });

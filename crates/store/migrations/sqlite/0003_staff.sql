@@ -35,6 +35,12 @@ SELECT c.id, c.number || ' ' || replace(c.number, '-', ' ') || ' ' || coalesce(j
        coalesce(json_extract(e.payload, '$.submission.submitter.email'), '')
 FROM cases c JOIN case_events e ON e.case_id = c.id AND e.seq = 1;
 
+-- Cases received but not yet in the search index: intake only notes the id, and the
+-- indexer (Store::index_pending) adds the text soon after, off the receipt's path.
+CREATE TABLE search_pending (
+    case_id  BLOB PRIMARY KEY REFERENCES cases(id)
+);
+
 CREATE INDEX cases_handler ON cases (handler_id, due_at) WHERE status <> 'closed' AND handler_id IS NOT NULL;
 
 CREATE TABLE answer_templates (
