@@ -2,7 +2,7 @@
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -84,10 +84,31 @@ pub async fn current_staff(state: &AppState, parts: &Parts) -> Option<User> {
 pub async fn require_staff(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
     let Some(user) = current_staff(&state, &parts).await else {
-        return Redirect::to("/staff/sign-in").into_response();
+        return without_session(parts, body).await;
     };
     parts.extensions.insert(Staff(user));
     next.run(Request::from_parts(parts, body)).await
+}
+
+/// A request without a live session goes to sign-in; a form posted after the session ended
+/// is carried through sign-in instead, so that an answer typed for an hour is not lost.
+async fn without_session(parts: Parts, body: axum::body::Body) -> Response {
+    let is_form = parts
+        .headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if parts.method == axum::http::Method::POST && is_form {
+        let lang =
+            crate::i18n::Lang::from_request_parts(&mut parts.clone(), &()).await.unwrap_or(crate::i18n::Lang::Sv);
+        if let Ok(bytes) = axum::body::to_bytes(body, 256 * 1024).await
+            && let Ok(text) = std::str::from_utf8(&bytes)
+            && let Some(page) = crate::pages::sign_in_to_resume(lang, parts.uri.path(), text)
+        {
+            return page;
+        }
+    }
+    Redirect::to("/staff/sign-in").into_response()
 }
 
 pub fn session_cookie(token: &str, secure: bool) -> String {

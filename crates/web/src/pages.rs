@@ -172,11 +172,55 @@ pub(crate) fn message_for<'a>(errors: &'a [FormError], field: &str) -> Option<&'
 
 #[derive(Template)]
 #[template(path = "sign_in.html")]
-struct SignInPage {
+pub(crate) struct SignInPage {
     lang: Lang,
     path: String,
     username: String,
     errors: Vec<FormError>,
+    /// A form sent after the session ended, carried through sign-in so nothing typed is lost.
+    resume: Option<Resume>,
+}
+
+/// A staff form that met an ended session: where it was going, and what it held (encoded).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Resume {
+    pub to: String,
+    pub body: String,
+}
+
+impl Resume {
+    /// Only forms to staff pages are carried, never to anywhere else (no open redirect).
+    fn checked(to: &str, body: &str) -> Option<Resume> {
+        let safe = to.starts_with("/staff/") && !to.contains("//") && !to.contains('\\') && to != "/staff/sign-in";
+        (safe && !body.is_empty()).then(|| Resume { to: to.to_owned(), body: body.to_owned() })
+    }
+
+    /// The form's fields, to send again.
+    fn fields(&self) -> Vec<(String, String)> {
+        serde_urlencoded::from_str(&self.body).unwrap_or_default()
+    }
+}
+
+/// The sign-in page for a staff form that arrived after its session ended (WCAG 2.2.1).
+pub(crate) fn sign_in_to_resume(lang: Lang, to: &str, body: &str) -> Option<Response> {
+    let resume = Resume::checked(to, body)?;
+    let page = SignInPage {
+        lang,
+        path: "/staff/sign-in".into(),
+        username: String::new(),
+        errors: vec![],
+        resume: Some(resume),
+    };
+    Some(render(&page, StatusCode::UNAUTHORIZED))
+}
+
+#[derive(Template)]
+#[template(path = "resume.html")]
+struct ResumePage {
+    lang: Lang,
+    path: String,
+    to: String,
+    fields: Vec<(String, String)>,
 }
 
 impl SignInPage {
@@ -189,7 +233,8 @@ pub async fn sign_in_form(State(state): State<AppState>, lang: Lang, parts: axum
     if auth::current_staff(&state, &parts).await.is_some() {
         return Redirect::to("/staff").into_response();
     }
-    let page = SignInPage { lang, path: "/staff/sign-in".into(), username: String::new(), errors: vec![] };
+    let page =
+        SignInPage { lang, path: "/staff/sign-in".into(), username: String::new(), errors: vec![], resume: None };
     render(&page, StatusCode::OK)
 }
 
@@ -199,6 +244,10 @@ pub struct SignInForm {
     username: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    resume_to: String,
+    #[serde(default)]
+    resume: String,
 }
 
 pub async fn sign_in(
@@ -208,8 +257,15 @@ pub async fn sign_in(
     Form(form): Form<SignInForm>,
 ) -> Response {
     let username = form.username.trim().to_owned();
+    let resume = Resume::checked(&form.resume_to, &form.resume);
     let refuse = |status, errors| {
-        let page = SignInPage { lang, path: "/staff/sign-in".into(), username: username.clone(), errors };
+        let page = SignInPage {
+            lang,
+            path: "/staff/sign-in".into(),
+            username: username.clone(),
+            errors,
+            resume: resume.clone(),
+        };
         render(&page, status)
     };
     let mut missing = Vec::new();
@@ -248,6 +304,15 @@ pub async fn sign_in(
     }
     tracing::info!(user = %user.id, "signed in");
     let cookie = auth::session_cookie(&token, state.config.cookie_secure);
+    if let Some(resume) = resume {
+        // Signed in again: the form is shown once more, to send with one press.
+        let page = ResumePage { lang, path: "/staff/sign-in".into(), fields: resume.fields(), to: resume.to };
+        let mut response = render(&page, StatusCode::OK);
+        if let Ok(value) = header::HeaderValue::from_str(&cookie) {
+            response.headers_mut().insert(header::SET_COOKIE, value);
+        }
+        return response;
+    }
     ([(header::SET_COOKIE, cookie)], Redirect::to("/staff")).into_response()
 }
 

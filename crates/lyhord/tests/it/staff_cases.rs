@@ -482,3 +482,48 @@ async fn search(app: &App, client: &reqwest::Client, q: &str) -> String {
 fn urlencode(s: &str) -> String {
     s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
+
+on_both_backends!(an_answer_sent_after_the_session_ended_is_not_lost, |app| {
+    let app = app.with_demo(0).await;
+    let registrator = app.signed_in("registrator", PASSWORD).await;
+    let number = register(&app, &registrator, &phone_call("Lampan vid Djäkneberget är trasig.")).await;
+    done(&app, &registrator, &number, "assign", &[("handler", &user_id(&app, "handlaggare").await.to_string())]).await;
+
+    // A handläggare writes for an hour; meanwhile the session ends.
+    let expired = app.browser();
+    let answer = "Hej! Lampan byts på torsdag. Med vänlig hälsning, Johan";
+    let response = expired
+        .post(app.url(&format!("/staff/cases/{number}/answer")))
+        .header("cookie", format!("lyhord_staff={}", "0".repeat(64)))
+        .form(&[("message", answer)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let page = body(response).await;
+    assert!(page.contains("Logga in igen, så kan du skicka det du skrev."));
+    let resume =
+        page.split(r#"name="resume" value=""#).nth(1).unwrap().split('"').next().unwrap().replace("&#38;", "&");
+    assert!(resume.starts_with("message="), "{resume}");
+
+    let form = [
+        ("username", "handlaggare"),
+        ("password", PASSWORD),
+        ("resume_to", &format!("/staff/cases/{number}/answer")),
+        ("resume", &resume),
+    ];
+    let response = expired.post(app.url("/staff/sign-in")).form(&form).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let page = body(response).await;
+    assert!(page.contains(&format!(r#"<form method="post" action="/staff/cases/{number}/answer">"#)));
+    assert!(page.contains(answer), "what was written is shown again");
+    assert_eq!(event_types(&app, &number).await, ["received", "assigned"], "nothing sent before the press");
+    done(&app, &expired, &number, "answer", &[("message", answer)]).await;
+    assert_eq!(event_types(&app, &number).await, ["received", "assigned", "answered"]);
+
+    // Only staff pages are resumed: nothing leads elsewhere.
+    let outside =
+        [("username", "handlaggare"), ("password", PASSWORD), ("resume_to", "//evil.example/x"), ("resume", "a=b")];
+    let response = app.browser().post(app.url("/staff/sign-in")).form(&outside).send().await.unwrap();
+    assert_eq!((response.status().as_u16(), response.headers()["location"].to_str().unwrap()), (303, "/staff"));
+});

@@ -28,6 +28,7 @@ sign-in-too-many = Too many sign-in attempts. Wait a quarter of an hour and try 
 username-required = Enter your username.
 password-required = Enter your password.
 sign-out = Sign out
+sign-in-resume = You were away so long that you were signed out. Sign in again and you can send what you wrote.
 
 staff-title = My inbox
 staff-signed-in-as = Signed in as { $name } ({ $role })

@@ -291,3 +291,6 @@ held-field-place = Place
 held-field-name = Name
 held-field-email = E-mail
 held-field-phone = Phone
+resume-title = You are signed in again
+resume-text = This is what you wrote before you were signed out. Nothing has been sent yet. Check it and send it.
+resume-send = Send

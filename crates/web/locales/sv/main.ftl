@@ -28,6 +28,7 @@ sign-in-too-many = För många inloggningsförsök. Vänta en kvart och försök
 username-required = Skriv ditt användarnamn.
 password-required = Skriv ditt lösenord.
 sign-out = Logga ut
+sign-in-resume = Du var borta så länge att du loggades ut. Logga in igen, så kan du skicka det du skrev.
 
 staff-title = Min inkorg
 staff-signed-in-as = Inloggad som { $name } ({ $role })

@@ -291,3 +291,6 @@ held-field-place = Plats
 held-field-name = Namn
 held-field-email = E-post
 held-field-phone = Telefon
+resume-title = Du är inloggad igen
+resume-text = Det här skrev du innan du loggades ut. Inget har skickats ännu. Kontrollera och skicka.
+resume-send = Skicka
