@@ -428,8 +428,9 @@ conformance!(organisation_and_categories_round_trip_and_bad_trees_are_refused, |
     assert_eq!((jurisdictions[1].id.as_str(), jurisdictions[1].name.as_str()), ("vasteras", "Västerås stad"));
 });
 
-conformance!(users_and_sessions, |db, store| {
-    let user = NewUser {
+/// A handläggare of v.tk, as the account tests use her.
+fn eva() -> NewUser {
+    NewUser {
         jurisdiction: "vasteras".into(),
         username: "eva".into(),
         display_name: "Eva Ek".into(),
@@ -437,7 +438,11 @@ conformance!(users_and_sessions, |db, store| {
         password_hash: "$argon2id$stand-in".into(),
         role: Role::Handlaggare,
         node_id: Some("v.tk".into()),
-    };
+    }
+}
+
+conformance!(users_and_sessions, |db, store| {
+    let user = eva();
     let id = store.create_user(&user).await.unwrap();
     assert!(matches!(store.create_user(&user).await, Err(StoreError::Duplicate(_))));
     assert_eq!(store.user_by_username("eva").await.unwrap().unwrap().id, id);
@@ -564,15 +569,7 @@ conformance!(messages_are_queued_with_their_event_or_not_at_all, |db, store| {
 });
 
 conformance!(accounts_change_and_disabling_ends_every_session, |db, store| {
-    let user = NewUser {
-        jurisdiction: "vasteras".into(),
-        username: "eva".into(),
-        display_name: "Eva Ek".into(),
-        email: None,
-        password_hash: "$argon2id$stand-in".into(),
-        role: Role::Handlaggare,
-        node_id: Some("v.tk".into()),
-    };
+    let user = eva();
     let id = store.create_user(&user).await.unwrap();
     let now = Utc::now();
     let (idle, absolute) = (Duration::minutes(30), Duration::hours(10));
@@ -601,15 +598,7 @@ conformance!(accounts_change_and_disabling_ends_every_session, |db, store| {
 
 conformance!(access_templates_and_api_keys_are_kept_per_jurisdiction, |db, store| {
     let case = store.submit(new_case(at(2026, 3, 2, 9))).await.unwrap().case_id;
-    let user = NewUser {
-        jurisdiction: "vasteras".into(),
-        username: "eva".into(),
-        display_name: "Eva Ek".into(),
-        email: None,
-        password_hash: "x".into(),
-        role: Role::Chef,
-        node_id: Some("v.tk".into()),
-    };
+    let user = eva();
     let eva = store.create_user(&user).await.unwrap();
     store.log_access(case, eva, at(2026, 3, 2, 10), "view").await.unwrap();
     store.log_access(case, eva, at(2026, 3, 2, 11), "download").await.unwrap();
