@@ -6,6 +6,7 @@ mod citizen;
 mod dates;
 mod files;
 pub mod i18n;
+mod open311;
 mod pages;
 mod security;
 pub mod setup;
@@ -109,6 +110,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .route("/static/style.css", get(stylesheet))
+        .merge(open311::routes())
         .merge(staff)
         .fallback(pages::not_found)
         .layer(from_fn(security::same_origin))

@@ -6,6 +6,7 @@ mod support;
 mod citizen;
 mod cli;
 mod demo;
+mod open311;
 mod staff_access;
 mod staff_admin;
 mod staff_cases;

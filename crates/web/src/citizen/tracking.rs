@@ -131,6 +131,15 @@ pub struct ReceiptPage {
 }
 
 impl ReceiptPage {
+    /// What the citizen can expect, in one sentence per fact: where the case is handled and
+    /// when each promise falls due (Open311's `service_notice`).
+    pub fn notice(&self) -> String {
+        let lang = self.lang;
+        let mut parts = vec![format!("{}: {}.", lang.t("receipt-unit"), self.unit)];
+        parts.extend(self.clocks.iter().map(|c| format!("{}: {} {}.", c.name, lang.t("receipt-by"), c.due)));
+        parts.join(" ")
+    }
+
     /// The same receipt as plain text, for the e-mail (issue 7 sends it).
     pub fn as_text(&self) -> String {
         let lang = self.lang;

@@ -1,0 +1,330 @@
+//! Open311 GeoReport v2 contract tests (issue 6, the read side built so far): each document
+//! element by element in XML and JSON, and every error in the format asked for.
+
+use crate::on_both_backends;
+use crate::support::{App, body};
+use serde_json::json;
+
+async fn get(app: &App, path: &str) -> (u16, String, String) {
+    let response = reqwest::get(app.url(path)).await.unwrap();
+    let status = response.status().as_u16();
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    (status, content_type, body(response).await)
+}
+
+const XML: &str = "text/xml; charset=utf-8";
+const JSON: &str = "application/json; charset=utf-8";
+const DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
+
+on_both_backends!(discovery_names_the_endpoint_in_both_formats, |app| {
+    let app = app.with_demo(0).await;
+    let (status, content_type, xml) = get(&app, "/open311/v2/discovery.xml").await;
+    assert_eq!((status, content_type.as_str()), (200, XML));
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let expected = format!(
+        "{DECLARATION}<discovery><changeset>{today}</changeset><contact>kontaktcenter@vasteras.example</contact>\
+         <key_service>An administrator issues keys under Administration › Keys for the Open311 API.</key_service>\
+         <endpoints><endpoint><specification>http://wiki.open311.org/GeoReport_v2</specification>\
+         <url>http://127.0.0.1:8080/open311/v2</url><changeset>{today}</changeset><type>production</type>\
+         <formats><format>text/xml</format><format>application/json</format></formats></endpoint></endpoints></discovery>"
+    );
+    assert_eq!(xml, expected);
+    let (status, content_type, text) = get(&app, "/open311/v2/discovery.json").await;
+    assert_eq!((status, content_type.as_str()), (200, JSON));
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        doc,
+        json!({
+            "changeset": today,
+            "contact": "kontaktcenter@vasteras.example",
+            "key_service": "An administrator issues keys under Administration › Keys for the Open311 API.",
+            "endpoints": [{
+                "specification": "http://wiki.open311.org/GeoReport_v2",
+                "url": "http://127.0.0.1:8080/open311/v2",
+                "changeset": today,
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }],
+        })
+    );
+});
+
+on_both_backends!(the_service_list_is_the_categories_in_both_formats, |app| {
+    let app = app.with_demo(0).await;
+    let categories = app.store.categories("vasteras").await.unwrap();
+    let first = &categories[0];
+    let kinds: Vec<&str> = first.kinds.iter().map(|k| k.name_sv()).collect();
+    assert!(!kinds.is_empty(), "the demo's first category takes some kinds only");
+
+    let (status, content_type, xml) = get(&app, "/open311/v2/services.xml").await;
+    assert_eq!((status, content_type.as_str()), (200, XML));
+    assert!(xml.starts_with(&format!("{DECLARATION}<services><service>")));
+    let first_xml = format!(
+        "<service><service_code>{}</service_code><service_name>{}</service_name><description>{} › {}</description>\
+         <metadata>true</metadata><type>realtime</type><keywords>{}</keywords><group>{}</group></service>",
+        first.code,
+        first.name_sv,
+        first.group_sv,
+        first.name_sv,
+        kinds.join(", "),
+        first.group_sv
+    );
+    assert!(xml.contains(&first_xml), "{xml}");
+    assert_eq!(xml.matches("<service>").count(), categories.len());
+    assert!(xml.ends_with("</service></services>"));
+
+    let (_, content_type, text) = get(&app, "/open311/v2/services.json").await;
+    assert_eq!(content_type, JSON);
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc.as_array().unwrap().len(), categories.len(), "a top-level array");
+    assert_eq!(
+        doc[0],
+        json!({
+            "service_code": first.code,
+            "service_name": first.name_sv,
+            "description": format!("{} › {}", first.group_sv, first.name_sv),
+            "metadata": true,
+            "type": "realtime",
+            "keywords": kinds.join(", "),
+            "group": first.group_sv,
+        })
+    );
+    // English names on request.
+    let (_, _, text) = get(&app, "/open311/v2/services.json?lang=en").await;
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc[0]["service_name"], json!(first.name_en));
+    assert_eq!(doc[0]["group"], json!(first.group_en));
+});
+
+on_both_backends!(a_service_definition_asks_the_kind_and_who_the_submitter_is, |app| {
+    let app = app.with_demo(0).await;
+    let category =
+        app.store.categories("vasteras").await.unwrap().into_iter().find(|c| c.code == "gatubelysning").unwrap();
+    let (status, content_type, text) = get(&app, "/open311/v2/services/gatubelysning.json").await;
+    assert_eq!((status, content_type.as_str()), (200, JSON));
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let kinds: Vec<serde_json::Value> =
+        category.kinds.iter().map(|k| json!({"key": k.code(), "name": k.name_sv()})).collect();
+    assert_eq!(
+        doc,
+        json!({
+            "service_code": "gatubelysning",
+            "attributes": [
+                {"variable": true, "code": "kind", "datatype": "singlevaluelist", "required": true,
+                 "datatype_description": null, "order": 1, "description": "Vad vill du lämna?", "values": kinds},
+                {"variable": true, "code": "submitter_role", "datatype": "singlevaluelist", "required": false,
+                 "datatype_description": null, "order": 2, "description": "Vem är du?", "values": [
+                    {"key": "kund", "name": "Kund (använder tjänsten)"},
+                    {"key": "invanare", "name": "Invånare"},
+                    {"key": "foretag", "name": "Företag eller organisation"},
+                    {"key": "other", "name": "Annat"}]},
+            ],
+        })
+    );
+    let (_, content_type, xml) = get(&app, "/open311/v2/services/gatubelysning.xml").await;
+    assert_eq!(content_type, XML);
+    assert!(
+        xml.starts_with(&format!(
+            "{DECLARATION}<service_definition><service_code>gatubelysning</service_code><attributes><attribute>\
+         <variable>true</variable><code>kind</code><datatype>singlevaluelist</datatype><required>true</required>\
+         <datatype_description></datatype_description><order>1</order><description>Vad vill du lämna?</description>\
+         <values><value><key>felanmalan</key><name>Felanmälan</name></value>"
+        )),
+        "{xml}"
+    );
+    assert!(xml.ends_with("</values></attribute></attributes></service_definition>"));
+});
+
+on_both_backends!(errors_come_in_the_asked_format_with_the_right_status, |app| {
+    let app = app.with_demo(0).await;
+    let (status, content_type, xml) = get(&app, "/open311/v2/services/no-such-service.xml").await;
+    assert_eq!((status, content_type.as_str()), (404, XML));
+    assert_eq!(
+        xml,
+        format!(
+            "{DECLARATION}<errors><error><code>404</code><description>service_code no-such-service not found</description></error></errors>"
+        )
+    );
+    let (status, content_type, text) = get(&app, "/open311/v2/services/no-such-service.json").await;
+    assert_eq!((status, content_type.as_str()), (404, JSON));
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+        json!([{"code": 404, "description": "service_code no-such-service not found"}])
+    );
+    let (status, _, text) = get(&app, "/open311/v2/services.json?jurisdiction_id=nowhere").await;
+    assert_eq!(status, 404);
+    assert!(text.contains("jurisdiction_id nowhere not found"));
+    let (status, _, _) = get(&app, "/open311/v2/services.json?jurisdiction_id=vasteras").await;
+    assert_eq!(status, 200, "naming the only jurisdiction is fine");
+    let (status, _, _) = get(&app, "/open311/v2/services.json?jurisdiction_id=").await;
+    assert_eq!(status, 200, "an empty parameter is like none");
+    assert_eq!(get(&app, "/open311/v2/services.html").await.0, 404);
+    assert_eq!(get(&app, "/open311/v2/nothing.json").await.0, 404);
+
+    // With a second municipality the jurisdiction must be named.
+    let app = app.with_second_jurisdiction().await;
+    let (status, _, text) = get(&app, "/open311/v2/services.json").await;
+    assert_eq!(status, 400);
+    assert!(text.contains("jurisdiction_id is required"));
+    let (status, _, xml) = get(&app, "/open311/v2/services.xml?jurisdiction_id=salem").await;
+    assert_eq!((status, xml.as_str()), (200, &*format!("{DECLARATION}<services></services>")));
+    let (_, _, text) = get(&app, "/open311/v2/services.json?jurisdiction_id=salem").await;
+    assert_eq!(text, "[]");
+});
+
+async fn post(app: &App, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
+    // A program, not a browser: no Origin header, no cookies.
+    let response = reqwest::Client::new().post(app.url(path)).form(form).send().await.unwrap();
+    let status = response.status().as_u16();
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    (status, content_type, body(response).await)
+}
+
+fn descriptions(text: &str) -> Vec<String> {
+    let doc: serde_json::Value = serde_json::from_str(text).unwrap();
+    doc.as_array().unwrap().iter().map(|e| e["description"].as_str().unwrap().to_owned()).collect()
+}
+
+on_both_backends!(a_request_posted_with_a_key_becomes_a_case_with_its_receipt, |app| {
+    let app = app.with_demo(0).await;
+    let key = lyhord::admin::create_api_key(&app.store, None, "FixaMinGata").await.unwrap();
+    let form = [
+        ("api_key", key.as_str()),
+        ("service_code", "gatubelysning"),
+        ("lat", "59.6099"),
+        ("long", "16.5448"),
+        ("description", "Lampan vid Stora torget är släckt."),
+        ("email", "anna@example.se"),
+        ("first_name", "Anna"),
+        ("last_name", "Andersson"),
+        ("attribute[kind]", "felanmalan"),
+        ("attribute[submitter_role]", "invanare"),
+    ];
+    let (status, content_type, text) = post(&app, "/open311/v2/requests.json", &form).await;
+    assert_eq!((status, content_type.as_str()), (200, JSON), "{text}");
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let number = doc[0]["service_request_id"].as_str().unwrap().to_owned();
+    assert_eq!(doc[0]["account_id"], serde_json::Value::Null);
+    let notice = doc[0]["service_notice"].as_str().unwrap();
+    assert!(
+        notice.starts_with("Handläggs av: Tekniska nämnden › Tekniska kontoret › Gata och park › Gatuenheten."),
+        "{notice}"
+    );
+    assert!(notice.contains("senast"), "when the citizen can expect an answer: {notice}");
+
+    let case = app.store.case_by_number("vasteras", &number).await.unwrap().unwrap();
+    assert_eq!(
+        (case.channel, case.kind, case.node_id.as_str()),
+        (domain::Channel::Api, domain::CaseKind::Felanmalan, "vasteras.gata")
+    );
+    assert_eq!(case.submitter_role, Some(domain::SubmitterRole::Invanare));
+    let events = app.store.events(case.id).await.unwrap();
+    let domain::EventPayload::Received { submission, .. } = events[0].payload().unwrap() else {
+        panic!("received first")
+    };
+    assert_eq!(submission.position.map(|p| (p.lat_e6, p.lon_e6)), Some((59_609_900, 16_544_800)));
+    assert_eq!(submission.submitter.name.as_deref(), Some("Anna Andersson"));
+    let outbox = app.store.outbox_for_case(case.id).await.unwrap();
+    assert_eq!(
+        (outbox[0].purpose.as_str(), outbox[0].recipient.as_str()),
+        ("receipt", "anna@example.se"),
+        "the same receipt e-mail"
+    );
+
+    // XML, with the key in the query string and an address instead of a point; anonymous.
+    let form = [
+        ("service_code", "gatubelysning"),
+        ("address_string", "Vasagatan 12, Västerås"),
+        ("description", "Blinkande lampa."),
+        ("attribute[kind]", "felanmalan"),
+    ];
+    let (status, content_type, xml) = post(&app, &format!("/open311/v2/requests.xml?api_key={key}"), &form).await;
+    assert_eq!((status, content_type.as_str()), (200, XML), "{xml}");
+    assert!(xml.starts_with(&format!("{DECLARATION}<service_requests><request><service_request_id>")));
+    assert!(xml.ends_with("</service_notice><account_id></account_id></request></service_requests>"), "{xml}");
+    assert_eq!(app.store.count_cases("vasteras").await.unwrap(), 2);
+});
+
+on_both_backends!(a_bad_request_is_refused_with_every_problem_named, |app| {
+    let app = app.with_demo(0).await.with_second_jurisdiction().await;
+    let key = lyhord::admin::create_api_key(&app.store, Some("vasteras"), "App").await.unwrap();
+    let salem_key = lyhord::admin::create_api_key(&app.store, Some("salem"), "Salem app").await.unwrap();
+    let good = |extra: &[(&'static str, &'static str)]| {
+        let mut form: Vec<(&str, String)> = vec![
+            ("api_key", key.clone()),
+            ("jurisdiction_id", "vasteras".into()),
+            ("service_code", "gatubelysning".into()),
+            ("lat", "59.6099".into()),
+            ("long", "16.5448".into()),
+            ("description", "Lampan är släckt.".into()),
+            ("attribute[kind]", "felanmalan".into()),
+        ];
+        for (k, v) in extra {
+            match form.iter_mut().find(|(name, _)| name == k) {
+                Some(entry) => entry.1 = (*v).into(),
+                None => form.push((k, (*v).into())),
+            }
+        }
+        form
+    };
+    let send = |form: Vec<(&'static str, String)>| {
+        let url = app.url("/open311/v2/requests.json");
+        async move {
+            let response = reqwest::Client::new().post(url).form(&form).send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, descriptions(&body(response).await))
+        }
+    };
+    let cases = [
+        (good(&[("api_key", "")]), 403, vec!["api_key is missing"]),
+        (good(&[("api_key", "lyh_wrong")]), 403, vec!["api_key is not valid"]),
+        (good(&[("jurisdiction_id", "")]), 400, vec!["jurisdiction_id is required: this endpoint serves several"]),
+        (good(&[("jurisdiction_id", "nowhere")]), 404, vec!["jurisdiction_id nowhere not found"]),
+        (good(&[("service_code", "")]), 400, vec!["service_code is missing"]),
+        (good(&[("service_code", "no-such")]), 404, vec!["service_code no-such not found"]),
+        (
+            good(&[("lat", ""), ("long", "")]),
+            400,
+            vec!["a location is required: lat and long, address_string or address_id"],
+        ),
+        (good(&[("long", "")]), 400, vec!["lat and long must both be given, as decimal degrees"]),
+        (good(&[("lat", "48.85"), ("long", "2.35")]), 400, vec!["lat and long are outside Sweden"]),
+        (good(&[("attribute[kind]", "berom")]), 400, vec!["attribute[kind] berom is not one of the service's values"]),
+        (good(&[("attribute[fara]", "ja")]), 400, vec!["attribute[fara] is not an attribute of gatubelysning"]),
+        (
+            good(&[("attribute[submitter_role]", "kung")]),
+            400,
+            vec!["attribute[submitter_role] kung is not one of the service's values"],
+        ),
+        (good(&[("description", "")]), 400, vec!["description is required"]),
+        (good(&[("email", "inte-en-adress")]), 400, vec!["email is not a valid e-mail address"]),
+        (
+            good(&[("attribute[kind]", ""), ("lat", ""), ("long", "")]),
+            400,
+            vec!["attribute[kind] is required", "a location is required: lat and long, address_string or address_id"],
+        ),
+    ];
+    for (form, status, expected) in cases {
+        let shown = format!("{form:?}");
+        assert_eq!(send(form).await, (status, expected.iter().map(|s| s.to_string()).collect()), "{shown}");
+    }
+    let long = "x".repeat(4001);
+    let form =
+        good(&[]).into_iter().map(|(k, v)| if k == "description" { (k, long.clone()) } else { (k, v) }).collect();
+    assert_eq!(send(form).await, (400, vec!["description may be at most 4000 characters".to_owned()]));
+    // Another municipality's key does not open this one.
+    let form =
+        good(&[]).into_iter().map(|(k, v)| if k == "api_key" { (k, salem_key.clone()) } else { (k, v) }).collect();
+    assert_eq!(send(form).await, (403, vec!["api_key is not valid for this jurisdiction".to_owned()]));
+    assert_eq!(app.store.count_cases("vasteras").await.unwrap(), 0, "nothing refused was registered");
+    // The error format follows the extension asked for.
+    let (status, content_type, xml) =
+        post(&app, "/open311/v2/requests.xml", &[("service_code", "gatubelysning")]).await;
+    assert_eq!((status, content_type.as_str()), (403, XML));
+    assert_eq!(
+        xml,
+        format!(
+            "{DECLARATION}<errors><error><code>403</code><description>api_key is missing</description></error></errors>"
+        )
+    );
+});

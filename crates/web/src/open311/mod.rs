@@ -1,0 +1,382 @@
+//! Open311 GeoReport v2 under `/open311/v2/` (issue 6). Built so far: service discovery
+//! (b.9), the service list (b.2), service definitions (b.3), POST request (b.4, form-encoded),
+//! `jurisdiction_id` and the error format (b.8), in XML and JSON. GET requests (b.6, b.7),
+//! media, tokens, the extensions (b.11) and rate limits follow.
+
+mod document;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use domain::{CaseKind, Category, SubmitterRole};
+use serde::Deserialize;
+use store::Jurisdiction;
+
+use crate::AppState;
+use document::{Format, Value, error, respond};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/open311/v2/{file}", get(top_level).post(post_request))
+        .route("/open311/v2/services/{file}", get(service_definition))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Params {
+    #[serde(default)]
+    jurisdiction_id: String,
+    /// `en` for English names (an extension; Swedish by default).
+    #[serde(default)]
+    lang: String,
+}
+
+impl Params {
+    fn english(&self) -> bool {
+        self.lang == "en"
+    }
+}
+
+/// The jurisdiction a request is for (b.1): required when several are served (400 when
+/// missing), 404 when unknown; an empty parameter is the same as none.
+async fn jurisdiction(state: &AppState, params: &Params, format: Format) -> Result<Jurisdiction, Response> {
+    let all = state.store.jurisdictions().await.map_err(|e| internal(format, e))?;
+    let wanted = params.jurisdiction_id.trim();
+    if wanted.is_empty() {
+        return match all.len() {
+            1 => Ok(all.into_iter().next().expect("one")),
+            0 => Err(error(StatusCode::NOT_FOUND, format, "no jurisdiction is configured")),
+            _ => {
+                Err(error(StatusCode::BAD_REQUEST, format, "jurisdiction_id is required: this endpoint serves several"))
+            }
+        };
+    }
+    all.into_iter()
+        .find(|j| j.id == wanted)
+        .ok_or_else(|| error(StatusCode::NOT_FOUND, format, &format!("jurisdiction_id {wanted} not found")))
+}
+
+fn internal(format: Format, e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "open311 request failed");
+    error(StatusCode::INTERNAL_SERVER_ERROR, format, "internal error; please try again")
+}
+
+/// `discovery.{xml,json}` and `services.{xml,json}`.
+pub async fn top_level(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    Query(params): Query<Params>,
+) -> Response {
+    let Some((name, format)) = Format::split(&file) else {
+        return error(StatusCode::NOT_FOUND, Format::Xml, "unknown resource; use .xml or .json");
+    };
+    match name {
+        "discovery" => discovery(&state, format).await,
+        "services" => service_list(&state, format, &params).await,
+        _ => error(StatusCode::NOT_FOUND, format, &format!("unknown resource {name}")),
+    }
+}
+
+async fn discovery(state: &AppState, format: Format) -> Response {
+    let jurisdictions = match state.store.jurisdictions().await {
+        Ok(all) => all,
+        Err(e) => return internal(format, e),
+    };
+    let contact = jurisdictions.first().and_then(|j| j.email.clone()).unwrap_or_default();
+    // Changes to the services come from the administration pages; a fixed changeset would
+    // tell clients never to refresh, so it is today's date: a daily refresh is cheap.
+    let changeset = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let base = format!("{}/open311/v2", state.config.public_url.trim_end_matches('/'));
+    let formats = Value::List { item: "format", items: vec![Value::text("text/xml"), Value::text("application/json")] };
+    let endpoint = Value::Object(vec![
+        ("specification", Value::text("http://wiki.open311.org/GeoReport_v2")),
+        ("url", Value::text(base)),
+        ("changeset", Value::text(changeset.clone())),
+        ("type", Value::text("production")),
+        ("formats", formats),
+    ]);
+    let doc = Value::Object(vec![
+        ("changeset", Value::text(changeset)),
+        ("contact", Value::text(contact)),
+        ("key_service", Value::text("An administrator issues keys under Administration › Keys for the Open311 API.")),
+        ("endpoints", Value::List { item: "endpoint", items: vec![endpoint] }),
+    ]);
+    respond(StatusCode::OK, format, "discovery", &doc)
+}
+
+fn kinds_of(category: &Category) -> Vec<CaseKind> {
+    if category.kinds.is_empty() { CaseKind::ALL.to_vec() } else { category.kinds.clone() }
+}
+
+fn service(category: &Category, english: bool) -> Value {
+    let lang = if english { "en" } else { "sv" };
+    let keywords: Vec<&str> = kinds_of(category).iter().map(|k| k.name(lang)).collect();
+    Value::Object(vec![
+        ("service_code", Value::text(category.code.clone())),
+        ("service_name", Value::text(category.name(lang))),
+        ("description", Value::text(format!("{} › {}", category.group(lang), category.name(lang)))),
+        // Every service asks at least what kind of case it is.
+        ("metadata", Value::Bool(true)),
+        ("type", Value::text("realtime")),
+        ("keywords", Value::text(keywords.join(", "))),
+        ("group", Value::text(category.group(lang))),
+    ])
+}
+
+async fn service_list(state: &AppState, format: Format, params: &Params) -> Response {
+    let j = match jurisdiction(state, params, format).await {
+        Ok(j) => j,
+        Err(response) => return response,
+    };
+    match state.store.categories(&j.id).await {
+        Ok(categories) => {
+            let items = categories.iter().map(|c| service(c, params.english())).collect();
+            respond(StatusCode::OK, format, "services", &Value::List { item: "service", items })
+        }
+        Err(e) => internal(format, e),
+    }
+}
+
+fn list_attribute(code: &str, order: i64, required: bool, question: &str, values: Vec<(String, String)>) -> Value {
+    let values = values
+        .into_iter()
+        .map(|(key, name)| Value::Object(vec![("key", Value::text(key)), ("name", Value::text(name))]))
+        .collect();
+    Value::Object(vec![
+        ("variable", Value::Bool(true)),
+        ("code", Value::text(code)),
+        ("datatype", Value::text("singlevaluelist")),
+        ("required", Value::Bool(required)),
+        ("datatype_description", Value::Text(None)),
+        ("order", Value::Int(order)),
+        ("description", Value::text(question)),
+        ("values", Value::List { item: "value", items: values }),
+    ])
+}
+
+/// `services/{code}.{xml,json}`: what a request in the category must and may say. The kind
+/// is required (the category's accepted kinds); who the submitter is (kund, invånare, …) is
+/// asked but optional, as on the web form (V-D7).
+pub async fn service_definition(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    Query(params): Query<Params>,
+) -> Response {
+    let Some((code, format)) = Format::split(&file) else {
+        return error(StatusCode::NOT_FOUND, Format::Xml, "unknown resource; use .xml or .json");
+    };
+    let j = match jurisdiction(&state, &params, format).await {
+        Ok(j) => j,
+        Err(response) => return response,
+    };
+    let categories = match state.store.categories(&j.id).await {
+        Ok(categories) => categories,
+        Err(e) => return internal(format, e),
+    };
+    let Some(category) = categories.iter().find(|c| c.code == code) else {
+        return error(StatusCode::NOT_FOUND, format, &format!("service_code {code} not found"));
+    };
+    let lang = if params.english() { "en" } else { "sv" };
+    let kinds = kinds_of(category).iter().map(|k| (k.code().to_owned(), k.name(lang).to_owned())).collect();
+    let roles = SubmitterRole::ALL.iter().map(|r| (r.code().to_owned(), r.name(lang).to_owned())).collect();
+    let (kind_question, role_question) = if params.english() {
+        ("What would you like to give?", "Who are you?")
+    } else {
+        ("Vad vill du lämna?", "Vem är du?")
+    };
+    let attributes = vec![
+        list_attribute("kind", 1, true, kind_question, kinds),
+        list_attribute("submitter_role", 2, false, role_question, roles),
+    ];
+    let doc = Value::Object(vec![
+        ("service_code", Value::text(category.code.clone())),
+        ("attributes", Value::List { item: "attribute", items: attributes }),
+    ]);
+    respond(StatusCode::OK, format, "service_definition", &doc)
+}
+
+// --- POST request (b.4) -------------------------------------------------------------------
+
+/// Every problem with a request, each one error in the answer (b.8 allows several).
+fn errors(format: Format, status: StatusCode, descriptions: &[String]) -> Response {
+    let items = descriptions
+        .iter()
+        .map(|d| {
+            Value::Object(vec![("code", Value::Int(status.as_u16().into())), ("description", Value::text(d.clone()))])
+        })
+        .collect();
+    respond(status, format, "errors", &Value::List { item: "error", items })
+}
+
+/// The fields of a form body, in order; repeated names (`attribute[x][]`) stay repeated.
+fn fields(body: &[u8]) -> Result<Vec<(String, String)>, String> {
+    serde_urlencoded::from_bytes(body).map_err(|e| format!("the request body is not form-encoded: {e}"))
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
+}
+
+/// `POST requests.{xml,json}`: a case through the same checks, clocks and receipt as the web
+/// form, answered with its number and what the citizen can expect.
+pub async fn post_request(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    Query(query): Query<Vec<(String, String)>>,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(("requests", format)) = Format::split(&file) else {
+        return error(StatusCode::NOT_FOUND, Format::split(&file).map_or(Format::Xml, |f| f.1), "unknown resource");
+    };
+    let body = match fields(&body) {
+        Ok(body) => body,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format, &e),
+    };
+    // The key may come in the body (as the specification shows) or in the query string.
+    let key = field(&body, "api_key").or_else(|| field(&query, "api_key"));
+    let Some(key) = key else {
+        return error(StatusCode::FORBIDDEN, format, "api_key is missing");
+    };
+    let key_jurisdiction = match state.store.api_key_by_hash(&crate::auth::token_hash(key)).await {
+        Ok(Some((jurisdiction, _))) => jurisdiction,
+        Ok(None) => return error(StatusCode::FORBIDDEN, format, "api_key is not valid"),
+        Err(e) => return internal(format, e),
+    };
+    let jurisdiction_id =
+        field(&body, "jurisdiction_id").or_else(|| field(&query, "jurisdiction_id")).unwrap_or_default();
+    let params = Params { jurisdiction_id: jurisdiction_id.to_owned(), lang: String::new() };
+    let j = match jurisdiction(&state, &params, format).await {
+        Ok(j) => j,
+        Err(response) => return response,
+    };
+    if j.id != key_jurisdiction {
+        return error(StatusCode::FORBIDDEN, format, "api_key is not valid for this jurisdiction");
+    }
+    let Some(code) = field(&body, "service_code") else {
+        return error(StatusCode::BAD_REQUEST, format, "service_code is missing");
+    };
+    let categories = match state.store.categories(&j.id).await {
+        Ok(categories) => categories,
+        Err(e) => return internal(format, e),
+    };
+    let Some(category) = categories.iter().find(|c| c.code == code) else {
+        return error(StatusCode::NOT_FOUND, format, &format!("service_code {code} not found"));
+    };
+    let submission = match submission_from(&body, &j, category) {
+        Ok(submission) => submission,
+        Err(problems) => return errors(format, StatusCode::BAD_REQUEST, &problems),
+    };
+    let lang = crate::i18n::Lang::Sv;
+    let node_id = category.node_id.clone();
+    match crate::citizen::register_case(
+        &state,
+        lang,
+        submission,
+        node_id,
+        None,
+        domain::Actor::Citizen,
+        chrono::Utc::now(),
+    )
+    .await
+    {
+        Ok(receipt) => {
+            let request = Value::Object(vec![
+                ("service_request_id", Value::text(receipt.number.clone())),
+                ("service_notice", Value::text(receipt.notice())),
+                ("account_id", Value::Text(None)),
+            ]);
+            respond(StatusCode::OK, format, "service_requests", &Value::List { item: "request", items: vec![request] })
+        }
+        Err(e) => internal(format, e),
+    }
+}
+
+/// The submission a request describes, or every problem with it (b.4).
+fn submission_from(
+    body: &[(String, String)],
+    j: &Jurisdiction,
+    category: &Category,
+) -> Result<domain::Submission, Vec<String>> {
+    let mut problems = Vec::new();
+    let known = ["attribute[kind]", "attribute[submitter_role]"];
+    for (name, _) in body.iter().filter(|(k, _)| k.starts_with("attribute[")) {
+        if !known.contains(&name.as_str()) {
+            problems.push(format!("{name} is not an attribute of {}", category.code));
+        }
+    }
+    let kind = match field(body, "attribute[kind]") {
+        None => {
+            problems.push("attribute[kind] is required".to_owned());
+            None
+        }
+        Some(value) => match value.parse::<CaseKind>().ok().filter(|k| category.accepts(*k)) {
+            Some(kind) => Some(kind),
+            None => {
+                problems.push(format!("attribute[kind] {value} is not one of the service's values"));
+                None
+            }
+        },
+    };
+    let role = match field(body, "attribute[submitter_role]") {
+        None => None,
+        Some(value) => match value.parse::<SubmitterRole>() {
+            Ok(role) => Some(role),
+            Err(_) => {
+                problems.push(format!("attribute[submitter_role] {value} is not one of the service's values"));
+                None
+            }
+        },
+    };
+    // One location is required: a point, an address, or an address register id.
+    let (lat, long) = (field(body, "lat").unwrap_or_default(), field(body, "long").unwrap_or_default());
+    let position = match domain::Position::parse(lat, long) {
+        Ok(position) => position,
+        Err(e) if e.code == "outside_sweden" => {
+            problems.push("lat and long are outside Sweden".to_owned());
+            None
+        }
+        Err(_) => {
+            problems.push("lat and long must both be given, as decimal degrees".to_owned());
+            None
+        }
+    };
+    let address = field(body, "address_string").or_else(|| field(body, "address_id"));
+    if position.is_none() && address.is_none() && problems.iter().all(|p| !p.starts_with("lat")) {
+        problems.push("a location is required: lat and long, address_string or address_id".to_owned());
+    }
+    let name =
+        [field(body, "first_name"), field(body, "last_name")].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    let email = field(body, "email").map(str::to_owned);
+    let phone = field(body, "phone").map(str::to_owned);
+    let anonymous = name.is_empty() && email.is_none() && phone.is_none();
+    let submission = domain::Submission {
+        jurisdiction: j.id.clone(),
+        kind: kind.unwrap_or(CaseKind::Synpunkt),
+        channel: domain::Channel::Api,
+        category: category.code.clone(),
+        description: field(body, "description").unwrap_or_default().to_owned(),
+        place: address.map(str::to_owned),
+        position,
+        submitter: domain::Submitter {
+            anonymous,
+            role,
+            name: Some(name).filter(|n| !n.is_empty()),
+            contact_method: email.as_ref().map(|_| domain::ContactMethod::Email),
+            email,
+            phone,
+            postal_address: None,
+        },
+        language: "sv".into(),
+        attachments: Vec::new(),
+    };
+    if let Err(more) = submission.validate() {
+        problems.extend(more.iter().map(|e| match (e.field, e.code) {
+            ("description", "required") => "description is required".to_owned(),
+            ("description", "too_long") => "description may be at most 4000 characters".to_owned(),
+            ("email", _) => "email is not a valid e-mail address".to_owned(),
+            (field, code) => format!("{field}: {code}"),
+        }));
+    }
+    if problems.is_empty() { Ok(submission) } else { Err(problems) }
+}
