@@ -21,7 +21,8 @@ pub use error::StoreError;
 pub use intake::{NewCase, Receipt};
 pub use model::{
     AccessEntry, AnswerTemplate, ApiKey, CaseFilter, CaseSummary, ClockView, InboxQuery, Jurisdiction, NO_DUE, NewUser,
-    OutboxMessage, QuarantineDecision, Quarantined, Role, SearchQuery, SessionRecord, Units, User, UserUpdate,
+    OutboxMessage, PublicCase, PublicQuery, QuarantineDecision, Quarantined, Role, SearchQuery, SessionRecord, Units,
+    User, UserUpdate,
 };
 
 use chrono::{DateTime, Utc};
@@ -213,6 +214,11 @@ impl Store {
 
     pub async fn access_log(&self, case_id: Uuid) -> Result<Vec<AccessEntry>> {
         dispatch!(self, access_log(case_id))
+    }
+
+    /// Cases of public categories as anyone may see them (Open311 GET requests).
+    pub async fn public_cases(&self, query: &PublicQuery) -> Result<Vec<PublicCase>> {
+        dispatch!(self, public_cases(query))
     }
 
     pub async fn count_cases(&self, jurisdiction: &str) -> Result<i64> {

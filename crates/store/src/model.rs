@@ -281,3 +281,39 @@ pub struct QuarantineDecision {
     pub case_id: Option<Uuid>,
     pub at: DateTime<Utc>,
 }
+
+/// Which requests the public (Open311) may list: cases in public categories only.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PublicQuery {
+    pub jurisdiction: String,
+    /// These case numbers only; overrides everything else (Open311 b.6).
+    pub numbers: Option<Vec<String>>,
+    /// These categories only; empty means all.
+    pub categories: Vec<String>,
+    /// Received within [from, until).
+    pub received: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// `Some(true)` open only, `Some(false)` closed only.
+    pub open: Option<bool>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// A case as anyone may see it: no names, addresses of people, e-mail or phone numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicCase {
+    pub number: String,
+    pub category: String,
+    pub node_id: String,
+    pub status: Status,
+    pub channel: Channel,
+    pub received_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub due_at: Option<DateTime<Utc>>,
+    /// The citizen's text; the caller decides whether it may be shown.
+    pub description: String,
+    /// Where it is about (a place, not a person's address).
+    pub place: Option<String>,
+    pub position: Option<domain::Position>,
+    /// What staff wrote when the case was closed or sent to another authority.
+    pub closing_note: Option<String>,
+}

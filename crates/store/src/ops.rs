@@ -14,7 +14,8 @@ use uuid::Uuid;
 use crate::intake::{NewCase, Receipt};
 use crate::model::{
     AccessEntry, AnswerTemplate, ApiKey, CaseFilter, CaseSummary, InboxQuery, Jurisdiction, NO_DUE, NewUser,
-    OutboxMessage, QuarantineDecision, Quarantined, SearchQuery, SessionRecord, Units, User, UserUpdate,
+    OutboxMessage, PublicCase, PublicQuery, QuarantineDecision, Quarantined, SearchQuery, SessionRecord, Units, User,
+    UserUpdate,
 };
 use crate::policies::Policies;
 use crate::{Result, StoreError};
@@ -838,6 +839,84 @@ macro_rules! backend_ops {
                 .fetch_all(read)
                 .await?;
             rows.iter().map(|r| Ok((r.try_get("jurisdiction_id")?, r.try_get("toml")?))).collect()
+        }
+
+        /// Cases of public categories for Open311, newest first, with their first event's text
+        /// and the note staff wrote when closing.
+        pub async fn public_cases(read: &Pool, _write: &Pool, query: &PublicQuery) -> Result<Vec<PublicCase>> {
+            let mut q = QueryBuilder::<Db>::new(
+                "SELECT c.number, c.category, c.node_id, c.status, c.channel, c.received_at, c.updated_at, c.due_at, \
+                 e.payload, (SELECT x.payload FROM case_events x WHERE x.case_id = c.id \
+                 AND x.type IN ('closed', 'forwarded_to_authority') ORDER BY x.seq DESC LIMIT 1) AS closing \
+                 FROM cases c JOIN categories k ON k.jurisdiction_id = c.jurisdiction_id AND k.code = c.category \
+                 JOIN case_events e ON e.case_id = c.id AND e.seq = 1 WHERE c.jurisdiction_id = ",
+            );
+            q.push_bind(query.jurisdiction.clone());
+            q.push(" AND k.public = ").push_bind(true);
+            if let Some(numbers) = &query.numbers {
+                q.push(" AND c.number IN (");
+                let mut list = q.separated(", ");
+                for n in numbers {
+                    list.push_bind(n.clone());
+                }
+                list.push_unseparated(")");
+            } else {
+                if !query.categories.is_empty() {
+                    q.push(" AND c.category IN (");
+                    let mut list = q.separated(", ");
+                    for c in &query.categories {
+                        list.push_bind(c.clone());
+                    }
+                    list.push_unseparated(")");
+                }
+                if let Some((from, until)) = query.received {
+                    q.push(" AND c.received_at >= ").push_bind(micros(from));
+                    q.push(" AND c.received_at < ").push_bind(micros(until));
+                }
+                match query.open {
+                    Some(true) => {
+                        q.push(" AND c.status <> 'closed'");
+                    }
+                    Some(false) => {
+                        q.push(" AND c.status = 'closed'");
+                    }
+                    None => {}
+                }
+            }
+            q.push(" ORDER BY c.received_at DESC, c.number LIMIT ").push_bind(query.limit);
+            q.push(" OFFSET ").push_bind(query.offset);
+            let rows = q.build().persistent(false).fetch_all(read).await?;
+            rows.iter()
+                .map(|r| {
+                    let payload: String = r.try_get("payload")?;
+                    let Ok(EventPayload::Received { submission, .. }) = serde_json::from_str(&payload) else {
+                        return Err(StoreError::corrupt("a case's first event is not its receipt"));
+                    };
+                    let closing = r
+                        .try_get::<Option<String>, _>("closing")?
+                        .and_then(|p| serde_json::from_str::<EventPayload>(&p).ok())
+                        .and_then(|p| match p {
+                            EventPayload::Closed { summary } => Some(summary),
+                            EventPayload::ForwardedToAuthority { message, .. } => Some(message),
+                            _ => None,
+                        });
+                    let due: i64 = r.try_get("due_at")?;
+                    Ok(PublicCase {
+                        number: r.try_get("number")?,
+                        category: r.try_get("category")?,
+                        node_id: r.try_get("node_id")?,
+                        status: parse("status", r.try_get("status")?)?,
+                        channel: parse("channel", r.try_get("channel")?)?,
+                        received_at: from_micros(r.try_get("received_at")?)?,
+                        updated_at: from_micros(r.try_get("updated_at")?)?,
+                        due_at: if due == NO_DUE { None } else { Some(from_micros(due)?) },
+                        description: submission.description,
+                        place: submission.place,
+                        position: submission.position,
+                        closing_note: closing,
+                    })
+                })
+                .collect()
         }
 
         pub async fn count_cases(read: &Pool, _write: &Pool, jurisdiction: &str) -> Result<i64> {

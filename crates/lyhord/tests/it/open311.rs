@@ -328,3 +328,162 @@ on_both_backends!(a_bad_request_is_refused_with_every_problem_named, |app| {
         )
     );
 });
+
+on_both_backends!(a_posted_request_is_read_back_and_shows_its_closing, |app| {
+    let app = app.with_demo(0).await;
+    let key = lyhord::admin::create_api_key(&app.store, None, "FixaMinGata").await.unwrap();
+    let form = [
+        ("api_key", key.as_str()),
+        ("service_code", "gatubelysning"),
+        ("lat", "59.6099"),
+        ("long", "16.5448"),
+        ("address_string", "Stora torget, Västerås"),
+        ("description", "Lampan vid Stora torget är släckt."),
+        ("email", "anna@example.se"),
+        ("first_name", "Anna"),
+        ("phone", "070-123 45 67"),
+        ("attribute[kind]", "felanmalan"),
+    ];
+    let (_, _, text) = post(&app, "/open311/v2/requests.json", &form).await;
+    let number =
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()[0]["service_request_id"].as_str().unwrap().to_owned();
+    let case = app.store.case_by_number("vasteras", &number).await.unwrap().unwrap();
+    let local =
+        |at: chrono::DateTime<chrono::Utc>| domain::time::local(at).to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+    let due = app.store.clocks(case.id, chrono::Utc::now()).await.unwrap().iter().map(|c| c.due_at).min().unwrap();
+
+    let (status, content_type, text) = get(&app, &format!("/open311/v2/requests/{number}.json")).await;
+    assert_eq!((status, content_type.as_str()), (200, JSON));
+    let expected = json!([{
+        "service_request_id": number,
+        "status": "open",
+        "status_notes": "Handläggs av: Tekniska nämnden › Tekniska kontoret › Gata och park › Gatuenheten",
+        "service_name": "Gatubelysning",
+        "service_code": "gatubelysning",
+        "description": "Lampan vid Stora torget är släckt.",
+        "agency_responsible": "Tekniska nämnden › Tekniska kontoret › Gata och park › Gatuenheten",
+        "service_notice": null,
+        "requested_datetime": local(case.received_at),
+        "updated_datetime": local(case.updated_at),
+        "expected_datetime": local(due),
+        "address": "Stora torget, Västerås",
+        "address_id": null,
+        "zipcode": null,
+        "lat": 59.6099,
+        "long": 16.5448,
+        "media_url": null,
+    }]);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), expected);
+    for personal in ["Anna", "anna@example.se", "070-123"] {
+        assert!(!text.contains(personal), "no personal data: {personal}");
+    }
+    let (_, content_type, xml) = get(&app, &format!("/open311/v2/requests/{number}.xml")).await;
+    assert_eq!(content_type, XML);
+    assert_eq!(
+        xml,
+        format!(
+            "{DECLARATION}<service_requests><request><service_request_id>{number}</service_request_id><status>open</status>\
+             <status_notes>Handläggs av: Tekniska nämnden › Tekniska kontoret › Gata och park › Gatuenheten</status_notes>\
+             <service_name>Gatubelysning</service_name><service_code>gatubelysning</service_code>\
+             <description>Lampan vid Stora torget är släckt.</description>\
+             <agency_responsible>Tekniska nämnden › Tekniska kontoret › Gata och park › Gatuenheten</agency_responsible>\
+             <service_notice></service_notice><requested_datetime>{}</requested_datetime>\
+             <updated_datetime>{}</updated_datetime><expected_datetime>{}</expected_datetime>\
+             <address>Stora torget, Västerås</address><address_id></address_id><zipcode></zipcode>\
+             <lat>59.6099</lat><long>16.5448</long><media_url></media_url></request></service_requests>",
+            local(case.received_at),
+            local(case.updated_at),
+            local(due)
+        )
+    );
+    let (_, _, list) = get(&app, "/open311/v2/requests.json?status=open&service_code=gatubelysning,parker").await;
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&list).unwrap(), expected, "the list holds it too");
+
+    // Staff answer and close: the request is closed, with what was done as its notes.
+    for payload in [
+        domain::EventPayload::Assigned { node_id: "vasteras.gata".into(), handler_id: None },
+        domain::EventPayload::Answered { message: "Lampan är bytt.".into() },
+        domain::EventPayload::Closed { summary: "Lampan bytt den 23 november.".into() },
+    ] {
+        let event = domain::NewEvent::new(chrono::Utc::now(), domain::Actor::System, payload);
+        app.store.append(case.id, event).await.unwrap();
+    }
+    let (_, _, text) = get(&app, &format!("/open311/v2/requests/{number}.json")).await;
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc[0]["status"], json!("closed"));
+    assert_eq!(doc[0]["status_notes"], json!("Lampan bytt den 23 november."));
+    assert_eq!(doc[0]["expected_datetime"], serde_json::Value::Null);
+    let (_, _, open) = get(&app, "/open311/v2/requests.json?status=open").await;
+    assert_eq!(open, "[]");
+    let (_, _, closed) = get(&app, "/open311/v2/requests.json?status=closed").await;
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&closed).unwrap().as_array().unwrap().len(), 1);
+});
+
+on_both_backends!(private_categories_and_web_text_never_appear, |app| {
+    let app = app.with_demo(0).await;
+    let key = lyhord::admin::create_api_key(&app.store, None, "App").await.unwrap();
+    let social =
+        app.store.categories("vasteras").await.unwrap().into_iter().find(|c| !c.public).expect("a non-public category");
+    let form = [
+        ("api_key", key.as_str()),
+        ("service_code", social.code.as_str()),
+        ("address_string", "Stadshuset"),
+        ("description", "Känsliga uppgifter om min familj."),
+        ("attribute[kind]", "klagomal"),
+    ];
+    let (status, _, text) = post(&app, "/open311/v2/requests.json", &form).await;
+    assert_eq!(status, 200, "{text}");
+    let hidden =
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()[0]["service_request_id"].as_str().unwrap().to_owned();
+    assert_eq!(get(&app, &format!("/open311/v2/requests/{hidden}.json")).await.0, 404);
+    let (_, _, list) = get(&app, "/open311/v2/requests.json").await;
+    assert_eq!(list, "[]", "a non-public category never appears");
+    assert_eq!(get(&app, &format!("/open311/v2/requests.json?service_request_id={hidden}")).await.2, "[]");
+
+    // A case from the web form is listed without the citizen's own words.
+    let registrator = app.signed_in("registrator", crate::support::PASSWORD).await;
+    let form = [
+        ("channel", "phone"),
+        ("kind", "klagomal"),
+        ("category", "lekplatser"),
+        ("description", "Min granne Kalle slängde skräp i sandlådan."),
+        ("identity", "anonymous"),
+        ("form_key", "open311-private"),
+    ];
+    let response = registrator.post(app.url("/staff/register")).form(&form).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    let (_, _, list) = get(&app, "/open311/v2/requests.json").await;
+    let doc: serde_json::Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(doc.as_array().unwrap().len(), 1);
+    assert_eq!(doc[0]["description"], serde_json::Value::Null);
+    assert!(!list.contains("Kalle"));
+});
+
+on_both_backends!(bad_list_arguments_are_named, |app| {
+    let app = app.with_demo(0).await;
+    for (query, expected) in [
+        (
+            "start_date=2026-05-02",
+            "start_date must be a W3C date and time with a time zone, e.g. 2026-05-02T08:15:30+02:00",
+        ),
+        ("end_date=yesterday", "end_date must be a W3C date and time with a time zone, e.g. 2026-05-02T08:15:30+02:00"),
+        ("start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z", "the date range may be at most 90 days"),
+        ("start_date=2026-06-01T00:00:00Z&end_date=2026-01-01T00:00:00Z", "end_date is before start_date"),
+        ("status=pending", "status may be open, closed or both"),
+        ("page=0", "page must be a whole number from 1 to 4294967295"),
+        ("page_size=5000", "page_size must be a whole number from 1 to 1000"),
+    ] {
+        let (status, _, text) = get(&app, &format!("/open311/v2/requests.json?{query}")).await;
+        assert_eq!((status, descriptions(&text)), (400, vec![expected.to_owned()]), "{query}");
+    }
+    let (status, _, xml) = get(&app, "/open311/v2/requests/2026-999999.xml").await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        xml,
+        format!(
+            "{DECLARATION}<errors><error><code>404</code><description>service_request_id 2026-999999 not found</description></error></errors>"
+        )
+    );
+    let (status, _, text) = get(&app, "/open311/v2/requests.json?start_date=2026-01-01T00:00:00%2B01:00&end_date=2026-03-31T00:00:00%2B02:00&status=open,closed&page=2&page_size=10").await;
+    assert_eq!((status, text.as_str()), (200, "[]"));
+});

@@ -36,6 +36,8 @@ pub enum Value {
     Text(Option<String>),
     Bool(bool),
     Int(i64),
+    /// A decimal number, e.g. a latitude.
+    Number(f64),
     /// Repeated elements named `item` (e.g. `service` in `services`): an array in JSON.
     List {
         item: &'static str,
@@ -59,6 +61,7 @@ impl Value {
             Value::Text(None) => {}
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             Value::Int(i) => out.push_str(&i.to_string()),
+            Value::Number(n) => out.push_str(&n.to_string()),
             Value::List { item, items } => items.iter().for_each(|v| v.write_xml(item, out)),
             Value::Object(fields) => fields.iter().for_each(|(n, v)| v.write_xml(n, out)),
         }
@@ -73,6 +76,7 @@ impl Value {
             Value::Text(s) => s.clone().map_or(J::Null, J::String),
             Value::Bool(b) => J::Bool(*b),
             Value::Int(i) => J::from(*i),
+            Value::Number(n) => serde_json::Number::from_f64(*n).map_or(J::Null, J::Number),
             Value::List { items, .. } => J::Array(items.iter().map(Value::to_json).collect()),
             Value::Object(fields) => J::Object(fields.iter().map(|(n, v)| ((*n).to_owned(), v.to_json())).collect()),
         }

@@ -21,6 +21,7 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/open311/v2/{file}", get(top_level).post(post_request))
         .route("/open311/v2/services/{file}", get(service_definition))
+        .route("/open311/v2/requests/{file}", get(one_request))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -30,6 +31,9 @@ pub struct Params {
     /// `en` for English names (an extension; Swedish by default).
     #[serde(default)]
     lang: String,
+    /// Everything else, for the requests list.
+    #[serde(flatten)]
+    rest: std::collections::HashMap<String, String>,
 }
 
 impl Params {
@@ -74,6 +78,10 @@ pub async fn top_level(
     match name {
         "discovery" => discovery(&state, format).await,
         "services" => service_list(&state, format, &params).await,
+        "requests" => match RequestsQuery::read(&params.rest) {
+            Ok(query) => list_requests(&state, format, &params, query).await,
+            Err(problem) => error(StatusCode::BAD_REQUEST, format, &problem),
+        },
         _ => error(StatusCode::NOT_FOUND, format, &format!("unknown resource {name}")),
     }
 }
@@ -245,7 +253,7 @@ pub async fn post_request(
     };
     let jurisdiction_id =
         field(&body, "jurisdiction_id").or_else(|| field(&query, "jurisdiction_id")).unwrap_or_default();
-    let params = Params { jurisdiction_id: jurisdiction_id.to_owned(), lang: String::new() };
+    let params = Params { jurisdiction_id: jurisdiction_id.to_owned(), ..Params::default() };
     let j = match jurisdiction(&state, &params, format).await {
         Ok(j) => j,
         Err(response) => return response,
@@ -379,4 +387,184 @@ fn submission_from(
         }));
     }
     if problems.is_empty() { Ok(submission) } else { Err(problems) }
+}
+
+// --- GET requests (b.6, b.7) --------------------------------------------------------------
+
+/// The longest date range one list may ask for (b.6), and its default.
+const MAX_RANGE_DAYS: i64 = 90;
+/// At most this many requests per page (b.6: "the first 1,000 requests").
+const MAX_PAGE_SIZE: i64 = 1000;
+
+#[derive(Debug, Default)]
+struct RequestsQuery {
+    numbers: Option<Vec<String>>,
+    categories: Vec<String>,
+    range: (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>),
+    open: Option<bool>,
+    page: i64,
+    page_size: i64,
+}
+
+fn list_of(value: Option<&String>) -> Vec<String> {
+    value
+        .map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+fn w3c_date(name: &str, value: Option<&String>) -> Result<Option<chrono::DateTime<chrono::Utc>>, String> {
+    match value.map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => chrono::DateTime::parse_from_rfc3339(v).map(|d| Some(d.to_utc())).map_err(|_| {
+            format!("{name} must be a W3C date and time with a time zone, e.g. 2026-05-02T08:15:30+02:00")
+        }),
+    }
+}
+
+fn positive(name: &str, value: Option<&String>, default: i64, max: i64) -> Result<i64, String> {
+    match value.map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        None => Ok(default),
+        Some(v) => match v.parse::<i64>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            _ => Err(format!("{name} must be a whole number from 1 to {max}")),
+        },
+    }
+}
+
+impl RequestsQuery {
+    /// The list's arguments (b.6); empty arguments count as absent.
+    fn read(args: &std::collections::HashMap<String, String>) -> Result<RequestsQuery, String> {
+        let numbers = list_of(args.get("service_request_id"));
+        let start = w3c_date("start_date", args.get("start_date"))?;
+        let end = w3c_date("end_date", args.get("end_date"))?;
+        let days = chrono::Duration::days(MAX_RANGE_DAYS);
+        let range = match (start, end) {
+            (Some(s), Some(e)) if e < s => return Err("end_date is before start_date".into()),
+            (Some(s), Some(e)) if e - s > days => {
+                return Err(format!("the date range may be at most {MAX_RANGE_DAYS} days"));
+            }
+            (Some(s), Some(e)) => (s, e),
+            (Some(s), None) => (s, s + days),
+            (None, Some(e)) => (e - days, e),
+            (None, None) => (chrono::Utc::now() - days, chrono::Utc::now() + chrono::Duration::seconds(1)),
+        };
+        let statuses = list_of(args.get("status"));
+        let open = match (statuses.iter().any(|s| s == "open"), statuses.iter().any(|s| s == "closed")) {
+            _ if statuses.iter().any(|s| s != "open" && s != "closed") => {
+                return Err("status may be open, closed or both".into());
+            }
+            (true, false) => Some(true),
+            (false, true) => Some(false),
+            _ => None,
+        };
+        Ok(RequestsQuery {
+            numbers: (!numbers.is_empty()).then_some(numbers),
+            categories: list_of(args.get("service_code")),
+            range,
+            open,
+            page: positive("page", args.get("page"), 1, i64::from(u32::MAX))?,
+            page_size: positive("page_size", args.get("page_size"), MAX_PAGE_SIZE, MAX_PAGE_SIZE)?,
+        })
+    }
+}
+
+fn w3c(at: chrono::DateTime<chrono::Utc>) -> Value {
+    Value::text(domain::time::local(at).to_rfc3339_opts(chrono::SecondsFormat::Secs, false))
+}
+
+/// One request as anyone may read it: no names, e-mail addresses or phone numbers, and the
+/// citizen's own words only when they were sent through Open311, which publishes them; what
+/// was written on the web form or told to staff was not written for publication.
+fn request_value(case: &store::PublicCase, categories: &[Category], tree: &domain::OrgTree, english: bool) -> Value {
+    let lang = if english { "en" } else { "sv" };
+    let open = case.status.is_open();
+    let unit = tree.display_path(&case.node_id).unwrap_or_else(|_| case.node_id.clone());
+    let status_notes = if open {
+        Some(format!("{}: {}", if english { "Handled by" } else { "Handläggs av" }, unit))
+    } else {
+        case.closing_note.clone()
+    };
+    let name = categories.iter().find(|c| c.code == case.category).map(|c| c.name(lang).to_owned());
+    let public_text = (case.channel == domain::Channel::Api).then(|| case.description.clone());
+    Value::Object(vec![
+        ("service_request_id", Value::text(case.number.clone())),
+        ("status", Value::text(if open { "open" } else { "closed" })),
+        ("status_notes", Value::Text(status_notes)),
+        ("service_name", Value::Text(name)),
+        ("service_code", Value::text(case.category.clone())),
+        ("description", Value::Text(public_text)),
+        ("agency_responsible", Value::text(unit)),
+        ("service_notice", Value::Text(None)),
+        ("requested_datetime", w3c(case.received_at)),
+        ("updated_datetime", w3c(case.updated_at)),
+        ("expected_datetime", case.due_at.filter(|_| open).map_or(Value::Text(None), w3c)),
+        ("address", Value::Text(case.place.clone())),
+        ("address_id", Value::Text(None)),
+        ("zipcode", Value::Text(None)),
+        ("lat", case.position.map_or(Value::Text(None), |p| Value::Number(p.latitude()))),
+        ("long", case.position.map_or(Value::Text(None), |p| Value::Number(p.longitude()))),
+        ("media_url", Value::Text(None)),
+    ])
+}
+
+async fn requests_document(
+    state: &AppState,
+    format: Format,
+    params: &Params,
+    j: &Jurisdiction,
+    query: store::PublicQuery,
+    single: bool,
+) -> Response {
+    let found =
+        tokio::try_join!(state.store.public_cases(&query), state.store.categories(&j.id), state.store.org_tree(&j.id));
+    let (cases, categories, tree) = match found {
+        Ok(found) => found,
+        Err(e) => return internal(format, e),
+    };
+    if single && cases.is_empty() {
+        let number = query.numbers.unwrap_or_default().join(",");
+        return error(StatusCode::NOT_FOUND, format, &format!("service_request_id {number} not found"));
+    }
+    let items = cases.iter().map(|c| request_value(c, &categories, &tree, params.english())).collect();
+    respond(StatusCode::OK, format, "service_requests", &Value::List { item: "request", items })
+}
+
+async fn list_requests(state: &AppState, format: Format, params: &Params, query: RequestsQuery) -> Response {
+    let j = match jurisdiction(state, params, format).await {
+        Ok(j) => j,
+        Err(response) => return response,
+    };
+    let public = store::PublicQuery {
+        jurisdiction: j.id.clone(),
+        numbers: query.numbers,
+        categories: query.categories,
+        received: Some(query.range),
+        open: query.open,
+        limit: query.page_size,
+        offset: (query.page - 1) * query.page_size,
+    };
+    requests_document(state, format, params, &j, public, false).await
+}
+
+/// `requests/{id}.{xml,json}`: one request, still in a list (b.7); 404 when it does not exist
+/// or is not public.
+pub async fn one_request(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    Query(params): Query<Params>,
+) -> Response {
+    let Some((number, format)) = Format::split(&file) else {
+        return error(StatusCode::NOT_FOUND, Format::Xml, "unknown resource; use .xml or .json");
+    };
+    let j = match jurisdiction(&state, &params, format).await {
+        Ok(j) => j,
+        Err(response) => return response,
+    };
+    let query = store::PublicQuery {
+        jurisdiction: j.id.clone(),
+        numbers: Some(vec![number.to_owned()]),
+        limit: 1,
+        ..store::PublicQuery::default()
+    };
+    requests_document(&state, format, &params, &j, query, true).await
 }
