@@ -22,6 +22,8 @@ pub struct Settings {
     pub sign_in_attempts: u32,
     /// Submissions accepted per address and hour; more go to quarantine for staff.
     pub submissions_per_hour: u32,
+    /// Open311 API calls per key and per address and hour.
+    pub api_requests_per_hour: u32,
     /// Where attachments are stored; with PostgreSQL, a directory every instance shares.
     pub attachments_dir: String,
     /// Log filter, e.g. `info` or `lyhord=debug,info`.
@@ -45,6 +47,7 @@ impl Default for Settings {
             session_absolute_hours: 10,
             sign_in_attempts: 10,
             submissions_per_hour: 20,
+            api_requests_per_hour: 1000,
             attachments_dir: "./data/attachments".into(),
             log: "info".into(),
             policy_file: None,
@@ -64,6 +67,7 @@ const ENV_KEYS: &[&str] = &[
     "session_absolute_hours",
     "sign_in_attempts",
     "submissions_per_hour",
+    "api_requests_per_hour",
     "attachments_dir",
     "log",
     "policy_file",

@@ -46,6 +46,7 @@ pub fn web_config(settings: &Settings) -> web::WebConfig {
         session_absolute: chrono::Duration::hours(settings.session_absolute_hours),
         sign_in_attempts: settings.sign_in_attempts,
         submissions_per_hour: settings.submissions_per_hour,
+        api_requests_per_hour: settings.api_requests_per_hour,
         public_url: settings.public_url.clone(),
         attachments_dir: settings.attachments_dir.clone().into(),
     }

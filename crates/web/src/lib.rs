@@ -39,6 +39,8 @@ pub struct WebConfig {
     pub sign_in_attempts: u32,
     /// Submissions accepted per address and hour before the rest go to quarantine.
     pub submissions_per_hour: u32,
+    /// Open311 API calls accepted per key and per address and hour.
+    pub api_requests_per_hour: u32,
     /// The address people use, for links in receipts (`https://…` in production).
     pub public_url: String,
     /// Where attachments are stored (content-addressed, fsynced before use).
@@ -53,6 +55,7 @@ impl Default for WebConfig {
             session_absolute: chrono::Duration::hours(10),
             sign_in_attempts: 10,
             submissions_per_hour: 20,
+            api_requests_per_hour: 1000,
             public_url: "http://127.0.0.1:8080".into(),
             attachments_dir: "./data/attachments".into(),
         }
@@ -65,17 +68,20 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     sign_in_limiter: Arc<RateLimiter>,
     submit_limiter: Arc<RateLimiter>,
+    api_limiter: Arc<RateLimiter>,
 }
 
 impl AppState {
     pub fn new(store: Store, config: WebConfig) -> AppState {
         let limiter = RateLimiter::new(config.sign_in_attempts, Duration::from_secs(15 * 60));
         let submit_limiter = RateLimiter::new(config.submissions_per_hour, Duration::from_secs(60 * 60));
+        let api_limiter = RateLimiter::new(config.api_requests_per_hour, Duration::from_secs(60 * 60));
         AppState {
             store,
             config: Arc::new(config),
             sign_in_limiter: Arc::new(limiter),
             submit_limiter: Arc::new(submit_limiter),
+            api_limiter: Arc::new(api_limiter),
         }
     }
 }
@@ -110,7 +116,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .route("/static/style.css", get(stylesheet))
-        .merge(open311::routes())
+        .merge(open311::routes(state.clone()))
         .merge(staff)
         .fallback(pages::not_found)
         .layer(from_fn(security::same_origin))

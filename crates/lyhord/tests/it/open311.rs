@@ -487,3 +487,26 @@ on_both_backends!(bad_list_arguments_are_named, |app| {
     let (status, _, text) = get(&app, "/open311/v2/requests.json?start_date=2026-01-01T00:00:00%2B01:00&end_date=2026-03-31T00:00:00%2B02:00&status=open,closed&page=2&page_size=10").await;
     assert_eq!((status, text.as_str()), (200, "[]"));
 });
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_are_limited_per_address() {
+    let settings = lyhord::Settings { api_requests_per_hour: 3, ..lyhord::Settings::default() };
+    let app = App::start_with(store::testing::TestDb::sqlite(), settings).await.with_demo(0).await;
+    for _ in 0..3 {
+        assert_eq!(get(&app, "/open311/v2/services.json").await.0, 200);
+    }
+    let (status, content_type, text) = get(&app, "/open311/v2/services.json").await;
+    assert_eq!((status, content_type.as_str()), (429, JSON));
+    assert_eq!(descriptions(&text), ["too many requests; try again later"]);
+    // The citizens' pages are not counted against the API.
+    assert_eq!(reqwest::get(app.url("/")).await.unwrap().status(), 200);
+}
+
+on_both_backends!(unknown_resources_answer_in_open311_form, |app| {
+    let app = app.with_demo(0).await;
+    let (status, content_type, text) = get(&app, "/open311/v2/tokens/abc123.json").await;
+    assert_eq!((status, content_type.as_str()), (404, JSON));
+    assert_eq!(descriptions(&text), ["unknown resource tokens"]);
+    let (status, content_type, _) = get(&app, "/open311/v2/tokens/abc123.xml").await;
+    assert_eq!((status, content_type.as_str()), (404, XML));
+});

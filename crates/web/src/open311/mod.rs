@@ -1,7 +1,8 @@
 //! Open311 GeoReport v2 under `/open311/v2/` (issue 6). Built so far: service discovery
 //! (b.9), the service list (b.2), service definitions (b.3), POST request (b.4, form-encoded),
-//! `jurisdiction_id` and the error format (b.8), in XML and JSON. GET requests (b.6, b.7),
-//! media, tokens, the extensions (b.11) and rate limits follow.
+//! GET requests (b.6, b.7), `jurisdiction_id`, the error format (b.8) and rate limits, in XML
+//! and JSON. Media and the extensions (b.11) follow; tokens (b.5) are not offered, since
+//! every service is realtime.
 
 mod document;
 
@@ -17,11 +18,40 @@ use store::Jurisdiction;
 use crate::AppState;
 use document::{Format, Value, error, respond};
 
-pub(crate) fn routes() -> Router<AppState> {
+pub(crate) fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/open311/v2/{file}", get(top_level).post(post_request))
         .route("/open311/v2/services/{file}", get(service_definition))
         .route("/open311/v2/requests/{file}", get(one_request))
+        // Tokens (b.5) are only for batch services, and every service here is realtime.
+        .route("/open311/v2/{resource}/{file}", get(unknown_resource))
+        .route_layer(axum::middleware::from_fn_with_state(state, per_address_limit))
+}
+
+/// The format a path asks for, for answers that come before its handler runs.
+fn format_of(path: &str) -> Format {
+    if path.ends_with(".json") { Format::Json } else { Format::Xml }
+}
+
+async fn unknown_resource(Path((resource, file)): Path<(String, String)>) -> Response {
+    error(StatusCode::NOT_FOUND, format_of(&file), &format!("unknown resource {resource}"))
+}
+
+/// Open311 calls per address and hour (`api_requests_per_hour`); keys have their own count.
+async fn per_address_limit(
+    State(state): State<AppState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if !state.api_limiter.allow(&format!("address:{}", peer.ip())) {
+        return error(
+            StatusCode::TOO_MANY_REQUESTS,
+            format_of(request.uri().path()),
+            "too many requests; try again later",
+        );
+    }
+    next.run(request).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -247,6 +277,13 @@ pub async fn post_request(
         return error(StatusCode::FORBIDDEN, format, "api_key is missing");
     };
     let key_jurisdiction = match state.store.api_key_by_hash(&crate::auth::token_hash(key)).await {
+        Ok(Some((_, key))) if !state.api_limiter.allow(&format!("key:{}", key.id)) => {
+            return error(
+                StatusCode::TOO_MANY_REQUESTS,
+                format,
+                "too many requests with this api_key; try again later",
+            );
+        }
         Ok(Some((jurisdiction, _))) => jurisdiction,
         Ok(None) => return error(StatusCode::FORBIDDEN, format, "api_key is not valid"),
         Err(e) => return internal(format, e),
