@@ -262,7 +262,7 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<String, String
                 Some(path) => policy::load(path).map_err(|e| e.to_string())?,
                 None => domain::clock::Policy::defaults(),
             };
-            Ok(policy::to_toml(&policy))
+            Ok(policy.to_toml())
         }
         Command::Setup { command } => {
             let store = serve::open_store(&settings).await.map_err(|e| e.to_string())?;

@@ -14,16 +14,7 @@ pub enum PolicyFileError {
 pub fn load(path: &str) -> Result<Policy, PolicyFileError> {
     let text = std::fs::read_to_string(Path::new(path))
         .map_err(|e| PolicyFileError::Unreadable { path: path.to_owned(), reason: e.to_string() })?;
-    parse(&text).map_err(|reason| PolicyFileError::Invalid { path: path.to_owned(), reason })
-}
-
-pub fn parse(text: &str) -> Result<Policy, String> {
-    Policy::from_toml(text)
-}
-
-/// The policy as TOML, to save, edit and load again with `policy_file`.
-pub fn to_toml(policy: &Policy) -> String {
-    policy.to_toml()
+    Policy::from_toml(&text).map_err(|reason| PolicyFileError::Invalid { path: path.to_owned(), reason })
 }
 
 #[cfg(test)]
@@ -32,14 +23,14 @@ mod tests {
 
     #[test]
     fn the_defaults_round_trip_through_toml() {
-        let text = to_toml(&Policy::defaults());
+        let text = Policy::defaults().to_toml();
         assert!(text.contains("id = \"v-s2\""), "{text}");
-        assert_eq!(parse(&text).unwrap(), Policy::defaults());
+        assert_eq!(Policy::from_toml(&text).unwrap(), Policy::defaults());
     }
 
     #[test]
     fn a_hand_written_policy_with_office_hours_and_closures() {
-        let policy = parse(
+        let policy = Policy::from_toml(
             r#"
             closures = ["2026-05-15"]
             [office_hours]
@@ -64,11 +55,11 @@ mod tests {
 
     #[test]
     fn mistakes_are_named() {
-        let typo = parse("[[clock]]\nid = \"x\"\nlenght = 2\n").unwrap_err();
+        let typo = Policy::from_toml("[[clock]]\nid = \"x\"\nlenght = 2\n").unwrap_err();
         assert!(typo.contains("unknown field `lenght`"), "{typo}");
-        let unit = to_toml(&Policy::defaults()).replace("unit = \"weeks\"", "unit = \"fortnights\"");
-        assert!(parse(&unit).unwrap_err().contains("fortnights"));
-        let zero = to_toml(&Policy::defaults()).replacen("length = 2", "length = 0", 1);
-        assert_eq!(parse(&zero).unwrap_err(), "clock v-s2 has length 0");
+        let unit = Policy::defaults().to_toml().replace("unit = \"weeks\"", "unit = \"fortnights\"");
+        assert!(Policy::from_toml(&unit).unwrap_err().contains("fortnights"));
+        let zero = Policy::defaults().to_toml().replacen("length = 2", "length = 0", 1);
+        assert_eq!(Policy::from_toml(&zero).unwrap_err(), "clock v-s2 has length 0");
     }
 }

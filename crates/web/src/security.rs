@@ -32,13 +32,7 @@ pub async fn headers(request: Request, next: Next) -> Response {
 /// site's own pages, as the browser attests with `Sec-Fetch-Site` or `Origin`. Together
 /// with `SameSite=Strict` session cookies this needs no token in the forms.
 pub async fn same_origin(request: Request, next: Next) -> Response {
-    // The Open311 API is called by other programs, with an API key and no cookies: there is
-    // no session a forged request could ride on.
-    let api = request.uri().path().starts_with("/open311/");
-    if api
-        || matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS)
-        || is_same_origin(request.headers())
-    {
+    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) || is_same_origin(request.headers()) {
         return next.run(request).await;
     }
     tracing::warn!(path = %request.uri().path(), "cross-site request refused");

@@ -69,7 +69,7 @@ on_both_backends!(health_and_readiness, |app| {
 async fn a_jurisdictions_own_policy_file_sets_its_clocks() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("vasteras.toml");
-    let five_days = lyhord::policy::to_toml(&domain::clock::Policy::defaults()).replacen("length = 2", "length = 5", 1);
+    let five_days = domain::clock::Policy::defaults().to_toml().replacen("length = 2", "length = 5", 1);
     std::fs::write(&file, five_days).unwrap();
     let db = store::testing::TestDb::sqlite();
     let mut settings = lyhord::Settings { database_url: db.url.clone(), ..lyhord::Settings::default() };

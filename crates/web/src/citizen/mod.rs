@@ -41,7 +41,7 @@ fn choices<T: Copy>(all: &[T], code: impl Fn(T) -> &'static str, name: impl Fn(T
     all.iter().map(|v| Choice { value: code(*v).to_owned(), label: name(*v).to_owned() }).collect()
 }
 
-fn category_groups(categories: &[Category], lang: Lang) -> Vec<CategoryGroup> {
+pub(crate) fn category_groups(categories: &[Category], lang: Lang) -> Vec<CategoryGroup> {
     let mut groups: Vec<CategoryGroup> = Vec::new();
     for c in categories {
         let label = c.group(lang.code()).to_owned();

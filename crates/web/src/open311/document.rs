@@ -114,9 +114,18 @@ pub fn respond(status: StatusCode, format: Format, root: &str, value: &Value) ->
 /// An error document (b.8): 404 when something does not exist, 403 for the API key, 400 for
 /// everything else.
 pub fn error(status: StatusCode, format: Format, description: &str) -> Response {
-    let error =
-        Value::Object(vec![("code", Value::Int(status.as_u16().into())), ("description", Value::text(description))]);
-    respond(status, format, "errors", &Value::List { item: "error", items: vec![error] })
+    errors(status, format, &[description.to_owned()])
+}
+
+/// Every problem at once, each one error in the document (b.8 allows several).
+pub fn errors(status: StatusCode, format: Format, descriptions: &[String]) -> Response {
+    let items = descriptions
+        .iter()
+        .map(|d| {
+            Value::Object(vec![("code", Value::Int(status.as_u16().into())), ("description", Value::text(d.clone()))])
+        })
+        .collect();
+    respond(status, format, "errors", &Value::List { item: "error", items })
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use store::Jurisdiction;
 
 use crate::AppState;
-use document::{Format, Value, error, respond};
+use document::{Format, Value, error, errors, respond};
 
 pub(crate) fn routes(state: AppState) -> Router<AppState> {
     Router::new()
@@ -236,17 +236,6 @@ pub async fn service_definition(
 
 // --- POST request (b.4) -------------------------------------------------------------------
 
-/// Every problem with a request, each one error in the answer (b.8 allows several).
-fn errors(format: Format, status: StatusCode, descriptions: &[String]) -> Response {
-    let items = descriptions
-        .iter()
-        .map(|d| {
-            Value::Object(vec![("code", Value::Int(status.as_u16().into())), ("description", Value::text(d.clone()))])
-        })
-        .collect();
-    respond(status, format, "errors", &Value::List { item: "error", items })
-}
-
 /// The fields of a form body, in order; repeated names (`attribute[x][]`) stay repeated.
 fn fields(body: &[u8]) -> Result<Vec<(String, String)>, String> {
     serde_urlencoded::from_bytes(body).map_err(|e| format!("the request body is not form-encoded: {e}"))
@@ -310,7 +299,7 @@ pub async fn post_request(
     };
     let submission = match submission_from(&body, &j, category) {
         Ok(submission) => submission,
-        Err(problems) => return errors(format, StatusCode::BAD_REQUEST, &problems),
+        Err(problems) => return errors(StatusCode::BAD_REQUEST, format, &problems),
     };
     let lang = crate::i18n::Lang::Sv;
     let node_id = category.node_id.clone();

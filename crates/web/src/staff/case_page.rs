@@ -11,12 +11,12 @@ use domain::attachment::Attachment;
 use domain::{Actor, CaseKind, CaseState, ContactMethod, EventPayload, Submission};
 use serde::Deserialize;
 use std::collections::HashMap;
-use store::{AnswerTemplate, ClockView, Role};
+use store::{ClockView, Role};
 
 use super::{Action, Desk, StaffNav};
 use crate::AppState;
 use crate::auth::Staff;
-use crate::citizen::{Choice, attachments_of, public_entry, send_file};
+use crate::citizen::{CategoryGroup, Choice, attachments_of, category_groups, public_entry, send_file};
 use crate::dates::{deadline, short};
 use crate::i18n::Lang;
 use crate::pages::{FormError, message_for, render, server_error};
@@ -51,11 +51,6 @@ pub struct AccessRow {
     pub action: String,
 }
 
-pub struct Group {
-    pub label: String,
-    pub choices: Vec<Choice>,
-}
-
 #[derive(Template)]
 #[template(path = "staff_case.html")]
 pub(super) struct CasePage {
@@ -80,7 +75,7 @@ pub(super) struct CasePage {
     allowed: Vec<&'static str>,
     can_print_receipt: bool,
     kinds: Vec<Choice>,
-    category_groups: Vec<Group>,
+    category_groups: Vec<CategoryGroup>,
     units: Vec<Choice>,
     handlers: Vec<Choice>,
     methods: Vec<Choice>,
@@ -101,19 +96,18 @@ impl CasePage {
     }
 }
 
-/// Everything a case page is built from, read once.
+/// A case with its events, read once; what only the page shows (clocks, templates) is
+/// read when the page is rendered.
 pub(super) struct Loaded {
     pub case: CaseState,
     pub submission: Submission,
+    pub events: Vec<domain::Event>,
     pub payloads: Vec<(chrono::DateTime<Utc>, Actor, EventPayload)>,
-    pub clocks: Vec<ClockView>,
-    pub templates: Vec<AnswerTemplate>,
 }
 
 impl Loaded {
     pub async fn read(state: &AppState, case: CaseState) -> Result<Loaded, store::StoreError> {
         let events = state.store.events(case.id).await?;
-        let clocks = state.store.clocks_of(&case, &events, Utc::now())?;
         let mut payloads = Vec::with_capacity(events.len());
         for e in &events {
             payloads.push((e.at(), e.actor()?, e.payload()?));
@@ -122,8 +116,7 @@ impl Loaded {
             return Err(store::StoreError::Corrupt("a case without its receipt".into()));
         };
         let submission = (**submission).clone();
-        let templates = state.store.templates(&case.jurisdiction).await?;
-        Ok(Loaded { case, submission, payloads, clocks, templates })
+        Ok(Loaded { case, submission, events, payloads })
     }
 
     pub fn files(&self) -> impl Iterator<Item = &Attachment> {
@@ -320,6 +313,14 @@ pub(super) async fn page(
     let names = desk.staff_names();
     let l = lang.code();
     let s = &loaded.submission;
+    let found = async {
+        let clocks = state.store.clocks_of(case, &loaded.events, Utc::now())?;
+        Ok::<_, store::StoreError>((clocks, state.store.templates(&case.jurisdiction).await?))
+    };
+    let (clocks, templates) = match found.await {
+        Ok(found) => found,
+        Err(e) => return server_error(lang, &path, e),
+    };
 
     let access_log = if access.can_read_access_log(case) {
         match state.store.access_log(case.id).await {
@@ -401,15 +402,6 @@ pub(super) async fn page(
         .entry("log-contact-time".into())
         .or_insert_with(|| domain::time::local(Utc::now()).format("%H:%M").to_string());
 
-    let mut category_groups: Vec<Group> = Vec::new();
-    for c in &desk.categories {
-        let choice = Choice { value: c.code.clone(), label: c.name(l).to_owned() };
-        match category_groups.iter_mut().find(|g| g.label == c.group(l)) {
-            Some(group) => group.choices.push(choice),
-            None => category_groups.push(Group { label: c.group(l).to_owned(), choices: vec![choice] }),
-        }
-    }
-
     let page = CasePage {
         lang,
         path: path.clone(),
@@ -417,7 +409,7 @@ pub(super) async fn page(
         number: case.number.clone(),
         status: if lang == Lang::En { case.status.name_en() } else { case.status.name_sv() }.to_owned(),
         facts,
-        clocks: clock_rows(&loaded.clocks, lang),
+        clocks: clock_rows(&clocks, lang),
         description: s.description.clone(),
         place: s.place.clone(),
         position: s.position.map(|p| format!("{:.6}, {:.6}", p.latitude(), p.longitude())),
@@ -432,7 +424,7 @@ pub(super) async fn page(
         allowed,
         can_print_receipt: access.can_register(),
         kinds: CaseKind::ALL.iter().map(|k| Choice { value: k.code().into(), label: k.name(l).into() }).collect(),
-        category_groups,
+        category_groups: category_groups(&desk.categories, lang),
         units: desk
             .tree
             .subtree(&desk.tree.root().id)
@@ -456,8 +448,7 @@ pub(super) async fn page(
             .iter()
             .map(|m| Choice { value: m.code().into(), label: m.name(l).into() })
             .collect(),
-        templates: loaded
-            .templates
+        templates: templates
             .iter()
             .map(|t| Choice { value: t.id.to_string(), label: format!("{} ({})", t.name, t.language) })
             .collect(),
@@ -486,7 +477,16 @@ pub async fn show(
         Err(e) => return server_error(lang, &path, e),
     };
     let mut values = HashMap::new();
-    if let Some(template) = loaded.templates.iter().find(|t| t.id.to_string() == params.template) {
+    // Templates are read here only when one is asked for; the page reads its list itself.
+    let templates = if params.template.is_empty() {
+        Vec::new()
+    } else {
+        match state.store.templates(&loaded.case.jurisdiction).await {
+            Ok(templates) => templates,
+            Err(e) => return server_error(lang, &path, e),
+        }
+    };
+    if let Some(template) = templates.iter().find(|t| t.id.to_string() == params.template) {
         values.insert("answer-message".to_owned(), fill_template(&template.body, &desk, &loaded, lang));
         values.insert("answer-template".to_owned(), params.template.clone());
     }

@@ -90,6 +90,19 @@ impl Desk {
         Ok((desk, case))
     }
 
+    /// The user's municipality, or the page that says it is gone.
+    pub async fn jurisdiction(
+        &self,
+        state: &AppState,
+        lang: Lang,
+        path: &str,
+    ) -> Result<store::Jurisdiction, Response> {
+        let all = state.store.jurisdictions().await.map_err(|e| server_error(lang, path, e))?;
+        all.into_iter()
+            .find(|j| j.id == self.user.jurisdiction)
+            .ok_or_else(|| message_page(lang, path, "not-found", StatusCode::NOT_FOUND))
+    }
+
     /// The case with this number, if this user may see it. A case of another unit or
     /// jurisdiction is "not found", exactly like a number that does not exist.
     pub async fn case(&self, state: &AppState, lang: Lang, number: &str) -> Result<CaseState, Response> {

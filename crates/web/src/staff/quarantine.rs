@@ -76,13 +76,6 @@ async fn page(
         Ok(all) => all,
         Err(e) => return server_error(lang, PATH, e),
     };
-    let mut numbers = std::collections::HashMap::new();
-    for q in all.iter().filter(|q| q.case_id.is_some()) {
-        let case_id = q.case_id.expect("filtered");
-        if let Ok(Some(case)) = state.store.case(case_id).await {
-            numbers.insert(case_id, case.number);
-        }
-    }
     let held = all
         .iter()
         .filter(|q| q.resolution.is_none())
@@ -93,17 +86,22 @@ async fn page(
             summary: summary(q, lang),
         })
         .collect();
-    let decided = all
-        .iter()
-        .rev()
-        .filter(|q| q.resolution.is_some())
-        .take(50)
-        .map(|q| Decided {
+    // The latest decisions only, and the case numbers of those alone.
+    let mut decided = Vec::new();
+    for q in all.iter().rev().filter(|q| q.resolution.is_some()).take(50) {
+        let case = match q.case_id {
+            Some(id) => match state.store.case(id).await {
+                Ok(case) => case.map(|c| c.number),
+                Err(e) => return server_error(lang, PATH, e),
+            },
+            None => None,
+        };
+        decided.push(Decided {
             received: short(q.received_at),
             resolution: lang.t(&format!("held-{}", q.resolution.as_deref().unwrap_or("dismissed"))),
-            case: q.case_id.and_then(|id| numbers.get(&id).cloned()),
-        })
-        .collect();
+            case,
+        });
+    }
     let view =
         QuarantinePage { lang, path: PATH.into(), nav: StaffNav::new(desk, "quarantine"), held, decided, problem };
     render(&view, status)
@@ -138,11 +136,10 @@ pub async fn register(
         Err(e) => return server_error(lang, PATH, e),
     };
     let form: SubmitForm = serde_json::from_str(&q.payload).unwrap_or_default();
-    let j = match state.store.jurisdictions().await {
-        Ok(all) => all.into_iter().find(|j| j.id == desk.user.jurisdiction),
-        Err(e) => return server_error(lang, PATH, e),
+    let j = match desk.jurisdiction(&state, lang, PATH).await {
+        Ok(j) => j,
+        Err(response) => return response,
     };
-    let Some(j) = j else { return message_page(lang, PATH, "not-found", StatusCode::NOT_FOUND) };
     let (submission, node_id) = match read_form(&form, &j, &desk.categories, Lang::Sv, Channel::Web) {
         Ok(read) => read,
         Err(errors) => {

@@ -25,9 +25,7 @@ async fn open(state: &AppState, lang: Lang, user: store::User) -> Result<(Desk, 
     if !desk.access().can_register() {
         return Err(message_page(lang, PATH, "forbidden", StatusCode::FORBIDDEN));
     }
-    let jurisdictions = state.store.jurisdictions().await.map_err(|e| server_error(lang, PATH, e))?;
-    let j = jurisdictions.into_iter().find(|j| j.id == desk.user.jurisdiction);
-    let j = j.ok_or_else(|| message_page(lang, PATH, "not-found", StatusCode::NOT_FOUND))?;
+    let j = desk.jurisdiction(state, lang, PATH).await?;
     Ok((desk, j))
 }
 
