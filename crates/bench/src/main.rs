@@ -92,7 +92,7 @@ fn clock_cases(count: usize) -> Vec<ClockCase> {
                 ));
                 events.push((
                     received + Duration::hours(80),
-                    EventPayload::CitizenMessage { message: String::new(), attachments: vec![] },
+                    EventPayload::CitizenMessage { message: String::new(), attachments: vec![], reference: None },
                 ));
             }
             if rng.random_bool(0.7) {
@@ -165,6 +165,7 @@ fn case(rng: &mut StdRng, received_at: DateTime<Utc>) -> NewCase {
             },
             language: "sv".into(),
             attachments: vec![],
+            media_url: None,
         },
         node_id: unit(rng.random_range(0..UNITS)),
         received_at,

@@ -201,7 +201,7 @@ mod tests {
             EventPayload::Assigned { node_id: "park".into(), handler_id: handler },
             EventPayload::WorkStarted,
             EventPayload::InformationRequested { message: "Vilken gunga?".into() },
-            EventPayload::CitizenMessage { message: "Den röda.".into(), attachments: vec![] },
+            EventPayload::CitizenMessage { message: "Den röda.".into(), attachments: vec![], reference: None },
             EventPayload::Answered { message: "Lagad.".into() },
             EventPayload::Closed { summary: "Gungan bytt.".into() },
             EventPayload::Reopened { reason: "Trasig igen.".into() },

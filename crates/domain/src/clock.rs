@@ -664,7 +664,7 @@ mod tests {
         // The reply comes three working days later: both pausable promises move by that much.
         let replied = (
             se(2026, 3, 6, 15, 0),
-            EventPayload::CitizenMessage { message: "Vid dammen.".into(), attachments: vec![] },
+            EventPayload::CitizenMessage { message: "Vid dammen.".into(), attachments: vec![], reference: None },
         );
         let clocks = p.clocks(&f, &[asked, replied], se(2026, 3, 6, 16, 0)).unwrap();
         assert_eq!(due_of(&clocks, "s2").due_at, se(2026, 3, 11, 0, 0));
@@ -741,7 +741,10 @@ mod tests {
         assert_eq!(c[0].due_at, se(2026, 10, 26, 15, 0));
         let pause = [
             (se(2026, 10, 26, 9, 0), EventPayload::InformationRequested { message: "?".into() }),
-            (se(2026, 10, 26, 11, 0), EventPayload::CitizenMessage { message: "!".into(), attachments: vec![] }),
+            (
+                se(2026, 10, 26, 11, 0),
+                EventPayload::CitizenMessage { message: "!".into(), attachments: vec![], reference: None },
+            ),
         ];
         let c = p.clocks(&f, &pause, se(2026, 10, 26, 12, 0)).unwrap();
         assert_eq!(c[0].due_at, se(2026, 10, 26, 17, 0));

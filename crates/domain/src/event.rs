@@ -63,6 +63,10 @@ pub enum EventPayload {
         /// Files the citizen sent with the message, already checked and stored.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         attachments: Vec<crate::attachment::Attachment>,
+        /// The sending system's own name for the message (an Open311 client's `update_id`,
+        /// with the key it came under), so that a message sent twice is recorded once.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reference: Option<String>,
     },
     Answered {
         message: String,

@@ -26,6 +26,10 @@ pub struct Submission {
     /// Pictures and documents, already checked and stored (see `attachment`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<crate::attachment::Attachment>,
+    /// A picture the sender keeps elsewhere (Open311 `media_url`): shown to staff as a link,
+    /// never fetched by Lyhörd.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_url: Option<String>,
 }
 
 /// A point on the map in WGS84, kept as millionths of a degree (about 0.1 m) so that it
@@ -126,6 +130,11 @@ impl Submission {
         {
             errors.push(FieldError::new("place", "too_long"));
         }
+        if let Some(url) = &self.media_url
+            && !is_web_address(url)
+        {
+            errors.push(FieldError::new("media_url", "invalid"));
+        }
         self.submitter.validate(&mut errors);
         if errors.is_empty() { Ok(()) } else { Err(errors) }
     }
@@ -181,6 +190,18 @@ impl Submitter {
     }
 }
 
+/// An http(s) address of reasonable length without spaces or control characters: what a
+/// link to someone else's picture may be.
+pub fn is_web_address(url: &str) -> bool {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    rest.is_some_and(|rest| {
+        !rest.is_empty()
+            && url.len() <= 2000
+            && !rest.starts_with('/')
+            && !url.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>'))
+    })
+}
+
 /// A deliberately modest check: one `@`, a dot in the domain, no spaces or line breaks
 /// (which would also make header injection impossible, E4).
 pub fn is_plausible_email(email: &str) -> bool {
@@ -222,6 +243,7 @@ pub(crate) mod tests {
             },
             language: "sv".into(),
             attachments: vec![],
+            media_url: None,
         }
     }
 
@@ -296,5 +318,18 @@ pub(crate) mod tests {
         assert!(!is_plausible_email("a@@b.se"));
         assert!(!is_plausible_email("@b.se"));
         assert!(!is_plausible_email("a@se"));
+    }
+
+    #[test]
+    fn a_media_link_must_be_a_web_address() {
+        let mut s = sample();
+        s.media_url = Some("https://bilder.example/lampa.jpg".into());
+        assert_eq!(s.validate(), Ok(()));
+        for bad in
+            ["file:///etc/passwd", "javascript:alert(1)", "https://", "http:///x", "https://a b", "https://x\r\nBcc: y"]
+        {
+            s.media_url = Some(bad.into());
+            assert_eq!(s.validate(), Err(vec![FieldError::new("media_url", "invalid")]), "{bad}");
+        }
     }
 }

@@ -376,6 +376,7 @@ fn random_case(rng: &mut StdRng, categories: &[Category], now: DateTime<Utc>) ->
             submitter,
             language: "sv".into(),
             attachments: vec![],
+            media_url: None,
         },
         node_id: category.node_id.clone(),
         received_at: at,
@@ -414,6 +415,7 @@ fn lifecycle_steps(rng: &mut StdRng, age_days: i64, anonymous: bool) -> Vec<Even
                 steps.push(EventPayload::CitizenMessage {
                     message: "Det är vid den norra ingången.".into(),
                     attachments: vec![],
+                    reference: None,
                 });
             }
         }

@@ -21,8 +21,8 @@ pub use error::StoreError;
 pub use intake::{NewCase, Receipt};
 pub use model::{
     AccessEntry, AnswerTemplate, ApiKey, CaseFilter, CaseSummary, ClockView, InboxQuery, Jurisdiction, NO_DUE, NewUser,
-    OutboxMessage, PublicCase, PublicQuery, QuarantineDecision, Quarantined, Role, SearchQuery, SessionRecord, Units,
-    User, UserUpdate,
+    OutboxMessage, PublicCase, PublicQuery, PublicUpdate, PublicUpdatesQuery, QuarantineDecision, Quarantined, Role,
+    SearchQuery, SessionRecord, Units, User, UserUpdate,
 };
 
 use chrono::{DateTime, Utc};
@@ -219,6 +219,11 @@ impl Store {
     /// Cases of public categories as anyone may see them (Open311 GET requests).
     pub async fn public_cases(&self, query: &PublicQuery) -> Result<Vec<PublicCase>> {
         dispatch!(self, public_cases(query))
+    }
+
+    /// Events of public cases, oldest first (Open311 updates and notes).
+    pub async fn public_updates(&self, query: &PublicUpdatesQuery) -> Result<Vec<PublicUpdate>> {
+        dispatch!(self, public_updates(query))
     }
 
     pub async fn count_cases(&self, jurisdiction: &str) -> Result<i64> {

@@ -31,6 +31,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_staff.sql"),
         postgres: include_str!("../migrations/postgres/0003_staff.sql"),
     },
+    Migration {
+        version: 4,
+        name: "open311",
+        sqlite: include_str!("../migrations/sqlite/0004_open311.sql"),
+        postgres: include_str!("../migrations/postgres/0004_open311.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS lyhord_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";

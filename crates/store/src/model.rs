@@ -301,7 +301,9 @@ pub struct PublicQuery {
 /// A case as anyone may see it: no names, addresses of people, e-mail or phone numbers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicCase {
+    pub id: Uuid,
     pub number: String,
+    pub kind: domain::CaseKind,
     pub category: String,
     pub node_id: String,
     pub status: Status,
@@ -316,4 +318,32 @@ pub struct PublicCase {
     pub position: Option<domain::Position>,
     /// What staff wrote when the case was closed or sent to another authority.
     pub closing_note: Option<String>,
+    /// The files sent with the case; the caller decides which may be shown.
+    pub attachments: Vec<domain::attachment::Attachment>,
+    /// A picture the sender keeps elsewhere.
+    pub media_url: Option<String>,
+}
+
+/// Which events of public cases the public may read, as updates (Open311 b.11).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PublicUpdatesQuery {
+    pub jurisdiction: String,
+    /// Events of these cases only.
+    pub numbers: Option<Vec<String>>,
+    /// Recorded within [from, until).
+    pub recorded: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Events of these types only (`EventPayload::type_code`).
+    pub types: Vec<&'static str>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// One event of a public case; the caller decides what of it may be shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUpdate {
+    pub number: String,
+    pub kind: domain::CaseKind,
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub payload: domain::EventPayload,
 }

@@ -14,8 +14,8 @@ use uuid::Uuid;
 use crate::intake::{NewCase, Receipt};
 use crate::model::{
     AccessEntry, AnswerTemplate, ApiKey, CaseFilter, CaseSummary, InboxQuery, Jurisdiction, NO_DUE, NewUser,
-    OutboxMessage, PublicCase, PublicQuery, QuarantineDecision, Quarantined, SearchQuery, SessionRecord, Units, User,
-    UserUpdate,
+    OutboxMessage, PublicCase, PublicQuery, PublicUpdate, PublicUpdatesQuery, QuarantineDecision, Quarantined,
+    SearchQuery, SessionRecord, Units, User, UserUpdate,
 };
 use crate::policies::Policies;
 use crate::{Result, StoreError};
@@ -447,6 +447,16 @@ macro_rules! backend_ops {
             })
         }
 
+        /// ` AND column IN (…)` with each value bound.
+        fn push_in(q: &mut QueryBuilder<Db>, column: &str, values: impl Iterator<Item = String>) {
+            q.push(" AND ").push(column).push(" IN (");
+            let mut list = q.separated(", ");
+            for value in values {
+                list.push_bind(value);
+            }
+            list.push_unseparated(")");
+        }
+
         /// ` AND …` for each condition of the filter, on the columns of `c`.
         fn push_filter(q: &mut QueryBuilder<Db>, filter: &CaseFilter) {
             if let Some(kind) = filter.kind {
@@ -466,15 +476,6 @@ macro_rules! backend_ops {
             }
         }
 
-        fn push_units(q: &mut QueryBuilder<Db>, node_ids: &[String]) {
-            q.push(" AND c.node_id IN (");
-            let mut list = q.separated(", ");
-            for id in node_ids {
-                list.push_bind(id.clone());
-            }
-            list.push_unseparated(")");
-        }
-
         /// Open cases by deadline. Each unit's first cases come straight off its inbox
         /// index and only those few are merged, so the cost grows with the number of units,
         /// not with the number of open cases. One handler's cases come off the handler index.
@@ -490,7 +491,7 @@ macro_rules! backend_ops {
             if query.filter.handler.is_some() {
                 q.push(format!("SELECT {SUMMARY_COLUMNS} FROM cases c WHERE c.status <> 'closed' AND c.jurisdiction_id = "));
                 q.push_bind(query.jurisdiction.clone());
-                push_units(&mut q, &node_ids);
+                push_in(&mut q, "c.node_id", node_ids.iter().cloned());
                 push_filter(&mut q, &query.filter);
             } else {
                 for (i, node_id) in node_ids.iter().enumerate() {
@@ -536,7 +537,7 @@ macro_rules! backend_ops {
                 if node_ids.is_empty() {
                     return Ok(Vec::new());
                 }
-                push_units(&mut q, node_ids);
+                push_in(&mut q, "c.node_id", node_ids.iter().cloned());
             }
             push_filter(&mut q, &query.filter);
             q.push(if words.is_empty() { " ORDER BY c.received_at DESC, c.id" } else { $search_order });
@@ -845,7 +846,8 @@ macro_rules! backend_ops {
         /// and the note staff wrote when closing.
         pub async fn public_cases(read: &Pool, _write: &Pool, query: &PublicQuery) -> Result<Vec<PublicCase>> {
             let mut q = QueryBuilder::<Db>::new(
-                "SELECT c.number, c.category, c.node_id, c.status, c.channel, c.received_at, c.updated_at, c.due_at, \
+                "SELECT c.id, c.number, c.kind, c.category, c.node_id, c.status, c.channel, c.received_at, c.updated_at, \
+                 c.due_at, \
                  e.payload, (SELECT x.payload FROM case_events x WHERE x.case_id = c.id \
                  AND x.type IN ('closed', 'forwarded_to_authority') ORDER BY x.seq DESC LIMIT 1) AS closing \
                  FROM cases c JOIN categories k ON k.jurisdiction_id = c.jurisdiction_id AND k.code = c.category \
@@ -854,20 +856,10 @@ macro_rules! backend_ops {
             q.push_bind(query.jurisdiction.clone());
             q.push(" AND k.public = ").push_bind(true);
             if let Some(numbers) = &query.numbers {
-                q.push(" AND c.number IN (");
-                let mut list = q.separated(", ");
-                for n in numbers {
-                    list.push_bind(n.clone());
-                }
-                list.push_unseparated(")");
+                push_in(&mut q, "c.number", numbers.iter().cloned());
             } else {
                 if !query.categories.is_empty() {
-                    q.push(" AND c.category IN (");
-                    let mut list = q.separated(", ");
-                    for c in &query.categories {
-                        list.push_bind(c.clone());
-                    }
-                    list.push_unseparated(")");
+                    push_in(&mut q, "c.category", query.categories.iter().cloned());
                 }
                 if let Some((from, until)) = query.received {
                     q.push(" AND c.received_at >= ").push_bind(micros(from));
@@ -902,7 +894,9 @@ macro_rules! backend_ops {
                         });
                     let due: i64 = r.try_get("due_at")?;
                     Ok(PublicCase {
+                        id: r.try_get("id")?,
                         number: r.try_get("number")?,
+                        kind: parse("kind", r.try_get("kind")?)?,
                         category: r.try_get("category")?,
                         node_id: r.try_get("node_id")?,
                         status: parse("status", r.try_get("status")?)?,
@@ -914,6 +908,43 @@ macro_rules! backend_ops {
                         place: submission.place,
                         position: submission.position,
                         closing_note: closing,
+                        attachments: submission.attachments,
+                        media_url: submission.media_url,
+                    })
+                })
+                .collect()
+        }
+
+        pub async fn public_updates(read: &Pool, _write: &Pool, query: &PublicUpdatesQuery) -> Result<Vec<PublicUpdate>> {
+            let mut q = QueryBuilder::<Db>::new(
+                "SELECT c.number, c.kind, e.seq, e.at, e.payload FROM case_events e \
+                 JOIN cases c ON c.id = e.case_id \
+                 JOIN categories k ON k.jurisdiction_id = c.jurisdiction_id AND k.code = c.category \
+                 WHERE c.jurisdiction_id = ",
+            );
+            q.push_bind(query.jurisdiction.clone());
+            q.push(" AND k.public = ").push_bind(true);
+            if let Some(numbers) = &query.numbers {
+                push_in(&mut q, "c.number", numbers.iter().cloned());
+            }
+            if let Some((from, until)) = query.recorded {
+                q.push(" AND e.at >= ").push_bind(micros(from));
+                q.push(" AND e.at < ").push_bind(micros(until));
+            }
+            push_in(&mut q, "e.type", query.types.iter().map(|t| t.to_string()));
+            q.push(" ORDER BY e.at, c.number, e.seq LIMIT ").push_bind(query.limit);
+            q.push(" OFFSET ").push_bind(query.offset);
+            let rows = q.build().persistent(false).fetch_all(read).await?;
+            rows.iter()
+                .map(|r| {
+                    let payload: String = r.try_get("payload")?;
+                    Ok(PublicUpdate {
+                        number: r.try_get("number")?,
+                        kind: parse("kind", r.try_get("kind")?)?,
+                        seq: r.try_get("seq")?,
+                        at: from_micros(r.try_get("at")?)?,
+                        payload: serde_json::from_str(&payload)
+                            .map_err(|_| StoreError::corrupt("an event's payload is not readable"))?,
                     })
                 })
                 .collect()

@@ -102,6 +102,7 @@ fn submission(jurisdiction: &str, category: &str) -> Submission {
         },
         language: "sv".into(),
         attachments: vec![],
+        media_url: None,
     }
 }
 

@@ -1,7 +1,7 @@
 //! The citizens' front door over HTTP (issue 4): form, receipt, tracking link, tracking page.
 
 use crate::on_both_backends;
-use crate::support::{App, PASSWORD, body};
+use crate::support::{App, PASSWORD, body, contains, jpeg_with_gps};
 use domain::{Actor, EventPayload, NewEvent, Status};
 
 const COMPLAINT: &str = "Gungan i Vasaparken har en trasig kedja sedan en vecka.";
@@ -262,17 +262,6 @@ on_both_backends!(the_paper_form_has_the_same_fields_and_says_how_to_hand_it_in,
     assert!(paper.contains("Så hanterar vi dina personuppgifter"));
 });
 
-/// A small JPEG whose EXIF segment holds a GPS position.
-fn jpeg_with_gps() -> Vec<u8> {
-    let mut b = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0];
-    let exif = b"Exif\0\0GPSLatitude 59.6099 GPSLongitude 16.5448";
-    b.extend_from_slice(&[0xFF, 0xE1]);
-    b.extend_from_slice(&((exif.len() + 2) as u16).to_be_bytes());
-    b.extend_from_slice(exif);
-    b.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02, 0x11, 0x22, 0x33, 0xFF, 0xD9]);
-    b
-}
-
 fn multipart(form: &[(&'static str, String)], files: Vec<(&str, Vec<u8>)>) -> reqwest::multipart::Form {
     let mut multipart = reqwest::multipart::Form::new();
     for (name, value) in form {
@@ -293,10 +282,6 @@ async fn submit_files(
 ) -> (u16, String) {
     let response = client.post(app.url("/submit")).multipart(multipart(form, files)).send().await.unwrap();
     (response.status().as_u16(), body(response).await)
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 on_both_backends!(pictures_and_documents_are_attached_without_their_position, |app| {

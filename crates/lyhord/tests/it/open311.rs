@@ -1,5 +1,5 @@
-//! Open311 GeoReport v2 contract tests (issue 6, the read side built so far): each document
-//! element by element in XML and JSON, and every error in the format asked for.
+//! Open311 GeoReport v2 contract tests (issue 6): each document element by element in XML and
+//! JSON, every error in the format asked for, media, the extensions and mySociety updates.
 
 use crate::on_both_backends;
 use crate::support::{App, body};
@@ -509,4 +509,441 @@ on_both_backends!(unknown_resources_answer_in_open311_form, |app| {
     assert_eq!(descriptions(&text), ["unknown resource tokens"]);
     let (status, content_type, _) = get(&app, "/open311/v2/tokens/abc123.xml").await;
     assert_eq!((status, content_type.as_str()), (404, XML));
+});
+
+const GATA: &str = "Tekniska nämnden › Tekniska kontoret › Gata och park › Gatuenheten";
+
+fn local(at: chrono::DateTime<chrono::Utc>) -> String {
+    domain::time::local(at).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+/// A fault report about a street light through the API; its case number.
+async fn report_light(app: &App, key: &str) -> String {
+    let form = [
+        ("api_key", key),
+        ("service_code", "gatubelysning"),
+        ("address_string", "Stora torget"),
+        ("description", "Lampan är släckt."),
+        ("first_name", "Anna"),
+        ("email", "anna@example.se"),
+        ("attribute[kind]", "felanmalan"),
+    ];
+    let (status, _, text) = post(app, "/open311/v2/requests.json", &form).await;
+    assert_eq!(status, 200, "{text}");
+    serde_json::from_str::<serde_json::Value>(&text).unwrap()[0]["service_request_id"].as_str().unwrap().to_owned()
+}
+
+/// Staff's steps on a case, recorded as events.
+async fn record(app: &App, number: &str, payloads: Vec<domain::EventPayload>) -> uuid::Uuid {
+    let case = app.store.case_by_number("vasteras", number).await.unwrap().unwrap();
+    for payload in payloads {
+        let event = domain::NewEvent::new(chrono::Utc::now(), domain::Actor::System, payload);
+        app.store.append(case.id, event).await.unwrap();
+    }
+    case.id
+}
+
+async fn post_owned(app: &App, path: &str, form: Vec<(&str, String)>) -> (u16, String, String) {
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    post(app, path, &form).await
+}
+
+fn api_multipart(fields: &[(&str, &str)], files: Vec<(&str, Vec<u8>)>) -> reqwest::multipart::Form {
+    let mut form = reqwest::multipart::Form::new();
+    for (name, value) in fields {
+        form = form.text(name.to_string(), value.to_string());
+    }
+    for (file_name, bytes) in files {
+        form = form.part("media", reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()));
+    }
+    form
+}
+
+on_both_backends!(pictures_sent_with_a_request_are_published_at_its_media_url, |app| {
+    let app = app.with_demo(0).await;
+    let key = lyhord::admin::create_api_key(&app.store, None, "FixaMinGata").await.unwrap();
+    let fields = [
+        ("api_key", key.as_str()),
+        ("service_code", "gatubelysning"),
+        ("address_string", "Stora torget"),
+        ("description", "Stolpen lutar."),
+        ("attribute[kind]", "felanmalan"),
+    ];
+    let pdf = b"%PDF-1.7\nKarta med namn".to_vec();
+    let form = api_multipart(&fields, vec![("stolpe.jpg", crate::support::jpeg_with_gps()), ("karta.pdf", pdf)]);
+    let response =
+        reqwest::Client::new().post(app.url("/open311/v2/requests.json")).multipart(form).send().await.unwrap();
+    let text = body(response).await;
+    let number = serde_json::from_str::<serde_json::Value>(&text).unwrap()[0]["service_request_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{text}"))
+        .to_owned();
+    // Both files are on the case, like files sent with the web form.
+    let case = app.store.case_by_number("vasteras", &number).await.unwrap().unwrap();
+    let events = app.store.events(case.id).await.unwrap();
+    let Ok(domain::EventPayload::Received { submission, .. }) = events[0].payload() else { panic!("a receipt") };
+    let names: Vec<&str> = submission.attachments.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["stolpe.jpg", "karta.pdf"]);
+
+    let (_, _, text) = get(&app, &format!("/open311/v2/requests/{number}.json")).await;
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc[0]["media_url"], json!(format!("http://127.0.0.1:8080/open311/v2/media/vasteras/{number}/1.jpg")));
+    let picture = reqwest::get(app.url(&format!("/open311/v2/media/vasteras/{number}/1.jpg"))).await.unwrap();
+    assert_eq!(picture.status(), 200);
+    assert_eq!(picture.headers()["content-type"], "image/jpeg");
+    assert_eq!(picture.headers()["x-content-type-options"], "nosniff");
+    let bytes = picture.bytes().await.unwrap();
+    assert!(bytes.starts_with(&[0xFF, 0xD8]) && !crate::support::contains(&bytes, b"GPSLatitude"));
+    // The document stays with staff; nothing else answers.
+    for path in ["2.pdf", "2.jpg", "3.jpg", "1.png", "x.jpg"] {
+        let url = app.url(&format!("/open311/v2/media/vasteras/{number}/{path}"));
+        assert_eq!(reqwest::get(url).await.unwrap().status(), 404, "{path}");
+    }
+    assert_eq!(reqwest::get(app.url(&format!("/open311/v2/media/salem/{number}/1.jpg"))).await.unwrap().status(), 404);
+
+    // A link instead of a file is kept as given, and shown.
+    let mut linked = fields.to_vec();
+    linked.push(("media_url", "https://bilder.example/stolpe.jpg"));
+    let (status, _, text) = post(&app, "/open311/v2/requests.json", &linked).await;
+    assert_eq!(status, 200, "{text}");
+    let other = serde_json::from_str::<serde_json::Value>(&text).unwrap()[0]["service_request_id"].clone();
+    let (_, _, text) = get(&app, &format!("/open311/v2/requests/{}.json", other.as_str().unwrap())).await;
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()[0]["media_url"],
+        "https://bilder.example/stolpe.jpg"
+    );
+
+    // Staff see the link without Lyhörd fetching it, and are told that closing notes are public.
+    let answered = vec![
+        domain::EventPayload::Assigned { node_id: "vasteras.gata".into(), handler_id: None },
+        domain::EventPayload::Answered { message: "Tack!".into() },
+    ];
+    record(&app, other.as_str().unwrap(), answered).await;
+    let staff = app.signed_in("handlaggare", crate::support::PASSWORD).await;
+    let page =
+        body(staff.get(app.url(&format!("/staff/cases/{}", other.as_str().unwrap()))).send().await.unwrap()).await;
+    assert!(page.contains(r#"<a href="https://bilder.example/stolpe.jpg" rel="noopener noreferrer nofollow">"#));
+    assert!(page.contains("Kategorin är offentlig"), "gatubelysning is a public category");
+
+    // Bad files and links are refused by name, and nothing is registered.
+    let before = app.store.count_cases("vasteras").await.unwrap();
+    let form = api_multipart(&fields, vec![("program.exe", b"MZ\x90\x00".to_vec())]);
+    let response =
+        reqwest::Client::new().post(app.url("/open311/v2/requests.json")).multipart(form).send().await.unwrap();
+    assert_eq!(response.status(), 400);
+    assert_eq!(descriptions(&body(response).await), ["media: only JPEG, PNG and PDF files are accepted"]);
+    let mut bad_link = fields.to_vec();
+    bad_link.push(("media_url", "javascript:alert(1)"));
+    let (status, _, text) = post(&app, "/open311/v2/requests.json", &bad_link).await;
+    assert_eq!((status, descriptions(&text)), (400, vec!["media_url must be an http or https address".to_owned()]));
+    assert_eq!(app.store.count_cases("vasteras").await.unwrap(), before);
+});
+
+on_both_backends!(a_retried_post_with_its_idempotency_key_makes_one_case, |app| {
+    let app = app.with_demo(0).await;
+    let key = lyhord::admin::create_api_key(&app.store, None, "App").await.unwrap();
+    let form = [
+        ("api_key", key.as_str()),
+        ("service_code", "gatubelysning"),
+        ("address_string", "Stora torget"),
+        ("description", "Lampan blinkar."),
+        ("attribute[kind]", "felanmalan"),
+    ];
+    let send = |idempotency_key: &'static str| {
+        let request = reqwest::Client::new().post(app.url("/open311/v2/requests.json")).form(&form);
+        async move {
+            let text = body(request.header("Idempotency-Key", idempotency_key).send().await.unwrap()).await;
+            serde_json::from_str::<serde_json::Value>(&text).unwrap()[0]["service_request_id"].clone()
+        }
+    };
+    let first = send("app-1234").await;
+    assert_eq!(send("app-1234").await, first, "the retry answers with the same case");
+    assert_ne!(send("app-5678").await, first);
+    assert_eq!(app.store.count_cases("vasteras").await.unwrap(), 2);
+});
+
+on_both_backends!(extensions_add_the_attributes_the_channel_and_the_public_history, |app| {
+    let app = app.with_demo(0).await;
+    let key = lyhord::admin::create_api_key(&app.store, None, "App").await.unwrap();
+    let number = report_light(&app, &key).await;
+    use domain::EventPayload as P;
+    let today = chrono::Utc::now().date_naive();
+    record(
+        &app,
+        &number,
+        vec![
+            P::Assigned { node_id: "vasteras.gata".into(), handler_id: None },
+            P::NoteAdded { text: "Ring Anna i morgon.".into() },
+            P::ContactLogged {
+                method: domain::ContactMethod::Phone,
+                occurred_at: chrono::Utc::now(),
+                summary: "Anna berättade om grannen.".into(),
+            },
+            P::WorkStarted,
+            P::FixPromised { what: "Lampan byts".into(), when: today, who: "Elbolaget, Per Persson".into() },
+            P::Answered { message: "Hej Anna! Lampan byts i veckan.".into() },
+            P::Closed { summary: "Lampan bytt.".into() },
+        ],
+    )
+    .await;
+    let case = app.store.case_by_number("vasteras", &number).await.unwrap().unwrap();
+    let events = app.store.events(case.id).await.unwrap();
+    let at = |seq: usize| local(chrono::DateTime::from_timestamp_micros(events[seq - 1].at_micros).unwrap());
+
+    let (_, _, text) = get(&app, &format!("/open311/v2/requests/{number}.json?extensions=true")).await;
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        doc[0]["attributes"],
+        json!([{"label": "Vad vill du lämna?", "name": "Felanmälan", "value": "felanmalan", "code": "kind"}])
+    );
+    assert_eq!(doc[0]["extended_attributes"], json!({"channel": "api", "photos": []}));
+    assert_eq!(
+        doc[0]["notes"],
+        json!([
+            {"datetime": at(1), "description": "Mottaget", "type": "open"},
+            {"datetime": at(2), "description": format!("Handläggs av {GATA}"), "type": "open"},
+            {"datetime": at(5), "description": "Arbetet har börjat", "type": "in_progress"},
+            {"datetime": at(6), "description": format!("Lampan byts (senast {today})"), "type": "action_scheduled"},
+            {"datetime": at(7), "description": "Ett svar har skickats", "type": "in_progress"},
+            {"datetime": at(8), "description": "Lampan bytt.", "type": "fixed"},
+        ])
+    );
+    for private in ["Anna", "anna@", "grannen", "Per Persson", "Elbolaget"] {
+        assert!(!text.contains(private), "{private}");
+    }
+    let (_, _, xml) = get(&app, &format!("/open311/v2/requests/{number}.xml?extensions=true")).await;
+    assert!(
+        xml.contains(&format!(
+            "<media_url></media_url><attributes><attribute><label>Vad vill du lämna?</label><name>Felanmälan</name>\
+             <value>felanmalan</value><code>kind</code></attribute></attributes><extended_attributes>\
+             <channel>api</channel><photos></photos></extended_attributes><notes><note><datetime>{}</datetime>\
+             <description>Mottaget</description><type>open</type></note>",
+            at(1)
+        )),
+        "{xml}"
+    );
+    assert!(xml.ends_with("<type>fixed</type></note></notes></request></service_requests>"));
+    // In English, in the list too; without the parameter, the core fields only.
+    let (_, _, text) = get(&app, "/open311/v2/requests.json?extensions=true&lang=en").await;
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc[0]["notes"][1]["description"], json!(format!("Handled by {GATA}")));
+    assert_eq!(doc[0]["attributes"][0]["name"], json!("Fault report"));
+    let (_, _, text) = get(&app, "/open311/v2/requests.json").await;
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc[0].as_object().unwrap().len(), 17, "the core fields only: {text}");
+});
+
+on_both_backends!(updates_list_what_happened_with_extended_statuses, |app| {
+    let app = app.with_demo(0).await;
+    let key = lyhord::admin::create_api_key(&app.store, None, "App").await.unwrap();
+    let number = report_light(&app, &key).await;
+    use domain::EventPayload as P;
+    record(
+        &app,
+        &number,
+        vec![
+            P::Assigned { node_id: "vasteras.gata".into(), handler_id: None },
+            P::Forwarded { node_id: "vasteras.park".into(), reason: "Lampan står i parken, Anna vet".into() },
+            P::InformationRequested { message: "Anna, vilken lampa?".into() },
+            P::CitizenMessage { message: "Den vid kiosken.".into(), attachments: vec![], reference: None },
+            P::Answered { message: "Hej Anna".into() },
+            P::Closed { summary: "Lampan bytt.".into() },
+            P::Reopened { reason: "Släckt igen".into() },
+        ],
+    )
+    .await;
+    // A case in a category that is not public never shows.
+    let social = app.store.categories("vasteras").await.unwrap().into_iter().find(|c| !c.public).unwrap();
+    let form = [
+        ("api_key", key.as_str()),
+        ("service_code", social.code.as_str()),
+        ("address_string", "Stadshuset"),
+        ("description", "Om min familj."),
+        ("attribute[kind]", "klagomal"),
+    ];
+    assert_eq!(post(&app, "/open311/v2/requests.json", &form).await.0, 200);
+
+    let (status, content_type, text) = get(&app, "/open311/v2/servicerequestupdates.json").await;
+    assert_eq!((status, content_type.as_str()), (200, JSON));
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let rows: Vec<(String, String, String, String)> = doc
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            let s = |k: &str| u[k].as_str().unwrap().to_owned();
+            assert_eq!(u["media_url"], serde_json::Value::Null);
+            assert!(chrono::DateTime::parse_from_rfc3339(&s("updated_datetime")).is_ok());
+            (s("update_id"), s("service_request_id"), s("status"), s("description"))
+        })
+        .collect();
+    let row = |seq: i64, status: &str, description: &str| {
+        (format!("{number}-{seq}"), number.clone(), status.to_owned(), description.to_owned())
+    };
+    assert_eq!(
+        rows,
+        [
+            row(1, "open", "Mottaget"),
+            row(2, "open", &format!("Handläggs av {GATA}")),
+            row(
+                3,
+                "internal_referral",
+                "Skickat vidare till Tekniska nämnden › Tekniska kontoret › Gata och park › Parkenheten"
+            ),
+            row(4, "investigating", "Handläggaren har bett om mer information"),
+            row(5, "unchanged", "Mer information har kommit in"),
+            row(6, "in_progress", "Ett svar har skickats"),
+            row(7, "fixed", "Lampan bytt."),
+            row(8, "reopen", "Öppnat igen"),
+        ]
+    );
+    for private in ["Anna", "kiosken", "familj", "Släckt igen"] {
+        assert!(!text.contains(private), "{private}");
+    }
+    let (_, content_type, xml) = get(&app, "/open311/v2/servicerequestupdates.xml?page_size=1").await;
+    assert_eq!(content_type, XML);
+    let updated = doc[0]["updated_datetime"].as_str().unwrap();
+    assert_eq!(
+        xml,
+        format!(
+            "{DECLARATION}<service_request_updates><request_update><update_id>{number}-1</update_id>\
+             <service_request_id>{number}</service_request_id><status>open</status>\
+             <updated_datetime>{updated}</updated_datetime><description>Mottaget</description><media_url></media_url>\
+             </request_update></service_request_updates>"
+        )
+    );
+    // Paging and the time window.
+    let (_, _, text) = get(&app, "/open311/v2/servicerequestupdates.json?page=2&page_size=3").await;
+    let page: Vec<&str> = serde_json::from_str::<serde_json::Value>(&text)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["update_id"].as_str().unwrap().to_owned())
+        .map(|s| &*s.leak())
+        .collect();
+    assert_eq!(page, [format!("{number}-4"), format!("{number}-5"), format!("{number}-6")]);
+    let later = chrono::Utc::now() + chrono::Duration::hours(1);
+    let (_, _, text) =
+        get(&app, &format!("/open311/v2/servicerequestupdates.json?start_date={}", later.format("%Y-%m-%dT%H:%M:%SZ")))
+            .await;
+    assert_eq!(text, "[]");
+    let (status, _, text) = get(
+        &app,
+        "/open311/v2/servicerequestupdates.json?start_date=2026-01-01T00:00:00Z&end_date=2026-12-01T00:00:00Z",
+    )
+    .await;
+    assert_eq!((status, descriptions(&text)), (400, vec!["the date range may be at most 90 days".to_owned()]));
+});
+
+on_both_backends!(a_posted_update_is_the_citizens_message_recorded_once, |app| {
+    let app = app.with_demo(0).await;
+    let key = lyhord::admin::create_api_key(&app.store, None, "FixMyStreet").await.unwrap();
+    let number = report_light(&app, &key).await;
+    let path = "/open311/v2/servicerequestupdates.json";
+
+    // Every missing or bad field is named; the key is checked first.
+    let (status, _, text) = post(&app, path, &[("api_key", key.as_str())]).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        descriptions(&text),
+        [
+            "service_request_id is required",
+            "update_id is required",
+            "status is required",
+            "updated_datetime is required",
+            "description is required"
+        ]
+    );
+    let update = |update_id: &'static str, status: &'static str, description: &'static str| {
+        vec![
+            ("api_key", key.clone()),
+            ("service_request_id", number.clone()),
+            ("update_id", update_id.to_owned()),
+            ("status", status.to_owned()),
+            ("updated_datetime", "2026-11-22T09:00:00+01:00".to_owned()),
+            ("description", description.to_owned()),
+            ("email", "anna@example.se".to_owned()),
+        ]
+    };
+    let mut bad = update("fms-0", "MAYBE", "Hej");
+    bad[4].1 = "igår".into();
+    let (status, _, text) = post_owned(&app, path, bad).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        descriptions(&text),
+        [
+            "status MAYBE is not one of the extended statuses",
+            "updated_datetime must be a W3C date and time with a time zone, e.g. 2026-05-02T08:15:30+02:00"
+        ]
+    );
+    let mut keyless = update("fms-0", "OPEN", "Hej");
+    keyless.remove(0);
+    assert_eq!(post_owned(&app, path, keyless).await.0, 403);
+    let mut wrong = update("fms-0", "OPEN", "Hej");
+    wrong[1].1 = "2026-999999".into();
+    let (status, _, text) = post_owned(&app, path, wrong).await;
+    assert_eq!((status, descriptions(&text)), (404, vec!["service_request_id 2026-999999 not found".to_owned()]));
+
+    // Staff asked for more: the update is the citizen's answer and the case moves on.
+    use domain::EventPayload as P;
+    let case_id = record(
+        &app,
+        &number,
+        vec![
+            P::Assigned { node_id: "vasteras.gata".into(), handler_id: None },
+            P::InformationRequested { message: "Vilken lampa?".into() },
+        ],
+    )
+    .await;
+    let form: Vec<(&str, String)> = update("fms-1", "OPEN", "Den vid kiosken.");
+    let as_pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, content_type, xml) = post(&app, "/open311/v2/servicerequestupdates.xml", &as_pairs).await;
+    assert_eq!((status, content_type.as_str()), (200, XML));
+    assert_eq!(
+        xml,
+        format!(
+            "{DECLARATION}<service_request_updates><request_update><update_id>{number}-4</update_id>\
+             <account_id></account_id></request_update></service_request_updates>"
+        )
+    );
+    let case = app.store.case(case_id).await.unwrap().unwrap();
+    assert_eq!(case.status, domain::Status::InProgress, "the clock paused for the citizen runs again");
+    // Sent again (a retry): recorded once, answered the same.
+    let (_, _, again) = post(&app, "/open311/v2/servicerequestupdates.xml", &as_pairs).await;
+    assert_eq!(again, xml);
+    let messages = |events: &[domain::Event]| -> Vec<String> {
+        events
+            .iter()
+            .filter_map(|e| match e.payload().unwrap() {
+                P::CitizenMessage { message, .. } => Some(message),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(messages(&app.store.events(case_id).await.unwrap()), ["Den vid kiosken."]);
+
+    // Answered and closed, then the user says it is broken again: the case reopens.
+    record(&app, &number, vec![P::Answered { message: "Bytt.".into() }, P::Closed { summary: "Bytt.".into() }]).await;
+    let (status, _, text) = post_owned(&app, path, update("fms-2", "REOPEN", "Släckt igen.")).await;
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+        json!([{"update_id": format!("{number}-8"), "account_id": null}])
+    );
+    let events = app.store.events(case_id).await.unwrap();
+    assert_eq!(events[6].payload().unwrap(), P::Reopened { reason: "Släckt igen.".into() });
+    assert_eq!(app.store.case(case_id).await.unwrap().unwrap().status, domain::Status::InProgress);
+    // A user who says it is fixed is quoted; staff decide when the case is done.
+    assert_eq!(post_owned(&app, path, update("fms-3", "FIXED", "Nu lyser den.")).await.0, 200);
+    let events = app.store.events(case_id).await.unwrap();
+    assert_eq!(
+        messages(&events),
+        ["Den vid kiosken.", "Släckt igen.", "Nu lyser den.\n\n(Avsändaren anger att det är åtgärdat.)"]
+    );
+    assert!(app.store.case(case_id).await.unwrap().unwrap().status.is_open());
+    assert!(
+        !events.iter().any(|e| e.payload_json.contains("anna@example.se") && e.seq > 1),
+        "the address is not kept again"
+    );
 });

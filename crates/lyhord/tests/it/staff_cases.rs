@@ -109,7 +109,7 @@ on_both_backends!(a_phone_complaint_is_registered_handled_answered_and_closed, |
     assert!(mine.contains(&format!("/staff/cases/{number}")));
     done(&app, &handler, &number, "request-information", &[("message", "Vilken gunga gäller det?")]).await;
     assert_eq!(case_of(&app, &number).await.status, Status::WaitingForCitizen);
-    let reply = EventPayload::CitizenMessage { message: "Den stora.".into(), attachments: vec![] };
+    let reply = EventPayload::CitizenMessage { message: "Den stora.".into(), attachments: vec![], reference: None };
     app.store.append(case.id, NewEvent::new(Utc::now(), Actor::Citizen, reply)).await.unwrap();
     done(&app, &handler, &number, "inform", &[("message", "Parkenheten handlägger ditt ärende.")]).await;
     let in_a_week = (domain::time::local(Utc::now()) + Duration::days(7)).format("%Y-%m-%d").to_string();

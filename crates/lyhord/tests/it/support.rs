@@ -138,3 +138,18 @@ pub const PASSWORD: &str = lyhord::demo::DEMO_PASSWORD;
 pub async fn body(response: reqwest::Response) -> String {
     response.text().await.unwrap()
 }
+
+/// A small JPEG whose EXIF segment holds a GPS position.
+pub fn jpeg_with_gps() -> Vec<u8> {
+    let mut b = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0];
+    let exif = b"Exif\0\0GPSLatitude 59.6099 GPSLongitude 16.5448";
+    b.extend_from_slice(&[0xFF, 0xE1]);
+    b.extend_from_slice(&((exif.len() + 2) as u16).to_be_bytes());
+    b.extend_from_slice(exif);
+    b.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02, 0x11, 0x22, 0x33, 0xFF, 0xD9]);
+    b
+}
+
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}

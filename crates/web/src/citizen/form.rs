@@ -249,6 +249,7 @@ pub(crate) fn read_form(
         submitter,
         language: lang.code().into(),
         attachments: Vec::new(),
+        media_url: None,
     };
     if let Err(more) = submission.validate() {
         // The category's own check above is more precise than "required".

@@ -11,7 +11,7 @@ pub use form::{submit, submit_form};
 pub use info::{accessibility, paper_form, privacy};
 pub use tracking::{add_message, download, follow_link, not_solved, track};
 pub(crate) use tracking::{attachments_of, public_entry, receipt_page, send_file, tracking_token};
-pub(crate) use uploads::{check_uploads, read_request, store_files};
+pub(crate) use uploads::{Upload, check_uploads, read_request, store_files};
 
 use axum::http::StatusCode;
 use axum::response::Response;

@@ -236,7 +236,7 @@ pub(crate) fn public_entry(
         },
         P::WorkStarted => entry("event-work-started", None),
         P::InformationRequested { message } => entry("event-information-requested", Some(message.clone())),
-        P::CitizenMessage { message, attachments } => {
+        P::CitizenMessage { message, attachments, .. } => {
             let names: Vec<&str> = attachments.iter().map(|a| a.name.as_str()).collect();
             let text = match (message.is_empty(), names.is_empty()) {
                 (_, true) => message.clone(),
@@ -411,7 +411,11 @@ pub async fn add_message(State(state): State<AppState>, lang: Lang, request: Req
         Ok(attachments) => attachments,
         Err(e) => return server_error(lang, "/track", e),
     };
-    let event = NewEvent::new(Utc::now(), Actor::Citizen, EventPayload::CitizenMessage { message, attachments });
+    let event = NewEvent::new(
+        Utc::now(),
+        Actor::Citizen,
+        EventPayload::CitizenMessage { message, attachments, reference: None },
+    );
     match state.store.append(case.id, event).await {
         Ok(_) => Redirect::to("/track").into_response(),
         Err(e) => server_error(lang, "/track", e),
@@ -438,7 +442,7 @@ pub async fn not_solved(
             let message = NewEvent::new(
                 Utc::now(),
                 Actor::Citizen,
-                EventPayload::CitizenMessage { message: reason, attachments: vec![] },
+                EventPayload::CitizenMessage { message: reason, attachments: vec![], reference: None },
             );
             match state.store.append(case.id, message).await {
                 Ok(_) => Redirect::to("/track").into_response(),

@@ -15,6 +15,12 @@ pub(crate) struct Upload {
     bytes: Vec<u8>,
 }
 
+impl Upload {
+    pub(crate) fn new(name: String, bytes: Vec<u8>) -> Upload {
+        Upload { name, bytes }
+    }
+}
+
 /// Reads the form, as `multipart/form-data` (with files) or URL-encoded (without).
 pub(crate) async fn read_request<T: serde::de::DeserializeOwned + Default>(
     state: &AppState,

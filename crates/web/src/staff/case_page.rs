@@ -64,6 +64,10 @@ pub(super) struct CasePage {
     description: String,
     place: Option<String>,
     position: Option<String>,
+    /// A picture the sender keeps elsewhere (Open311 `media_url`), as a link.
+    media_url: Option<String>,
+    /// Whether the case's category is public: its closing note is then published (Open311).
+    public_category: bool,
     anonymous: bool,
     contact: Vec<(String, String)>,
     files: Vec<FileLink>,
@@ -413,6 +417,8 @@ pub(super) async fn page(
         description: s.description.clone(),
         place: s.place.clone(),
         position: s.position.map(|p| format!("{:.6}, {:.6}", p.latitude(), p.longitude())),
+        media_url: s.media_url.clone(),
+        public_category: desk.categories.iter().any(|c| c.code == case.category && c.public),
         anonymous: s.submitter.anonymous,
         contact,
         files: file_links(&case.number, &loaded.files().cloned().collect::<Vec<_>>()),
