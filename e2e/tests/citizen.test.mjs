@@ -64,7 +64,7 @@ test('a citizen submits a complaint with the keyboard alone and follows it', asy
 for (const lang of ['sv', 'en']) {
   test(`every citizen page passes axe-core in ${lang}`, async () => {
     const page = await open(browser, { lang });
-    for (const path of ['/', '/submit', '/paper-form', '/privacy', '/accessibility', '/track']) {
+    for (const path of ['/', '/submit', '/submit?category=gatubelysning', '/paper-form', '/privacy', '/accessibility', '/track']) {
       await page.goto(BASE + path);
       assert.equal(await page.getAttribute('html', 'lang'), lang, path);
       assert.deepEqual(await axeViolations(page), [], path);
@@ -75,6 +75,16 @@ for (const lang of ['sv', 'en']) {
     await page.waitForSelector('.error-summary');
     assert.ok((await page.locator('.field-error').count()) >= 3);
     assert.deepEqual(await axeViolations(page), [], 'form with errors');
+    // A category with its own questions asks them before the case is sent.
+    await page.goto(`${BASE}/submit`);
+    await page.check('#kind-felanmalan');
+    await page.selectOption('#category', 'gatubelysning');
+    await page.fill('#description', lang === 'sv' ? 'Lampan är släckt.' : 'The lamp is out.');
+    await page.waitForTimeout(3200);
+    await page.click('#send');
+    await page.waitForSelector('#questions .field-error');
+    assert.ok(await page.locator('#q_fel').isVisible(), 'the question is shown');
+    assert.deepEqual(await axeViolations(page), [], 'form asking the category questions');
     // The receipt and the tracking page of a valid submission, with a picture attached.
     await page.check('#kind-berom');
     await page.selectOption('#category', 'bibliotek');

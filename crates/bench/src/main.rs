@@ -166,6 +166,7 @@ fn case(rng: &mut StdRng, received_at: DateTime<Utc>) -> NewCase {
             language: "sv".into(),
             attachments: vec![],
             media_url: None,
+            answers: vec![],
         },
         node_id: unit(rng.random_range(0..UNITS)),
         received_at,

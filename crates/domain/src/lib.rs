@@ -19,7 +19,7 @@ pub mod time;
 
 pub use case::{CaseState, ProjectionError};
 pub use case_number::{CaseNumber, CaseNumberError};
-pub use category::{Category, RoutingError};
+pub use category::{Answer, Category, Choice, Question, QuestionError, RoutingError};
 pub use event::{Actor, ChainError, Event, EventPayload, Hash, NewEvent};
 pub use kinds::{CaseKind, Channel, ContactMethod, SubmitterRole};
 pub use lifecycle::{IllegalTransition, Status};

@@ -30,6 +30,9 @@ pub struct Submission {
     /// never fetched by Lyhörd.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_url: Option<String>,
+    /// Answers to the category's extra questions, already checked against them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<crate::category::Answer>,
 }
 
 /// A point on the map in WGS84, kept as millionths of a degree (about 0.1 m) so that it
@@ -108,6 +111,7 @@ impl Submission {
         ]
         .into_iter()
         .flatten()
+        .chain(self.answers.iter().map(|a| &a.value))
         .map(String::as_str)
         .collect::<Vec<_>>()
         .join(" ")
@@ -244,6 +248,7 @@ pub(crate) mod tests {
             language: "sv".into(),
             attachments: vec![],
             media_url: None,
+            answers: vec![],
         }
     }
 

@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::{
-    Actor, CaseKind, Category, Channel, ContactMethod, EventPayload, NewEvent, NodeLevel, OrgNode, Submission,
-    Submitter, SubmitterRole,
+    Actor, CaseKind, Category, Channel, Choice, ContactMethod, EventPayload, NewEvent, NodeLevel, OrgNode, Question,
+    Submission, Submitter, SubmitterRole,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -300,8 +300,35 @@ fn categories() -> Vec<Category> {
                 .map(|k| k.parse().expect("demo kinds are valid"))
                 .collect(),
             public: *public,
+            questions: if *code == "gatubelysning" { street_light_questions() } else { Vec::new() },
         })
         .collect()
+}
+
+/// What a street-light report is asked besides the description, as in FixMyStreet.
+fn street_light_questions() -> Vec<Question> {
+    let choice = |key: &str, sv: &str, en: &str| Choice { key: key.into(), name_sv: sv.into(), name_en: en.into() };
+    vec![
+        Question {
+            code: "fel".into(),
+            label_sv: "Vad är fel på belysningen?".into(),
+            label_en: "What is wrong with the lighting?".into(),
+            required: false,
+            choices: vec![
+                choice("slackt", "Lampan är släckt", "The lamp is out"),
+                choice("blinkar", "Lampan blinkar", "The lamp flickers"),
+                choice("lyser_dagtid", "Lampan lyser på dagen", "The lamp is on in daytime"),
+                choice("skadad", "Stolpen eller armaturen är skadad", "The pole or fitting is damaged"),
+            ],
+        },
+        Question {
+            code: "stolpnummer".into(),
+            label_sv: "Stolpens nummer, om du ser det".into(),
+            label_en: "The pole's number, if you can see it".into(),
+            required: false,
+            choices: Vec::new(),
+        },
+    ]
 }
 
 fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
@@ -377,6 +404,7 @@ fn random_case(rng: &mut StdRng, categories: &[Category], now: DateTime<Utc>) ->
             language: "sv".into(),
             attachments: vec![],
             media_url: None,
+            answers: vec![],
         },
         node_id: category.node_id.clone(),
         received_at: at,

@@ -322,6 +322,8 @@ pub struct PublicCase {
     pub attachments: Vec<domain::attachment::Attachment>,
     /// A picture the sender keeps elsewhere.
     pub media_url: Option<String>,
+    /// Answers to the category's questions; the caller decides which may be shown.
+    pub answers: Vec<domain::Answer>,
 }
 
 /// Which events of public cases the public may read, as updates (Open311 b.11).

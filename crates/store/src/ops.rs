@@ -910,6 +910,7 @@ macro_rules! backend_ops {
                         closing_note: closing,
                         attachments: submission.attachments,
                         media_url: submission.media_url,
+                        answers: submission.answers,
                     })
                 })
                 .collect()
@@ -1057,11 +1058,11 @@ macro_rules! backend_ops {
             let kinds: Vec<&str> = c.kinds.iter().map(|k| k.code()).collect();
             sqlx::query(
                 "INSERT INTO categories (jurisdiction_id, code, name_sv, name_en, group_sv, group_en, node_id, kinds, \
-                 public, position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                 public, position, questions) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
                  ON CONFLICT (jurisdiction_id, code) DO UPDATE SET name_sv = excluded.name_sv, \
                  name_en = excluded.name_en, group_sv = excluded.group_sv, group_en = excluded.group_en, \
                  node_id = excluded.node_id, kinds = excluded.kinds, public = excluded.public, \
-                 position = excluded.position",
+                 position = excluded.position, questions = excluded.questions",
             )
             .bind(jurisdiction)
             .bind(c.code.clone())
@@ -1073,6 +1074,7 @@ macro_rules! backend_ops {
             .bind(kinds.join(","))
             .bind(c.public)
             .bind(position)
+            .bind(serde_json::to_string(&c.questions).map_err(StoreError::corrupt)?)
             .execute(write)
             .await?;
             Ok(())
@@ -1080,7 +1082,7 @@ macro_rules! backend_ops {
 
         pub async fn categories(read: &Pool, _write: &Pool, jurisdiction: &str) -> Result<Vec<Category>> {
             let rows = sqlx::query(
-                "SELECT code, name_sv, name_en, group_sv, group_en, node_id, kinds, public FROM categories \
+                "SELECT code, name_sv, name_en, group_sv, group_en, node_id, kinds, public, questions FROM categories \
                  WHERE jurisdiction_id = $1 ORDER BY position, code",
             )
             .bind(jurisdiction)
@@ -1102,6 +1104,8 @@ macro_rules! backend_ops {
                             .map(|k| parse("kinds", k))
                             .collect::<Result<_>>()?,
                         public: r.try_get("public")?,
+                        questions: serde_json::from_str(&r.try_get::<String, _>("questions")?)
+                            .map_err(|_| StoreError::corrupt("a category's questions are not readable"))?,
                     })
                 })
                 .collect()

@@ -80,6 +80,7 @@ async fn seed(store: &Store) {
             node_id: node_id.into(),
             kinds: vec![],
             public: true,
+            questions: vec![],
         };
         store.upsert_category("vasteras", &category, i as i64).await.unwrap();
     }
@@ -103,6 +104,7 @@ fn submission(jurisdiction: &str, category: &str) -> Submission {
         language: "sv".into(),
         attachments: vec![],
         media_url: None,
+        answers: vec![],
     }
 }
 

@@ -84,6 +84,7 @@ pub async fn import(store: &Store, jurisdiction: &str, text: &str) -> Result<Imp
             return Err(invalid(format!("the category code {:?} may only use a–z, 0–9, '-', '_' and '.'", c.code)));
         }
         tree.node(&c.node_id).map_err(|e| invalid(format!("category {}: {e}", c.code)))?;
+        c.check_questions().map_err(|e| invalid(format!("category {}: {e}", c.code)))?;
     }
     if let Some(policy) = &setup.policy {
         domain::clock::Policy::from_toml(policy).map_err(|e| invalid(format!("the policy: {e}")))?;

@@ -432,3 +432,50 @@ on_both_backends!(staff_register_or_set_aside_what_was_quarantined, |app| {
     assert!(page.contains("Inget väntar på granskning.") && page.contains(&format!("/staff/cases/{number}")));
     assert_eq!(app.store.count_cases("vasteras").await.unwrap(), 1);
 });
+
+on_both_backends!(a_category_asks_its_own_questions_before_the_case_is_sent, |app| {
+    let app = app.with_demo(0).await;
+    let citizen = app.browser();
+    let light = with(with(complaint("light"), "kind", "felanmalan"), "category", "gatubelysning");
+
+    // Sent without having seen the questions: the form comes back with them, nothing lost.
+    let (status, html) = submit(&app, &citizen, &light).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("Området har några frågor till."), "{html}");
+    assert!(html.contains("<legend>Några frågor om Gatubelysning</legend>"));
+    assert!(html.contains(r#"<input type="hidden" name="questions_for" value="gatubelysning">"#));
+    assert!(html.contains(r#"<label for="q_fel">Vad är fel på belysningen? (frivilligt)</label>"#));
+    assert!(html.contains(r#"<option value="blinkar">Lampan blinkar</option>"#));
+    assert!(html.contains(r#"<input id="q_stolpnummer" name="q_stolpnummer" type="text""#));
+    assert!(html.contains(COMPLAINT), "what was typed is kept");
+    assert_eq!(app.store.count_cases("vasteras").await.unwrap(), 0);
+
+    // A wrong answer is named at its question, and the other answer is kept.
+    let shown = with(light.clone(), "questions_for", "gatubelysning");
+    let wrong = with(with(shown.clone(), "q_fel", "trasig"), "q_stolpnummer", "4711");
+    let (status, html) = submit(&app, &citizen, &wrong).await;
+    assert_eq!(status, 422);
+    assert!(html.contains(r#"<p class="field-error" id="q_fel-error">Välj ett av svaren i listan.</p>"#), "{html}");
+    assert!(html.contains(r#"value="4711""#));
+
+    // Answered: the case holds the answers, and staff read them with the questions.
+    let answered = with(with(shown, "q_fel", "blinkar"), "q_stolpnummer", "4711");
+    let (status, receipt) = submit(&app, &citizen, &answered).await;
+    assert_eq!(status, 200, "{receipt}");
+    let number = case_number(&receipt);
+    let staff = app.signed_in("registrator", PASSWORD).await;
+    let page = body(staff.get(app.url(&format!("/staff/cases/{number}"))).send().await.unwrap()).await;
+    assert!(page.contains("<dt>Vad är fel på belysningen?</dt><dd>Lampan blinkar</dd>"), "{page}");
+    assert!(page.contains("<dt>Stolpens nummer, om du ser det</dt><dd>4711</dd>"));
+    // Staff find the case by an answer.
+    let found = body(staff.get(app.url("/staff/search?q=4711")).send().await.unwrap()).await;
+    assert!(found.contains(&number), "{found}");
+
+    // A link that names the category shows its questions at once; other categories ask none.
+    let form = body(citizen.get(app.url("/submit?category=gatubelysning")).send().await.unwrap()).await;
+    assert!(
+        form.contains("Några frågor om Gatubelysning") && form.contains(r#"<option value="gatubelysning" selected>"#)
+    );
+    let (status, _) = submit(&app, &citizen, &complaint("playground")).await;
+    assert_eq!(status, 200);
+});

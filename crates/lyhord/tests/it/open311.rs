@@ -96,7 +96,7 @@ on_both_backends!(the_service_list_is_the_categories_in_both_formats, |app| {
     assert_eq!(doc[0]["group"], json!(first.group_en));
 });
 
-on_both_backends!(a_service_definition_asks_the_kind_and_who_the_submitter_is, |app| {
+on_both_backends!(a_service_definition_asks_the_kind_the_submitter_and_the_categorys_questions, |app| {
     let app = app.with_demo(0).await;
     let category =
         app.store.categories("vasteras").await.unwrap().into_iter().find(|c| c.code == "gatubelysning").unwrap();
@@ -118,6 +118,15 @@ on_both_backends!(a_service_definition_asks_the_kind_and_who_the_submitter_is, |
                     {"key": "invanare", "name": "Invånare"},
                     {"key": "foretag", "name": "Företag eller organisation"},
                     {"key": "other", "name": "Annat"}]},
+                {"variable": true, "code": "fel", "datatype": "singlevaluelist", "required": false,
+                 "datatype_description": null, "order": 3, "description": "Vad är fel på belysningen?", "values": [
+                    {"key": "slackt", "name": "Lampan är släckt"},
+                    {"key": "blinkar", "name": "Lampan blinkar"},
+                    {"key": "lyser_dagtid", "name": "Lampan lyser på dagen"},
+                    {"key": "skadad", "name": "Stolpen eller armaturen är skadad"}]},
+                {"variable": true, "code": "stolpnummer", "datatype": "string", "required": false,
+                 "datatype_description": "at most 200 characters", "order": 4,
+                 "description": "Stolpens nummer, om du ser det", "values": []},
             ],
         })
     );
@@ -132,7 +141,12 @@ on_both_backends!(a_service_definition_asks_the_kind_and_who_the_submitter_is, |
         )),
         "{xml}"
     );
-    assert!(xml.ends_with("</values></attribute></attributes></service_definition>"));
+    assert!(xml.ends_with(
+        "<code>stolpnummer</code><datatype>string</datatype><required>false</required>\
+         <datatype_description>at most 200 characters</datatype_description><order>4</order>\
+         <description>Stolpens nummer, om du ser det</description><values></values></attribute></attributes>\
+         </service_definition>"
+    ));
 });
 
 on_both_backends!(errors_come_in_the_asked_format_with_the_right_status, |app| {
@@ -245,6 +259,10 @@ on_both_backends!(a_request_posted_with_a_key_becomes_a_case_with_its_receipt, |
     assert_eq!(app.store.count_cases("vasteras").await.unwrap(), 2);
 });
 
+const LONG_ANSWER: &str = "12345678901234567890123456789012345678901234567890123456789012345678901234567890\
+    12345678901234567890123456789012345678901234567890123456789012345678901234567890\
+    12345678901234567890123456789012345678901234567890";
+
 on_both_backends!(a_bad_request_is_refused_with_every_problem_named, |app| {
     let app = app.with_demo(0).await.with_second_jurisdiction().await;
     let key = lyhord::admin::create_api_key(&app.store, Some("vasteras"), "App").await.unwrap();
@@ -297,6 +315,12 @@ on_both_backends!(a_bad_request_is_refused_with_every_problem_named, |app| {
             vec!["attribute[submitter_role] kung is not one of the service's values"],
         ),
         (good(&[("description", "")]), 400, vec!["description is required"]),
+        (good(&[("attribute[fel]", "trasig")]), 400, vec!["attribute[fel] is not one of the service's values"]),
+        (
+            good(&[("attribute[stolpnummer]", LONG_ANSWER)]),
+            400,
+            vec!["attribute[stolpnummer] may be at most 200 characters"],
+        ),
         (good(&[("email", "inte-en-adress")]), 400, vec!["email is not a valid e-mail address"]),
         (
             good(&[("attribute[kind]", ""), ("lat", ""), ("long", "")]),
@@ -527,6 +551,8 @@ async fn report_light(app: &App, key: &str) -> String {
         ("first_name", "Anna"),
         ("email", "anna@example.se"),
         ("attribute[kind]", "felanmalan"),
+        ("attribute[fel]", "blinkar"),
+        ("attribute[stolpnummer]", "Stolpe 4711 vid Annas hus"),
     ];
     let (status, _, text) = post(app, "/open311/v2/requests.json", &form).await;
     assert_eq!(status, 200, "{text}");
@@ -694,7 +720,20 @@ on_both_backends!(extensions_add_the_attributes_the_channel_and_the_public_histo
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(
         doc[0]["attributes"],
-        json!([{"label": "Vad vill du lämna?", "name": "Felanmälan", "value": "felanmalan", "code": "kind"}])
+        json!([
+            {"label": "Vad vill du lämna?", "name": "Felanmälan", "value": "felanmalan", "code": "kind"},
+            {"label": "Vad är fel på belysningen?", "name": "Lampan blinkar", "value": "blinkar", "code": "fel"},
+        ]),
+        "answers chosen from the service's values are shown; free text is not"
+    );
+    let received = events[0].payload().unwrap();
+    let domain::EventPayload::Received { submission, .. } = received else { panic!("a receipt") };
+    assert_eq!(
+        submission.answers,
+        [
+            domain::Answer { code: "fel".into(), value: "blinkar".into() },
+            domain::Answer { code: "stolpnummer".into(), value: "Stolpe 4711 vid Annas hus".into() },
+        ]
     );
     assert_eq!(doc[0]["extended_attributes"], json!({"channel": "api", "photos": []}));
     assert_eq!(
@@ -708,14 +747,15 @@ on_both_backends!(extensions_add_the_attributes_the_channel_and_the_public_histo
             {"datetime": at(8), "description": "Lampan bytt.", "type": "fixed"},
         ])
     );
-    for private in ["Anna", "anna@", "grannen", "Per Persson", "Elbolaget"] {
+    for private in ["Anna", "anna@", "grannen", "Per Persson", "Elbolaget", "4711"] {
         assert!(!text.contains(private), "{private}");
     }
     let (_, _, xml) = get(&app, &format!("/open311/v2/requests/{number}.xml?extensions=true")).await;
     assert!(
         xml.contains(&format!(
             "<media_url></media_url><attributes><attribute><label>Vad vill du lämna?</label><name>Felanmälan</name>\
-             <value>felanmalan</value><code>kind</code></attribute></attributes><extended_attributes>\
+             <value>felanmalan</value><code>kind</code></attribute><attribute><label>Vad är fel på belysningen?</label>\
+             <name>Lampan blinkar</name><value>blinkar</value><code>fel</code></attribute></attributes><extended_attributes>\
              <channel>api</channel><photos></photos></extended_attributes><notes><note><datetime>{}</datetime>\
              <description>Mottaget</description><type>open</type></note>",
             at(1)

@@ -152,6 +152,31 @@ on_both_backends!(the_organisation_categories_and_policy_are_edited_in_the_pages
     assert_eq!(saved.kinds, vec![CaseKind::Felanmalan, CaseKind::Synpunkt]);
     assert_eq!(saved.node_id, "vasteras.utegym");
     assert!(body(app.browser().get(app.url("/submit")).send().await.unwrap()).await.contains("Utegym"));
+    assert!(saved.questions.is_empty());
+
+    // Extra questions in TOML: refused at the field with the reason and kept as typed, or saved
+    // and then asked on the form.
+    let questions = "[[questions]]\ncode = \"redskap\"\nlabel_sv = \"Vilket redskap?\"\nlabel_en = \"Which apparatus?\"\n\
+                     required = true\n";
+    let mut with_questions = category.to_vec();
+    with_questions.push(("questions", "[[questions]]\ncode = \"Redskap!\"\nlabel_sv = \"x\"\nlabel_en = \"y\"\n"));
+    let (status, page) = post(&admin, &app, "/staff/admin/categories", &with_questions).await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains(r#"id="questions-error""#) && page.contains("Frågorna kan inte användas: question code"),
+        "{page}"
+    );
+    assert!(page.contains("Redskap!"), "what was typed is kept");
+    with_questions.pop();
+    with_questions.push(("questions", questions));
+    assert_eq!(post(&admin, &app, "/staff/admin/categories", &with_questions).await.0, 303);
+    let saved = app.store.categories("vasteras").await.unwrap().into_iter().find(|c| c.code == "utegym").unwrap();
+    assert_eq!(saved.questions.len(), 1);
+    assert_eq!((saved.questions[0].label_sv.as_str(), saved.questions[0].required), ("Vilket redskap?", true));
+    let edit = body(admin.get(app.url("/staff/admin/categories?edit=utegym")).send().await.unwrap()).await;
+    assert!(edit.contains("label_sv = &#34;Vilket redskap?&#34;"), "{edit}");
+    let form = body(app.browser().get(app.url("/submit?category=utegym")).send().await.unwrap()).await;
+    assert!(form.contains(r#"<label for="q_redskap">Vilket redskap?</label>"#));
     let (status, page) =
         post(&admin, &app, "/staff/admin/categories", &[("code", "Ute gym"), ("node", "nowhere")]).await;
     assert_eq!(status, 422);
@@ -241,6 +266,7 @@ on_both_backends!(the_setup_is_exported_and_imported_as_toml, |app| {
     assert_eq!(parsed["categories"].as_array().unwrap().len(), app.store.categories("vasteras").await.unwrap().len());
     assert_eq!(parsed["org"].as_array().unwrap().len(), app.store.org_nodes("vasteras").await.unwrap().len());
 
+    assert!(text.contains("[[categories.questions]]\ncode = \"fel\""), "the categories' questions too");
     let edited = text.replace("name_sv = \"Lekplatser\"", "name_sv = \"Lekplatser och utegym\"");
     assert_ne!(edited, text);
     assert_eq!(post(&admin, &app, "/staff/admin/setup", &[("setup", edited.as_str())]).await.0, 303);
@@ -253,6 +279,10 @@ on_both_backends!(the_setup_is_exported_and_imported_as_toml, |app| {
     let (status, page) = post(&admin, &app, "/staff/admin/setup", &[("setup", salem.as_str())]).await;
     assert_eq!(status, 422);
     assert!(page.contains("the setup is for salem, not vasteras"));
+    let bad_question = edited.replace("code = \"stolpnummer\"", "code = \"kind\"");
+    let (status, page) = post(&admin, &app, "/staff/admin/setup", &[("setup", bad_question.as_str())]).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("category gatubelysning: question code &#34;kind&#34;"), "{page}");
     let broken = edited.replace("node_id = \"vasteras.park\"", "node_id = \"vasteras.nowhere\"");
     let (status, _) = post(&admin, &app, "/staff/admin/setup", &[("setup", broken.as_str())]).await;
     assert_eq!(status, 422);

@@ -253,6 +253,9 @@ field-owner-unit = Unit that handles it
 field-kinds = Kinds the area takes
 field-kinds-hint = None ticked means every kind.
 field-public = Its cases may appear in public lists
+field-questions = Extra questions (TOML)
+field-questions-hint = Questions asked on the form and in Open311 when the category is chosen. One [[questions]] table per question with code (a–z, 0–9, _), label_sv, label_en and required = true or false; for fixed answers one [[questions.choices]] table per answer with key, name_sv and name_en. Without choices the question takes free text. Leave empty for no questions.
+error-questions = The questions cannot be used: { $problem }
 field-policy = The promises (TOML)
 field-template-name = Template name
 field-language = Language

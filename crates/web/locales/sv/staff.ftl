@@ -253,6 +253,9 @@ field-owner-unit = Enhet som handlägger
 field-kinds = Typer området tar emot
 field-kinds-hint = Inga ikryssade betyder alla typer.
 field-public = Ärendena får visas i offentliga listor
+field-questions = Extra frågor (TOML)
+field-questions-hint = Frågor som ställs i formuläret och i Open311 när kategorin väljs. En tabell [[questions]] per fråga med code (a–z, 0–9, _), label_sv, label_en och required = true eller false; för fasta svar en tabell [[questions.choices]] per svar med key, name_sv och name_en. Utan svarsalternativ är frågan fritext. Lämna tomt för inga frågor.
+error-questions = Frågorna kan inte användas: { $problem }
 field-policy = Löftena (TOML)
 field-template-name = Mallens namn
 field-language = Språk

@@ -63,6 +63,37 @@ pub struct SubmitForm {
     /// A field people never see; robots fill it in.
     #[serde(default)]
     website: String,
+    /// The category whose extra questions the form showed: they are asked before sending.
+    #[serde(default)]
+    questions_for: String,
+    /// Everything else; the answers to the category's questions are the `q_{code}` fields.
+    #[serde(flatten)]
+    others: std::collections::BTreeMap<String, String>,
+}
+
+impl SubmitForm {
+    fn answer(&self, code: &str) -> Option<&str> {
+        self.others.get(&format!("q_{code}")).map(String::as_str)
+    }
+}
+
+/// Whether the form must have shown a category's questions before it is taken: yes for the
+/// people filling it in, no for a held submission staff register as it came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Questions {
+    Asked,
+    AsGiven,
+}
+
+/// One of the chosen category's extra questions, as the form shows it.
+pub struct QuestionField {
+    pub code: String,
+    pub label: String,
+    pub required: bool,
+    /// Empty for free text.
+    pub choices: Vec<Choice>,
+    pub value: String,
+    pub error: Option<String>,
 }
 
 pub struct ContactField {
@@ -93,6 +124,9 @@ pub(crate) struct SubmitPage {
     roles: Vec<Choice>,
     methods: Vec<Choice>,
     contact_fields: Vec<ContactField>,
+    /// The chosen category's name and its extra questions, if it has any.
+    questions_of: String,
+    questions: Vec<QuestionField>,
 }
 
 impl SubmitPage {
@@ -158,6 +192,7 @@ pub(crate) async fn form_page_for(
             Some(nav),
         ),
     };
+    let (questions_of, questions) = question_fields(&categories, &form, &errors, lang);
     let page = SubmitPage {
         lang,
         path: action.into(),
@@ -178,9 +213,43 @@ pub(crate) async fn form_page_for(
             contact_field("phone", "tel", "tel", &form.phone, lang),
             contact_field("postal_address", "text", "street-address", &form.postal_address, lang),
         ],
+        questions_of,
+        questions,
         form,
     };
     render(&page, status)
+}
+
+/// The chosen category's questions with what was answered, and each answer's problem once
+/// the form has been sent with them.
+fn question_fields(
+    categories: &[Category],
+    form: &SubmitForm,
+    errors: &[FormError],
+    lang: Lang,
+) -> (String, Vec<QuestionField>) {
+    let Some(category) = categories.iter().find(|c| c.code == form.category) else {
+        return (String::new(), Vec::new());
+    };
+    let l = lang.code();
+    let sent = form.questions_for == category.code && errors.iter().any(|e| e.field == "questions");
+    let problems = if sent { category.read_answers(|code| form.answer(code)).1 } else { Vec::new() };
+    let fields = category
+        .questions
+        .iter()
+        .map(|q| QuestionField {
+            code: q.code.clone(),
+            label: q.label(l).to_owned(),
+            required: q.required,
+            choices: q.choices.iter().map(|c| Choice { value: c.key.clone(), label: c.name(l).to_owned() }).collect(),
+            value: form.answer(&q.code).unwrap_or_default().to_owned(),
+            error: problems
+                .iter()
+                .find(|(code, _)| *code == q.code)
+                .map(|(_, problem)| lang.t(&format!("error-question-{problem}"))),
+        })
+        .collect();
+    (category.name(l).to_owned(), fields)
 }
 
 /// The ways in staff register for a citizen (the web and the API register themselves).
@@ -195,13 +264,25 @@ pub(crate) fn new_form(identity: &str) -> SubmitForm {
     }
 }
 
-pub async fn submit_form(State(state): State<AppState>, lang: Lang) -> Response {
+#[derive(Debug, Default, Deserialize)]
+pub struct FormParams {
+    /// A category chosen before the form (a link from elsewhere): its questions show at once.
+    #[serde(default)]
+    category: String,
+}
+
+pub async fn submit_form(
+    State(state): State<AppState>,
+    lang: Lang,
+    axum::extract::Query(params): axum::extract::Query<FormParams>,
+) -> Response {
     let j = match home_jurisdiction(&state).await {
         Ok(Some(j)) => j,
         Ok(None) => return not_set_up(lang),
         Err(e) => return server_error(lang, "/submit", e),
     };
-    form_page(&state, lang, &j, new_form("named"), Vec::new(), StatusCode::OK).await
+    let form = SubmitForm { category: params.category, ..new_form("named") };
+    form_page(&state, lang, &j, form, Vec::new(), StatusCode::OK).await
 }
 
 /// The submission the form describes, or every problem with it.
@@ -211,6 +292,7 @@ pub(crate) fn read_form(
     categories: &[Category],
     lang: Lang,
     channel: Channel,
+    asking: Questions,
 ) -> Result<(Submission, String), Vec<FieldError>> {
     let mut errors = Vec::new();
     let kind = form.kind.parse::<CaseKind>().ok();
@@ -223,6 +305,22 @@ pub(crate) fn read_form(
         (Some(c), Some(k)) if !c.accepts(k) => errors.push(FieldError::new("category", "kind_not_accepted")),
         _ => {}
     }
+    let answers = match category.filter(|c| !c.questions.is_empty()) {
+        None => Vec::new(),
+        // The category's questions are shown first, and then checked.
+        Some(c) if asking == Questions::Asked && form.questions_for != c.code => {
+            errors.push(FieldError::new("questions", "unanswered"));
+            Vec::new()
+        }
+        Some(c) => match c.read_answers(|code| form.answer(code)) {
+            (_, problems) if asking == Questions::Asked && !problems.is_empty() => {
+                errors.push(FieldError::new("questions", "invalid"));
+                Vec::new()
+            }
+            // A held submission keeps the answers that can be used.
+            (answers, _) => answers,
+        },
+    };
     let anonymous = form.identity == "anonymous";
     // Anonymous forms keep what was typed in the contact fields, so that validation can
     // name it at its field instead of dropping it (A5).
@@ -250,6 +348,7 @@ pub(crate) fn read_form(
         language: lang.code().into(),
         attachments: Vec::new(),
         media_url: None,
+        answers,
     };
     if let Err(more) = submission.validate() {
         // The category's own check above is more precise than "required".
@@ -285,7 +384,7 @@ pub async fn submit(
         Err(e) => return server_error(lang, "/submit", e),
     };
     let checked = check_uploads(&uploads);
-    let read = read_form(&form, &j, &categories, lang, Channel::Web);
+    let read = read_form(&form, &j, &categories, lang, Channel::Web, Questions::Asked);
     let (checked, (submission, node_id)) = match (checked, read) {
         (Ok(checked), Ok(read)) => (checked, read),
         (checked, read) => {

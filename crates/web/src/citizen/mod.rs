@@ -6,7 +6,9 @@ mod info;
 mod tracking;
 mod uploads;
 
-pub(crate) use form::{Filler, STAFF_CHANNELS, SubmitForm, form_page_for, new_form, read_form, register_case};
+pub(crate) use form::{
+    Filler, Questions, STAFF_CHANNELS, SubmitForm, form_page_for, new_form, read_form, register_case,
+};
 pub use form::{submit, submit_form};
 pub use info::{accessibility, paper_form, privacy};
 pub use tracking::{add_message, download, follow_link, not_solved, track};

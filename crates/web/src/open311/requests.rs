@@ -98,9 +98,12 @@ fn submission_from(
     category: &Category,
 ) -> Result<domain::Submission, Vec<String>> {
     let mut problems = Vec::new();
-    let known = ["attribute[kind]", "attribute[submitter_role]"];
+    let known = |name: &str| {
+        let code = name.strip_prefix("attribute[").and_then(|n| n.strip_suffix(']')).unwrap_or_default();
+        matches!(code, "kind" | "submitter_role") || category.questions.iter().any(|q| q.code == code)
+    };
     for (name, _) in body.fields.iter().filter(|(k, _)| k.starts_with("attribute[")) {
-        if !known.contains(&name.as_str()) {
+        if !known(name) {
             problems.push(format!("{name} is not an attribute of {}", category.code));
         }
     }
@@ -127,6 +130,12 @@ fn submission_from(
             }
         },
     };
+    let (answers, unanswered) = category.read_answers(|code| body.field(&format!("attribute[{code}]")));
+    problems.extend(unanswered.into_iter().map(|(code, problem)| match problem {
+        "required" => format!("attribute[{code}] is required"),
+        "not_a_choice" => format!("attribute[{code}] is not one of the service's values"),
+        _ => format!("attribute[{code}] may be at most {} characters", domain::category::MAX_ANSWER_CHARS),
+    }));
     // One location is required: a point, an address, or an address register id.
     let (lat, long) = (body.field("lat").unwrap_or_default(), body.field("long").unwrap_or_default());
     let position = match domain::Position::parse(lat, long) {
@@ -177,6 +186,7 @@ fn submission_from(
         attachments: Vec::new(),
         // Files sent with the request take precedence (v2.1 draft); a link is kept as given.
         media_url: body.field("media_url").filter(|_| body.media.is_empty()).map(str::to_owned),
+        answers,
     };
     if let Err(more) = submission.validate() {
         problems.extend(more.iter().map(|e| match (e.field, e.code) {
@@ -287,12 +297,22 @@ fn extension_fields(
 ) -> Vec<(&'static str, Value)> {
     let lang = if cx.english { "en" } else { "sv" };
     let (kind_question, _) = super::services::questions(cx.english);
-    let kind = Value::Object(vec![
-        ("label", Value::text(kind_question)),
-        ("name", Value::text(case.kind.name(lang))),
-        ("value", Value::text(case.kind.code())),
-        ("code", Value::text("kind")),
-    ]);
+    let attribute = |label: &str, name: &str, value: &str, code: &str| {
+        Value::Object(vec![
+            ("label", Value::text(label)),
+            ("name", Value::text(name)),
+            ("value", Value::text(value)),
+            ("code", Value::text(code)),
+        ])
+    };
+    let mut attributes = vec![attribute(kind_question, case.kind.name(lang), case.kind.code(), "kind")];
+    // Answers chosen from fixed values; free text may say more than a public list should.
+    let questions = cx.categories.iter().find(|c| c.code == case.category).map_or(&[][..], |c| &c.questions);
+    for answer in &case.answers {
+        if let Some(q) = questions.iter().find(|q| q.code == answer.code && !q.choices.is_empty()) {
+            attributes.push(attribute(q.label(lang), q.answer_text(&answer.value, lang), &answer.value, &q.code));
+        }
+    }
     let extended = Value::Object(vec![
         ("channel", Value::text(case.channel.code())),
         ("photos", Value::List { item: "photo", items: photos.into_iter().map(Value::text).collect() }),
@@ -309,7 +329,7 @@ fn extension_fields(
         })
         .collect();
     vec![
-        ("attributes", Value::List { item: "attribute", items: vec![kind] }),
+        ("attributes", Value::List { item: "attribute", items: attributes }),
         ("extended_attributes", extended),
         ("notes", Value::List { item: "note", items: notes }),
     ]

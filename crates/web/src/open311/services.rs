@@ -70,7 +70,14 @@ pub(super) async fn service_list(state: &AppState, format: Format, params: &Para
     }
 }
 
-fn list_attribute(code: &str, order: i64, required: bool, question: &str, values: Vec<(String, String)>) -> Value {
+/// One attribute of a service definition: a list of values to choose from, or free text
+/// (`string`) when there are none.
+fn attribute(code: &str, order: i64, required: bool, question: &str, values: Vec<(String, String)>) -> Value {
+    let (datatype, description) = if values.is_empty() {
+        ("string", Some(format!("at most {} characters", domain::category::MAX_ANSWER_CHARS)))
+    } else {
+        ("singlevaluelist", None)
+    };
     let values = values
         .into_iter()
         .map(|(key, name)| Value::Object(vec![("key", Value::text(key)), ("name", Value::text(name))]))
@@ -78,9 +85,9 @@ fn list_attribute(code: &str, order: i64, required: bool, question: &str, values
     Value::Object(vec![
         ("variable", Value::Bool(true)),
         ("code", Value::text(code)),
-        ("datatype", Value::text("singlevaluelist")),
+        ("datatype", Value::text(datatype)),
         ("required", Value::Bool(required)),
-        ("datatype_description", Value::Text(None)),
+        ("datatype_description", Value::Text(description)),
         ("order", Value::Int(order)),
         ("description", Value::text(question)),
         ("values", Value::List { item: "value", items: values }),
@@ -118,10 +125,15 @@ pub(super) async fn service_definition(
     let kinds = kinds_of(category).iter().map(|k| (k.code().to_owned(), k.name(lang).to_owned())).collect();
     let roles = SubmitterRole::ALL.iter().map(|r| (r.code().to_owned(), r.name(lang).to_owned())).collect();
     let (kind_question, role_question) = questions(params.english());
-    let attributes = vec![
-        list_attribute("kind", 1, true, kind_question, kinds),
-        list_attribute("submitter_role", 2, false, role_question, roles),
+    let mut attributes = vec![
+        attribute("kind", 1, true, kind_question, kinds),
+        attribute("submitter_role", 2, false, role_question, roles),
     ];
+    // The category's own questions follow, in their order.
+    for (q, order) in category.questions.iter().zip(3..) {
+        let values = q.choices.iter().map(|c| (c.key.clone(), c.name(lang).to_owned())).collect();
+        attributes.push(attribute(&q.code, order, q.required, q.label(lang), values));
+    }
     let doc = Value::Object(vec![
         ("service_code", Value::text(category.code.clone())),
         ("attributes", Value::List { item: "attribute", items: attributes }),

@@ -393,6 +393,7 @@ pub async fn categories_page(
             ("node".into(), c.node_id.clone()),
             ("kinds".into(), kinds.join(",")),
             ("public".into(), if c.public { "on".into() } else { String::new() }),
+            ("questions".into(), questions_toml(&c.questions)),
         ]);
     } else {
         feedback.values.insert("public".into(), "on".into());
@@ -433,6 +434,13 @@ pub async fn save_category(
         feedback.error("node", lang.t("error-unit-required"));
     }
     let kinds: Vec<CaseKind> = field(&form, "kinds").split(',').filter_map(|k| k.parse().ok()).collect();
+    let questions = match read_questions(field(&form, "questions")) {
+        Ok(questions) => questions,
+        Err(problem) => {
+            feedback.error("questions", lang.t1("error-questions", "problem", &problem));
+            Vec::new()
+        }
+    };
     if feedback.errors.is_empty() {
         let position = desk.categories.iter().position(|c| c.code == code).unwrap_or(desk.categories.len());
         let category = Category {
@@ -444,6 +452,7 @@ pub async fn save_category(
             node_id: node,
             kinds,
             public: field(&form, "public") == "on",
+            questions,
         };
         return match state.store.upsert_category(&desk.user.jurisdiction, &category, position as i64).await {
             Ok(()) => Redirect::to("/staff/admin/categories?done=saved").into_response(),
@@ -452,6 +461,25 @@ pub async fn save_category(
     }
     refused(&mut feedback, &form);
     page(&state, lang, &desk, "categories", feedback, StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
+/// A category's questions as administrators write them: `[[questions]]` tables in TOML.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuestionsToml {
+    #[serde(default)]
+    questions: Vec<domain::Question>,
+}
+
+fn questions_toml(questions: &[domain::Question]) -> String {
+    toml::to_string(&QuestionsToml { questions: questions.to_vec() }).unwrap_or_default()
+}
+
+fn read_questions(text: &str) -> Result<Vec<domain::Question>, String> {
+    let read: QuestionsToml = toml::from_str(text).map_err(|e| e.message().to_owned())?;
+    let category = Category { questions: read.questions, ..Category::default() };
+    category.check_questions().map_err(|e| e.to_string())?;
+    Ok(category.questions)
 }
 
 // --- Policy -----------------------------------------------------------------------------

@@ -66,6 +66,8 @@ pub(super) struct CasePage {
     position: Option<String>,
     /// A picture the sender keeps elsewhere (Open311 `media_url`), as a link.
     media_url: Option<String>,
+    /// The category's extra questions with their answers (question, answer).
+    answers: Vec<(String, String)>,
     /// Whether the case's category is public: its closing note is then published (Open311).
     public_category: bool,
     anonymous: bool,
@@ -418,6 +420,7 @@ pub(super) async fn page(
         place: s.place.clone(),
         position: s.position.map(|p| format!("{:.6}, {:.6}", p.latitude(), p.longitude())),
         media_url: s.media_url.clone(),
+        answers: answers(s, &desk.categories, lang),
         public_category: desk.categories.iter().any(|c| c.code == case.category && c.public),
         anonymous: s.submitter.anonymous,
         contact,
@@ -552,4 +555,18 @@ pub async fn receipt(
         Ok(page) => render(&page, StatusCode::OK),
         Err(e) => server_error(lang, &path, e),
     }
+}
+
+/// The answers to the category's questions as the case page shows them; an answer to a
+/// question since removed keeps its code as the question.
+fn answers(s: &domain::Submission, categories: &[domain::Category], lang: Lang) -> Vec<(String, String)> {
+    let l = lang.code();
+    let questions = categories.iter().find(|c| c.code == s.category).map_or(&[][..], |c| &c.questions);
+    s.answers
+        .iter()
+        .map(|a| match questions.iter().find(|q| q.code == a.code) {
+            Some(q) => (q.label(l).to_owned(), q.answer_text(&a.value, l).to_owned()),
+            None => (a.code.clone(), a.value.clone()),
+        })
+        .collect()
 }

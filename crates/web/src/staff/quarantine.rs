@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::{Desk, StaffNav};
 use crate::AppState;
 use crate::auth::Staff;
-use crate::citizen::{SubmitForm, field_message, read_form, register_case};
+use crate::citizen::{Questions, SubmitForm, field_message, read_form, register_case};
 use crate::dates::short;
 use crate::i18n::Lang;
 use crate::pages::{message_page, render, server_error};
@@ -140,7 +140,8 @@ pub async fn register(
         Ok(j) => j,
         Err(response) => return response,
     };
-    let (submission, node_id) = match read_form(&form, &j, &desk.categories, Lang::Sv, Channel::Web) {
+    let (submission, node_id) = match read_form(&form, &j, &desk.categories, Lang::Sv, Channel::Web, Questions::AsGiven)
+    {
         Ok(read) => read,
         Err(errors) => {
             let reasons: Vec<String> = errors.iter().map(|e| field_message(lang, e).message).collect();

@@ -12,7 +12,8 @@ use super::{Desk, StaffNav};
 use crate::AppState;
 use crate::auth::Staff;
 use crate::citizen::{
-    Filler, STAFF_CHANNELS, SubmitForm, field_message, form_page_for, new_form, read_form, register_case, text,
+    Filler, Questions, STAFF_CHANNELS, SubmitForm, field_message, form_page_for, new_form, read_form, register_case,
+    text,
 };
 use crate::citizen::{check_uploads, read_request, store_files};
 use crate::i18n::Lang;
@@ -62,7 +63,7 @@ pub async fn register(
         errors.push(field_message(lang, &FieldError::new("channel", "required")));
     }
     let checked = check_uploads(&uploads);
-    let read = read_form(&form, &j, &desk.categories, lang, channel.unwrap_or(Channel::Phone));
+    let read = read_form(&form, &j, &desk.categories, lang, channel.unwrap_or(Channel::Phone), Questions::Asked);
     match (&read, &checked) {
         (Ok(_), Ok(_)) if errors.is_empty() => {}
         _ => {
