@@ -171,6 +171,7 @@ fn case(rng: &mut StdRng, received_at: DateTime<Utc>) -> NewCase {
         node_id: unit(rng.random_range(0..UNITS)),
         received_at,
         idempotency_key: None,
+        mail_receipt: true,
         actor: Actor::Citizen,
     }
 }

@@ -5,7 +5,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
     /// `sqlite:PATH` (the default, embedded) or `postgres://user@host/db`.
@@ -34,6 +34,21 @@ pub struct Settings {
     /// Policy files of particular jurisdictions, by jurisdiction id; they take precedence
     /// over `policy_file` for that jurisdiction.
     pub policy_files: std::collections::BTreeMap<String, String>,
+    /// The address e-mail to citizens comes from; its mailbox also receives their replies
+    /// (`local+case.tag@domain`).
+    pub mail_from: String,
+    /// `smtps://user:password@host:465` or `smtp://user:password@host:587?tls=required`;
+    /// without it, e-mail is written as `.eml` files to `mail_dir`.
+    pub smtp_url: Option<String>,
+    pub mail_dir: String,
+    /// Seconds before the second try of a message; each later try waits twice as long.
+    pub mail_retry_seconds: u64,
+    /// Tries before a message is given up (and staff see why on the case).
+    pub mail_max_attempts: i64,
+    /// New cases one sender's e-mail may make per hour; more are held for staff.
+    pub mail_per_sender_per_hour: i64,
+    /// The category of cases made from e-mail until staff classify them.
+    pub mail_category: String,
 }
 
 impl Default for Settings {
@@ -52,6 +67,13 @@ impl Default for Settings {
             log: "info".into(),
             policy_file: None,
             policy_files: Default::default(),
+            mail_from: "lyhord@localhost".into(),
+            smtp_url: None,
+            mail_dir: "./data/mail".into(),
+            mail_retry_seconds: 60,
+            mail_max_attempts: 8,
+            mail_per_sender_per_hour: 20,
+            mail_category: "ovrigt".into(),
         }
     }
 }
@@ -71,11 +93,31 @@ const ENV_KEYS: &[&str] = &[
     "attachments_dir",
     "log",
     "policy_file",
+    "mail_from",
+    "smtp_url",
+    "mail_dir",
+    "mail_retry_seconds",
+    "mail_max_attempts",
+    "mail_per_sender_per_hour",
+    "mail_category",
 ];
 
 #[derive(Debug, thiserror::Error)]
 #[error("the configuration is not valid: {0}")]
 pub struct ConfigError(String);
+
+/// Everything but the SMTP address, which may hold a password.
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &self.database_url)
+            .field("listen", &self.listen)
+            .field("public_url", &self.public_url)
+            .field("mail_from", &self.mail_from)
+            .field("smtp_url", &self.smtp_url.as_ref().map(|_| "(set)"))
+            .finish_non_exhaustive()
+    }
+}
 
 impl Settings {
     /// Loads the settings; `file` is used if given, else `./lyhord.toml` if it exists.
@@ -99,6 +141,12 @@ impl Settings {
     fn check(&self) -> Result<(), ConfigError> {
         if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
             return Err(ConfigError(format!("public_url {:?} must start with http:// or https://", self.public_url)));
+        }
+        if !domain::submission::is_plausible_email(&self.mail_from) && !self.mail_from.ends_with("@localhost") {
+            return Err(ConfigError(format!("mail_from {:?} is not an e-mail address", self.mail_from)));
+        }
+        if self.mail_max_attempts < 1 || self.mail_retry_seconds < 1 {
+            return Err(ConfigError("mail_max_attempts and mail_retry_seconds must be at least 1".into()));
         }
         if self.session_idle_minutes <= 0 || self.session_absolute_hours <= 0 {
             return Err(ConfigError("session timeouts must be positive".into()));

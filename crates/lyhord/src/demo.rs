@@ -409,6 +409,8 @@ fn random_case(rng: &mut StdRng, categories: &[Category], now: DateTime<Utc>) ->
         node_id: category.node_id.clone(),
         received_at: at,
         idempotency_key: None,
+        // History: its receipts went out when the cases came in.
+        mail_receipt: false,
         actor,
     };
     (case, age_days)

@@ -71,6 +71,13 @@ enum Command {
         #[command(subcommand)]
         command: ApikeyCommand,
     },
+    /// Take one e-mail message (RFC 822) from standard input: a new case, a message on the
+    /// case it answers, or held for staff. For an MTA's pipe or LMTP delivery; exits 75
+    /// (try again later) when it cannot be stored.
+    IngestMail {
+        #[arg(long)]
+        jurisdiction: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -276,7 +283,38 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<String, String
             store.close().await;
             Ok(format!("API key for {name} (shown only this once):\n\n    {}\n", key?))
         }
+        Command::IngestMail { jurisdiction } => {
+            let mut raw = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut raw)
+                .map_err(|e| format!("cannot read the message: {e}"))?;
+            let store = serve::open_store(&settings).await.map_err(|e| e.to_string())?;
+            let result = ingest_mail(&store, &settings, jurisdiction.as_deref(), &raw).await;
+            store.close().await;
+            result
+        }
         Command::Calendar { .. } => unreachable!("handled without a runtime"),
+    }
+}
+
+async fn ingest_mail(
+    store: &store::Store,
+    settings: &Settings,
+    jurisdiction: Option<&str>,
+    raw: &[u8],
+) -> Result<String, String> {
+    let j = admin::resolve_jurisdiction(store, jurisdiction).await.map_err(|e| e.to_string())?;
+    let state = web::AppState::new(store.clone(), serve::web_config(settings));
+    match web::mail::ingest(&state, &j, raw, None).await {
+        Ok(done) => Ok(match (done.case_number, done.reason) {
+            (Some(number), _) if done.outcome == store::MailOutcome::Reply => format!("Added to case {number}.\n"),
+            (Some(number), _) => format!("Registered as case {number}.\n"),
+            (None, reason) => format!("Held for staff: {}.\n", reason.unwrap_or_default()),
+        }),
+        Err(e) => {
+            // The sender's mail server keeps the message and tries again (EX_TEMPFAIL).
+            eprintln!("lyhord: the message could not be stored, try again later: {e}");
+            std::process::exit(75);
+        }
     }
 }
 

@@ -49,6 +49,15 @@ pub fn web_config(settings: &Settings) -> web::WebConfig {
         api_requests_per_hour: settings.api_requests_per_hour,
         public_url: settings.public_url.clone(),
         attachments_dir: settings.attachments_dir.clone().into(),
+        mail: web::mail::MailConfig {
+            from: settings.mail_from.clone(),
+            smtp_url: settings.smtp_url.clone().filter(|u| !u.trim().is_empty()),
+            dir: settings.mail_dir.clone().into(),
+            retry_after: Duration::from_secs(settings.mail_retry_seconds),
+            max_attempts: settings.mail_max_attempts,
+            per_sender_per_hour: settings.mail_per_sender_per_hour,
+            category: settings.mail_category.clone(),
+        },
     }
 }
 
@@ -71,10 +80,17 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = web::router(web::AppState::new(store.clone(), web_config(settings)));
+    let state = web::AppState::new(store.clone(), web_config(settings));
+    let transport = web::mail::Transport::from_config(&state.config.mail)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+    let sender = tokio::spawn(web::mail::run_sender(state.clone(), transport));
+    let app = web::router(state);
     let result = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await;
+    // A message being sent when the sender stops is sent again by the next start (its lease
+    // runs out); the recipient's system sees the same Message-ID.
+    sender.abort();
     // Give the intake writer a moment to answer the last submissions, then close cleanly.
     tokio::time::sleep(Duration::from_millis(50)).await;
     store.close().await;

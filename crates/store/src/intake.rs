@@ -26,6 +26,9 @@ pub struct NewCase {
     /// Chosen by the client; the same key always yields the same case (I3).
     pub idempotency_key: Option<String>,
     pub actor: Actor,
+    /// Queue the receipt e-mail to the submitter's address, if they gave one (A4); not for
+    /// cases loaded as history, such as the demo's.
+    pub mail_receipt: bool,
 }
 
 /// What the citizen is given once the case is durably stored.

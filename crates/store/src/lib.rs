@@ -9,6 +9,7 @@
 mod backend;
 mod error;
 mod intake;
+mod mail_ops;
 mod migrate;
 mod model;
 mod ops;
@@ -20,9 +21,9 @@ pub use backend::{Backend, ConnectOptions};
 pub use error::StoreError;
 pub use intake::{NewCase, Receipt};
 pub use model::{
-    AccessEntry, AnswerTemplate, ApiKey, CaseFilter, CaseSummary, ClockView, InboxQuery, Jurisdiction, NO_DUE, NewUser,
-    OutboxMessage, PublicCase, PublicQuery, PublicUpdate, PublicUpdatesQuery, QuarantineDecision, Quarantined, Role,
-    SearchQuery, SessionRecord, Units, User, UserUpdate,
+    AccessEntry, AnswerTemplate, ApiKey, CaseFilter, CaseSummary, ClockView, InboundMail, InboxQuery, Jurisdiction,
+    MailOutcome, MailTemplate, NO_DUE, NewUser, OutboxMessage, PublicCase, PublicQuery, PublicUpdate,
+    PublicUpdatesQuery, QuarantineDecision, Quarantined, Role, SearchQuery, SessionRecord, Units, User, UserUpdate,
 };
 
 use chrono::{DateTime, Utc};
@@ -51,6 +52,16 @@ struct Inner {
 }
 
 /// Calls the same-named function of the active backend's generated operations.
+/// Calls the function of the same name in `module`'s module for the store's backend.
+macro_rules! dispatch_to {
+    ($module:ident, $self:ident, $fn:ident ( $($arg:expr),* )) => {
+        match &$self.inner.backend {
+            Backend::Sqlite { read, write } => $module::sqlite::$fn(read, write, $($arg),*).await,
+            Backend::Postgres { pool } => $module::postgres::$fn(pool, pool, $($arg),*).await,
+        }
+    };
+}
+
 macro_rules! dispatch {
     ($self:ident, $fn:ident ( $($arg:expr),* )) => {
         match &$self.inner.backend {
@@ -313,8 +324,79 @@ impl Store {
         dispatch!(self, enqueue(message))
     }
 
+    /// A case's messages, oldest first, with how sending went.
     pub async fn outbox_for_case(&self, case_id: Uuid) -> Result<Vec<OutboxMessage>> {
-        dispatch!(self, outbox_for_case(case_id))
+        dispatch_to!(mail_ops, self, outbox_for_case(case_id))
+    }
+
+    // --- E-mail ------------------------------------------------------------------------
+
+    /// Takes up to `limit` messages due at `now` for sending, held until `until`; each
+    /// counts as a try. Instances sharing a database never take the same message at once.
+    pub async fn claim_mail(&self, now: DateTime<Utc>, until: DateTime<Utc>, limit: i64) -> Result<Vec<OutboxMessage>> {
+        dispatch_to!(mail_ops, self, claim_mail(now, until, limit))
+    }
+
+    pub async fn mail_sent(&self, id: Uuid, at: DateTime<Utc>) -> Result<()> {
+        dispatch_to!(mail_ops, self, mail_sent(id, at))
+    }
+
+    /// A failed try: again at `retry_at`, or given up when `None`.
+    pub async fn mail_failed(
+        &self,
+        id: Uuid,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        dispatch_to!(mail_ops, self, mail_failed(id, error, retry_at, now))
+    }
+
+    pub async fn outbox_message(&self, id: Uuid) -> Result<Option<OutboxMessage>> {
+        dispatch_to!(mail_ops, self, outbox_message(id))
+    }
+
+    pub async fn mail_templates(&self, jurisdiction: &str) -> Result<Vec<MailTemplate>> {
+        dispatch_to!(mail_ops, self, mail_templates(jurisdiction))
+    }
+
+    pub async fn save_mail_template(&self, jurisdiction: &str, template: &MailTemplate) -> Result<()> {
+        dispatch_to!(mail_ops, self, save_mail_template(jurisdiction, template))
+    }
+
+    pub async fn delete_mail_template(&self, jurisdiction: &str, purpose: &str, lang: &str) -> Result<()> {
+        dispatch_to!(mail_ops, self, delete_mail_template(jurisdiction, purpose, lang))
+    }
+
+    /// Logs a received message and what became of it.
+    pub async fn record_inbound(&self, mail: &InboundMail) -> Result<()> {
+        dispatch_to!(mail_ops, self, record_inbound(mail))
+    }
+
+    pub async fn inbound_by_message_id(&self, jurisdiction: &str, message_id: &str) -> Result<Option<InboundMail>> {
+        dispatch_to!(mail_ops, self, inbound_by_message_id(jurisdiction, message_id))
+    }
+
+    /// How many new cases one sender's messages made since `since`.
+    pub async fn inbound_cases_from(&self, jurisdiction: &str, sender: &str, since: DateTime<Utc>) -> Result<i64> {
+        dispatch_to!(mail_ops, self, inbound_cases_from(jurisdiction, sender, since))
+    }
+
+    pub async fn held_mail(&self, jurisdiction: &str) -> Result<Vec<InboundMail>> {
+        dispatch_to!(mail_ops, self, held_mail(jurisdiction))
+    }
+
+    pub async fn inbound_mail(&self, jurisdiction: &str, id: Uuid) -> Result<Option<InboundMail>> {
+        dispatch_to!(mail_ops, self, inbound_mail(jurisdiction, id))
+    }
+
+    pub async fn inbound_for_case(&self, case_id: Uuid) -> Result<Vec<InboundMail>> {
+        dispatch_to!(mail_ops, self, inbound_for_case(case_id))
+    }
+
+    /// Records staff's decision on a held message; false if it was already decided.
+    pub async fn resolve_held_mail(&self, jurisdiction: &str, id: Uuid, decision: &QuarantineDecision) -> Result<bool> {
+        dispatch_to!(mail_ops, self, resolve_held_mail(jurisdiction, id, decision))
     }
 
     // --- Staff and sessions -------------------------------------------------------------

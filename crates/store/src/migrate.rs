@@ -37,6 +37,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_open311.sql"),
         postgres: include_str!("../migrations/postgres/0004_open311.sql"),
     },
+    Migration {
+        version: 5,
+        name: "mail",
+        sqlite: include_str!("../migrations/sqlite/0005_mail.sql"),
+        postgres: include_str!("../migrations/postgres/0005_mail.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS lyhord_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";

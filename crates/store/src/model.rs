@@ -242,17 +242,92 @@ impl From<&domain::clock::Clock<'_>> for ClockView {
     }
 }
 
-/// A message waiting in the outbox (sending is issue 7).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A message to a citizen in the outbox, written with the event that causes it and sent by
+/// the mail worker.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutboxMessage {
+    /// Given by the store when the message is queued; it names the message (Message-ID).
+    pub id: Uuid,
     pub case_id: Uuid,
-    /// Why it is sent, e.g. `receipt`; one message per case and purpose.
+    /// Why it is sent, e.g. `receipt` or `answer:7`; one message per case and purpose.
     pub purpose: String,
     pub recipient: String,
+    /// The subject and text particular to this message; the mail template frames them. A
+    /// receipt's are empty: it is written from the case when it is sent.
     pub subject: String,
     pub body: String,
+    /// `sv` or `en`, the citizen's language.
+    pub language: String,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    /// Tries so far, and the last failure's reason.
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    /// When sending was given up after the last try.
+    pub failed_at: Option<DateTime<Utc>>,
+}
+
+/// The frame of one kind of message in one language, as an administrator wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailTemplate {
+    pub purpose: String,
+    pub lang: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// What became of a received e-mail message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailOutcome {
+    /// A new case.
+    Case,
+    /// A message on an existing case.
+    Reply,
+    /// Kept for staff: unreadable, automatic, or too many from one sender.
+    Held,
+}
+
+impl MailOutcome {
+    pub fn code(self) -> &'static str {
+        match self {
+            MailOutcome::Case => "case",
+            MailOutcome::Reply => "reply",
+            MailOutcome::Held => "held",
+        }
+    }
+}
+
+impl FromStr for MailOutcome {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "case" => Ok(MailOutcome::Case),
+            "reply" => Ok(MailOutcome::Reply),
+            "held" => Ok(MailOutcome::Held),
+            other => Err(format!("unknown mail outcome {other}")),
+        }
+    }
+}
+
+/// A received e-mail message; its raw bytes are in the file store under `raw_sha256`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundMail {
+    pub id: Uuid,
+    pub jurisdiction: String,
+    pub received_at: DateTime<Utc>,
+    /// The Message-ID header (or a digest of the message when it has none).
+    pub message_id: String,
+    /// The sender's address in lower case; empty when it cannot be read.
+    pub sender: String,
+    pub subject: String,
+    pub raw_sha256: String,
+    pub size: i64,
+    pub outcome: MailOutcome,
+    /// Why a held message was held.
+    pub reason: Option<String>,
+    pub case_id: Option<Uuid>,
+    /// What staff decided about a held message (`registered` or `dismissed`).
+    pub resolution: Option<String>,
 }
 
 /// A submission held back as suspected spam, kept for staff (E6).

@@ -29,15 +29,15 @@ const EVENTS_OF_CASE: &str =
 /// Rows per multi-row INSERT: well inside both databases' limits on bound parameters.
 const INSERT_CHUNK: usize = 400;
 
-fn micros(at: DateTime<Utc>) -> i64 {
+pub(crate) fn micros(at: DateTime<Utc>) -> i64 {
     at.timestamp_micros()
 }
 
-fn from_micros(us: i64) -> Result<DateTime<Utc>> {
+pub(crate) fn from_micros(us: i64) -> Result<DateTime<Utc>> {
     DateTime::from_timestamp_micros(us).ok_or_else(|| StoreError::corrupt(format!("time {us} out of range")))
 }
 
-fn parse<T: FromStr>(column: &str, value: &str) -> Result<T>
+pub(crate) fn parse<T: FromStr>(column: &str, value: &str) -> Result<T>
 where
     T::Err: std::fmt::Display,
 {
@@ -301,6 +301,33 @@ macro_rules! backend_ops {
             }
             let events: Vec<(&Event, &'static str)> = rows.iter().map(|(_, _, e)| (e, "received")).collect();
             insert_events(&mut tx, &events).await?;
+            // The receipt e-mail is queued with the case (A4): it is written from the case when
+            // it is sent, so only who gets it is decided here.
+            let receipts_to: Vec<(Uuid, &str, &str)> = rows
+                .iter()
+                .filter_map(|(i, _, event)| {
+                    let s = &cases[*i].submission;
+                    let wanted = cases[*i].mail_receipt && !s.submitter.anonymous;
+                    let to = s.submitter.email.as_deref().filter(|e| wanted && !e.is_empty())?;
+                    Some((event.case_id, to, s.language.as_str()))
+                })
+                .collect();
+            for chunk in receipts_to.chunks(INSERT_CHUNK) {
+                let mut q = QueryBuilder::<Db>::new(
+                    "INSERT INTO outbox (id, case_id, purpose, recipient, subject, body, language, created_at) ",
+                );
+                q.push_values(chunk, |mut b, (case_id, to, language)| {
+                    b.push_bind(Uuid::now_v7())
+                        .push_bind(*case_id)
+                        .push_bind("receipt")
+                        .push_bind(*to)
+                        .push_bind("")
+                        .push_bind("")
+                        .push_bind(*language)
+                        .push_bind(micros(Utc::now()));
+                });
+                q.build().execute(&mut *tx).await?;
+            }
             // Full-text indexing costs a third of a submission: it happens after the receipt.
             for chunk in rows.chunks(INSERT_CHUNK) {
                 let mut q = QueryBuilder::<Db>::new("INSERT INTO search_pending (case_id) ");
@@ -1265,8 +1292,8 @@ macro_rules! backend_ops {
             E: sqlx::Executor<'e, Database = Db>,
         {
             sqlx::query(
-                "INSERT INTO outbox (id, case_id, purpose, recipient, subject, body, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (case_id, purpose) DO NOTHING",
+                "INSERT INTO outbox (id, case_id, purpose, recipient, subject, body, language, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (case_id, purpose) DO NOTHING",
             )
             .bind(Uuid::now_v7())
             .bind(m.case_id)
@@ -1274,6 +1301,7 @@ macro_rules! backend_ops {
             .bind(m.recipient.as_str())
             .bind(m.subject.as_str())
             .bind(m.body.as_str())
+            .bind(if m.language.is_empty() { "sv" } else { m.language.as_str() })
             .bind(micros(m.created_at))
             .execute(executor)
             .await?;
@@ -1282,29 +1310,6 @@ macro_rules! backend_ops {
 
         pub async fn enqueue(_read: &Pool, write: &Pool, m: &OutboxMessage) -> Result<()> {
             insert_outbox(write, m).await
-        }
-
-        pub async fn outbox_for_case(read: &Pool, _write: &Pool, case_id: Uuid) -> Result<Vec<OutboxMessage>> {
-            let rows = sqlx::query(
-                "SELECT case_id, purpose, recipient, subject, body, created_at, sent_at FROM outbox \
-                 WHERE case_id = $1 ORDER BY created_at",
-            )
-            .bind(case_id)
-            .fetch_all(read)
-            .await?;
-            rows.iter()
-                .map(|r| {
-                    Ok(OutboxMessage {
-                        case_id: r.try_get("case_id")?,
-                        purpose: r.try_get("purpose")?,
-                        recipient: r.try_get("recipient")?,
-                        subject: r.try_get("subject")?,
-                        body: r.try_get("body")?,
-                        created_at: from_micros(r.try_get("created_at")?)?,
-                        sent_at: r.try_get::<Option<i64>, _>("sent_at")?.map(from_micros).transpose()?,
-                    })
-                })
-                .collect()
         }
 
         pub async fn create_session(

@@ -114,6 +114,7 @@ fn new_case(at: DateTime<Utc>) -> NewCase {
         node_id: "v.park".into(),
         received_at: at,
         idempotency_key: None,
+        mail_receipt: true,
         actor: Actor::Citizen,
     }
 }
@@ -555,20 +556,66 @@ conformance!(messages_are_queued_with_their_event_or_not_at_all, |db, store| {
         recipient: "anna@example.se".into(),
         subject: "Svar".into(),
         body: "Hej".into(),
+        language: "sv".into(),
         created_at: Utc::now(),
-        sent_at: None,
+        ..store::OutboxMessage::default()
     };
     // Answering a case nobody is assigned to is refused, and so is its message.
     let messages = [message.clone()];
     let refused = store.append_with(case, event(EventPayload::Answered { message: "Hej".into() }), &messages).await;
     assert!(matches!(refused, Err(StoreError::Projection(_))));
-    assert!(store.outbox_for_case(case).await.unwrap().is_empty());
+    let queued: Vec<String> = store.outbox_for_case(case).await.unwrap().into_iter().map(|m| m.purpose).collect();
+    assert_eq!(queued, ["receipt"], "only the receipt, queued with the case");
     store.append(case, event(EventPayload::Assigned { node_id: "v.park".into(), handler_id: None })).await.unwrap();
     store.append_with(case, event(EventPayload::Answered { message: "Hej".into() }), &messages).await.unwrap();
     store.append(case, event(EventPayload::Reopened { reason: String::new() })).await.unwrap();
     store.append_with(case, event(EventPayload::Answered { message: "Igen".into() }), &[message]).await.unwrap();
     let purposes: Vec<String> = store.outbox_for_case(case).await.unwrap().into_iter().map(|m| m.purpose).collect();
-    assert_eq!(purposes, ["answer:3", "answer:5"], "each answer is its own message");
+    assert_eq!(purposes, ["receipt", "answer:3", "answer:5"], "each answer is its own message");
+});
+
+conformance!(mail_is_claimed_with_a_lease_retried_and_given_up, |db, store| {
+    // Whole seconds: times are stored to the microsecond.
+    let now = at(2026, 3, 2, 12);
+    let first = store.submit(new_case(at(2026, 3, 2, 9))).await.unwrap().case_id;
+    // No receipt for an anonymous case, nor for one loaded as history.
+    let mut anonymous = new_case(at(2026, 3, 2, 10));
+    anonymous.submission.submitter = domain::Submitter { anonymous: true, ..domain::Submitter::default() };
+    let mut history = new_case(at(2026, 3, 2, 11));
+    history.mail_receipt = false;
+    for case in [anonymous, history] {
+        let id = store.submit(case).await.unwrap().case_id;
+        assert!(store.outbox_for_case(id).await.unwrap().is_empty());
+    }
+    let lease = |at: chrono::DateTime<Utc>| at + Duration::minutes(5);
+    let claimed = store.claim_mail(now, lease(now), 10).await.unwrap();
+    assert_eq!((claimed.len(), claimed[0].case_id, claimed[0].attempts), (1, first, 1));
+    assert!(store.claim_mail(now, lease(now), 10).await.unwrap().is_empty(), "held while its lease runs");
+    // A sender that died: the lease runs out and another takes the message.
+    let later = now + Duration::minutes(6);
+    let again = store.claim_mail(later, lease(later), 10).await.unwrap();
+    assert_eq!((again.len(), again[0].attempts), (1, 2));
+    store.mail_failed(again[0].id, "refused (451)", Some(later + Duration::seconds(30)), later).await.unwrap();
+    assert!(store.claim_mail(later, lease(later), 10).await.unwrap().is_empty(), "not before its retry time");
+    let retry = later + Duration::seconds(31);
+    let third = store.claim_mail(retry, lease(retry), 10).await.unwrap();
+    assert_eq!(third[0].attempts, 3);
+    store.mail_sent(third[0].id, retry).await.unwrap();
+    let far = now + Duration::days(1);
+    assert!(store.claim_mail(far, lease(far), 10).await.unwrap().is_empty(), "sent is done");
+    let sent = &store.outbox_for_case(first).await.unwrap()[0];
+    assert_eq!((sent.sent_at, sent.last_error.as_deref()), (Some(retry), None));
+    assert_eq!(store.outbox_message(sent.id).await.unwrap().unwrap().case_id, first);
+
+    // Given up: kept with the reason, never taken again.
+    let second = store.submit(new_case(at(2026, 3, 2, 12))).await.unwrap().case_id;
+    let claimed = store.claim_mail(far, lease(far), 10).await.unwrap();
+    assert_eq!(claimed[0].case_id, second);
+    store.mail_failed(claimed[0].id, "no such user (550)", None, far).await.unwrap();
+    let far = far + Duration::days(1);
+    assert!(store.claim_mail(far, lease(far), 10).await.unwrap().is_empty());
+    let failed = &store.outbox_for_case(second).await.unwrap()[0];
+    assert_eq!((failed.failed_at.is_some(), failed.last_error.as_deref()), (true, Some("no such user (550)")));
 });
 
 conformance!(accounts_change_and_disabling_ends_every_session, |db, store| {

@@ -6,6 +6,7 @@ mod citizen;
 mod dates;
 mod files;
 pub mod i18n;
+pub mod mail;
 mod open311;
 mod pages;
 mod security;
@@ -45,6 +46,8 @@ pub struct WebConfig {
     pub public_url: String,
     /// Where attachments are stored (content-addressed, fsynced before use).
     pub attachments_dir: std::path::PathBuf,
+    /// E-mail out and in (issue 7).
+    pub mail: mail::MailConfig,
 }
 
 impl Default for WebConfig {
@@ -58,6 +61,7 @@ impl Default for WebConfig {
             api_requests_per_hour: 1000,
             public_url: "http://127.0.0.1:8080".into(),
             attachments_dir: "./data/attachments".into(),
+            mail: mail::MailConfig::default(),
         }
     }
 }

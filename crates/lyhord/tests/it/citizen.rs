@@ -70,13 +70,22 @@ on_both_backends!(a_complaint_gets_a_receipt_and_can_be_followed, |app| {
     assert_eq!(tracking_path(&again), path);
     assert_eq!(app.store.count_cases("vasteras").await.unwrap(), 4);
 
-    // The same receipt waits in the outbox for the e-mail (sent by issue 7).
+    // The same receipt is e-mailed, queued with the case and sent once (A4).
     let case = app.store.case_by_number("vasteras", &number).await.unwrap().unwrap();
     let outbox = app.store.outbox_for_case(case.id).await.unwrap();
-    assert_eq!(outbox.len(), 1);
-    assert_eq!(outbox[0].recipient, "anna@example.se");
-    assert_eq!(outbox[0].subject, format!("Kvitto: ärende {number}"));
-    assert!(outbox[0].body.contains(&path));
+    assert_eq!((outbox.len(), outbox[0].recipient.as_str()), (1, "anna@example.se"));
+    let sent = app.sent_mail(1).await;
+    assert_eq!(sent.len(), 1, "the repeated form sent no second receipt");
+    assert_eq!(
+        (sent[0].to.as_str(), sent[0].subject.clone()),
+        ("anna@example.se", format!("Vi har tagit emot ditt ärende {number}"))
+    );
+    assert_eq!(sent[0].tracking_path(), path);
+    let text = &sent[0].text;
+    assert!(text.starts_with("Hej!\n\nTack, vi har tagit emot ditt ärende"), "{text}");
+    assert!(text.contains("Ansvarig: Johan Berg") && text.contains("Klagomål möts inom en vecka: "), "{text}");
+    assert!(sent[0].html.contains(&format!("<a href=\"http://127.0.0.1:8080{path}\">")), "{}", sent[0].html);
+    assert!(sent[0].headers.contains("Auto-Submitted: auto-generated"));
 
     // The link is exchanged for a cookie and leads to an address without the token (D2).
     let followed = citizen.get(app.url(&path)).send().await.unwrap();

@@ -6,6 +6,7 @@ mod support;
 mod citizen;
 mod cli;
 mod demo;
+mod mail;
 mod open311;
 mod staff_access;
 mod staff_admin;

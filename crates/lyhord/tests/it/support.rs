@@ -41,7 +41,42 @@ pub struct App {
     _db: TestDb,
     /// Where this app stores attachments.
     pub files: tempfile::TempDir,
+    /// Where this app writes the e-mail it sends when no SMTP server is configured.
+    pub mail: tempfile::TempDir,
+    /// The settings it runs with.
+    pub settings: Settings,
     _stop: oneshot::Sender<()>,
+}
+
+/// A message the server sent, as the recipient's mail program reads it.
+#[derive(Debug, Clone)]
+pub struct SentMail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// The header block as written.
+    pub headers: String,
+}
+
+impl SentMail {
+    pub fn parse(raw: &[u8]) -> SentMail {
+        let message = mail_parser::MessageParser::default().parse(raw).expect("a readable message");
+        let end = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(raw.len());
+        SentMail {
+            to: message.to().and_then(|a| a.first()).and_then(|a| a.address()).unwrap_or_default().to_owned(),
+            subject: message.subject().unwrap_or_default().to_owned(),
+            text: message.body_text(0).unwrap_or_default().replace("\r\n", "\n"),
+            html: message.body_html(0).unwrap_or_default().into_owned(),
+            headers: String::from_utf8_lossy(&raw[..end]).into_owned(),
+        }
+    }
+
+    /// The tracking link's path in the message.
+    pub fn tracking_path(&self) -> String {
+        let start = self.text.find("/track/").expect("a tracking link");
+        self.text[start..start + 7 + 64].to_owned()
+    }
 }
 
 impl App {
@@ -54,6 +89,8 @@ impl App {
         settings.listen = "127.0.0.1:0".into();
         let files = tempfile::tempdir().unwrap();
         settings.attachments_dir = files.path().display().to_string();
+        let mail = tempfile::tempdir().unwrap();
+        settings.mail_dir = mail.path().display().to_string();
         let store = db.open().await;
         let listener = serve::bind(&settings.listen).await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -65,7 +102,27 @@ impl App {
             };
             serve::run(server_store, &server_settings, listener, shutdown).await.unwrap();
         });
-        App { base, store, database_url: db.url.clone(), _db: db, files, _stop: stop }
+        App { base, store, database_url: db.url.clone(), _db: db, files, mail, settings, _stop: stop }
+    }
+
+    /// The messages sent so far, oldest first, once there are at least `count` (the sender
+    /// works in the background).
+    pub async fn sent_mail(&self, count: usize) -> Vec<SentMail> {
+        for _ in 0..200 {
+            let mut files: Vec<(std::time::SystemTime, std::path::PathBuf)> = std::fs::read_dir(self.mail.path())
+                .unwrap()
+                .filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                .map(|p| (std::fs::metadata(&p).unwrap().modified().unwrap(), p))
+                .collect();
+            if files.len() >= count {
+                files.sort_by(|a, b| a.1.cmp(&b.1));
+                return files.iter().map(|(_, p)| SentMail::parse(&std::fs::read(p).unwrap())).collect();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("fewer than {count} messages were sent within ten seconds");
     }
 
     pub fn url(&self, path: &str) -> String {

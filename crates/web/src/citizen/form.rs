@@ -11,7 +11,7 @@ use domain::{
 use rand::RngCore;
 use serde::Deserialize;
 use std::net::SocketAddr;
-use store::{Jurisdiction, NewCase, OutboxMessage};
+use store::{Jurisdiction, NewCase};
 
 use super::tracking::{ReceiptPage, receipt_page, tracking_token};
 use super::uploads::{check_uploads, read_request, store_files};
@@ -413,8 +413,8 @@ pub async fn submit(
     }
 }
 
-/// Registers a case the way every channel does: the durable commit, the tracking link, the
-/// receipt page, and the receipt e-mail when there is an address (A4).
+/// Registers a case the way every channel does: the durable commit with the receipt e-mail
+/// when there is an address (A4), the tracking link, and the receipt page.
 pub(crate) async fn register_case(
     state: &AppState,
     lang: Lang,
@@ -424,26 +424,11 @@ pub(crate) async fn register_case(
     actor: Actor,
     now: chrono::DateTime<Utc>,
 ) -> Result<ReceiptPage, store::StoreError> {
-    let email = submission.submitter.email.clone().filter(|_| !submission.submitter.anonymous);
-    let case = NewCase { submission, node_id, received_at: now, idempotency_key, actor };
+    // The receipt e-mail, when there is an address, is queued in the case's own transaction.
+    let case = NewCase { submission, node_id, received_at: now, idempotency_key, actor, mail_receipt: true };
     let receipt = state.store.submit(case).await?;
     let token = tracking_token(state, receipt.case_id).await?;
     let page = receipt_page(state, lang, receipt.case_id, &token).await?;
-    if let Some(recipient) = email {
-        let message = OutboxMessage {
-            case_id: receipt.case_id,
-            purpose: "receipt".into(),
-            recipient,
-            subject: lang.t_with("receipt-mail-subject", &[("number", page.number.clone())]),
-            body: page.as_text(),
-            created_at: now,
-            sent_at: None,
-        };
-        if let Err(e) = state.store.enqueue(&message).await {
-            // The case is registered and the receipt is on screen.
-            tracing::error!(error = %e, case = %receipt.case_id, "receipt e-mail not queued");
-        }
-    }
     Ok(page)
 }
 

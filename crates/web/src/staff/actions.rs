@@ -16,7 +16,6 @@ use super::case_page::{Loaded, Outcome, eligible_handlers, page};
 use super::{Action, Desk};
 use crate::AppState;
 use crate::auth::Staff;
-use crate::citizen::tracking_token;
 use crate::i18n::Lang;
 use crate::pages::{FormError, message_page, server_error};
 
@@ -196,30 +195,22 @@ fn event_from_form(
     fields.errors.is_empty().then_some((payload, None))
 }
 
-/// The e-mail that tells the citizen, in their language, with the link to follow the case.
-async fn citizen_mail(
-    state: &AppState,
-    loaded: &Loaded,
-    purpose: &'static str,
-    text: String,
-) -> Result<Option<OutboxMessage>, StoreError> {
+/// The e-mail that tells the citizen, in their language; the mail template adds the link to
+/// follow the case when it is sent.
+fn citizen_mail(loaded: &Loaded, purpose: &'static str, text: String) -> Option<OutboxMessage> {
     let s = &loaded.submission;
-    let Some(recipient) = s.submitter.email.clone().filter(|_| !s.submitter.anonymous) else {
-        return Ok(None);
-    };
+    let recipient = s.submitter.email.clone().filter(|_| !s.submitter.anonymous)?;
     let lang = Lang::from_code(&s.language).unwrap_or(Lang::Sv);
-    let token = tracking_token(state, loaded.case.id).await?;
-    let link = format!("{}/track/{token}", state.config.public_url.trim_end_matches('/'));
-    let body = format!("{text}\n\n{}\n{link}\n", lang.t("receipt-link-intro"));
-    Ok(Some(OutboxMessage {
+    Some(OutboxMessage {
         case_id: loaded.case.id,
         purpose: purpose.to_owned(),
         recipient,
         subject: lang.t1(&format!("mail-subject-{purpose}"), "number", &loaded.case.number),
-        body,
+        body: text,
+        language: lang.code().to_owned(),
         created_at: Utc::now(),
-        sent_at: None,
-    }))
+        ..OutboxMessage::default()
+    })
 }
 
 pub async fn act(
@@ -252,13 +243,8 @@ pub async fn act(
         let outcome = Outcome { errors: fields.errors, values, notice: None };
         return page(&state, lang, &desk, &loaded, outcome, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let messages = match mail {
-        Some((purpose, text)) => match citizen_mail(&state, &loaded, purpose, text).await {
-            Ok(message) => message.into_iter().collect(),
-            Err(e) => return server_error(lang, &path, e),
-        },
-        None => Vec::new(),
-    };
+    let messages: Vec<OutboxMessage> =
+        mail.and_then(|(purpose, text)| citizen_mail(&loaded, purpose, text)).into_iter().collect();
     let event = NewEvent::new(Utc::now(), Actor::Staff { user_id: desk.user.id }, payload);
     match state.store.append_with(loaded.case.id, event, &messages).await {
         // A case sent out of the user's units leaves their sight: back to the inbox then.

@@ -30,6 +30,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/staff/admin/policy", get(policy_page).post(save_policy))
         .route("/staff/admin/templates", get(templates_page).post(save_template))
         .route("/staff/admin/templates/{id}/delete", post(delete_template))
+        .route("/staff/admin/mail", get(mail_page).post(save_mail_template))
         .route("/staff/admin/users", get(users_page).post(save_user))
         .route("/staff/admin/users/{id}/password", post(new_password))
         .route("/staff/admin/api-keys", get(keys_page).post(create_key))
@@ -91,6 +92,7 @@ struct AdminPage {
     templates: Vec<AnswerTemplate>,
     users: Vec<UserRow>,
     keys: Vec<KeyRow>,
+    mail_templates: Vec<MailTemplateRow>,
     levels: Vec<Choice>,
     units: Vec<Choice>,
     managers: Vec<Choice>,
@@ -144,6 +146,13 @@ struct UserRow {
     disabled: bool,
 }
 
+/// One kind of e-mail in one language, and whether the municipality has written its own.
+struct MailTemplateRow {
+    key: String,
+    label: String,
+    custom: bool,
+}
+
 struct KeyRow {
     id: String,
     name: String,
@@ -169,6 +178,27 @@ async fn page(
     let names = desk.staff_names();
     let root = desk.tree.root().id.clone();
     let ordered = desk.tree.subtree(&root).unwrap_or_default();
+    let mail_templates = if section == "mail" {
+        let own = match state.store.mail_templates(j).await {
+            Ok(own) => own,
+            Err(e) => return server_error(lang, &path, e),
+        };
+        crate::mail::PURPOSES
+            .iter()
+            .flat_map(|purpose| ["sv", "en"].map(|l| (*purpose, l)))
+            .map(|(purpose, l)| MailTemplateRow {
+                key: format!("{purpose}.{l}"),
+                label: format!(
+                    "{} ({})",
+                    lang.t(&format!("mail-kind-{purpose}")),
+                    if l == "sv" { "svenska" } else { "English" }
+                ),
+                custom: own.iter().any(|t| t.purpose == purpose && t.lang == l),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let (templates, keys) = match section {
         "templates" => match state.store.templates(j).await {
             Ok(t) => (t, Vec::new()),
@@ -222,6 +252,7 @@ async fn page(
             })
             .collect(),
         keys: keys.iter().map(key_row).collect(),
+        mail_templates,
         levels: NodeLevel::ALL.iter().map(|v| Choice { value: v.code().into(), label: level_name(*v, lang) }).collect(),
         units: ordered.iter().map(|n| Choice { value: n.id.clone(), label: desk.unit_name(&n.id) }).collect(),
         managers: desk
@@ -517,6 +548,80 @@ pub async fn save_policy(
     }
     refused(&mut feedback, &form);
     page(&state, lang, &desk, "policy", feedback, StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
+// --- E-mail templates -------------------------------------------------------------------
+
+/// The kind and language named by `answer.sv`, if both are known.
+fn mail_template_key(key: &str) -> Option<(&str, &str)> {
+    let (purpose, l) = key.split_once('.')?;
+    (crate::mail::PURPOSES.contains(&purpose) && matches!(l, "sv" | "en")).then_some((purpose, l))
+}
+
+pub async fn mail_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    Extension(Staff(user)): Extension<Staff>,
+    Query(params): Query<EditParams>,
+) -> Response {
+    let desk = desk_or_return!(state, lang, user, "/staff/admin/mail");
+    let mut feedback = done_notice(lang, &params);
+    if let Some((purpose, l)) = mail_template_key(&params.edit) {
+        let own = match state.store.mail_templates(&desk.user.jurisdiction).await {
+            Ok(own) => own.into_iter().find(|t| t.purpose == purpose && t.lang == l),
+            Err(e) => return server_error(lang, "/staff/admin/mail", e),
+        };
+        let t = own.unwrap_or_else(|| crate::mail::default_template(purpose, l));
+        feedback.values = HashMap::from([
+            ("key".into(), params.edit.clone()),
+            ("subject".into(), t.subject),
+            ("body".into(), t.body),
+        ]);
+    }
+    page(&state, lang, &desk, "mail", feedback, StatusCode::OK).await
+}
+
+/// Saves a kind of e-mail's own text, or goes back to the built-in one (`reset`).
+pub async fn save_mail_template(
+    State(state): State<AppState>,
+    lang: Lang,
+    Extension(Staff(user)): Extension<Staff>,
+    Form(form): Form<Fields>,
+) -> Response {
+    let desk = desk_or_return!(state, lang, user, "/staff/admin/mail");
+    let j = &desk.user.jurisdiction;
+    let Some((purpose, l)) = mail_template_key(field(&form, "key")) else {
+        return message_page(lang, "/staff/admin/mail", "not-found", StatusCode::NOT_FOUND);
+    };
+    if field(&form, "reset") == "1" {
+        return match state.store.delete_mail_template(j, purpose, l).await {
+            Ok(()) => Redirect::to("/staff/admin/mail?done=mail-reset").into_response(),
+            Err(e) => server_error(lang, "/staff/admin/mail", e),
+        };
+    }
+    let mut feedback = Feedback::default();
+    let subject = field(&form, "subject");
+    if subject.is_empty() || subject.chars().count() > 200 || subject.chars().any(char::is_control) {
+        feedback.error("subject", lang.t("error-mail-subject"));
+    }
+    let body = form.get("body").map_or("", |b| b.trim_end());
+    if !body.contains("{message}") {
+        feedback.error("body", lang.t("error-mail-body"));
+    }
+    if feedback.errors.is_empty() {
+        let template = store::MailTemplate {
+            purpose: purpose.into(),
+            lang: l.into(),
+            subject: subject.into(),
+            body: body.replace("\r\n", "\n"),
+        };
+        return match state.store.save_mail_template(j, &template).await {
+            Ok(()) => Redirect::to("/staff/admin/mail?done=saved").into_response(),
+            Err(e) => server_error(lang, "/staff/admin/mail", e),
+        };
+    }
+    refused(&mut feedback, &form);
+    page(&state, lang, &desk, "mail", feedback, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 // --- Answer templates -------------------------------------------------------------------

@@ -51,6 +51,45 @@ pub struct AccessRow {
     pub action: String,
 }
 
+/// One e-mail to the citizen and how sending it went.
+pub struct MailRow {
+    pub when: String,
+    pub to: String,
+    pub what: String,
+    pub state: String,
+    pub failed: bool,
+}
+
+/// A received e-mail message behind the case, to download as it came.
+pub struct OriginalRow {
+    pub when: String,
+    pub subject: String,
+    pub href: String,
+}
+
+fn mail_rows(messages: &[store::OutboxMessage], lang: Lang) -> Vec<MailRow> {
+    messages
+        .iter()
+        .map(|m| {
+            let kind = crate::mail::kind_of(&m.purpose);
+            let error = m.last_error.clone().unwrap_or_default();
+            let state = match (m.sent_at, m.failed_at) {
+                (Some(at), _) => lang.t1("mail-state-sent", "when", &short(at)),
+                (None, Some(_)) => lang.t1("mail-state-failed", "reason", &error),
+                (None, None) if m.attempts > 0 && !error.is_empty() => lang.t1("mail-state-retrying", "reason", &error),
+                (None, None) => lang.t("mail-state-queued"),
+            };
+            MailRow {
+                when: short(m.created_at),
+                to: m.recipient.clone(),
+                what: lang.t(&format!("mail-kind-{kind}")),
+                state,
+                failed: m.failed_at.is_some(),
+            }
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "staff_case.html")]
 pub(super) struct CasePage {
@@ -75,6 +114,8 @@ pub(super) struct CasePage {
     files: Vec<FileLink>,
     timeline: Vec<TimelineRow>,
     access_log: Option<Vec<AccessRow>>,
+    mail: Vec<MailRow>,
+    originals: Vec<OriginalRow>,
     notice: Option<String>,
     errors: Vec<FormError>,
     values: HashMap<String, String>,
@@ -321,9 +362,14 @@ pub(super) async fn page(
     let s = &loaded.submission;
     let found = async {
         let clocks = state.store.clocks_of(case, &loaded.events, Utc::now())?;
-        Ok::<_, store::StoreError>((clocks, state.store.templates(&case.jurisdiction).await?))
+        let (templates, mail, received) = tokio::try_join!(
+            state.store.templates(&case.jurisdiction),
+            state.store.outbox_for_case(case.id),
+            state.store.inbound_for_case(case.id)
+        )?;
+        Ok::<_, store::StoreError>((clocks, templates, mail, received))
     };
-    let (clocks, templates) = match found.await {
+    let (clocks, templates, mail, received) = match found.await {
         Ok(found) => found,
         Err(e) => return server_error(lang, &path, e),
     };
@@ -427,6 +473,15 @@ pub(super) async fn page(
         files: file_links(&case.number, &loaded.files().cloned().collect::<Vec<_>>()),
         timeline,
         access_log,
+        mail: mail_rows(&mail, lang),
+        originals: received
+            .iter()
+            .map(|m| OriginalRow {
+                when: short(m.received_at),
+                subject: m.subject.clone(),
+                href: format!("/staff/cases/{}/mail/{}", case.number, m.id),
+            })
+            .collect(),
         notice: outcome.notice,
         errors: outcome.errors,
         values,
@@ -527,6 +582,39 @@ pub async fn download(
         return server_error(lang, &path, e);
     }
     send_file(&state, lang, &path, file).await
+}
+
+/// A received e-mail message of the case as it came (`.eml`), logged like a download.
+pub async fn original(
+    State(state): State<AppState>,
+    lang: Lang,
+    Extension(Staff(user)): Extension<Staff>,
+    Path((number, id)): Path<(String, uuid::Uuid)>,
+) -> Response {
+    let path = format!("/staff/cases/{number}");
+    let (desk, case) = match Desk::with_case(&state, lang, user, &number).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let mail = match state.store.inbound_mail(&case.jurisdiction, id).await {
+        Ok(Some(mail)) if mail.case_id == Some(case.id) => mail,
+        Ok(_) => return crate::pages::message_page(lang, &path, "not-found", StatusCode::NOT_FOUND),
+        Err(e) => return server_error(lang, &path, e),
+    };
+    if let Err(e) = state.store.log_access(case.id, desk.user.id, Utc::now(), "download").await {
+        return server_error(lang, &path, e);
+    }
+    send_file(&state, lang, &path, original_file(&mail)).await
+}
+
+/// A received message as a file to download.
+pub(crate) fn original_file(mail: &store::InboundMail) -> domain::attachment::Attachment {
+    domain::attachment::Attachment {
+        sha256: mail.raw_sha256.clone(),
+        name: format!("e-post-{}.eml", mail.received_at.format("%Y%m%d-%H%M%S")),
+        content_type: "message/rfc822".into(),
+        size: mail.size as u64,
+    }
 }
 
 /// The citizen's receipt with the link to follow the case, to print or read out for a

@@ -6,6 +6,7 @@ mod access;
 mod actions;
 mod admin;
 mod case_page;
+mod held_mail;
 mod inbox;
 mod quarantine;
 mod register;
@@ -34,6 +35,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/staff/cases/{number}", get(case_page::show))
         .route("/staff/cases/{number}/files/{sha256}", get(case_page::download))
         .route("/staff/cases/{number}/receipt", get(case_page::receipt))
+        .route("/staff/cases/{number}/mail/{id}", get(case_page::original))
         .route("/staff/cases/{number}/{action}", post(actions::act))
         .route(
             "/staff/register",
@@ -42,6 +44,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/staff/quarantine", get(quarantine::list))
         .route("/staff/quarantine/{id}/register", post(quarantine::register))
         .route("/staff/quarantine/{id}/dismiss", post(quarantine::dismiss))
+        .route("/staff/quarantine/mail/{id}", get(held_mail::download))
+        .route("/staff/quarantine/mail/{id}/register", post(held_mail::register))
+        .route("/staff/quarantine/mail/{id}/dismiss", post(held_mail::dismiss))
         .merge(admin::routes())
 }
 

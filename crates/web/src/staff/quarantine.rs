@@ -20,13 +20,22 @@ use crate::dates::short;
 use crate::i18n::Lang;
 use crate::pages::{message_page, render, server_error};
 
-const PATH: &str = "/staff/quarantine";
+pub(super) const PATH: &str = "/staff/quarantine";
 
 pub struct Held {
     id: String,
     received: String,
     reason: String,
     summary: Vec<(String, String)>,
+}
+
+/// A received e-mail message held for staff.
+pub struct HeldMail {
+    id: String,
+    received: String,
+    sender: String,
+    subject: String,
+    reason: String,
 }
 
 pub struct Decided {
@@ -42,11 +51,12 @@ struct QuarantinePage {
     path: String,
     nav: StaffNav,
     held: Vec<Held>,
+    mail: Vec<HeldMail>,
     decided: Vec<Decided>,
     problem: Option<(String, String)>,
 }
 
-async fn open(state: &AppState, lang: Lang, user: store::User) -> Result<Desk, Response> {
+pub(super) async fn open(state: &AppState, lang: Lang, user: store::User) -> Result<Desk, Response> {
     let desk = Desk::open(state, user).await.map_err(|e| server_error(lang, PATH, e))?;
     if !desk.access().can_triage_quarantine() {
         return Err(message_page(lang, PATH, "forbidden", StatusCode::FORBIDDEN));
@@ -65,17 +75,28 @@ fn summary(q: &Quarantined, lang: Lang) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn page(
+pub(super) async fn page(
     state: &AppState,
     lang: Lang,
     desk: &Desk,
     problem: Option<(String, String)>,
     status: StatusCode,
 ) -> Response {
-    let all = match state.store.quarantined(&desk.user.jurisdiction).await {
-        Ok(all) => all,
+    let j = &desk.user.jurisdiction;
+    let (all, held_mail) = match tokio::try_join!(state.store.quarantined(j), state.store.held_mail(j)) {
+        Ok(found) => found,
         Err(e) => return server_error(lang, PATH, e),
     };
+    let mail = held_mail
+        .iter()
+        .map(|m| HeldMail {
+            id: m.id.to_string(),
+            received: short(m.received_at),
+            sender: m.sender.clone(),
+            subject: m.subject.clone(),
+            reason: m.reason.clone().unwrap_or_default(),
+        })
+        .collect();
     let held = all
         .iter()
         .filter(|q| q.resolution.is_none())
@@ -102,8 +123,8 @@ async fn page(
             case,
         });
     }
-    let view =
-        QuarantinePage { lang, path: PATH.into(), nav: StaffNav::new(desk, "quarantine"), held, decided, problem };
+    let nav = StaffNav::new(desk, "quarantine");
+    let view = QuarantinePage { lang, path: PATH.into(), nav, held, mail, decided, problem };
     render(&view, status)
 }
 

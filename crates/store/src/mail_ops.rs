@@ -1,0 +1,325 @@
+//! The SQL of e-mail (issue 7): the outbox as a queue with leases and backoff, the
+//! administrators' mail templates, and the log of received messages. Generated for each
+//! backend like `ops`.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::Result;
+use crate::model::{InboundMail, MailTemplate, OutboxMessage, QuarantineDecision};
+use crate::ops::{from_micros, micros, parse};
+
+const OUTBOX_COLUMNS: &str = "id, case_id, purpose, recipient, subject, body, language, created_at, sent_at, \
+     attempts, last_error, failed_at";
+const INBOUND_COLUMNS: &str = "id, jurisdiction_id, received_at, message_id, sender, subject, raw_sha256, size, \
+     outcome, reason, case_id, resolution";
+
+macro_rules! mail_ops {
+    (db = $Db:ty, pool = $Pool:ty, skip_locked = $skip_locked:literal) => {
+        use super::*;
+
+        type Db = $Db;
+        type Pool = $Pool;
+        type DbRow = <Db as sqlx::Database>::Row;
+
+        fn optional_time(row: &DbRow, column: &str) -> Result<Option<DateTime<Utc>>> {
+            row.try_get::<Option<i64>, _>(column)?.map(from_micros).transpose()
+        }
+
+        fn outbox_from_row(r: &DbRow) -> Result<OutboxMessage> {
+            Ok(OutboxMessage {
+                id: r.try_get("id")?,
+                case_id: r.try_get("case_id")?,
+                purpose: r.try_get("purpose")?,
+                recipient: r.try_get("recipient")?,
+                subject: r.try_get("subject")?,
+                body: r.try_get("body")?,
+                language: r.try_get("language")?,
+                created_at: from_micros(r.try_get("created_at")?)?,
+                sent_at: optional_time(r, "sent_at")?,
+                attempts: r.try_get("attempts")?,
+                last_error: r.try_get("last_error")?,
+                failed_at: optional_time(r, "failed_at")?,
+            })
+        }
+
+        fn inbound_from_row(r: &DbRow) -> Result<InboundMail> {
+            Ok(InboundMail {
+                id: r.try_get("id")?,
+                jurisdiction: r.try_get("jurisdiction_id")?,
+                received_at: from_micros(r.try_get("received_at")?)?,
+                message_id: r.try_get("message_id")?,
+                sender: r.try_get("sender")?,
+                subject: r.try_get("subject")?,
+                raw_sha256: r.try_get("raw_sha256")?,
+                size: r.try_get("size")?,
+                outcome: parse("outcome", r.try_get("outcome")?)?,
+                reason: r.try_get("reason")?,
+                case_id: r.try_get("case_id")?,
+                resolution: r.try_get("resolution")?,
+            })
+        }
+
+        pub async fn outbox_for_case(read: &Pool, _write: &Pool, case_id: Uuid) -> Result<Vec<OutboxMessage>> {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE case_id = $1 ORDER BY created_at, id"
+            )))
+            .bind(case_id)
+            .fetch_all(read)
+            .await?;
+            rows.iter().map(outbox_from_row).collect()
+        }
+
+        /// Takes up to `limit` messages due at `now` that nobody holds, for `until`: each is
+        /// counted as tried. Several senders never take the same message while its lease runs.
+        pub async fn claim_mail(
+            _read: &Pool,
+            write: &Pool,
+            now: DateTime<Utc>,
+            until: DateTime<Utc>,
+            limit: i64,
+        ) -> Result<Vec<OutboxMessage>> {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE outbox SET claimed_until = $1, attempts = attempts + 1 WHERE id IN (\
+                 SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $2 \
+                 AND claimed_until <= $2 ORDER BY next_attempt_at LIMIT $3{}) RETURNING {OUTBOX_COLUMNS}",
+                $skip_locked
+            )))
+            .bind(micros(until))
+            .bind(micros(now))
+            .bind(limit)
+            .fetch_all(write)
+            .await?;
+            let mut claimed = rows.iter().map(outbox_from_row).collect::<Result<Vec<_>>>()?;
+            claimed.sort_by_key(|m| (m.created_at, m.id));
+            Ok(claimed)
+        }
+
+        pub async fn mail_sent(_read: &Pool, write: &Pool, id: Uuid, at: DateTime<Utc>) -> Result<()> {
+            sqlx::query("UPDATE outbox SET sent_at = $1, claimed_until = 0, last_error = NULL WHERE id = $2")
+                .bind(micros(at))
+                .bind(id)
+                .execute(write)
+                .await?;
+            Ok(())
+        }
+
+        /// A failed try: again at `retry_at`, or given up (`None`), with the reason.
+        pub async fn mail_failed(
+            _read: &Pool,
+            write: &Pool,
+            id: Uuid,
+            error: &str,
+            retry_at: Option<DateTime<Utc>>,
+            now: DateTime<Utc>,
+        ) -> Result<()> {
+            let query = match retry_at {
+                Some(at) => sqlx::query(
+                    "UPDATE outbox SET next_attempt_at = $1, claimed_until = 0, last_error = $2 WHERE id = $3",
+                )
+                .bind(micros(at)),
+                None => sqlx::query(
+                    "UPDATE outbox SET failed_at = $1, claimed_until = 0, last_error = $2 WHERE id = $3",
+                )
+                .bind(micros(now)),
+            };
+            query.bind(error).bind(id).execute(write).await?;
+            Ok(())
+        }
+
+        /// The message an e-mail refers to by its Message-ID, if it is ours.
+        pub async fn outbox_message(read: &Pool, _write: &Pool, id: Uuid) -> Result<Option<OutboxMessage>> {
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = $1")))
+                .bind(id)
+                .fetch_optional(read)
+                .await?;
+            row.as_ref().map(outbox_from_row).transpose()
+        }
+
+        pub async fn mail_templates(read: &Pool, _write: &Pool, jurisdiction: &str) -> Result<Vec<MailTemplate>> {
+            let rows = sqlx::query(
+                "SELECT purpose, lang, subject, body FROM mail_templates WHERE jurisdiction_id = $1 \
+                 ORDER BY purpose, lang",
+            )
+            .bind(jurisdiction)
+            .fetch_all(read)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(MailTemplate {
+                        purpose: r.try_get("purpose")?,
+                        lang: r.try_get("lang")?,
+                        subject: r.try_get("subject")?,
+                        body: r.try_get("body")?,
+                    })
+                })
+                .collect()
+        }
+
+        pub async fn save_mail_template(
+            _read: &Pool,
+            write: &Pool,
+            jurisdiction: &str,
+            t: &MailTemplate,
+        ) -> Result<()> {
+            sqlx::query(
+                "INSERT INTO mail_templates (jurisdiction_id, purpose, lang, subject, body, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (jurisdiction_id, purpose, lang) \
+                 DO UPDATE SET subject = excluded.subject, body = excluded.body, updated_at = excluded.updated_at",
+            )
+            .bind(jurisdiction)
+            .bind(t.purpose.as_str())
+            .bind(t.lang.as_str())
+            .bind(t.subject.as_str())
+            .bind(t.body.as_str())
+            .bind(micros(Utc::now()))
+            .execute(write)
+            .await?;
+            Ok(())
+        }
+
+        pub async fn delete_mail_template(
+            _read: &Pool,
+            write: &Pool,
+            jurisdiction: &str,
+            purpose: &str,
+            lang: &str,
+        ) -> Result<()> {
+            sqlx::query("DELETE FROM mail_templates WHERE jurisdiction_id = $1 AND purpose = $2 AND lang = $3")
+                .bind(jurisdiction)
+                .bind(purpose)
+                .bind(lang)
+                .execute(write)
+                .await?;
+            Ok(())
+        }
+
+        pub async fn record_inbound(_read: &Pool, write: &Pool, m: &InboundMail) -> Result<()> {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO inbound_mail ({INBOUND_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+            )))
+            .bind(m.id)
+            .bind(m.jurisdiction.as_str())
+            .bind(micros(m.received_at))
+            .bind(m.message_id.as_str())
+            .bind(m.sender.as_str())
+            .bind(m.subject.as_str())
+            .bind(m.raw_sha256.as_str())
+            .bind(m.size)
+            .bind(m.outcome.code())
+            .bind(m.reason.as_deref())
+            .bind(m.case_id)
+            .bind(m.resolution.as_deref())
+            .execute(write)
+            .await?;
+            Ok(())
+        }
+
+        /// An earlier delivery of the same message, so that a redelivery changes nothing.
+        pub async fn inbound_by_message_id(
+            read: &Pool,
+            _write: &Pool,
+            jurisdiction: &str,
+            message_id: &str,
+        ) -> Result<Option<InboundMail>> {
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {INBOUND_COLUMNS} FROM inbound_mail WHERE jurisdiction_id = $1 AND message_id = $2 \
+                 ORDER BY received_at LIMIT 1"
+            )))
+            .bind(jurisdiction)
+            .bind(message_id)
+            .fetch_optional(read)
+            .await?;
+            row.as_ref().map(inbound_from_row).transpose()
+        }
+
+        /// New cases made from one sender's messages since `since` (the per-sender limit).
+        pub async fn inbound_cases_from(
+            read: &Pool,
+            _write: &Pool,
+            jurisdiction: &str,
+            sender: &str,
+            since: DateTime<Utc>,
+        ) -> Result<i64> {
+            Ok(sqlx::query_scalar(
+                "SELECT COUNT(*) FROM inbound_mail WHERE jurisdiction_id = $1 AND sender = $2 AND received_at >= $3 \
+                 AND outcome = 'case'",
+            )
+            .bind(jurisdiction)
+            .bind(sender)
+            .bind(micros(since))
+            .fetch_one(read)
+            .await?)
+        }
+
+        /// Held messages staff have not decided about, newest first.
+        pub async fn held_mail(read: &Pool, _write: &Pool, jurisdiction: &str) -> Result<Vec<InboundMail>> {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {INBOUND_COLUMNS} FROM inbound_mail WHERE jurisdiction_id = $1 AND outcome = 'held' \
+                 AND resolution IS NULL ORDER BY received_at DESC LIMIT 500"
+            )))
+            .bind(jurisdiction)
+            .fetch_all(read)
+            .await?;
+            rows.iter().map(inbound_from_row).collect()
+        }
+
+        pub async fn inbound_mail(
+            read: &Pool,
+            _write: &Pool,
+            jurisdiction: &str,
+            id: Uuid,
+        ) -> Result<Option<InboundMail>> {
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {INBOUND_COLUMNS} FROM inbound_mail WHERE jurisdiction_id = $1 AND id = $2"
+            )))
+            .bind(jurisdiction)
+            .bind(id)
+            .fetch_optional(read)
+            .await?;
+            row.as_ref().map(inbound_from_row).transpose()
+        }
+
+        pub async fn inbound_for_case(read: &Pool, _write: &Pool, case_id: Uuid) -> Result<Vec<InboundMail>> {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {INBOUND_COLUMNS} FROM inbound_mail WHERE case_id = $1 ORDER BY received_at"
+            )))
+            .bind(case_id)
+            .fetch_all(read)
+            .await?;
+            rows.iter().map(inbound_from_row).collect()
+        }
+
+        /// Records staff's decision on a held message; false if it was already decided.
+        pub async fn resolve_held_mail(
+            _read: &Pool,
+            write: &Pool,
+            jurisdiction: &str,
+            id: Uuid,
+            decision: &QuarantineDecision,
+        ) -> Result<bool> {
+            let done = sqlx::query(
+                "UPDATE inbound_mail SET resolution = $1, resolved_by = $2, resolved_at = $3, \
+                 case_id = COALESCE($4, case_id) WHERE jurisdiction_id = $5 AND id = $6 AND resolution IS NULL",
+            )
+            .bind(decision.resolution)
+            .bind(decision.by)
+            .bind(micros(decision.at))
+            .bind(decision.case_id)
+            .bind(jurisdiction)
+            .bind(id)
+            .execute(write)
+            .await?;
+            Ok(done.rows_affected() == 1)
+        }
+    };
+}
+
+pub mod sqlite {
+    mail_ops!(db = sqlx::Sqlite, pool = sqlx::SqlitePool, skip_locked = "");
+}
+
+pub mod postgres {
+    mail_ops!(db = sqlx::Postgres, pool = sqlx::PgPool, skip_locked = " FOR UPDATE SKIP LOCKED");
+}

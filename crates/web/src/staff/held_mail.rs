@@ -1,0 +1,107 @@
+//! E-mail held for staff (issue 7): automatic messages, list mail, unreadable messages and
+//! floods, shown with the quarantined web submissions. Staff download a message as it came,
+//! register it as a case (or as the message on the case it answers) whatever held it, or set
+//! it aside. Nothing is deleted.
+
+use axum::Extension;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use store::{InboundMail, QuarantineDecision};
+use uuid::Uuid;
+
+use super::quarantine::{PATH, open, page};
+use crate::AppState;
+use crate::auth::Staff;
+use crate::citizen::send_file;
+use crate::files::FileStore;
+use crate::i18n::Lang;
+use crate::pages::{message_page, server_error};
+
+/// The held message, if it is held and undecided in the user's jurisdiction.
+async fn held(state: &AppState, jurisdiction: &str, id: Uuid) -> Result<Option<InboundMail>, store::StoreError> {
+    Ok(state.store.inbound_mail(jurisdiction, id).await?.filter(|m| m.resolution.is_none() && m.case_id.is_none()))
+}
+
+/// The message as it came, to open in a mail program.
+pub async fn download(
+    State(state): State<AppState>,
+    lang: Lang,
+    Extension(Staff(user)): Extension<Staff>,
+    Path(id): Path<Uuid>,
+) -> Response {
+    let desk = match open(&state, lang, user).await {
+        Ok(desk) => desk,
+        Err(response) => return response,
+    };
+    match state.store.inbound_mail(&desk.user.jurisdiction, id).await {
+        Ok(Some(mail)) => send_file(&state, lang, PATH, super::case_page::original_file(&mail)).await,
+        Ok(None) => message_page(lang, PATH, "not-found", StatusCode::NOT_FOUND),
+        Err(e) => server_error(lang, PATH, e),
+    }
+}
+
+/// Takes the message as if nothing had held it: a new case (with its receipt) or a message on
+/// the case it answers.
+pub async fn register(
+    State(state): State<AppState>,
+    lang: Lang,
+    Extension(Staff(user)): Extension<Staff>,
+    Path(id): Path<Uuid>,
+) -> Response {
+    let desk = match open(&state, lang, user).await {
+        Ok(desk) => desk,
+        Err(response) => return response,
+    };
+    let j = desk.user.jurisdiction.clone();
+    let mail = match held(&state, &j, id).await {
+        Ok(Some(mail)) => mail,
+        Ok(None) => return message_page(lang, PATH, "not-found", StatusCode::NOT_FOUND),
+        Err(e) => return server_error(lang, PATH, e),
+    };
+    let files = FileStore::new(&state.config.attachments_dir);
+    let sha256 = mail.raw_sha256.clone();
+    let raw = match tokio::task::spawn_blocking(move || files.get(&sha256)).await {
+        Ok(Ok(raw)) => raw,
+        Ok(Err(e)) => return server_error(lang, PATH, e),
+        Err(e) => return server_error(lang, PATH, e),
+    };
+    let done = match crate::mail::ingest(&state, &j, &raw, Some(id)).await {
+        Ok(done) => done,
+        Err(e) => return server_error(lang, PATH, e),
+    };
+    let Some(number) = done.case_number else {
+        let reason = done.reason.unwrap_or_default();
+        let problem = (id.to_string(), lang.t1("held-cannot-register", "reasons", &reason));
+        return page(&state, lang, &desk, Some(problem), StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let case_id = match state.store.case_by_number(&j, &number).await {
+        Ok(case) => case.map(|c| c.id),
+        Err(e) => return server_error(lang, PATH, e),
+    };
+    let decision = QuarantineDecision { resolution: "registered", by: desk.user.id, case_id, at: Utc::now() };
+    if let Err(e) = state.store.resolve_held_mail(&j, id, &decision).await {
+        return server_error(lang, PATH, e);
+    }
+    Redirect::to(&format!("/staff/cases/{number}?done=register#notice")).into_response()
+}
+
+/// Sets the message aside; it stays stored.
+pub async fn dismiss(
+    State(state): State<AppState>,
+    lang: Lang,
+    Extension(Staff(user)): Extension<Staff>,
+    Path(id): Path<Uuid>,
+) -> Response {
+    let desk = match open(&state, lang, user).await {
+        Ok(desk) => desk,
+        Err(response) => return response,
+    };
+    let decision = QuarantineDecision { resolution: "dismissed", by: desk.user.id, case_id: None, at: Utc::now() };
+    match state.store.resolve_held_mail(&desk.user.jurisdiction, id, &decision).await {
+        Ok(true) => Redirect::to(PATH).into_response(),
+        Ok(false) => message_page(lang, PATH, "not-found", StatusCode::NOT_FOUND),
+        Err(e) => server_error(lang, PATH, e),
+    }
+}
