@@ -118,9 +118,17 @@ for (const lang of ['sv', 'en']) {
     await noViolations(page, 'case page with an error');
     await visit(`/staff/cases/${first}/receipt`, 'receipt');
     await visit('/staff/quarantine', 'suspected spam');
-    for (const section of ['', '/org', '/categories', '/policy', '/templates', '/users', '/api-keys']) {
+    assert.ok(await page.locator('text=nyheter@example.org').isVisible(), 'held e-mail is listed');
+    await visit(`/staff/cases/${process.env.LYHORD_E2E_MAIL_CASE}`, 'a case from e-mail');
+    await page.waitForSelector('#mail-heading');
+    for (const section of ['', '/org', '/categories', '/policy', '/templates', '/mail', '/mail?edit=answer.sv', '/users', '/api-keys']) {
       await visit(`/staff/admin${section}`);
     }
+    await page.goto(`${BASE}/staff/admin/mail?edit=answer.sv`);
+    await page.fill('#body', 'Inget meddelande');
+    await page.click('form[action="/staff/admin/mail"] button[type=submit] >> nth=0');
+    await page.waitForSelector('.error-summary');
+    await noViolations(page, 'mail template with an error');
     await page.goto(`${BASE}/staff/admin/users`);
     await page.locator('td a').first().click();
     await noViolations(page, 'editing an account');

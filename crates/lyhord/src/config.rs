@@ -49,6 +49,14 @@ pub struct Settings {
     pub mail_per_sender_per_hour: i64,
     /// The category of cases made from e-mail until staff classify them.
     pub mail_category: String,
+    /// A mailbox `lyhord serve` takes received mail from: `imaps://user:password@host:993/INBOX`.
+    /// Without it, mail arrives through `lyhord ingest-mail` (an MTA pipe).
+    pub imap_url: Option<String>,
+    /// The folder taken messages are moved to, after they are stored.
+    pub imap_done_folder: String,
+    pub imap_poll_seconds: u64,
+    /// The municipality the mailbox belongs to; the first one by default.
+    pub imap_jurisdiction: Option<String>,
 }
 
 impl Default for Settings {
@@ -74,6 +82,10 @@ impl Default for Settings {
             mail_max_attempts: 8,
             mail_per_sender_per_hour: 20,
             mail_category: "ovrigt".into(),
+            imap_url: None,
+            imap_done_folder: "Lyhord".into(),
+            imap_poll_seconds: 60,
+            imap_jurisdiction: None,
         }
     }
 }
@@ -100,6 +112,10 @@ const ENV_KEYS: &[&str] = &[
     "mail_max_attempts",
     "mail_per_sender_per_hour",
     "mail_category",
+    "imap_url",
+    "imap_done_folder",
+    "imap_poll_seconds",
+    "imap_jurisdiction",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -115,6 +131,7 @@ impl std::fmt::Debug for Settings {
             .field("public_url", &self.public_url)
             .field("mail_from", &self.mail_from)
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| "(set)"))
+            .field("imap_url", &self.imap_url.as_ref().map(|_| "(set)"))
             .finish_non_exhaustive()
     }
 }
@@ -145,8 +162,13 @@ impl Settings {
         if !domain::submission::is_plausible_email(&self.mail_from) && !self.mail_from.ends_with("@localhost") {
             return Err(ConfigError(format!("mail_from {:?} is not an e-mail address", self.mail_from)));
         }
-        if self.mail_max_attempts < 1 || self.mail_retry_seconds < 1 {
-            return Err(ConfigError("mail_max_attempts and mail_retry_seconds must be at least 1".into()));
+        if let Some(url) = self.imap_url.as_deref().filter(|u| !u.trim().is_empty()) {
+            web::mail::Mailbox::parse(url, &self.imap_done_folder).map_err(ConfigError)?;
+        }
+        if self.mail_max_attempts < 1 || self.mail_retry_seconds < 1 || self.imap_poll_seconds < 1 {
+            return Err(ConfigError(
+                "mail_max_attempts, mail_retry_seconds and imap_poll_seconds must be at least 1".into(),
+            ));
         }
         if self.session_idle_minutes <= 0 || self.session_absolute_hours <= 0 {
             return Err(ConfigError("session timeouts must be positive".into()));

@@ -61,6 +61,24 @@ pub fn web_config(settings: &Settings) -> web::WebConfig {
     }
 }
 
+/// The mailbox to take received mail from, and whose it is, when one is configured.
+async fn mailbox_of(store: &Store, settings: &Settings) -> Option<(String, web::mail::Mailbox)> {
+    let url = settings.imap_url.as_deref().filter(|u| !u.trim().is_empty())?;
+    let mailbox = web::mail::Mailbox::parse(url, &settings.imap_done_folder).ok()?;
+    let jurisdiction = match &settings.imap_jurisdiction {
+        Some(id) => id.clone(),
+        None => match store.jurisdictions().await {
+            Ok(all) if !all.is_empty() => all[0].id.clone(),
+            _ => {
+                tracing::warn!("imap_url is set but there is no municipality yet; the mailbox is not read");
+                return None;
+            }
+        },
+    };
+    tracing::info!(mailbox = ?mailbox, "reading received mail");
+    Some((jurisdiction, mailbox))
+}
+
 /// Binds the configured address, naming the usual causes when that fails.
 pub async fn bind(address: &str) -> Result<TcpListener, ServeError> {
     TcpListener::bind(address).await.map_err(|e| {
@@ -84,6 +102,13 @@ pub async fn run(
     let transport = web::mail::Transport::from_config(&state.config.mail)
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
     let sender = tokio::spawn(web::mail::run_sender(state.clone(), transport));
+    let poller = match mailbox_of(&store, settings).await {
+        Some((jurisdiction, mailbox)) => {
+            let every = Duration::from_secs(settings.imap_poll_seconds);
+            Some(tokio::spawn(web::mail::run_poller(state.clone(), jurisdiction, mailbox, every)))
+        }
+        None => None,
+    };
     let app = web::router(state);
     let result = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
@@ -91,6 +116,9 @@ pub async fn run(
     // A message being sent when the sender stops is sent again by the next start (its lease
     // runs out); the recipient's system sees the same Message-ID.
     sender.abort();
+    if let Some(poller) = poller {
+        poller.abort();
+    }
     // Give the intake writer a moment to answer the last submissions, then close cleanly.
     tokio::time::sleep(Duration::from_millis(50)).await;
     store.close().await;

@@ -463,3 +463,94 @@ fn ingest_mail_takes_a_message_on_standard_input() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), "Held for staff: a bulk or list message (Precedence: list).\n");
 }
+
+/// pymap, a real IMAP server (dict backend) on loopback; `scripts/test` installs it.
+struct ImapServer {
+    port: u16,
+    child: Child,
+}
+
+impl ImapServer {
+    async fn start() -> ImapServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let pymap =
+            std::env::var("LYHORD_TEST_PYMAP").expect("LYHORD_TEST_PYMAP names pymap (scripts/test installs it)");
+        let mut child = Command::new(pymap)
+            .args(["--no-tls", "--host", "127.0.0.1", "--port", &port.to_string()])
+            .args(["dict", "--demo-user", "lyhord", "--demo-password", "hemligt"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("pymap runs");
+        for _ in 0..200 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                return ImapServer { port, child };
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("pymap did not start");
+    }
+
+    async fn session(&self) -> async_imap::Session<tokio::net::TcpStream> {
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.unwrap();
+        let mut client = async_imap::Client::new(tcp);
+        client.read_response().await.unwrap();
+        client.login("lyhord", "hemligt").await.map_err(|(e, _)| e).unwrap()
+    }
+
+    /// How many messages a folder holds.
+    async fn count(&self, folder: &str) -> usize {
+        let mut session = self.session().await;
+        let n = match session.select(folder).await {
+            Ok(mailbox) => mailbox.exists as usize,
+            Err(_) => 0,
+        };
+        session.logout().await.unwrap();
+        n
+    }
+}
+
+impl Drop for ImapServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_in_an_imap_mailbox_are_taken_and_moved_after_the_commit() {
+    let imap = ImapServer::start().await;
+    let mut session = imap.session().await;
+    for file in ["plain.eml", "list.eml"] {
+        session.append("INBOX", None, None, fixture(file)).await.unwrap();
+    }
+    session.logout().await.unwrap();
+    assert_eq!(imap.count("INBOX").await, 2);
+
+    // An instance with the mailbox configured, on a database where the municipality exists.
+    let app = App::start(store::testing::TestDb::sqlite()).await.with_demo(0).await;
+    let settings = Settings {
+        imap_url: Some(format!("imap://lyhord:hemligt@127.0.0.1:{}/INBOX", imap.port)),
+        imap_poll_seconds: 1,
+        listen: "127.0.0.1:0".into(),
+        ..app.settings.clone()
+    };
+    let listener = lyhord::serve::bind(&settings.listen).await.unwrap();
+    let store = app.store.clone();
+    tokio::spawn(async move { lyhord::serve::run(store, &settings, listener, std::future::pending()).await });
+
+    wait_until(async || imap.count("INBOX").await == 0).await;
+    assert_eq!(imap.count("Lyhord").await, 2, "moved to the done folder, not deleted");
+    assert_eq!(app.store.count_cases("vasteras").await.unwrap(), 1, "the citizen's message is a case");
+    let held = app.store.held_mail("vasteras").await.unwrap();
+    assert_eq!(held.iter().map(|m| m.sender.as_str()).collect::<Vec<_>>(), ["nyheter@example.org"]);
+
+    // A message put back (as after a crash between the commit and the move) changes nothing.
+    let mut session = imap.session().await;
+    session.append("INBOX", None, None, fixture("plain.eml")).await.unwrap();
+    session.logout().await.unwrap();
+    wait_until(async || imap.count("INBOX").await == 0).await;
+    assert_eq!(app.store.count_cases("vasteras").await.unwrap(), 1);
+}

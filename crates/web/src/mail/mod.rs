@@ -3,10 +3,12 @@
 //! `.eml` files when no server is configured). In: a received message becomes a case, a
 //! message on its case, or is held for staff; its raw bytes are always kept.
 
+mod imap;
 mod receive;
 mod render;
 mod send;
 
+pub use imap::{Mailbox, PollError, poll_once, run_poller};
 pub use receive::{Ingested, ingest};
 pub use render::reply_tag;
 pub(crate) use render::{PURPOSES, default_template, kind_of};
