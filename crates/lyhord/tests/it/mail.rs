@@ -42,19 +42,7 @@ impl SmtpServer {
 
     /// The messages accepted so far, once there are at least `count`.
     async fn received(&self, count: usize) -> Vec<SentMail> {
-        for _ in 0..300 {
-            let mut files: Vec<_> = std::fs::read_dir(self.dir.path())
-                .unwrap()
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-                .collect();
-            if files.len() >= count {
-                files.sort();
-                return files.iter().map(|p| SentMail::parse(&std::fs::read(p).unwrap())).collect();
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        panic!("the SMTP server received fewer than {count} messages");
+        crate::support::mail_in(self.dir.path(), count).await
     }
 }
 
@@ -231,6 +219,8 @@ on_both_backends!(received_messages_become_cases_replies_or_are_held, |app| {
         );
         let queued = app.store.outbox_for_case(case.id).await.unwrap();
         assert_eq!((queued.len(), queued[0].purpose.as_str()), (1, "receipt"), "{file}: a receipt is sent");
+        let clocks = app.store.clocks(case.id, chrono::Utc::now()).await.unwrap();
+        assert!(clocks.iter().any(|c| c.id == "s2"), "{file}: e-mail is answered within three days (S2)");
     }
     // Delivered twice: one case.
     let before = app.store.count_cases("vasteras").await.unwrap();

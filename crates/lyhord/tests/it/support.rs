@@ -108,21 +108,7 @@ impl App {
     /// The messages sent so far, oldest first, once there are at least `count` (the sender
     /// works in the background).
     pub async fn sent_mail(&self, count: usize) -> Vec<SentMail> {
-        for _ in 0..200 {
-            let mut files: Vec<(std::time::SystemTime, std::path::PathBuf)> = std::fs::read_dir(self.mail.path())
-                .unwrap()
-                .filter_map(|e| e.ok())
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-                .map(|p| (std::fs::metadata(&p).unwrap().modified().unwrap(), p))
-                .collect();
-            if files.len() >= count {
-                files.sort_by(|a, b| a.1.cmp(&b.1));
-                return files.iter().map(|(_, p)| SentMail::parse(&std::fs::read(p).unwrap())).collect();
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        panic!("fewer than {count} messages were sent within ten seconds");
+        mail_in(self.mail.path(), count).await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -209,4 +195,22 @@ pub fn jpeg_with_gps() -> Vec<u8> {
 
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The `.eml` files in `dir`, in the order of their names (the order they were written), once
+/// there are at least `count`; mail is sent in the background.
+pub async fn mail_in(dir: &std::path::Path, count: usize) -> Vec<SentMail> {
+    for _ in 0..300 {
+        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
+        if files.len() >= count {
+            files.sort();
+            return files.iter().map(|p| SentMail::parse(&std::fs::read(p).unwrap())).collect();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("fewer than {count} messages were sent within fifteen seconds");
 }
