@@ -9,6 +9,7 @@
 mod backend;
 mod error;
 mod intake;
+mod job_ops;
 mod mail_ops;
 mod migrate;
 mod model;
@@ -21,9 +22,10 @@ pub use backend::{Backend, ConnectOptions};
 pub use error::StoreError;
 pub use intake::{NewCase, Receipt};
 pub use model::{
-    AccessEntry, AnswerTemplate, ApiKey, CaseFilter, CaseSummary, ClockView, InboundMail, InboxQuery, Jurisdiction,
-    MailOutcome, MailTemplate, NO_DUE, NewUser, OutboxMessage, PublicCase, PublicQuery, PublicUpdate,
-    PublicUpdatesQuery, QuarantineDecision, Quarantined, Role, SearchQuery, SessionRecord, Units, User, UserUpdate,
+    AccessEntry, AnswerTemplate, ApiKey, CaseFilter, CaseSummary, ClockView, InboundMail, InboxQuery, Job,
+    Jurisdiction, MailOutcome, MailTemplate, NO_DUE, NewJob, NewUser, OutboxMessage, PublicCase, PublicQuery,
+    PublicUpdate, PublicUpdatesQuery, QuarantineDecision, Quarantined, Role, SearchQuery, SessionRecord, Units, User,
+    UserUpdate,
 };
 
 use chrono::{DateTime, Utc};
@@ -128,7 +130,7 @@ impl Store {
     /// sent only if its event is recorded. Each message's purpose gets the event's number.
     pub async fn append_with(&self, case_id: Uuid, event: NewEvent, messages: &[OutboxMessage]) -> Result<CaseState> {
         let policies = &self.inner.policies;
-        dispatch!(self, append(case_id, &event, messages, policies))
+        dispatch!(self, append(case_id, &event, messages, None, policies))
     }
 
     /// Puts a jurisdiction's own policy in force instead of the defaults, pinned: it comes
@@ -327,6 +329,60 @@ impl Store {
     /// A case's messages, oldest first, with how sending went.
     pub async fn outbox_for_case(&self, case_id: Uuid) -> Result<Vec<OutboxMessage>> {
         dispatch_to!(mail_ops, self, outbox_for_case(case_id))
+    }
+
+    // --- Jobs ----------------------------------------------------------------------------
+
+    /// Schedules jobs; a key scheduled before (done or not) is left alone. Returns how many
+    /// were new.
+    pub async fn schedule(&self, jobs: &[NewJob], now: DateTime<Utc>) -> Result<u64> {
+        dispatch_to!(job_ops, self, schedule(jobs, now))
+    }
+
+    /// Takes up to `limit` due jobs of `kind`, held until `until`; each counts as a try. A job
+    /// whose holder died is taken again when its lease runs out.
+    pub async fn claim_jobs(
+        &self,
+        kind: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<Job>> {
+        dispatch_to!(job_ops, self, claim_jobs(kind, now, until, limit))
+    }
+
+    /// Marks a job done; false if it already was.
+    pub async fn finish_job(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+        dispatch_to!(job_ops, self, finish_job(id, now))
+    }
+
+    /// A failed try: again at `retry_at`, or given up when `None`.
+    pub async fn fail_job(
+        &self,
+        id: Uuid,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        dispatch_to!(job_ops, self, fail_job(id, error, retry_at, now))
+    }
+
+    pub async fn job_by_key(&self, key: &str) -> Result<Option<Job>> {
+        dispatch_to!(job_ops, self, job_by_key(key))
+    }
+
+    /// Finishes a job by recording its event (and the messages it causes) in one transaction:
+    /// if the job was already done — by another instance, or before a crash — nothing is
+    /// recorded and `StoreError::Duplicate` says so. Work that is an event happens once.
+    pub async fn append_for_job(
+        &self,
+        job: Uuid,
+        case_id: Uuid,
+        event: NewEvent,
+        messages: &[OutboxMessage],
+    ) -> Result<CaseState> {
+        let policies = &self.inner.policies;
+        dispatch!(self, append(case_id, &event, messages, Some(job), policies))
     }
 
     // --- E-mail ------------------------------------------------------------------------

@@ -43,6 +43,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_mail.sql"),
         postgres: include_str!("../migrations/postgres/0005_mail.sql"),
     },
+    Migration {
+        version: 6,
+        name: "jobs",
+        sqlite: include_str!("../migrations/sqlite/0006_jobs.sql"),
+        postgres: include_str!("../migrations/postgres/0006_jobs.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS lyhord_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";

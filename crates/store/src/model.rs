@@ -424,3 +424,27 @@ pub struct PublicUpdate {
     pub at: DateTime<Utc>,
     pub payload: domain::EventPayload,
 }
+
+/// Work to do later, once per key (e.g. `reminder:<case>:<clock>:half`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewJob {
+    pub kind: String,
+    pub key: String,
+    /// What the job needs, as JSON.
+    pub payload: String,
+    pub run_at: DateTime<Utc>,
+}
+
+/// A scheduled job, as claimed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    pub id: Uuid,
+    pub kind: String,
+    pub key: String,
+    pub payload: String,
+    pub run_at: DateTime<Utc>,
+    /// Tries so far, this one included once claimed.
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub done_at: Option<DateTime<Utc>>,
+}

@@ -362,9 +362,22 @@ macro_rules! backend_ops {
             case_id: Uuid,
             event: &NewEvent,
             messages: &[OutboxMessage],
+            job: Option<Uuid>,
             policies: &Policies,
         ) -> Result<CaseState> {
             let mut tx = begin(write).await?;
+            // A job's event is recorded once: the job is marked done in the same transaction,
+            // and a second finisher finds it done (PostgreSQL makes it wait for the first).
+            if let Some(job) = job {
+                let done = sqlx::query("UPDATE jobs SET done_at = $1, claimed_until = 0 WHERE id = $2 AND done_at IS NULL")
+                    .bind(micros(Utc::now()))
+                    .bind(job)
+                    .execute(&mut *tx)
+                    .await?;
+                if done.rows_affected() != 1 {
+                    return Err(StoreError::Duplicate("the job is already done".into()));
+                }
+            }
             let row = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT {CASE_COLUMNS} FROM cases WHERE id = $1{}",
                 $for_update

@@ -701,3 +701,72 @@ conformance!(a_saved_policy_is_in_force_and_survives_a_restart, |db, store| {
     assert!(reopened.policy_is_pinned("vasteras"));
     assert!(matches!(reopened.save_policy("vasteras", &text).await, Err(StoreError::Invalid(_))));
 });
+
+fn job(key: &str, run_at: DateTime<Utc>) -> store::NewJob {
+    store::NewJob { kind: "reminder".into(), key: key.into(), payload: "{}".into(), run_at }
+}
+
+conformance!(jobs_are_scheduled_once_claimed_with_a_lease_retried_and_given_up, |db, store| {
+    let now = at(2026, 3, 2, 12);
+    let lease = |t: DateTime<Utc>| t + Duration::minutes(5);
+    let jobs = [job("a", now), job("b", now + Duration::hours(1))];
+    assert_eq!(store.schedule(&jobs, now).await.unwrap(), 2);
+    assert_eq!(store.schedule(&jobs, now).await.unwrap(), 0, "a key is scheduled once");
+    assert!(store.claim_jobs("mail", now, lease(now), 10).await.unwrap().is_empty(), "other kinds only");
+    let claimed = store.claim_jobs("reminder", now, lease(now), 10).await.unwrap();
+    assert_eq!((claimed.len(), claimed[0].key.as_str(), claimed[0].attempts), (1, "a", 1), "only what is due");
+    assert!(store.claim_jobs("reminder", now, lease(now), 10).await.unwrap().is_empty(), "held while leased");
+    // The holder died: when the lease runs out another takes it.
+    let later = now + Duration::minutes(6);
+    let again = store.claim_jobs("reminder", later, lease(later), 10).await.unwrap();
+    assert_eq!((again[0].id, again[0].attempts), (claimed[0].id, 2));
+    store.fail_job(again[0].id, "the store was busy", Some(later + Duration::minutes(1)), later).await.unwrap();
+    let retry = later + Duration::minutes(2);
+    let third = store.claim_jobs("reminder", retry, lease(retry), 10).await.unwrap();
+    assert_eq!(third[0].last_error.as_deref(), Some("the store was busy"));
+    assert!(store.finish_job(third[0].id, retry).await.unwrap());
+    assert!(!store.finish_job(third[0].id, retry).await.unwrap(), "done once");
+    let hour = now + Duration::hours(2);
+    let b = store.claim_jobs("reminder", hour, lease(hour), 10).await.unwrap();
+    assert_eq!(b.iter().map(|j| j.key.as_str()).collect::<Vec<_>>(), ["b"], "a done job is not taken again");
+    store.fail_job(b[0].id, "cannot be done", None, hour).await.unwrap();
+    let day = now + Duration::days(1);
+    assert!(store.claim_jobs("reminder", day, lease(day), 10).await.unwrap().is_empty(), "given up");
+    assert!(store.job_by_key("a").await.unwrap().unwrap().done_at.is_some());
+});
+
+conformance!(a_jobs_event_is_recorded_once, |db, store| {
+    let case = store.submit(new_case(at(2026, 3, 2, 9))).await.unwrap().case_id;
+    let now = Utc::now();
+    store.schedule(&[job("note-once", now)], now).await.unwrap();
+    let claimed = store.claim_jobs("reminder", now, now + Duration::minutes(5), 1).await.unwrap();
+    let note = || event(EventPayload::NoteAdded { text: "Påminnelse".into() });
+    store.append_for_job(claimed[0].id, case, note(), &[]).await.unwrap();
+    let again = store.append_for_job(claimed[0].id, case, note(), &[]).await;
+    assert!(matches!(again, Err(StoreError::Duplicate(_))), "{again:?}");
+    assert_eq!(store.events(case).await.unwrap().len(), 2, "the receipt and one note");
+});
+
+conformance!(two_instances_never_hold_the_same_job, |db, store| {
+    let now = Utc::now();
+    let jobs: Vec<store::NewJob> = (0..1000).map(|n| job(&format!("j{n}"), now)).collect();
+    store.schedule(&jobs, now).await.unwrap();
+    let other = db.open().await;
+    let take = |s: store::Store| async move {
+        let mut mine = Vec::new();
+        loop {
+            let batch = s.claim_jobs("reminder", now, now + Duration::minutes(5), 25).await.unwrap();
+            if batch.is_empty() {
+                return mine;
+            }
+            mine.extend(batch.into_iter().map(|j| j.id));
+        }
+    };
+    let (a, b) = tokio::join!(tokio::spawn(take(store.clone())), tokio::spawn(take(other)));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let mut all: Vec<_> = a.iter().chain(b.iter()).copied().collect();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), a.len() + b.len(), "no job was held by both");
+    assert_eq!(all.len(), 1000, "every job was taken");
+});
