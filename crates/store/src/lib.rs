@@ -573,6 +573,8 @@ async fn index_in_background(inner: std::sync::Weak<Inner>) {
         match indexed {
             Ok(n) if n == SEARCH_BATCH as usize => continue,
             Ok(_) => {}
+            // The store was closed while indexing: the program is ending.
+            Err(StoreError::Database(sqlx::Error::PoolClosed)) => return,
             Err(e) => tracing::warn!(error = %e, "search indexing failed; retrying"),
         }
         tokio::time::sleep(INDEXING_PAUSE).await;
