@@ -142,7 +142,8 @@ async fn prepare(store: &Store) {
 
 /// A realistic submission: a paragraph of Swedish text and contact details, received at
 /// `received_at` (increasing, as receipts do).
-fn case(rng: &mut StdRng, received_at: DateTime<Utc>) -> NewCase {
+/// A citizen's case; `mail_receipt` queues its receipt as a live submission does.
+fn case(rng: &mut StdRng, received_at: DateTime<Utc>, mail_receipt: bool) -> NewCase {
     let n = rng.random_range(0..1_000_000);
     NewCase {
         submission: Submission {
@@ -171,7 +172,7 @@ fn case(rng: &mut StdRng, received_at: DateTime<Utc>) -> NewCase {
         node_id: unit(rng.random_range(0..UNITS)),
         received_at,
         idempotency_key: None,
-        mail_receipt: true,
+        mail_receipt,
         actor: Actor::Citizen,
     }
 }
@@ -181,8 +182,9 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 /// Submits `count` cases from `writers` concurrent tasks, received evenly over the `span`
-/// before now; returns the per-submission latencies.
-async fn submit_all(store: &Store, writers: usize, count: usize, span: Duration) -> Vec<f64> {
+/// before now; returns the per-submission latencies. Live submissions queue their receipts;
+/// history (a fill) does not.
+async fn submit_all(store: &Store, writers: usize, count: usize, span: Duration, live: bool) -> Vec<f64> {
     let per_writer = count.div_ceil(writers);
     let first = Utc::now() - span;
     let step = span / (count.max(1) as i32);
@@ -199,7 +201,7 @@ async fn submit_all(store: &Store, writers: usize, count: usize, span: Duration)
                     break;
                 }
                 let received_at = first + step * n;
-                let new_case = case(&mut rng, received_at);
+                let new_case = case(&mut rng, received_at, live);
                 let start = Instant::now();
                 store.submit(new_case).await.expect("durable submission");
                 latencies.push(start.elapsed().as_secs_f64() * 1000.0);
@@ -248,7 +250,7 @@ async fn run(cli: Cli) {
     match cli.command {
         Command::Intake { writers, count } => {
             let start = Instant::now();
-            let mut latencies = submit_all(&store, writers, count, Duration::seconds(count as i64 / 1000)).await;
+            let mut latencies = submit_all(&store, writers, count, Duration::seconds(count as i64 / 1000), true).await;
             let seconds = start.elapsed().as_secs_f64();
             latencies.sort_by(f64::total_cmp);
             println!(
@@ -265,7 +267,7 @@ async fn run(cli: Cli) {
             let already = store.count_cases(JURISDICTION).await.unwrap() as usize;
             let start = Instant::now();
             if cases > already {
-                submit_all(&store, 64, cases - already, Duration::days(365)).await;
+                submit_all(&store, 64, cases - already, Duration::days(365), false).await;
             }
             // Searchable too: the indexing that follows the receipts is part of the fill.
             while store.index_pending().await.unwrap() > 0 {}
