@@ -387,6 +387,22 @@ macro_rules! backend_ops {
             .await?
             .ok_or(StoreError::NotFound)?;
             let state = case_from_row(&row)?;
+            // A message another system names (its own id) is recorded once, also when two
+            // deliveries race: the case row is locked (or the database is) until commit.
+            if let EventPayload::CitizenMessage { reference: Some(reference), .. } = &event.payload {
+                let earlier: Vec<String> = sqlx::query_scalar(
+                    "SELECT payload FROM case_events WHERE case_id = $1 AND type = 'citizen_message'",
+                )
+                .bind(case_id)
+                .fetch_all(&mut *tx)
+                .await?;
+                let known = earlier.iter().any(|p| {
+                    matches!(serde_json::from_str(p), Ok(EventPayload::CitizenMessage { reference: Some(r), .. }) if &r == reference)
+                });
+                if known {
+                    return Err(StoreError::Duplicate(format!("the message {reference}")));
+                }
+            }
             let next = state.apply(&event.payload)?;
             let sealed = event.seal(case_id, state.event_count + 1, state.head);
             insert_events(&mut tx, &[(&sealed, event.payload.type_code())]).await?;

@@ -770,3 +770,20 @@ conformance!(two_instances_never_hold_the_same_job, |db, store| {
     assert_eq!(all.len(), a.len() + b.len(), "no job was held by both");
     assert_eq!(all.len(), 1000, "every job was taken");
 });
+
+conformance!(a_message_another_system_names_is_recorded_once, |db, store| {
+    let case = store.submit(new_case(at(2026, 3, 2, 9))).await.unwrap().case_id;
+    let message = |reference: &str| {
+        event(EventPayload::CitizenMessage {
+            message: "Den vid kiosken.".into(),
+            attachments: vec![],
+            reference: Some(reference.into()),
+        })
+    };
+    store.append(case, message("key:fms_1")).await.unwrap();
+    let again = store.append(case, message("key:fms_1")).await;
+    assert!(matches!(again, Err(StoreError::Duplicate(_))), "{again:?}");
+    store.append(case, message("key:fmsx1")).await.expect("another name, however alike");
+    store.append(case, message("key:fms_%")).await.expect("no wildcards");
+    assert_eq!(store.events(case).await.unwrap().len(), 4);
+});

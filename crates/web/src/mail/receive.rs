@@ -268,7 +268,11 @@ async fn take(
             let words = format!("{}{left_note}", own_words(&text));
             let message = shorten(&words);
             let payload = EventPayload::CitizenMessage { message, attachments, reference: Some(reference) };
-            state.store.append(case_id, NewEvent::new(now, Actor::Citizen, payload)).await?;
+            match state.store.append(case_id, NewEvent::new(now, Actor::Citizen, payload)).await {
+                // Delivered twice at once (two pollers): the other delivery recorded it.
+                Ok(_) | Err(StoreError::Duplicate(_)) => {}
+                Err(e) => return Err(e),
+            }
         }
         return Ok(Ok((MailOutcome::Reply, case_id, case.number)));
     }

@@ -256,15 +256,10 @@ pub(super) async fn post_update(state: &AppState, format: Format, caller: Caller
         Err(e) => return internal(format, e),
     };
     let reference = format!("{}:{client_id}", caller.key_id);
-    let events = match state.store.events(case.id).await {
-        Ok(events) => events,
+    match earlier_update(state, case.id, &reference).await {
+        Ok(Some(seq)) => return answer(format, &case.number, seq),
+        Ok(None) => {}
         Err(e) => return internal(format, e),
-    };
-    let earlier = events
-        .iter()
-        .find(|e| matches!(e.payload(), Ok(EventPayload::CitizenMessage { reference: Some(r), .. }) if r == reference));
-    if let Some(earlier) = earlier {
-        return answer(format, &case.number, earlier.seq);
     }
     let attachments = match crate::citizen::store_files(state, checked).await {
         Ok(attachments) => attachments,
@@ -275,8 +270,10 @@ pub(super) async fn post_update(state: &AppState, format: Format, caller: Caller
         && matches!(case.status, Status::Closed | Status::Answered);
     if reopens {
         let event = NewEvent::new(now, Actor::Citizen, EventPayload::Reopened { reason: description.to_owned() });
-        if let Err(e) = state.store.append(case.id, event).await {
-            return internal(format, e);
+        match state.store.append(case.id, event).await {
+            // Reopened meanwhile (the same update sent twice at once): open is what was asked.
+            Ok(_) | Err(store::StoreError::Projection(_)) => {}
+            Err(e) => return internal(format, e),
         }
     }
     let mut message = description.to_owned();
@@ -285,11 +282,30 @@ pub(super) async fn post_update(state: &AppState, format: Format, caller: Caller
         message.push_str(if message.is_empty() { "" } else { "\n\n" });
         message.push_str("(Avsändaren anger att det är åtgärdat.)");
     }
-    let payload = EventPayload::CitizenMessage { message, attachments, reference: Some(reference) };
+    let payload = EventPayload::CitizenMessage { message, attachments, reference: Some(reference.clone()) };
     match state.store.append(case.id, NewEvent::new(now, Actor::Citizen, payload)).await {
         Ok(after) => answer(format, &case.number, after.event_count),
+        // The same update, sent twice at once: the other delivery recorded it.
+        Err(store::StoreError::Duplicate(_)) => match earlier_update(state, case.id, &reference).await {
+            Ok(Some(seq)) => answer(format, &case.number, seq),
+            Ok(None) => internal(format, "a recorded update was not found"),
+            Err(e) => internal(format, e),
+        },
         Err(e) => internal(format, e),
     }
+}
+
+/// The number of the event that recorded a client's update, if one did.
+async fn earlier_update(
+    state: &AppState,
+    case_id: uuid::Uuid,
+    reference: &str,
+) -> Result<Option<i64>, store::StoreError> {
+    let events = state.store.events(case_id).await?;
+    Ok(events
+        .iter()
+        .find(|e| matches!(e.payload(), Ok(EventPayload::CitizenMessage { reference: Some(r), .. }) if r == reference))
+        .map(|e| e.seq))
 }
 
 fn answer(format: Format, number: &str, seq: i64) -> Response {
