@@ -321,11 +321,6 @@ impl Store {
         dispatch!(self, resolve_quarantine(jurisdiction, id, decision))
     }
 
-    /// Queues a message for a case, once per purpose (a retried submission queues nothing new).
-    pub async fn enqueue(&self, message: &OutboxMessage) -> Result<()> {
-        dispatch!(self, enqueue(message))
-    }
-
     /// A case's messages, oldest first, with how sending went.
     pub async fn outbox_for_case(&self, case_id: Uuid) -> Result<Vec<OutboxMessage>> {
         dispatch_to!(mail_ops, self, outbox_for_case(case_id))

@@ -387,17 +387,14 @@ macro_rules! backend_ops {
             .await?
             .ok_or(StoreError::NotFound)?;
             let state = case_from_row(&row)?;
+            // The case's events, read once: for the check below and for the clocks.
+            let rows = sqlx::query(EVENTS_OF_CASE).bind(case_id).fetch_all(&mut *tx).await?;
+            let mut events = rows.iter().map(event_from_row).collect::<Result<Vec<_>>>()?;
             // A message another system names (its own id) is recorded once, also when two
             // deliveries race: the case row is locked (or the database is) until commit.
             if let EventPayload::CitizenMessage { reference: Some(reference), .. } = &event.payload {
-                let earlier: Vec<String> = sqlx::query_scalar(
-                    "SELECT payload FROM case_events WHERE case_id = $1 AND type = 'citizen_message'",
-                )
-                .bind(case_id)
-                .fetch_all(&mut *tx)
-                .await?;
-                let known = earlier.iter().any(|p| {
-                    matches!(serde_json::from_str(p), Ok(EventPayload::CitizenMessage { reference: Some(r), .. }) if &r == reference)
+                let known = events.iter().any(|e| {
+                    matches!(e.payload(), Ok(EventPayload::CitizenMessage { reference: Some(r), .. }) if &r == reference)
                 });
                 if known {
                     return Err(StoreError::Duplicate(format!("the message {reference}")));
@@ -409,8 +406,7 @@ macro_rules! backend_ops {
             let next = next.advance(&sealed);
 
             // The clocks follow from all the events, this one included.
-            let rows = sqlx::query(EVENTS_OF_CASE).bind(case_id).fetch_all(&mut *tx).await?;
-            let events = rows.iter().map(event_from_row).collect::<Result<Vec<_>>>()?;
+            events.push(sealed.clone());
             let policy = policies.get(&next.jurisdiction);
             let clocks = policy
                 .clocks(&next.clock_facts(), &timeline(&events)?, sealed.at())
@@ -1335,10 +1331,6 @@ macro_rules! backend_ops {
             .execute(executor)
             .await?;
             Ok(())
-        }
-
-        pub async fn enqueue(_read: &Pool, write: &Pool, m: &OutboxMessage) -> Result<()> {
-            insert_outbox(write, m).await
         }
 
         pub async fn create_session(

@@ -124,7 +124,6 @@ quarantine-title = Thank you, we have received your message
 quarantine-text = We need to check it before it is registered. Nothing has been lost. If you do not hear from us, contact us in one of the other ways on the home page.
 
 receipt-title = Thank you, we have received your case
-receipt-mail-subject = Receipt: case { $number }
 receipt-number = Your case number
 receipt-unit = Handled by
 receipt-responsible = Responsible

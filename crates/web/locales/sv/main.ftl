@@ -124,7 +124,6 @@ quarantine-title = Tack, vi har tagit emot ditt meddelande
 quarantine-text = Vi behöver kontrollera det innan det registreras. Inget har gått förlorat. Om du inte hör av oss, kontakta oss på något av de andra sätten på startsidan.
 
 receipt-title = Tack, vi har tagit emot ditt ärende
-receipt-mail-subject = Kvitto: ärende { $number }
 receipt-number = Ditt ärendenummer
 receipt-unit = Handläggs av
 receipt-responsible = Ansvarig

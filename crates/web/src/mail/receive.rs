@@ -258,21 +258,14 @@ async fn take(
     };
 
     if let Some(case_id) = answered_case(state, &record.jurisdiction, message).await? {
-        let reference = format!("mail:{}", record.message_id);
-        let events = state.store.events(case_id).await?;
         let case = state.store.case(case_id).await?.ok_or(StoreError::NotFound)?;
-        let known = events.iter().any(
-            |e| matches!(e.payload(), Ok(EventPayload::CitizenMessage { reference: Some(r), .. }) if r == reference),
-        );
-        if !known {
-            let words = format!("{}{left_note}", own_words(&text));
-            let message = shorten(&words);
-            let payload = EventPayload::CitizenMessage { message, attachments, reference: Some(reference) };
-            match state.store.append(case_id, NewEvent::new(now, Actor::Citizen, payload)).await {
-                // Delivered twice at once (two pollers): the other delivery recorded it.
-                Ok(_) | Err(StoreError::Duplicate(_)) => {}
-                Err(e) => return Err(e),
-            }
+        let message = shorten(&format!("{}{left_note}", own_words(&text)));
+        let reference = Some(format!("mail:{}", record.message_id));
+        let payload = EventPayload::CitizenMessage { message, attachments, reference };
+        match state.store.append(case_id, NewEvent::new(now, Actor::Citizen, payload)).await {
+            // Delivered before (a redelivery, or two pollers at once): recorded once.
+            Ok(_) | Err(StoreError::Duplicate(_)) => {}
+            Err(e) => return Err(e),
         }
         return Ok(Ok((MailOutcome::Reply, case_id, case.number)));
     }

@@ -113,6 +113,22 @@ fn internal(format: Format, e: impl std::fmt::Display) -> Response {
     error(StatusCode::INTERNAL_SERVER_ERROR, format, "internal error; please try again")
 }
 
+/// The answer to a file name with neither `.xml` nor `.json`.
+fn unknown_extension() -> Response {
+    error(StatusCode::NOT_FOUND, Format::Xml, "unknown resource; use .xml or .json")
+}
+
+/// A resource of one jurisdiction (`services/{code}`, `requests/{id}`): its name, format and
+/// jurisdiction.
+async fn of_jurisdiction<'f>(
+    state: &AppState,
+    file: &'f str,
+    params: &Params,
+) -> Result<(&'f str, Format, Jurisdiction), Response> {
+    let (name, format) = Format::split(file).ok_or_else(unknown_extension)?;
+    Ok((name, format, jurisdiction(state, params, format).await?))
+}
+
 /// `discovery`, `services`, `requests` and `servicerequestupdates`, in `.xml` or `.json`.
 pub async fn top_level(
     State(state): State<AppState>,
@@ -120,7 +136,7 @@ pub async fn top_level(
     Query(params): Query<Params>,
 ) -> Response {
     let Some((name, format)) = Format::split(&file) else {
-        return error(StatusCode::NOT_FOUND, Format::Xml, "unknown resource; use .xml or .json");
+        return unknown_extension();
     };
     match name {
         "discovery" => services::discovery(&state, format).await,
@@ -139,7 +155,7 @@ async fn post_top_level(
     request: axum::extract::Request,
 ) -> Response {
     let Some((name, format)) = Format::split(&file) else {
-        return error(StatusCode::NOT_FOUND, Format::Xml, "unknown resource; use .xml or .json");
+        return unknown_extension();
     };
     if !matches!(name, "requests" | "servicerequestupdates") {
         return error(StatusCode::NOT_FOUND, format, &format!("unknown resource {name}"));

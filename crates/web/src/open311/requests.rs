@@ -400,11 +400,8 @@ pub(super) async fn one_request(
     Path(file): Path<String>,
     Query(params): Query<Params>,
 ) -> Response {
-    let Some((number, format)) = Format::split(&file) else {
-        return error(StatusCode::NOT_FOUND, Format::Xml, "unknown resource; use .xml or .json");
-    };
-    let j = match jurisdiction(&state, &params, format).await {
-        Ok(j) => j,
+    let (number, format, j) = match super::of_jurisdiction(&state, &file, &params).await {
+        Ok(found) => found,
         Err(response) => return response,
     };
     let query = store::PublicQuery {

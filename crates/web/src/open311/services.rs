@@ -107,11 +107,8 @@ pub(super) async fn service_definition(
     Path(file): Path<String>,
     Query(params): Query<Params>,
 ) -> Response {
-    let Some((code, format)) = Format::split(&file) else {
-        return error(StatusCode::NOT_FOUND, Format::Xml, "unknown resource; use .xml or .json");
-    };
-    let j = match jurisdiction(&state, &params, format).await {
-        Ok(j) => j,
+    let (code, format, j) = match super::of_jurisdiction(&state, &file, &params).await {
+        Ok(found) => found,
         Err(response) => return response,
     };
     let categories = match state.store.categories(&j.id).await {

@@ -7,11 +7,10 @@ use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Utc;
-use store::{InboundMail, QuarantineDecision};
+use store::InboundMail;
 use uuid::Uuid;
 
-use super::quarantine::{PATH, open, page};
+use super::quarantine::{PATH, decision, open, page, set_aside};
 use crate::AppState;
 use crate::auth::Staff;
 use crate::citizen::send_file;
@@ -80,8 +79,7 @@ pub async fn register(
         Ok(case) => case.map(|c| c.id),
         Err(e) => return server_error(lang, PATH, e),
     };
-    let decision = QuarantineDecision { resolution: "registered", by: desk.user.id, case_id, at: Utc::now() };
-    if let Err(e) = state.store.resolve_held_mail(&j, id, &decision).await {
+    if let Err(e) = state.store.resolve_held_mail(&j, id, &decision(&desk, "registered", case_id)).await {
         return server_error(lang, PATH, e);
     }
     Redirect::to(&format!("/staff/cases/{number}?done=register#notice")).into_response()
@@ -98,10 +96,6 @@ pub async fn dismiss(
         Ok(desk) => desk,
         Err(response) => return response,
     };
-    let decision = QuarantineDecision { resolution: "dismissed", by: desk.user.id, case_id: None, at: Utc::now() };
-    match state.store.resolve_held_mail(&desk.user.jurisdiction, id, &decision).await {
-        Ok(true) => Redirect::to(PATH).into_response(),
-        Ok(false) => message_page(lang, PATH, "not-found", StatusCode::NOT_FOUND),
-        Err(e) => server_error(lang, PATH, e),
-    }
+    let dismissed = decision(&desk, "dismissed", None);
+    set_aside(lang, state.store.resolve_held_mail(&desk.user.jurisdiction, id, &dismissed).await)
 }

@@ -182,11 +182,25 @@ pub async fn register(
         Err(e) => return server_error(lang, PATH, e),
     };
     let case_id = case.map(|c| c.id);
-    let decision = QuarantineDecision { resolution: "registered", by: desk.user.id, case_id, at: Utc::now() };
-    if let Err(e) = state.store.resolve_quarantine(&desk.user.jurisdiction, q.id, &decision).await {
+    let registered = decision(&desk, "registered", case_id);
+    if let Err(e) = state.store.resolve_quarantine(&desk.user.jurisdiction, q.id, &registered).await {
         return server_error(lang, PATH, e);
     }
     Redirect::to(&format!("/staff/cases/{}?done=register#notice", receipt.number)).into_response()
+}
+
+/// A decision by this desk's user, now.
+pub(super) fn decision(desk: &Desk, resolution: &'static str, case_id: Option<Uuid>) -> QuarantineDecision {
+    QuarantineDecision { resolution, by: desk.user.id, case_id, at: Utc::now() }
+}
+
+/// Back to the list once something is set aside; 404 when it was decided before.
+pub(super) fn set_aside(lang: Lang, recorded: Result<bool, store::StoreError>) -> Response {
+    match recorded {
+        Ok(true) => Redirect::to(PATH).into_response(),
+        Ok(false) => message_page(lang, PATH, "not-found", StatusCode::NOT_FOUND),
+        Err(e) => server_error(lang, PATH, e),
+    }
 }
 
 /// Sets a submission aside as spam; it stays stored.
@@ -200,10 +214,6 @@ pub async fn dismiss(
         Ok(desk) => desk,
         Err(response) => return response,
     };
-    let decision = QuarantineDecision { resolution: "dismissed", by: desk.user.id, case_id: None, at: Utc::now() };
-    match state.store.resolve_quarantine(&desk.user.jurisdiction, id, &decision).await {
-        Ok(true) => Redirect::to(PATH).into_response(),
-        Ok(false) => message_page(lang, PATH, "not-found", StatusCode::NOT_FOUND),
-        Err(e) => server_error(lang, PATH, e),
-    }
+    let dismissed = decision(&desk, "dismissed", None);
+    set_aside(lang, state.store.resolve_quarantine(&desk.user.jurisdiction, id, &dismissed).await)
 }
