@@ -117,6 +117,30 @@ for (const lang of ['sv', 'en']) {
     await page.waitForSelector('.error-summary');
     await noViolations(page, 'case page with an error');
     await visit(`/staff/cases/${first}/receipt`, 'receipt');
+    // Issue 8: the manager's view, a case with reminders and escalations (the worker gives
+    // them shortly after start), and a formal matter with its delay notice form.
+    await visit('/staff/manager', 'manager view');
+    let alerted = null;
+    for (let i = 0; i < 100 && !alerted; i++) {
+      await page.goto(`${BASE}/staff`);
+      const marked = page.locator('tr:has(.mark.alert) th a');
+      // A different case in each language: the first run makes its case formal.
+      const nth = lang === 'sv' ? 0 : 1;
+      if (await marked.count() > nth) alerted = await marked.nth(nth).textContent();
+      else await page.waitForTimeout(200);
+    }
+    assert.ok(alerted, 'the inbox marks a case with a reminder or escalation');
+    await visit(`/staff/cases/${alerted}`, 'case page with reminders');
+    assert.ok(await page.locator('#alerts-heading').isVisible(), 'the case page lists them');
+    await submitAction(page, 'make-formal');
+    await page.waitForSelector('.error-summary');
+    await noViolations(page, 'making a formal matter, with errors');
+    const target = new Date(Date.now() + 20 * 86400000).toISOString().slice(0, 10);
+    await page.fill('#make-formal-reason', 'Ansökan');
+    await page.fill('#make-formal-date', target);
+    await submitAction(page, 'make-formal');
+    await page.waitForSelector('#h-notify-delay');
+    await noViolations(page, 'a formal matter with its delay notice form');
     await visit('/staff/quarantine', 'suspected spam');
     assert.ok(await page.locator('text=nyheter@example.org').isVisible(), 'held e-mail is listed');
     await visit(`/staff/cases/${process.env.LYHORD_E2E_MAIL_CASE}`, 'a case from e-mail');

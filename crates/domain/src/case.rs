@@ -23,6 +23,8 @@ pub struct CaseState {
     pub updated_at: DateTime<Utc>,
     pub anonymous: bool,
     pub submitter_role: Option<SubmitterRole>,
+    /// A formal ärende (A8): decided by the authority, with the FL checks.
+    pub formal: bool,
     /// Number of events so far; the next event gets `event_count + 1`.
     pub event_count: i64,
     /// Hash of the newest event: the head of the chain.
@@ -39,6 +41,10 @@ pub enum ProjectionError {
     NotStartedByReceipt,
     #[error("a case is received only once")]
     AlreadyReceived,
+    #[error("the case is already a formal matter")]
+    AlreadyFormal,
+    #[error("only a formal matter has a decision to be delayed")]
+    NotFormal,
     #[error(transparent)]
     Chain(#[from] ChainError),
 }
@@ -64,6 +70,7 @@ impl CaseState {
             updated_at: first.at(),
             anonymous: submission.submitter.anonymous,
             submitter_role: submission.submitter.role,
+            formal: false,
             event_count: first.seq,
             head: first.hash,
         })
@@ -127,6 +134,28 @@ impl CaseState {
             // Notes and contacts may be recorded after closing too (FL 27 §: "snarast").
             P::NoteAdded { .. } | P::ContactLogged { .. } => {}
             P::Closed { .. } => next.status = self.status.become_(Status::Closed)?,
+            P::ClockAlert { .. } => {
+                if !open {
+                    return Err(ProjectionError::Closed);
+                }
+            }
+            P::MadeFormal { .. } => {
+                if !open {
+                    return Err(ProjectionError::Closed);
+                }
+                if self.formal {
+                    return Err(ProjectionError::AlreadyFormal);
+                }
+                next.formal = true;
+            }
+            P::DelayNotified { .. } => {
+                if !open {
+                    return Err(ProjectionError::Closed);
+                }
+                if !self.formal {
+                    return Err(ProjectionError::NotFormal);
+                }
+            }
             P::Reopened { .. } => {
                 if self.status != Status::Closed && self.status != Status::Answered {
                     return Err(IllegalTransition { from: self.status, to: Status::InProgress }.into());
@@ -153,6 +182,11 @@ impl CaseState {
             category: &self.category,
             received_at: self.received_at,
         }
+    }
+
+    /// What the case's alerts depend on besides its clocks and events.
+    pub fn alert_case(&self) -> crate::alerts::AlertCase {
+        crate::alerts::AlertCase { status: self.status, formal: self.formal, received_at: self.received_at }
     }
 
     /// Rebuilds the state from all of a case's events, in order.

@@ -141,6 +141,56 @@ pub struct PolicyConfig {
     /// Local closure days (klämdagar) that do not count as working days for promises.
     #[serde(default)]
     pub closures: Vec<NaiveDate>,
+    /// When handlers are reminded and managers told (issue 8).
+    #[serde(default)]
+    pub reminders: Reminders,
+}
+
+/// When a promise's handler is reminded before it breaks, and how a broken one goes up the
+/// line (S7, B6). Everyone is told at office hours on working days, never at night.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reminders {
+    /// Remind the handler when this share (per cent) of the promise's time has passed; 0: never.
+    #[serde(default = "Reminders::default_share")]
+    pub halfway_percent: u8,
+    /// Remind the handler in the morning of the promise's last working day.
+    #[serde(default = "Reminders::yes")]
+    pub last_day: bool,
+    /// Working days a broken promise may stay broken before the manager one level up is
+    /// told; 0: never.
+    #[serde(default = "Reminders::default_escalation")]
+    pub escalate_after_working_days: u32,
+    /// FL 11 §: days a handler's forecast may pass the matter's target before the handler is
+    /// asked to send a delay notice at once.
+    #[serde(default = "Reminders::default_margin")]
+    pub delay_margin_days: u32,
+}
+
+impl Reminders {
+    fn default_share() -> u8 {
+        50
+    }
+    fn yes() -> bool {
+        true
+    }
+    fn default_escalation() -> u32 {
+        2
+    }
+    fn default_margin() -> u32 {
+        14
+    }
+}
+
+impl Default for Reminders {
+    fn default() -> Self {
+        Reminders {
+            halfway_percent: Reminders::default_share(),
+            last_day: true,
+            escalate_after_working_days: Reminders::default_escalation(),
+            delay_margin_days: Reminders::default_margin(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -153,6 +203,8 @@ pub enum PolicyError {
     NoStop(String),
     #[error("office hours must open before they close")]
     OfficeHours,
+    #[error("reminders.halfway_percent must be between 0 and 99")]
+    HalfwayPercent,
 }
 
 /// A validated policy, ready to compute clocks.
@@ -161,6 +213,7 @@ pub struct Policy {
     pub clocks: Vec<ClockDef>,
     pub office_hours: OfficeHours,
     pub calendar: Calendar,
+    pub reminders: Reminders,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -234,10 +287,14 @@ impl Policy {
         if config.office_hours.opens >= config.office_hours.closes {
             return Err(PolicyError::OfficeHours);
         }
+        if config.reminders.halfway_percent >= 100 {
+            return Err(PolicyError::HalfwayPercent);
+        }
         Ok(Policy {
             clocks: config.clocks,
             office_hours: config.office_hours,
             calendar: Calendar::new(config.closures),
+            reminders: config.reminders,
         })
     }
 
@@ -262,6 +319,7 @@ impl Policy {
             clocks: self.clocks.clone(),
             office_hours: self.office_hours,
             closures: self.calendar.closures().collect(),
+            reminders: self.reminders,
         }
     }
 
@@ -425,6 +483,7 @@ impl Policy {
             clocks: default_clocks(),
             office_hours: OfficeHours::default(),
             closures: Vec::new(),
+            reminders: Reminders::default(),
         })
         .expect("the default policy is valid")
     }
@@ -707,6 +766,7 @@ mod tests {
             clocks: vec![def("x", "x", "x", "x", &[], &[], length, unit, &[Stop::Answered], true)],
             office_hours: OfficeHours::default(),
             closures: vec![],
+            reminders: Reminders::default(),
         })
         .unwrap()
     }
@@ -752,8 +812,12 @@ mod tests {
 
     #[test]
     fn closure_days_of_the_jurisdiction_are_not_working_days_for_promises() {
-        let mut config =
-            PolicyConfig { clocks: default_clocks(), office_hours: OfficeHours::default(), closures: vec![] };
+        let mut config = PolicyConfig {
+            clocks: default_clocks(),
+            office_hours: OfficeHours::default(),
+            closures: vec![],
+            reminders: Reminders::default(),
+        };
         config.closures.push(NaiveDate::from_ymd_opt(2026, 5, 15).unwrap()); // klämdag
         let p = Policy::new(config).unwrap();
         // Wednesday before Kristi himmelsfärdsdag; the Friday after it is the klämdag.
@@ -766,8 +830,12 @@ mod tests {
 
     #[test]
     fn invalid_policies_are_refused() {
-        let mut config =
-            PolicyConfig { clocks: default_clocks(), office_hours: OfficeHours::default(), closures: vec![] };
+        let mut config = PolicyConfig {
+            clocks: default_clocks(),
+            office_hours: OfficeHours::default(),
+            closures: vec![],
+            reminders: Reminders::default(),
+        };
         config.clocks.push(config.clocks[0].clone());
         assert_eq!(Policy::new(config.clone()).unwrap_err(), PolicyError::DuplicateId("v-s2".into()));
         config.clocks.pop();

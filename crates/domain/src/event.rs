@@ -103,6 +103,34 @@ pub enum EventPayload {
     Reopened {
         reason: String,
     },
+    /// A promise's handler was reminded, or a manager told it broke (issue 8; S7, B6).
+    ClockAlert {
+        /// The clock's id, or `fl-11` / `fl-12` for the statutory checks of a formal matter.
+        clock: String,
+        stage: crate::alerts::AlertStage,
+        /// The due time the alert is about: after a pause the promise falls due later, and
+        /// that is a new promise to remind of.
+        due_at: DateTime<Utc>,
+        /// Who was told, when they have an account (a manager post may have none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        notified: Option<Uuid>,
+        /// The unit whose manager was told, for breaches and escalations.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        node_id: Option<String>,
+    },
+    /// A8: the item became a formal ärende (one-way), with the reason and the day a decision
+    /// is due. Its clocks still count from the day it was received.
+    MadeFormal {
+        reason: String,
+        decide_by: NaiveDate,
+    },
+    /// FL 11 §: the party was told the decision will be significantly delayed, why, and when it
+    /// is now expected.
+    DelayNotified {
+        reason: String,
+        expected_by: NaiveDate,
+        message: String,
+    },
 }
 
 impl EventPayload {
@@ -126,7 +154,9 @@ impl EventPayload {
             P::NoteAdded { text } => text.clone(),
             P::Closed { summary } => summary.clone(),
             P::Reopened { reason } => reason.clone(),
-            P::Classified { .. } | P::Assigned { .. } | P::WorkStarted => return None,
+            P::MadeFormal { reason, .. } => reason.clone(),
+            P::DelayNotified { reason, message, .. } => format!("{reason} {message}"),
+            P::Classified { .. } | P::Assigned { .. } | P::WorkStarted | P::ClockAlert { .. } => return None,
         };
         let text = text.trim();
         (!text.is_empty()).then(|| text.to_owned())
@@ -151,6 +181,9 @@ impl EventPayload {
             EventPayload::NoteAdded { .. } => "note_added",
             EventPayload::Closed { .. } => "closed",
             EventPayload::Reopened { .. } => "reopened",
+            EventPayload::ClockAlert { .. } => "clock_alert",
+            EventPayload::MadeFormal { .. } => "made_formal",
+            EventPayload::DelayNotified { .. } => "delay_notified",
         }
     }
 }

@@ -4,6 +4,7 @@
 //! law can be tested exhaustively. Storage and the web build on this crate, never the
 //! other way round.
 
+pub mod alerts;
 pub mod attachment;
 pub mod calendar;
 pub mod case;

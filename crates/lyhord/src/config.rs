@@ -57,6 +57,8 @@ pub struct Settings {
     pub imap_poll_seconds: u64,
     /// The municipality the mailbox belongs to; the first one by default.
     pub imap_jurisdiction: Option<String>,
+    /// How often `lyhord serve` looks for reminders and escalations to give (issue 8).
+    pub alerts_tick_seconds: u64,
 }
 
 impl Default for Settings {
@@ -86,6 +88,7 @@ impl Default for Settings {
             imap_done_folder: "Lyhord".into(),
             imap_poll_seconds: 60,
             imap_jurisdiction: None,
+            alerts_tick_seconds: 60,
         }
     }
 }
@@ -116,6 +119,7 @@ const ENV_KEYS: &[&str] = &[
     "imap_done_folder",
     "imap_poll_seconds",
     "imap_jurisdiction",
+    "alerts_tick_seconds",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -165,9 +169,14 @@ impl Settings {
         if let Some(url) = self.imap_url.as_deref().filter(|u| !u.trim().is_empty()) {
             web::mail::Mailbox::parse(url, &self.imap_done_folder).map_err(ConfigError)?;
         }
-        if self.mail_max_attempts < 1 || self.mail_retry_seconds < 1 || self.imap_poll_seconds < 1 {
+        if self.mail_max_attempts < 1
+            || self.mail_retry_seconds < 1
+            || self.imap_poll_seconds < 1
+            || self.alerts_tick_seconds < 1
+        {
             return Err(ConfigError(
-                "mail_max_attempts, mail_retry_seconds and imap_poll_seconds must be at least 1".into(),
+                "mail_max_attempts, mail_retry_seconds, imap_poll_seconds and alerts_tick_seconds must be at least 1"
+                    .into(),
             ));
         }
         if self.session_idle_minutes <= 0 || self.session_absolute_hours <= 0 {

@@ -226,7 +226,11 @@ pub async fn load(store: &Store, now: DateTime<Utc>, cases: usize) -> Result<Dem
 
     let mut staff_ids = Vec::new();
     for (username, name, role, unit) in STAFF {
-        let id = add_user(store, Some(JURISDICTION), username, name, *role, Some(unit), None, DEMO_PASSWORD).await?;
+        // Addresses in the reserved .example domain: reminders to staff are written to the
+        // demo's mail directory like every other message.
+        let email = format!("{username}@vasteras.example");
+        let id =
+            add_user(store, Some(JURISDICTION), username, name, *role, Some(unit), Some(&email), DEMO_PASSWORD).await?;
         staff_ids.push(id);
     }
     // The managers with accounts become the default handlers of their units (S7).

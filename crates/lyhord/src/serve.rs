@@ -109,6 +109,8 @@ pub async fn run(
         }
         None => None,
     };
+    let alerts =
+        tokio::spawn(web::alerts::run_worker(state.clone(), Duration::from_secs(settings.alerts_tick_seconds)));
     let app = web::router(state);
     let result = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
@@ -116,6 +118,9 @@ pub async fn run(
     // A message being sent when the sender stops is sent again by the next start (its lease
     // runs out); the recipient's system sees the same Message-ID.
     sender.abort();
+    // An alert being given when the worker stops is given by the next tick (here or in
+    // another instance): its job's lease runs out, and the event is recorded once.
+    alerts.abort();
     if let Some(poller) = poller {
         poller.abort();
     }

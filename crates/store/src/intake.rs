@@ -13,7 +13,36 @@ use crate::backend::Backend;
 use crate::ops;
 use crate::policies::Policies;
 use crate::{Result, StoreError};
-use domain::clock::{CaseFacts, Policy};
+use domain::alerts::{AlertCase, AlertStage};
+use domain::clock::{CaseFacts, Clock, Policy};
+
+/// The parts of a case's projection that follow from its clocks (issues 3 and 8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Projected {
+    /// Due time of the nearest running clock, for ordering inboxes.
+    pub due: Option<DateTime<Utc>>,
+    /// When the case next owes someone an alert.
+    pub alert_at: Option<DateTime<Utc>>,
+    /// The most serious alert still standing, for inboxes.
+    pub alert: Option<AlertStage>,
+}
+
+impl Projected {
+    pub(crate) fn of(
+        policy: &Policy,
+        case: &AlertCase,
+        clocks: &[Clock<'_>],
+        events: &[(DateTime<Utc>, domain::EventPayload)],
+    ) -> Result<Projected> {
+        let invalid = |e: domain::calendar::CalendarError| StoreError::Invalid(e.to_string());
+        let pending = policy.pending_alerts(case, clocks, events).map_err(invalid)?;
+        Ok(Projected {
+            due: Policy::nearest_due(clocks),
+            alert_at: pending.iter().map(|a| a.at).min(),
+            alert: policy.standing_alert(case, clocks, events).map_err(invalid)?,
+        })
+    }
+}
 
 /// A submission ready to register: already validated and routed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,8 +72,8 @@ pub struct Receipt {
 
 struct Job {
     case: NewCase,
-    /// Due time of the case's nearest clock, computed by the submitter, off the writer's path.
-    due: Option<DateTime<Utc>>,
+    /// The case's deadlines, computed by the submitter, off the writer's path.
+    projected: Projected,
     reply: oneshot::Sender<Result<Receipt>>,
 }
 
@@ -81,9 +110,10 @@ impl Intake {
             CaseFacts { kind: s.kind, channel: s.channel, category: &s.category, received_at: case.received_at };
         let policy = self.policies.get(&s.jurisdiction);
         let clocks = policy.clocks(&facts, &[], case.received_at).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let due = Policy::nearest_due(&clocks);
+        let alert_case = AlertCase { status: domain::Status::Received, formal: false, received_at: case.received_at };
+        let projected = Projected::of(&policy, &alert_case, &clocks, &[])?;
         let (reply, answer) = oneshot::channel();
-        self.queue.send(Job { case, due, reply }).await.map_err(|_| StoreError::IntakeStopped)?;
+        self.queue.send(Job { case, projected, reply }).await.map_err(|_| StoreError::IntakeStopped)?;
         answer.await.map_err(|_| StoreError::IntakeStopped)?
     }
 }
@@ -107,7 +137,7 @@ async fn write_loop(backend: Backend, mut jobs: mpsc::Receiver<Job>, max_batch: 
                 break;
             }
         }
-        let cases: Vec<(&NewCase, Option<DateTime<Utc>>)> = batch.iter().map(|job| (&job.case, job.due)).collect();
+        let cases: Vec<(&NewCase, Projected)> = batch.iter().map(|job| (&job.case, job.projected)).collect();
         let results = commit_isolated(&backend, &cases).await;
         last_commit.store(Utc::now().timestamp_millis(), Ordering::Relaxed);
         for (job, result) in batch.drain(..).zip(results) {
@@ -119,7 +149,7 @@ async fn write_loop(backend: Backend, mut jobs: mpsc::Receiver<Job>, max_batch: 
 
 /// Commits the batch; if that fails, commits each case alone so that one bad case (or a
 /// lost race on an idempotency key) does not fail the others.
-async fn commit_isolated(backend: &Backend, cases: &[(&NewCase, Option<DateTime<Utc>>)]) -> Vec<Result<Receipt>> {
+async fn commit_isolated(backend: &Backend, cases: &[(&NewCase, Projected)]) -> Vec<Result<Receipt>> {
     match commit(backend, cases).await {
         Ok(receipts) => receipts.into_iter().map(Ok).collect(),
         Err(e) if cases.len() == 1 => vec![Err(e)],
@@ -134,7 +164,7 @@ async fn commit_isolated(backend: &Backend, cases: &[(&NewCase, Option<DateTime<
     }
 }
 
-async fn commit(backend: &Backend, cases: &[(&NewCase, Option<DateTime<Utc>>)]) -> Result<Vec<Receipt>> {
+async fn commit(backend: &Backend, cases: &[(&NewCase, Projected)]) -> Result<Vec<Receipt>> {
     match backend {
         Backend::Sqlite { write, .. } => ops::sqlite::commit_batch(write, cases).await,
         Backend::Postgres { pool } => ops::postgres::commit_batch(pool, cases).await,

@@ -112,6 +112,18 @@ macro_rules! job_ops {
             Ok(())
         }
 
+        /// A recurring job done for now: due again at `run_at`, as if never tried.
+        pub async fn repeat_job(_read: &Pool, write: &Pool, id: Uuid, run_at: DateTime<Utc>) -> Result<()> {
+            sqlx::query(
+                "UPDATE jobs SET run_at = $1, claimed_until = 0, attempts = 0, last_error = NULL WHERE id = $2",
+            )
+            .bind(micros(run_at))
+            .bind(id)
+            .execute(write)
+            .await?;
+            Ok(())
+        }
+
         pub async fn job_by_key(read: &Pool, _write: &Pool, key: &str) -> Result<Option<Job>> {
             let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {JOB_COLUMNS} FROM jobs WHERE job_key = $1")))
                 .bind(key)

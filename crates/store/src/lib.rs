@@ -6,6 +6,7 @@
 //! transaction that holds the case has committed with `synchronous=FULL` (SQLite) or
 //! `synchronous_commit=on` (PostgreSQL).
 
+mod alert_ops;
 mod backend;
 mod error;
 mod intake;
@@ -22,10 +23,10 @@ pub use backend::{Backend, ConnectOptions};
 pub use error::StoreError;
 pub use intake::{NewCase, Receipt};
 pub use model::{
-    AccessEntry, AnswerTemplate, ApiKey, CaseFilter, CaseSummary, ClockView, InboundMail, InboxQuery, Job,
-    Jurisdiction, MailOutcome, MailTemplate, NO_DUE, NewJob, NewUser, OutboxMessage, PublicCase, PublicQuery,
-    PublicUpdate, PublicUpdatesQuery, QuarantineDecision, Quarantined, Role, SearchQuery, SessionRecord, Units, User,
-    UserUpdate,
+    AccessEntry, AnswerTemplate, ApiKey, BrokenPromise, CaseFilter, CaseSummary, ClockView, InboundMail, InboxQuery,
+    Job, Jurisdiction, MailOutcome, MailTemplate, NO_DUE, NewJob, NewUser, OutboxMessage, PublicCase, PublicQuery,
+    PublicUpdate, PublicUpdatesQuery, QuarantineDecision, Quarantined, Role, SearchQuery, SessionRecord,
+    UnitClockCounts, Units, User, UserUpdate,
 };
 
 use chrono::{DateTime, Utc};
@@ -362,6 +363,11 @@ impl Store {
         dispatch_to!(job_ops, self, fail_job(id, error, retry_at, now))
     }
 
+    /// A recurring job done for now: due again at `run_at`.
+    pub async fn repeat_job(&self, id: Uuid, run_at: DateTime<Utc>) -> Result<()> {
+        dispatch_to!(job_ops, self, repeat_job(id, run_at))
+    }
+
     pub async fn job_by_key(&self, key: &str) -> Result<Option<Job>> {
         dispatch_to!(job_ops, self, job_by_key(key))
     }
@@ -378,6 +384,29 @@ impl Store {
     ) -> Result<CaseState> {
         let policies = &self.inner.policies;
         dispatch!(self, append(case_id, &event, messages, Some(job), policies))
+    }
+
+    // --- Reminders and escalation (issue 8) --------------------------------------------
+
+    /// Open cases that owe someone an alert at `now`, the longest waiting first.
+    pub async fn alerts_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Uuid>> {
+        dispatch_to!(alert_ops, self, alerts_due(now, limit))
+    }
+
+    /// Sets when the case next owes an alert, unless it has had an event since
+    /// `event_count` (which has set it then). False in that case.
+    pub async fn set_alert_at(&self, case_id: Uuid, event_count: i64, at: Option<DateTime<Utc>>) -> Result<bool> {
+        dispatch_to!(alert_ops, self, set_alert_at(case_id, event_count, at))
+    }
+
+    /// Open cases of each of `nodes` by the state of their nearest promise at `now`.
+    pub async fn unit_clock_counts(&self, nodes: &[String], now: DateTime<Utc>) -> Result<Vec<UnitClockCounts>> {
+        dispatch_to!(alert_ops, self, unit_clock_counts(nodes, now))
+    }
+
+    /// Promises of the units' cases that broke since `since`, newest first.
+    pub async fn broken_since(&self, nodes: &[String], since: DateTime<Utc>, limit: i64) -> Result<Vec<BrokenPromise>> {
+        dispatch_to!(alert_ops, self, broken_since(nodes, since, limit))
     }
 
     // --- E-mail ------------------------------------------------------------------------

@@ -49,6 +49,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_jobs.sql"),
         postgres: include_str!("../migrations/postgres/0006_jobs.sql"),
     },
+    Migration {
+        version: 7,
+        name: "alerts",
+        sqlite: include_str!("../migrations/sqlite/0007_alerts.sql"),
+        postgres: include_str!("../migrations/postgres/0007_alerts.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS lyhord_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";

@@ -206,6 +206,37 @@ pub struct CaseSummary {
     pub status: Status,
     pub received_at: DateTime<Utc>,
     pub due_at: Option<DateTime<Utc>>,
+    /// The most serious reminder or escalation still standing (issue 8).
+    pub alert: Option<domain::alerts::AlertStage>,
+    /// A formal ärende (A8).
+    pub formal: bool,
+}
+
+/// One unit's open cases by the state of their nearest promise (the manager's view).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnitClockCounts {
+    pub node_id: String,
+    /// A promise has broken and is still not kept.
+    pub broken: i64,
+    /// The handler has been reminded: the promise is near.
+    pub reminded: i64,
+    /// Promises running in time.
+    pub running: i64,
+    /// No promise running: kept, paused, or none applies.
+    pub none_running: i64,
+}
+
+/// A broken promise's manager told, or the manager above: the alert recorded on the case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenPromise {
+    pub case: CaseSummary,
+    pub clock: String,
+    /// `Breached` or `Escalated`.
+    pub stage: domain::alerts::AlertStage,
+    /// When the promise was due.
+    pub due_at: DateTime<Utc>,
+    /// When the alert was given.
+    pub at: DateTime<Utc>,
 }
 
 /// A clock on a case, owned (for pages and APIs).

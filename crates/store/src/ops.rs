@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 use uuid::Uuid;
 
-use crate::intake::{NewCase, Receipt};
+use crate::intake::{NewCase, Projected, Receipt};
 use crate::model::{
     AccessEntry, AnswerTemplate, ApiKey, CaseFilter, CaseSummary, InboxQuery, Jurisdiction, NO_DUE, NewUser,
     OutboxMessage, PublicCase, PublicQuery, PublicUpdate, PublicUpdatesQuery, QuarantineDecision, Quarantined,
@@ -21,7 +21,7 @@ use crate::policies::Policies;
 use crate::{Result, StoreError};
 
 const CASE_COLUMNS: &str = "id, jurisdiction_id, number, kind, channel, category, node_id, handler_id, status, \
-     anonymous, submitter_role, received_at, updated_at, event_count, head_hash";
+     anonymous, submitter_role, received_at, updated_at, event_count, head_hash, formal";
 const USER_COLUMNS: &str =
     "u.id, u.jurisdiction_id, u.username, u.display_name, u.email, u.password_hash, u.role, u.node_id, u.disabled";
 const EVENTS_OF_CASE: &str =
@@ -89,8 +89,8 @@ fn tsquery(words: &[String]) -> String {
         .join(" & ")
 }
 
-const SUMMARY_COLUMNS: &str = "c.id, c.jurisdiction_id, c.number, c.kind, c.channel, c.category, c.node_id, c.handler_id, c.status, \
-     c.received_at, c.due_at";
+pub(crate) const SUMMARY_COLUMNS: &str = "c.id, c.jurisdiction_id, c.number, c.kind, c.channel, c.category, c.node_id, c.handler_id, c.status, \
+     c.received_at, c.due_at, c.alert, c.formal";
 
 macro_rules! backend_ops {
     (
@@ -134,6 +134,7 @@ macro_rules! backend_ops {
                     .transpose()?,
                 event_count: row.try_get("event_count")?,
                 head: hash_from("head_hash", row.try_get("head_hash")?)?,
+                formal: row.try_get("formal")?,
             })
         }
 
@@ -191,7 +192,7 @@ macro_rules! backend_ops {
 
         /// Registers new cases in one transaction: idempotency, numbers, projection, events.
         /// Each case comes with the due time of its nearest clock.
-        pub async fn commit_batch(write: &Pool, batch: &[(&NewCase, Option<DateTime<Utc>>)]) -> Result<Vec<Receipt>> {
+        pub async fn commit_batch(write: &Pool, batch: &[(&NewCase, Projected)]) -> Result<Vec<Receipt>> {
             let cases: Vec<&NewCase> = batch.iter().map(|(case, _)| *case).collect();
             let mut tx = begin(write).await?;
             let mut receipts: Vec<Option<Receipt>> = vec![None; cases.len()];
@@ -274,7 +275,7 @@ macro_rules! backend_ops {
                 let mut q = QueryBuilder::<Db>::new(
                     "INSERT INTO cases (id, jurisdiction_id, number, kind, channel, category, node_id, handler_id, \
                      status, anonymous, submitter_role, received_at, updated_at, due_at, event_count, head_hash, \
-                     idempotency_key) ",
+                     idempotency_key, alert_at, alert) ",
                 );
                 q.push_values(chunk, |mut b, (i, number, event)| {
                     let case = cases[*i];
@@ -292,10 +293,12 @@ macro_rules! backend_ops {
                         .push_bind(s.submitter.role.map(|r| r.code()))
                         .push_bind(event.at_micros)
                         .push_bind(event.at_micros)
-                        .push_bind(batch[*i].1.map_or(NO_DUE, micros))
+                        .push_bind(batch[*i].1.due.map_or(NO_DUE, micros))
                         .push_bind(1_i64)
                         .push_bind(&event.hash.0[..])
-                        .push_bind(case.idempotency_key.as_deref());
+                        .push_bind(case.idempotency_key.as_deref())
+                        .push_bind(batch[*i].1.alert_at.map_or(NO_DUE, micros))
+                        .push_bind(batch[*i].1.alert.map(|a| a.code()));
                 });
                 q.build().execute(&mut *tx).await?;
             }
@@ -408,14 +411,16 @@ macro_rules! backend_ops {
             // The clocks follow from all the events, this one included.
             events.push(sealed.clone());
             let policy = policies.get(&next.jurisdiction);
+            let timeline = timeline(&events)?;
             let clocks = policy
-                .clocks(&next.clock_facts(), &timeline(&events)?, sealed.at())
+                .clocks(&next.clock_facts(), &timeline, sealed.at())
                 .map_err(|e| StoreError::Invalid(e.to_string()))?;
-            let due = domain::clock::Policy::nearest_due(&clocks);
+            let projected = Projected::of(&policy, &next.alert_case(), &clocks, &timeline)?;
 
             let updated = sqlx::query(
                 "UPDATE cases SET kind = $2, category = $3, node_id = $4, handler_id = $5, status = $6, \
-                 updated_at = $7, event_count = $8, head_hash = $9, due_at = $10 WHERE id = $1 AND event_count = $11",
+                 updated_at = $7, event_count = $8, head_hash = $9, due_at = $10, formal = $12, alert_at = $13, \
+                 alert = $14 WHERE id = $1 AND event_count = $11",
             )
             .bind(case_id)
             .bind(next.kind.code())
@@ -426,8 +431,11 @@ macro_rules! backend_ops {
             .bind(sealed.at_micros)
             .bind(next.event_count)
             .bind(next.head.0.to_vec())
-            .bind(due.map_or(NO_DUE, micros))
+            .bind(projected.due.map_or(NO_DUE, micros))
             .bind(state.event_count)
+            .bind(next.formal)
+            .bind(projected.alert_at.map_or(NO_DUE, micros))
+            .bind(projected.alert.map(|a| a.code()))
             .execute(&mut *tx)
             .await?;
             if updated.rows_affected() != 1 {
@@ -483,7 +491,7 @@ macro_rules! backend_ops {
             rows.iter().map(event_from_row).collect()
         }
 
-        fn summary_from_row(row: &DbRow) -> Result<CaseSummary> {
+        pub(crate) fn summary_from_row(row: &DbRow) -> Result<CaseSummary> {
             let due: i64 = row.try_get("due_at")?;
             Ok(CaseSummary {
                 id: row.try_get("id")?,
@@ -496,6 +504,8 @@ macro_rules! backend_ops {
                 status: parse("status", row.try_get("status")?)?,
                 received_at: from_micros(row.try_get("received_at")?)?,
                 due_at: if due == NO_DUE { None } else { Some(from_micros(due)?) },
+                alert: row.try_get::<Option<String>, _>("alert")?.map(|a| parse("alert", &a)).transpose()?,
+                formal: row.try_get("formal")?,
             })
         }
 

@@ -1,6 +1,7 @@
 //! Lyhörd's web layer. Handlers are thin: parse the request, ask the store, render.
 //! Every route is denied unless it is public by design or sits behind [`auth::require_staff`].
 
+pub mod alerts;
 pub mod auth;
 mod citizen;
 mod dates;

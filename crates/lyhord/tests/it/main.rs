@@ -3,6 +3,7 @@
 
 mod support;
 
+mod alerts;
 mod citizen;
 mod cli;
 mod demo;

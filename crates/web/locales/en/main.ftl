@@ -163,6 +163,12 @@ event-fix-promised = The work will be done by { $date }. Responsible: { $who }.
 event-contact = We were in touch with you by { $method }.
 event-closed = The case is closed.
 event-reopened = The case was reopened.
+event-made-formal = The case is handled as a formal matter. A decision will come by { $date }.
+event-delay-notified = The decision will be delayed. It is now expected by { $date }.
+delay-notice-text = { $message }
+
+    Why it is delayed: { $reason }
+    The decision is now expected by { $date }.
 
 privacy-title = Personal data
 privacy-controller-heading = Who is responsible?

@@ -163,6 +163,12 @@ event-fix-promised = Åtgärden görs senast { $date }. Ansvarig: { $who }.
 event-contact = Vi hade kontakt med dig via { $method }.
 event-closed = Ärendet är avslutat.
 event-reopened = Ärendet öppnades igen.
+event-made-formal = Ärendet handläggs som ett formellt ärende. Beslut kommer senast { $date }.
+event-delay-notified = Beslutet blir försenat. Det väntas nu senast { $date }.
+delay-notice-text = { $message }
+
+    Skäl till förseningen: { $reason }
+    Beslutet väntas nu senast { $date }.
 
 privacy-title = Personuppgifter
 privacy-controller-heading = Vem ansvarar?

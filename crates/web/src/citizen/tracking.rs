@@ -264,7 +264,18 @@ pub(crate) fn public_entry(
         },
         P::Closed { summary } => entry("event-closed", Some(summary.clone())),
         P::Reopened { .. } => entry("event-reopened", None),
-        P::Classified { .. } | P::NoteAdded { .. } => return None,
+        // The citizen learns that a decision will come and when, not the internal reason.
+        P::MadeFormal { decide_by, .. } => TimelineEntry {
+            when: short(at),
+            what: lang.t_with("event-made-formal", &[("date", decide_by.to_string())]),
+            text: None,
+        },
+        P::DelayNotified { expected_by, message, .. } => TimelineEntry {
+            when: short(at),
+            what: lang.t_with("event-delay-notified", &[("date", expected_by.to_string())]),
+            text: Some(message.clone()),
+        },
+        P::Classified { .. } | P::NoteAdded { .. } | P::ClockAlert { .. } => return None,
     })
 }
 

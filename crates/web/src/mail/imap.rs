@@ -184,14 +184,40 @@ where
 }
 
 /// Polls until the process stops: again at once while there is mail, else every `every`.
+///
+/// Several instances may be configured with the same mailbox: reading it is a job with a
+/// lease, so that one instance reads it at a time (two readers could both take a message
+/// before either has moved it).
 pub async fn run_poller(state: AppState, jurisdiction: String, mailbox: Mailbox, every: Duration) {
+    let kind = format!("mail-poll:{jurisdiction}");
+    let lease = chrono::Duration::minutes(5);
     loop {
-        match poll_once(&state, &jurisdiction, &mailbox).await {
-            Ok(n) if n > 0 => continue,
-            Ok(_) => {}
-            Err(e) => tracing::warn!(mailbox = ?mailbox, error = %e, "the mailbox could not be read"),
+        let now = chrono::Utc::now();
+        let poll = store::NewJob { kind: kind.clone(), key: kind.clone(), payload: String::new(), run_at: now };
+        let claimed = match state.store.schedule(&[poll], now).await {
+            Ok(_) => state.store.claim_jobs(&kind, now, now + lease, 1).await,
+            Err(e) => Err(e),
+        };
+        match claimed {
+            Ok(jobs) => {
+                for job in jobs {
+                    let again = match poll_once(&state, &jurisdiction, &mailbox).await {
+                        // More may be waiting: read again at once.
+                        Ok(n) if n > 0 => chrono::Utc::now(),
+                        Ok(_) => chrono::Utc::now() + every,
+                        Err(e) => {
+                            tracing::warn!(mailbox = ?mailbox, error = %e, "the mailbox could not be read");
+                            chrono::Utc::now() + every
+                        }
+                    };
+                    if let Err(e) = state.store.repeat_job(job.id, again).await {
+                        tracing::warn!(error = %e, "the next mailbox reading could not be scheduled");
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "the mailbox job could not be taken"),
         }
-        tokio::time::sleep(every).await;
+        tokio::time::sleep(every.min(Duration::from_secs(5))).await;
     }
 }
 

@@ -11,8 +11,21 @@ use crate::citizen::{receipt_page, tracking_token};
 use crate::i18n::Lang;
 
 /// The kinds of message sent to citizens, each with its own template.
-pub(crate) const PURPOSES: [&str; 7] =
-    ["receipt", "answer", "information-request", "information", "forwarded", "decision-promised", "fix-promised"];
+pub(crate) const PURPOSES: [&str; 8] = [
+    "receipt",
+    "answer",
+    "information-request",
+    "information",
+    "forwarded",
+    "decision-promised",
+    "fix-promised",
+    "delay-notice",
+];
+
+/// Messages to staff (issue 8): reminders and escalations about a case, never its content.
+pub(crate) fn is_to_staff(kind: &str) -> bool {
+    kind.starts_with("alert-")
+}
 
 /// The built-in template of a kind of message: subject and text with `{number}`,
 /// `{message}`, `{link}` and `{municipality}`.
@@ -31,6 +44,14 @@ pub(crate) fn default_template(purpose: &str, lang: &str) -> MailTemplate {
         ("decision-promised", true) => "When you will have a decision in case {number}",
         ("fix-promised", false) => "Vad vi gör i ärende {number}",
         ("fix-promised", true) => "What we will do in case {number}",
+        ("delay-notice", false) => "Beslutet i ditt ärende {number} blir försenat",
+        ("delay-notice", true) => "The decision in your case {number} will be delayed",
+        ("alert-halfway" | "alert-last_day", false) => "Påminnelse: ärende {number}",
+        ("alert-halfway" | "alert-last_day", true) => "Reminder: case {number}",
+        ("alert-breached" | "alert-escalated", false) => "Ett löfte har inte hållits: ärende {number}",
+        ("alert-breached" | "alert-escalated", true) => "A promise was not kept: case {number}",
+        ("alert-delay_likely" | "alert-undecided", false) => "Förvaltningslagen: ärende {number}",
+        ("alert-delay_likely" | "alert-undecided", true) => "The Administrative Procedure Act: case {number}",
         (_, false) => "Besked om ditt ärende {number}",
         (_, true) => "News about your case {number}",
     };
@@ -41,6 +62,8 @@ pub(crate) fn default_template(purpose: &str, lang: &str) -> MailTemplate {
         ("receipt", true) => {
             "Hello,\n\n{message}\n\nYou can reply to this message if you want to add something.\n\nKind regards\n{municipality}"
         }
+        (kind, false) if is_to_staff(kind) => "{message}\n\nÄrendet i Lyhörd:\n{link}\n\n{municipality}",
+        (kind, true) if is_to_staff(kind) => "{message}\n\nThe case in Lyhörd:\n{link}\n\n{municipality}",
         (_, false) => {
             "Hej!\n\n{message}\n\nÄrende {number}. Här kan du följa ärendet och skriva till oss:\n{link}\n\nDu kan också svara på det här meddelandet.\n\nMed vänlig hälsning\n{municipality}"
         }
@@ -102,11 +125,25 @@ pub(crate) async fn render(state: &AppState, m: &OutboxMessage) -> Result<Render
         .into_iter()
         .find(|j| j.id == case.jurisdiction)
         .map_or_else(|| case.jurisdiction.clone(), |j| j.name);
-    let token = tracking_token(state, case.id).await?;
-    let link = format!("{}/track/{token}", state.config.public_url.trim_end_matches('/'));
-    // A receipt is written from the case when it is sent; other messages carry their text.
-    let message =
-        if kind == "receipt" { receipt_page(state, lang, case.id, &token).await?.as_text() } else { m.body.clone() };
+    let base = state.config.public_url.trim_end_matches('/');
+    let config = &state.config.mail;
+    let to_staff = is_to_staff(kind);
+    // Staff follow a link into the workspace (which asks them to sign in); citizens get
+    // their own tracking link and a reply address that leads into the case.
+    let (link, message, reply_to) = if to_staff {
+        (format!("{base}/staff/cases/{}", case.number), m.body.clone(), config.from.clone())
+    } else {
+        let token = tracking_token(state, case.id).await?;
+        // A receipt is written from the case when it is sent; other messages carry their text.
+        let message = if kind == "receipt" {
+            receipt_page(state, lang, case.id, &token).await?.as_text()
+        } else {
+            m.body.clone()
+        };
+        let tag = reply_tag(state, case.id).await?;
+        let reply_to = format!("{}+{}.{tag}@{}", config.local_part(), case.number, config.domain());
+        (format!("{base}/track/{token}"), message, reply_to)
+    };
     let values = [
         ("number", case.number.as_str()),
         ("message", message.trim()),
@@ -114,14 +151,12 @@ pub(crate) async fn render(state: &AppState, m: &OutboxMessage) -> Result<Render
         ("municipality", municipality.as_str()),
     ];
     let text = fill(&template.body, &values);
-    let config = &state.config.mail;
-    let tag = reply_tag(state, case.id).await?;
     Ok(Rendered {
         subject: fill(&template.subject, &values),
         html: html_of(&text, lang.code()),
         text,
-        automatic: kind == "receipt",
-        reply_to: format!("{}+{}.{tag}@{}", config.local_part(), case.number, config.domain()),
+        automatic: kind == "receipt" || to_staff,
+        reply_to,
         municipality,
     })
 }

@@ -128,8 +128,10 @@ fn backoff(config: &MailConfig, attempts: i64) -> Duration {
 /// One round: sends what is due now; returns how many messages were tried.
 pub async fn send_due(state: &AppState, transport: &Transport) -> Result<usize, StoreError> {
     let now = Utc::now();
-    let lease = chrono::Duration::minutes(5);
-    let due = state.store.claim_mail(now, now + lease, 20).await?;
+    // A few at a time, held for a minute: if this process dies, another instance sends them
+    // a minute later (with the same Message-ID, should the first have got as far, I5).
+    let lease = chrono::Duration::minutes(1);
+    let due = state.store.claim_mail(now, now + lease, 5).await?;
     let config = &state.config.mail;
     for m in &due {
         match deliver(state, transport, m).await {

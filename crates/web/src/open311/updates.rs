@@ -136,7 +136,22 @@ pub(super) fn public_view(
         P::FixPromised { what, when, .. } => (S::ActionScheduled, format!("{what} ({} {when})", say("senast", "by"))),
         P::Closed { summary } => (if kind == CaseKind::Felanmalan { S::Fixed } else { S::Closed }, summary.clone()),
         P::Reopened { .. } => (S::Reopen, say("Öppnat igen", "Reopened")),
-        P::Classified { .. } | P::CitizenInformed { .. } | P::ContactLogged { .. } | P::NoteAdded { .. } => {
+        P::MadeFormal { decide_by, .. } => (
+            S::Investigating,
+            format!("{} {decide_by}", say("Formellt ärende, beslut senast", "Formal matter, decision by")),
+        ),
+        P::DelayNotified { expected_by, .. } => (
+            S::Investigating,
+            format!(
+                "{} {expected_by}",
+                say("Beslutet är försenat, väntas senast", "The decision is delayed, now expected by")
+            ),
+        ),
+        P::Classified { .. }
+        | P::CitizenInformed { .. }
+        | P::ContactLogged { .. }
+        | P::NoteAdded { .. }
+        | P::ClockAlert { .. } => {
             return None;
         }
     })

@@ -22,6 +22,10 @@ pub enum Action {
     PromiseFix,
     Close,
     Reopen,
+    /// A8: make the item a formal ärende.
+    MakeFormal,
+    /// FL 11 §: tell the party their decision will be significantly delayed, and why.
+    NotifyDelay,
 }
 
 impl Action {
@@ -40,6 +44,8 @@ impl Action {
         Action::PromiseFix,
         Action::Close,
         Action::Reopen,
+        Action::MakeFormal,
+        Action::NotifyDelay,
     ];
 
     /// The action's path segment: `/staff/cases/{number}/{code}`.
@@ -59,6 +65,8 @@ impl Action {
             Action::PromiseFix => "promise-fix",
             Action::Close => "close",
             Action::Reopen => "reopen",
+            Action::MakeFormal => "make-formal",
+            Action::NotifyDelay => "notify-delay",
         }
     }
 
@@ -151,7 +159,14 @@ impl<'a> Access<'a> {
     }
 
     pub fn can(&self, action: Action, case: &CaseState) -> bool {
-        self.can_see(case) && self.may(action) && action.fits(case.status)
+        self.can_see(case)
+            && self.may(action)
+            && action.fits(case.status)
+            && match action {
+                Action::MakeFormal => !case.formal,
+                Action::NotifyDelay => case.formal,
+                _ => true,
+            }
     }
 
     /// Registering a case on behalf of a citizen (kontaktcenter work).
@@ -162,6 +177,11 @@ impl<'a> Access<'a> {
     /// Looking through suspected spam: the kontaktcenter's work, for the whole jurisdiction.
     pub fn can_triage_quarantine(&self) -> bool {
         matches!(self.user.role, Role::Administrator | Role::Registrator)
+    }
+
+    /// The manager's view of their units (issue 8): managers and administrators.
+    pub fn can_manage(&self) -> bool {
+        matches!(self.user.role, Role::Administrator | Role::Chef)
     }
 
     pub fn can_administer(&self) -> bool {
@@ -226,6 +246,7 @@ mod tests {
             updated_at: chrono::Utc::now(),
             anonymous: false,
             submitter_role: None,
+            formal: false,
             event_count: 1,
             head: domain::event::Hash::GENESIS,
         }

@@ -189,6 +189,25 @@ fn event_from_form(
                 (P::FixPromised { what, when, who }, Some(("fix-promised", text)))
             });
         }
+        Action::MakeFormal => {
+            let reason = fields.text("reason", "make-formal-reason");
+            let decide_by = fields.future_date("date", "make-formal-date");
+            P::MadeFormal { reason, decide_by }
+        }
+        Action::NotifyDelay => {
+            let reason = fields.text("reason", "notify-delay-reason");
+            let expected_by = fields.future_date("date", "notify-delay-date");
+            let message = fields.text("message", "notify-delay-message");
+            return fields.errors.is_empty().then(|| {
+                // FL 11 §: the notice gives the reason; the citizen reads it in their language.
+                let lang = Lang::from_code(&loaded.submission.language).unwrap_or(Lang::Sv);
+                let text = lang.t_with(
+                    "delay-notice-text",
+                    &[("message", message.clone()), ("reason", reason.clone()), ("date", expected_by.to_string())],
+                );
+                (P::DelayNotified { reason, expected_by, message }, Some(("delay-notice", text)))
+            });
+        }
         Action::Close => P::Closed { summary: fields.text("summary", "close-summary") },
         Action::Reopen => P::Reopened { reason: fields.text("reason", "reopen-reason") },
     };

@@ -100,6 +100,8 @@ pub(super) struct CasePage {
     status: String,
     facts: Vec<(String, String)>,
     clocks: Vec<ClockRow>,
+    /// Reminders and escalations still standing, and the FL 11/12 § checks, as sentences.
+    alerts: Vec<String>,
     description: String,
     place: Option<String>,
     position: Option<String>,
@@ -221,6 +223,27 @@ fn clock_rows(clocks: &[ClockView], lang: Lang) -> Vec<ClockRow> {
         .collect()
 }
 
+/// The alerts standing on the case (issue 8), as sentences for its handler.
+fn standing_alerts(state: &AppState, loaded: &Loaded, lang: Lang) -> Vec<String> {
+    let case = &loaded.case;
+    let policy = state.store.policy(&case.jurisdiction);
+    let events: Vec<(chrono::DateTime<Utc>, EventPayload)> =
+        loaded.payloads.iter().map(|(at, _, payload)| (*at, payload.clone())).collect();
+    let standing = policy
+        .clocks(&case.clock_facts(), &events, Utc::now())
+        .and_then(|clocks| policy.standing_alerts(&case.alert_case(), &clocks, &events))
+        .unwrap_or_default();
+    standing
+        .iter()
+        .map(|a| {
+            lang.t_with(
+                &format!("case-alert-{}", a.stage.code()),
+                &[("clock", domain::alerts::label(&a.clock)), ("due", crate::dates::deadline(a.due_at, lang))],
+            )
+        })
+        .collect()
+}
+
 /// What happened, as staff read it.
 fn describe(
     desk: &Desk,
@@ -284,6 +307,25 @@ fn describe(
         P::NoteAdded { text } => (lang.t("staff-event-note"), Some(text.clone())),
         P::Closed { summary } => (lang.t("staff-event-closed"), Some(summary.clone())),
         P::Reopened { reason } => (lang.t("staff-event-reopened"), Some(reason.clone()).filter(|r| !r.is_empty())),
+        P::ClockAlert { clock, stage, due_at, notified, node_id } => (
+            lang.t_with(
+                &format!("staff-event-alert-{}", stage.code()),
+                &[
+                    ("clock", domain::alerts::label(clock)),
+                    ("due", crate::dates::deadline(*due_at, lang)),
+                    ("who", who(notified)),
+                    ("unit", node_id.as_deref().map_or_else(|| lang.t("nobody"), |n| desk.unit_name(n))),
+                ],
+            ),
+            None,
+        ),
+        P::MadeFormal { reason, decide_by } => {
+            (lang.t1("staff-event-made-formal", "date", &decide_by.to_string()), Some(reason.clone()))
+        }
+        P::DelayNotified { reason, expected_by, message } => (
+            lang.t1("staff-event-delay-notified", "date", &expected_by.to_string()),
+            Some(format!("{reason}\n\n{message}")),
+        ),
     }
 }
 
@@ -422,6 +464,9 @@ pub(super) async fn page(
         facts.push((lang.t("case-submitter-role"), role.name(l).to_owned()));
     }
     facts.push((lang.t("case-language"), if s.language == "en" { "English" } else { "svenska" }.to_owned()));
+    if case.formal {
+        facts.push((lang.t("case-formal"), lang.t("yes")));
+    }
 
     let contact = if s.submitter.anonymous {
         Vec::new()
@@ -462,6 +507,7 @@ pub(super) async fn page(
         status: if lang == Lang::En { case.status.name_en() } else { case.status.name_sv() }.to_owned(),
         facts,
         clocks: clock_rows(&clocks, lang),
+        alerts: standing_alerts(state, loaded, lang),
         description: s.description.clone(),
         place: s.place.clone(),
         position: s.position.map(|p| format!("{:.6}, {:.6}", p.latitude(), p.longitude())),

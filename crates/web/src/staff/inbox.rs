@@ -133,6 +133,9 @@ pub struct Row {
     pub received: String,
     pub due: String,
     pub mark: Option<(&'static str, String)>,
+    /// The reminder or escalation standing on the case (issue 8).
+    pub alert: Option<String>,
+    pub formal: bool,
 }
 
 pub struct Filters {
@@ -214,6 +217,8 @@ fn rows(desk: &Desk, cases: &[CaseSummary], lang: Lang, calendar: &Calendar) -> 
             due: c.due_at.filter(|_| c.status.is_open()).map_or_else(|| lang.t("due-none"), local_deadline),
             mark: Urgency::of(c.due_at.filter(|_| c.status.is_open()), now, calendar)
                 .map(|u| (u.class(), u.text(lang))),
+            alert: c.alert.map(|a| lang.t(&format!("mark-alert-{}", a.code()))),
+            formal: c.formal,
         })
         .collect()
 }

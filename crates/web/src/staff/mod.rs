@@ -8,6 +8,7 @@ mod admin;
 mod case_page;
 mod held_mail;
 mod inbox;
+mod manager;
 mod quarantine;
 mod register;
 
@@ -32,6 +33,7 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/staff", get(inbox::inbox))
         .route("/staff/search", get(inbox::search))
+        .route("/staff/manager", get(manager::show))
         .route("/staff/cases/{number}", get(case_page::show))
         .route("/staff/cases/{number}/files/{sha256}", get(case_page::download))
         .route("/staff/cases/{number}/receipt", get(case_page::receipt))
@@ -126,6 +128,7 @@ pub(crate) struct StaffNav {
     pub can_register: bool,
     pub can_administer: bool,
     pub can_triage_quarantine: bool,
+    pub can_manage: bool,
 }
 
 impl StaffNav {
@@ -136,6 +139,7 @@ impl StaffNav {
             can_register: access.can_register(),
             can_administer: access.can_administer(),
             can_triage_quarantine: access.can_triage_quarantine(),
+            can_manage: access.can_manage(),
         }
     }
 }

@@ -1,0 +1,449 @@
+//! Keeping promises before they break (issue 8; V-S2, S7, B4–B6): reminders, breaches and
+//! escalations up the line on the right working days, the FL 11/12 § checks of a formal
+//! matter, the manager's view, and several instances sharing the work.
+
+use chrono::{DateTime, TimeZone, Utc};
+use domain::alerts::AlertStage;
+use domain::{Actor, CaseKind, Channel, ContactMethod, EventPayload, NewEvent, Submission, Submitter};
+use lyhord::serve;
+use store::{InboxQuery, NewCase, Role, Store, Units};
+use uuid::Uuid;
+
+use crate::on_both_backends;
+use crate::support::{App, PASSWORD, body};
+
+/// A Swedish local time as UTC.
+fn se(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    domain::time::STOCKHOLM.with_ymd_and_hms(y, m, d, h, min, 0).single().unwrap().with_timezone(&Utc)
+}
+
+/// An e-mail about a park, received at `at`, as the intake registers it.
+fn park_mail(at: DateTime<Utc>) -> NewCase {
+    park_case(at, Channel::Email)
+}
+
+fn park_case(at: DateTime<Utc>, channel: Channel) -> NewCase {
+    NewCase {
+        submission: Submission {
+            jurisdiction: "vasteras".into(),
+            kind: CaseKind::Synpunkt,
+            channel,
+            category: "parker".into(),
+            description: "Bänken i Vasaparken är trasig sedan i höstas.".into(),
+            place: None,
+            position: None,
+            submitter: Submitter {
+                name: Some("Kim Invånare".into()),
+                email: Some("kim@example.se".into()),
+                contact_method: Some(ContactMethod::Email),
+                ..Submitter::default()
+            },
+            language: "sv".into(),
+            attachments: vec![],
+            media_url: None,
+            answers: vec![],
+        },
+        node_id: "vasteras.park".into(),
+        received_at: at,
+        idempotency_key: None,
+        mail_receipt: false,
+        actor: Actor::Citizen,
+    }
+}
+
+/// The demo's organisation with accounts along the park's line: a handläggare at the park
+/// (whose manager is the demo's Johan Berg) and a manager for Gata och park above it.
+async fn park_line(app: &App) -> (Uuid, Uuid, Uuid) {
+    park_line_in(&app.store).await
+}
+
+async fn park_line_in(store: &Store) -> (Uuid, Uuid, Uuid) {
+    let add = |username: &'static str, name: &'static str, role, unit: &'static str| async move {
+        let email = format!("{username}@vasteras.example");
+        lyhord::admin::add_user(store, Some("vasteras"), username, name, role, Some(unit), Some(&email), PASSWORD)
+            .await
+            .unwrap()
+    };
+    let anna = add("anna", "Anna Park", Role::Handlaggare, "vasteras.park").await;
+    let mikael = add("mikael", "Mikael Åberg", Role::Chef, "vasteras.gp").await;
+    let mut nodes = store.org_nodes("vasteras").await.unwrap();
+    for node in &mut nodes {
+        if node.id == "vasteras.gp" {
+            node.manager_user_id = Some(mikael);
+        }
+    }
+    store.upsert_org("vasteras", &nodes).await.unwrap();
+    let johan = store.user_by_username("handlaggare").await.unwrap().unwrap().id;
+    (anna, johan, mikael)
+}
+
+fn worker(app: &App) -> web::AppState {
+    web::AppState::new(app.store.clone(), serve::web_config(&app.settings))
+}
+
+/// The alerts recorded on a case: (clock, stage, when, who was told).
+async fn alerts_of(store: &Store, case: Uuid) -> Vec<(String, AlertStage, DateTime<Utc>, Option<Uuid>)> {
+    let mut out = Vec::new();
+    for e in store.events(case).await.unwrap() {
+        if let EventPayload::ClockAlert { clock, stage, notified, .. } = e.payload().unwrap() {
+            out.push((clock, stage, e.at(), notified));
+        }
+    }
+    out
+}
+
+async fn standing_mark(store: &Store, number: &str) -> Option<AlertStage> {
+    let inbox = store.inbox(&InboxQuery::new("vasteras", Units::All, 500)).await.unwrap();
+    inbox.iter().find(|c| c.number == number).expect("the case is in the inbox").alert
+}
+
+on_both_backends!(a_friday_evening_email_is_reminded_and_escalated_on_working_days_around_christmas, |app| {
+    let app = app.with_demo(0).await;
+    let (anna, johan, mikael) = park_line(&app).await;
+    let receipt = app.store.submit(park_mail(se(2026, 12, 18, 20, 0))).await.unwrap();
+    let assign = EventPayload::Assigned { node_id: "vasteras.park".into(), handler_id: Some(anna) };
+    app.store.append(receipt.case_id, NewEvent::new(se(2026, 12, 18, 20, 5), Actor::System, assign)).await.unwrap();
+
+    // The worker's clock, an hour at a time over Christmas 2026: julafton (Thursday 24) and
+    // juldagen (Friday 25) are not working days, nor is the weekend.
+    let state = worker(&app);
+    let mut now = se(2026, 12, 18, 21, 0);
+    while now <= se(2026, 12, 31, 12, 0) {
+        web::alerts::tick(&state, now).await.unwrap();
+        now += chrono::Duration::hours(1);
+    }
+
+    use AlertStage::*;
+    let expected = vec![
+        // V-S2, two working days: Monday and Tuesday.
+        ("v-s2".to_owned(), Halfway, se(2026, 12, 21, 8, 0), Some(anna)),
+        // S2 (e-mail), three working days: half the time has passed Monday mid-morning.
+        ("s2".to_owned(), Halfway, se(2026, 12, 21, 10, 0), Some(anna)),
+        ("v-s2".to_owned(), LastDay, se(2026, 12, 22, 8, 0), Some(anna)),
+        // Broken at the end of Tuesday: the park's manager is told the next working morning.
+        ("v-s2".to_owned(), Breached, se(2026, 12, 23, 8, 0), Some(johan)),
+        ("s2".to_owned(), LastDay, se(2026, 12, 23, 8, 0), Some(anna)),
+        // S2 broke at the end of Wednesday 23; Thursday and Friday are holidays.
+        ("s2".to_owned(), Breached, se(2026, 12, 28, 8, 0), Some(johan)),
+        // Two working days after the breach it goes one level up the line (S7).
+        ("v-s2".to_owned(), Escalated, se(2026, 12, 29, 8, 0), Some(mikael)),
+        ("s2".to_owned(), Escalated, se(2026, 12, 30, 8, 0), Some(mikael)),
+    ];
+    let mut given = alerts_of(&app.store, receipt.case_id).await;
+    given.sort_by_key(|(clock, stage, at, _)| (*at, *stage, clock == "v-s2"));
+    let mut expected = expected;
+    expected.sort_by_key(|(clock, stage, at, _)| (*at, *stage, clock == "v-s2"));
+    assert_eq!(given, expected);
+
+    // Each went to its person by e-mail, with the case's number and link, and not a word of
+    // what the citizen wrote.
+    let outbox = app.store.outbox_for_case(receipt.case_id).await.unwrap();
+    let mut told: Vec<(String, String)> = outbox.iter().map(|m| (m.purpose.clone(), m.recipient.clone())).collect();
+    told.sort();
+    assert_eq!(told.len(), 8, "{told:?}");
+    assert_eq!(told.iter().filter(|(_, to)| to == "anna@vasteras.example").count(), 4);
+    assert_eq!(told.iter().filter(|(_, to)| to == "handlaggare@vasteras.example").count(), 2);
+    assert_eq!(told.iter().filter(|(_, to)| to == "mikael@vasteras.example").count(), 2);
+    let sent = app.sent_mail(8).await;
+    let escalation = sent.iter().find(|m| m.to == "mikael@vasteras.example").expect("the escalation was sent");
+    assert!(escalation.subject.contains(&receipt.number), "{}", escalation.subject);
+    assert!(escalation.text.contains(&format!("/staff/cases/{}", receipt.number)), "{}", escalation.text);
+    assert!(escalation.text.contains("eskaleras till dig"), "{}", escalation.text);
+    assert!(!sent.iter().any(|m| m.text.contains("Vasaparken") || m.text.contains("Kim")), "no personal data");
+    assert!(escalation.headers.contains("Auto-Submitted: auto-generated"), "{}", escalation.headers);
+
+    // The inbox shows the most serious alert until the promises are kept.
+    assert_eq!(standing_mark(&app.store, &receipt.number).await, Some(Escalated));
+    let answer = EventPayload::Answered { message: "Bänken lagas i januari.".into() };
+    app.store.append(receipt.case_id, NewEvent::new(se(2026, 12, 31, 13, 0), Actor::System, answer)).await.unwrap();
+    assert_eq!(standing_mark(&app.store, &receipt.number).await, None);
+    let report = web::alerts::tick(&state, se(2027, 1, 8, 9, 0)).await.unwrap();
+    assert_eq!((report.given, report.scheduled), (0, 0), "a kept promise is owed nothing");
+
+    // The case page tells staff what was done, and the manager's view lists the breaches.
+    let client = app.signed_in("mikael", PASSWORD).await;
+    let page = body(client.get(app.url(&format!("/staff/cases/{}", receipt.number))).send().await.unwrap()).await;
+    assert!(page.contains("eskalerat till Mikael Åberg, chef för"), "{page}");
+    assert!(page.contains("Påminnelse till Anna Park: halva tiden för V-S2 har gått"), "{page}");
+});
+
+on_both_backends!(a_reminder_is_given_once_and_a_kept_promise_is_not_reminded, |app| {
+    let app = app.with_demo(0).await;
+    let (anna, ..) = park_line(&app).await;
+    let received = se(2026, 12, 7, 9, 0);
+    let receipt = app.store.submit(park_mail(received)).await.unwrap();
+    let assign = EventPayload::Assigned { node_id: "vasteras.park".into(), handler_id: Some(anna) };
+    app.store.append(receipt.case_id, NewEvent::new(received, Actor::System, assign)).await.unwrap();
+    let kept = app.store.submit(park_mail(received)).await.unwrap();
+    let informed = EventPayload::CitizenInformed { message: "Parkenheten handlägger det.".into() };
+    app.store.append(kept.case_id, NewEvent::new(se(2026, 12, 7, 10, 0), Actor::System, informed)).await.unwrap();
+
+    // Two instances tick at the same moment, and again. V-S2 (due at the end of Wednesday)
+    // is half gone on Tuesday at 16.30; S2 (end of Thursday) on Wednesday morning.
+    let (one, two) = (worker(&app), worker(&app));
+    let at = se(2026, 12, 8, 17, 0);
+    let (a, b) = tokio::join!(web::alerts::tick(&one, at), web::alerts::tick(&two, at));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    web::alerts::tick(&one, at).await.unwrap();
+    let given = alerts_of(&app.store, receipt.case_id).await;
+    assert_eq!(given, [("v-s2".to_owned(), AlertStage::Halfway, at, Some(anna))]);
+    assert_eq!(a.given + b.given, 1, "each alert given by exactly one instance");
+    assert!(alerts_of(&app.store, kept.case_id).await.is_empty());
+
+    // Wednesday morning: V-S2's last day and S2's half-way on the first case; on the other,
+    // whose V-S2 was kept (the citizen was told where it is handled), only S2's.
+    let wednesday = se(2026, 12, 9, 9, 0);
+    web::alerts::tick(&two, wednesday).await.unwrap();
+    let stages = |alerts: Vec<(String, AlertStage, DateTime<Utc>, Option<Uuid>)>| {
+        let mut s: Vec<(String, AlertStage)> = alerts.into_iter().map(|(c, s, ..)| (c, s)).collect();
+        s.sort();
+        s
+    };
+    assert_eq!(
+        stages(alerts_of(&app.store, receipt.case_id).await),
+        [
+            ("s2".to_owned(), AlertStage::Halfway),
+            ("v-s2".to_owned(), AlertStage::Halfway),
+            ("v-s2".to_owned(), AlertStage::LastDay)
+        ]
+    );
+    assert_eq!(stages(alerts_of(&app.store, kept.case_id).await), [("s2".to_owned(), AlertStage::Halfway)]);
+});
+
+on_both_backends!(a_formal_matter_prompts_a_delay_notice_and_is_flagged_after_six_months, |app| {
+    let app = app.with_demo(0).await;
+    let (anna, ..) = park_line(&app).await;
+    let received = Utc::now();
+    // From the web, and told where it is handled: V-S2 is kept, only the FL checks remain.
+    let receipt = app.store.submit(park_case(received, Channel::Web)).await.unwrap();
+    let assign = EventPayload::Assigned { node_id: "vasteras.park".into(), handler_id: Some(anna) };
+    app.store.append(receipt.case_id, NewEvent::new(received, Actor::System, assign)).await.unwrap();
+    let informed = EventPayload::CitizenInformed { message: "Parkenheten handlägger det.".into() };
+    app.store.append(receipt.case_id, NewEvent::new(received, Actor::System, informed)).await.unwrap();
+    let client = app.signed_in("anna", PASSWORD).await;
+    let case_url = app.url(&format!("/staff/cases/{}", receipt.number));
+
+    // A8: made formal with a reason and the day a decision is due; a missing reason is named.
+    let today = domain::time::local(Utc::now()).date_naive();
+    let target = today + chrono::Duration::days(20);
+    let refused = client
+        .post(format!("{case_url}/make-formal"))
+        .form(&[("reason", ""), ("date", &target.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    let page = body(refused).await;
+    assert!(page.contains(&target.to_string()), "what was typed is kept");
+    let made = client
+        .post(format!("{case_url}/make-formal"))
+        .form(&[("reason", "Ansökan om att ta bort ett träd"), ("date", &target.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), 303);
+    let page = body(client.get(&case_url).send().await.unwrap()).await;
+    assert!(!page.contains("/make-formal\""), "conversion is one-way");
+
+    // FL 11 §: the morning the decision is due, the handler is asked.
+    let state = worker(&app);
+    let morning = domain::time::STOCKHOLM
+        .from_local_datetime(&target.and_hms_opt(8, 0, 0).unwrap())
+        .single()
+        .unwrap()
+        .with_timezone(&Utc);
+    let morning = app.store.policy("vasteras").at_office_hours(morning).unwrap();
+    web::alerts::tick(&state, morning - chrono::Duration::minutes(1)).await.unwrap();
+    assert!(!alerts_of(&app.store, receipt.case_id).await.iter().any(|(c, ..)| c == "fl-11"));
+    web::alerts::tick(&state, morning).await.unwrap();
+    let fl11: Vec<_> =
+        alerts_of(&app.store, receipt.case_id).await.into_iter().filter(|(c, ..)| c == "fl-11").collect();
+    assert_eq!(fl11.len(), 1);
+    assert_eq!((fl11[0].1, fl11[0].3), (AlertStage::DelayLikely, Some(anna)));
+    let page = body(client.get(&case_url).send().await.unwrap()).await;
+    assert!(page.contains("FL 11 §: beslutet ska komma senast"), "{page}");
+    assert_eq!(standing_mark(&app.store, &receipt.number).await, Some(AlertStage::DelayLikely));
+
+    // The notice with its reason goes to the citizen and is recorded; the prompt is answered.
+    let later = target + chrono::Duration::days(30);
+    let sent = client
+        .post(format!("{case_url}/notify-delay"))
+        .form(&[
+            ("reason", "Vi väntar på ett yttrande från Länsstyrelsen."),
+            ("date", &later.to_string()),
+            ("message", "Ditt ärende tar längre tid än vi lovade."),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 303);
+    let events = app.store.events(receipt.case_id).await.unwrap();
+    let notice = events.iter().rev().find_map(|e| match e.payload().unwrap() {
+        EventPayload::DelayNotified { reason, expected_by, .. } => Some((reason, expected_by)),
+        _ => None,
+    });
+    assert_eq!(notice, Some(("Vi väntar på ett yttrande från Länsstyrelsen.".to_owned(), later)));
+    let outbox = app.store.outbox_for_case(receipt.case_id).await.unwrap();
+    let mail = outbox.iter().find(|m| m.purpose.starts_with("delay-notice")).expect("the notice is mailed");
+    assert_eq!(mail.recipient, "kim@example.se");
+    assert!(mail.body.contains("Länsstyrelsen") && mail.body.contains(&later.to_string()), "{}", mail.body);
+    let page = body(client.get(&case_url).send().await.unwrap()).await;
+    assert!(!page.contains("FL 11 §: beslutet ska komma senast"), "the prompt is answered: {page}");
+    assert_eq!(standing_mark(&app.store, &receipt.number).await, None);
+    let tracking = app.store.case(receipt.case_id).await.unwrap().unwrap();
+    assert!(tracking.formal);
+
+    // FL 12 §: undecided six months after it was received (not after it became formal).
+    let six = domain::time::local(received).date_naive().checked_add_months(chrono::Months::new(6)).unwrap();
+    let six_morning = app
+        .store
+        .policy("vasteras")
+        .at_office_hours(
+            domain::time::STOCKHOLM.from_local_datetime(&six.and_hms_opt(0, 0, 0).unwrap()).single().unwrap().to_utc(),
+        )
+        .unwrap();
+    web::alerts::tick(&state, six_morning).await.unwrap();
+    let fl12: Vec<_> =
+        alerts_of(&app.store, receipt.case_id).await.into_iter().filter(|(c, ..)| c == "fl-12").collect();
+    assert_eq!(fl12.len(), 1, "{fl12:?}");
+    assert_eq!(fl12[0].2, six_morning);
+    assert_eq!(standing_mark(&app.store, &receipt.number).await, Some(AlertStage::Undecided));
+    let inbox = body(client.get(app.url("/staff")).send().await.unwrap()).await;
+    assert!(inbox.contains("FL 12 §: sex månader") && inbox.contains("Formellt ärende"), "{inbox}");
+});
+
+on_both_backends!(the_manager_sees_their_units_and_the_promises_broken_this_week, |app| {
+    let app = app.with_demo(0).await;
+    let (anna, ..) = park_line(&app).await;
+    // Received four working days ago or more: V-S2 has broken, and its manager is told now.
+    let received = Utc::now() - chrono::Duration::days(8);
+    let receipt = app.store.submit(park_mail(received)).await.unwrap();
+    let assign = EventPayload::Assigned { node_id: "vasteras.park".into(), handler_id: Some(anna) };
+    app.store.append(receipt.case_id, NewEvent::new(received, Actor::System, assign)).await.unwrap();
+    web::alerts::tick(&worker(&app), Utc::now()).await.unwrap();
+    assert!(!alerts_of(&app.store, receipt.case_id).await.is_empty());
+
+    // Eva Ekström leads Tekniska kontoret, above Gata och park.
+    let eva = app.signed_in("chef", PASSWORD).await;
+    let page = body(eva.get(app.url("/staff/manager")).send().await.unwrap()).await;
+    assert!(page.contains("Parkenheten") && page.contains("Trafik och mobilitet"), "{page}");
+    assert!(page.contains(&format!("/staff/cases/{}", receipt.number)), "{page}");
+    assert!(page.contains("<strong class=\"mark breached\">1</strong>"), "{page}");
+
+    // A manager elsewhere sees neither the park nor its case; a handläggare has no such view.
+    lyhord::admin::add_user(
+        &app.store,
+        Some("vasteras"),
+        "olle",
+        "Olle Skola",
+        Role::Chef,
+        Some("vasteras.buf"),
+        None,
+        PASSWORD,
+    )
+    .await
+    .unwrap();
+    let olle = app.signed_in("olle", PASSWORD).await;
+    let page = body(olle.get(app.url("/staff/manager")).send().await.unwrap()).await;
+    assert!(page.contains("Grundskola") && !page.contains("Parkenheten"), "{page}");
+    assert!(!page.contains(&receipt.number), "{page}");
+    let anna_client = app.signed_in("anna", PASSWORD).await;
+    assert_eq!(anna_client.get(app.url("/staff/manager")).send().await.unwrap().status(), 403);
+    assert_eq!(app.browser().get(app.url("/staff/manager")).send().await.unwrap().status(), 303, "signed out");
+});
+
+/// A child process that is killed when the test ends, also when it fails.
+struct Instance(std::process::Child);
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Two `lyhord serve` processes on one PostgreSQL share 1 000 due escalations; one is killed
+/// with SIGKILL midway. Every alert is recorded once and mailed once (I5; issue 8).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_give_1000_alerts_once_each_even_when_one_is_killed() {
+    let Some(db) = store::testing::TestDb::postgres().await else { return };
+    let store = db.open().await;
+    lyhord::demo::load(&store, Utc::now(), 0).await.unwrap();
+    let (_, _, mikael) = park_line_in(&store).await;
+    // Received ten days ago from the web: V-S2 broke long since and stays broken, so each
+    // case owes one escalation to the manager of Gata och park.
+    let received = Utc::now() - chrono::Duration::days(10);
+    let mut submitted = tokio::task::JoinSet::new();
+    for _ in 0..1000 {
+        let store = store.clone();
+        submitted.spawn(async move { store.submit(park_case(received, Channel::Web)).await.unwrap().case_id });
+    }
+    let cases: Vec<Uuid> = submitted.join_all().await;
+
+    let mail = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let instance = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_lyhord"))
+            .arg("serve")
+            .env_remove("RUST_LOG")
+            .env("LYHORD_LOG", "warn")
+            .env("LYHORD_DATABASE_URL", &db.url)
+            .env("LYHORD_LISTEN", "127.0.0.1:0")
+            .env("LYHORD_ALERTS_TICK_SECONDS", "1")
+            .env("LYHORD_MAIL_DIR", mail.path())
+            .env("LYHORD_ATTACHMENTS_DIR", files.path())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut first = Instance(instance());
+    let mut second = Instance(instance());
+
+    let given = || async {
+        let inbox = store.inbox(&InboxQuery::new("vasteras", Units::All, 2000)).await.unwrap();
+        inbox.iter().filter(|c| c.alert.is_some()).count()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while given().await < 100 {
+        assert!(std::time::Instant::now() < deadline, "the instances gave no alerts");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    first.0.kill().unwrap();
+    first.0.wait().unwrap();
+    let killed_at = given().await;
+
+    // The other instance finishes, taking over what the killed one held once its leases end.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    while given().await < 1000 {
+        assert!(std::time::Instant::now() < deadline, "only {} of 1000 alerts were given", given().await);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // Messages the killed instance held are sent when their lease (a minute) runs out.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let eml = || {
+        std::fs::read_dir(mail.path())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "eml"))
+            .count()
+    };
+    while eml() < 1000 {
+        assert!(std::time::Instant::now() < deadline, "only {} of 1000 messages were sent", eml());
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let sent = crate::support::mail_in(mail.path(), 1000).await;
+    second.0.kill().unwrap();
+    second.0.wait().unwrap();
+
+    for case in &cases {
+        let alerts = alerts_of(&store, *case).await;
+        assert_eq!(alerts.len(), 1, "case {case}: {alerts:?}");
+        assert_eq!((alerts[0].1, alerts[0].3), (AlertStage::Escalated, Some(mikael)));
+        let outbox = store.outbox_for_case(*case).await.unwrap();
+        assert_eq!(outbox.len(), 1, "one message per alert");
+        assert!(outbox[0].sent_at.is_some());
+    }
+    // One file per message (named by its Message-ID), each to the manager.
+    assert_eq!(sent.len(), 1000);
+    assert!(sent.iter().all(|m| m.to == "mikael@vasteras.example"));
+    assert!(killed_at < 1000, "the kill came midway ({killed_at} given by then)");
+}

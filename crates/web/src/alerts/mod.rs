@@ -1,0 +1,91 @@
+//! Keeping promises before they break (issue 8): the background work of every `lyhord serve`.
+//!
+//! Each tick, an instance looks for cases that owe an alert (the projection's `alert_at`),
+//! schedules one job per alert with a key that names it, and works through the due jobs.
+//! Several instances on one database share the jobs (leases, SKIP LOCKED on PostgreSQL); an
+//! alert's event is recorded in the transaction that marks its job done, so nobody is
+//! reminded twice; a job whose holder dies is taken again when its lease runs out.
+//!
+//! Time is a parameter: `tick(state, now)` is what the worker runs, and what tests run with
+//! a clock of their own.
+
+mod give;
+mod sweep;
+
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+use store::StoreError;
+
+use crate::AppState;
+
+/// The job kind of one alert to give.
+pub(crate) const ALERT_JOB: &str = "alert";
+/// How long a claimed job is held before another instance may take it.
+/// Giving one alert takes milliseconds; a batch well under a second.
+const LEASE: chrono::Duration = chrono::Duration::seconds(30);
+/// Jobs taken at a time.
+const BATCH: i64 = 50;
+/// A job that keeps failing is given up after this many tries (its reason is kept).
+const MAX_ATTEMPTS: i64 = 10;
+
+/// What one tick did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct TickReport {
+    /// Alerts found due and scheduled as jobs (new ones only).
+    pub scheduled: u64,
+    /// Alerts recorded on cases.
+    pub given: usize,
+    /// Jobs that found their alert no longer owed (the promise was kept, the case closed).
+    pub stale: usize,
+}
+
+/// One round of the work at `now`: sweep, then give every due alert.
+pub async fn tick(state: &AppState, now: DateTime<Utc>) -> Result<TickReport, StoreError> {
+    let mut report = TickReport { scheduled: sweep::sweep(state, now).await?, ..TickReport::default() };
+    loop {
+        let jobs = state.store.claim_jobs(ALERT_JOB, now, now + LEASE, BATCH).await?;
+        if jobs.is_empty() {
+            return Ok(report);
+        }
+        for job in jobs {
+            match give::give(state, &job, now).await {
+                Ok(true) => report.given += 1,
+                Ok(false) => report.stale += 1,
+                // Another instance recorded it first (or this one, before a crash).
+                Err(StoreError::Duplicate(_)) => {}
+                Err(e) => {
+                    let retry = (job.attempts < MAX_ATTEMPTS).then(|| now + backoff(job.attempts));
+                    tracing::warn!(job = %job.key, error = %e, given_up = retry.is_none(), "an alert could not be given");
+                    state.store.fail_job(job.id, &e.to_string(), retry, now).await?;
+                }
+            }
+        }
+    }
+}
+
+/// Seconds doubling from 2 with each try, at most an hour.
+fn backoff(attempts: i64) -> chrono::Duration {
+    chrono::Duration::seconds(2_i64.saturating_pow(attempts.clamp(1, 12) as u32).min(3600))
+}
+
+/// The worker in `lyhord serve`: a tick every `every`, at the real time.
+pub async fn run_worker(state: AppState, every: Duration) {
+    loop {
+        if let Err(e) = tick(&state, Utc::now()).await {
+            tracing::error!(error = %e, "reminders and escalations could not be worked through");
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_wait_longer_each_time_and_at_most_an_hour() {
+        assert_eq!(backoff(1).num_seconds(), 2);
+        assert_eq!(backoff(3).num_seconds(), 8);
+        assert_eq!(backoff(40).num_seconds(), 3600);
+    }
+}
