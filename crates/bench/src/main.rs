@@ -142,8 +142,8 @@ async fn prepare(store: &Store) {
 
 /// A realistic submission: a paragraph of Swedish text and contact details, received at
 /// `received_at` (increasing, as receipts do).
-/// A citizen's case; `mail_receipt` queues its receipt as a live submission does.
-fn case(rng: &mut StdRng, received_at: DateTime<Utc>, mail_receipt: bool) -> NewCase {
+/// A citizen's case; `live` queues its receipt as a live submission does.
+fn case(rng: &mut StdRng, received_at: DateTime<Utc>, live: bool) -> NewCase {
     let n = rng.random_range(0..1_000_000);
     NewCase {
         submission: Submission {
@@ -172,7 +172,7 @@ fn case(rng: &mut StdRng, received_at: DateTime<Utc>, mail_receipt: bool) -> New
         node_id: unit(rng.random_range(0..UNITS)),
         received_at,
         idempotency_key: None,
-        mail_receipt,
+        live,
         actor: Actor::Citizen,
     }
 }

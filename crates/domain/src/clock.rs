@@ -309,7 +309,9 @@ impl Policy {
         let header = "# Lyhörd policy: the promises that become clocks on every case.\n\
                       # Units: hours, office_hours, working_days, days, weeks.\n\
                       # Stops: answered, citizen_informed, information_requested, decision_promised,\n\
-                      #        fix_promised, contact_logged, phone_or_visit.\n\n";
+                      #        fix_promised, contact_logged, phone_or_visit.\n\
+                      # [reminders]: halfway_percent (0: none), last_day, escalate_after_working_days\n\
+                      #        (0: never), delay_margin_days (FL 11 §).\n\n";
         format!("{header}{}", toml::to_string(&self.config()).expect("a policy serializes"))
     }
 

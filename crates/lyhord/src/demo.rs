@@ -414,7 +414,7 @@ fn random_case(rng: &mut StdRng, categories: &[Category], now: DateTime<Utc>) ->
         received_at: at,
         idempotency_key: None,
         // History: its receipts went out when the cases came in.
-        mail_receipt: false,
+        live: false,
         actor,
     };
     (case, age_days)

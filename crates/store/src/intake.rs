@@ -55,9 +55,10 @@ pub struct NewCase {
     /// Chosen by the client; the same key always yields the same case (I3).
     pub idempotency_key: Option<String>,
     pub actor: Actor,
-    /// Queue the receipt e-mail to the submitter's address, if they gave one (A4); not for
-    /// cases loaded as history, such as the demo's.
-    pub mail_receipt: bool,
+    /// A case arriving now. Its receipt is mailed to the submitter, if they gave an address
+    /// (A4), and its promises are reminded of (issue 8). History being loaded (the demo's, a
+    /// benchmark's fill) is not live: no receipt, and no reminders until its next event.
+    pub live: bool,
 }
 
 /// What the citizen is given once the case is durably stored.
@@ -111,7 +112,10 @@ impl Intake {
         let policy = self.policies.get(&s.jurisdiction);
         let clocks = policy.clocks(&facts, &[], case.received_at).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let alert_case = AlertCase { status: domain::Status::Received, formal: false, received_at: case.received_at };
-        let projected = Projected::of(&policy, &alert_case, &clocks, &[])?;
+        let mut projected = Projected::of(&policy, &alert_case, &clocks, &[])?;
+        if !case.live {
+            projected.alert_at = None;
+        }
         let (reply, answer) = oneshot::channel();
         self.queue.send(Job { case, projected, reply }).await.map_err(|_| StoreError::IntakeStopped)?;
         answer.await.map_err(|_| StoreError::IntakeStopped)?

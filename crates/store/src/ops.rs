@@ -310,7 +310,7 @@ macro_rules! backend_ops {
                 .iter()
                 .filter_map(|(i, _, event)| {
                     let s = &cases[*i].submission;
-                    let wanted = cases[*i].mail_receipt && !s.submitter.anonymous;
+                    let wanted = cases[*i].live && !s.submitter.anonymous;
                     let to = s.submitter.email.as_deref().filter(|e| wanted && !e.is_empty())?;
                     Some((event.case_id, to, s.language.as_str()))
                 })

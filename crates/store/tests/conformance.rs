@@ -114,7 +114,7 @@ fn new_case(at: DateTime<Utc>) -> NewCase {
         node_id: "v.park".into(),
         received_at: at,
         idempotency_key: None,
-        mail_receipt: true,
+        live: true,
         actor: Actor::Citizen,
     }
 }
@@ -582,7 +582,7 @@ conformance!(mail_is_claimed_with_a_lease_retried_and_given_up, |db, store| {
     let mut anonymous = new_case(at(2026, 3, 2, 10));
     anonymous.submission.submitter = domain::Submitter { anonymous: true, ..domain::Submitter::default() };
     let mut history = new_case(at(2026, 3, 2, 11));
-    history.mail_receipt = false;
+    history.live = false;
     for case in [anonymous, history] {
         let id = store.submit(case).await.unwrap().case_id;
         assert!(store.outbox_for_case(id).await.unwrap().is_empty());

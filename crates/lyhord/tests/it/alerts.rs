@@ -46,7 +46,7 @@ fn park_case(at: DateTime<Utc>, channel: Channel) -> NewCase {
         node_id: "vasteras.park".into(),
         received_at: at,
         idempotency_key: None,
-        mail_receipt: false,
+        live: false,
         actor: Actor::Citizen,
     }
 }
@@ -376,7 +376,13 @@ async fn two_instances_give_1000_alerts_once_each_even_when_one_is_killed() {
     let mut submitted = tokio::task::JoinSet::new();
     for _ in 0..1000 {
         let store = store.clone();
-        submitted.spawn(async move { store.submit(park_case(received, Channel::Web)).await.unwrap().case_id });
+        // Live, as if they had just come in after a long outage; without an address, so
+        // that the only mail is the alerts'.
+        let mut case = park_case(received, Channel::Web);
+        case.live = true;
+        case.submission.submitter.email = None;
+        case.submission.submitter.contact_method = None;
+        submitted.spawn(async move { store.submit(case).await.unwrap().case_id });
     }
     let cases: Vec<Uuid> = submitted.join_all().await;
 
@@ -447,3 +453,23 @@ async fn two_instances_give_1000_alerts_once_each_even_when_one_is_killed() {
     assert!(sent.iter().all(|m| m.to == "mikael@vasteras.example"));
     assert!(killed_at < 1000, "the kill came midway ({killed_at} given by then)");
 }
+
+on_both_backends!(history_owes_no_reminders_until_someone_works_on_it, |app| {
+    let app = app.with_demo(0).await;
+    park_line(&app).await;
+    // Loaded as history (not live): long broken, but nobody is told of it out of the blue.
+    let received = Utc::now() - chrono::Duration::days(20);
+    let receipt = app.store.submit(park_case(received, Channel::Web)).await.unwrap();
+    let state = worker(&app);
+    let report = web::alerts::tick(&state, Utc::now()).await.unwrap();
+    assert_eq!(report.given, 0);
+    assert!(alerts_of(&app.store, receipt.case_id).await.is_empty());
+
+    // Once someone records something on it, it is live: its manager's manager hears of it.
+    let note = EventPayload::NoteAdded { text: "Tittar på det nu.".into() };
+    app.store.append(receipt.case_id, NewEvent::new(Utc::now(), Actor::System, note)).await.unwrap();
+    web::alerts::tick(&state, Utc::now()).await.unwrap();
+    let given = alerts_of(&app.store, receipt.case_id).await;
+    assert_eq!(given.len(), 1, "only the latest stage of a long-broken promise: {given:?}");
+    assert_eq!(given[0].1, AlertStage::Escalated);
+});

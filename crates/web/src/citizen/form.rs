@@ -425,7 +425,7 @@ pub(crate) async fn register_case(
     now: chrono::DateTime<Utc>,
 ) -> Result<ReceiptPage, store::StoreError> {
     // The receipt e-mail, when there is an address, is queued in the case's own transaction.
-    let case = NewCase { submission, node_id, received_at: now, idempotency_key, actor, mail_receipt: true };
+    let case = NewCase { submission, node_id, received_at: now, idempotency_key, actor, live: true };
     let receipt = state.store.submit(case).await?;
     let token = tracking_token(state, receipt.case_id).await?;
     let page = receipt_page(state, lang, receipt.case_id, &token).await?;
