@@ -312,6 +312,8 @@ on_both_backends!(every_case_route_denies_those_who_must_not_see_it, |app| {
         "promise-fix",
         "close",
         "reopen",
+        "make-formal",
+        "notify-delay",
     ];
     for action in actions {
         assert_eq!(act(&app, &clients["bygg"], &number, action, &[]).await.0, 404, "bygg: {action}");
