@@ -131,8 +131,9 @@ impl CaseState {
                     return Err(ProjectionError::Closed);
                 }
             }
-            // Notes and contacts may be recorded after closing too (FL 27 §: "snarast").
-            P::NoteAdded { .. } | P::ContactLogged { .. } => {}
+            // Notes and contacts may be recorded after closing too (FL 27 §: "snarast"); the
+            // analysis is often made when the case is closed.
+            P::NoteAdded { .. } | P::ContactLogged { .. } | P::Analysed { .. } => {}
             P::Closed { .. } => next.status = self.status.become_(Status::Closed)?,
             P::ClockAlert { .. } => {
                 if !open {

@@ -254,6 +254,85 @@ pub struct Clock<'a> {
     pub working_days_left: i64,
 }
 
+impl ClockState {
+    fn letter(self) -> char {
+        match self {
+            ClockState::Running => 'r',
+            ClockState::Paused => 'p',
+            ClockState::Met => 'm',
+            ClockState::Breached => 'b',
+        }
+    }
+
+    fn from_letter(c: char) -> Option<ClockState> {
+        [ClockState::Running, ClockState::Paused, ClockState::Met, ClockState::Breached]
+            .into_iter()
+            .find(|s| s.letter() == c)
+    }
+}
+
+/// A clock as the projection keeps it for reports (S9): what it was after the case's last
+/// event. A running clock whose due time has passed since is broken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClockRecord {
+    pub id: String,
+    pub state: ClockState,
+    pub started_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub kept_at: Option<DateTime<Utc>>,
+}
+
+impl ClockRecord {
+    /// The clocks of a case in one short line: `id:state:start:due:kept;…` (microseconds);
+    /// `-` when no clock applies (so that it reads as worked out, not as missing).
+    pub fn summarize(clocks: &[Clock<'_>]) -> String {
+        if clocks.is_empty() {
+            return "-".into();
+        }
+        clocks
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}:{}:{}:{}:{}",
+                    c.def.id,
+                    c.state.letter(),
+                    c.started_at.timestamp_micros(),
+                    c.due_at.timestamp_micros(),
+                    c.kept_at.map_or(String::new(), |k| k.timestamp_micros().to_string())
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(";")
+    }
+
+    /// Reads what `summarize` wrote; a part it cannot read is left out.
+    pub fn parse_summary(summary: &str) -> Vec<ClockRecord> {
+        let at = |s: &str| s.parse::<i64>().ok().and_then(DateTime::from_timestamp_micros);
+        summary
+            .split(';')
+            .filter_map(|part| {
+                let mut f = part.split(':');
+                let (id, state, start, due, kept) = (f.next()?, f.next()?, f.next()?, f.next()?, f.next()?);
+                Some(ClockRecord {
+                    id: id.to_owned(),
+                    state: ClockState::from_letter(state.chars().next()?)?,
+                    started_at: at(start)?,
+                    due_at: at(due)?,
+                    kept_at: if kept.is_empty() { None } else { Some(at(kept)?) },
+                })
+            })
+            .collect()
+    }
+
+    /// The state at `now`: a clock running when recorded is broken once its due time passed.
+    pub fn state_at(&self, now: DateTime<Utc>) -> ClockState {
+        match self.state {
+            ClockState::Running if now >= self.due_at => ClockState::Breached,
+            state => state,
+        }
+    }
+}
+
 /// The Swedish dates every clock of one case is counted from and to.
 #[derive(Debug, Clone, Copy)]
 struct Days {
@@ -761,6 +840,30 @@ mod tests {
         );
         let clocks = p.clocks(&f, &[call], se(2026, 3, 4, 10, 0)).unwrap();
         assert_eq!(due_of(&clocks, "s1").state, ClockState::Met);
+    }
+
+    #[test]
+    fn a_summary_keeps_each_clock_for_reports_and_a_running_one_breaks_in_time() {
+        let p = Policy::defaults();
+        let received = se(2026, 3, 2, 9, 0);
+        let f = facts(CaseKind::Klagomal, Channel::Phone, received);
+        let answer = (se(2026, 3, 2, 11, 0), EventPayload::Answered { message: "Svar".into() });
+        let clocks = p.clocks(&f, &[answer], se(2026, 3, 2, 11, 0)).unwrap();
+        let summary = ClockRecord::summarize(&clocks);
+        let records = ClockRecord::parse_summary(&summary);
+        assert_eq!(records.len(), clocks.len());
+        for (record, clock) in records.iter().zip(&clocks) {
+            assert_eq!(
+                (record.id.as_str(), record.state, record.kept_at),
+                (clock.def.id.as_str(), clock.state, clock.kept_at)
+            );
+        }
+        let running = p.clocks(&f, &[], received).unwrap();
+        let record = &ClockRecord::parse_summary(&ClockRecord::summarize(&running))[0];
+        assert_eq!(record.state_at(received), ClockState::Running);
+        assert_eq!(record.state_at(record.due_at), ClockState::Breached);
+        assert_eq!(ClockRecord::summarize(&[]), "-");
+        assert!(ClockRecord::parse_summary("-").is_empty());
     }
 
     fn single(length: u32, unit: Unit) -> Policy {

@@ -124,6 +124,15 @@ pub enum EventPayload {
         reason: String,
         decide_by: NaiveDate,
     },
+    /// The handler's analysis of the case (S8): justified or not, root causes, measures, and
+    /// optionally a short example written for reports, without names. The latest one counts.
+    Analysed {
+        justified: crate::kinds::Justified,
+        causes: Vec<String>,
+        measures: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        example: String,
+    },
     /// FL 11 §: the party was told the decision will be significantly delayed, why, and when it
     /// is now expected.
     DelayNotified {
@@ -156,6 +165,7 @@ impl EventPayload {
             P::Reopened { reason } => reason.clone(),
             P::MadeFormal { reason, .. } => reason.clone(),
             P::DelayNotified { reason, message, .. } => format!("{reason} {message}"),
+            P::Analysed { measures, example, .. } => format!("{measures} {example}"),
             P::Classified { .. } | P::Assigned { .. } | P::WorkStarted | P::ClockAlert { .. } => return None,
         };
         let text = text.trim();
@@ -184,6 +194,7 @@ impl EventPayload {
             EventPayload::ClockAlert { .. } => "clock_alert",
             EventPayload::MadeFormal { .. } => "made_formal",
             EventPayload::DelayNotified { .. } => "delay_notified",
+            EventPayload::Analysed { .. } => "analysed",
         }
     }
 }

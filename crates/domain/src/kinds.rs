@@ -105,6 +105,35 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// Whether a complaint was justified, as its handler assessed it (S8).
+    Justified {
+        Befogat => "befogat", "Befogat", "Justified";
+        Delvis => "delvis", "Delvis befogat", "Partly justified";
+        Obefogat => "obefogat", "Obefogat", "Not justified";
+        EjBedomt => "ej_bedomt", "Ej bedömt", "Not assessed";
+    }
+}
+
+vocabulary! {
+    /// Where an improvement action (förbättringsåtgärd) stands.
+    ImprovementStatus {
+        Planned => "planned", "Planerad", "Planned";
+        Ongoing => "ongoing", "Pågår", "Ongoing";
+        Done => "done", "Genomförd", "Done";
+        Cancelled => "cancelled", "Avbruten", "Cancelled";
+    }
+}
+
+vocabulary! {
+    /// The follow-up of a finished improvement action: did it work?
+    Worked {
+        Yes => "yes", "Ja", "Yes";
+        Partly => "partly", "Delvis", "Partly";
+        No => "no", "Nej", "No";
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

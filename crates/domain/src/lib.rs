@@ -5,6 +5,7 @@
 //! other way round.
 
 pub mod alerts;
+pub mod analysis;
 pub mod attachment;
 pub mod calendar;
 pub mod case;
@@ -15,6 +16,7 @@ pub mod event;
 pub mod kinds;
 pub mod lifecycle;
 pub mod org;
+pub mod period;
 pub mod submission;
 pub mod time;
 
@@ -22,7 +24,7 @@ pub use case::{CaseState, ProjectionError};
 pub use case_number::{CaseNumber, CaseNumberError};
 pub use category::{Answer, Category, Choice, Question, QuestionError, RoutingError};
 pub use event::{Actor, ChainError, Event, EventPayload, Hash, NewEvent};
-pub use kinds::{CaseKind, Channel, ContactMethod, SubmitterRole};
+pub use kinds::{CaseKind, Channel, ContactMethod, ImprovementStatus, Justified, SubmitterRole, Worked};
 pub use lifecycle::{IllegalTransition, Status};
 pub use org::{NodeLevel, OrgError, OrgNode, OrgTree};
 pub use submission::{FieldError, Position, Submission, Submitter};

@@ -78,6 +78,29 @@ enum Command {
         #[arg(long)]
         jurisdiction: Option<String>,
     },
+    /// The report on feedback and complaints for a nämnd or unit and a period (S9), as the
+    /// staff pages show it: no names, small groups hidden.
+    Report {
+        /// The unit, e.g. `vasteras.tn`, with everything below it.
+        #[arg(long)]
+        node: String,
+        /// 2026, 2026-H1, 2026-T2, 2026-05 or 2026-01-15..2026-03-31.
+        #[arg(long)]
+        period: String,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+        format: ReportFormat,
+        /// `sv` or `en`.
+        #[arg(long, default_value = "sv")]
+        lang: String,
+        #[arg(long)]
+        jurisdiction: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ReportFormat {
+    Html,
+    Csv,
 }
 
 #[derive(Subcommand)]
@@ -292,7 +315,40 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<String, String
             store.close().await;
             result
         }
+        Command::Report { node, period, format, lang, jurisdiction } => {
+            let period: domain::period::Period = period.parse()?;
+            let lang = web::i18n::Lang::from_code(&lang).ok_or("--lang must be sv or en")?;
+            let store = serve::open_store(&settings).await.map_err(|e| e.to_string())?;
+            let result = report(&store, jurisdiction.as_deref(), &node, period, format, lang).await;
+            store.close().await;
+            result
+        }
         Command::Calendar { .. } => unreachable!("handled without a runtime"),
+    }
+}
+
+async fn report(
+    store: &store::Store,
+    jurisdiction: Option<&str>,
+    node: &str,
+    period: domain::period::Period,
+    format: ReportFormat,
+    lang: web::i18n::Lang,
+) -> Result<String, String> {
+    let j = admin::resolve_jurisdiction(store, jurisdiction).await.map_err(|e| e.to_string())?;
+    let (tree, categories) = tokio::try_join!(store.org_tree(&j), store.categories(&j)).map_err(|e| e.to_string())?;
+    if tree.node(node).is_err() {
+        return Err(format!("there is no unit {node} in {j}"));
+    }
+    let min_group = domain::analysis::DEFAULT_MIN_GROUP;
+    let now = chrono::Utc::now();
+    let built = web::reports::build(store, &j, &tree, &categories, node, period, min_group, lang, now)
+        .await
+        .map_err(|e| e.to_string())?;
+    let view = web::reports::ReportView::of(&built, lang);
+    match format {
+        ReportFormat::Csv => Ok(view.csv()),
+        ReportFormat::Html => view.html(lang).map_err(|e| e.to_string()),
     }
 }
 

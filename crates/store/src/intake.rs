@@ -17,7 +17,7 @@ use domain::alerts::{AlertCase, AlertStage};
 use domain::clock::{CaseFacts, Clock, Policy};
 
 /// The parts of a case's projection that follow from its clocks (issues 3 and 8).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Projected {
     /// Due time of the nearest running clock, for ordering inboxes.
     pub due: Option<DateTime<Utc>>,
@@ -25,6 +25,11 @@ pub(crate) struct Projected {
     pub alert_at: Option<DateTime<Utc>>,
     /// The most serious alert still standing, for inboxes.
     pub alert: Option<AlertStage>,
+    /// Each clock as it stands, for reports (`ClockRecord::summarize`).
+    pub clocks: String,
+    /// The latest analysis: justified or not, and the root-cause codes comma-separated.
+    pub justified: Option<domain::Justified>,
+    pub causes: String,
 }
 
 impl Projected {
@@ -36,10 +41,17 @@ impl Projected {
     ) -> Result<Projected> {
         let invalid = |e: domain::calendar::CalendarError| StoreError::Invalid(e.to_string());
         let pending = policy.pending_alerts(case, clocks, events).map_err(invalid)?;
+        let analysis = events.iter().rev().find_map(|(_, p)| match p {
+            domain::EventPayload::Analysed { justified, causes, .. } => Some((*justified, causes.join(","))),
+            _ => None,
+        });
         Ok(Projected {
             due: Policy::nearest_due(clocks),
             alert_at: pending.iter().map(|a| a.at).min(),
             alert: policy.standing_alert(case, clocks, events).map_err(invalid)?,
+            clocks: domain::clock::ClockRecord::summarize(clocks),
+            justified: analysis.as_ref().map(|(j, _)| *j),
+            causes: analysis.map(|(_, c)| c).unwrap_or_default(),
         })
     }
 }
@@ -141,7 +153,7 @@ async fn write_loop(backend: Backend, mut jobs: mpsc::Receiver<Job>, max_batch: 
                 break;
             }
         }
-        let cases: Vec<(&NewCase, Projected)> = batch.iter().map(|job| (&job.case, job.projected)).collect();
+        let cases: Vec<(&NewCase, &Projected)> = batch.iter().map(|job| (&job.case, &job.projected)).collect();
         let results = commit_isolated(&backend, &cases).await;
         last_commit.store(Utc::now().timestamp_millis(), Ordering::Relaxed);
         for (job, result) in batch.drain(..).zip(results) {
@@ -153,7 +165,7 @@ async fn write_loop(backend: Backend, mut jobs: mpsc::Receiver<Job>, max_batch: 
 
 /// Commits the batch; if that fails, commits each case alone so that one bad case (or a
 /// lost race on an idempotency key) does not fail the others.
-async fn commit_isolated(backend: &Backend, cases: &[(&NewCase, Projected)]) -> Vec<Result<Receipt>> {
+async fn commit_isolated(backend: &Backend, cases: &[(&NewCase, &Projected)]) -> Vec<Result<Receipt>> {
     match commit(backend, cases).await {
         Ok(receipts) => receipts.into_iter().map(Ok).collect(),
         Err(e) if cases.len() == 1 => vec![Err(e)],
@@ -168,7 +180,7 @@ async fn commit_isolated(backend: &Backend, cases: &[(&NewCase, Projected)]) -> 
     }
 }
 
-async fn commit(backend: &Backend, cases: &[(&NewCase, Projected)]) -> Result<Vec<Receipt>> {
+async fn commit(backend: &Backend, cases: &[(&NewCase, &Projected)]) -> Result<Vec<Receipt>> {
     match backend {
         Backend::Sqlite { write, .. } => ops::sqlite::commit_batch(write, cases).await,
         Backend::Postgres { pool } => ops::postgres::commit_batch(pool, cases).await,

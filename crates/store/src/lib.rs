@@ -7,6 +7,7 @@
 //! `synchronous_commit=on` (PostgreSQL).
 
 mod alert_ops;
+mod analysis_ops;
 mod backend;
 mod error;
 mod intake;
@@ -23,10 +24,10 @@ pub use backend::{Backend, ConnectOptions};
 pub use error::StoreError;
 pub use intake::{NewCase, Receipt};
 pub use model::{
-    AccessEntry, AnswerTemplate, ApiKey, BrokenPromise, CaseFilter, CaseSummary, ClockView, InboundMail, InboxQuery,
-    Job, Jurisdiction, MailOutcome, MailTemplate, NO_DUE, NewJob, NewUser, OutboxMessage, PublicCase, PublicQuery,
-    PublicUpdate, PublicUpdatesQuery, QuarantineDecision, Quarantined, Role, SearchQuery, SessionRecord,
-    UnitClockCounts, Units, User, UserUpdate,
+    AccessEntry, AnalysisSettings, AnswerTemplate, ApiKey, BrokenPromise, CaseFilter, CaseSummary, ClockView,
+    Improvement, ImprovementInput, InboundMail, InboxQuery, Job, Jurisdiction, MailOutcome, MailTemplate, NO_DUE,
+    NewJob, NewUser, OutboxMessage, PublicCase, PublicQuery, PublicUpdate, PublicUpdatesQuery, QuarantineDecision,
+    Quarantined, ReportGroup, Role, SearchQuery, SessionRecord, UnitClockCounts, Units, User, UserUpdate,
 };
 
 use chrono::{DateTime, Utc};
@@ -407,6 +408,76 @@ impl Store {
     /// Promises of the units' cases that broke since `since`, newest first.
     pub async fn broken_since(&self, nodes: &[String], since: DateTime<Utc>, limit: i64) -> Result<Vec<BrokenPromise>> {
         dispatch_to!(alert_ops, self, broken_since(nodes, since, limit))
+    }
+
+    // --- Learning from complaints (issue 9) --------------------------------------------
+
+    /// The förvaltningar's own root causes and routines.
+    pub async fn analysis_settings(&self, jurisdiction: &str) -> Result<Vec<AnalysisSettings>> {
+        dispatch_to!(analysis_ops, self, analysis_settings(jurisdiction))
+    }
+
+    pub async fn save_analysis_settings(&self, jurisdiction: &str, settings: &AnalysisSettings) -> Result<()> {
+        dispatch_to!(analysis_ops, self, save_analysis_settings(jurisdiction, settings, Utc::now()))
+    }
+
+    /// Improvement actions, of `nodes` when given, soonest due first, with their cases.
+    pub async fn improvements(&self, jurisdiction: &str, nodes: Option<&[String]>) -> Result<Vec<Improvement>> {
+        dispatch_to!(analysis_ops, self, improvements(jurisdiction, nodes))
+    }
+
+    /// Records a new improvement action (`id` = None) or changes one, linking `cases` to it.
+    pub async fn save_improvement(
+        &self,
+        jurisdiction: &str,
+        id: Option<Uuid>,
+        input: &ImprovementInput,
+        cases: &[Uuid],
+    ) -> Result<Uuid> {
+        dispatch_to!(analysis_ops, self, save_improvement(jurisdiction, id, input, cases, Utc::now()))
+    }
+
+    /// A period's cases of `nodes` (received from `from` until `to`), counted by group.
+    pub async fn report_groups(
+        &self,
+        jurisdiction: &str,
+        nodes: &[String],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<ReportGroup>> {
+        dispatch_to!(analysis_ops, self, report_groups(jurisdiction, nodes, from, to))
+    }
+
+    /// The clocks of a period's cases: (unit, summary).
+    pub async fn report_clocks(
+        &self,
+        jurisdiction: &str,
+        nodes: &[String],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(String, String)>> {
+        dispatch_to!(analysis_ops, self, report_clocks(jurisdiction, nodes, from, to))
+    }
+
+    /// Up to `limit` examples staff wrote for reports about a period's cases.
+    pub async fn report_examples(
+        &self,
+        jurisdiction: &str,
+        nodes: &[String],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<String>> {
+        dispatch_to!(analysis_ops, self, report_examples(jurisdiction, nodes, from, to, limit))
+    }
+
+    /// Cases stored before the projection kept their clocks; `lyhord serve` works them out.
+    pub async fn unprojected(&self, limit: i64) -> Result<Vec<Uuid>> {
+        dispatch_to!(analysis_ops, self, unprojected(limit))
+    }
+
+    pub async fn set_clock_summary(&self, case_id: Uuid, event_count: i64, summary: &str) -> Result<()> {
+        dispatch_to!(analysis_ops, self, set_clock_summary(case_id, event_count, summary))
     }
 
     // --- E-mail ------------------------------------------------------------------------

@@ -55,6 +55,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_alerts.sql"),
         postgres: include_str!("../migrations/postgres/0007_alerts.sql"),
     },
+    Migration {
+        version: 8,
+        name: "analysis",
+        sqlite: include_str!("../migrations/sqlite/0008_analysis.sql"),
+        postgres: include_str!("../migrations/postgres/0008_analysis.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS lyhord_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";

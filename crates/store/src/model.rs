@@ -212,6 +212,57 @@ pub struct CaseSummary {
     pub formal: bool,
 }
 
+/// A förvaltning's own root causes and published routine (issue 9).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnalysisSettings {
+    pub node_id: String,
+    pub causes: Vec<domain::analysis::Cause>,
+    pub routine: String,
+}
+
+/// A förbättringsåtgärd: what is done, by whom and when, and whether it worked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Improvement {
+    pub id: Uuid,
+    pub node_id: String,
+    pub description: String,
+    pub owner_id: Option<Uuid>,
+    pub due_date: chrono::NaiveDate,
+    pub status: domain::ImprovementStatus,
+    pub follow_up: String,
+    pub worked: Option<domain::Worked>,
+    pub created_at: DateTime<Utc>,
+    pub done_at: Option<DateTime<Utc>>,
+    /// The cases that led to it: (id, number).
+    pub cases: Vec<(Uuid, String)>,
+}
+
+/// What staff write about an improvement action, new or changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImprovementInput {
+    pub node_id: String,
+    pub description: String,
+    pub owner_id: Option<Uuid>,
+    pub due_date: chrono::NaiveDate,
+    pub status: domain::ImprovementStatus,
+    pub follow_up: String,
+    pub worked: Option<domain::Worked>,
+}
+
+/// Cases of one kind of group in a report period: the projection's columns and a count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportGroup {
+    pub node_id: String,
+    pub kind: domain::CaseKind,
+    pub category: String,
+    pub channel: domain::Channel,
+    pub role: Option<domain::SubmitterRole>,
+    pub justified: Option<domain::Justified>,
+    /// Root-cause codes, comma-separated.
+    pub causes: String,
+    pub count: i64,
+}
+
 /// One unit's open cases by the state of their nearest promise (the manager's view).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UnitClockCounts {

@@ -192,7 +192,7 @@ macro_rules! backend_ops {
 
         /// Registers new cases in one transaction: idempotency, numbers, projection, events.
         /// Each case comes with the due time of its nearest clock.
-        pub async fn commit_batch(write: &Pool, batch: &[(&NewCase, Projected)]) -> Result<Vec<Receipt>> {
+        pub async fn commit_batch(write: &Pool, batch: &[(&NewCase, &Projected)]) -> Result<Vec<Receipt>> {
             let cases: Vec<&NewCase> = batch.iter().map(|(case, _)| *case).collect();
             let mut tx = begin(write).await?;
             let mut receipts: Vec<Option<Receipt>> = vec![None; cases.len()];
@@ -275,7 +275,7 @@ macro_rules! backend_ops {
                 let mut q = QueryBuilder::<Db>::new(
                     "INSERT INTO cases (id, jurisdiction_id, number, kind, channel, category, node_id, handler_id, \
                      status, anonymous, submitter_role, received_at, updated_at, due_at, event_count, head_hash, \
-                     idempotency_key, alert_at, alert) ",
+                     idempotency_key, alert_at, alert, clock_summary) ",
                 );
                 q.push_values(chunk, |mut b, (i, number, event)| {
                     let case = cases[*i];
@@ -298,7 +298,8 @@ macro_rules! backend_ops {
                         .push_bind(&event.hash.0[..])
                         .push_bind(case.idempotency_key.as_deref())
                         .push_bind(batch[*i].1.alert_at.map_or(NO_DUE, micros))
-                        .push_bind(batch[*i].1.alert.map(|a| a.code()));
+                        .push_bind(batch[*i].1.alert.map(|a| a.code()))
+                        .push_bind(batch[*i].1.clocks.as_str());
                 });
                 q.build().execute(&mut *tx).await?;
             }
@@ -420,7 +421,7 @@ macro_rules! backend_ops {
             let updated = sqlx::query(
                 "UPDATE cases SET kind = $2, category = $3, node_id = $4, handler_id = $5, status = $6, \
                  updated_at = $7, event_count = $8, head_hash = $9, due_at = $10, formal = $12, alert_at = $13, \
-                 alert = $14 WHERE id = $1 AND event_count = $11",
+                 alert = $14, clock_summary = $15, justified = $16, causes = $17 WHERE id = $1 AND event_count = $11",
             )
             .bind(case_id)
             .bind(next.kind.code())
@@ -436,6 +437,9 @@ macro_rules! backend_ops {
             .bind(next.formal)
             .bind(projected.alert_at.map_or(NO_DUE, micros))
             .bind(projected.alert.map(|a| a.code()))
+            .bind(&projected.clocks)
+            .bind(projected.justified.map(|j| j.code()))
+            .bind(&projected.causes)
             .execute(&mut *tx)
             .await?;
             if updated.rows_affected() != 1 {

@@ -10,6 +10,7 @@ pub mod i18n;
 pub mod mail;
 mod open311;
 mod pages;
+pub mod reports;
 mod security;
 pub mod setup;
 mod staff;

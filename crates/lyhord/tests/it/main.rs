@@ -9,6 +9,7 @@ mod cli;
 mod demo;
 mod mail;
 mod open311;
+mod reports;
 mod staff_access;
 mod staff_admin;
 mod staff_cases;

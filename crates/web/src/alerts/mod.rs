@@ -41,6 +41,7 @@ pub struct TickReport {
 
 /// One round of the work at `now`: sweep, then give every due alert.
 pub async fn tick(state: &AppState, now: DateTime<Utc>) -> Result<TickReport, StoreError> {
+    catch_up_clock_summaries(state).await?;
     let mut report = TickReport { scheduled: sweep::sweep(state, now).await?, ..TickReport::default() };
     loop {
         let jobs = state.store.claim_jobs(ALERT_JOB, now, now + LEASE, BATCH).await?;
@@ -61,6 +62,23 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> Result<TickReport, St
             }
         }
     }
+}
+
+/// Cases stored before the projection kept their clocks for reports (issue 9) get them, a
+/// batch per tick: as they stood after each case's last event, as an append would have kept.
+async fn catch_up_clock_summaries(state: &AppState) -> Result<(), StoreError> {
+    for case_id in state.store.unprojected(500).await? {
+        let Some(case) = state.store.case(case_id).await? else { continue };
+        let events = state.store.events(case_id).await?;
+        let Some(last) = events.last().map(domain::Event::at) else { continue };
+        let timeline = sweep::timeline(&events)?;
+        let policy = state.store.policy(&case.jurisdiction);
+        let clocks =
+            policy.clocks(&case.clock_facts(), &timeline, last).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let summary = domain::clock::ClockRecord::summarize(&clocks);
+        state.store.set_clock_summary(case_id, case.event_count, &summary).await?;
+    }
+    Ok(())
 }
 
 /// Seconds doubling from 2 with each try, at most an hour.

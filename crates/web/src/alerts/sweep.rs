@@ -69,6 +69,15 @@ async fn sweep_case(state: &AppState, case_id: Uuid, now: DateTime<Utc>) -> Resu
     Ok(added)
 }
 
+/// The events' times and payloads, as the clocks read them.
+pub(super) fn timeline(events: &[domain::Event]) -> Result<Vec<(DateTime<Utc>, domain::EventPayload)>, StoreError> {
+    events
+        .iter()
+        .map(|e| Ok((e.at(), e.payload()?)))
+        .collect::<Result<Vec<_>, domain::ChainError>>()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
 /// The alerts the case owes at `now`, from its events.
 pub(super) fn pending_alerts(
     state: &AppState,
@@ -76,11 +85,7 @@ pub(super) fn pending_alerts(
     events: &[domain::Event],
     now: DateTime<Utc>,
 ) -> Result<Vec<Alert>, StoreError> {
-    let timeline = events
-        .iter()
-        .map(|e| Ok((e.at(), e.payload()?)))
-        .collect::<Result<Vec<_>, domain::ChainError>>()
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let timeline = timeline(events)?;
     let policy = state.store.policy(&case.jurisdiction);
     let invalid = |e: domain::calendar::CalendarError| StoreError::Invalid(e.to_string());
     let clocks = policy.clocks(&case.clock_facts(), &timeline, now).map_err(invalid)?;

@@ -151,7 +151,8 @@ pub(super) fn public_view(
         | P::CitizenInformed { .. }
         | P::ContactLogged { .. }
         | P::NoteAdded { .. }
-        | P::ClockAlert { .. } => {
+        | P::ClockAlert { .. }
+        | P::Analysed { .. } => {
             return None;
         }
     })

@@ -26,6 +26,8 @@ pub enum Action {
     MakeFormal,
     /// FL 11 §: tell the party their decision will be significantly delayed, and why.
     NotifyDelay,
+    /// S8: record whether it was justified, its root causes and the measures.
+    Analyse,
 }
 
 impl Action {
@@ -46,6 +48,7 @@ impl Action {
         Action::Reopen,
         Action::MakeFormal,
         Action::NotifyDelay,
+        Action::Analyse,
     ];
 
     /// The action's path segment: `/staff/cases/{number}/{code}`.
@@ -67,6 +70,7 @@ impl Action {
             Action::Reopen => "reopen",
             Action::MakeFormal => "make-formal",
             Action::NotifyDelay => "notify-delay",
+            Action::Analyse => "analyse",
         }
     }
 
@@ -98,7 +102,7 @@ impl Action {
             Action::RequestInformation => matches!(status, Assigned | InProgress),
             Action::Close => status == Answered,
             Action::Reopen => matches!(status, Answered | Closed),
-            Action::Note | Action::LogContact => true,
+            Action::Note | Action::LogContact | Action::Analyse => true,
             _ => open,
         }
     }

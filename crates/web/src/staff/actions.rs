@@ -208,6 +208,24 @@ fn event_from_form(
                 (P::DelayNotified { reason, expected_by, message }, Some(("delay-notice", text)))
             });
         }
+        Action::Analyse => {
+            let justified = fields.get("justified").parse::<domain::Justified>().ok();
+            if justified.is_none() {
+                fields.fail("analyse-justified", "error-justified-required");
+            }
+            let causes: Vec<String> = super::causes_for(&desk.tree, &desk.analysis, &case.node_id)
+                .into_iter()
+                .filter(|c| !fields.get(&format!("cause_{}", c.code)).is_empty())
+                .map(|c| c.code)
+                .collect();
+            let measures = fields.text("measures", "analyse-measures");
+            let example = fields.get("example").to_owned();
+            if example.chars().count() > MAX_TEXT {
+                fields.fail("analyse-example", "error-text-too-long");
+            }
+            let justified = justified?;
+            P::Analysed { justified, causes, measures, example }
+        }
         Action::Close => P::Closed { summary: fields.text("summary", "close-summary") },
         Action::Reopen => P::Reopened { reason: fields.text("reason", "reopen-reason") },
     };

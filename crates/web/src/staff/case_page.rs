@@ -129,6 +129,11 @@ pub(super) struct CasePage {
     handlers: Vec<Choice>,
     methods: Vec<Choice>,
     templates: Vec<Choice>,
+    /// The analysis form's choices (issue 9): justified or not, and the unit's causes.
+    justified: Vec<Choice>,
+    causes: Vec<Choice>,
+    /// Improvement actions the case led to: (description, status, link).
+    improvements: Vec<(String, String, String)>,
 }
 
 impl CasePage {
@@ -322,6 +327,20 @@ fn describe(
         P::MadeFormal { reason, decide_by } => {
             (lang.t1("staff-event-made-formal", "date", &decide_by.to_string()), Some(reason.clone()))
         }
+        P::Analysed { justified, causes, measures, example } => {
+            let names: Vec<String> = causes.iter().map(|c| desk.cause_name(c, lang)).collect();
+            let mut text = measures.clone();
+            if !example.is_empty() {
+                text = format!("{text}\n\n{}: {example}", lang.t("field-report-example"));
+            }
+            (
+                lang.t_with(
+                    "staff-event-analysed",
+                    &[("justified", justified.name(l).to_owned()), ("causes", names.join(", "))],
+                ),
+                Some(text),
+            )
+        }
         P::DelayNotified { reason, expected_by, message } => (
             lang.t1("staff-event-delay-notified", "date", &expected_by.to_string()),
             Some(format!("{reason}\n\n{message}")),
@@ -404,14 +423,15 @@ pub(super) async fn page(
     let s = &loaded.submission;
     let found = async {
         let clocks = state.store.clocks_of(case, &loaded.events, Utc::now())?;
-        let (templates, mail, received) = tokio::try_join!(
+        let (templates, mail, received, improvements) = tokio::try_join!(
             state.store.templates(&case.jurisdiction),
             state.store.outbox_for_case(case.id),
-            state.store.inbound_for_case(case.id)
+            state.store.inbound_for_case(case.id),
+            state.store.improvements(&case.jurisdiction, None)
         )?;
-        Ok::<_, store::StoreError>((clocks, templates, mail, received))
+        Ok::<_, store::StoreError>((clocks, templates, mail, received, improvements))
     };
-    let (clocks, templates, mail, received) = match found.await {
+    let (clocks, templates, mail, received, improvements) = match found.await {
         Ok(found) => found,
         Err(e) => return server_error(lang, &path, e),
     };
@@ -492,6 +512,17 @@ pub(super) async fn page(
     values.entry("assign-handler".into()).or_insert_with(|| {
         case.handler_id.or_else(|| default_handler(desk, case)).map(|id| id.to_string()).unwrap_or_default()
     });
+    // The analysis form shows the latest analysis, to be revised.
+    if let Some(EventPayload::Analysed { justified, causes, measures, example }) =
+        loaded.payloads.iter().rev().map(|(_, _, p)| p).find(|p| matches!(p, EventPayload::Analysed { .. }))
+    {
+        values.entry("analyse-justified".into()).or_insert_with(|| justified.code().to_owned());
+        values.entry("analyse-measures".into()).or_insert_with(|| measures.clone());
+        values.entry("analyse-example".into()).or_insert_with(|| example.clone());
+        for cause in causes {
+            values.entry(format!("analyse-cause_{cause}")).or_insert_with(|| "on".into());
+        }
+    }
     values
         .entry("log-contact-date".into())
         .or_insert_with(|| domain::time::local(Utc::now()).format("%Y-%m-%d").to_string());
@@ -561,6 +592,19 @@ pub(super) async fn page(
         templates: templates
             .iter()
             .map(|t| Choice { value: t.id.to_string(), label: format!("{} ({})", t.name, t.language) })
+            .collect(),
+        justified: domain::Justified::ALL
+            .iter()
+            .map(|j| Choice { value: j.code().into(), label: j.name(l).into() })
+            .collect(),
+        causes: super::causes_for(&desk.tree, &desk.analysis, &case.node_id)
+            .iter()
+            .map(|c| Choice { value: c.code.clone(), label: c.name(l).into() })
+            .collect(),
+        improvements: improvements
+            .iter()
+            .filter(|i| i.cases.iter().any(|(id, _)| *id == case.id))
+            .map(|i| (i.description.clone(), i.status.name(l).to_owned(), format!("/staff/improvements/{}", i.id)))
             .collect(),
     };
     render(&page, status)

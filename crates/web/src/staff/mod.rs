@@ -7,6 +7,7 @@ mod actions;
 mod admin;
 mod case_page;
 mod held_mail;
+mod improvements;
 mod inbox;
 mod manager;
 mod quarantine;
@@ -34,6 +35,11 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/staff", get(inbox::inbox))
         .route("/staff/search", get(inbox::search))
         .route("/staff/manager", get(manager::show))
+        .route("/staff/improvements", get(improvements::list))
+        .route("/staff/improvements/new", get(improvements::new_form).post(improvements::create))
+        .route("/staff/improvements/{id}", get(improvements::edit_form).post(improvements::update))
+        .route("/staff/reports", get(crate::reports::page))
+        .route("/staff/reports/{file}", get(crate::reports::download))
         .route("/staff/cases/{number}", get(case_page::show))
         .route("/staff/cases/{number}/files/{sha256}", get(case_page::download))
         .route("/staff/cases/{number}/receipt", get(case_page::receipt))
@@ -58,14 +64,31 @@ pub(crate) struct Desk {
     pub tree: OrgTree,
     pub categories: Vec<Category>,
     pub staff: Vec<User>,
+    /// The förvaltningar's own root causes and routines (issue 9).
+    pub analysis: Vec<store::AnalysisSettings>,
+}
+
+/// The root causes a unit's cases are analysed by: those of the nearest unit upwards that set
+/// its own (normally its förvaltning), or the defaults.
+pub(crate) fn causes_for(
+    tree: &OrgTree,
+    settings: &[store::AnalysisSettings],
+    node: &str,
+) -> Vec<domain::analysis::Cause> {
+    tree.line(node)
+        .unwrap_or_default()
+        .iter()
+        .find_map(|n| settings.iter().find(|s| s.node_id == n.id))
+        .map_or_else(domain::analysis::default_causes, |s| s.causes.clone())
 }
 
 impl Desk {
     pub async fn open(state: &AppState, user: User) -> Result<Desk, store::StoreError> {
         let store = &state.store;
         let j = user.jurisdiction.clone();
-        let (tree, categories, staff) = tokio::try_join!(store.org_tree(&j), store.categories(&j), store.users(&j))?;
-        Ok(Desk { user, tree, categories, staff })
+        let (tree, categories, staff, analysis) =
+            tokio::try_join!(store.org_tree(&j), store.categories(&j), store.users(&j), store.analysis_settings(&j))?;
+        Ok(Desk { user, tree, categories, staff, analysis })
     }
 
     pub fn access(&self) -> Access<'_> {
@@ -74,6 +97,16 @@ impl Desk {
 
     pub fn unit_name(&self, id: &str) -> String {
         self.tree.display_path(id).unwrap_or_else(|_| id.to_owned())
+    }
+
+    /// A root cause's name, from any förvaltning's list or the defaults.
+    pub fn cause_name(&self, code: &str, lang: Lang) -> String {
+        self.analysis
+            .iter()
+            .flat_map(|s| s.causes.iter())
+            .chain(domain::analysis::default_causes().iter())
+            .find(|c| c.code == code)
+            .map_or_else(|| code.to_owned(), |c| c.name(lang.code()).to_owned())
     }
 
     pub fn category_name(&self, code: &str, lang: Lang) -> String {

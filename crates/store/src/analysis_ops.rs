@@ -1,0 +1,354 @@
+//! The SQL of learning from complaints (issue 9): each förvaltning's causes and routine,
+//! improvement actions with their cases, and the groups and clocks a report counts.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::Result;
+use crate::model::{AnalysisSettings, Improvement, ImprovementInput, ReportGroup};
+use crate::ops::{from_micros, micros, parse};
+
+macro_rules! analysis_ops {
+    (db = $Db:ty, pool = $Pool:ty) => {
+        use super::*;
+
+        type Db = $Db;
+        type Pool = $Pool;
+        type DbRow = <Db as sqlx::Database>::Row;
+
+        pub async fn analysis_settings(
+            read: &Pool,
+            _write: &Pool,
+            jurisdiction: &str,
+        ) -> Result<Vec<AnalysisSettings>> {
+            let rows = sqlx::query(
+                "SELECT node_id, causes, routine FROM analysis_settings WHERE jurisdiction_id = $1 ORDER BY node_id",
+            )
+            .bind(jurisdiction)
+            .fetch_all(read)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    let causes: String = r.try_get("causes")?;
+                    Ok(AnalysisSettings {
+                        node_id: r.try_get("node_id")?,
+                        causes: serde_json::from_str(&causes)
+                            .map_err(|e| crate::StoreError::Corrupt(format!("causes: {e}")))?,
+                        routine: r.try_get("routine")?,
+                    })
+                })
+                .collect()
+        }
+
+        pub async fn save_analysis_settings(
+            _read: &Pool,
+            write: &Pool,
+            jurisdiction: &str,
+            settings: &AnalysisSettings,
+            now: DateTime<Utc>,
+        ) -> Result<()> {
+            sqlx::query(
+                "INSERT INTO analysis_settings (node_id, jurisdiction_id, causes, routine, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (node_id) DO UPDATE SET causes = excluded.causes, \
+                 routine = excluded.routine, updated_at = excluded.updated_at",
+            )
+            .bind(&settings.node_id)
+            .bind(jurisdiction)
+            .bind(serde_json::to_string(&settings.causes).expect("causes serialize"))
+            .bind(&settings.routine)
+            .bind(micros(now))
+            .execute(write)
+            .await?;
+            Ok(())
+        }
+
+        fn improvement_from_row(r: &DbRow) -> Result<Improvement> {
+            let due: String = r.try_get("due_date")?;
+            Ok(Improvement {
+                id: r.try_get("id")?,
+                node_id: r.try_get("node_id")?,
+                description: r.try_get("description")?,
+                owner_id: r.try_get("owner_id")?,
+                due_date: parse::<NaiveDate>("due_date", &due)?,
+                status: parse("status", r.try_get("status")?)?,
+                follow_up: r.try_get("follow_up")?,
+                worked: r.try_get::<Option<String>, _>("worked")?.map(|w| parse("worked", &w)).transpose()?,
+                created_at: from_micros(r.try_get("created_at")?)?,
+                done_at: r.try_get::<Option<i64>, _>("done_at")?.map(from_micros).transpose()?,
+                cases: Vec::new(),
+            })
+        }
+
+        /// The improvement actions of `jurisdiction` (of `nodes`, when given), with their cases.
+        pub async fn improvements(
+            read: &Pool,
+            _write: &Pool,
+            jurisdiction: &str,
+            nodes: Option<&[String]>,
+        ) -> Result<Vec<Improvement>> {
+            let mut q = sqlx::QueryBuilder::<Db>::new(
+                "SELECT id, node_id, description, owner_id, due_date, status, follow_up, worked, created_at, done_at \
+                 FROM improvements WHERE jurisdiction_id = ",
+            );
+            q.push_bind(jurisdiction.to_owned());
+            if let Some(nodes) = nodes {
+                if nodes.is_empty() {
+                    return Ok(Vec::new());
+                }
+                q.push(" AND node_id IN (");
+                let mut list = q.separated(", ");
+                for n in nodes {
+                    list.push_bind(n.clone());
+                }
+                q.push(")");
+            }
+            q.push(" ORDER BY due_date, created_at");
+            let rows = q.build().fetch_all(read).await?;
+            let mut all = rows.iter().map(improvement_from_row).collect::<Result<Vec<_>>>()?;
+            let links = sqlx::query(
+                "SELECT l.improvement_id, c.id, c.number FROM improvement_cases l JOIN cases c ON c.id = l.case_id \
+                 JOIN improvements i ON i.id = l.improvement_id WHERE i.jurisdiction_id = $1 ORDER BY c.number",
+            )
+            .bind(jurisdiction)
+            .fetch_all(read)
+            .await?;
+            for l in &links {
+                let id: Uuid = l.try_get("improvement_id")?;
+                if let Some(i) = all.iter_mut().find(|i| i.id == id) {
+                    i.cases.push((l.try_get("id")?, l.try_get("number")?));
+                }
+            }
+            Ok(all)
+        }
+
+        /// Records a new action, or changes one (`id`); links the given cases to it.
+        pub async fn save_improvement(
+            _read: &Pool,
+            write: &Pool,
+            jurisdiction: &str,
+            id: Option<Uuid>,
+            input: &ImprovementInput,
+            cases: &[Uuid],
+            now: DateTime<Utc>,
+        ) -> Result<Uuid> {
+            let mut tx = write.begin().await?;
+            let done_at = (input.status == domain::ImprovementStatus::Done).then(|| micros(now));
+            let id = match id {
+                None => {
+                    let id = Uuid::now_v7();
+                    sqlx::query(
+                        "INSERT INTO improvements (id, jurisdiction_id, node_id, description, owner_id, due_date, \
+                         status, follow_up, worked, created_at, updated_at, done_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)",
+                    )
+                    .bind(id)
+                    .bind(jurisdiction)
+                    .bind(&input.node_id)
+                    .bind(&input.description)
+                    .bind(input.owner_id)
+                    .bind(input.due_date.to_string())
+                    .bind(input.status.code())
+                    .bind(&input.follow_up)
+                    .bind(input.worked.map(|w| w.code()))
+                    .bind(micros(now))
+                    .bind(done_at)
+                    .execute(&mut *tx)
+                    .await?;
+                    id
+                }
+                Some(id) => {
+                    // Done keeps the day it was first marked done.
+                    let changed = sqlx::query(
+                        "UPDATE improvements SET node_id = $3, description = $4, owner_id = $5, due_date = $6, \
+                         status = $7, follow_up = $8, worked = $9, updated_at = $10, \
+                         done_at = CASE WHEN $7 = 'done' THEN COALESCE(done_at, $10) ELSE NULL END \
+                         WHERE id = $1 AND jurisdiction_id = $2",
+                    )
+                    .bind(id)
+                    .bind(jurisdiction)
+                    .bind(&input.node_id)
+                    .bind(&input.description)
+                    .bind(input.owner_id)
+                    .bind(input.due_date.to_string())
+                    .bind(input.status.code())
+                    .bind(&input.follow_up)
+                    .bind(input.worked.map(|w| w.code()))
+                    .bind(micros(now))
+                    .execute(&mut *tx)
+                    .await?;
+                    if changed.rows_affected() != 1 {
+                        return Err(crate::StoreError::NotFound);
+                    }
+                    id
+                }
+            };
+            for case in cases {
+                sqlx::query(
+                    "INSERT INTO improvement_cases (improvement_id, case_id) VALUES ($1, $2) \
+                     ON CONFLICT (improvement_id, case_id) DO NOTHING",
+                )
+                .bind(id)
+                .bind(case)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(id)
+        }
+
+        fn push_scope(
+            q: &mut sqlx::QueryBuilder<Db>,
+            jurisdiction: &str,
+            nodes: &[String],
+            from: DateTime<Utc>,
+            to: DateTime<Utc>,
+        ) {
+            q.push(" FROM cases WHERE jurisdiction_id = ");
+            q.push_bind(jurisdiction.to_owned());
+            q.push(" AND received_at >= ");
+            q.push_bind(micros(from));
+            q.push(" AND received_at < ");
+            q.push_bind(micros(to));
+            q.push(" AND node_id IN (");
+            let mut list = q.separated(", ");
+            for n in nodes {
+                list.push_bind(n.clone());
+            }
+            q.push(")");
+        }
+
+        /// The period's cases of `nodes`, counted by every property a report groups by.
+        pub async fn report_groups(
+            read: &Pool,
+            _write: &Pool,
+            jurisdiction: &str,
+            nodes: &[String],
+            from: DateTime<Utc>,
+            to: DateTime<Utc>,
+        ) -> Result<Vec<ReportGroup>> {
+            if nodes.is_empty() {
+                return Ok(Vec::new());
+            }
+            let columns = "node_id, kind, category, channel, submitter_role, justified, causes";
+            let mut q = sqlx::QueryBuilder::<Db>::new(format!("SELECT {columns}, COUNT(*) AS n"));
+            push_scope(&mut q, jurisdiction, nodes, from, to);
+            q.push(format!(" GROUP BY {columns}"));
+            let rows = q.build().fetch_all(read).await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(ReportGroup {
+                        node_id: r.try_get("node_id")?,
+                        kind: parse("kind", r.try_get("kind")?)?,
+                        category: r.try_get("category")?,
+                        channel: parse("channel", r.try_get("channel")?)?,
+                        role: r
+                            .try_get::<Option<String>, _>("submitter_role")?
+                            .map(|v| parse("role", &v))
+                            .transpose()?,
+                        justified: r
+                            .try_get::<Option<String>, _>("justified")?
+                            .map(|v| parse("justified", &v))
+                            .transpose()?,
+                        causes: r.try_get("causes")?,
+                        count: r.try_get("n")?,
+                    })
+                })
+                .collect()
+        }
+
+        /// The clocks of the period's cases of `nodes`: (unit, `ClockRecord` summary).
+        pub async fn report_clocks(
+            read: &Pool,
+            _write: &Pool,
+            jurisdiction: &str,
+            nodes: &[String],
+            from: DateTime<Utc>,
+            to: DateTime<Utc>,
+        ) -> Result<Vec<(String, String)>> {
+            if nodes.is_empty() {
+                return Ok(Vec::new());
+            }
+            let mut q = sqlx::QueryBuilder::<Db>::new("SELECT node_id, clock_summary");
+            push_scope(&mut q, jurisdiction, nodes, from, to);
+            let rows = q.build().fetch_all(read).await?;
+            rows.iter().map(|r| Ok((r.try_get("node_id")?, r.try_get("clock_summary")?))).collect()
+        }
+
+        /// The examples staff wrote for reports in the period's analyses of `nodes`, newest first.
+        pub async fn report_examples(
+            read: &Pool,
+            _write: &Pool,
+            jurisdiction: &str,
+            nodes: &[String],
+            from: DateTime<Utc>,
+            to: DateTime<Utc>,
+            limit: usize,
+        ) -> Result<Vec<String>> {
+            if nodes.is_empty() {
+                return Ok(Vec::new());
+            }
+            let mut q = sqlx::QueryBuilder::<Db>::new(
+                "SELECT e.payload FROM case_events e JOIN cases c ON c.id = e.case_id WHERE e.type = 'analysed' \
+                 AND c.jurisdiction_id = ",
+            );
+            q.push_bind(jurisdiction.to_owned());
+            q.push(" AND c.received_at >= ");
+            q.push_bind(micros(from));
+            q.push(" AND c.received_at < ");
+            q.push_bind(micros(to));
+            q.push(" AND c.node_id IN (");
+            let mut list = q.separated(", ");
+            for n in nodes {
+                list.push_bind(n.clone());
+            }
+            q.push(") ORDER BY e.at DESC");
+            let rows = q.build().fetch_all(read).await?;
+            let mut out = Vec::new();
+            for r in &rows {
+                let payload: String = r.try_get("payload")?;
+                if let Ok(domain::EventPayload::Analysed { example, .. }) = serde_json::from_str(&payload) {
+                    if !example.trim().is_empty() && !out.contains(&example) {
+                        out.push(example);
+                    }
+                }
+                if out.len() >= limit {
+                    break;
+                }
+            }
+            Ok(out)
+        }
+
+        /// Cases whose clocks the projection has not kept yet (older than this column).
+        pub async fn unprojected(read: &Pool, _write: &Pool, limit: i64) -> Result<Vec<Uuid>> {
+            Ok(sqlx::query_scalar("SELECT id FROM cases WHERE clock_summary = '' LIMIT $1")
+                .bind(limit)
+                .fetch_all(read)
+                .await?)
+        }
+
+        pub async fn set_clock_summary(
+            _read: &Pool,
+            write: &Pool,
+            case_id: Uuid,
+            event_count: i64,
+            summary: &str,
+        ) -> Result<()> {
+            sqlx::query("UPDATE cases SET clock_summary = $1 WHERE id = $2 AND event_count = $3")
+                .bind(summary)
+                .bind(case_id)
+                .bind(event_count)
+                .execute(write)
+                .await?;
+            Ok(())
+        }
+    };
+}
+
+pub mod sqlite {
+    analysis_ops!(db = sqlx::Sqlite, pool = sqlx::SqlitePool);
+}
+
+pub mod postgres {
+    analysis_ops!(db = sqlx::Postgres, pool = sqlx::PgPool);
+}

@@ -1,0 +1,162 @@
+//! Reports to the nämnder (issue 9; S8, S9, V-S4): built from the projection, shown to staff as
+//! a page, downloaded as CSV or as an HTML document, and printed by `lyhord report`.
+
+mod build;
+mod view;
+
+pub use build::{Report, build};
+pub use view::ReportView;
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use domain::period::Period;
+
+use crate::AppState;
+use crate::auth::Staff;
+use crate::citizen::Choice;
+use crate::i18n::Lang;
+use crate::pages::{FormError, message_for, render, server_error};
+use crate::staff::{Desk, StaffNav};
+
+const PATH: &str = "/staff/reports";
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ReportParams {
+    #[serde(default)]
+    node: String,
+    #[serde(default)]
+    period: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff_report.html")]
+struct ReportPage {
+    lang: Lang,
+    path: String,
+    nav: StaffNav,
+    units: Vec<Choice>,
+    node: String,
+    period: String,
+    errors: Vec<FormError>,
+    report: Option<ReportView>,
+    query: String,
+}
+
+impl ReportPage {
+    fn error_for(&self, id: &str) -> Option<&str> {
+        message_for(&self.errors, id)
+    }
+}
+
+/// The report the parameters ask for, or the problems with them.
+async fn report_for(
+    state: &AppState,
+    desk: &Desk,
+    params: &ReportParams,
+    lang: Lang,
+) -> Result<Result<Report, Vec<FormError>>, store::StoreError> {
+    let mut errors = Vec::new();
+    let units = desk.access().unit_ids();
+    if !units.contains(&params.node) {
+        errors.push(FormError { field: "node", message: lang.t("report-error-node") });
+    }
+    let period = params.period.parse::<Period>();
+    if period.is_err() {
+        errors.push(FormError { field: "period", message: lang.t("report-error-period") });
+    }
+    let Ok(period) = period.map_err(|_| ()).and_then(|p| if errors.is_empty() { Ok(p) } else { Err(()) }) else {
+        return Ok(Err(errors));
+    };
+    let j = &desk.user.jurisdiction;
+    let min_group = domain::analysis::DEFAULT_MIN_GROUP;
+    build(&state.store, j, &desk.tree, &desk.categories, &params.node, period, min_group, lang, Utc::now())
+        .await
+        .map(Ok)
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    lang: Lang,
+    Extension(Staff(user)): Extension<Staff>,
+    Query(params): Query<ReportParams>,
+) -> Response {
+    let desk = match Desk::open(&state, user).await {
+        Ok(desk) => desk,
+        Err(e) => return server_error(lang, PATH, e),
+    };
+    let asked = !params.node.is_empty() || !params.period.is_empty();
+    let (report, errors) = if asked {
+        match report_for(&state, &desk, &params, lang).await {
+            Ok(Ok(report)) => (Some(ReportView::of(&report, lang)), Vec::new()),
+            Ok(Err(errors)) => (None, errors),
+            Err(e) => return server_error(lang, PATH, e),
+        }
+    } else {
+        (None, Vec::new())
+    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let query = serde_urlencoded::to_string([("node", &params.node), ("period", &params.period)]).unwrap_or_default();
+    let page = ReportPage {
+        lang,
+        path: PATH.into(),
+        nav: StaffNav::new(&desk, "reports"),
+        units: desk
+            .access()
+            .unit_ids()
+            .iter()
+            .map(|id| Choice { value: id.clone(), label: desk.unit_name(id) })
+            .collect(),
+        node: if params.node.is_empty() { desk.user.node_id.clone().unwrap_or_default() } else { params.node },
+        period: if params.period.is_empty() {
+            domain::time::local(Utc::now()).format("%Y").to_string()
+        } else {
+            params.period
+        },
+        errors,
+        report,
+        query,
+    };
+    render(&page, status)
+}
+
+/// `/staff/reports/report.csv` and `/staff/reports/report.html`: the same report to keep.
+pub async fn download(
+    State(state): State<AppState>,
+    lang: Lang,
+    Extension(Staff(user)): Extension<Staff>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+    Query(params): Query<ReportParams>,
+) -> Response {
+    let desk = match Desk::open(&state, user).await {
+        Ok(desk) => desk,
+        Err(e) => return server_error(lang, PATH, e),
+    };
+    let report = match report_for(&state, &desk, &params, lang).await {
+        Ok(Ok(report)) => report,
+        Ok(Err(_)) => return crate::pages::message_page(lang, PATH, "not-found", StatusCode::NOT_FOUND),
+        Err(e) => return server_error(lang, PATH, e),
+    };
+    let view = ReportView::of(&report, lang);
+    let name = format!("lyhord-{}-{}", params.node, report.period);
+    let (body, kind, ext) = match file.as_str() {
+        "report.csv" => (view.csv(), "text/csv; charset=utf-8", "csv"),
+        "report.html" => match view.html(lang) {
+            Ok(html) => (html, "text/html; charset=utf-8", "html"),
+            Err(e) => return server_error(lang, PATH, e),
+        },
+        _ => return crate::pages::message_page(lang, PATH, "not-found", StatusCode::NOT_FOUND),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, kind.to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.{ext}\"")),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response()
+}

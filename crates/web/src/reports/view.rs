@@ -1,0 +1,159 @@
+//! A report as people read it: tables with their numbers written out (hidden groups named as
+//! such), as an HTML page, a standalone HTML document, or CSV for Swedish Excel.
+
+use askama::Template;
+
+use super::build::{Line, Report};
+use crate::i18n::Lang;
+
+/// One table of the report.
+pub struct Table {
+    pub id: &'static str,
+    pub heading: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// The report's tables and lists, every number written out.
+pub struct ReportView {
+    pub title: String,
+    pub unit: String,
+    pub period: String,
+    pub intro: String,
+    pub tables: Vec<Table>,
+    pub actions: Vec<(String, String)>,
+    pub examples: Vec<String>,
+    pub routines: Vec<(String, String)>,
+}
+
+fn number(n: Option<i64>, report: &Report, lang: Lang) -> String {
+    n.map_or_else(|| lang.t1("report-hidden", "min", &report.min_group.to_string()), |n| n.to_string())
+}
+
+fn decimal(x: f64, lang: Lang) -> String {
+    let text = format!("{x:.1}");
+    if lang == Lang::Sv { text.replace('.', ",") } else { text }
+}
+
+fn volume_table(id: &'static str, heading: String, lines: &[Line], report: &Report, lang: Lang) -> Table {
+    Table {
+        id,
+        heading,
+        columns: vec![lang.t("report-group"), report.period.to_string(), report.previous.to_string()],
+        rows: lines
+            .iter()
+            .map(|l| vec![l.label.clone(), number(l.current, report, lang), number(l.previous, report, lang)])
+            .collect(),
+    }
+}
+
+impl ReportView {
+    pub fn of(report: &Report, lang: Lang) -> ReportView {
+        let vol = |id, key: &str, lines: &[Line]| volume_table(id, lang.t(key), lines, report, lang);
+        let dash = || "–".to_owned();
+        let clocks = Table {
+            id: "clocks",
+            heading: lang.t("report-clocks"),
+            columns: [
+                "report-promise",
+                "report-met",
+                "report-breached",
+                "report-open",
+                "report-share-met",
+                "report-median",
+                "report-p90",
+            ]
+            .iter()
+            .map(|k| lang.t(k))
+            .collect(),
+            rows: report
+                .clocks
+                .iter()
+                .map(|c| {
+                    let hidden = |n: i64| domain::analysis::shown(n, report.min_group);
+                    vec![
+                        format!("{} ({})", c.name, domain::alerts::label(&c.id)),
+                        number(hidden(c.met), report, lang),
+                        number(hidden(c.breached), report, lang),
+                        number(hidden(c.open), report, lang),
+                        c.share_met.map_or_else(dash, |s| format!("{} %", decimal(s, lang))),
+                        c.median_hours.map_or_else(dash, |h| format!("{} h", decimal(h, lang))),
+                        c.p90_hours.map_or_else(dash, |h| format!("{} h", decimal(h, lang))),
+                    ]
+                })
+                .collect(),
+        };
+        let mut breaches = vol("breaches", "report-breaches-by-unit", &report.breaches_by_unit);
+        breaches.columns.truncate(2);
+        breaches.rows.iter_mut().for_each(|r| r.truncate(2));
+        ReportView {
+            title: lang.t("report-title"),
+            unit: report.unit.clone(),
+            period: lang.t_with(
+                "report-period",
+                &[("period", report.period.to_string()), ("previous", report.previous.to_string())],
+            ),
+            intro: lang.t1("report-intro", "min", &report.min_group.to_string()),
+            tables: vec![
+                vol("total", "report-total-heading", std::slice::from_ref(&report.total)),
+                vol("kinds", "report-by-kind", &report.by_kind),
+                vol("categories", "report-by-category", &report.by_category),
+                vol("channels", "report-by-channel", &report.by_channel),
+                vol("roles", "report-by-role", &report.by_role),
+                clocks,
+                breaches,
+                vol("justified", "report-justified", &report.justified),
+                vol("causes", "report-causes", &report.causes),
+            ],
+            actions: vec![
+                (lang.t("report-actions-opened"), report.actions.opened.to_string()),
+                (lang.t("report-actions-done"), report.actions.done.to_string()),
+                (lang.t("report-actions-overdue"), report.actions.overdue.to_string()),
+            ],
+            examples: report.examples.clone(),
+            routines: report.routines.clone(),
+        }
+    }
+
+    /// The report as an HTML document of its own.
+    pub fn html(&self, lang: Lang) -> Result<String, askama::Error> {
+        ReportDocument { lang, report: self }.render()
+    }
+
+    /// CSV as Swedish Excel opens it: UTF-8 with a byte-order mark, `;` between fields.
+    pub fn csv(&self) -> String {
+        let field = |s: &str| {
+            if s.contains([';', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
+        };
+        let mut out = String::from("\u{feff}");
+        let line = |out: &mut String, cells: &[String]| {
+            out.push_str(&cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(";"));
+            out.push_str("\r\n");
+        };
+        line(&mut out, &[self.title.clone(), self.unit.clone(), self.period.clone()]);
+        for table in &self.tables {
+            out.push_str("\r\n");
+            let mut header = vec![table.heading.clone()];
+            header.extend(table.columns.iter().cloned());
+            line(&mut out, &header);
+            for row in &table.rows {
+                let mut cells = vec![table.heading.clone()];
+                cells.extend(row.iter().cloned());
+                line(&mut out, &cells);
+            }
+        }
+        out.push_str("\r\n");
+        for (label, value) in &self.actions {
+            line(&mut out, &[label.clone(), value.clone()]);
+        }
+        out
+    }
+}
+
+/// The report as a document of its own (the command line's and the download's HTML).
+#[derive(Template)]
+#[template(path = "report_document.html")]
+struct ReportDocument<'a> {
+    lang: Lang,
+    report: &'a ReportView,
+}
