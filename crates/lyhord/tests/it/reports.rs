@@ -379,3 +379,57 @@ on_both_backends!(the_handler_records_the_analysis_on_the_case, |app| {
         "the latest analysis is shown"
     );
 });
+
+on_both_backends!(a_forvaltning_sets_its_causes_and_publishes_its_routine, |app| {
+    let app = app.with_demo(0).await;
+    load(&app.store, &data_set()[11..12]).await;
+    let number =
+        app.store.inbox(&store::InboxQuery::new("vasteras", store::Units::All, 10)).await.unwrap()[0].number.clone();
+    // Eva Ekström leads Tekniska kontoret: she sets its causes; a mistake is named, kept.
+    let eva = app.signed_in("chef", PASSWORD).await;
+    fn form(causes: &str) -> [(&'static str, String); 3] {
+        let routine = "Vi läser varje klagomål samma dag.\n\nVarje månad går vi igenom orsakerna.";
+        [("node", "vasteras.tk".into()), ("causes", causes.into()), ("routine", routine.into())]
+    }
+    let refused =
+        eva.post(app.url("/staff/analysis")).form(&form("skotsel = Skötsel\nskotsel = Igen")).send().await.unwrap();
+    assert_eq!(refused.status(), 422);
+    let page = body(refused).await;
+    assert!(page.contains("line 2: the code skotsel is used twice") && page.contains("skotsel = Igen"), "{page}");
+    let saved = eva
+        .post(app.url("/staff/analysis"))
+        .form(&form("skotsel = Skötsel / Upkeep\nvantetid = Väntetid"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 303);
+
+    // The park's cases are analysed by Tekniska kontoret's causes now.
+    let case_page = body(eva.get(app.url(&format!("/staff/cases/{number}"))).send().await.unwrap()).await;
+    assert!(case_page.contains("name=\"cause_skotsel\"") && !case_page.contains("name=\"cause_bemotande\""));
+    // The routine is published for everyone, and linked from the report.
+    let public = body(app.browser().get(app.url("/routines/vasteras.tk")).send().await.unwrap()).await;
+    assert!(public.contains("Varje månad går vi igenom orsakerna."), "{public}");
+    let report = body(eva.get(app.url("/staff/reports?node=vasteras.tk&period=2026")).send().await.unwrap()).await;
+    assert!(report.contains("href=\"/routines/vasteras.tk\""), "{report}");
+    assert_eq!(app.browser().get(app.url("/routines/vasteras.buf")).send().await.unwrap().status(), 404);
+
+    // Another förvaltning's manager may not change it; a handläggare has no such page.
+    lyhord::admin::add_user(
+        &app.store,
+        Some("vasteras"),
+        "olle",
+        "Olle Skola",
+        Role::Chef,
+        Some("vasteras.buf"),
+        None,
+        PASSWORD,
+    )
+    .await
+    .unwrap();
+    let olle = app.signed_in("olle", PASSWORD).await;
+    let denied = olle.post(app.url("/staff/analysis")).form(&form("x = X")).send().await.unwrap();
+    assert_eq!(denied.status(), 403);
+    let johan = app.signed_in("handlaggare", PASSWORD).await;
+    assert_eq!(johan.get(app.url("/staff/analysis")).send().await.unwrap().status(), 403);
+});

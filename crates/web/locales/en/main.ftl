@@ -171,6 +171,7 @@ delay-notice-text = { $message }
     The decision is now expected by { $date }.
 
 privacy-title = Personal data
+routine-title = How the department handles complaints
 privacy-controller-heading = Who is responsible?
 privacy-controller = The committee of { $municipality } responsible for what your case is about is the controller. The municipality has a data protection officer you can contact.
 privacy-purpose-heading = Why do we process the data?

@@ -479,3 +479,14 @@ improvement-not-followed-up = Not followed up yet
 improvement-overdue = Overdue
 error-status-required = Choose where the action stands.
 error-case-unknown = Case { $number } is not among your cases.
+
+# Each förvaltning's causes and routine (issue 9).
+analysis-title = Causes and routines per department
+analysis-link = Causes and the complaints routine per department
+analysis-intro = The causes cases are analysed by, and the department's routine for identifying, documenting and analysing complaints. The routine is published and linked from the reports.
+analysis-causes = Causes
+analysis-causes-hint = One per line: code = Svenskt namn / English name. The code is used in reports; do not change the code of a cause already in use.
+analysis-routine = Routine for complaints (paragraphs separated by a blank line)
+analysis-public-link = The published routine
+analysis-saved = Saved.
+error-causes = The causes could not be read: { $problem }

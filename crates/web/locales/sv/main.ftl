@@ -171,6 +171,7 @@ delay-notice-text = { $message }
     Beslutet väntas nu senast { $date }.
 
 privacy-title = Personuppgifter
+routine-title = Så tar förvaltningen hand om klagomål
 privacy-controller-heading = Vem ansvarar?
 privacy-controller = Den nämnd i { $municipality } som ansvarar för det ditt ärende gäller är personuppgiftsansvarig. Kommunen har ett dataskyddsombud som du kan kontakta.
 privacy-purpose-heading = Varför behandlar vi uppgifterna?

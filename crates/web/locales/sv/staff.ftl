@@ -479,3 +479,14 @@ improvement-not-followed-up = Inte uppföljt än
 improvement-overdue = Försenad
 error-status-required = Välj var åtgärden står.
 error-case-unknown = Ärende { $number } finns inte bland dina ärenden.
+
+# Each förvaltning's causes and routine (issue 9).
+analysis-title = Orsaker och rutiner per förvaltning
+analysis-link = Orsaker och rutin för klagomål per förvaltning
+analysis-intro = De orsaker som ärendena analyseras efter, och förvaltningens rutin för att identifiera, dokumentera och analysera klagomål. Rutinen publiceras och länkas från rapporterna.
+analysis-causes = Orsaker
+analysis-causes-hint = En per rad: kod = Svenskt namn / English name. Koden används i rapporterna; byt inte kod på en orsak som redan används.
+analysis-routine = Rutin för klagomål (stycken åtskilda med en tom rad)
+analysis-public-link = Den publicerade rutinen
+analysis-saved = Sparat.
+error-causes = Orsakerna kunde inte läsas: { $problem }

@@ -5,6 +5,7 @@
 mod access;
 mod actions;
 mod admin;
+mod analysis_settings;
 mod case_page;
 mod held_mail;
 mod improvements;
@@ -38,6 +39,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/staff/improvements", get(improvements::list))
         .route("/staff/improvements/new", get(improvements::new_form).post(improvements::create))
         .route("/staff/improvements/{id}", get(improvements::edit_form).post(improvements::update))
+        .route("/staff/analysis", get(analysis_settings::show).post(analysis_settings::save))
         .route("/staff/reports", get(crate::reports::page))
         .route("/staff/reports/{file}", get(crate::reports::download))
         .route("/staff/cases/{number}", get(case_page::show))
