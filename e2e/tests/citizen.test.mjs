@@ -64,7 +64,8 @@ test('a citizen submits a complaint with the keyboard alone and follows it', asy
 for (const lang of ['sv', 'en']) {
   test(`every citizen page passes axe-core in ${lang}`, async () => {
     const page = await open(browser, { lang });
-    for (const path of ['/', '/submit', '/submit?category=gatubelysning', '/paper-form', '/privacy', '/accessibility', '/track']) {
+    const statistics = `/statistics?node=vasteras.tn&period=${new Date().getFullYear()}`;
+    for (const path of ['/', '/submit', '/submit?category=gatubelysning', '/paper-form', '/privacy', '/accessibility', '/track', '/statistics', statistics, '/statistics?period=nyss']) {
       await page.goto(BASE + path);
       assert.equal(await page.getAttribute('html', 'lang'), lang, path);
       assert.deepEqual(await axeViolations(page), [], path);

@@ -132,6 +132,20 @@ for (const lang of ['sv', 'en']) {
     assert.ok(alerted, 'the inbox marks a case with a reminder or escalation');
     await visit(`/staff/cases/${alerted}`, 'case page with reminders');
     assert.ok(await page.locator('#alerts-heading').isVisible(), 'the case page lists them');
+    // Issue 9: the analysis form with an error, reports, improvement actions, causes.
+    await submitAction(page, 'analyse');
+    await page.waitForSelector('.error-summary');
+    await noViolations(page, 'analysis form with an error');
+    await page.goto(`${BASE}/staff/cases/${alerted}`);
+    await visit(`/staff/reports?node=vasteras&period=${new Date().getFullYear()}`, 'report for the municipality');
+    await visit('/staff/reports?node=vasteras&period=T9', 'report with an error');
+    await visit('/staff/improvements', 'improvement actions');
+    await visit('/staff/improvements/new', 'new improvement action');
+    await page.click('form button[type=submit] >> nth=-1');
+    await page.waitForSelector('.error-summary');
+    await noViolations(page, 'improvement action with errors');
+    await visit('/staff/analysis', 'causes and routines');
+    await page.goto(`${BASE}/staff/cases/${alerted}`);
     await submitAction(page, 'make-formal');
     await page.waitForSelector('.error-summary');
     await noViolations(page, 'making a formal matter, with errors');

@@ -61,6 +61,11 @@ enum Command {
         #[arg(long)]
         filtered: bool,
     },
+    /// The report for the whole municipality over the last year (issue 9: target 2 s).
+    Report {
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
     /// Full-text searches over the whole municipality, first page of 50: for a person's
     /// e-mail address, or (`--common`) for words every case contains.
     Search {
@@ -279,6 +284,32 @@ async fn run(cli: Cli) {
             );
         }
         Command::Clocks { .. } => unreachable!("runs without a database"),
+        Command::Report { runs } => {
+            let total = store.count_cases(JURISDICTION).await.unwrap();
+            let tree = store.org_tree(JURISDICTION).await.unwrap();
+            let today = chrono::Local::now().date_naive();
+            let period: domain::period::Period =
+                format!("{}..{}", today - Duration::days(365), today).parse().expect("a period");
+            let mut seconds = Vec::with_capacity(runs);
+            for _ in 0..runs {
+                let start = Instant::now();
+                let lang = web::i18n::Lang::Sv;
+                let report =
+                    web::reports::build(&store, JURISDICTION, &tree, &[], JURISDICTION, period, 5, lang, Utc::now())
+                        .await
+                        .unwrap();
+                let html = web::reports::ReportView::of(&report, lang).html(lang).unwrap();
+                seconds.push(start.elapsed().as_secs_f64());
+                assert!(html.contains("Alla ärenden"));
+            }
+            seconds.sort_by(f64::total_cmp);
+            println!(
+                "report backend={} cases={total} period_days=365 runs={runs} seconds_median={:.2} seconds_max={:.2}",
+                store.backend_name(),
+                percentile(&seconds, 0.5),
+                seconds[seconds.len() - 1],
+            );
+        }
         Command::Search { queries, common } => {
             let total = store.count_cases(JURISDICTION).await.unwrap();
             let mut rng = StdRng::seed_from_u64(11);

@@ -289,8 +289,9 @@ macro_rules! analysis_ops {
                 return Ok(Vec::new());
             }
             let mut q = sqlx::QueryBuilder::<Db>::new(
-                "SELECT e.payload FROM case_events e JOIN cases c ON c.id = e.case_id WHERE e.type = 'analysed' \
-                 AND c.jurisdiction_id = ",
+                // CROSS JOIN keeps SQLite reading the analyses (a partial index) first.
+                "SELECT e.payload FROM case_events e CROSS JOIN cases c WHERE c.id = e.case_id \
+                 AND e.type = 'analysed' AND c.jurisdiction_id = ",
             );
             q.push_bind(jurisdiction.to_owned());
             q.push(" AND c.received_at >= ");

@@ -117,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         .route("/track/not-solved", post(citizen::not_solved))
         .route("/privacy", get(citizen::privacy))
         .route("/routines/{node}", get(reports::routine::show))
+        .route("/statistics", get(reports::public::show))
         .route("/paper-form", get(citizen::paper_form))
         .route("/accessibility", get(citizen::accessibility))
         .route("/staff/sign-in", get(pages::sign_in_form).post(pages::sign_in))

@@ -232,6 +232,15 @@ on_both_backends!(a_report_counts_what_the_test_counts_and_hides_small_groups, |
         assert!(!html.contains(secret), "{secret} must not appear in a report");
     }
 
+    // The open statistics: the same figures for everyone, without staff's examples.
+    let open =
+        body(app.browser().get(app.url("/statistics?node=vasteras.tn&period=2026-T2")).send().await.unwrap()).await;
+    assert_eq!(row(&open, "Antal ärenden", "Alla ärenden"), row(&html, "Antal ärenden", "Alla ärenden"));
+    assert_eq!(row(&open, "Efter typ", "Fråga"), [hidden.clone(), "0".into()]);
+    assert!(!open.contains("Boende hörde") && !open.contains("Kim Invånare"), "{open}");
+    let other = app.browser().get(app.url("/statistics?node=vasteras.park&period=2026-T2")).send().await.unwrap();
+    assert_eq!(other.status(), 422, "open statistics are per nämnd or for the whole municipality");
+
     // CSV for Swedish Excel, and the same report from the command line.
     let csv = client.get(app.url("/staff/reports/report.csv?node=vasteras.tn&period=2026-T2")).send().await.unwrap();
     assert!(csv.headers()["content-disposition"].to_str().unwrap().contains("lyhord-vasteras.tn-2026-T2.csv"));

@@ -39,3 +39,6 @@ CREATE TABLE improvement_cases (
     PRIMARY KEY (improvement_id, case_id)
 );
 CREATE INDEX improvement_cases_case ON improvement_cases (case_id);
+
+-- Reports read the few analyses with examples newest first, never all events.
+CREATE INDEX case_events_analysed ON case_events (at) WHERE type = 'analysed';

@@ -172,6 +172,9 @@ delay-notice-text = { $message }
 
 privacy-title = Personal data
 routine-title = How the department handles complaints
+statistics-title = Statistics on feedback and complaints
+statistics-intro = How much feedback and how many complaints came in, how the municipality kept its promises and what was done, per committee and period. Counts only: no names, and groups of fewer than five cases are not shown by themselves.
+statistics-error-node = Choose the whole municipality or a committee.
 privacy-controller-heading = Who is responsible?
 privacy-controller = The committee of { $municipality } responsible for what your case is about is the controller. The municipality has a data protection officer you can contact.
 privacy-purpose-heading = Why do we process the data?

@@ -172,6 +172,9 @@ delay-notice-text = { $message }
 
 privacy-title = Personuppgifter
 routine-title = Så tar förvaltningen hand om klagomål
+statistics-title = Statistik om synpunkter och klagomål
+statistics-intro = Hur många synpunkter och klagomål som kommit in, hur kommunen höll sina löften och vad som gjorts, per nämnd och period. Bara antal: inga namn, och grupper med färre än fem ärenden visas inte för sig.
+statistics-error-node = Välj hela kommunen eller en nämnd.
 privacy-controller-heading = Vem ansvarar?
 privacy-controller = Den nämnd i { $municipality } som ansvarar för det ditt ärende gäller är personuppgiftsansvarig. Kommunen har ett dataskyddsombud som du kan kontakta.
 privacy-purpose-heading = Varför behandlar vi uppgifterna?

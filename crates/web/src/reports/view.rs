@@ -23,6 +23,8 @@ pub struct ReportView {
     pub tables: Vec<Table>,
     pub actions: Vec<(String, String)>,
     pub examples: Vec<String>,
+    /// Staff's examples belong to the staff report, not to the open statistics.
+    pub show_examples: bool,
     pub routines: Vec<(String, String)>,
 }
 
@@ -111,6 +113,7 @@ impl ReportView {
                 (lang.t("report-actions-overdue"), report.actions.overdue.to_string()),
             ],
             examples: report.examples.clone(),
+            show_examples: true,
             routines: report.routines.clone(),
         }
     }

@@ -42,7 +42,7 @@ struct AnalysisPage {
 }
 
 /// The förvaltningar this user may set up.
-fn editable<'a>(desk: &'a Desk) -> Vec<&'a domain::OrgNode> {
+fn editable(desk: &Desk) -> Vec<&domain::OrgNode> {
     let access = desk.access();
     let root = desk.tree.root().id.clone();
     desk.tree
@@ -72,8 +72,10 @@ fn page(
                 causes_error: None,
                 routine_error: None,
             };
-            if let Some((node, form, field, message)) = &sent {
-                if *node == n.id {
+            if let Some((node, form, field, message)) = &sent
+                && *node == n.id
+            {
+                {
                     unit.causes = form.get("causes").cloned().unwrap_or_default();
                     unit.routine = form.get("routine").cloned().unwrap_or_default();
                     if *field == "causes" {
