@@ -197,20 +197,23 @@ macro_rules! analysis_ops {
             Ok(id)
         }
 
-        fn push_scope(
+        /// `{t}jurisdiction_id = … AND {t}received_at` within the period `AND {t}node_id IN (…)`,
+        /// where `t` is the cases table's alias (with its dot) or nothing.
+        fn push_cases_in(
             q: &mut sqlx::QueryBuilder<Db>,
+            t: &str,
             jurisdiction: &str,
             nodes: &[String],
             from: DateTime<Utc>,
             to: DateTime<Utc>,
         ) {
-            q.push(" FROM cases WHERE jurisdiction_id = ");
+            q.push(format!("{t}jurisdiction_id = "));
             q.push_bind(jurisdiction.to_owned());
-            q.push(" AND received_at >= ");
+            q.push(format!(" AND {t}received_at >= "));
             q.push_bind(micros(from));
-            q.push(" AND received_at < ");
+            q.push(format!(" AND {t}received_at < "));
             q.push_bind(micros(to));
-            q.push(" AND node_id IN (");
+            q.push(format!(" AND {t}node_id IN ("));
             let mut list = q.separated(", ");
             for n in nodes {
                 list.push_bind(n.clone());
@@ -232,7 +235,8 @@ macro_rules! analysis_ops {
             }
             let columns = "node_id, kind, category, channel, submitter_role, justified, causes";
             let mut q = sqlx::QueryBuilder::<Db>::new(format!("SELECT {columns}, COUNT(*) AS n"));
-            push_scope(&mut q, jurisdiction, nodes, from, to);
+            q.push(" FROM cases WHERE ");
+            push_cases_in(&mut q, "", jurisdiction, nodes, from, to);
             q.push(format!(" GROUP BY {columns}"));
             let rows = q.build().fetch_all(read).await?;
             rows.iter()
@@ -270,7 +274,8 @@ macro_rules! analysis_ops {
                 return Ok(Vec::new());
             }
             let mut q = sqlx::QueryBuilder::<Db>::new("SELECT node_id, clock_summary");
-            push_scope(&mut q, jurisdiction, nodes, from, to);
+            q.push(" FROM cases WHERE ");
+            push_cases_in(&mut q, "", jurisdiction, nodes, from, to);
             let rows = q.build().fetch_all(read).await?;
             rows.iter().map(|r| Ok((r.try_get("node_id")?, r.try_get("clock_summary")?))).collect()
         }
@@ -291,19 +296,10 @@ macro_rules! analysis_ops {
             let mut q = sqlx::QueryBuilder::<Db>::new(
                 // CROSS JOIN keeps SQLite reading the analyses (a partial index) first.
                 "SELECT e.payload FROM case_events e CROSS JOIN cases c WHERE c.id = e.case_id \
-                 AND e.type = 'analysed' AND c.jurisdiction_id = ",
+                 AND e.type = 'analysed' AND ",
             );
-            q.push_bind(jurisdiction.to_owned());
-            q.push(" AND c.received_at >= ");
-            q.push_bind(micros(from));
-            q.push(" AND c.received_at < ");
-            q.push_bind(micros(to));
-            q.push(" AND c.node_id IN (");
-            let mut list = q.separated(", ");
-            for n in nodes {
-                list.push_bind(n.clone());
-            }
-            q.push(") ORDER BY e.at DESC");
+            push_cases_in(&mut q, "c.", jurisdiction, nodes, from, to);
+            q.push(" ORDER BY e.at DESC");
             let rows = q.build().fetch_all(read).await?;
             let mut out = Vec::new();
             for r in &rows {

@@ -331,18 +331,7 @@ on_both_backends!(the_manager_sees_their_units_and_the_promises_broken_this_week
     assert!(page.contains("<strong class=\"mark breached\">1</strong>"), "{page}");
 
     // A manager elsewhere sees neither the park nor its case; a handläggare has no such view.
-    lyhord::admin::add_user(
-        &app.store,
-        Some("vasteras"),
-        "olle",
-        "Olle Skola",
-        Role::Chef,
-        Some("vasteras.buf"),
-        None,
-        PASSWORD,
-    )
-    .await
-    .unwrap();
+    crate::support::add_staff(&app.store, "olle", "Olle Skola", Role::Chef, "vasteras.buf").await;
     let olle = app.signed_in("olle", PASSWORD).await;
     let page = body(olle.get(app.url("/staff/manager")).send().await.unwrap()).await;
     assert!(page.contains("Grundskola") && !page.contains("Parkenheten"), "{page}");

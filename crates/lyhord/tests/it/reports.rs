@@ -334,18 +334,7 @@ on_both_backends!(improvement_actions_are_recorded_linked_and_followed_up, |app|
     assert!(report.contains("<dt>Genomförda under perioden</dt><dd>1</dd>"), "{report}");
 
     // Someone in another förvaltning neither sees nor changes it; a reader cannot record one.
-    lyhord::admin::add_user(
-        &app.store,
-        Some("vasteras"),
-        "olle",
-        "Olle Skola",
-        Role::Chef,
-        Some("vasteras.buf"),
-        None,
-        PASSWORD,
-    )
-    .await
-    .unwrap();
+    crate::support::add_staff(&app.store, "olle", "Olle Skola", Role::Chef, "vasteras.buf").await;
     let olle = app.signed_in("olle", PASSWORD).await;
     assert!(!body(olle.get(app.url("/staff/improvements")).send().await.unwrap()).await.contains("bänkarna"));
     assert_eq!(olle.get(app.url(&format!("/staff/improvements/{id}"))).send().await.unwrap().status(), 404);
@@ -424,18 +413,7 @@ on_both_backends!(a_forvaltning_sets_its_causes_and_publishes_its_routine, |app|
     assert_eq!(app.browser().get(app.url("/routines/vasteras.buf")).send().await.unwrap().status(), 404);
 
     // Another förvaltning's manager may not change it; a handläggare has no such page.
-    lyhord::admin::add_user(
-        &app.store,
-        Some("vasteras"),
-        "olle",
-        "Olle Skola",
-        Role::Chef,
-        Some("vasteras.buf"),
-        None,
-        PASSWORD,
-    )
-    .await
-    .unwrap();
+    crate::support::add_staff(&app.store, "olle", "Olle Skola", Role::Chef, "vasteras.buf").await;
     let olle = app.signed_in("olle", PASSWORD).await;
     let denied = olle.post(app.url("/staff/analysis")).form(&form("x = X")).send().await.unwrap();
     assert_eq!(denied.status(), 403);

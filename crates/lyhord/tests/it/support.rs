@@ -178,6 +178,11 @@ impl App {
 
 pub const PASSWORD: &str = lyhord::demo::DEMO_PASSWORD;
 
+/// A staff account in Västerås with the demo password and no e-mail address.
+pub async fn add_staff(store: &Store, username: &str, name: &str, role: Role, unit: &str) -> uuid::Uuid {
+    lyhord::admin::add_user(store, Some("vasteras"), username, name, role, Some(unit), None, PASSWORD).await.unwrap()
+}
+
 pub async fn body(response: reqwest::Response) -> String {
     response.text().await.unwrap()
 }
