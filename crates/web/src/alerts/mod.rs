@@ -54,6 +54,11 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> Result<TickReport, St
                 Ok(false) => report.stale += 1,
                 // Another instance recorded it first (or this one, before a crash).
                 Err(StoreError::Duplicate(_)) => {}
+                // The case was closed between the check and the record: nothing is owed.
+                Err(StoreError::Projection(_)) => {
+                    state.store.finish_job(job.id, now).await?;
+                    report.stale += 1;
+                }
                 Err(e) => {
                     let retry = (job.attempts < MAX_ATTEMPTS).then(|| now + backoff(job.attempts));
                     tracing::warn!(job = %job.key, error = %e, given_up = retry.is_none(), "an alert could not be given");
