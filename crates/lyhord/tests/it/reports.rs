@@ -226,6 +226,9 @@ on_both_backends!(a_report_counts_what_the_test_counts_and_hides_small_groups, |
         ["0".to_owned(), hidden.clone(), "0".into()]
     );
 
+    // Each volume also as a chart, with the same numbers as its text alternative.
+    assert!(html.contains("<desc id=\"kinds-desc\">Synpunkt: 7 (föregående period 0); Klagomål: 12 (föregående period 6)"), "{html}");
+
     // Examples as staff wrote them, without the address that slipped in; no personal data.
     assert!(html.contains("Boende hörde av sig från […] om en trasig bänk."), "{html}");
     for secret in ["Kim Invånare", "example.se", "Hemlig beskrivning", "skolskjuts"] {

@@ -413,6 +413,7 @@ report-download-html = Download as an HTML document
 report-period = The period { $period } compared with { $previous }.
 report-intro = Cases received in the period, counted in groups. No names or contact details are included, and groups of fewer than { $min } cases are not shown by themselves.
 report-hidden = fewer than { $min }
+report-chart-line = { $group }: { $now } (previous period { $before })
 report-nothing = Nothing to report.
 report-group = Group
 report-total = All cases

@@ -413,6 +413,7 @@ report-download-html = Ladda ner som HTML-dokument
 report-period = Perioden { $period } jämförd med { $previous }.
 report-intro = Ärenden som kom in under perioden, räknade i grupper. Inga namn eller kontaktuppgifter ingår, och grupper med färre än { $min } ärenden visas inte för sig.
 report-hidden = färre än { $min }
+report-chart-line = { $group }: { $now } (föregående period { $before })
 report-nothing = Inget att redovisa.
 report-group = Grupp
 report-total = Alla ärenden

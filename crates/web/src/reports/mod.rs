@@ -2,6 +2,7 @@
 //! a page, downloaded as CSV or as an HTML document, and printed by `lyhord report`.
 
 mod build;
+mod chart;
 pub(crate) mod public;
 pub(crate) mod routine;
 mod view;

@@ -12,6 +12,8 @@ pub struct Table {
     pub heading: String,
     pub columns: Vec<String>,
     pub rows: Vec<Vec<String>>,
+    /// The same numbers as a bar chart (SVG with its text alternative), for volumes.
+    pub chart: Option<String>,
 }
 
 /// The report's tables and lists, every number written out.
@@ -38,15 +40,26 @@ fn decimal(x: f64, lang: Lang) -> String {
 }
 
 fn volume_table(id: &'static str, heading: String, lines: &[Line], report: &Report, lang: Lang) -> Table {
-    Table {
-        id,
-        heading,
-        columns: vec![lang.t("report-group"), report.period.to_string(), report.previous.to_string()],
-        rows: lines
-            .iter()
-            .map(|l| vec![l.label.clone(), number(l.current, report, lang), number(l.previous, report, lang)])
-            .collect(),
-    }
+    let rows: Vec<Vec<String>> = lines
+        .iter()
+        .map(|l| vec![l.label.clone(), number(l.current, report, lang), number(l.previous, report, lang)])
+        .collect();
+    let (now, before) = (report.period.to_string(), report.previous.to_string());
+    // The text alternative says what the bars show, group by group.
+    let alt = rows
+        .iter()
+        .map(|r| {
+            lang.t_with(
+                "report-chart-line",
+                &[("group", r[0].clone()), ("now", r[1].clone()), ("before", r[2].clone())],
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let bars: Vec<super::chart::Bar<'_>> =
+        lines.iter().map(|l| super::chart::Bar { label: &l.label, current: l.current, previous: l.previous }).collect();
+    let chart = (lines.len() > 1).then(|| super::chart::bars(id, &heading, &alt, &bars, (&now, &before)));
+    Table { id, heading, columns: vec![lang.t("report-group"), now, before], rows, chart }
 }
 
 impl ReportView {
@@ -84,6 +97,7 @@ impl ReportView {
                     ]
                 })
                 .collect(),
+            chart: None,
         };
         let mut breaches = vol("breaches", "report-breaches-by-unit", &report.breaches_by_unit);
         breaches.columns.truncate(2);
