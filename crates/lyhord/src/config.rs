@@ -59,6 +59,8 @@ pub struct Settings {
     pub imap_jurisdiction: Option<String>,
     /// How often `lyhord serve` looks for reminders and escalations to give (issue 8).
     pub alerts_tick_seconds: u64,
+    /// The smallest group a report or the open statistics show by themselves (G6).
+    pub report_min_group: i64,
 }
 
 impl Default for Settings {
@@ -89,6 +91,7 @@ impl Default for Settings {
             imap_poll_seconds: 60,
             imap_jurisdiction: None,
             alerts_tick_seconds: 60,
+            report_min_group: domain::analysis::DEFAULT_MIN_GROUP,
         }
     }
 }
@@ -120,6 +123,7 @@ const ENV_KEYS: &[&str] = &[
     "imap_poll_seconds",
     "imap_jurisdiction",
     "alerts_tick_seconds",
+    "report_min_group",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -178,6 +182,9 @@ impl Settings {
                 "mail_max_attempts, mail_retry_seconds, imap_poll_seconds and alerts_tick_seconds must be at least 1"
                     .into(),
             ));
+        }
+        if self.report_min_group < 1 {
+            return Err(ConfigError("report_min_group must be at least 1".into()));
         }
         if self.session_idle_minutes <= 0 || self.session_absolute_hours <= 0 {
             return Err(ConfigError("session timeouts must be positive".into()));

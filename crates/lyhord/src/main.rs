@@ -319,7 +319,8 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<String, String
             let period: domain::period::Period = period.parse()?;
             let lang = web::i18n::Lang::from_code(&lang).ok_or("--lang must be sv or en")?;
             let store = serve::open_store(&settings).await.map_err(|e| e.to_string())?;
-            let result = report(&store, jurisdiction.as_deref(), &node, period, format, lang).await;
+            let min_group = settings.report_min_group;
+            let result = report(&store, jurisdiction.as_deref(), &node, period, format, lang, min_group).await;
             store.close().await;
             result
         }
@@ -334,13 +335,13 @@ async fn report(
     period: domain::period::Period,
     format: ReportFormat,
     lang: web::i18n::Lang,
+    min_group: i64,
 ) -> Result<String, String> {
     let j = admin::resolve_jurisdiction(store, jurisdiction).await.map_err(|e| e.to_string())?;
     let (tree, categories) = tokio::try_join!(store.org_tree(&j), store.categories(&j)).map_err(|e| e.to_string())?;
     if tree.node(node).is_err() {
         return Err(format!("there is no unit {node} in {j}"));
     }
-    let min_group = domain::analysis::DEFAULT_MIN_GROUP;
     let now = chrono::Utc::now();
     let built = web::reports::build(store, &j, &tree, &categories, node, period, min_group, lang, now)
         .await

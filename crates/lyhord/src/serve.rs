@@ -58,6 +58,7 @@ pub fn web_config(settings: &Settings) -> web::WebConfig {
             per_sender_per_hour: settings.mail_per_sender_per_hour,
             category: settings.mail_category.clone(),
         },
+        report_min_group: settings.report_min_group,
     }
 }
 

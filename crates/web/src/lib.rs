@@ -50,6 +50,8 @@ pub struct WebConfig {
     pub attachments_dir: std::path::PathBuf,
     /// E-mail out and in (issue 7).
     pub mail: mail::MailConfig,
+    /// The smallest group reports and open statistics show by themselves (G6).
+    pub report_min_group: i64,
 }
 
 impl Default for WebConfig {
@@ -64,6 +66,7 @@ impl Default for WebConfig {
             public_url: "http://127.0.0.1:8080".into(),
             attachments_dir: "./data/attachments".into(),
             mail: mail::MailConfig::default(),
+            report_min_group: domain::analysis::DEFAULT_MIN_GROUP,
         }
     }
 }

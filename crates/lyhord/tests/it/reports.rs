@@ -227,7 +227,10 @@ on_both_backends!(a_report_counts_what_the_test_counts_and_hides_small_groups, |
     );
 
     // Each volume also as a chart, with the same numbers as its text alternative.
-    assert!(html.contains("<desc id=\"kinds-desc\">Synpunkt: 7 (föregående period 0); Klagomål: 12 (föregående period 6)"), "{html}");
+    assert!(
+        html.contains("<desc id=\"kinds-desc\">Synpunkt: 7 (föregående period 0); Klagomål: 12 (föregående period 6)"),
+        "{html}"
+    );
 
     // Examples as staff wrote them, without the address that slipped in; no personal data.
     assert!(html.contains("Boende hörde av sig från […] om en trasig bänk."), "{html}");
@@ -258,6 +261,16 @@ on_both_backends!(a_report_counts_what_the_test_counts_and_hides_small_groups, |
         .unwrap();
     assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
     assert_eq!(String::from_utf8(cli.stdout).unwrap().trim_end(), csv.trim_end());
+    // The minimum group is the municipality's choice: at three, the four questions show.
+    let three = std::process::Command::new(env!("CARGO_BIN_EXE_lyhord"))
+        .args(["report", "--node", "vasteras.tn", "--period", "2026-T2", "--format", "csv"])
+        .env("LYHORD_DATABASE_URL", &app.database_url)
+        .env("LYHORD_REPORT_MIN_GROUP", "3")
+        .env("LYHORD_LOG", "warn")
+        .output()
+        .unwrap();
+    let three = String::from_utf8(three.stdout).unwrap();
+    assert!(three.contains("Efter typ;Fråga;4;0\r\n") && three.contains("Lekplatser;3;0"), "{three}");
 
     // A bad period is named at its field, with what was typed kept.
     let response = client.get(app.url("/staff/reports?node=vasteras.tn&period=2026-T9")).send().await.unwrap();

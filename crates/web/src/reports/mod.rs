@@ -75,7 +75,7 @@ async fn report_for(
         return Ok(Err(errors));
     };
     let j = &desk.user.jurisdiction;
-    let min_group = domain::analysis::DEFAULT_MIN_GROUP;
+    let min_group = state.config.report_min_group;
     build(&state.store, j, &desk.tree, &desk.categories, &params.node, period, min_group, lang, Utc::now())
         .await
         .map(Ok)

@@ -69,7 +69,7 @@ pub async fn show(State(state): State<AppState>, lang: Lang, Query(params): Quer
     }
     let report = match period {
         Ok(period) if errors.is_empty() => {
-            let min_group = domain::analysis::DEFAULT_MIN_GROUP;
+            let min_group = state.config.report_min_group;
             match build(&state.store, &j.id, &tree, &categories, &node, period, min_group, lang, Utc::now()).await {
                 Ok(mut report) => {
                     report.examples.clear();
