@@ -78,6 +78,8 @@ pub struct AppState {
     sign_in_limiter: Arc<RateLimiter>,
     submit_limiter: Arc<RateLimiter>,
     api_limiter: Arc<RateLimiter>,
+    /// Open statistics computed lately (issue 9).
+    statistics: Arc<reports::public::Cache>,
 }
 
 impl AppState {
@@ -91,6 +93,7 @@ impl AppState {
             sign_in_limiter: Arc::new(limiter),
             submit_limiter: Arc::new(submit_limiter),
             api_limiter: Arc::new(api_limiter),
+            statistics: Arc::new(reports::public::Cache::default()),
         }
     }
 }

@@ -9,6 +9,7 @@ use axum::response::Response;
 use chrono::Utc;
 use domain::NodeLevel;
 use domain::period::Period;
+use std::collections::HashMap;
 
 use super::{ReportParams, ReportView, build};
 use crate::AppState;
@@ -17,6 +18,38 @@ use crate::i18n::Lang;
 use crate::pages::{FormError, message_for, render, server_error};
 
 const PATH: &str = "/statistics";
+/// How long a computed page is served again as it is.
+const FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(300);
+/// Pages kept at most; the cache is emptied when full.
+const CACHED_PAGES: usize = 200;
+
+/// Anyone may ask, and a year over a large municipality takes seconds: pages are computed one
+/// at a time and kept for a few minutes, so that asking again and again costs nothing.
+pub struct Cache {
+    gate: tokio::sync::Semaphore,
+    pages: std::sync::Mutex<HashMap<String, (std::time::Instant, String)>>,
+}
+
+impl Default for Cache {
+    fn default() -> Self {
+        Cache { gate: tokio::sync::Semaphore::new(1), pages: std::sync::Mutex::new(HashMap::new()) }
+    }
+}
+
+impl Cache {
+    fn get(&self, key: &str) -> Option<String> {
+        let pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+        pages.get(key).filter(|(at, _)| at.elapsed() < FRESH_FOR).map(|(_, html)| html.clone())
+    }
+
+    fn keep(&self, key: String, html: &str) {
+        let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+        if pages.len() >= CACHED_PAGES {
+            pages.clear();
+        }
+        pages.insert(key, (std::time::Instant::now(), html.to_owned()));
+    }
+}
 
 #[derive(Template)]
 #[template(path = "statistics.html")]
@@ -37,6 +70,18 @@ impl StatisticsPage {
 }
 
 pub async fn show(State(state): State<AppState>, lang: Lang, Query(params): Query<ReportParams>) -> Response {
+    let key = format!("{}|{}|{}", lang.code(), params.node, params.period);
+    let cache = &state.statistics;
+    if let Some(html) = cache.get(&key) {
+        return page_response(html);
+    }
+    let Ok(_turn) = cache.gate.acquire().await else {
+        return server_error(lang, PATH, "the statistics gate is closed");
+    };
+    // Someone else may have computed it while this request waited its turn.
+    if let Some(html) = cache.get(&key) {
+        return page_response(html);
+    }
     let found = async {
         let Some(j) = home_jurisdiction(&state).await? else { return Ok(None) };
         let (tree, categories) = tokio::try_join!(state.store.org_tree(&j.id), state.store.categories(&j.id))?;
@@ -83,7 +128,21 @@ pub async fn show(State(state): State<AppState>, lang: Lang, Query(params): Quer
         }
         _ => None,
     };
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    if !errors.is_empty() {
+        let page = StatisticsPage { lang, path: PATH.into(), units, node, period: period_text, errors, report };
+        return render(&page, StatusCode::UNPROCESSABLE_ENTITY);
+    }
     let page = StatisticsPage { lang, path: PATH.into(), units, node, period: period_text, errors, report };
-    render(&page, status)
+    match page.render() {
+        Ok(html) => {
+            state.statistics.keep(key, &html);
+            page_response(html)
+        }
+        Err(e) => server_error(lang, PATH, e),
+    }
+}
+
+fn page_response(html: String) -> Response {
+    use axum::response::IntoResponse;
+    ([(axum::http::header::CACHE_CONTROL, "public, max-age=300")], axum::response::Html(html)).into_response()
 }
