@@ -41,6 +41,7 @@ struct ReportPage {
     lang: Lang,
     path: String,
     nav: StaffNav,
+    form_action: &'static str,
     units: Vec<Choice>,
     node: String,
     period: String,
@@ -71,8 +72,9 @@ async fn report_for(
     if period.is_err() {
         errors.push(FormError { field: "period", message: lang.t("report-error-period") });
     }
-    let Ok(period) = period.map_err(|_| ()).and_then(|p| if errors.is_empty() { Ok(p) } else { Err(()) }) else {
-        return Ok(Err(errors));
+    let period = match period {
+        Ok(period) if errors.is_empty() => period,
+        _ => return Ok(Err(errors)),
     };
     let j = &desk.user.jurisdiction;
     let min_group = state.config.report_min_group;
@@ -107,6 +109,7 @@ pub async fn page(
         lang,
         path: PATH.into(),
         nav: StaffNav::new(&desk, "reports"),
+        form_action: PATH,
         units: desk
             .access()
             .unit_ids()

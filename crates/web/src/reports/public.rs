@@ -56,6 +56,7 @@ impl Cache {
 struct StatisticsPage {
     lang: Lang,
     path: String,
+    form_action: &'static str,
     units: Vec<Choice>,
     node: String,
     period: String,
@@ -129,10 +130,20 @@ pub async fn show(State(state): State<AppState>, lang: Lang, Query(params): Quer
         _ => None,
     };
     if !errors.is_empty() {
-        let page = StatisticsPage { lang, path: PATH.into(), units, node, period: period_text, errors, report };
+        let page = StatisticsPage {
+            lang,
+            path: PATH.into(),
+            form_action: PATH,
+            units,
+            node,
+            period: period_text,
+            errors,
+            report,
+        };
         return render(&page, StatusCode::UNPROCESSABLE_ENTITY);
     }
-    let page = StatisticsPage { lang, path: PATH.into(), units, node, period: period_text, errors, report };
+    let page =
+        StatisticsPage { lang, path: PATH.into(), form_action: PATH, units, node, period: period_text, errors, report };
     match page.render() {
         Ok(html) => {
             state.statistics.keep(key, &html);
