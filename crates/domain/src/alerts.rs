@@ -155,8 +155,7 @@ impl Policy {
     }
 
     fn clock_alerts(&self, clock: &Clock<'_>, owed: &mut Vec<Alert>) -> Result<(), CalendarError> {
-        let unkept = clock.kept_at.is_none() && matches!(clock.state, ClockState::Running | ClockState::Breached);
-        if !unkept {
+        if !clock.is_owed() {
             return Ok(());
         }
         let (start, due) = (clock.started_at, clock.due_at);
@@ -252,11 +251,8 @@ impl Policy {
         if !case.status.is_open() {
             return Ok(Vec::new());
         }
-        let mut open: Vec<(String, DateTime<Utc>)> = clocks
-            .iter()
-            .filter(|c| c.kept_at.is_none() && matches!(c.state, ClockState::Running | ClockState::Breached))
-            .map(|c| (c.def.id.clone(), c.due_at))
-            .collect();
+        let mut open: Vec<(String, DateTime<Utc>)> =
+            clocks.iter().filter(|c| c.is_owed()).map(|c| (c.def.id.clone(), c.due_at)).collect();
         if case.formal && case.undecided() {
             if let Some(delay) = self.delay_alert(events)? {
                 open.push((delay.clock, delay.due_at));

@@ -333,6 +333,13 @@ impl ClockRecord {
     }
 }
 
+impl Clock<'_> {
+    /// Whether the promise is still owed: running, or broken and not yet kept (not paused).
+    pub fn is_owed(&self) -> bool {
+        self.kept_at.is_none() && matches!(self.state, ClockState::Running | ClockState::Breached)
+    }
+}
+
 /// The Swedish dates every clock of one case is counted from and to.
 #[derive(Debug, Clone, Copy)]
 struct Days {
@@ -422,11 +429,7 @@ impl Policy {
 
     /// The due time of the nearest clock still running, for ordering inboxes.
     pub fn nearest_due(clocks: &[Clock<'_>]) -> Option<DateTime<Utc>> {
-        clocks
-            .iter()
-            .filter(|c| matches!(c.state, ClockState::Running | ClockState::Breached) && c.kept_at.is_none())
-            .map(|c| c.due_at)
-            .min()
+        clocks.iter().filter(|c| c.is_owed()).map(|c| c.due_at).min()
     }
 
     fn clock<'p>(

@@ -70,12 +70,9 @@ macro_rules! alert_ops {
             q.push(" AND (alert IS NULL OR alert NOT IN ('halfway', 'last_day')) THEN 1 ELSE 0 END) AS running, ");
             q.push("SUM(CASE WHEN due_at = ");
             q.push_bind(NO_DUE);
-            q.push(" THEN 1 ELSE 0 END) AS none_running FROM cases WHERE status <> 'closed' AND node_id IN (");
-            let mut list = q.separated(", ");
-            for node in nodes {
-                list.push_bind(node.clone());
-            }
-            q.push(") GROUP BY node_id");
+            q.push(" THEN 1 ELSE 0 END) AS none_running FROM cases WHERE status <> 'closed'");
+            ops::push_in(&mut q, "node_id", nodes.iter().cloned());
+            q.push(" GROUP BY node_id");
             let rows = q.build().fetch_all(read).await?;
             rows.iter()
                 .map(|r| {
@@ -106,12 +103,8 @@ macro_rules! alert_ops {
                  JOIN cases c ON c.id = e.case_id WHERE e.type = 'clock_alert' AND e.at >= "
             ));
             q.push_bind(micros(since));
-            q.push(" AND c.node_id IN (");
-            let mut list = q.separated(", ");
-            for node in nodes {
-                list.push_bind(node.clone());
-            }
-            q.push(") ORDER BY e.at DESC LIMIT ");
+            ops::push_in(&mut q, "c.node_id", nodes.iter().cloned());
+            q.push(" ORDER BY e.at DESC LIMIT ");
             q.push_bind(limit);
             let rows = q.build().fetch_all(read).await?;
             let mut out = Vec::new();

@@ -10,8 +10,9 @@ use crate::model::{AnalysisSettings, Improvement, ImprovementInput, ReportGroup}
 use crate::ops::{from_micros, micros, parse};
 
 macro_rules! analysis_ops {
-    (db = $Db:ty, pool = $Pool:ty) => {
+    (db = $Db:ty, pool = $Pool:ty, ops = $ops:path) => {
         use super::*;
+        use $ops as ops;
 
         type Db = $Db;
         type Pool = $Pool;
@@ -80,12 +81,14 @@ macro_rules! analysis_ops {
             })
         }
 
-        /// The improvement actions of `jurisdiction` (of `nodes`, when given), with their cases.
+        /// The improvement actions of `jurisdiction` (of `nodes`, or linked to `case`, when
+        /// given), with their cases.
         pub async fn improvements(
             read: &Pool,
             _write: &Pool,
             jurisdiction: &str,
             nodes: Option<&[String]>,
+            case: Option<Uuid>,
         ) -> Result<Vec<Improvement>> {
             let mut q = sqlx::QueryBuilder::<Db>::new(
                 "SELECT id, node_id, description, owner_id, due_date, status, follow_up, worked, created_at, done_at \
@@ -96,23 +99,30 @@ macro_rules! analysis_ops {
                 if nodes.is_empty() {
                     return Ok(Vec::new());
                 }
-                q.push(" AND node_id IN (");
-                let mut list = q.separated(", ");
-                for n in nodes {
-                    list.push_bind(n.clone());
-                }
+                ops::push_in(&mut q, "node_id", nodes.iter().cloned());
+            }
+            if let Some(case) = case {
+                q.push(" AND id IN (SELECT improvement_id FROM improvement_cases WHERE case_id = ");
+                q.push_bind(case);
                 q.push(")");
             }
             q.push(" ORDER BY due_date, created_at");
             let rows = q.build().fetch_all(read).await?;
             let mut all = rows.iter().map(improvement_from_row).collect::<Result<Vec<_>>>()?;
-            let links = sqlx::query(
+            if all.is_empty() {
+                return Ok(all);
+            }
+            // The cases of the actions found, not of every action of the municipality.
+            let mut q = sqlx::QueryBuilder::<Db>::new(
                 "SELECT l.improvement_id, c.id, c.number FROM improvement_cases l JOIN cases c ON c.id = l.case_id \
-                 JOIN improvements i ON i.id = l.improvement_id WHERE i.jurisdiction_id = $1 ORDER BY c.number",
-            )
-            .bind(jurisdiction)
-            .fetch_all(read)
-            .await?;
+                 WHERE l.improvement_id IN (",
+            );
+            let mut list = q.separated(", ");
+            for i in &all {
+                list.push_bind(i.id);
+            }
+            q.push(") ORDER BY c.number");
+            let links = q.build().fetch_all(read).await?;
             for l in &links {
                 let id: Uuid = l.try_get("improvement_id")?;
                 if let Some(i) = all.iter_mut().find(|i| i.id == id) {
@@ -213,12 +223,7 @@ macro_rules! analysis_ops {
             q.push_bind(micros(from));
             q.push(format!(" AND {t}received_at < "));
             q.push_bind(micros(to));
-            q.push(format!(" AND {t}node_id IN ("));
-            let mut list = q.separated(", ");
-            for n in nodes {
-                list.push_bind(n.clone());
-            }
-            q.push(")");
+            ops::push_in(q, &format!("{t}node_id"), nodes.iter().cloned());
         }
 
         /// The period's cases of `nodes`, counted by every property a report groups by.
@@ -343,9 +348,9 @@ macro_rules! analysis_ops {
 }
 
 pub mod sqlite {
-    analysis_ops!(db = sqlx::Sqlite, pool = sqlx::SqlitePool);
+    analysis_ops!(db = sqlx::Sqlite, pool = sqlx::SqlitePool, ops = crate::ops::sqlite);
 }
 
 pub mod postgres {
-    analysis_ops!(db = sqlx::Postgres, pool = sqlx::PgPool);
+    analysis_ops!(db = sqlx::Postgres, pool = sqlx::PgPool, ops = crate::ops::postgres);
 }

@@ -423,7 +423,12 @@ impl Store {
 
     /// Improvement actions, of `nodes` when given, soonest due first, with their cases.
     pub async fn improvements(&self, jurisdiction: &str, nodes: Option<&[String]>) -> Result<Vec<Improvement>> {
-        dispatch_to!(analysis_ops, self, improvements(jurisdiction, nodes))
+        dispatch_to!(analysis_ops, self, improvements(jurisdiction, nodes, None))
+    }
+
+    /// The improvement actions a case led to.
+    pub async fn improvements_of_case(&self, jurisdiction: &str, case_id: Uuid) -> Result<Vec<Improvement>> {
+        dispatch_to!(analysis_ops, self, improvements(jurisdiction, None, Some(case_id)))
     }
 
     /// Records a new improvement action (`id` = None) or changes one, linking `cases` to it.

@@ -514,7 +514,7 @@ macro_rules! backend_ops {
         }
 
         /// ` AND column IN (…)` with each value bound.
-        fn push_in(q: &mut QueryBuilder<Db>, column: &str, values: impl Iterator<Item = String>) {
+        pub(crate) fn push_in(q: &mut QueryBuilder<Db>, column: &str, values: impl Iterator<Item = String>) {
             q.push(" AND ").push(column).push(" IN (");
             let mut list = q.separated(", ");
             for value in values {

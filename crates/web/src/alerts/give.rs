@@ -5,15 +5,24 @@
 use chrono::{DateTime, Utc};
 use domain::alerts::{AlertStage, due_now, label};
 use domain::{Actor, CaseState, EventPayload, NewEvent, OrgNode, OrgTree};
+use std::collections::HashMap;
 use store::{Job, OutboxMessage, StoreError, User};
 
 use super::sweep::{AlertJob, pending_alerts};
 use crate::AppState;
 use crate::i18n::Lang;
 
+/// Each municipality's organisation and accounts, read once per tick rather than per alert.
+pub(super) type Directory = HashMap<String, (OrgTree, Vec<User>)>;
+
 /// Gives the job's alert if the case still owes it now; false when it no longer does (the
 /// promise was kept, the case closed, or a later stage is due instead).
-pub(super) async fn give(state: &AppState, job: &Job, now: DateTime<Utc>) -> Result<bool, StoreError> {
+pub(super) async fn give(
+    state: &AppState,
+    directory: &mut Directory,
+    job: &Job,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
     let alert: AlertJob =
         serde_json::from_str(&job.payload).map_err(|e| StoreError::Corrupt(format!("alert job: {e}")))?;
     let Some(case) = state.store.case(alert.case_id).await? else {
@@ -29,9 +38,13 @@ pub(super) async fn give(state: &AppState, job: &Job, now: DateTime<Utc>) -> Res
         state.store.finish_job(job.id, now).await?;
         return Ok(false);
     }
-    let (tree, users) =
-        tokio::try_join!(state.store.org_tree(&case.jurisdiction), state.store.users(&case.jurisdiction))?;
-    let (node, person) = recipient(&tree, &users, &case, alert.stage);
+    if !directory.contains_key(&case.jurisdiction) {
+        let j = &case.jurisdiction;
+        let read = tokio::try_join!(state.store.org_tree(j), state.store.users(j))?;
+        directory.insert(j.clone(), read);
+    }
+    let (tree, users) = &directory[&case.jurisdiction];
+    let (node, person) = recipient(tree, users, &case, alert.stage);
     let event = NewEvent::new(
         now,
         Actor::System,
@@ -43,7 +56,7 @@ pub(super) async fn give(state: &AppState, job: &Job, now: DateTime<Utc>) -> Res
             node_id: node.map(|n| n.id.clone()),
         },
     );
-    let messages: Vec<OutboxMessage> = person.and_then(|p| mail(state, &tree, &case, &alert, p)).into_iter().collect();
+    let messages: Vec<OutboxMessage> = person.and_then(|p| mail(state, tree, &case, &alert, p)).into_iter().collect();
     state.store.append_for_job(job.id, case.id, event, &messages).await?;
     Ok(true)
 }

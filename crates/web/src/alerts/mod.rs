@@ -43,13 +43,14 @@ pub struct TickReport {
 pub async fn tick(state: &AppState, now: DateTime<Utc>) -> Result<TickReport, StoreError> {
     catch_up_clock_summaries(state).await?;
     let mut report = TickReport { scheduled: sweep::sweep(state, now).await?, ..TickReport::default() };
+    let mut directory = give::Directory::new();
     loop {
         let jobs = state.store.claim_jobs(ALERT_JOB, now, now + LEASE, BATCH).await?;
         if jobs.is_empty() {
             return Ok(report);
         }
         for job in jobs {
-            match give::give(state, &job, now).await {
+            match give::give(state, &mut directory, &job, now).await {
                 Ok(true) => report.given += 1,
                 Ok(false) => report.stale += 1,
                 // Another instance recorded it first (or this one, before a crash).

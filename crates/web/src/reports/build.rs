@@ -203,7 +203,6 @@ fn lines(
         }
     }
     keys.into_iter()
-        .filter(|(k, _)| now.contains_key(k) || before.contains_key(k) || names.iter().any(|(n, _)| n == k))
         .map(|(key, label)| Line {
             label,
             current: shown(now.get(&key).copied().unwrap_or(0), min_group),

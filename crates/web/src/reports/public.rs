@@ -129,21 +129,11 @@ pub async fn show(State(state): State<AppState>, lang: Lang, Query(params): Quer
         }
         _ => None,
     };
-    if !errors.is_empty() {
-        let page = StatisticsPage {
-            lang,
-            path: PATH.into(),
-            form_action: PATH,
-            units,
-            node,
-            period: period_text,
-            errors,
-            report,
-        };
-        return render(&page, StatusCode::UNPROCESSABLE_ENTITY);
-    }
     let page =
         StatisticsPage { lang, path: PATH.into(), form_action: PATH, units, node, period: period_text, errors, report };
+    if !page.errors.is_empty() {
+        return render(&page, StatusCode::UNPROCESSABLE_ENTITY);
+    }
     match page.render() {
         Ok(html) => {
             state.statistics.keep(key, &html);

@@ -93,10 +93,14 @@ impl Action {
     }
 
     /// Whether the case's state allows the action now (the lifecycle has the last word).
-    pub fn fits(self, status: Status) -> bool {
+    pub fn fits(self, case: &CaseState) -> bool {
         use Status::*;
+        let status = case.status;
         let open = status.is_open();
         match self {
+            // A8: conversion is one-way; only a formal matter has a decision to delay.
+            Action::MakeFormal => open && !case.formal,
+            Action::NotifyDelay => open && case.formal,
             Action::StartWork => status == Assigned || status == WaitingForCitizen,
             Action::Answer => matches!(status, Assigned | InProgress | WaitingForCitizen),
             Action::RequestInformation => matches!(status, Assigned | InProgress),
@@ -163,14 +167,7 @@ impl<'a> Access<'a> {
     }
 
     pub fn can(&self, action: Action, case: &CaseState) -> bool {
-        self.can_see(case)
-            && self.may(action)
-            && action.fits(case.status)
-            && match action {
-                Action::MakeFormal => !case.formal,
-                Action::NotifyDelay => case.formal,
-                _ => true,
-            }
+        self.can_see(case) && self.may(action) && action.fits(case)
     }
 
     /// Registering a case on behalf of a citizen (kontaktcenter work).

@@ -107,7 +107,11 @@ pub async fn show(
     Extension(Staff(user)): Extension<Staff>,
     axum::extract::Query(params): axum::extract::Query<ShowParams>,
 ) -> Response {
-    match Desk::open(&state, user).await {
+    let desk = match Desk::open(&state, user).await {
+        Ok(desk) => desk.with_analysis(&state).await,
+        Err(e) => Err(e),
+    };
+    match desk {
         Ok(desk) => page(&desk, lang, None, params.saved.is_some()),
         Err(e) => server_error(lang, PATH, e),
     }
@@ -120,6 +124,10 @@ pub async fn save(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let desk = match Desk::open(&state, user).await {
+        Ok(desk) => desk.with_analysis(&state).await,
+        Err(e) => Err(e),
+    };
+    let desk = match desk {
         Ok(desk) => desk,
         Err(e) => return server_error(lang, PATH, e),
     };

@@ -427,7 +427,7 @@ pub(super) async fn page(
             state.store.templates(&case.jurisdiction),
             state.store.outbox_for_case(case.id),
             state.store.inbound_for_case(case.id),
-            state.store.improvements(&case.jurisdiction, None)
+            state.store.improvements_of_case(&case.jurisdiction, case.id)
         )?;
         Ok::<_, store::StoreError>((clocks, templates, mail, received, improvements))
     };
@@ -603,7 +603,6 @@ pub(super) async fn page(
             .collect(),
         improvements: improvements
             .iter()
-            .filter(|i| i.cases.iter().any(|(id, _)| *id == case.id))
             .map(|i| (i.description.clone(), i.status.name(l).to_owned(), format!("/staff/improvements/{}", i.id)))
             .collect(),
     };

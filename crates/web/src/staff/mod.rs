@@ -66,7 +66,8 @@ pub(crate) struct Desk {
     pub tree: OrgTree,
     pub categories: Vec<Category>,
     pub staff: Vec<User>,
-    /// The förvaltningar's own root causes and routines (issue 9).
+    /// The förvaltningar's own root causes and routines (issue 9); read only for the pages
+    /// that use them (`with_analysis`), not for every staff page.
     pub analysis: Vec<store::AnalysisSettings>,
 }
 
@@ -88,9 +89,14 @@ impl Desk {
     pub async fn open(state: &AppState, user: User) -> Result<Desk, store::StoreError> {
         let store = &state.store;
         let j = user.jurisdiction.clone();
-        let (tree, categories, staff, analysis) =
-            tokio::try_join!(store.org_tree(&j), store.categories(&j), store.users(&j), store.analysis_settings(&j))?;
-        Ok(Desk { user, tree, categories, staff, analysis })
+        let (tree, categories, staff) = tokio::try_join!(store.org_tree(&j), store.categories(&j), store.users(&j))?;
+        Ok(Desk { user, tree, categories, staff, analysis: Vec::new() })
+    }
+
+    /// The desk with the förvaltningar's causes and routines read too.
+    pub async fn with_analysis(mut self, state: &AppState) -> Result<Desk, store::StoreError> {
+        self.analysis = state.store.analysis_settings(&self.user.jurisdiction).await?;
+        Ok(self)
     }
 
     pub fn access(&self) -> Access<'_> {
@@ -126,8 +132,10 @@ impl Desk {
         user: User,
         number: &str,
     ) -> Result<(Desk, CaseState), Response> {
-        let desk =
-            Desk::open(state, user).await.map_err(|e| server_error(lang, &format!("/staff/cases/{number}"), e))?;
+        let path = format!("/staff/cases/{number}");
+        let desk = Desk::open(state, user).await.map_err(|e| server_error(lang, &path, e))?;
+        // A case page offers the analysis by its förvaltning's causes.
+        let desk = desk.with_analysis(state).await.map_err(|e| server_error(lang, &path, e))?;
         let case = desk.case(state, lang, number).await?;
         Ok((desk, case))
     }
