@@ -101,6 +101,8 @@ enum Command {
 enum ReportFormat {
     Html,
     Csv,
+    /// Tagged PDF (PDF/UA-1) for the nämnd's papers; write it to a file with `>`.
+    Pdf,
 }
 
 #[derive(Subcommand)]
@@ -319,10 +321,12 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<String, String
             let period: domain::period::Period = period.parse()?;
             let lang = web::i18n::Lang::from_code(&lang).ok_or("--lang must be sv or en")?;
             let store = serve::open_store(&settings).await.map_err(|e| e.to_string())?;
-            let min_group = settings.report_min_group;
-            let result = report(&store, jurisdiction.as_deref(), &node, period, format, lang, min_group).await;
+            let result = report(&store, &settings, jurisdiction.as_deref(), &node, period, format, lang).await;
             store.close().await;
-            result
+            // A PDF is bytes, not text: written as they are, nothing else printed.
+            std::io::Write::write_all(&mut std::io::stdout(), &result?)
+                .map_err(|e| format!("cannot write the report: {e}"))?;
+            Ok(String::new())
         }
         Command::Calendar { .. } => unreachable!("handled without a runtime"),
     }
@@ -330,13 +334,14 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<String, String
 
 async fn report(
     store: &store::Store,
+    settings: &Settings,
     jurisdiction: Option<&str>,
     node: &str,
     period: domain::period::Period,
     format: ReportFormat,
     lang: web::i18n::Lang,
-    min_group: i64,
-) -> Result<String, String> {
+) -> Result<Vec<u8>, String> {
+    let min_group = settings.report_min_group;
     let j = admin::resolve_jurisdiction(store, jurisdiction).await.map_err(|e| e.to_string())?;
     let (tree, categories) = tokio::try_join!(store.org_tree(&j), store.categories(&j)).map_err(|e| e.to_string())?;
     if tree.node(node).is_err() {
@@ -348,8 +353,9 @@ async fn report(
         .map_err(|e| e.to_string())?;
     let view = web::reports::ReportView::of(&built, lang);
     match format {
-        ReportFormat::Csv => Ok(view.csv()),
-        ReportFormat::Html => view.html(lang).map_err(|e| e.to_string()),
+        ReportFormat::Csv => Ok(view.csv().into_bytes()),
+        ReportFormat::Html => view.html(lang).map(String::into_bytes).map_err(|e| e.to_string()),
+        ReportFormat::Pdf => view.pdf(lang, &settings.public_url).map_err(|e| e.to_string()),
     }
 }
 

@@ -10,7 +10,7 @@ use domain::{
 use store::{NewCase, Role, Store};
 
 use crate::on_both_backends;
-use crate::support::{PASSWORD, body};
+use crate::support::{PASSWORD, body, read_pdf};
 
 fn se(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
     domain::time::STOCKHOLM.with_ymd_and_hms(y, m, d, h, 0, 0).single().unwrap().with_timezone(&Utc)
@@ -42,7 +42,7 @@ fn data_set() -> Vec<Spec> {
         analysis,
     };
     // 2026-T2: twelve complaints about parks, eight answered within two hours, three after a
-    // month, one not at all; nine analysed.
+    // month, one not at all; ten analysed.
     for i in 0..12 {
         let answered = match i {
             0..8 => Some(2),
@@ -52,6 +52,7 @@ fn data_set() -> Vec<Spec> {
         let analysis = match i {
             0..6 => Some((Justified::Befogat, "vantetid")),
             6..9 => Some((Justified::Delvis, "bemotande")),
+            9 => Some((Justified::Obefogat, "information")),
             _ => None,
         };
         let received = se(2026, 5, 4, 10) + Duration::days(i);
@@ -198,7 +199,16 @@ on_both_backends!(a_report_counts_what_the_test_counts_and_hides_small_groups, |
     assert_eq!(row(&html, "Efter område", "Övriga områden"), [hidden.clone(), "0".into()]);
     assert_eq!(row(&html, "Var klagomålet befogat?", "Befogat"), ["6", "0"]);
     assert_eq!(row(&html, "Var klagomålet befogat?", "Delvis befogat"), [hidden.clone(), "0".into()]);
-    assert_eq!(row(&html, "Var klagomålet befogat?", "Inte analyserat"), [(now.len() - 9).to_string(), "6".into()]);
+    assert_eq!(row(&html, "Var klagomålet befogat?", "Obefogat"), [hidden.clone(), "0".into()]);
+    assert_eq!(row(&html, "Var klagomålet befogat?", "Inte analyserat"), [(now.len() - 10).to_string(), "6".into()]);
+    // The justified share: wholly or partly justified of those assessed; none assessed before.
+    let assessed = |js: &[Justified]| now.iter().filter(|s| s.analysis.is_some_and(|(j, _)| js.contains(&j))).count();
+    let share = 100.0 * assessed(&[Justified::Befogat, Justified::Delvis]) as f64
+        / assessed(&[Justified::Befogat, Justified::Delvis, Justified::Obefogat]) as f64;
+    assert_eq!(
+        row(&html, "Var klagomålet befogat?", "Andel befogade helt eller delvis, av de bedömda"),
+        [format!("{share:.1} %").replace('.', ","), "–".into()]
+    );
     assert_eq!(row(&html, "Orsaker", "Väntetid"), ["6", "0"]);
     assert_eq!(row(&html, "Orsaker", "Bemötande"), [hidden.clone(), "0".into()]);
 
@@ -261,6 +271,29 @@ on_both_backends!(a_report_counts_what_the_test_counts_and_hides_small_groups, |
         .unwrap();
     assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
     assert_eq!(String::from_utf8(cli.stdout).unwrap().trim_end(), csv.trim_end());
+    // The PDF for the nämnd's papers: tagged, titled, and with the same figures in its text.
+    let pdf = client.get(app.url("/staff/reports/report.pdf?node=vasteras.tn&period=2026-T2")).send().await.unwrap();
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let pdf = pdf.bytes().await.unwrap();
+    let (info, text) = read_pdf(&pdf);
+    assert!(info.contains("Tagged:          yes"), "{info}");
+    assert!(info.contains("Title:           Rapport om synpunkter och klagomål: Tekniska nämnden"), "{info}");
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    for (label, now, before) in [("Klagomål", "12", "6"), ("Synpunkt", "7", "0")] {
+        assert!(lines.iter().any(|l| l.split_whitespace().collect::<Vec<_>>() == [label, now, before]), "{text}");
+    }
+    assert!(text.contains("Boende hörde av sig från […] om en trasig bänk."), "{text}");
+    for secret in ["Kim Invånare", "example.se", "Hemlig beskrivning", "skolskjuts"] {
+        assert!(!text.contains(secret), "{secret} must not appear in the PDF");
+    }
+    let cli_pdf = std::process::Command::new(env!("CARGO_BIN_EXE_lyhord"))
+        .args(["report", "--node", "vasteras.tn", "--period", "2026-T2", "--format", "pdf"])
+        .env("LYHORD_DATABASE_URL", &app.database_url)
+        .env("LYHORD_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(cli_pdf.status.success(), "{}", String::from_utf8_lossy(&cli_pdf.stderr));
+    assert_eq!(read_pdf(&cli_pdf.stdout).1, text, "the command line writes the same PDF");
     // The minimum group is the municipality's choice: at three, the four questions show.
     let three = std::process::Command::new(env!("CARGO_BIN_EXE_lyhord"))
         .args(["report", "--node", "vasteras.tn", "--period", "2026-T2", "--format", "csv"])

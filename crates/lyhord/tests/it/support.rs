@@ -219,3 +219,22 @@ pub async fn mail_in(dir: &std::path::Path, count: usize) -> Vec<SentMail> {
     }
     panic!("fewer than {count} messages were sent within fifteen seconds");
 }
+
+/// A PDF as a reader sees it: `pdfinfo`'s facts (title, tagged, pages) and the text that
+/// `pdftotext -layout` takes out of it, a table's row on one line.
+pub fn read_pdf(bytes: &[u8]) -> (String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("document.pdf");
+    std::fs::write(&file, bytes).unwrap();
+    let run = |tool: &str, args: &[&str]| {
+        let out = std::process::Command::new(tool)
+            .args(args)
+            .arg(&file)
+            .args(if tool == "pdftotext" { &["-"][..] } else { &[][..] })
+            .output()
+            .unwrap_or_else(|e| panic!("{tool} (poppler-utils) is needed: {e}"));
+        assert!(out.status.success(), "{tool}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    (run("pdfinfo", &[]), run("pdftotext", &["-layout"]))
+}

@@ -62,6 +62,9 @@ pub struct Report {
     pub clocks: Vec<ClockLine>,
     pub breaches_by_unit: Vec<Line>,
     pub justified: Vec<Line>,
+    /// Justified wholly or partly, per cent of those assessed, now and before (`None`: fewer
+    /// assessed than the minimum group).
+    pub justified_share: (Option<f64>, Option<f64>),
     pub causes: Vec<Line>,
     pub actions: Actions,
     pub examples: Vec<String>,
@@ -76,6 +79,14 @@ fn start_of(day: NaiveDate) -> DateTime<Utc> {
         .earliest()
         .expect("Swedish midnight exists")
         .with_timezone(&Utc)
+}
+
+/// Of the complaints assessed (befogat, delvis, obefogat), the share justified wholly or partly.
+fn justified_share(groups: &[ReportGroup], min_group: i64) -> Option<f64> {
+    let count = |j: Justified| groups.iter().filter(|g| g.justified == Some(j)).map(|g| g.count).sum::<i64>();
+    let justified = count(Justified::Befogat) + count(Justified::Delvis);
+    let assessed = justified + count(Justified::Obefogat);
+    (assessed > 0 && assessed >= min_group).then(|| 100.0 * justified as f64 / assessed as f64)
 }
 
 /// Builds the report of `node` (and everything below it) for `period`.
@@ -160,6 +171,7 @@ pub async fn build(
             .map(|line| Line { previous: None, ..line })
             .collect(),
         justified: table(&|g| g.justified.map_or(String::new(), |j| j.code().to_owned()), &justified),
+        justified_share: (justified_share(&groups, min_group), justified_share(&before, min_group)),
         causes: lines(&causes_now, &causes_before, &cause_names, min_group),
         actions: actions(&improvements, period, from, to),
         examples: examples.iter().map(|e| scrub(e)).collect(),

@@ -1,5 +1,5 @@
 //! Reports to the nämnder (issue 9; S8, S9, V-S4): built from the projection, shown to staff as
-//! a page, downloaded as CSV or as an HTML document, and printed by `lyhord report`.
+//! a page, downloaded as CSV, HTML or tagged PDF, and printed by `lyhord report`.
 
 mod build;
 mod chart;
@@ -129,7 +129,7 @@ pub async fn page(
     render(&page, status)
 }
 
-/// `/staff/reports/report.csv` and `/staff/reports/report.html`: the same report to keep.
+/// `/staff/reports/report.{csv,html,pdf}`: the same report to keep or to attach to the papers.
 pub async fn download(
     State(state): State<AppState>,
     lang: Lang,
@@ -149,9 +149,13 @@ pub async fn download(
     let view = ReportView::of(&report, lang);
     let name = format!("lyhord-{}-{}", params.node, report.period);
     let (body, kind, ext) = match file.as_str() {
-        "report.csv" => (view.csv(), "text/csv; charset=utf-8", "csv"),
+        "report.csv" => (view.csv().into_bytes(), "text/csv; charset=utf-8", "csv"),
         "report.html" => match view.html(lang) {
-            Ok(html) => (html, "text/html; charset=utf-8", "html"),
+            Ok(html) => (html.into_bytes(), "text/html; charset=utf-8", "html"),
+            Err(e) => return server_error(lang, PATH, e),
+        },
+        "report.pdf" => match view.pdf(lang, &state.config.public_url) {
+            Ok(pdf) => (pdf, "application/pdf", "pdf"),
             Err(e) => return server_error(lang, PATH, e),
         },
         _ => return crate::pages::message_page(lang, PATH, "not-found", StatusCode::NOT_FOUND),

@@ -1,5 +1,5 @@
 //! A report as people read it: tables with their numbers written out (hidden groups named as
-//! such), as an HTML page, a standalone HTML document, or CSV for Swedish Excel.
+//! such), as an HTML page, a standalone HTML document, tagged PDF, or CSV for Swedish Excel.
 
 use askama::Template;
 
@@ -99,6 +99,14 @@ impl ReportView {
                 .collect(),
             chart: None,
         };
+        // The justified share closes the table of assessments (its chart shows the counts).
+        let mut justified = vol("justified", "report-justified", &report.justified);
+        let share = |s: Option<f64>| s.map_or_else(dash, |s| format!("{} %", decimal(s, lang)));
+        justified.rows.push(vec![
+            lang.t("report-justified-share"),
+            share(report.justified_share.0),
+            share(report.justified_share.1),
+        ]);
         let mut breaches = vol("breaches", "report-breaches-by-unit", &report.breaches_by_unit);
         breaches.columns.truncate(2);
         breaches.rows.iter_mut().for_each(|r| r.truncate(2));
@@ -118,7 +126,7 @@ impl ReportView {
                 vol("roles", "report-by-role", &report.by_role),
                 clocks,
                 breaches,
-                vol("justified", "report-justified", &report.justified),
+                justified,
                 vol("causes", "report-causes", &report.causes),
             ],
             actions: vec![
@@ -135,6 +143,46 @@ impl ReportView {
     /// The report as an HTML document of its own.
     pub fn html(&self, lang: Lang) -> Result<String, askama::Error> {
         ReportDocument { lang, report: self }.render()
+    }
+
+    /// The report as tagged PDF (PDF/UA-1) for the nämnd's meeting papers. Links to the
+    /// routines are written out in full from `public_url`, as paper has no base address.
+    pub fn pdf(&self, lang: Lang, public_url: &str) -> Result<Vec<u8>, pdf::Error> {
+        use pdf::Block;
+        let mut blocks = vec![
+            Block::Heading(1, self.title.clone()),
+            Block::Paragraph(format!("{}. {}", self.unit, self.period)),
+            Block::Paragraph(self.intro.clone()),
+        ];
+        for table in &self.tables {
+            blocks.push(Block::Heading(2, table.heading.clone()));
+            blocks.push(if table.rows.is_empty() {
+                Block::Paragraph(lang.t("report-nothing"))
+            } else {
+                Block::Table { columns: table.columns.clone(), rows: table.rows.clone() }
+            });
+        }
+        blocks.push(Block::Heading(2, lang.t("report-actions")));
+        blocks.push(Block::List(self.actions.iter().map(|(label, value)| format!("{label}: {value}")).collect()));
+        if self.show_examples {
+            blocks.push(Block::Heading(2, lang.t("report-examples")));
+            blocks.push(if self.examples.is_empty() {
+                Block::Paragraph(lang.t("report-no-examples"))
+            } else {
+                Block::List(self.examples.clone())
+            });
+        }
+        if !self.routines.is_empty() {
+            let base = public_url.trim_end_matches('/');
+            blocks.push(Block::Heading(2, lang.t("report-routines")));
+            blocks
+                .push(Block::List(self.routines.iter().map(|(name, path)| format!("{name}: {base}{path}")).collect()));
+        }
+        pdf::render(&pdf::Document {
+            title: format!("{}: {}", self.title, self.unit),
+            lang: lang.code().to_owned(),
+            blocks,
+        })
     }
 
     /// CSV as Swedish Excel opens it: UTF-8 with a byte-order mark, `;` between fields.
