@@ -134,6 +134,84 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// The participation ladder (V-D6): how much a dialogue lets inhabitants decide.
+    Ladder {
+        Information => "information", "Information", "Information";
+        Konsultation => "konsultation", "Konsultation", "Consultation";
+        Dialog => "dialog", "Dialog", "Dialogue";
+        Inflytande => "inflytande", "Inflytande", "Influence";
+        Medbestammande => "medbestammande", "Medbestämmande", "Co-decision";
+    }
+}
+
+vocabulary! {
+    /// How a dialogue hears people.
+    DialogueMethod {
+        WebSurvey => "web_survey", "Webbenkät", "Web survey";
+        Comments => "comments", "Kommentarer och förslag på webben", "Comments and proposals on the web";
+        Meeting => "meeting", "Möte", "Meeting";
+        Walk => "walk", "Vandring på plats", "Walk on site";
+        FocusGroup => "focus_group", "Fokusgrupp", "Focus group";
+    }
+}
+
+vocabulary! {
+    /// A question in a dialogue's questionnaire.
+    QuestionKind {
+        Single => "single", "Ett svarsalternativ", "Single choice";
+        Multiple => "multiple", "Flera svarsalternativ", "Multiple choice";
+        Scale => "scale", "Skala 1–5", "Scale 1–5";
+        Text => "text", "Fritt svar", "Free text";
+    }
+}
+
+vocabulary! {
+    /// What a participant contributes besides answers.
+    ContributionKind {
+        Comment => "comment", "Synpunkt", "Comment";
+        Proposal => "proposal", "Förslag", "Proposal";
+    }
+}
+
+vocabulary! {
+    /// How a viewpoint was considered in the decision (V-D5).
+    Consideration {
+        Beaktad => "beaktad", "Beaktad", "Taken into account";
+        Delvis => "delvis_beaktad", "Delvis beaktad", "Partly taken into account";
+        EjBeaktad => "ej_beaktad", "Ej beaktad", "Not taken into account";
+    }
+}
+
+vocabulary! {
+    /// Gender, as participants choose to say it (population tables have women and men).
+    Gender {
+        Kvinna => "kvinna", "Kvinna", "Woman";
+        Man => "man", "Man", "Man";
+        Annat => "annat", "Annat", "Other";
+    }
+}
+
+vocabulary! {
+    /// Age bands, each a whole number of SCB's five-year groups.
+    AgeBand {
+        Under20 => "0-19", "Under 20 år", "Under 20";
+        From20 => "20-29", "20–29 år", "20–29";
+        From30 => "30-44", "30–44 år", "30–44";
+        From45 => "45-64", "45–64 år", "45–64";
+        From65 => "65-79", "65–79 år", "65–79";
+        From80 => "80-", "80 år eller äldre", "80 or older";
+    }
+}
+
+vocabulary! {
+    /// Born in Sweden or abroad: the proxy for background the policy asks about (V-D2).
+    Born {
+        Sverige => "sverige", "Född i Sverige", "Born in Sweden";
+        Utomlands => "utomlands", "Född utomlands", "Born abroad";
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

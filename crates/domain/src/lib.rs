@@ -12,6 +12,7 @@ pub mod case;
 pub mod case_number;
 pub mod category;
 pub mod clock;
+pub mod dialogue;
 pub mod event;
 pub mod kinds;
 pub mod lifecycle;
@@ -24,7 +25,10 @@ pub use case::{CaseState, ProjectionError};
 pub use case_number::{CaseNumber, CaseNumberError};
 pub use category::{Answer, Category, Choice, Question, QuestionError, RoutingError};
 pub use event::{Actor, ChainError, Event, EventPayload, Hash, NewEvent};
-pub use kinds::{CaseKind, Channel, ContactMethod, ImprovementStatus, Justified, SubmitterRole, Worked};
+pub use kinds::{
+    AgeBand, Born, CaseKind, Channel, Consideration, ContactMethod, ContributionKind, DialogueMethod, Gender,
+    ImprovementStatus, Justified, Ladder, QuestionKind, SubmitterRole, Worked,
+};
 pub use lifecycle::{IllegalTransition, Status};
 pub use org::{NodeLevel, OrgError, OrgNode, OrgTree};
 pub use submission::{FieldError, Position, Submission, Submitter};

@@ -1,12 +1,12 @@
 //! The SQL of learning from complaints (issue 9): each förvaltning's causes and routine,
-//! improvement actions with their cases, and the groups and clocks a report counts.
+//! improvement actions with their cases, and the examples a report quotes.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
 use uuid::Uuid;
 
 use crate::Result;
-use crate::model::{AnalysisSettings, Improvement, ImprovementInput, ReportGroup};
+use crate::model::{AnalysisSettings, Improvement, ImprovementInput};
 use crate::ops::{from_micros, micros, parse};
 
 macro_rules! analysis_ops {
@@ -224,65 +224,6 @@ macro_rules! analysis_ops {
             q.push(format!(" AND {t}received_at < "));
             q.push_bind(micros(to));
             ops::push_in(q, &format!("{t}node_id"), nodes.iter().cloned());
-        }
-
-        /// The period's cases of `nodes`, counted by every property a report groups by.
-        pub async fn report_groups(
-            read: &Pool,
-            _write: &Pool,
-            jurisdiction: &str,
-            nodes: &[String],
-            from: DateTime<Utc>,
-            to: DateTime<Utc>,
-        ) -> Result<Vec<ReportGroup>> {
-            if nodes.is_empty() {
-                return Ok(Vec::new());
-            }
-            let columns = "node_id, kind, category, channel, submitter_role, justified, causes";
-            let mut q = sqlx::QueryBuilder::<Db>::new(format!("SELECT {columns}, COUNT(*) AS n"));
-            q.push(" FROM cases WHERE ");
-            push_cases_in(&mut q, "", jurisdiction, nodes, from, to);
-            q.push(format!(" GROUP BY {columns}"));
-            let rows = q.build().fetch_all(read).await?;
-            rows.iter()
-                .map(|r| {
-                    Ok(ReportGroup {
-                        node_id: r.try_get("node_id")?,
-                        kind: parse("kind", r.try_get("kind")?)?,
-                        category: r.try_get("category")?,
-                        channel: parse("channel", r.try_get("channel")?)?,
-                        role: r
-                            .try_get::<Option<String>, _>("submitter_role")?
-                            .map(|v| parse("role", &v))
-                            .transpose()?,
-                        justified: r
-                            .try_get::<Option<String>, _>("justified")?
-                            .map(|v| parse("justified", &v))
-                            .transpose()?,
-                        causes: r.try_get("causes")?,
-                        count: r.try_get("n")?,
-                    })
-                })
-                .collect()
-        }
-
-        /// The clocks of the period's cases of `nodes`: (unit, `ClockRecord` summary).
-        pub async fn report_clocks(
-            read: &Pool,
-            _write: &Pool,
-            jurisdiction: &str,
-            nodes: &[String],
-            from: DateTime<Utc>,
-            to: DateTime<Utc>,
-        ) -> Result<Vec<(String, String)>> {
-            if nodes.is_empty() {
-                return Ok(Vec::new());
-            }
-            let mut q = sqlx::QueryBuilder::<Db>::new("SELECT node_id, clock_summary");
-            q.push(" FROM cases WHERE ");
-            push_cases_in(&mut q, "", jurisdiction, nodes, from, to);
-            let rows = q.build().fetch_all(read).await?;
-            rows.iter().map(|r| Ok((r.try_get("node_id")?, r.try_get("clock_summary")?))).collect()
         }
 
         /// The examples staff wrote for reports in the period's analyses of `nodes`, newest first.

@@ -24,6 +24,8 @@ pub enum StoreError {
     Org(#[from] OrgError),
     #[error("stored data could not be read: {0}")]
     Corrupt(String),
+    #[error("the questionnaire has answers and can no longer be changed")]
+    Locked,
     #[error("the intake writer has stopped")]
     IntakeStopped,
 }

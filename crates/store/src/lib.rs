@@ -9,6 +9,7 @@
 mod alert_ops;
 mod analysis_ops;
 mod backend;
+mod dialogue_ops;
 mod error;
 mod intake;
 mod job_ops;
@@ -17,6 +18,7 @@ mod migrate;
 mod model;
 mod ops;
 mod policies;
+mod report_ops;
 #[cfg(feature = "test-support")]
 pub mod testing;
 
@@ -24,10 +26,11 @@ pub use backend::{Backend, ConnectOptions};
 pub use error::StoreError;
 pub use intake::{NewCase, Receipt};
 pub use model::{
-    AccessEntry, AnalysisSettings, AnswerTemplate, ApiKey, BrokenPromise, CaseFilter, CaseSummary, ClockView,
-    Improvement, ImprovementInput, InboundMail, InboxQuery, Job, Jurisdiction, MailOutcome, MailTemplate, NO_DUE,
-    NewJob, NewUser, OutboxMessage, PublicCase, PublicQuery, PublicUpdate, PublicUpdatesQuery, QuarantineDecision,
-    Quarantined, ReportGroup, Role, SearchQuery, SessionRecord, UnitClockCounts, Units, User, UserUpdate,
+    AccessEntry, AnalysisSettings, AnswerTemplate, ApiKey, BrokenPromise, CaseFilter, CaseSummary, ClockTally,
+    ClockView, Contribution, Dialogue, DialogueQuestion, Improvement, ImprovementInput, InboundMail, InboxQuery, Job,
+    Jurisdiction, MailOutcome, MailTemplate, Meeting, Moderation, NO_DUE, NewJob, NewUser, OutboxMessage,
+    Participation, PublicCase, PublicQuery, PublicUpdate, PublicUpdatesQuery, QuarantineDecision, Quarantined,
+    ReportGroup, ReportTally, Role, SearchQuery, SessionRecord, Theme, UnitClockCounts, Units, User, UserUpdate,
 };
 
 use chrono::{DateTime, Utc};
@@ -442,26 +445,157 @@ impl Store {
         dispatch_to!(analysis_ops, self, save_improvement(jurisdiction, id, input, cases, Utc::now()))
     }
 
-    /// A period's cases of `nodes` (received from `from` until `to`), counted by group.
-    pub async fn report_groups(
+    // Citizen dialogues (issue 10).
+
+    /// Saves a dialogue's plan, new (`id` none) or changed; returns its id.
+    pub async fn save_dialogue(
         &self,
         jurisdiction: &str,
-        nodes: &[String],
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<Vec<ReportGroup>> {
-        dispatch_to!(analysis_ops, self, report_groups(jurisdiction, nodes, from, to))
+        id: Option<Uuid>,
+        plan: &domain::dialogue::Plan,
+    ) -> Result<Uuid> {
+        dispatch_to!(dialogue_ops, self, save_dialogue(jurisdiction, id, plan, Utc::now()))
     }
 
-    /// The clocks of a period's cases: (unit, summary).
-    pub async fn report_clocks(
+    /// Makes the dialogue public (once; later calls keep the first time).
+    pub async fn publish_dialogue(&self, jurisdiction: &str, id: Uuid) -> Result<()> {
+        dispatch_to!(dialogue_ops, self, publish_dialogue(jurisdiction, id, Utc::now()))
+    }
+
+    pub async fn record_outcome(
+        &self,
+        jurisdiction: &str,
+        id: Uuid,
+        outcome: &str,
+        decided_on: chrono::NaiveDate,
+    ) -> Result<()> {
+        dispatch_to!(dialogue_ops, self, record_outcome(jurisdiction, id, outcome, decided_on))
+    }
+
+    /// True the first time only: feedback goes out once.
+    pub async fn mark_feedback_sent(&self, id: Uuid) -> Result<bool> {
+        dispatch_to!(dialogue_ops, self, mark_feedback_sent(id, Utc::now()))
+    }
+
+    pub async fn dialogues(&self, jurisdiction: &str, published_only: bool) -> Result<Vec<Dialogue>> {
+        dispatch_to!(dialogue_ops, self, dialogues(jurisdiction, published_only))
+    }
+
+    pub async fn dialogue(&self, jurisdiction: &str, id: Uuid) -> Result<Option<Dialogue>> {
+        dispatch_to!(dialogue_ops, self, dialogue(jurisdiction, id))
+    }
+
+    pub async fn dialogue_questions(&self, dialogue: Uuid) -> Result<Vec<DialogueQuestion>> {
+        dispatch_to!(dialogue_ops, self, questions(dialogue))
+    }
+
+    /// Adds a question or removes one; `StoreError::Locked` once anyone has answered.
+    pub async fn change_questions(
+        &self,
+        dialogue: Uuid,
+        add: Option<(domain::QuestionKind, &str, &[String])>,
+        remove: Option<Uuid>,
+    ) -> Result<()> {
+        dispatch_to!(dialogue_ops, self, change_questions(dialogue, add, remove))
+    }
+
+    /// Records one person's taking part; returns their contribution's number, if any.
+    pub async fn participate(&self, dialogue: Uuid, participation: &Participation) -> Result<Option<i64>> {
+        dispatch_to!(dialogue_ops, self, participate(dialogue, participation, Utc::now()))
+    }
+
+    pub async fn add_meeting(&self, dialogue: Uuid, meeting: &Meeting, contributions: &[String]) -> Result<()> {
+        dispatch_to!(dialogue_ops, self, add_meeting(dialogue, meeting, contributions, Utc::now()))
+    }
+
+    pub async fn meetings(&self, dialogue: Uuid) -> Result<Vec<Meeting>> {
+        dispatch_to!(dialogue_ops, self, meetings(dialogue))
+    }
+
+    /// Every contribution, hidden ones too, in registration order.
+    pub async fn contributions(&self, dialogue: Uuid) -> Result<Vec<Contribution>> {
+        dispatch_to!(dialogue_ops, self, contributions(dialogue))
+    }
+
+    /// Hides a contribution (or shows it again) and logs it; the text is never changed.
+    pub async fn moderate(
+        &self,
+        dialogue: Uuid,
+        contribution: Uuid,
+        hidden: bool,
+        staff: Uuid,
+        reason: &str,
+    ) -> Result<()> {
+        dispatch_to!(dialogue_ops, self, moderate(dialogue, contribution, hidden, staff, reason, Utc::now()))
+    }
+
+    pub async fn moderation_log(&self, dialogue: Uuid) -> Result<Vec<Moderation>> {
+        dispatch_to!(dialogue_ops, self, moderation_log(dialogue))
+    }
+
+    pub async fn consider_contribution(
+        &self,
+        dialogue: Uuid,
+        contribution: Uuid,
+        theme: Option<Uuid>,
+        consideration: Option<domain::Consideration>,
+        reason: &str,
+    ) -> Result<()> {
+        dispatch_to!(dialogue_ops, self, consider_contribution(dialogue, contribution, theme, consideration, reason))
+    }
+
+    pub async fn themes(&self, dialogue: Uuid) -> Result<Vec<Theme>> {
+        dispatch_to!(dialogue_ops, self, themes(dialogue))
+    }
+
+    pub async fn save_theme(
+        &self,
+        dialogue: Uuid,
+        id: Option<Uuid>,
+        name: &str,
+        consideration: Option<domain::Consideration>,
+        reason: &str,
+    ) -> Result<Uuid> {
+        dispatch_to!(dialogue_ops, self, save_theme(dialogue, id, name, consideration, reason))
+    }
+
+    /// What each web participant said about themselves.
+    pub async fn dialogue_demographics(&self, dialogue: Uuid) -> Result<Vec<domain::dialogue::Demographics>> {
+        dispatch_to!(dialogue_ops, self, demographics(dialogue))
+    }
+
+    pub async fn dialogue_answers(&self, dialogue: Uuid) -> Result<Vec<(Uuid, String)>> {
+        dispatch_to!(dialogue_ops, self, answers(dialogue))
+    }
+
+    pub async fn feedback_recipients(&self, dialogue: Uuid) -> Result<Vec<(Uuid, String)>> {
+        dispatch_to!(dialogue_ops, self, feedback_recipients(dialogue))
+    }
+
+    pub async fn set_population(&self, jurisdiction: &str, rows: &[domain::dialogue::PopulationRow]) -> Result<()> {
+        dispatch_to!(dialogue_ops, self, set_population(jurisdiction, rows))
+    }
+
+    pub async fn population(&self, jurisdiction: &str) -> Result<Vec<domain::dialogue::PopulationRow>> {
+        dispatch_to!(dialogue_ops, self, population(jurisdiction))
+    }
+
+    /// A period's cases of `nodes` (received from `from` until `to`) counted for a report:
+    /// by group, and each unit's promises. Brings the per-day tallies up to date first.
+    pub async fn report_tally(
         &self,
         jurisdiction: &str,
         nodes: &[String],
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> Result<Vec<(String, String)>> {
-        dispatch_to!(analysis_ops, self, report_clocks(jurisdiction, nodes, from, to))
+    ) -> Result<ReportTally> {
+        self.refresh_report_days(jurisdiction).await?;
+        dispatch_to!(report_ops, self, report_tally(jurisdiction, nodes, from, to))
+    }
+
+    /// Recomputes the per-day report tallies whose cases changed; returns how many.
+    pub async fn refresh_report_days(&self, jurisdiction: &str) -> Result<usize> {
+        dispatch_to!(report_ops, self, refresh_report_days(jurisdiction))
     }
 
     /// Up to `limit` examples staff wrote for reports about a period's cases.

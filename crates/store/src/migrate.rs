@@ -61,6 +61,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_analysis.sql"),
         postgres: include_str!("../migrations/postgres/0008_analysis.sql"),
     },
+    Migration {
+        version: 9,
+        name: "report_days",
+        sqlite: include_str!("../migrations/sqlite/0009_report_days.sql"),
+        postgres: include_str!("../migrations/postgres/0009_report_days.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "dialogues",
+        sqlite: include_str!("../migrations/sqlite/0010_dialogues.sql"),
+        postgres: include_str!("../migrations/postgres/0010_dialogues.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS lyhord_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";

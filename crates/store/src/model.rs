@@ -263,6 +263,28 @@ pub struct ReportGroup {
     pub count: i64,
 }
 
+/// How one promise of one unit's cases stood: counts by state when last worked out, the due
+/// times of those still running (broken once past, counted when the report asks), and the
+/// seconds from start until kept for each one kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ClockTally {
+    pub node_id: String,
+    pub clock: String,
+    pub met: i64,
+    pub breached: i64,
+    pub paused: i64,
+    /// Microseconds since the epoch.
+    pub running_due: Vec<i64>,
+    pub kept_seconds: Vec<i64>,
+}
+
+/// A period's cases counted for a report: groups, and each unit's promises.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportTally {
+    pub groups: Vec<ReportGroup>,
+    pub clocks: Vec<ClockTally>,
+}
+
 /// One unit's open cases by the state of their nearest promise (the manager's view).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UnitClockCounts {
@@ -529,4 +551,91 @@ pub struct Job {
     pub attempts: i64,
     pub last_error: Option<String>,
     pub done_at: Option<DateTime<Utc>>,
+}
+
+/// A citizen dialogue: its plan and where it got to (issue 10).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dialogue {
+    pub id: Uuid,
+    pub plan: domain::dialogue::Plan,
+    pub published_at: Option<DateTime<Utc>>,
+    /// The decision as made (V-D4); empty until recorded.
+    pub outcome: String,
+    pub decided_on: Option<chrono::NaiveDate>,
+    pub feedback_sent_at: Option<DateTime<Utc>>,
+}
+
+impl Dialogue {
+    pub fn phase(&self, today: chrono::NaiveDate) -> domain::dialogue::Phase {
+        domain::dialogue::Phase::of(
+            self.published_at.is_some(),
+            self.decided_on.is_some(),
+            self.plan.opens_on,
+            self.plan.closes_on,
+            today,
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DialogueQuestion {
+    pub id: Uuid,
+    pub kind: domain::QuestionKind,
+    pub text: String,
+    pub options: Vec<String>,
+}
+
+/// One person taking part on the web: answers, a contribution, voluntary facts about
+/// themselves, and an address for feedback.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Participation {
+    pub email: Option<String>,
+    pub demographics: domain::dialogue::Demographics,
+    pub answers: Vec<(Uuid, String)>,
+    pub contribution: Option<(domain::ContributionKind, String)>,
+}
+
+/// A meeting, walk or focus group as staff recorded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Meeting {
+    pub id: Uuid,
+    pub held_on: chrono::NaiveDate,
+    pub place: String,
+    pub method: domain::DialogueMethod,
+    pub participants: i64,
+    pub notes: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contribution {
+    pub id: Uuid,
+    /// Registered in order within the dialogue (G7).
+    pub number: i64,
+    pub kind: domain::ContributionKind,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    /// Raised at this meeting (none: on the web).
+    pub meeting_id: Option<Uuid>,
+    pub hidden: bool,
+    pub theme_id: Option<Uuid>,
+    pub consideration: Option<domain::Consideration>,
+    pub reason: String,
+}
+
+/// One hiding or showing again of a contribution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Moderation {
+    pub contribution_id: Uuid,
+    pub at: DateTime<Utc>,
+    pub staff_id: Uuid,
+    pub hidden: bool,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Theme {
+    pub id: Uuid,
+    pub name: String,
+    pub consideration: Option<domain::Consideration>,
+    pub reason: String,
 }

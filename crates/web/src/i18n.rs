@@ -127,8 +127,16 @@ mod tests {
     use super::*;
     use std::collections::BTreeSet;
 
-    const SV: [&str; 2] = [include_str!("../locales/sv/main.ftl"), include_str!("../locales/sv/staff.ftl")];
-    const EN: [&str; 2] = [include_str!("../locales/en/main.ftl"), include_str!("../locales/en/staff.ftl")];
+    const SV: [&str; 3] = [
+        include_str!("../locales/sv/main.ftl"),
+        include_str!("../locales/sv/staff.ftl"),
+        include_str!("../locales/sv/dialogue.ftl"),
+    ];
+    const EN: [&str; 3] = [
+        include_str!("../locales/en/main.ftl"),
+        include_str!("../locales/en/staff.ftl"),
+        include_str!("../locales/en/dialogue.ftl"),
+    ];
 
     fn keys(ftl: &str) -> Vec<&str> {
         ftl.lines()

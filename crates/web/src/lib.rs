@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod auth;
 mod citizen;
 mod dates;
+mod dialogue;
 mod files;
 pub mod i18n;
 pub mod mail;
@@ -106,6 +107,7 @@ pub(crate) const UPLOAD_BODY_LIMIT: usize =
 /// so that rate limits can see the client's address.
 pub fn router(state: AppState) -> Router {
     let staff = staff::routes()
+        .merge(dialogue::staff_routes())
         .route("/staff/sign-out", post(pages::sign_out))
         .route_layer(from_fn_with_state(state.clone(), auth::require_staff));
 
@@ -124,6 +126,9 @@ pub fn router(state: AppState) -> Router {
         .route("/privacy", get(citizen::privacy))
         .route("/routines/{node}", get(reports::routine::show))
         .route("/statistics", get(reports::public::show))
+        .route("/dialogues", get(dialogue::public::list))
+        .route("/dialogues/{id}", get(dialogue::public::page).post(dialogue::public::participate))
+        .route("/dialogues/{id}/{file}", get(dialogue::public::account))
         .route("/paper-form", get(citizen::paper_form))
         .route("/accessibility", get(citizen::accessibility))
         .route("/staff/sign-in", get(pages::sign_in_form).post(pages::sign_in))

@@ -7,6 +7,7 @@ mod alerts;
 mod citizen;
 mod cli;
 mod demo;
+mod dialogues;
 mod mail;
 mod open311;
 mod reports;

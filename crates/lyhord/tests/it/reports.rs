@@ -469,3 +469,52 @@ on_both_backends!(a_forvaltning_sets_its_causes_and_publishes_its_routine, |app|
     let johan = app.signed_in("handlaggare", PASSWORD).await;
     assert_eq!(johan.get(app.url("/staff/analysis")).send().await.unwrap().status(), 403);
 });
+
+on_both_backends!(the_per_day_tallies_follow_every_change_to_a_case, |app| {
+    // Reports read per-unit, per-day tallies kept from marks left by the database itself;
+    // moving a case, analysing it and a promise falling due must all show at once.
+    let app = app.with_demo(0).await;
+    let specs = data_set();
+    load(&app.store, &specs).await;
+    let store = &app.store;
+    let nodes = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let (from, to) = (se(2026, 5, 1, 0), se(2026, 9, 1, 0));
+    let total = |t: &store::ReportTally| t.groups.iter().map(|g| g.count).sum::<i64>();
+    let justified = |t: &store::ReportTally, j: Justified| {
+        t.groups.iter().filter(|g| g.justified == Some(j)).map(|g| g.count).sum::<i64>()
+    };
+    let in_t2 = |s: &&Spec| s.received >= from && s.received < to;
+    let park = store.report_tally("vasteras", &nodes(&["vasteras.park"]), from, to).await.unwrap();
+    let expected = specs.iter().filter(in_t2).filter(|s| s.node == "vasteras.park").count() as i64;
+    assert_eq!(total(&park), expected);
+    assert_eq!(store.refresh_report_days("vasteras").await.unwrap(), 0, "nothing left to recompute");
+
+    // The last T2 question (received 2026-07-09, in the middle of the period) moves to the
+    // school administration and is analysed as not justified.
+    let cases = store.inbox(&store::InboxQuery::new("vasteras", store::Units::All, 100)).await.unwrap();
+    let question = cases.iter().find(|c| c.kind == CaseKind::Fraga && c.received_at == se(2026, 7, 9, 11)).unwrap();
+    let at = se(2026, 8, 1, 9);
+    let moved = EventPayload::Assigned { node_id: "vasteras.buf".into(), handler_id: None };
+    store.append(question.id, NewEvent::new(at, Actor::System, moved)).await.unwrap();
+    let analysis = EventPayload::Analysed {
+        justified: Justified::Obefogat,
+        causes: vec!["information".into()],
+        measures: String::new(),
+        example: String::new(),
+    };
+    store.append(question.id, NewEvent::new(at, Actor::System, analysis)).await.unwrap();
+
+    let park_after = store.report_tally("vasteras", &nodes(&["vasteras.park"]), from, to).await.unwrap();
+    assert_eq!(total(&park_after), expected - 1);
+    let buf = store.report_tally("vasteras", &nodes(&["vasteras.buf"]), from, to).await.unwrap();
+    let buf_before = specs.iter().filter(in_t2).filter(|s| s.node == "vasteras.buf").count() as i64;
+    assert_eq!(total(&buf), buf_before + 1);
+    assert_eq!(justified(&buf, Justified::Obefogat), 1);
+    // The whole nämnd and a period cut mid-day count the same cases as the cases themselves.
+    let both = store.report_tally("vasteras", &nodes(&["vasteras.park", "vasteras.buf"]), from, to).await.unwrap();
+    assert_eq!(total(&both), specs.iter().filter(in_t2).count() as i64);
+    let noon = se(2026, 7, 7, 12);
+    let half = store.report_tally("vasteras", &nodes(&["vasteras.park"]), from, noon).await.unwrap();
+    let expected_half = specs.iter().filter(|s| s.node == "vasteras.park" && s.received >= from && s.received < noon);
+    assert_eq!(total(&half), expected_half.count() as i64);
+});

@@ -39,9 +39,14 @@ pub struct TickReport {
     pub stale: usize,
 }
 
-/// One round of the work at `now`: sweep, then give every due alert.
+/// One round of the work at `now`: bring clocks and report tallies up to date, sweep, then
+/// give every due alert.
 pub async fn tick(state: &AppState, now: DateTime<Utc>) -> Result<TickReport, StoreError> {
     catch_up_clock_summaries(state).await?;
+    // Reports count from per-day tallies: keeping them current here spares the next report.
+    for j in state.store.jurisdictions().await? {
+        state.store.refresh_report_days(&j.id).await?;
+    }
     let mut report = TickReport { scheduled: sweep::sweep(state, now).await?, ..TickReport::default() };
     let mut directory = give::Directory::new();
     loop {

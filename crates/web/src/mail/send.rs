@@ -96,6 +96,11 @@ async fn deliver(state: &AppState, transport: &Transport, m: &OutboxMessage) -> 
         .await
         .map_err(|e| Failure { permanent: false, reason: format!("the message could not be written: {e}") })?;
     let message = build(m, &rendered, &state.config.mail)?;
+    transmit(transport, m, message).await
+}
+
+/// Hands a built message to the SMTP server, or writes it to a file when none is configured.
+async fn transmit(transport: &Transport, m: &OutboxMessage, message: Message) -> Result<(), Failure> {
     match transport {
         Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| Failure {
             permanent: e.is_permanent(),
@@ -145,7 +150,67 @@ pub async fn send_due(state: &AppState, transport: &Transport) -> Result<usize, 
             }
         }
     }
-    Ok(due.len())
+    Ok(due.len() + send_feedback(state, transport).await?)
+}
+
+/// Feedback after a dialogue's decision (V-D4): queued as jobs, sent like any other mail.
+async fn send_feedback(state: &AppState, transport: &Transport) -> Result<usize, StoreError> {
+    use crate::dialogue::feedback::{FEEDBACK_JOB, FeedbackMail};
+    let now = Utc::now();
+    let jobs = state.store.claim_jobs(FEEDBACK_JOB, now, now + chrono::Duration::minutes(1), 5).await?;
+    let config = &state.config.mail;
+    for job in &jobs {
+        let Ok(mail) = serde_json::from_str::<FeedbackMail>(&job.payload) else {
+            state.store.fail_job(job.id, "the job cannot be read", None, now).await?;
+            continue;
+        };
+        let m = OutboxMessage {
+            id: job.id,
+            case_id: uuid::Uuid::nil(),
+            purpose: FEEDBACK_JOB.into(),
+            recipient: mail.to.clone(),
+            subject: mail.subject.clone(),
+            body: mail.text.clone(),
+            language: "sv".into(),
+            created_at: job.run_at,
+            sent_at: None,
+            attempts: job.attempts,
+            last_error: None,
+            failed_at: None,
+        };
+        let rendered = Rendered {
+            subject: mail.subject,
+            html: super::render::html_of(&mail.text, "sv"),
+            text: mail.text,
+            automatic: true,
+            reply_to: config.from.clone(),
+            municipality: state
+                .store
+                .jurisdictions()
+                .await?
+                .into_iter()
+                .next()
+                .map_or_else(|| "Lyhörd".to_owned(), |j| j.name),
+        };
+        let sent = match build(&m, &rendered, config) {
+            Ok(message) => transmit(transport, &m, message).await,
+            Err(failure) => Err(failure),
+        };
+        match sent {
+            Ok(()) => {
+                state.store.finish_job(job.id, Utc::now()).await?;
+            }
+            Err(failure) => {
+                let last = failure.permanent || job.attempts >= config.max_attempts;
+                let retry_at = (!last).then(|| {
+                    Utc::now() + chrono::Duration::from_std(backoff(config, job.attempts)).unwrap_or_default()
+                });
+                tracing::warn!(job = %job.key, reason = %failure.reason, given_up = last, "feedback e-mail not sent");
+                state.store.fail_job(job.id, &failure.reason, retry_at, Utc::now()).await?;
+            }
+        }
+    }
+    Ok(jobs.len())
 }
 
 /// Sends until the process stops: at once when there is more, otherwise every second.

@@ -5,11 +5,10 @@
 
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use domain::analysis::{Cause, shown};
-use domain::clock::{ClockRecord, ClockState};
 use domain::period::Period;
 use domain::{CaseKind, Channel, ImprovementStatus, Justified, OrgTree, SubmitterRole};
 use std::collections::BTreeMap;
-use store::{Improvement, ReportGroup, Store, StoreError};
+use store::{ClockTally, Improvement, ReportGroup, Store, StoreError};
 
 use crate::i18n::Lang;
 
@@ -107,14 +106,14 @@ pub async fn build(
         tree.subtree(node).map_err(|e| StoreError::Invalid(e.to_string()))?.iter().map(|n| n.id.clone()).collect();
     let previous = period.previous();
     let (from, to) = (start_of(period.from), start_of(period.to));
-    let (groups, before, summaries, improvements, examples, settings) = tokio::try_join!(
-        store.report_groups(jurisdiction, &nodes, from, to),
-        store.report_groups(jurisdiction, &nodes, start_of(previous.from), from),
-        store.report_clocks(jurisdiction, &nodes, from, to),
+    let (now_tally, before_tally, improvements, examples, settings) = tokio::try_join!(
+        store.report_tally(jurisdiction, &nodes, from, to),
+        store.report_tally(jurisdiction, &nodes, start_of(previous.from), from),
         store.improvements(jurisdiction, Some(&nodes)),
         store.report_examples(jurisdiction, &nodes, from, to, EXAMPLES),
         store.analysis_settings(jurisdiction),
     )?;
+    let (groups, before) = (now_tally.groups, before_tally.groups);
     let table = |key: &dyn Fn(&ReportGroup) -> String, names: &[(String, String)]| {
         lines(&count_by(&groups, key), &count_by(&before, key), names, min_group)
     };
@@ -138,7 +137,7 @@ pub async fn build(
     let total_now: i64 = groups.iter().map(|g| g.count).sum();
     let total_before: i64 = before.iter().map(|g| g.count).sum();
     let policy = store.policy(jurisdiction);
-    let (clocks, breaches) = clock_lines(&policy, &summaries, now, min_group, l);
+    let (clocks, breaches) = clock_lines(&policy, &now_tally.clocks, now, min_group, l);
     let unit_names: Vec<(String, String)> =
         nodes.iter().map(|id| (id.clone(), tree.display_path(id).unwrap_or_else(|_| id.clone()))).collect();
     Ok(Report {
@@ -255,27 +254,25 @@ fn merged(all: Vec<Line>, min_group: i64, other: &str) -> Vec<Line> {
 /// broken promises per unit.
 fn clock_lines(
     policy: &domain::clock::Policy,
-    summaries: &[(String, String)],
+    tallies: &[ClockTally],
     now: DateTime<Utc>,
     min_group: i64,
     l: &str,
 ) -> (Vec<ClockLine>, BTreeMap<String, i64>) {
     let mut per_clock: BTreeMap<String, (i64, i64, i64, Vec<f64>)> = BTreeMap::new();
     let mut breaches: BTreeMap<String, i64> = BTreeMap::new();
-    for (node, summary) in summaries {
-        for record in ClockRecord::parse_summary(summary) {
-            let entry = per_clock.entry(record.id.clone()).or_default();
-            match record.state_at(now) {
-                ClockState::Met => entry.0 += 1,
-                ClockState::Breached => {
-                    entry.1 += 1;
-                    *breaches.entry(node.clone()).or_default() += 1;
-                }
-                ClockState::Running | ClockState::Paused => entry.2 += 1,
-            }
-            if let Some(kept) = record.kept_at {
-                entry.3.push((kept - record.started_at).num_seconds() as f64 / 3600.0);
-            }
+    let now = now.timestamp_micros();
+    for tally in tallies {
+        let entry = per_clock.entry(tally.clock.clone()).or_default();
+        // A promise still running when last worked out is broken once its due time passed.
+        let late = tally.running_due.iter().filter(|due| now >= **due).count() as i64;
+        let breached = tally.breached + late;
+        entry.0 += tally.met;
+        entry.1 += breached;
+        entry.2 += tally.paused + tally.running_due.len() as i64 - late;
+        entry.3.extend(tally.kept_seconds.iter().map(|s| *s as f64 / 3600.0));
+        if breached > 0 {
+            *breaches.entry(tally.node_id.clone()).or_default() += breached;
         }
     }
     let lines = policy

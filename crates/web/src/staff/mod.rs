@@ -172,6 +172,8 @@ pub(crate) struct StaffNav {
     pub can_administer: bool,
     pub can_triage_quarantine: bool,
     pub can_manage: bool,
+    /// Runs citizen dialogues (issue 10).
+    pub can_run_dialogues: bool,
 }
 
 impl StaffNav {
@@ -183,6 +185,10 @@ impl StaffNav {
             can_administer: access.can_administer(),
             can_triage_quarantine: access.can_triage_quarantine(),
             can_manage: access.can_manage(),
+            can_run_dialogues: matches!(
+                desk.user.role,
+                store::Role::Administrator | store::Role::Chef | store::Role::Handlaggare
+            ),
         }
     }
 }

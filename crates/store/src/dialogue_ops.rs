@@ -1,0 +1,678 @@
+//! The SQL of citizen dialogues (issue 10): plans, questionnaires, participants and their
+//! contributions, meetings, moderation, themes and the population.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::model::{Contribution, Dialogue, DialogueQuestion, Meeting, Moderation, Participation, Theme};
+use crate::ops::{from_micros, micros, parse};
+use crate::{Result, StoreError};
+use domain::dialogue::{Demographics, Plan, PopulationRow};
+
+const DIALOGUE_COLUMNS: &str = "id, title, purpose, question, open_to_influence, decision_node, decision_matter, \
+     decision_date, decider, use_of_results, opens_on, closes_on, target_groups, methods, ladder, \
+     political_decision, feedback_plan, published_at, outcome, decided_on, feedback_sent_at";
+
+fn date(field: &str, text: &str) -> Result<NaiveDate> {
+    parse::<NaiveDate>(field, text)
+}
+
+fn json<T: serde::de::DeserializeOwned>(field: &str, text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{field}: {e}")))
+}
+
+macro_rules! dialogue_ops {
+    (db = $Db:ty, pool = $Pool:ty, begin = $begin:literal, for_update = $for_update:literal) => {
+        use super::*;
+
+        type Db = $Db;
+        type Pool = $Pool;
+        type DbRow = <Db as sqlx::Database>::Row;
+
+        fn dialogue_from_row(r: &DbRow) -> Result<Dialogue> {
+            let methods: String = r.try_get("methods")?;
+            let optional_date = |field: &str| -> Result<Option<NaiveDate>> {
+                r.try_get::<Option<String>, _>(field)?.map(|d| date(field, &d)).transpose()
+            };
+            Ok(Dialogue {
+                id: r.try_get("id")?,
+                plan: Plan {
+                    title: r.try_get("title")?,
+                    purpose: r.try_get("purpose")?,
+                    question: r.try_get("question")?,
+                    open_to_influence: r.try_get("open_to_influence")?,
+                    decision_node: r.try_get("decision_node")?,
+                    decision_matter: r.try_get("decision_matter")?,
+                    decision_date: optional_date("decision_date")?,
+                    decider: r.try_get("decider")?,
+                    use_of_results: r.try_get("use_of_results")?,
+                    opens_on: date("opens_on", &r.try_get::<String, _>("opens_on")?)?,
+                    closes_on: date("closes_on", &r.try_get::<String, _>("closes_on")?)?,
+                    target_groups: r.try_get("target_groups")?,
+                    methods: methods
+                        .split(',')
+                        .filter(|m| !m.is_empty())
+                        .map(|m| parse("method", m))
+                        .collect::<Result<_>>()?,
+                    ladder: parse("ladder", r.try_get("ladder")?)?,
+                    political_decision: r.try_get("political_decision")?,
+                    feedback_plan: r.try_get("feedback_plan")?,
+                },
+                published_at: r.try_get::<Option<i64>, _>("published_at")?.map(from_micros).transpose()?,
+                outcome: r.try_get("outcome")?,
+                decided_on: optional_date("decided_on")?,
+                feedback_sent_at: r.try_get::<Option<i64>, _>("feedback_sent_at")?.map(from_micros).transpose()?,
+            })
+        }
+
+        /// Saves a plan, new (`id` none) or changed; returns its id.
+        pub async fn save_dialogue(
+            _read: &Pool,
+            write: &Pool,
+            jurisdiction: &str,
+            id: Option<Uuid>,
+            plan: &Plan,
+            now: DateTime<Utc>,
+        ) -> Result<Uuid> {
+            let methods = plan.methods.iter().map(|m| m.code()).collect::<Vec<_>>().join(",");
+            let decision_date = plan.decision_date.map(|d| d.to_string());
+            let (sql, id) = match id {
+                Some(id) => (
+                    "UPDATE dialogues SET title = $3, purpose = $4, question = $5, open_to_influence = $6, \
+                     decision_node = $7, decision_matter = $8, decision_date = $9, decider = $10, \
+                     use_of_results = $11, opens_on = $12, closes_on = $13, target_groups = $14, methods = $15, \
+                     ladder = $16, political_decision = $17, feedback_plan = $18, updated_at = $19 \
+                     WHERE id = $1 AND jurisdiction_id = $2",
+                    id,
+                ),
+                None => (
+                    "INSERT INTO dialogues (id, jurisdiction_id, title, purpose, question, open_to_influence, \
+                     decision_node, decision_matter, decision_date, decider, use_of_results, opens_on, closes_on, \
+                     target_groups, methods, ladder, political_decision, feedback_plan, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)",
+                    Uuid::now_v7(),
+                ),
+            };
+            let done = sqlx::query(sql)
+                .bind(id)
+                .bind(jurisdiction)
+                .bind(&plan.title)
+                .bind(&plan.purpose)
+                .bind(&plan.question)
+                .bind(&plan.open_to_influence)
+                .bind(&plan.decision_node)
+                .bind(&plan.decision_matter)
+                .bind(decision_date)
+                .bind(&plan.decider)
+                .bind(&plan.use_of_results)
+                .bind(plan.opens_on.to_string())
+                .bind(plan.closes_on.to_string())
+                .bind(&plan.target_groups)
+                .bind(methods)
+                .bind(plan.ladder.code())
+                .bind(&plan.political_decision)
+                .bind(&plan.feedback_plan)
+                .bind(micros(now))
+                .execute(write)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(id)
+        }
+
+        pub async fn publish_dialogue(
+            _read: &Pool,
+            write: &Pool,
+            jurisdiction: &str,
+            id: Uuid,
+            now: DateTime<Utc>,
+        ) -> Result<()> {
+            sqlx::query(
+                "UPDATE dialogues SET published_at = COALESCE(published_at, $1) WHERE id = $2 AND jurisdiction_id = $3",
+            )
+            .bind(micros(now))
+            .bind(id)
+            .bind(jurisdiction)
+            .execute(write)
+            .await?;
+            Ok(())
+        }
+
+        /// The decision as made (V-D4). Returns false when it was already recorded.
+        pub async fn record_outcome(
+            _read: &Pool,
+            write: &Pool,
+            jurisdiction: &str,
+            id: Uuid,
+            outcome: &str,
+            decided_on: NaiveDate,
+        ) -> Result<()> {
+            sqlx::query("UPDATE dialogues SET outcome = $1, decided_on = $2 WHERE id = $3 AND jurisdiction_id = $4")
+                .bind(outcome)
+                .bind(decided_on.to_string())
+                .bind(id)
+                .bind(jurisdiction)
+                .execute(write)
+                .await?;
+            Ok(())
+        }
+
+        /// Marks the feedback as sent; true only the first time, so it goes out once.
+        pub async fn mark_feedback_sent(_read: &Pool, write: &Pool, id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+            let done =
+                sqlx::query("UPDATE dialogues SET feedback_sent_at = $1 WHERE id = $2 AND feedback_sent_at IS NULL")
+                    .bind(micros(now))
+                    .bind(id)
+                    .execute(write)
+                    .await?;
+            Ok(done.rows_affected() == 1)
+        }
+
+        /// The dialogues of `jurisdiction` (published ones only, if asked), newest first.
+        pub async fn dialogues(read: &Pool, _write: &Pool, jurisdiction: &str, published: bool) -> Result<Vec<Dialogue>> {
+            let filter = if published { " AND published_at IS NOT NULL" } else { "" };
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {DIALOGUE_COLUMNS} FROM dialogues WHERE jurisdiction_id = $1{filter} ORDER BY opens_on DESC, created_at DESC"
+            )))
+            .bind(jurisdiction)
+            .fetch_all(read)
+            .await?;
+            rows.iter().map(dialogue_from_row).collect()
+        }
+
+        pub async fn dialogue(read: &Pool, _write: &Pool, jurisdiction: &str, id: Uuid) -> Result<Option<Dialogue>> {
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {DIALOGUE_COLUMNS} FROM dialogues WHERE id = $1 AND jurisdiction_id = $2"
+            )))
+            .bind(id)
+            .bind(jurisdiction)
+            .fetch_optional(read)
+            .await?;
+            row.as_ref().map(dialogue_from_row).transpose()
+        }
+
+        pub async fn questions(read: &Pool, _write: &Pool, dialogue: Uuid) -> Result<Vec<DialogueQuestion>> {
+            let rows = sqlx::query(
+                "SELECT id, kind, text, options FROM dialogue_questions WHERE dialogue_id = $1 ORDER BY position",
+            )
+            .bind(dialogue)
+            .fetch_all(read)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(DialogueQuestion {
+                        id: r.try_get("id")?,
+                        kind: parse("kind", r.try_get("kind")?)?,
+                        text: r.try_get("text")?,
+                        options: json("options", &r.try_get::<String, _>("options")?)?,
+                    })
+                })
+                .collect()
+        }
+
+        /// Adds a question at the end, or removes one; refused once anyone has answered.
+        pub async fn change_questions(
+            _read: &Pool,
+            write: &Pool,
+            dialogue: Uuid,
+            add: Option<(domain::QuestionKind, &str, &[String])>,
+            remove: Option<Uuid>,
+        ) -> Result<()> {
+            let mut tx = write.begin_with($begin).await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!("SELECT id FROM dialogues WHERE id = $1{}", $for_update)))
+                .bind(dialogue)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            let answered: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM dialogue_answers a JOIN dialogue_questions q ON q.id = a.question_id \
+                 WHERE q.dialogue_id = $1",
+            )
+            .bind(dialogue)
+            .fetch_one(&mut *tx)
+            .await?;
+            if answered > 0 {
+                return Err(StoreError::Locked);
+            }
+            if let Some((kind, text, options)) = add {
+                let position: i64 =
+                    sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM dialogue_questions WHERE dialogue_id = $1")
+                        .bind(dialogue)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                sqlx::query(
+                    "INSERT INTO dialogue_questions (id, dialogue_id, position, kind, text, options) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(Uuid::now_v7())
+                .bind(dialogue)
+                .bind(position)
+                .bind(kind.code())
+                .bind(text)
+                .bind(serde_json::to_string(options).expect("strings serialize"))
+                .execute(&mut *tx)
+                .await?;
+            }
+            if let Some(question) = remove {
+                sqlx::query("DELETE FROM dialogue_questions WHERE id = $1 AND dialogue_id = $2")
+                    .bind(question)
+                    .bind(dialogue)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        }
+
+        /// The next contribution number of `dialogue`, with the dialogue locked (PostgreSQL)
+        /// or the database (SQLite) so that two contributions never share one.
+        async fn next_number(tx: &mut sqlx::Transaction<'static, Db>, dialogue: Uuid) -> Result<i64> {
+            sqlx::query(sqlx::AssertSqlSafe(format!("SELECT id FROM dialogues WHERE id = $1{}", $for_update)))
+                .bind(dialogue)
+                .fetch_optional(&mut **tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            Ok(sqlx::query_scalar(
+                "SELECT COALESCE(MAX(number), 0) + 1 FROM dialogue_contributions WHERE dialogue_id = $1",
+            )
+            .bind(dialogue)
+            .fetch_one(&mut **tx)
+            .await?)
+        }
+
+        async fn insert_contribution(
+            tx: &mut sqlx::Transaction<'static, Db>,
+            dialogue: Uuid,
+            kind: domain::ContributionKind,
+            body: &str,
+            participant: Option<Uuid>,
+            meeting: Option<Uuid>,
+            now: DateTime<Utc>,
+        ) -> Result<i64> {
+            let number = next_number(tx, dialogue).await?;
+            sqlx::query(
+                "INSERT INTO dialogue_contributions (id, dialogue_id, number, kind, body, participant_id, meeting_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(Uuid::now_v7())
+            .bind(dialogue)
+            .bind(number)
+            .bind(kind.code())
+            .bind(body)
+            .bind(participant)
+            .bind(meeting)
+            .bind(micros(now))
+            .execute(&mut **tx)
+            .await?;
+            Ok(number)
+        }
+
+        /// One person's taking part, all of it or nothing; returns the contribution's
+        /// number, if they made one.
+        pub async fn participate(
+            _read: &Pool,
+            write: &Pool,
+            dialogue: Uuid,
+            p: &Participation,
+            now: DateTime<Utc>,
+        ) -> Result<Option<i64>> {
+            let mut tx = write.begin_with($begin).await?;
+            let id = Uuid::now_v7();
+            let d = &p.demographics;
+            sqlx::query(
+                "INSERT INTO dialogue_participants (id, dialogue_id, created_at, email, gender, age_band, district, born) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(id)
+            .bind(dialogue)
+            .bind(micros(now))
+            .bind(&p.email)
+            .bind(d.gender.map(|g| g.code()))
+            .bind(d.age_band.map(|a| a.code()))
+            .bind(&d.district)
+            .bind(d.born.map(|b| b.code()))
+            .execute(&mut *tx)
+            .await?;
+            for (question, value) in &p.answers {
+                sqlx::query("INSERT INTO dialogue_answers (participant_id, question_id, value) VALUES ($1, $2, $3)")
+                    .bind(id)
+                    .bind(question)
+                    .bind(value)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let number = match &p.contribution {
+                Some((kind, body)) => Some(insert_contribution(&mut tx, dialogue, *kind, body, Some(id), None, now).await?),
+                None => None,
+            };
+            tx.commit().await?;
+            Ok(number)
+        }
+
+        /// A meeting and the contributions raised at it, registered like the web's.
+        pub async fn add_meeting(
+            _read: &Pool,
+            write: &Pool,
+            dialogue: Uuid,
+            meeting: &Meeting,
+            contributions: &[String],
+            now: DateTime<Utc>,
+        ) -> Result<()> {
+            let mut tx = write.begin_with($begin).await?;
+            sqlx::query(
+                "INSERT INTO dialogue_meetings (id, dialogue_id, held_on, place, method, participants, notes, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(meeting.id)
+            .bind(dialogue)
+            .bind(meeting.held_on.to_string())
+            .bind(&meeting.place)
+            .bind(meeting.method.code())
+            .bind(meeting.participants)
+            .bind(&meeting.notes)
+            .bind(micros(now))
+            .execute(&mut *tx)
+            .await?;
+            for body in contributions {
+                let kind = domain::ContributionKind::Comment;
+                insert_contribution(&mut tx, dialogue, kind, body, None, Some(meeting.id), now).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        }
+
+        pub async fn meetings(read: &Pool, _write: &Pool, dialogue: Uuid) -> Result<Vec<Meeting>> {
+            let rows = sqlx::query(
+                "SELECT id, held_on, place, method, participants, notes FROM dialogue_meetings \
+                 WHERE dialogue_id = $1 ORDER BY held_on, created_at",
+            )
+            .bind(dialogue)
+            .fetch_all(read)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(Meeting {
+                        id: r.try_get("id")?,
+                        held_on: date("held_on", &r.try_get::<String, _>("held_on")?)?,
+                        place: r.try_get("place")?,
+                        method: parse("method", r.try_get("method")?)?,
+                        participants: r.try_get("participants")?,
+                        notes: r.try_get("notes")?,
+                    })
+                })
+                .collect()
+        }
+
+        pub async fn contributions(read: &Pool, _write: &Pool, dialogue: Uuid) -> Result<Vec<Contribution>> {
+            let rows = sqlx::query(
+                "SELECT id, number, kind, body, created_at, meeting_id, hidden, theme_id, consideration, reason \
+                 FROM dialogue_contributions WHERE dialogue_id = $1 ORDER BY number",
+            )
+            .bind(dialogue)
+            .fetch_all(read)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(Contribution {
+                        id: r.try_get("id")?,
+                        number: r.try_get("number")?,
+                        kind: parse("kind", r.try_get("kind")?)?,
+                        body: r.try_get("body")?,
+                        created_at: from_micros(r.try_get("created_at")?)?,
+                        meeting_id: r.try_get("meeting_id")?,
+                        hidden: r.try_get::<i64, _>("hidden")? != 0,
+                        theme_id: r.try_get("theme_id")?,
+                        consideration: r
+                            .try_get::<Option<String>, _>("consideration")?
+                            .map(|c| parse("consideration", &c))
+                            .transpose()?,
+                        reason: r.try_get("reason")?,
+                    })
+                })
+                .collect()
+        }
+
+        /// Hides a contribution or shows it again, and logs who did it and why.
+        #[allow(clippy::too_many_arguments)]
+        pub async fn moderate(
+            _read: &Pool,
+            write: &Pool,
+            dialogue: Uuid,
+            contribution: Uuid,
+            hidden: bool,
+            staff: Uuid,
+            reason: &str,
+            now: DateTime<Utc>,
+        ) -> Result<()> {
+            let mut tx = write.begin_with($begin).await?;
+            let done = sqlx::query("UPDATE dialogue_contributions SET hidden = $1 WHERE id = $2 AND dialogue_id = $3")
+                .bind(i64::from(hidden))
+                .bind(contribution)
+                .bind(dialogue)
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            sqlx::query(
+                "INSERT INTO dialogue_moderation (contribution_id, at, staff_id, hidden, reason) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(contribution)
+            .bind(micros(now))
+            .bind(staff)
+            .bind(i64::from(hidden))
+            .bind(reason)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
+        pub async fn moderation_log(read: &Pool, _write: &Pool, dialogue: Uuid) -> Result<Vec<Moderation>> {
+            let rows = sqlx::query(
+                "SELECT m.contribution_id, m.at, m.staff_id, m.hidden, m.reason FROM dialogue_moderation m \
+                 JOIN dialogue_contributions c ON c.id = m.contribution_id WHERE c.dialogue_id = $1 ORDER BY m.at",
+            )
+            .bind(dialogue)
+            .fetch_all(read)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(Moderation {
+                        contribution_id: r.try_get("contribution_id")?,
+                        at: from_micros(r.try_get("at")?)?,
+                        staff_id: r.try_get("staff_id")?,
+                        hidden: r.try_get::<i64, _>("hidden")? != 0,
+                        reason: r.try_get("reason")?,
+                    })
+                })
+                .collect()
+        }
+
+        /// How a contribution was considered, and the theme it belongs to.
+        pub async fn consider_contribution(
+            _read: &Pool,
+            write: &Pool,
+            dialogue: Uuid,
+            contribution: Uuid,
+            theme: Option<Uuid>,
+            consideration: Option<domain::Consideration>,
+            reason: &str,
+        ) -> Result<()> {
+            let done = sqlx::query(
+                "UPDATE dialogue_contributions SET theme_id = $1, consideration = $2, reason = $3 \
+                 WHERE id = $4 AND dialogue_id = $5 AND ($1 IS NULL OR $1 IN (SELECT id FROM dialogue_themes WHERE dialogue_id = $5))",
+            )
+            .bind(theme)
+            .bind(consideration.map(|c| c.code()))
+            .bind(reason)
+            .bind(contribution)
+            .bind(dialogue)
+            .execute(write)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(())
+        }
+
+        pub async fn themes(read: &Pool, _write: &Pool, dialogue: Uuid) -> Result<Vec<Theme>> {
+            let rows = sqlx::query(
+                "SELECT id, name, consideration, reason FROM dialogue_themes WHERE dialogue_id = $1 ORDER BY name",
+            )
+            .bind(dialogue)
+            .fetch_all(read)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(Theme {
+                        id: r.try_get("id")?,
+                        name: r.try_get("name")?,
+                        consideration: r
+                            .try_get::<Option<String>, _>("consideration")?
+                            .map(|c| parse("consideration", &c))
+                            .transpose()?,
+                        reason: r.try_get("reason")?,
+                    })
+                })
+                .collect()
+        }
+
+        /// A theme, new (`id` none) or changed.
+        pub async fn save_theme(
+            _read: &Pool,
+            write: &Pool,
+            dialogue: Uuid,
+            id: Option<Uuid>,
+            name: &str,
+            consideration: Option<domain::Consideration>,
+            reason: &str,
+        ) -> Result<Uuid> {
+            let consideration = consideration.map(|c| c.code());
+            match id {
+                Some(id) => {
+                    let done = sqlx::query(
+                        "UPDATE dialogue_themes SET name = $1, consideration = $2, reason = $3 WHERE id = $4 AND dialogue_id = $5",
+                    )
+                    .bind(name)
+                    .bind(consideration)
+                    .bind(reason)
+                    .bind(id)
+                    .bind(dialogue)
+                    .execute(write)
+                    .await?;
+                    if done.rows_affected() == 0 {
+                        return Err(StoreError::NotFound);
+                    }
+                    Ok(id)
+                }
+                None => {
+                    let id = Uuid::now_v7();
+                    sqlx::query(
+                        "INSERT INTO dialogue_themes (id, dialogue_id, name, consideration, reason) VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(id)
+                    .bind(dialogue)
+                    .bind(name)
+                    .bind(consideration)
+                    .bind(reason)
+                    .execute(write)
+                    .await?;
+                    Ok(id)
+                }
+            }
+        }
+
+        pub async fn demographics(read: &Pool, _write: &Pool, dialogue: Uuid) -> Result<Vec<Demographics>> {
+            let rows =
+                sqlx::query("SELECT gender, age_band, district, born FROM dialogue_participants WHERE dialogue_id = $1")
+                    .bind(dialogue)
+                    .fetch_all(read)
+                    .await?;
+            let code = |r: &DbRow, field: &str| r.try_get::<Option<String>, _>(field);
+            rows.iter()
+                .map(|r| {
+                    Ok(Demographics {
+                        gender: code(r, "gender")?.map(|v| parse("gender", &v)).transpose()?,
+                        age_band: code(r, "age_band")?.map(|v| parse("age_band", &v)).transpose()?,
+                        district: code(r, "district")?,
+                        born: code(r, "born")?.map(|v| parse("born", &v)).transpose()?,
+                    })
+                })
+                .collect()
+        }
+
+        /// Every answer to the dialogue's questions: (question, value).
+        pub async fn answers(read: &Pool, _write: &Pool, dialogue: Uuid) -> Result<Vec<(Uuid, String)>> {
+            let rows = sqlx::query(
+                "SELECT a.question_id, a.value FROM dialogue_answers a JOIN dialogue_questions q ON q.id = a.question_id \
+                 WHERE q.dialogue_id = $1",
+            )
+            .bind(dialogue)
+            .fetch_all(read)
+            .await?;
+            rows.iter().map(|r| Ok((r.try_get("question_id")?, r.try_get("value")?))).collect()
+        }
+
+        /// The participants who left an address, for feedback: (participant, address).
+        pub async fn feedback_recipients(read: &Pool, _write: &Pool, dialogue: Uuid) -> Result<Vec<(Uuid, String)>> {
+            let rows = sqlx::query(
+                "SELECT id, email FROM dialogue_participants WHERE dialogue_id = $1 AND email IS NOT NULL ORDER BY created_at",
+            )
+            .bind(dialogue)
+            .fetch_all(read)
+            .await?;
+            rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("email")?))).collect()
+        }
+
+        /// Replaces the municipality's population table.
+        pub async fn set_population(_read: &Pool, write: &Pool, jurisdiction: &str, rows: &[PopulationRow]) -> Result<()> {
+            let mut tx = write.begin_with($begin).await?;
+            sqlx::query("DELETE FROM population WHERE jurisdiction_id = $1").bind(jurisdiction).execute(&mut *tx).await?;
+            for row in rows {
+                sqlx::query(
+                    "INSERT INTO population (jurisdiction_id, district, gender, age_band, count) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(jurisdiction)
+                .bind(&row.district)
+                .bind(row.gender.code())
+                .bind(row.age_band.code())
+                .bind(row.count)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        }
+
+        pub async fn population(read: &Pool, _write: &Pool, jurisdiction: &str) -> Result<Vec<PopulationRow>> {
+            let rows = sqlx::query(
+                "SELECT district, gender, age_band, count FROM population WHERE jurisdiction_id = $1 \
+                 ORDER BY district, gender, age_band",
+            )
+            .bind(jurisdiction)
+            .fetch_all(read)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(PopulationRow {
+                        district: r.try_get("district")?,
+                        gender: parse("gender", r.try_get("gender")?)?,
+                        age_band: parse("age_band", r.try_get("age_band")?)?,
+                        count: r.try_get("count")?,
+                    })
+                })
+                .collect()
+        }
+    };
+}
+
+pub mod sqlite {
+    dialogue_ops!(db = sqlx::Sqlite, pool = sqlx::SqlitePool, begin = "BEGIN IMMEDIATE", for_update = "");
+}
+
+pub mod postgres {
+    dialogue_ops!(db = sqlx::Postgres, pool = sqlx::PgPool, begin = "BEGIN", for_update = " FOR UPDATE");
+}

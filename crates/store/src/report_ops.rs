@@ -1,0 +1,324 @@
+//! What reports count, kept per unit and UTC day (issue 9). Triggers mark a (unit, day) when
+//! a case's reported properties change; `refresh_report_days` recomputes the marked tallies
+//! from the cases; `report_tally` reads a period as whole days of tallies plus, at its edges,
+//! the hours that do not fill a UTC day, counted from the cases themselves.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use domain::clock::{ClockRecord, ClockState};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use crate::model::{ClockTally, ReportGroup, ReportTally};
+use crate::ops::{micros, parse};
+use crate::{Result, StoreError};
+
+/// Microseconds in a UTC day: a tally's day is `received_at / DAY`.
+const DAY: i64 = 86_400_000_000;
+/// Days recomputed in one transaction, so that intake is never held up for long.
+const DAYS_PER_REFRESH: i64 = 31;
+
+/// One case as a report counts it.
+struct Counted {
+    node_id: String,
+    group: GroupKey,
+    clock_summary: String,
+}
+
+/// The properties a report groups by: kind, category, channel, role, justified, causes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+struct GroupKey(String, String, String, Option<String>, Option<String>, String);
+
+/// One unit's day, as stored in `report_days.tally`.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct DayTally {
+    groups: Vec<(GroupKey, i64)>,
+    clocks: Vec<ClockTally>,
+}
+
+/// Counts being added up, per unit.
+#[derive(Default)]
+struct Tallies {
+    groups: BTreeMap<(String, GroupKey), i64>,
+    clocks: BTreeMap<(String, String), ClockTally>,
+}
+
+impl Tallies {
+    fn add_case(&mut self, case: Counted) {
+        *self.groups.entry((case.node_id.clone(), case.group)).or_default() += 1;
+        for record in ClockRecord::parse_summary(&case.clock_summary) {
+            let tally = self.clocks.entry((case.node_id.clone(), record.id.clone())).or_insert_with(|| ClockTally {
+                node_id: case.node_id.clone(),
+                clock: record.id.clone(),
+                ..ClockTally::default()
+            });
+            match record.state {
+                ClockState::Met => tally.met += 1,
+                ClockState::Breached => tally.breached += 1,
+                ClockState::Paused => tally.paused += 1,
+                ClockState::Running => tally.running_due.push(record.due_at.timestamp_micros()),
+            }
+            if let Some(kept) = record.kept_at {
+                tally.kept_seconds.push((kept - record.started_at).num_seconds());
+            }
+        }
+    }
+
+    fn add_day(&mut self, node_id: &str, day: DayTally) {
+        for (group, n) in day.groups {
+            *self.groups.entry((node_id.to_owned(), group)).or_default() += n;
+        }
+        for clock in day.clocks {
+            let tally = self.clocks.entry((node_id.to_owned(), clock.clock.clone())).or_insert_with(|| ClockTally {
+                node_id: node_id.to_owned(),
+                clock: clock.clock.clone(),
+                ..ClockTally::default()
+            });
+            tally.met += clock.met;
+            tally.breached += clock.breached;
+            tally.paused += clock.paused;
+            tally.running_due.extend(clock.running_due);
+            tally.kept_seconds.extend(clock.kept_seconds);
+        }
+    }
+
+    /// The tally of one unit's day (all of `self` is that unit's).
+    fn into_day(self) -> DayTally {
+        DayTally {
+            groups: self.groups.into_iter().map(|((_, g), n)| (g, n)).collect(),
+            clocks: self.clocks.into_values().collect(),
+        }
+    }
+
+    fn into_report(self) -> Result<ReportTally> {
+        let groups = self
+            .groups
+            .into_iter()
+            .map(|((node_id, GroupKey(kind, category, channel, role, justified, causes)), count)| {
+                Ok(ReportGroup {
+                    node_id,
+                    kind: parse("kind", &kind)?,
+                    category,
+                    channel: parse("channel", &channel)?,
+                    role: role.map(|r| parse("role", &r)).transpose()?,
+                    justified: justified.map(|j| parse("justified", &j)).transpose()?,
+                    causes,
+                    count,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ReportTally { groups, clocks: self.clocks.into_values().collect() })
+    }
+}
+
+/// The whole UTC days inside `[from, to)`, and the parts before and after them.
+fn split(from: i64, to: i64) -> ((i64, i64), Vec<(i64, i64)>) {
+    let (first, last) = (from.div_euclid(DAY) + i64::from(from.rem_euclid(DAY) != 0), to.div_euclid(DAY));
+    if first >= last {
+        return ((0, 0), vec![(from, to)]);
+    }
+    let edges = [(from, first * DAY), (last * DAY, to)].into_iter().filter(|(a, b)| a < b).collect();
+    ((first, last), edges)
+}
+
+/// The columns of a case that a report counts (a macro, for `concat!` into static SQL).
+macro_rules! case_columns {
+    () => {
+        "node_id, kind, category, channel, submitter_role, justified, causes, clock_summary, received_at"
+    };
+}
+
+macro_rules! report_ops {
+    (db = $Db:ty, pool = $Pool:ty, ops = $ops:path, begin = $begin:literal, lock = $lock:literal) => {
+        use super::*;
+        use $ops as ops;
+
+        type Db = $Db;
+        type Pool = $Pool;
+        type DbRow = <Db as sqlx::Database>::Row;
+
+        fn counted(r: &DbRow) -> Result<(i64, Counted)> {
+            Ok((
+                r.try_get("received_at")?,
+                Counted {
+                    node_id: r.try_get("node_id")?,
+                    group: GroupKey(
+                        r.try_get("kind")?,
+                        r.try_get("category")?,
+                        r.try_get("channel")?,
+                        r.try_get("submitter_role")?,
+                        r.try_get("justified")?,
+                        r.try_get("causes")?,
+                    ),
+                    clock_summary: r.try_get("clock_summary")?,
+                },
+            ))
+        }
+
+        /// Recomputes the tallies of every marked (unit, day) of `jurisdiction`, a month of
+        /// days per transaction. Each transaction takes the marks it recomputes: a change
+        /// committed later leaves a new mark, so nothing is missed and nothing is counted twice.
+        pub async fn refresh_report_days(_read: &Pool, write: &Pool, jurisdiction: &str) -> Result<usize> {
+            let mut refreshed = 0;
+            loop {
+                let mut tx = write.begin_with($begin).await?;
+                // One refresher at a time, so that an older count never overwrites a newer one.
+                sqlx::query($lock).execute(&mut *tx).await?;
+                let marks = sqlx::query(
+                    "DELETE FROM report_dirty WHERE jurisdiction_id = $1 AND day IN \
+                     (SELECT DISTINCT day FROM report_dirty WHERE jurisdiction_id = $1 ORDER BY day LIMIT $2) \
+                     RETURNING day, node_id",
+                )
+                .bind(jurisdiction)
+                .bind(DAYS_PER_REFRESH)
+                .fetch_all(&mut *tx)
+                .await?;
+                if marks.is_empty() {
+                    tx.commit().await?;
+                    return Ok(refreshed);
+                }
+                let mut dirty: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
+                for m in &marks {
+                    dirty.entry(m.try_get("day")?).or_default().insert(m.try_get("node_id")?);
+                }
+                for (day, nodes) in dirty {
+                    let rows = sqlx::query(concat!(
+                        "SELECT ",
+                        case_columns!(),
+                        " FROM cases WHERE jurisdiction_id = $1 AND received_at >= $2 AND received_at < $3"
+                    ))
+                    .bind(jurisdiction)
+                    .bind(day * DAY)
+                    .bind((day + 1) * DAY)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    let mut per_node: BTreeMap<String, Tallies> = BTreeMap::new();
+                    for row in &rows {
+                        let (_, case) = counted(row)?;
+                        if nodes.contains(&case.node_id) {
+                            per_node.entry(case.node_id.clone()).or_default().add_case(case);
+                        }
+                    }
+                    for node in &nodes {
+                        match per_node.remove(node) {
+                            Some(tallies) => {
+                                let tally = serde_json::to_string(&tallies.into_day())
+                                    .map_err(|e| StoreError::Corrupt(format!("tally: {e}")))?;
+                                sqlx::query(
+                                    "INSERT INTO report_days (jurisdiction_id, day, node_id, tally) \
+                                     VALUES ($1, $2, $3, $4) ON CONFLICT (jurisdiction_id, day, node_id) \
+                                     DO UPDATE SET tally = excluded.tally",
+                                )
+                                .bind(jurisdiction)
+                                .bind(day)
+                                .bind(node)
+                                .bind(tally)
+                                .execute(&mut *tx)
+                                .await?;
+                            }
+                            None => {
+                                sqlx::query(
+                                    "DELETE FROM report_days WHERE jurisdiction_id = $1 AND day = $2 AND node_id = $3",
+                                )
+                                .bind(jurisdiction)
+                                .bind(day)
+                                .bind(node)
+                                .execute(&mut *tx)
+                                .await?;
+                            }
+                        }
+                    }
+                    refreshed += nodes.len();
+                }
+                tx.commit().await?;
+            }
+        }
+
+        /// The period's cases of `nodes` counted: whole UTC days from the tallies (which
+        /// the caller has refreshed), the hours at the edges from the cases.
+        pub async fn report_tally(
+            read: &Pool,
+            _write: &Pool,
+            jurisdiction: &str,
+            nodes: &[String],
+            from: DateTime<Utc>,
+            to: DateTime<Utc>,
+        ) -> Result<ReportTally> {
+            let mut tallies = Tallies::default();
+            if nodes.is_empty() {
+                return tallies.into_report();
+            }
+            let ((first, last), edges) = split(micros(from), micros(to));
+            if first < last {
+                let mut q =
+                    sqlx::QueryBuilder::<Db>::new("SELECT node_id, tally FROM report_days WHERE jurisdiction_id = ");
+                q.push_bind(jurisdiction.to_owned());
+                q.push(" AND day >= ");
+                q.push_bind(first);
+                q.push(" AND day < ");
+                q.push_bind(last);
+                ops::push_in(&mut q, "node_id", nodes.iter().cloned());
+                for row in q.build().fetch_all(read).await? {
+                    let node: String = row.try_get("node_id")?;
+                    let tally: String = row.try_get("tally")?;
+                    let day: DayTally =
+                        serde_json::from_str(&tally).map_err(|e| StoreError::Corrupt(format!("tally: {e}")))?;
+                    tallies.add_day(&node, day);
+                }
+            }
+            for (a, b) in edges {
+                let mut q = sqlx::QueryBuilder::<Db>::new(concat!(
+                    "SELECT ",
+                    case_columns!(),
+                    " FROM cases WHERE jurisdiction_id = "
+                ));
+                q.push_bind(jurisdiction.to_owned());
+                q.push(" AND received_at >= ");
+                q.push_bind(a);
+                q.push(" AND received_at < ");
+                q.push_bind(b);
+                ops::push_in(&mut q, "node_id", nodes.iter().cloned());
+                for row in q.build().fetch_all(read).await? {
+                    tallies.add_case(counted(&row)?.1);
+                }
+            }
+            tallies.into_report()
+        }
+    };
+}
+
+pub mod sqlite {
+    report_ops!(
+        db = sqlx::Sqlite,
+        pool = sqlx::SqlitePool,
+        ops = crate::ops::sqlite,
+        begin = "BEGIN IMMEDIATE",
+        lock = "SELECT 1"
+    );
+}
+
+pub mod postgres {
+    report_ops!(
+        db = sqlx::Postgres,
+        pool = sqlx::PgPool,
+        ops = crate::ops::postgres,
+        begin = "BEGIN",
+        lock = "SELECT pg_advisory_xact_lock(9009)"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_period_is_whole_utc_days_and_the_hours_around_them() {
+        // Swedish midnight is 23:00 or 22:00 UTC the day before.
+        let from = 10 * DAY - 3_600_000_000;
+        let to = 20 * DAY - 7_200_000_000;
+        assert_eq!(split(from, to), ((10, 19), vec![(from, 10 * DAY), (19 * DAY, to)]));
+        assert_eq!(split(10 * DAY, 12 * DAY), ((10, 12), vec![]));
+        assert_eq!(split(10 * DAY + 5, 10 * DAY + 9), ((0, 0), vec![(10 * DAY + 5, 10 * DAY + 9)]));
+    }
+}

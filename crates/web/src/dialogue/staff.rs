@@ -1,0 +1,705 @@
+//! Staff's side of a dialogue: the plan (published only when complete, and co-decision only
+//! with its political decision, V-D6), the questionnaire, meetings, moderation that hides and
+//! logs, themes and how each view was considered, the decision and the feedback (V-D4), and
+//! the population that participants are compared with.
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{NaiveDate, Utc};
+use domain::dialogue::{Phase, Plan};
+use domain::{Consideration, DialogueMethod, Ladder, QuestionKind};
+use std::collections::HashMap;
+use store::{Dialogue, Meeting, Role, StoreError};
+use uuid::Uuid;
+
+use super::account::Account;
+use super::public::{account_response, phase_text};
+use crate::AppState;
+use crate::auth::Staff;
+use crate::citizen::Choice;
+use crate::i18n::Lang;
+use crate::pages::{FormError, message_for, message_page, render, server_error};
+use crate::staff::{Desk, StaffNav};
+
+const PATH: &str = "/staff/dialogues";
+
+/// Who may run dialogues: administrators, managers and handlers (deny by default).
+fn may_run(desk: &Desk) -> bool {
+    matches!(desk.user.role, Role::Administrator | Role::Chef | Role::Handlaggare)
+}
+
+async fn open_desk(state: &AppState, lang: Lang, user: store::User, path: &str) -> Result<Desk, Response> {
+    let desk = Desk::open(state, user).await.map_err(|e| server_error(lang, path, e))?;
+    if !may_run(&desk) {
+        return Err(message_page(lang, path, "forbidden", StatusCode::FORBIDDEN));
+    }
+    Ok(desk)
+}
+
+/// The desk and the dialogue of its municipality, or the page that refuses.
+async fn open_dialogue(
+    state: &AppState,
+    lang: Lang,
+    user: store::User,
+    id: Uuid,
+    path: &str,
+) -> Result<(Desk, Dialogue), Response> {
+    let desk = open_desk(state, lang, user, path).await?;
+    match state.store.dialogue(&desk.user.jurisdiction, id).await {
+        Ok(Some(d)) => Ok((desk, d)),
+        Ok(None) => Err(message_page(lang, path, "not-found", StatusCode::NOT_FOUND)),
+        Err(e) => Err(server_error(lang, path, e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff_dialogues.html")]
+struct ListPage {
+    lang: Lang,
+    path: String,
+    nav: StaffNav,
+    /// (href, title, phase, dates)
+    dialogues: Vec<(String, String, String, String)>,
+}
+
+pub async fn list(State(state): State<AppState>, lang: Lang, Extension(Staff(user)): Extension<Staff>) -> Response {
+    let desk = match open_desk(&state, lang, user, PATH).await {
+        Ok(desk) => desk,
+        Err(response) => return response,
+    };
+    let all = match state.store.dialogues(&desk.user.jurisdiction, false).await {
+        Ok(all) => all,
+        Err(e) => return server_error(lang, PATH, e),
+    };
+    let today = domain::time::local(Utc::now()).date_naive();
+    let page = ListPage {
+        lang,
+        path: PATH.into(),
+        nav: StaffNav::new(&desk, "dialogues"),
+        dialogues: all
+            .iter()
+            .map(|d| {
+                (
+                    format!("{PATH}/{}", d.id),
+                    d.plan.title.clone(),
+                    phase_text(d.phase(today), lang),
+                    format!("{} – {}", d.plan.opens_on, d.plan.closes_on),
+                )
+            })
+            .collect(),
+    };
+    render(&page, StatusCode::OK)
+}
+
+#[derive(Template)]
+#[template(path = "staff_dialogue_plan.html")]
+struct PlanPage {
+    lang: Lang,
+    path: String,
+    nav: StaffNav,
+    action: String,
+    /// Set once saved: the dialogue's own pages.
+    id: Option<Uuid>,
+    phase: String,
+    published: bool,
+    values: HashMap<String, String>,
+    errors: Vec<FormError>,
+    units: Vec<Choice>,
+    ladders: Vec<Choice>,
+    methods: Vec<Choice>,
+}
+
+impl PlanPage {
+    fn value(&self, id: &str) -> &str {
+        self.values.get(id).map_or("", String::as_str)
+    }
+
+    fn error_for(&self, id: &str) -> Option<&str> {
+        message_for(&self.errors, id)
+    }
+
+    fn has_method(&self, code: &str) -> bool {
+        self.value("methods").split(',').any(|m| m == code)
+    }
+}
+
+fn plan_page(
+    desk: &Desk,
+    lang: Lang,
+    dialogue: Option<&Dialogue>,
+    values: HashMap<String, String>,
+    errors: Vec<FormError>,
+) -> Response {
+    let l = lang.code();
+    let action = dialogue.map_or_else(|| format!("{PATH}/new"), |d| format!("{PATH}/{}", d.id));
+    let today = domain::time::local(Utc::now()).date_naive();
+    let page = PlanPage {
+        lang,
+        path: action.clone(),
+        nav: StaffNav::new(desk, "dialogues"),
+        action,
+        id: dialogue.map(|d| d.id),
+        phase: dialogue.map(|d| phase_text(d.phase(today), lang)).unwrap_or_default(),
+        published: dialogue.is_some_and(|d| d.published_at.is_some()),
+        values,
+        errors,
+        units: desk
+            .tree
+            .subtree(&desk.tree.root().id)
+            .unwrap_or_default()
+            .iter()
+            .map(|n| Choice { value: n.id.clone(), label: desk.unit_name(&n.id) })
+            .collect(),
+        ladders: Ladder::ALL.iter().map(|x| Choice { value: x.code().into(), label: x.name(l).into() }).collect(),
+        methods: DialogueMethod::ALL
+            .iter()
+            .map(|x| Choice { value: x.code().into(), label: x.name(l).into() })
+            .collect(),
+    };
+    let status = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    render(&page, status)
+}
+
+fn values_of(plan: &Plan) -> HashMap<String, String> {
+    HashMap::from([
+        ("title".to_owned(), plan.title.clone()),
+        ("purpose".to_owned(), plan.purpose.clone()),
+        ("question".to_owned(), plan.question.clone()),
+        ("open_to_influence".to_owned(), plan.open_to_influence.clone()),
+        ("decision_node".to_owned(), plan.decision_node.clone()),
+        ("decision_matter".to_owned(), plan.decision_matter.clone()),
+        ("decision_date".to_owned(), plan.decision_date.map(|d| d.to_string()).unwrap_or_default()),
+        ("decider".to_owned(), plan.decider.clone()),
+        ("use_of_results".to_owned(), plan.use_of_results.clone()),
+        ("opens_on".to_owned(), plan.opens_on.to_string()),
+        ("closes_on".to_owned(), plan.closes_on.to_string()),
+        ("target_groups".to_owned(), plan.target_groups.clone()),
+        ("methods".to_owned(), plan.methods.iter().map(|m| m.code()).collect::<Vec<_>>().join(",")),
+        ("ladder".to_owned(), plan.ladder.code().to_owned()),
+        ("political_decision".to_owned(), plan.political_decision.clone()),
+        ("feedback_plan".to_owned(), plan.feedback_plan.clone()),
+    ])
+}
+
+/// The form as sent, with the methods (checkboxes, repeated) joined into one value.
+fn flatten(form: &[(String, String)]) -> HashMap<String, String> {
+    let mut values: HashMap<String, String> = HashMap::new();
+    for (k, v) in form {
+        match values.get_mut(k) {
+            Some(existing) if k == "methods" => {
+                existing.push(',');
+                existing.push_str(v);
+            }
+            _ => {
+                values.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    values
+}
+
+/// Reads the plan form; problems at their fields.
+fn read_plan(desk: &Desk, values: &HashMap<String, String>, publish: bool, lang: Lang) -> Result<Plan, Vec<FormError>> {
+    let get = |name: &str| values.get(name).map_or("", |v| v.trim());
+    let mut errors = Vec::new();
+    let date = |name: &'static str, errors: &mut Vec<FormError>| {
+        NaiveDate::parse_from_str(get(name), "%Y-%m-%d")
+            .map_err(|_| errors.push(FormError { field: name, message: lang.t("error-date-invalid") }))
+            .ok()
+    };
+    let opens_on = date("opens_on", &mut errors);
+    let closes_on = date("closes_on", &mut errors);
+    let decision_date = if get("decision_date").is_empty() { None } else { date("decision_date", &mut errors) };
+    let ladder = get("ladder").parse::<Ladder>();
+    if ladder.is_err() {
+        errors.push(FormError { field: "ladder", message: lang.t("dialogue-error-ladder") });
+    }
+    let decision_node = get("decision_node").to_owned();
+    if !decision_node.is_empty() && desk.tree.node(&decision_node).is_err() {
+        errors.push(FormError { field: "decision_node", message: lang.t("error-unit-required") });
+    }
+    let plan = Plan {
+        title: get("title").to_owned(),
+        purpose: get("purpose").to_owned(),
+        question: get("question").to_owned(),
+        open_to_influence: get("open_to_influence").to_owned(),
+        decision_node,
+        decision_matter: get("decision_matter").to_owned(),
+        decision_date,
+        decider: get("decider").to_owned(),
+        use_of_results: get("use_of_results").to_owned(),
+        opens_on: opens_on.unwrap_or_default(),
+        closes_on: closes_on.unwrap_or_default(),
+        target_groups: get("target_groups").to_owned(),
+        methods: get("methods").split(',').filter_map(|m| m.parse().ok()).collect(),
+        ladder: ladder.unwrap_or(Ladder::Information),
+        political_decision: get("political_decision").to_owned(),
+        feedback_plan: get("feedback_plan").to_owned(),
+    };
+    let problems = if publish { plan.publish_problems() } else { plan.problems() };
+    for (field, key) in problems {
+        if !errors.iter().any(|e| e.field == field)
+            && !(field == "closes_on" && (opens_on.is_none() || closes_on.is_none()))
+        {
+            errors.push(FormError { field, message: lang.t(key) });
+        }
+    }
+    if errors.is_empty() { Ok(plan) } else { Err(errors) }
+}
+
+pub async fn new_form(State(state): State<AppState>, lang: Lang, Extension(Staff(user)): Extension<Staff>) -> Response {
+    let path = format!("{PATH}/new");
+    let desk = match open_desk(&state, lang, user, &path).await {
+        Ok(desk) => desk,
+        Err(response) => return response,
+    };
+    let values = HashMap::from([("ladder".to_owned(), Ladder::Konsultation.code().to_owned())]);
+    plan_page(&desk, lang, None, values, Vec::new())
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    lang: Lang,
+    Extension(Staff(user)): Extension<Staff>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let path = format!("{PATH}/new");
+    let desk = match open_desk(&state, lang, user, &path).await {
+        Ok(desk) => desk,
+        Err(response) => return response,
+    };
+    let values = flatten(&form);
+    match read_plan(&desk, &values, false, lang) {
+        Err(errors) => plan_page(&desk, lang, None, values, errors),
+        Ok(plan) => match state.store.save_dialogue(&desk.user.jurisdiction, None, &plan).await {
+            Ok(id) => Redirect::to(&format!("{PATH}/{id}")).into_response(),
+            Err(e) => server_error(lang, &path, e),
+        },
+    }
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    lang: Lang,
+    Extension(Staff(user)): Extension<Staff>,
+    Path(id): Path<Uuid>,
+) -> Response {
+    let path = format!("{PATH}/{id}");
+    match open_dialogue(&state, lang, user, id, &path).await {
+        Ok((desk, d)) => plan_page(&desk, lang, Some(&d), values_of(&d.plan), Vec::new()),
+        Err(response) => response,
+    }
+}
+
+/// Saves the plan; with `publish` set, also publishes it if it is complete.
+pub async fn update(
+    State(state): State<AppState>,
+    lang: Lang,
+    Extension(Staff(user)): Extension<Staff>,
+    Path(id): Path<Uuid>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let path = format!("{PATH}/{id}");
+    let (desk, dialogue) = match open_dialogue(&state, lang, user, id, &path).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let values = flatten(&form);
+    let publish = values.contains_key("publish") || dialogue.published_at.is_some();
+    let plan = match read_plan(&desk, &values, publish, lang) {
+        Ok(plan) => plan,
+        Err(errors) => return plan_page(&desk, lang, Some(&dialogue), values, errors),
+    };
+    let j = &desk.user.jurisdiction;
+    let saved = async {
+        state.store.save_dialogue(j, Some(id), &plan).await?;
+        if publish {
+            state.store.publish_dialogue(j, id).await?;
+        }
+        Ok::<_, StoreError>(())
+    };
+    match saved.await {
+        Ok(()) => Redirect::to(&path).into_response(),
+        Err(e) => server_error(lang, &path, e),
+    }
+}
+
+struct ContributionRow {
+    id: Uuid,
+    number: i64,
+    text: String,
+    kind: String,
+    source: String,
+    hidden: bool,
+    theme: String,
+    consideration: String,
+    reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff_dialogue_work.html")]
+struct WorkPage {
+    lang: Lang,
+    path: String,
+    nav: StaffNav,
+    base: String,
+    title: String,
+    phase: String,
+    public_href: Option<String>,
+    questions: Vec<(Uuid, String, String, String)>,
+    locked: bool,
+    question_kinds: Vec<Choice>,
+    meeting_methods: Vec<Choice>,
+    meetings: Vec<String>,
+    contributions: Vec<ContributionRow>,
+    themes: Vec<(Uuid, String, String, String, String)>,
+    theme_choices: Vec<Choice>,
+    considerations: Vec<Choice>,
+    account: Account,
+    outcome: String,
+    decided_on: String,
+    feedback_sent: bool,
+    values: HashMap<String, String>,
+    errors: Vec<FormError>,
+}
+
+impl WorkPage {
+    fn value(&self, id: &str) -> &str {
+        self.values.get(id).map_or("", String::as_str)
+    }
+
+    fn error_for(&self, id: &str) -> Option<&str> {
+        message_for(&self.errors, id)
+    }
+}
+
+async fn work_page(
+    state: &AppState,
+    desk: &Desk,
+    lang: Lang,
+    d: &Dialogue,
+    values: HashMap<String, String>,
+    errors: Vec<FormError>,
+) -> Response {
+    let l = lang.code();
+    let base = format!("{PATH}/{}", d.id);
+    let path = format!("{base}/work");
+    let j = &desk.user.jurisdiction;
+    let loaded = async {
+        let account = Account::build(
+            &state.store,
+            j,
+            d,
+            desk.unit_name(&d.plan.decision_node),
+            state.config.report_min_group,
+            lang,
+        )
+        .await?;
+        let (questions, answers, contributions, themes, meetings) = tokio::try_join!(
+            state.store.dialogue_questions(d.id),
+            state.store.dialogue_answers(d.id),
+            state.store.contributions(d.id),
+            state.store.themes(d.id),
+            state.store.meetings(d.id),
+        )?;
+        Ok::<_, StoreError>((account, questions, answers, contributions, themes, meetings))
+    };
+    let (account, questions, answers, contributions, themes, _meetings) = match loaded.await {
+        Ok(loaded) => loaded,
+        Err(e) => return server_error(lang, &path, e),
+    };
+    let consideration = |c: Option<Consideration>| c.map(|c| c.name(l).to_owned()).unwrap_or_default();
+    let today = domain::time::local(Utc::now()).date_naive();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = WorkPage {
+        lang,
+        path,
+        nav: StaffNav::new(desk, "dialogues"),
+        title: d.plan.title.clone(),
+        phase: phase_text(d.phase(today), lang),
+        public_href: d.published_at.map(|_| format!("/dialogues/{}", d.id)),
+        questions: questions
+            .iter()
+            .map(|q| (q.id, q.text.clone(), q.kind.name(l).to_owned(), q.options.join(", ")))
+            .collect(),
+        locked: !answers.is_empty(),
+        question_kinds: QuestionKind::ALL
+            .iter()
+            .map(|x| Choice { value: x.code().into(), label: x.name(l).into() })
+            .collect(),
+        meeting_methods: [DialogueMethod::Meeting, DialogueMethod::Walk, DialogueMethod::FocusGroup]
+            .iter()
+            .map(|x| Choice { value: x.code().into(), label: x.name(l).into() })
+            .collect(),
+        meetings: account.carried_out.iter().skip(1).cloned().collect(),
+        contributions: contributions
+            .iter()
+            .zip(&account.contributions)
+            .map(|(c, line)| ContributionRow {
+                id: c.id,
+                number: c.number,
+                text: c.body.clone(),
+                kind: line.kind.clone(),
+                source: line.source.clone(),
+                hidden: c.hidden,
+                theme: c.theme_id.map(|t| t.to_string()).unwrap_or_default(),
+                consideration: c.consideration.map(|c| c.code().to_owned()).unwrap_or_default(),
+                reason: c.reason.clone(),
+            })
+            .collect(),
+        themes: themes
+            .iter()
+            .map(|t| {
+                let count = contributions.iter().filter(|c| c.theme_id == Some(t.id)).count();
+                (t.id, t.name.clone(), count.to_string(), consideration(t.consideration), t.reason.clone())
+            })
+            .collect(),
+        theme_choices: themes.iter().map(|t| Choice { value: t.id.to_string(), label: t.name.clone() }).collect(),
+        considerations: Consideration::ALL
+            .iter()
+            .map(|x| Choice { value: x.code().into(), label: x.name(l).into() })
+            .collect(),
+        account,
+        outcome: d.outcome.clone(),
+        decided_on: d.decided_on.map(|x| x.to_string()).unwrap_or_default(),
+        feedback_sent: d.feedback_sent_at.is_some(),
+        base,
+        values,
+        errors,
+    };
+    render(&page, status)
+}
+
+pub async fn work(
+    State(state): State<AppState>,
+    lang: Lang,
+    Extension(Staff(user)): Extension<Staff>,
+    Path(id): Path<Uuid>,
+) -> Response {
+    let path = format!("{PATH}/{id}/work");
+    match open_dialogue(&state, lang, user, id, &path).await {
+        Ok((desk, d)) => work_page(&state, &desk, lang, &d, HashMap::new(), Vec::new()).await,
+        Err(response) => response,
+    }
+}
+
+/// Staff's preview of the redovisning (any phase), page or PDF.
+pub async fn preview(
+    State(state): State<AppState>,
+    lang: Lang,
+    Extension(Staff(user)): Extension<Staff>,
+    Path((id, file)): Path<(Uuid, String)>,
+) -> Response {
+    let path = format!("{PATH}/{id}/{file}");
+    match open_dialogue(&state, lang, user, id, &path).await {
+        Ok((desk, d)) => {
+            account_response(&state, lang, &desk.user.jurisdiction, &d, &file, format!("{PATH}/{id}")).await
+        }
+        Err(response) => response,
+    }
+}
+
+/// One change from the work page (`what`): done, then back to the page; or the page again
+/// with the problem at its field and what was typed kept.
+pub async fn act(
+    State(state): State<AppState>,
+    lang: Lang,
+    Extension(Staff(user)): Extension<Staff>,
+    Path((id, what)): Path<(Uuid, String)>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let path = format!("{PATH}/{id}/{what}");
+    let (desk, d) = match open_dialogue(&state, lang, user, id, &path).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let values = flatten(&form);
+    let get = |name: &str| values.get(name).map_or("", |v| v.trim());
+    let fail = |field: &'static str, key: &str| vec![FormError { field, message: lang.t(key) }];
+    let uuid = |name: &str| get(name).parse::<Uuid>().ok();
+    let store = &state.store;
+    let outcome: Result<Result<(), Vec<FormError>>, StoreError> = async {
+        Ok(match what.as_str() {
+            "questions" => match (uuid("remove"), get("kind").parse::<QuestionKind>()) {
+                (Some(remove), _) => Ok(store.change_questions(id, None, Some(remove)).await?),
+                (None, _) if get("text").is_empty() => Err(fail("question_text", "error-text-required")),
+                (None, Err(_)) => Err(fail("question_kind", "dialogue-error-choice")),
+                (None, Ok(kind)) => {
+                    let options: Vec<String> =
+                        get("options").lines().map(str::trim).filter(|o| !o.is_empty()).map(str::to_owned).collect();
+                    if matches!(kind, QuestionKind::Single | QuestionKind::Multiple) && options.len() < 2 {
+                        Err(fail("question_options", "dialogue-error-options"))
+                    } else {
+                        Ok(store.change_questions(id, Some((kind, get("text"), &options)), None).await?)
+                    }
+                }
+            },
+            "meetings" => {
+                let held_on = NaiveDate::parse_from_str(get("held_on"), "%Y-%m-%d").ok();
+                let method = get("method").parse::<DialogueMethod>().ok();
+                let participants = get("participants").parse::<i64>().ok().filter(|n| *n >= 0);
+                if held_on.is_none() {
+                    Err(fail("held_on", "error-date-invalid"))
+                } else if get("place").is_empty() {
+                    Err(fail("place", "error-text-required"))
+                } else if method.is_none() {
+                    Err(fail("method", "dialogue-error-choice"))
+                } else if participants.is_none() {
+                    Err(fail("participants", "dialogue-error-participants"))
+                } else {
+                    let meeting = Meeting {
+                        id: Uuid::now_v7(),
+                        held_on: held_on.unwrap_or_default(),
+                        place: get("place").to_owned(),
+                        method: method.unwrap_or(DialogueMethod::Meeting),
+                        participants: participants.unwrap_or_default(),
+                        notes: get("notes").to_owned(),
+                    };
+                    let raised: Vec<String> =
+                        get("raised").lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
+                    Ok(store.add_meeting(id, &meeting, &raised).await?)
+                }
+            }
+            "moderate" => match uuid("contribution") {
+                None => Err(fail("moderate", "dialogue-error-choice")),
+                Some(_) if get("hide") == "1" && get("reason").is_empty() => {
+                    Err(fail("moderate", "dialogue-error-moderation-reason"))
+                }
+                Some(c) => Ok(store.moderate(id, c, get("hide") == "1", desk.user.id, get("reason")).await?),
+            },
+            "themes" => {
+                if get("name").is_empty() {
+                    Err(fail("theme_name", "error-text-required"))
+                } else {
+                    let consideration = get("consideration").parse::<Consideration>().ok();
+                    store.save_theme(id, uuid("theme"), get("name"), consideration, get("reason")).await?;
+                    Ok(())
+                }
+            }
+            "consider" => match uuid("contribution") {
+                None => Err(fail("consider", "dialogue-error-choice")),
+                Some(c) => {
+                    let consideration = get("consideration").parse::<Consideration>().ok();
+                    Ok(store.consider_contribution(id, c, uuid("theme"), consideration, get("reason")).await?)
+                }
+            },
+            "outcome" => match NaiveDate::parse_from_str(get("decided_on"), "%Y-%m-%d") {
+                _ if get("outcome").is_empty() => Err(fail("outcome", "error-text-required")),
+                Err(_) => Err(fail("decided_on", "error-date-invalid")),
+                Ok(decided_on) => {
+                    if d.phase(domain::time::local(Utc::now()).date_naive()) == Phase::Draft {
+                        Err(fail("outcome", "dialogue-error-not-published"))
+                    } else {
+                        store.record_outcome(&desk.user.jurisdiction, id, get("outcome"), decided_on).await?;
+                        super::feedback::send(&state, &d, get("outcome"), lang).await?;
+                        Ok(())
+                    }
+                }
+            },
+            _ => return Err(StoreError::NotFound),
+        })
+    }
+    .await;
+    match outcome {
+        Ok(Ok(())) => Redirect::to(&format!("{PATH}/{id}/work")).into_response(),
+        Ok(Err(errors)) => work_page(&state, &desk, lang, &d, values, errors).await,
+        Err(StoreError::Locked) => {
+            work_page(&state, &desk, lang, &d, values, fail("question_text", "dialogue-error-locked")).await
+        }
+        Err(StoreError::NotFound) => message_page(lang, &path, "not-found", StatusCode::NOT_FOUND),
+        Err(e) => server_error(lang, &path, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff_population.html")]
+struct PopulationPage {
+    lang: Lang,
+    path: String,
+    nav: StaffNav,
+    /// (district, people)
+    districts: Vec<(String, i64)>,
+    total: i64,
+    csv: String,
+    errors: Vec<FormError>,
+}
+
+impl PopulationPage {
+    fn error_for(&self, id: &str) -> Option<&str> {
+        message_for(&self.errors, id)
+    }
+}
+
+async fn population_page(state: &AppState, desk: &Desk, lang: Lang, csv: String, errors: Vec<FormError>) -> Response {
+    let path = "/staff/population";
+    let rows = match state.store.population(&desk.user.jurisdiction).await {
+        Ok(rows) => rows,
+        Err(e) => return server_error(lang, path, e),
+    };
+    let districts = domain::dialogue::population_by(&rows, |r| r.district.clone());
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = PopulationPage {
+        lang,
+        path: path.into(),
+        nav: StaffNav::new(desk, "dialogues"),
+        total: districts.iter().map(|(_, n)| n).sum(),
+        districts,
+        csv,
+        errors,
+    };
+    render(&page, status)
+}
+
+async fn admin_desk(state: &AppState, lang: Lang, user: store::User) -> Result<Desk, Response> {
+    let path = "/staff/population";
+    let desk = Desk::open(state, user).await.map_err(|e| server_error(lang, path, e))?;
+    if desk.user.role != Role::Administrator {
+        return Err(message_page(lang, path, "forbidden", StatusCode::FORBIDDEN));
+    }
+    Ok(desk)
+}
+
+pub async fn population(
+    State(state): State<AppState>,
+    lang: Lang,
+    Extension(Staff(user)): Extension<Staff>,
+) -> Response {
+    match admin_desk(&state, lang, user).await {
+        Ok(desk) => population_page(&state, &desk, lang, String::new(), Vec::new()).await,
+        Err(response) => response,
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct PopulationForm {
+    #[serde(default)]
+    csv: String,
+}
+
+/// Replaces the population with the table pasted in SCB's layout; a table with errors is
+/// refused whole, each bad line named, and kept in the field.
+pub async fn load_population(
+    State(state): State<AppState>,
+    lang: Lang,
+    Extension(Staff(user)): Extension<Staff>,
+    Form(form): Form<PopulationForm>,
+) -> Response {
+    let desk = match admin_desk(&state, lang, user).await {
+        Ok(desk) => desk,
+        Err(response) => return response,
+    };
+    match domain::dialogue::parse_population(&form.csv) {
+        Err(problems) => {
+            let message =
+                lang.t1("population-error", "problems", &problems.into_iter().take(10).collect::<Vec<_>>().join("; "));
+            population_page(&state, &desk, lang, form.csv, vec![FormError { field: "csv", message }]).await
+        }
+        Ok(rows) => match state.store.set_population(&desk.user.jurisdiction, &rows).await {
+            Ok(()) => Redirect::to("/staff/population").into_response(),
+            Err(e) => server_error(lang, "/staff/population", e),
+        },
+    }
+}
