@@ -61,6 +61,30 @@ test('a citizen submits a complaint with the keyboard alone and follows it', asy
   await page.context().close();
 });
 
+test('an inhabitant takes part in a dialogue with the keyboard alone', async () => {
+  const page = await open(browser);
+  await page.goto(`${BASE}/dialogues`);
+  await page.locator('main a[href^="/dialogues/"]').first().click();
+  await page.waitForSelector('#take-part');
+  // Radio groups take arrow keys: the first Tab into the group lands on its first choice.
+  await tabTo(page, await page.locator('main input[type=radio]').first().getAttribute('id'));
+  await page.keyboard.press('ArrowDown');
+  await tabTo(page, 'body');
+  await page.keyboard.type('Ett vattenlek vore fint på sommaren.');
+  await tabTo(page, 'gender');
+  await page.keyboard.press('ArrowDown');
+  await tabTo(page, 'email');
+  await page.keyboard.type('lekfull@example.se');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('text=Tack för ditt bidrag');
+  await page.goBack();
+  await page.reload();
+  assert.ok(await page.locator('text=Ett vattenlek vore fint på sommaren.').isVisible(), 'the proposal is shown to everyone');
+  assert.ok(!(await page.content()).includes('lekfull@example.se'), 'the address is not');
+  assert.deepEqual(page.consoleErrors, []);
+  await page.context().close();
+});
+
 for (const lang of ['sv', 'en']) {
   test(`every citizen page passes axe-core in ${lang}`, async () => {
     const page = await open(browser, { lang });
@@ -70,6 +94,22 @@ for (const lang of ['sv', 'en']) {
       assert.equal(await page.getAttribute('html', 'lang'), lang, path);
       assert.deepEqual(await axeViolations(page), [], path);
     }
+    // Issue 10: the dialogues, the open one's form with its errors, the decided one's redovisning.
+    await page.goto(`${BASE}/dialogues`);
+    assert.deepEqual(await axeViolations(page), [], '/dialogues');
+    const dialogues = await page.locator('main a[href^="/dialogues/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    assert.equal(dialogues.length, 2, 'the demo has an open and a decided dialogue');
+    for (const path of [...dialogues, `${dialogues[1]}/redovisning`]) {
+      await page.goto(BASE + path);
+      assert.equal(await page.getAttribute('html', 'lang'), lang, path);
+      assert.deepEqual(await axeViolations(page), [], path);
+    }
+    await page.goto(BASE + dialogues[0]);
+    await page.fill('#email', 'not an address');
+    await page.click('main form button[type=submit]');
+    await page.waitForSelector('.error-summary');
+    assert.ok(await page.locator('#email-error').isVisible());
+    assert.deepEqual(await axeViolations(page), [], 'dialogue form with errors');
     await page.goto(`${BASE}/submit`);
     await page.waitForTimeout(3200);
     await page.click('button[type=submit]');

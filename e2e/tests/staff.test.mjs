@@ -145,6 +145,17 @@ for (const lang of ['sv', 'en']) {
     await page.waitForSelector('.error-summary');
     await noViolations(page, 'improvement action with errors');
     await visit('/staff/analysis', 'causes and routines');
+    // Issue 10: dialogues, a plan, the work page, a plan with errors, the population.
+    await visit('/staff/dialogues', 'dialogues');
+    const plan = await page.locator('ul.dialogue-list a').first().getAttribute('href');
+    await visit(plan, 'a dialogue plan');
+    await visit(`${plan}/work`, 'working on a dialogue');
+    await visit(`${plan}/redovisning`, 'the redovisning, staff preview');
+    await visit('/staff/dialogues/new', 'new dialogue');
+    await page.click('form[action="/staff/dialogues/new"] button[type=submit]');
+    await page.waitForSelector('.error-summary');
+    await noViolations(page, 'new dialogue with errors');
+    await visit('/staff/population', 'population');
     await page.goto(`${BASE}/staff/cases/${alerted}`);
     await submitAction(page, 'make-formal');
     await page.waitForSelector('.error-summary');

@@ -2,6 +2,8 @@
 //! categories, a few staff accounts and a few hundred cases in every state. Deterministic,
 //! so that every demo looks the same; dated relative to today, so that it never looks old.
 
+mod dialogues;
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::{
     Actor, CaseKind, Category, Channel, Choice, ContactMethod, EventPayload, NewEvent, NodeLevel, OrgNode, Question,
@@ -285,6 +287,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>, cases: usize) -> Result<Dem
             store.append(receipt.case_id, NewEvent::new(at, actor, payload)).await?;
         }
     }
+    dialogues::load(store, JURISDICTION, now).await?;
     Ok(DemoSummary { cases, usernames: STAFF.iter().map(|s| s.0).collect() })
 }
 
