@@ -52,10 +52,10 @@ fn person(n: usize, text: Option<&str>) -> Participation {
     Participation {
         email: None,
         demographics: Demographics {
-            gender: Some(if n % 3 == 0 { Gender::Man } else { Gender::Kvinna }),
+            gender: Some(if n.is_multiple_of(3) { Gender::Man } else { Gender::Kvinna }),
             age_band: Some(AgeBand::ALL[1 + n % 4]),
             district: Some(DISTRICTS[n % 2].0.into()),
-            born: Some(if n % 4 == 0 { Born::Utomlands } else { Born::Sverige }),
+            born: Some(if n.is_multiple_of(4) { Born::Utomlands } else { Born::Sverige }),
         },
         answers: Vec::new(),
         contribution: text.map(|t| (ContributionKind::Proposal, t.to_owned())),
