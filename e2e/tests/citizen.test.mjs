@@ -64,7 +64,7 @@ test('a citizen submits a complaint with the keyboard alone and follows it', asy
 test('an inhabitant takes part in a dialogue with the keyboard alone', async () => {
   const page = await open(browser);
   await page.goto(`${BASE}/dialogues`);
-  await page.locator('main a[href^="/dialogues/"]').first().click();
+  await page.click('text=Ny lekplats i Bäckbyparken');
   await page.waitForSelector('#take-part');
   // Radio groups take arrow keys: the first Tab into the group lands on its first choice.
   await tabTo(page, await page.locator('main input[type=radio]').first().getAttribute('id'));
@@ -98,13 +98,16 @@ for (const lang of ['sv', 'en']) {
     await page.goto(`${BASE}/dialogues`);
     assert.deepEqual(await axeViolations(page), [], '/dialogues');
     const dialogues = await page.locator('main a[href^="/dialogues/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
-    assert.equal(dialogues.length, 2, 'the demo has an open and a decided dialogue');
-    for (const path of [...dialogues, `${dialogues[1]}/redovisning`]) {
+    assert.equal(dialogues.length, 3, 'the demo has an announced, an open and a decided dialogue');
+    const [announced, opened, decided] = dialogues;
+    for (const path of [announced, opened, decided, `${decided}/redovisning`]) {
       await page.goto(BASE + path);
       assert.equal(await page.getAttribute('html', 'lang'), lang, path);
       assert.deepEqual(await axeViolations(page), [], path);
     }
-    await page.goto(BASE + dialogues[0]);
+    await page.goto(BASE + announced);
+    assert.equal(await page.locator('#take-part').count(), 0, 'not open yet: the plan, no form');
+    await page.goto(BASE + opened);
     await page.fill('#email', 'not an address');
     await page.click('main form button[type=submit]');
     await page.waitForSelector('.error-summary');

@@ -1,6 +1,6 @@
 //! The demo's citizen dialogues (issue 10): a population table, one dialogue open now with
-//! answers, comments and a walk, and one decided with its themes, so that the redovisning
-//! has something to show.
+//! answers, comments and a walk, one announced, and one decided with its themes, so that the
+//! redovisning has something to show.
 
 use chrono::{DateTime, Duration, Utc};
 use domain::dialogue::{Demographics, Plan, PopulationRow};
@@ -99,6 +99,16 @@ pub async fn load(store: &Store, jurisdiction: &str, now: DateTime<Utc>) -> Resu
         notes: "Trygghetsvandring med föräldraföreningen.".into(),
     };
     store.add_meeting(id, &walk, &["Mörkt vid gångtunneln".into(), "Buskarna skymmer sikten".into()]).await?;
+
+    // Announced: the plan is public before it opens (V-D3).
+    let soon = plan(
+        "Cykelvägar mellan Skiljebo och centrum",
+        now + Duration::days(10),
+        now + Duration::days(40),
+        Ladder::Dialog,
+    );
+    let id = store.save_dialogue(jurisdiction, None, &soon).await?;
+    store.publish_dialogue(jurisdiction, id).await?;
 
     // Decided: themes, how they were considered, and the outcome.
     let past = plan("Tryggare Hammarby centrum", now - Duration::days(90), now - Duration::days(60), Ladder::Dialog);
