@@ -30,6 +30,11 @@ macro_rules! dialogue_ops {
         type Pool = $Pool;
         type DbRow = <Db as sqlx::Database>::Row;
 
+        /// A nullable column holding a vocabulary code.
+        fn optional<T: std::str::FromStr<Err: std::fmt::Display>>(r: &DbRow, field: &str) -> Result<Option<T>> {
+            r.try_get::<Option<String>, _>(field)?.map(|v| parse(field, &v)).transpose()
+        }
+
         fn dialogue_from_row(r: &DbRow) -> Result<Dialogue> {
             let methods: String = r.try_get("methods")?;
             let optional_date = |field: &str| -> Result<Option<NaiveDate>> {
@@ -424,10 +429,7 @@ macro_rules! dialogue_ops {
                         meeting_id: r.try_get("meeting_id")?,
                         hidden: r.try_get::<i64, _>("hidden")? != 0,
                         theme_id: r.try_get("theme_id")?,
-                        consideration: r
-                            .try_get::<Option<String>, _>("consideration")?
-                            .map(|c| parse("consideration", &c))
-                            .transpose()?,
+                        consideration: optional(r, "consideration")?,
                         reason: r.try_get("reason")?,
                     })
                 })
@@ -530,10 +532,7 @@ macro_rules! dialogue_ops {
                     Ok(Theme {
                         id: r.try_get("id")?,
                         name: r.try_get("name")?,
-                        consideration: r
-                            .try_get::<Option<String>, _>("consideration")?
-                            .map(|c| parse("consideration", &c))
-                            .transpose()?,
+                        consideration: optional(r, "consideration")?,
                         reason: r.try_get("reason")?,
                     })
                 })
@@ -591,14 +590,13 @@ macro_rules! dialogue_ops {
                     .bind(dialogue)
                     .fetch_all(read)
                     .await?;
-            let code = |r: &DbRow, field: &str| r.try_get::<Option<String>, _>(field);
             rows.iter()
                 .map(|r| {
                     Ok(Demographics {
-                        gender: code(r, "gender")?.map(|v| parse("gender", &v)).transpose()?,
-                        age_band: code(r, "age_band")?.map(|v| parse("age_band", &v)).transpose()?,
-                        district: code(r, "district")?,
-                        born: code(r, "born")?.map(|v| parse("born", &v)).transpose()?,
+                        gender: optional(r, "gender")?,
+                        age_band: optional(r, "age_band")?,
+                        district: r.try_get("district")?,
+                        born: optional(r, "born")?,
                     })
                 })
                 .collect()

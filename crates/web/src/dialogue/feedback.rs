@@ -20,7 +20,7 @@ pub struct FeedbackMail {
 }
 
 /// Queues the feedback to every participant with an address and marks it sent.
-pub async fn send(state: &AppState, dialogue: &Dialogue, outcome: &str, _lang: Lang) -> Result<usize, StoreError> {
+pub async fn send(state: &AppState, dialogue: &Dialogue, outcome: &str) -> Result<usize, StoreError> {
     // Participants wrote in the municipality's language; the mail is in Swedish.
     let lang = Lang::Sv;
     let link = format!("{}/dialogues/{}/redovisning", state.config.public_url.trim_end_matches('/'), dialogue.id);

@@ -164,6 +164,8 @@ async fn send_feedback(state: &AppState, transport: &Transport) -> Result<usize,
             state.store.fail_job(job.id, "the job cannot be read", None, now).await?;
             continue;
         };
+        // Framed like an outbox message for `build` and `transmit`, which read its id (the
+        // Message-ID), recipient and purpose; it belongs to no case.
         let m = OutboxMessage {
             id: job.id,
             case_id: uuid::Uuid::nil(),
