@@ -94,6 +94,76 @@ test('a registrator registers a phone complaint; a handläggare answers it; the 
   await citizen.context().close();
 });
 
+test('a dialogue from plan to feedback, without JavaScript: co-decision needs its political decision', async () => {
+  const staff = await open(browser, { javaScriptEnabled: false });
+  await signInAt(staff, FRESH, 'chef');
+  const day = (offset) => new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
+  await staff.goto(`${FRESH}/staff/dialogues/new`);
+  const fields = {
+    title: 'Nya träd på Vasagatan', purpose: 'Att höra vilka träd de boende vill ha.',
+    question: 'Vilka träd ska planteras?', open_to_influence: 'Trädslag; inte antalet.',
+    decision_matter: 'Trädplan för Vasagatan', decider: 'Tekniska nämnden',
+    use_of_results: 'Underlag till trädplanen.', opens_on: day(0), closes_on: day(7),
+    target_groups: 'Boende och näringsidkare längs gatan.', feedback_plan: 'E-post och sidan.',
+  };
+  for (const [id, value] of Object.entries(fields)) await staff.fill(`#${id}`, value);
+  await staff.selectOption('#decision_node', 'vasteras.tn');
+  await staff.check('#methods-comments');
+  await staff.selectOption('#ladder', 'medbestammande');
+  await staff.click('form[action="/staff/dialogues/new"] button[type=submit]');
+  await staff.waitForURL(/\/staff\/dialogues\/[0-9a-f-]{36}$/);
+  const plan = new URL(staff.url()).pathname;
+  await staff.click('button[name=publish]');
+  await staff.waitForSelector('#political_decision-error');
+  assert.match(await staff.textContent('#political_decision-error'), /politiska beslut/);
+  await staff.fill('#political_decision', 'KF 2026-02-05 § 12');
+  await staff.click('button[name=publish]');
+  await staff.waitForURL(`${FRESH}${plan}`);
+  await staff.goto(`${FRESH}${plan}/work`);
+  await staff.selectOption('#question_kind', 'single');
+  await staff.fill('#question_text', 'Vilket träd?');
+  await staff.fill('#question_options', 'Lind\nEk\nKörsbär');
+  await staff.click(`form[action="${plan}/questions"] button[type=submit] >> nth=-1`);
+  await staff.waitForSelector('text=Vilket träd? (Ett svarsalternativ: Lind, Ek, Körsbär)');
+
+  // An inhabitant takes part, leaving an address for feedback.
+  const citizen = await open(browser, { javaScriptEnabled: false });
+  const page = plan.replace('/staff', '');
+  await citizen.goto(`${FRESH}${page}`);
+  await citizen.check('text="Ek"');
+  await citizen.check('#kind-proposal');
+  await citizen.fill('#body', 'Ekar lever länge och ger skugga.');
+  await citizen.fill('#email', 'trad@example.se');
+  await citizen.click('main form button[type=submit]');
+  await citizen.waitForSelector('text=Tack för ditt bidrag');
+
+  // Staff hide nothing here, but put it in a theme, consider it, and record the decision.
+  await staff.goto(`${FRESH}${plan}/work`);
+  await staff.fill('#theme_name', 'Trädslag');
+  await staff.click(`form[action="${plan}/themes"] button[type=submit] >> nth=-1`);
+  await staff.waitForSelector('#theme-of-1');
+  await staff.selectOption('#theme-of-1', { label: 'Trädslag' });
+  await staff.selectOption('#consideration-of-1', 'beaktad');
+  await staff.fill('#reason-of-1', 'Ekar planteras.');
+  await staff.click(`form[action="${plan}/consider"] button[type=submit]`);
+  await staff.waitForURL(`${FRESH}${plan}/work`);
+  await staff.fill('#decided_on', day(0));
+  await staff.fill('#outcome', 'Tolv ekar planteras längs Vasagatan.');
+  await staff.click(`form[action="${plan}/outcome"] button[type=submit]`);
+  await staff.waitForSelector('text=Återkopplingen är skickad');
+
+  // The public page shows the decision; the redovisning how the proposal was considered.
+  await citizen.goto(`${FRESH}${page}`);
+  assert.match(await citizen.textContent('main'), /Tolv ekar planteras längs Vasagatan/);
+  await citizen.click('text=Redovisning av dialogen');
+  const text = await citizen.textContent('main');
+  assert.match(text, /Ekar lever länge och ger skugga/);
+  assert.match(text, /Beaktad/);
+  assert.ok(!text.includes('trad@example.se'), 'the address is never shown');
+  await staff.context().close();
+  await citizen.context().close();
+});
+
 for (const lang of ['sv', 'en']) {
   test(`every staff page passes axe-core in ${lang}`, async () => {
     const page = await open(browser, { lang });

@@ -12,16 +12,18 @@ CREATE TABLE report_days (
     PRIMARY KEY (jurisdiction_id, day, node_id)
 ) WITHOUT ROWID;
 
--- (unit, day) whose tally is out of date; one row per change, removed when recomputed.
+-- (unit, day) whose tally is out of date, once, removed when recomputed. SQLite has one writer
+-- at a time, so a mark and the refresh that takes it never overlap: a key already marked
+-- needs no second row (INSERT OR IGNORE finds it and writes nothing).
 CREATE TABLE report_dirty (
     jurisdiction_id  TEXT NOT NULL,
     day              INTEGER NOT NULL,
-    node_id          TEXT NOT NULL
-);
-CREATE INDEX report_dirty_day ON report_dirty (jurisdiction_id, day);
+    node_id          TEXT NOT NULL,
+    PRIMARY KEY (jurisdiction_id, day, node_id)
+) WITHOUT ROWID;
 
 CREATE TRIGGER cases_report_insert AFTER INSERT ON cases BEGIN
-    INSERT INTO report_dirty (jurisdiction_id, day, node_id)
+    INSERT OR IGNORE INTO report_dirty (jurisdiction_id, day, node_id)
     VALUES (NEW.jurisdiction_id, NEW.received_at / 86400000000, NEW.node_id);
 END;
 
@@ -32,17 +34,17 @@ WHEN OLD.node_id IS NOT NEW.node_id OR OLD.kind IS NOT NEW.kind OR OLD.category 
   OR OLD.justified IS NOT NEW.justified OR OLD.causes IS NOT NEW.causes
   OR OLD.clock_summary IS NOT NEW.clock_summary
 BEGIN
-    INSERT INTO report_dirty (jurisdiction_id, day, node_id)
+    INSERT OR IGNORE INTO report_dirty (jurisdiction_id, day, node_id)
     VALUES (NEW.jurisdiction_id, NEW.received_at / 86400000000, NEW.node_id);
-    INSERT INTO report_dirty (jurisdiction_id, day, node_id)
+    INSERT OR IGNORE INTO report_dirty (jurisdiction_id, day, node_id)
     SELECT OLD.jurisdiction_id, OLD.received_at / 86400000000, OLD.node_id WHERE OLD.node_id IS NOT NEW.node_id;
 END;
 
 CREATE TRIGGER cases_report_delete AFTER DELETE ON cases BEGIN
-    INSERT INTO report_dirty (jurisdiction_id, day, node_id)
+    INSERT OR IGNORE INTO report_dirty (jurisdiction_id, day, node_id)
     VALUES (OLD.jurisdiction_id, OLD.received_at / 86400000000, OLD.node_id);
 END;
 
 -- The cases already here are tallied on the first report.
-INSERT INTO report_dirty (jurisdiction_id, day, node_id)
+INSERT OR IGNORE INTO report_dirty (jurisdiction_id, day, node_id)
 SELECT DISTINCT jurisdiction_id, received_at / 86400000000, node_id FROM cases;
