@@ -625,6 +625,24 @@ macro_rules! dialogue_ops {
             rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("email")?))).collect()
         }
 
+        /// A participant's address, while it is kept.
+        pub async fn participant_email(read: &Pool, _write: &Pool, participant: Uuid) -> Result<Option<String>> {
+            Ok(sqlx::query_scalar("SELECT email FROM dialogue_participants WHERE id = $1")
+                .bind(participant)
+                .fetch_optional(read)
+                .await?
+                .flatten())
+        }
+
+        /// Erases a participant's address: it was given for the feedback alone.
+        pub async fn forget_participant_email(_read: &Pool, write: &Pool, participant: Uuid) -> Result<()> {
+            sqlx::query("UPDATE dialogue_participants SET email = NULL WHERE id = $1")
+                .bind(participant)
+                .execute(write)
+                .await?;
+            Ok(())
+        }
+
         /// Replaces the municipality's population table.
         pub async fn set_population(_read: &Pool, write: &Pool, jurisdiction: &str, rows: &[PopulationRow]) -> Result<()> {
             let mut tx = write.begin_with($begin).await?;

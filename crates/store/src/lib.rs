@@ -572,6 +572,15 @@ impl Store {
         dispatch_to!(dialogue_ops, self, feedback_recipients(dialogue))
     }
 
+    /// A participant's address, while it is kept (it is erased once the feedback is sent).
+    pub async fn participant_email(&self, participant: Uuid) -> Result<Option<String>> {
+        dispatch_to!(dialogue_ops, self, participant_email(participant))
+    }
+
+    pub async fn forget_participant_email(&self, participant: Uuid) -> Result<()> {
+        dispatch_to!(dialogue_ops, self, forget_participant_email(participant))
+    }
+
     pub async fn set_population(&self, jurisdiction: &str, rows: &[domain::dialogue::PopulationRow]) -> Result<()> {
         dispatch_to!(dialogue_ops, self, set_population(jurisdiction, rows))
     }

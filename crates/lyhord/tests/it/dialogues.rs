@@ -222,6 +222,16 @@ on_both_backends!(a_dialogue_runs_from_plan_to_feedback, |app| {
         mails[0].text.contains("Lekplatsen byggs med gungor")
             && mails[0].text.contains(&format!("{public}/redovisning"))
     );
+    // The addresses were given for the feedback alone: once it is sent they are erased.
+    let mut kept_addresses = app.store.feedback_recipients(dialogue).await.unwrap();
+    for _ in 0..50 {
+        if kept_addresses.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        kept_addresses = app.store.feedback_recipients(dialogue).await.unwrap();
+    }
+    assert_eq!(kept_addresses, vec![], "no address is kept after the feedback");
     assert_eq!(admin.post(app.url(&format!("{home}/outcome"))).form(&outcome).send().await.unwrap().status(), 303);
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     assert_eq!(app.sent_mail(3).await.len(), 3, "nobody gets the feedback twice");

@@ -594,7 +594,7 @@ pub async fn act(
                         Err(fail("outcome", "dialogue-error-not-published"))
                     } else {
                         store.record_outcome(&desk.user.jurisdiction, id, get("outcome"), decided_on).await?;
-                        super::feedback::send(&state, &d, get("outcome")).await?;
+                        super::feedback::send(&state, &desk.user.jurisdiction, &d).await?;
                         Ok(())
                     }
                 }

@@ -153,15 +153,21 @@ pub async fn send_due(state: &AppState, transport: &Transport) -> Result<usize, 
     Ok(due.len() + send_feedback(state, transport).await?)
 }
 
-/// Feedback after a dialogue's decision (V-D4): queued as jobs, sent like any other mail.
+/// Feedback after a dialogue's decision (V-D4): queued as jobs, sent like any other mail;
+/// once sent, the participant's address is erased.
 async fn send_feedback(state: &AppState, transport: &Transport) -> Result<usize, StoreError> {
-    use crate::dialogue::feedback::{FEEDBACK_JOB, FeedbackMail};
+    use crate::dialogue::feedback::{FEEDBACK_JOB, FeedbackJob, compose};
     let now = Utc::now();
     let jobs = state.store.claim_jobs(FEEDBACK_JOB, now, now + chrono::Duration::minutes(1), 5).await?;
     let config = &state.config.mail;
     for job in &jobs {
-        let Ok(mail) = serde_json::from_str::<FeedbackMail>(&job.payload) else {
+        let Ok(wanted) = serde_json::from_str::<FeedbackJob>(&job.payload) else {
             state.store.fail_job(job.id, "the job cannot be read", None, now).await?;
+            continue;
+        };
+        let Some(mail) = compose(state, &wanted).await? else {
+            // The address is gone (already written to, or erased): nothing to send.
+            state.store.finish_job(job.id, Utc::now()).await?;
             continue;
         };
         // Framed like an outbox message for `build` and `transmit`, which read its id (the
@@ -170,7 +176,7 @@ async fn send_feedback(state: &AppState, transport: &Transport) -> Result<usize,
             id: job.id,
             case_id: uuid::Uuid::nil(),
             purpose: FEEDBACK_JOB.into(),
-            recipient: mail.to.clone(),
+            recipient: mail.to,
             subject: mail.subject.clone(),
             body: mail.text.clone(),
             language: "sv".into(),
@@ -180,19 +186,14 @@ async fn send_feedback(state: &AppState, transport: &Transport) -> Result<usize,
             last_error: None,
             failed_at: None,
         };
+        let municipality = state.store.jurisdictions().await?.into_iter().find(|j| j.id == wanted.jurisdiction);
         let rendered = Rendered {
             subject: mail.subject,
             html: super::render::html_of(&mail.text, "sv"),
             text: mail.text,
             automatic: true,
             reply_to: config.from.clone(),
-            municipality: state
-                .store
-                .jurisdictions()
-                .await?
-                .into_iter()
-                .next()
-                .map_or_else(|| "Lyhörd".to_owned(), |j| j.name),
+            municipality: municipality.map_or_else(|| "Lyhörd".to_owned(), |j| j.name),
         };
         let sent = match build(&m, &rendered, config) {
             Ok(message) => transmit(transport, &m, message).await,
@@ -201,6 +202,7 @@ async fn send_feedback(state: &AppState, transport: &Transport) -> Result<usize,
         match sent {
             Ok(()) => {
                 state.store.finish_job(job.id, Utc::now()).await?;
+                state.store.forget_participant_email(wanted.participant).await?;
             }
             Err(failure) => {
                 let last = failure.permanent || job.attempts >= config.max_attempts;
