@@ -192,9 +192,8 @@ impl Cursor<'_> {
         least.iter().zip(&natural).map(|(l, n)| l + (n - l) * (available - floor) / lacking).collect()
     }
 
-    /// One row of cells: wrapped, the first column (and every header) left, numbers right.
-    /// Returns the cells' leaves, or `None` for an artifact row.
-    fn row(&mut self, cells: &[String], widths: &[f32], header: bool, tagged: bool) -> Vec<Vec<Node>> {
+    /// A row's cells wrapped to their columns, and the row's height.
+    fn wrap_row(&self, cells: &[String], widths: &[f32], header: bool) -> (Vec<Vec<String>>, f32) {
         let wrapped: Vec<Vec<String>> = cells
             .iter()
             .zip(widths)
@@ -203,6 +202,18 @@ impl Cursor<'_> {
             })
             .collect();
         let height = wrapped.iter().map(Vec::len).max().unwrap_or(1) as f32 * BODY * LEADING + 2.0 * CELL_PAD;
+        (wrapped, height)
+    }
+
+    /// One wrapped row at the cursor: the first column (and every header) left, numbers right.
+    /// Returns each cell's leaves (none when `tagged` is false: an artifact row).
+    fn row(
+        &mut self,
+        (wrapped, height): (Vec<Vec<String>>, f32),
+        widths: &[f32],
+        header: bool,
+        tagged: bool,
+    ) -> Vec<Vec<Node>> {
         let top = self.y;
         let total: f32 = widths.iter().sum();
         let gray = if header { 225 } else { 255 };
@@ -233,27 +244,20 @@ impl Cursor<'_> {
         let widths = self.widths(columns, rows);
         let header_height = BODY * LEADING * 2.0 + 2.0 * CELL_PAD;
         self.make_room(header_height * 2.0);
-        let cells = |leaves: Vec<Vec<Node>>, first_heads: bool, kind: fn(usize, bool) -> Kind| {
-            leaves.into_iter().enumerate().map(|(i, l)| Node::Group(kind(i, first_heads), l)).collect::<Vec<_>>()
+        let cells = |leaves: Vec<Vec<Node>>, kind: fn(usize) -> Kind| {
+            leaves.into_iter().enumerate().map(|(i, l)| Node::Group(kind(i), l)).collect::<Vec<_>>()
         };
-        let head = self.row(columns, &widths, true, true);
-        let mut children = vec![Node::Group(Kind::TR, cells(head, true, |_, _| Kind::TH(true)))];
+        let head = self.wrap_row(columns, &widths, true);
+        let drawn = self.row(head.clone(), &widths, true, true);
+        let mut children = vec![Node::Group(Kind::TR, cells(drawn, |_| Kind::TH(true)))];
         for row in rows {
-            let lines = row
-                .iter()
-                .zip(&widths)
-                .map(|(c, w)| self.faces.regular.wrap(c, BODY, w - 2.0 * CELL_PAD).len())
-                .max()
-                .unwrap_or(1);
-            if self.make_room(lines as f32 * BODY * LEADING + 2.0 * CELL_PAD) {
+            let wrapped = self.wrap_row(row, &widths, false);
+            if self.make_room(wrapped.1) {
                 // The header again on the new page, for the eye only.
-                self.row(columns, &widths, true, false);
+                self.row(head.clone(), &widths, true, false);
             }
-            let body = self.row(row, &widths, false, true);
-            children.push(Node::Group(
-                Kind::TR,
-                cells(body, false, |i, _| if i == 0 { Kind::TH(false) } else { Kind::TD }),
-            ));
+            let drawn = self.row(wrapped, &widths, false, true);
+            children.push(Node::Group(Kind::TR, cells(drawn, |i| if i == 0 { Kind::TH(false) } else { Kind::TD })));
         }
         self.y += BODY;
         Node::Group(Kind::Table, children)

@@ -145,7 +145,7 @@ macro_rules! dialogue_ops {
             Ok(())
         }
 
-        /// The decision as made (V-D4). Returns false when it was already recorded.
+        /// The decision as made (V-D4); recording it again corrects it.
         pub async fn record_outcome(
             _read: &Pool,
             write: &Pool,
@@ -164,15 +164,14 @@ macro_rules! dialogue_ops {
             Ok(())
         }
 
-        /// Marks the feedback as sent; true only the first time, so it goes out once.
-        pub async fn mark_feedback_sent(_read: &Pool, write: &Pool, id: Uuid, now: DateTime<Utc>) -> Result<bool> {
-            let done =
-                sqlx::query("UPDATE dialogues SET feedback_sent_at = $1 WHERE id = $2 AND feedback_sent_at IS NULL")
-                    .bind(micros(now))
-                    .bind(id)
-                    .execute(write)
-                    .await?;
-            Ok(done.rows_affected() == 1)
+        /// Marks the feedback as sent (the first time is kept).
+        pub async fn mark_feedback_sent(_read: &Pool, write: &Pool, id: Uuid, now: DateTime<Utc>) -> Result<()> {
+            sqlx::query("UPDATE dialogues SET feedback_sent_at = $1 WHERE id = $2 AND feedback_sent_at IS NULL")
+                .bind(micros(now))
+                .bind(id)
+                .execute(write)
+                .await?;
+            Ok(())
         }
 
         /// The dialogues of `jurisdiction` (published ones only, if asked), newest first.

@@ -23,6 +23,9 @@ mod report_ops;
 pub mod testing;
 
 pub use backend::{Backend, ConnectOptions};
+
+/// From one instant until (not including) another.
+pub type Span = (DateTime<Utc>, DateTime<Utc>);
 pub use error::StoreError;
 pub use intake::{NewCase, Receipt};
 pub use model::{
@@ -472,8 +475,9 @@ impl Store {
         dispatch_to!(dialogue_ops, self, record_outcome(jurisdiction, id, outcome, decided_on))
     }
 
-    /// True the first time only: feedback goes out once.
-    pub async fn mark_feedback_sent(&self, id: Uuid) -> Result<bool> {
+    /// Marks the feedback as sent (the first time is kept); each participant's mail is a job
+    /// of its own, so it goes out once however often this is called.
+    pub async fn mark_feedback_sent(&self, id: Uuid) -> Result<()> {
         dispatch_to!(dialogue_ops, self, mark_feedback_sent(id, Utc::now()))
     }
 
@@ -600,6 +604,20 @@ impl Store {
     ) -> Result<ReportTally> {
         self.refresh_report_days(jurisdiction).await?;
         dispatch_to!(report_ops, self, report_tally(jurisdiction, nodes, from, to))
+    }
+
+    /// A report's period and the one before it, counted side by side after one refresh.
+    pub async fn report_tallies(
+        &self,
+        jurisdiction: &str,
+        nodes: &[String],
+        (now, before): (Span, Span),
+    ) -> Result<(ReportTally, ReportTally)> {
+        self.refresh_report_days(jurisdiction).await?;
+        let read = |(from, to): Span| async move {
+            dispatch_to!(report_ops, self, report_tally(jurisdiction, nodes, from, to))
+        };
+        tokio::try_join!(read(now), read(before))
     }
 
     /// Recomputes the per-day report tallies whose cases changed; returns how many.

@@ -138,6 +138,22 @@ macro_rules! report_ops {
         type Pool = $Pool;
         type DbRow = <Db as sqlx::Database>::Row;
 
+        /// `… WHERE jurisdiction_id = ? AND <column> in [from, to) AND node_id IN (nodes)`.
+        fn push_range(
+            q: &mut sqlx::QueryBuilder<Db>,
+            jurisdiction: &str,
+            column: &str,
+            (from, to): (i64, i64),
+            nodes: &[String],
+        ) {
+            q.push_bind(jurisdiction.to_owned());
+            q.push(format!(" AND {column} >= "));
+            q.push_bind(from);
+            q.push(format!(" AND {column} < "));
+            q.push_bind(to);
+            ops::push_in(q, "node_id", nodes.iter().cloned());
+        }
+
         fn counted(r: &DbRow) -> Result<(i64, Counted)> {
             Ok((
                 r.try_get("received_at")?,
@@ -159,7 +175,15 @@ macro_rules! report_ops {
         /// Recomputes the tallies of every marked (unit, day) of `jurisdiction`, a month of
         /// days per transaction. Each transaction takes the marks it recomputes: a change
         /// committed later leaves a new mark, so nothing is missed and nothing is counted twice.
-        pub async fn refresh_report_days(_read: &Pool, write: &Pool, jurisdiction: &str) -> Result<usize> {
+        pub async fn refresh_report_days(read: &Pool, write: &Pool, jurisdiction: &str) -> Result<usize> {
+            // Mostly nothing is marked: a look on the read side spares the write lock.
+            let marked = sqlx::query("SELECT 1 FROM report_dirty WHERE jurisdiction_id = $1 LIMIT 1")
+                .bind(jurisdiction)
+                .fetch_optional(read)
+                .await?;
+            if marked.is_none() {
+                return Ok(0);
+            }
             let mut refreshed = 0;
             loop {
                 let mut tx = write.begin_with($begin).await?;
@@ -253,12 +277,7 @@ macro_rules! report_ops {
             if first < last {
                 let mut q =
                     sqlx::QueryBuilder::<Db>::new("SELECT node_id, tally FROM report_days WHERE jurisdiction_id = ");
-                q.push_bind(jurisdiction.to_owned());
-                q.push(" AND day >= ");
-                q.push_bind(first);
-                q.push(" AND day < ");
-                q.push_bind(last);
-                ops::push_in(&mut q, "node_id", nodes.iter().cloned());
+                push_range(&mut q, jurisdiction, "day", (first, last), nodes);
                 for row in q.build().fetch_all(read).await? {
                     let node: String = row.try_get("node_id")?;
                     let tally: String = row.try_get("tally")?;
@@ -267,18 +286,13 @@ macro_rules! report_ops {
                     tallies.add_day(&node, day);
                 }
             }
-            for (a, b) in edges {
+            for edge in edges {
                 let mut q = sqlx::QueryBuilder::<Db>::new(concat!(
                     "SELECT ",
                     case_columns!(),
                     " FROM cases WHERE jurisdiction_id = "
                 ));
-                q.push_bind(jurisdiction.to_owned());
-                q.push(" AND received_at >= ");
-                q.push_bind(a);
-                q.push(" AND received_at < ");
-                q.push_bind(b);
-                ops::push_in(&mut q, "node_id", nodes.iter().cloned());
+                push_range(&mut q, jurisdiction, "received_at", edge, nodes);
                 for row in q.build().fetch_all(read).await? {
                     tallies.add_case(counted(&row)?.1);
                 }

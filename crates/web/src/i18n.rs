@@ -63,6 +63,12 @@ impl Lang {
     }
 
     /// The text for `key` with named arguments filled in.
+    /// A number with one decimal, written as the language writes it (`12,5` in Swedish).
+    pub fn decimal(self, x: f64) -> String {
+        let text = format!("{x:.1}");
+        if self == Lang::Sv { text.replace('.', ",") } else { text }
+    }
+
     pub fn t_with(self, key: &str, args: &[(&'static str, String)]) -> String {
         let args = args.iter().map(|(name, value)| (std::borrow::Cow::Borrowed(*name), value.clone().into())).collect();
         LOCALES.lookup_with_args(self.id(), key, &args)

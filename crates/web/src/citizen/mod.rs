@@ -39,7 +39,12 @@ pub struct CategoryGroup {
     pub categories: Vec<Choice>,
 }
 
-fn choices<T: Copy>(all: &[T], code: impl Fn(T) -> &'static str, name: impl Fn(T) -> &'static str) -> Vec<Choice> {
+/// A vocabulary as the choices of a form field.
+pub(crate) fn choices<T: Copy>(
+    all: &[T],
+    code: impl Fn(T) -> &'static str,
+    name: impl Fn(T) -> &'static str,
+) -> Vec<Choice> {
     all.iter().map(|v| Choice { value: code(*v).to_owned(), label: name(*v).to_owned() }).collect()
 }
 

@@ -3,9 +3,10 @@
 //! tagged PDF for the decision papers. Every contribution is listed; hidden ones by number and
 //! the moderator's reason, never their text.
 
-use domain::dialogue::{GroupShare, compare, population_by};
+use domain::dialogue::{Demographics, GroupShare, PopulationRow, compare, population_by};
 use domain::{AgeBand, Born, Consideration, Gender, QuestionKind};
-use store::{Contribution, Dialogue, Store, StoreError};
+use store::{Contribution, Dialogue, DialogueQuestion, Meeting, Moderation, Store, StoreError, Theme};
+use uuid::Uuid;
 
 use crate::i18n::Lang;
 
@@ -43,6 +44,34 @@ pub struct ContributionLine {
     pub reason: String,
 }
 
+/// Everything recorded about one dialogue, read once for a page.
+pub struct Record {
+    pub questions: Vec<DialogueQuestion>,
+    pub answers: Vec<(Uuid, String)>,
+    pub demographics: Vec<Demographics>,
+    pub meetings: Vec<Meeting>,
+    pub contributions: Vec<Contribution>,
+    pub themes: Vec<Theme>,
+    pub log: Vec<Moderation>,
+    pub population: Vec<PopulationRow>,
+}
+
+impl Record {
+    pub async fn load(store: &Store, jurisdiction: &str, id: Uuid) -> Result<Record, StoreError> {
+        let (questions, answers, demographics, meetings, contributions, themes, log, population) = tokio::try_join!(
+            store.dialogue_questions(id),
+            store.dialogue_answers(id),
+            store.dialogue_demographics(id),
+            store.meetings(id),
+            store.contributions(id),
+            store.themes(id),
+            store.moderation_log(id),
+            store.population(jurisdiction),
+        )?;
+        Ok(Record { questions, answers, demographics, meetings, contributions, themes, log, population })
+    }
+}
+
 pub struct Account {
     pub title: String,
     pub plan: Vec<(String, String)>,
@@ -54,13 +83,8 @@ pub struct Account {
     pub outcome: Option<(String, String)>,
 }
 
-fn number(x: f64, lang: Lang) -> String {
-    let text = format!("{x:.1}");
-    if lang == Lang::Sv { text.replace('.', ",") } else { text }
-}
-
 fn percent(x: f64, lang: Lang) -> String {
-    format!("{} %", number(x, lang))
+    format!("{} %", lang.decimal(x))
 }
 
 fn consideration_name(c: Option<Consideration>, lang: Lang) -> String {
@@ -101,7 +125,7 @@ fn representation_table(
                             lang.t1(
                                 "dialogue-points",
                                 "gap",
-                                &format!("{}{}", if g > 0.0 { "+" } else { "" }, number(g, lang)),
+                                &format!("{}{}", if g > 0.0 { "+" } else { "" }, lang.decimal(g)),
                             )
                         },
                     ),
@@ -112,26 +136,9 @@ fn representation_table(
 }
 
 impl Account {
-    pub async fn build(
-        store: &Store,
-        jurisdiction: &str,
-        dialogue: &Dialogue,
-        decision_unit: String,
-        min_group: i64,
-        lang: Lang,
-    ) -> Result<Account, StoreError> {
+    pub fn of(record: &Record, dialogue: &Dialogue, decision_unit: String, min_group: i64, lang: Lang) -> Account {
         let l = lang.code();
-        let id = dialogue.id;
-        let (questions, answers, demographics, meetings, contributions, themes, log, population) = tokio::try_join!(
-            store.dialogue_questions(id),
-            store.dialogue_answers(id),
-            store.dialogue_demographics(id),
-            store.meetings(id),
-            store.contributions(id),
-            store.themes(id),
-            store.moderation_log(id),
-            store.population(jurisdiction),
-        )?;
+        let Record { questions, answers, demographics, meetings, contributions, themes, log, population } = record;
         let p = &dialogue.plan;
         let mut ladder = p.ladder.name(l).to_owned();
         if !p.political_decision.trim().is_empty() {
@@ -159,7 +166,7 @@ impl Account {
             "dialogue-web-summary",
             &[("participants", demographics.len().to_string()), ("contributions", web_contributions.to_string())],
         )];
-        for m in &meetings {
+        for m in meetings {
             let raised = contributions.iter().filter(|c| c.meeting_id == Some(m.id)).count();
             carried_out.push(lang.t_with(
                 "dialogue-meeting-summary",
@@ -180,7 +187,7 @@ impl Account {
             let known = |groups: &[(String, i64)], codes: Vec<String>| {
                 codes.into_iter().filter(|c| groups.iter().any(|(g, _)| g == c)).collect::<Vec<_>>()
             };
-            let genders = population_by(&population, |r| r.gender.code().to_owned());
+            let genders = population_by(population, |r| r.gender.code().to_owned());
             let said: Vec<String> = demographics.iter().filter_map(|d| d.gender).map(|g| g.code().to_owned()).collect();
             let gender_name = |c: &str| c.parse::<Gender>().map_or_else(|_| c.to_owned(), |g| g.name(l).to_owned());
             representation.push(representation_table(
@@ -190,7 +197,7 @@ impl Account {
                 min_group,
                 lang,
             ));
-            let ages = population_by(&population, |r| r.age_band.code().to_owned());
+            let ages = population_by(population, |r| r.age_band.code().to_owned());
             let said: Vec<String> =
                 demographics.iter().filter_map(|d| d.age_band).map(|a| a.code().to_owned()).collect();
             let age_name = |c: &str| c.parse::<AgeBand>().map_or_else(|_| c.to_owned(), |a| a.name(l).to_owned());
@@ -201,7 +208,7 @@ impl Account {
                 min_group,
                 lang,
             ));
-            let districts = population_by(&population, |r| r.district.clone());
+            let districts = population_by(population, |r| r.district.clone());
             let said: Vec<String> = demographics.iter().filter_map(|d| d.district.clone()).collect();
             representation.push(representation_table(
                 lang.t("dialogue-by-district"),
@@ -300,7 +307,7 @@ impl Account {
                 }
             })
             .collect();
-        Ok(Account {
+        Account {
             title: p.title.clone(),
             plan,
             carried_out,
@@ -309,7 +316,7 @@ impl Account {
             themes: theme_views,
             contributions: lines,
             outcome: dialogue.decided_on.map(|d| (d.to_string(), dialogue.outcome.clone())),
-        })
+        }
     }
 
     /// The redovisning as tagged PDF (PDF/UA-1) to attach to the decision papers.

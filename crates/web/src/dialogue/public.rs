@@ -13,9 +13,9 @@ use std::net::SocketAddr;
 use store::{Dialogue, DialogueQuestion, Participation};
 use uuid::Uuid;
 
-use super::account::{Account, ContributionLine};
+use super::account::{Account, ContributionLine, Record};
 use crate::AppState;
-use crate::citizen::{Choice, home_jurisdiction};
+use crate::citizen::{Choice, choices, home_jurisdiction};
 use crate::i18n::Lang;
 use crate::pages::{FormError, message_for, message_page, render, server_error};
 
@@ -115,10 +115,6 @@ async fn published(state: &AppState, id: Uuid) -> Result<Option<(String, Dialogu
     Ok(state.store.dialogue(&j.id, id).await?.filter(|d| d.published_at.is_some()).map(|d| (j.id, d)))
 }
 
-fn choices<T: Copy>(all: &[T], code: fn(T) -> &'static str, name: fn(T, &str) -> &'static str, l: &str) -> Vec<Choice> {
-    all.iter().map(|x| Choice { value: code(*x).into(), label: name(*x, l).into() }).collect()
-}
-
 async fn show(
     state: &AppState,
     lang: Lang,
@@ -135,12 +131,11 @@ async fn show(
     let loaded = async {
         let tree = state.store.org_tree(&j).await?;
         let unit = tree.display_path(&dialogue.plan.decision_node).unwrap_or_default();
-        let account = Account::build(&state.store, &j, &dialogue, unit, state.config.report_min_group, lang).await?;
-        let questions = state.store.dialogue_questions(id).await?;
-        let population = state.store.population(&j).await?;
-        Ok::<_, store::StoreError>((account, questions, population))
+        let record = Record::load(&state.store, &j, id).await?;
+        let account = Account::of(&record, &dialogue, unit, state.config.report_min_group, lang);
+        Ok::<_, store::StoreError>((account, record))
     };
-    let (account, questions, population) = match loaded.await {
+    let (account, Record { questions, population, .. }) = match loaded.await {
         Ok(loaded) => loaded,
         Err(e) => return server_error(lang, &path, e),
     };
@@ -168,11 +163,11 @@ async fn show(
                 options: q.options.clone(),
             })
             .collect(),
-        kinds: choices(ContributionKind::ALL, ContributionKind::code, ContributionKind::name, l),
-        genders: choices(Gender::ALL, Gender::code, Gender::name, l),
-        ages: choices(AgeBand::ALL, AgeBand::code, AgeBand::name, l),
+        kinds: choices(ContributionKind::ALL, |x| x.code(), |x| x.name(l)),
+        genders: choices(Gender::ALL, |x| x.code(), |x| x.name(l)),
+        ages: choices(AgeBand::ALL, |x| x.code(), |x| x.name(l)),
         districts: districts.into_iter().map(|d| Choice { value: d.clone(), label: d }).collect(),
-        borns: choices(Born::ALL, Born::code, Born::name, l),
+        borns: choices(Born::ALL, |x| x.code(), |x| x.name(l)),
         values,
         errors,
         contributions: account.contributions.into_iter().filter(|c| !c.hidden).collect(),
@@ -331,7 +326,8 @@ pub(crate) async fn account_response(
     let built = async {
         let tree = state.store.org_tree(j).await?;
         let unit = tree.display_path(&dialogue.plan.decision_node).unwrap_or_default();
-        Account::build(&state.store, j, dialogue, unit, state.config.report_min_group, lang).await
+        let record = Record::load(&state.store, j, dialogue.id).await?;
+        Ok::<_, store::StoreError>(Account::of(&record, dialogue, unit, state.config.report_min_group, lang))
     };
     let account = match built.await {
         Ok(account) => account,

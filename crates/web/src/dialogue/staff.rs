@@ -15,11 +15,11 @@ use std::collections::HashMap;
 use store::{Dialogue, Meeting, Role, StoreError};
 use uuid::Uuid;
 
-use super::account::Account;
+use super::account::{Account, Record};
 use super::public::{account_response, phase_text};
 use crate::AppState;
 use crate::auth::Staff;
-use crate::citizen::Choice;
+use crate::citizen::{Choice, choices};
 use crate::i18n::Lang;
 use crate::pages::{FormError, message_for, message_page, render, server_error};
 use crate::staff::{Desk, StaffNav};
@@ -153,11 +153,8 @@ fn plan_page(
             .iter()
             .map(|n| Choice { value: n.id.clone(), label: desk.unit_name(&n.id) })
             .collect(),
-        ladders: Ladder::ALL.iter().map(|x| Choice { value: x.code().into(), label: x.name(l).into() }).collect(),
-        methods: DialogueMethod::ALL
-            .iter()
-            .map(|x| Choice { value: x.code().into(), label: x.name(l).into() })
-            .collect(),
+        ladders: choices(Ladder::ALL, |x| x.code(), |x| x.name(l)),
+        methods: choices(DialogueMethod::ALL, |x| x.code(), |x| x.name(l)),
     };
     let status = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     render(&page, status)
@@ -389,25 +386,11 @@ async fn work_page(
     let path = format!("{base}/work");
     let j = &desk.user.jurisdiction;
     let loaded = async {
-        let account = Account::build(
-            &state.store,
-            j,
-            d,
-            desk.unit_name(&d.plan.decision_node),
-            state.config.report_min_group,
-            lang,
-        )
-        .await?;
-        let (questions, answers, contributions, themes, meetings) = tokio::try_join!(
-            state.store.dialogue_questions(d.id),
-            state.store.dialogue_answers(d.id),
-            state.store.contributions(d.id),
-            state.store.themes(d.id),
-            state.store.meetings(d.id),
-        )?;
-        Ok::<_, StoreError>((account, questions, answers, contributions, themes, meetings))
+        let record = Record::load(&state.store, j, d.id).await?;
+        let unit = desk.unit_name(&d.plan.decision_node);
+        Ok::<_, StoreError>((Account::of(&record, d, unit, state.config.report_min_group, lang), record))
     };
-    let (account, questions, answers, contributions, themes, _meetings) = match loaded.await {
+    let (account, Record { questions, answers, contributions, themes, .. }) = match loaded.await {
         Ok(loaded) => loaded,
         Err(e) => return server_error(lang, &path, e),
     };
@@ -426,14 +409,12 @@ async fn work_page(
             .map(|q| (q.id, q.text.clone(), q.kind.name(l).to_owned(), q.options.join(", ")))
             .collect(),
         locked: !answers.is_empty(),
-        question_kinds: QuestionKind::ALL
-            .iter()
-            .map(|x| Choice { value: x.code().into(), label: x.name(l).into() })
-            .collect(),
-        meeting_methods: [DialogueMethod::Meeting, DialogueMethod::Walk, DialogueMethod::FocusGroup]
-            .iter()
-            .map(|x| Choice { value: x.code().into(), label: x.name(l).into() })
-            .collect(),
+        question_kinds: choices(QuestionKind::ALL, |x| x.code(), |x| x.name(l)),
+        meeting_methods: choices(
+            &[DialogueMethod::Meeting, DialogueMethod::Walk, DialogueMethod::FocusGroup],
+            |x| x.code(),
+            |x| x.name(l),
+        ),
         meetings: account.carried_out.iter().skip(1).cloned().collect(),
         contributions: contributions
             .iter()
@@ -458,10 +439,7 @@ async fn work_page(
             })
             .collect(),
         theme_choices: themes.iter().map(|t| Choice { value: t.id.to_string(), label: t.name.clone() }).collect(),
-        considerations: Consideration::ALL
-            .iter()
-            .map(|x| Choice { value: x.code().into(), label: x.name(l).into() })
-            .collect(),
+        considerations: choices(Consideration::ALL, |x| x.code(), |x| x.name(l)),
         account,
         outcome: d.outcome.clone(),
         decided_on: d.decided_on.map(|x| x.to_string()).unwrap_or_default(),

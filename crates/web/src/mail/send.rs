@@ -159,7 +159,11 @@ async fn send_feedback(state: &AppState, transport: &Transport) -> Result<usize,
     use crate::dialogue::feedback::{FEEDBACK_JOB, FeedbackJob, compose};
     let now = Utc::now();
     let jobs = state.store.claim_jobs(FEEDBACK_JOB, now, now + chrono::Duration::minutes(1), 5).await?;
+    if jobs.is_empty() {
+        return Ok(0);
+    }
     let config = &state.config.mail;
+    let municipalities = state.store.jurisdictions().await?;
     for job in &jobs {
         let Ok(wanted) = serde_json::from_str::<FeedbackJob>(&job.payload) else {
             state.store.fail_job(job.id, "the job cannot be read", None, now).await?;
@@ -186,14 +190,14 @@ async fn send_feedback(state: &AppState, transport: &Transport) -> Result<usize,
             last_error: None,
             failed_at: None,
         };
-        let municipality = state.store.jurisdictions().await?.into_iter().find(|j| j.id == wanted.jurisdiction);
+        let municipality = municipalities.iter().find(|j| j.id == wanted.jurisdiction);
         let rendered = Rendered {
             subject: mail.subject,
             html: super::render::html_of(&mail.text, "sv"),
             text: mail.text,
             automatic: true,
             reply_to: config.from.clone(),
-            municipality: municipality.map_or_else(|| "Lyhörd".to_owned(), |j| j.name),
+            municipality: municipality.map_or_else(|| "Lyhörd".to_owned(), |j| j.name.clone()),
         };
         let sent = match build(&m, &rendered, config) {
             Ok(message) => transmit(transport, &m, message).await,

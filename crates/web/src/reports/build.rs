@@ -106,9 +106,8 @@ pub async fn build(
         tree.subtree(node).map_err(|e| StoreError::Invalid(e.to_string()))?.iter().map(|n| n.id.clone()).collect();
     let previous = period.previous();
     let (from, to) = (start_of(period.from), start_of(period.to));
-    let (now_tally, before_tally, improvements, examples, settings) = tokio::try_join!(
-        store.report_tally(jurisdiction, &nodes, from, to),
-        store.report_tally(jurisdiction, &nodes, start_of(previous.from), from),
+    let ((now_tally, before_tally), improvements, examples, settings) = tokio::try_join!(
+        store.report_tallies(jurisdiction, &nodes, ((from, to), (start_of(previous.from), from))),
         store.improvements(jurisdiction, Some(&nodes)),
         store.report_examples(jurisdiction, &nodes, from, to, EXAMPLES),
         store.analysis_settings(jurisdiction),

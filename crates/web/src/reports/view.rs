@@ -34,11 +34,6 @@ fn number(n: Option<i64>, report: &Report, lang: Lang) -> String {
     n.map_or_else(|| lang.t1("report-hidden", "min", &report.min_group.to_string()), |n| n.to_string())
 }
 
-fn decimal(x: f64, lang: Lang) -> String {
-    let text = format!("{x:.1}");
-    if lang == Lang::Sv { text.replace('.', ",") } else { text }
-}
-
 fn volume_table(id: &'static str, heading: String, lines: &[Line], report: &Report, lang: Lang) -> Table {
     let rows: Vec<Vec<String>> = lines
         .iter()
@@ -91,9 +86,9 @@ impl ReportView {
                         number(hidden(c.met), report, lang),
                         number(hidden(c.breached), report, lang),
                         number(hidden(c.open), report, lang),
-                        c.share_met.map_or_else(dash, |s| format!("{} %", decimal(s, lang))),
-                        c.median_hours.map_or_else(dash, |h| format!("{} h", decimal(h, lang))),
-                        c.p90_hours.map_or_else(dash, |h| format!("{} h", decimal(h, lang))),
+                        c.share_met.map_or_else(dash, |s| format!("{} %", lang.decimal(s))),
+                        c.median_hours.map_or_else(dash, |h| format!("{} h", lang.decimal(h))),
+                        c.p90_hours.map_or_else(dash, |h| format!("{} h", lang.decimal(h))),
                     ]
                 })
                 .collect(),
@@ -101,7 +96,7 @@ impl ReportView {
         };
         // The justified share closes the table of assessments (its chart shows the counts).
         let mut justified = vol("justified", "report-justified", &report.justified);
-        let share = |s: Option<f64>| s.map_or_else(dash, |s| format!("{} %", decimal(s, lang)));
+        let share = |s: Option<f64>| s.map_or_else(dash, |s| format!("{} %", lang.decimal(s)));
         justified.rows.push(vec![
             lang.t("report-justified-share"),
             share(report.justified_share.0),
