@@ -298,9 +298,9 @@ async fn run(cli: Cli) {
             let mut seconds = Vec::with_capacity(runs);
             for _ in 0..runs {
                 let start = Instant::now();
-                let lang = web::i18n::Lang::Sv;
+                let lang = app::lang::Lang::Sv;
                 let report =
-                    web::reports::build(&store, JURISDICTION, &tree, &[], JURISDICTION, period, 5, lang, Utc::now())
+                    app::reports::build(&store, JURISDICTION, &tree, &[], JURISDICTION, period, 5, lang, Utc::now())
                         .await
                         .unwrap();
                 let html = web::reports::ReportView::of(&report, lang).html(lang).unwrap();

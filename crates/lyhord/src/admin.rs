@@ -46,7 +46,7 @@ pub async fn init(store: &Store, id: &str, name: &str, admin_username: &str) -> 
         manager_user_id: None,
     };
     store.upsert_org(id, &[root]).await?;
-    let password = web::auth::generate_password();
+    let password = app::accounts::generate_password();
     add_user(store, Some(id), admin_username, "Administratör", Role::Administrator, Some(id), None, &password).await?;
     Ok(password)
 }
@@ -69,7 +69,7 @@ pub async fn create_api_key(store: &Store, jurisdiction: Option<&str>, name: &st
     if name.trim().is_empty() {
         return Err(invalid("the key needs a name: who will use it"));
     }
-    let (key, hash) = web::new_api_key();
+    let (key, hash) = app::accounts::new_api_key();
     store.create_api_key(&jurisdiction, name.trim(), &hash).await?;
     Ok(key)
 }
@@ -101,7 +101,7 @@ pub async fn add_user(
         username: username.into(),
         display_name: display_name.trim().into(),
         email: email.map(Into::into),
-        password_hash: web::auth::hash_password(password),
+        password_hash: app::accounts::hash_password(password),
         role,
         node_id: node.map(Into::into),
     };

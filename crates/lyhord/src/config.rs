@@ -57,74 +57,63 @@ pub struct Settings {
     pub imap_poll_seconds: u64,
     /// The municipality the mailbox belongs to; the first one by default.
     pub imap_jurisdiction: Option<String>,
-    /// How often `lyhord serve` looks for reminders and escalations to give (issue 8).
+    /// How often `lyhord serve` looks for reminders and escalations to give.
     pub alerts_tick_seconds: u64,
+    /// How long an instance holds a background job (an alert to give) before another may take
+    /// it; what a crashed instance held is done this much later.
+    pub job_lease_seconds: u64,
+    /// The same for a message being sent.
+    pub mail_lease_seconds: u64,
     /// The smallest group a report or the open statistics show by themselves (G6).
     pub report_min_group: i64,
 }
 
+/// The application's own defaults are written once, in `app::Config`; these are the rest.
 impl Default for Settings {
     fn default() -> Self {
+        let app = app::Config::default();
+        let mail = &app.mail;
         Settings {
             database_url: "sqlite:./data/lyhord.db".into(),
             listen: "127.0.0.1:8080".into(),
             public_url: "http://127.0.0.1:8080".into(),
             max_connections: 8,
-            session_idle_minutes: 30,
-            session_absolute_hours: 10,
-            sign_in_attempts: 10,
-            submissions_per_hour: 20,
-            api_requests_per_hour: 1000,
-            attachments_dir: "./data/attachments".into(),
+            session_idle_minutes: app.session_idle.num_minutes(),
+            session_absolute_hours: app.session_absolute.num_hours(),
+            sign_in_attempts: app.sign_in_attempts,
+            submissions_per_hour: app.submissions_per_hour,
+            api_requests_per_hour: app.api_requests_per_hour,
+            attachments_dir: app.attachments_dir.display().to_string(),
             log: "info".into(),
             policy_file: None,
             policy_files: Default::default(),
-            mail_from: "lyhord@localhost".into(),
+            mail_from: mail.from.clone(),
             smtp_url: None,
-            mail_dir: "./data/mail".into(),
-            mail_retry_seconds: 60,
-            mail_max_attempts: 8,
-            mail_per_sender_per_hour: 20,
-            mail_category: "ovrigt".into(),
+            mail_dir: mail.dir.display().to_string(),
+            mail_retry_seconds: mail.retry_after.as_secs(),
+            mail_max_attempts: mail.max_attempts,
+            mail_per_sender_per_hour: mail.per_sender_per_hour,
+            mail_category: mail.category.clone(),
             imap_url: None,
             imap_done_folder: "Lyhord".into(),
             imap_poll_seconds: 60,
             imap_jurisdiction: None,
             alerts_tick_seconds: 60,
-            report_min_group: domain::analysis::DEFAULT_MIN_GROUP,
+            job_lease_seconds: app.job_lease.num_seconds() as u64,
+            mail_lease_seconds: mail.lease.as_secs(),
+            report_min_group: app.report_min_group,
         }
     }
 }
 
-/// The environment variables that may set a setting; others starting with `LYHORD_`
-/// (e.g. `LYHORD_CONFIG`, test variables) are not settings.
-const ENV_KEYS: &[&str] = &[
-    "database_url",
-    "listen",
-    "public_url",
-    "max_connections",
-    "session_idle_minutes",
-    "session_absolute_hours",
-    "sign_in_attempts",
-    "submissions_per_hour",
-    "api_requests_per_hour",
-    "attachments_dir",
-    "log",
-    "policy_file",
-    "mail_from",
-    "smtp_url",
-    "mail_dir",
-    "mail_retry_seconds",
-    "mail_max_attempts",
-    "mail_per_sender_per_hour",
-    "mail_category",
-    "imap_url",
-    "imap_done_folder",
-    "imap_poll_seconds",
-    "imap_jurisdiction",
-    "alerts_tick_seconds",
-    "report_min_group",
-];
+/// The environment variables that may set a setting (`LYHORD_` and a setting's name, but not
+/// the table `policy_files`); others starting with `LYHORD_` (`LYHORD_CONFIG`, test
+/// variables) are not settings.
+fn env_keys() -> Vec<String> {
+    let defaults = serde_json::to_value(Settings::default()).expect("settings serialize");
+    let fields = defaults.as_object().expect("settings are a table");
+    fields.keys().filter(|k| *k != "policy_files").cloned().collect()
+}
 
 #[derive(Debug, thiserror::Error)]
 #[error("the configuration is not valid: {0}")]
@@ -157,7 +146,8 @@ impl Settings {
             None if default_file.exists() => figment = figment.merge(Toml::file_exact(default_file)),
             None => {}
         }
-        figment = figment.merge(Env::prefixed("LYHORD_").only(ENV_KEYS));
+        let keys = env_keys();
+        figment = figment.merge(Env::prefixed("LYHORD_").filter(move |k| keys.iter().any(|s| k == s.as_str())));
         let settings: Settings = figment.extract().map_err(|e| ConfigError(one_line(&e)))?;
         settings.check()?;
         Ok(settings)
@@ -171,15 +161,18 @@ impl Settings {
             return Err(ConfigError(format!("mail_from {:?} is not an e-mail address", self.mail_from)));
         }
         if let Some(url) = self.imap_url.as_deref().filter(|u| !u.trim().is_empty()) {
-            web::mail::Mailbox::parse(url, &self.imap_done_folder).map_err(ConfigError)?;
+            app::mail::Mailbox::parse(url, &self.imap_done_folder).map_err(ConfigError)?;
         }
         if self.mail_max_attempts < 1
             || self.mail_retry_seconds < 1
             || self.imap_poll_seconds < 1
             || self.alerts_tick_seconds < 1
+            || self.job_lease_seconds < 1
+            || self.mail_lease_seconds < 1
         {
             return Err(ConfigError(
-                "mail_max_attempts, mail_retry_seconds, imap_poll_seconds and alerts_tick_seconds must be at least 1"
+                "mail_max_attempts, mail_retry_seconds, imap_poll_seconds, alerts_tick_seconds, job_lease_seconds \
+                 and mail_lease_seconds must be at least 1"
                     .into(),
             ));
         }

@@ -267,7 +267,7 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<String, String
                 std::io::stdin().read_line(&mut line).map_err(|e| format!("cannot read the password: {e}"))?;
                 line.trim_end_matches(['\r', '\n']).to_owned()
             } else {
-                web::auth::generate_password()
+                app::accounts::generate_password()
             };
             let store = serve::open_store(&settings).await.map_err(|e| e.to_string())?;
             admin::add_user(
@@ -319,7 +319,7 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<String, String
         }
         Command::Report { node, period, format, lang, jurisdiction } => {
             let period: domain::period::Period = period.parse()?;
-            let lang = web::i18n::Lang::from_code(&lang).ok_or("--lang must be sv or en")?;
+            let lang = app::lang::Lang::from_code(&lang).ok_or("--lang must be sv or en")?;
             let store = serve::open_store(&settings).await.map_err(|e| e.to_string())?;
             let result = report(&store, &settings, jurisdiction.as_deref(), &node, period, format, lang).await;
             store.close().await;
@@ -339,7 +339,7 @@ async fn report(
     node: &str,
     period: domain::period::Period,
     format: ReportFormat,
-    lang: web::i18n::Lang,
+    lang: app::lang::Lang,
 ) -> Result<Vec<u8>, String> {
     let min_group = settings.report_min_group;
     let j = admin::resolve_jurisdiction(store, jurisdiction).await.map_err(|e| e.to_string())?;
@@ -348,7 +348,7 @@ async fn report(
         return Err(format!("there is no unit {node} in {j}"));
     }
     let now = chrono::Utc::now();
-    let built = web::reports::build(store, &j, &tree, &categories, node, period, min_group, lang, now)
+    let built = app::reports::build(store, &j, &tree, &categories, node, period, min_group, lang, now)
         .await
         .map_err(|e| e.to_string())?;
     let view = web::reports::ReportView::of(&built, lang);
@@ -366,8 +366,8 @@ async fn ingest_mail(
     raw: &[u8],
 ) -> Result<String, String> {
     let j = admin::resolve_jurisdiction(store, jurisdiction).await.map_err(|e| e.to_string())?;
-    let state = web::AppState::new(store.clone(), serve::web_config(settings));
-    match web::mail::ingest(&state, &j, raw, None).await {
+    let app = app::App::new(store.clone(), serve::app_config(settings));
+    match app::mail::ingest(&app, &j, raw, None).await {
         Ok(done) => Ok(match (done.case_number, done.reason) {
             (Some(number), _) if done.outcome == store::MailOutcome::Reply => format!("Added to case {number}.\n"),
             (Some(number), _) => format!("Registered as case {number}.\n"),
@@ -385,13 +385,13 @@ async fn setup(store: &store::Store, command: SetupCommand) -> Result<String, St
     match command {
         SetupCommand::Export { jurisdiction } => {
             let j = admin::resolve_jurisdiction(store, jurisdiction.as_deref()).await.map_err(|e| e.to_string())?;
-            web::setup::export(store, &j).await.map_err(|e| e.to_string())
+            app::setup::export(store, &j).await.map_err(|e| e.to_string())
         }
         SetupCommand::Import { file, jurisdiction } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| format!("the setup file {} cannot be read: {e}", file.display()))?;
             let j = admin::resolve_jurisdiction(store, jurisdiction.as_deref()).await.map_err(|e| e.to_string())?;
-            let done = web::setup::import(store, &j, &text).await.map_err(|e| e.to_string())?;
+            let done = app::setup::import(store, &j, &text).await.map_err(|e| e.to_string())?;
             Ok(format!(
                 "Imported into {j}. Units: {}, categories: {}, answer templates: {}, policy: {}.\n",
                 done.nodes,

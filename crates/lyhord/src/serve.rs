@@ -39,8 +39,9 @@ pub async fn open_store(settings: &Settings) -> Result<Store, ServeError> {
     Ok(store)
 }
 
-pub fn web_config(settings: &Settings) -> web::WebConfig {
-    web::WebConfig {
+/// The application's settings from the configuration.
+pub fn app_config(settings: &Settings) -> app::Config {
+    app::Config {
         cookie_secure: settings.cookie_secure(),
         session_idle: chrono::Duration::minutes(settings.session_idle_minutes),
         session_absolute: chrono::Duration::hours(settings.session_absolute_hours),
@@ -49,7 +50,7 @@ pub fn web_config(settings: &Settings) -> web::WebConfig {
         api_requests_per_hour: settings.api_requests_per_hour,
         public_url: settings.public_url.clone(),
         attachments_dir: settings.attachments_dir.clone().into(),
-        mail: web::mail::MailConfig {
+        mail: app::mail::MailConfig {
             from: settings.mail_from.clone(),
             smtp_url: settings.smtp_url.clone().filter(|u| !u.trim().is_empty()),
             dir: settings.mail_dir.clone().into(),
@@ -57,15 +58,17 @@ pub fn web_config(settings: &Settings) -> web::WebConfig {
             max_attempts: settings.mail_max_attempts,
             per_sender_per_hour: settings.mail_per_sender_per_hour,
             category: settings.mail_category.clone(),
+            lease: Duration::from_secs(settings.mail_lease_seconds),
         },
         report_min_group: settings.report_min_group,
+        job_lease: chrono::Duration::seconds(settings.job_lease_seconds.min(i64::MAX as u64) as i64),
     }
 }
 
 /// The mailbox to take received mail from, and whose it is, when one is configured.
-async fn mailbox_of(store: &Store, settings: &Settings) -> Option<(String, web::mail::Mailbox)> {
+async fn mailbox_of(store: &Store, settings: &Settings) -> Option<(String, app::mail::Mailbox)> {
     let url = settings.imap_url.as_deref().filter(|u| !u.trim().is_empty())?;
-    let mailbox = web::mail::Mailbox::parse(url, &settings.imap_done_folder).ok()?;
+    let mailbox = app::mail::Mailbox::parse(url, &settings.imap_done_folder).ok()?;
     let jurisdiction = match &settings.imap_jurisdiction {
         Some(id) => id.clone(),
         None => match store.jurisdictions().await {
@@ -99,34 +102,30 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let state = web::AppState::new(store.clone(), web_config(settings));
-    let transport = web::mail::Transport::from_config(&state.config.mail)
+    let app = app::App::new(store.clone(), app_config(settings));
+    let transport = app::mail::Transport::from_config(&app.config.mail)
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
-    let sender = tokio::spawn(web::mail::run_sender(state.clone(), transport));
-    let poller = match mailbox_of(&store, settings).await {
-        Some((jurisdiction, mailbox)) => {
-            let every = Duration::from_secs(settings.imap_poll_seconds);
-            Some(tokio::spawn(web::mail::run_poller(state.clone(), jurisdiction, mailbox, every)))
-        }
-        None => None,
-    };
-    let alerts =
-        tokio::spawn(web::alerts::run_worker(state.clone(), Duration::from_secs(settings.alerts_tick_seconds)));
-    let app = web::router(state);
-    let result = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+    let (stopper, stop) = app::Stopper::new();
+    let mut workers = vec![tokio::spawn(app::mail::run_sender(app.clone(), transport, stop.clone()))];
+    if let Some((jurisdiction, mailbox)) = mailbox_of(&store, settings).await {
+        let every = Duration::from_secs(settings.imap_poll_seconds);
+        workers.push(tokio::spawn(app::mail::run_poller(app.clone(), jurisdiction, mailbox, every, stop.clone())));
+    }
+    let every = Duration::from_secs(settings.alerts_tick_seconds);
+    workers.push(tokio::spawn(app::alerts::run_worker(app.clone(), every, stop)));
+    let router = web::router(web::AppState::new(app));
+    // Requests in flight are answered before the server returns.
+    let result = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await;
-    // A message being sent when the sender stops is sent again by the next start (its lease
-    // runs out); the recipient's system sees the same Message-ID.
-    sender.abort();
-    // An alert being given when the worker stops is given by the next tick (here or in
-    // another instance): its job's lease runs out, and the event is recorded once.
-    alerts.abort();
-    if let Some(poller) = poller {
-        poller.abort();
+    // Each worker finishes the round it is in (a message being sent, an alert being given)
+    // and returns; whatever a crash would leave half done is taken again when its lease ends.
+    stopper.stop();
+    for worker in workers {
+        if let Err(e) = worker.await {
+            tracing::error!(error = %e, "a background worker ended abnormally");
+        }
     }
-    // Give the intake writer a moment to answer the last submissions, then close cleanly.
-    tokio::time::sleep(Duration::from_millis(50)).await;
     store.close().await;
     result
 }

@@ -1,59 +1,16 @@
 //! Staff sign-in: argon2id passwords, server-side sessions behind an unguessable cookie.
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 use store::User;
 
 use crate::AppState;
 use crate::i18n::cookie;
+pub use app::accounts::{dummy_hash, generate_password, hash_password, new_token, token_hash, verify_password};
 
 pub const SESSION_COOKIE: &str = "lyhord_staff";
-
-/// Hashes a password with argon2id and a random salt (PHC string format).
-pub fn hash_password(password: &str) -> String {
-    let mut salt_bytes = [0u8; 16];
-    rand::rng().fill_bytes(&mut salt_bytes);
-    let salt = SaltString::encode_b64(&salt_bytes).expect("16 bytes make a valid salt");
-    Argon2::default().hash_password(password.as_bytes(), &salt).expect("argon2 hashes any password").to_string()
-}
-
-pub fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
-}
-
-/// A hash to verify against when the username is unknown, so that the answer takes as
-/// long as for a real account and reveals nothing (D7).
-pub fn dummy_hash() -> &'static str {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY.get_or_init(|| hash_password("no account has this password"))
-}
-
-/// A new random token (256 bits, hex) and the hash that is stored in its place.
-pub fn new_token() -> (String, Vec<u8>) {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let token = hex::encode(bytes);
-    let hash = token_hash(&token);
-    (token, hash)
-}
-
-pub fn token_hash(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
-}
-
-/// A password for a new account, shown once: 16 characters from an alphabet without
-/// look-alikes (about 90 bits).
-pub fn generate_password() -> String {
-    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut rng = rand::rng();
-    (0..16).map(|_| ALPHABET[(rng.next_u32() as usize) % ALPHABET.len()] as char).collect()
-}
 
 /// The signed-in staff member, put into the request by [`require_staff`].
 #[derive(Debug, Clone)]
@@ -99,8 +56,7 @@ async fn without_session(parts: Parts, body: axum::body::Body) -> Response {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     if parts.method == axum::http::Method::POST && is_form {
-        let lang =
-            crate::i18n::Lang::from_request_parts(&mut parts.clone(), &()).await.unwrap_or(crate::i18n::Lang::Sv);
+        let Ok(crate::i18n::PageLang(lang)) = crate::i18n::PageLang::from_request_parts(&mut parts.clone(), &()).await;
         if let Ok(bytes) = axum::body::to_bytes(body, 256 * 1024).await
             && let Ok(text) = std::str::from_utf8(&bytes)
             && let Some(page) = crate::pages::sign_in_to_resume(lang, parts.uri.path(), text)
@@ -119,35 +75,4 @@ pub fn session_cookie(token: &str, secure: bool) -> String {
 pub fn cleared_session_cookie(secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
     format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn passwords_verify_only_against_their_own_hash() {
-        let hash = hash_password("correct horse");
-        assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse", &hash));
-        assert!(!verify_password("Correct horse", &hash));
-        assert!(!verify_password("correct horse", "not a hash"));
-    }
-
-    #[test]
-    fn tokens_are_long_random_and_stored_hashed() {
-        let (a, hash_a) = new_token();
-        let (b, _) = new_token();
-        assert_eq!(a.len(), 64);
-        assert_ne!(a, b);
-        assert_eq!(hash_a, token_hash(&a));
-        assert_ne!(hash_a, a.as_bytes());
-    }
-
-    #[test]
-    fn generated_passwords_are_long_and_differ() {
-        let p = generate_password();
-        assert_eq!(p.chars().count(), 16);
-        assert_ne!(p, generate_password());
-    }
 }

@@ -1,21 +1,17 @@
 //! Lyhörd's web layer. Handlers are thin: parse the request, ask the store, render.
 //! Every route is denied unless it is public by design or sits behind [`auth::require_staff`].
 
-pub mod alerts;
 pub mod auth;
 mod citizen;
-mod dates;
 mod dialogue;
-mod files;
 pub mod i18n;
-pub mod mail;
 mod open311;
 mod pages;
 pub mod reports;
 mod security;
-pub mod setup;
 mod staff;
 
+use app::App;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
@@ -25,77 +21,42 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use std::sync::Arc;
 use std::time::Duration;
-use store::Store;
 
 pub use security::RateLimiter;
-pub use staff::new_api_key;
 
-/// Settings of the web layer, from the binary's configuration.
-#[derive(Debug, Clone)]
-pub struct WebConfig {
-    /// Send cookies only over HTTPS; on whenever the public address is https.
-    pub cookie_secure: bool,
-    /// A staff session ends after this long without a request ...
-    pub session_idle: chrono::Duration,
-    /// ... and after this long in any case.
-    pub session_absolute: chrono::Duration,
-    /// Sign-in attempts allowed per address and per username in 15 minutes.
-    pub sign_in_attempts: u32,
-    /// Submissions accepted per address and hour before the rest go to quarantine.
-    pub submissions_per_hour: u32,
-    /// Open311 API calls accepted per key and per address and hour.
-    pub api_requests_per_hour: u32,
-    /// The address people use, for links in receipts (`https://…` in production).
-    pub public_url: String,
-    /// Where attachments are stored (content-addressed, fsynced before use).
-    pub attachments_dir: std::path::PathBuf,
-    /// E-mail out and in (issue 7).
-    pub mail: mail::MailConfig,
-    /// The smallest group reports and open statistics show by themselves (G6).
-    pub report_min_group: i64,
-}
-
-impl Default for WebConfig {
-    fn default() -> Self {
-        WebConfig {
-            cookie_secure: false,
-            session_idle: chrono::Duration::minutes(30),
-            session_absolute: chrono::Duration::hours(10),
-            sign_in_attempts: 10,
-            submissions_per_hour: 20,
-            api_requests_per_hour: 1000,
-            public_url: "http://127.0.0.1:8080".into(),
-            attachments_dir: "./data/attachments".into(),
-            mail: mail::MailConfig::default(),
-            report_min_group: domain::analysis::DEFAULT_MIN_GROUP,
-        }
-    }
-}
-
+/// The application as the web layer holds it: the application itself, and what only requests
+/// need (per-address rate limits, the open statistics computed lately).
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Store,
-    pub config: Arc<WebConfig>,
+    pub app: App,
     sign_in_limiter: Arc<RateLimiter>,
     submit_limiter: Arc<RateLimiter>,
     api_limiter: Arc<RateLimiter>,
-    /// Open statistics computed lately (issue 9).
     statistics: Arc<reports::public::Cache>,
 }
 
 impl AppState {
-    pub fn new(store: Store, config: WebConfig) -> AppState {
+    pub fn new(app: App) -> AppState {
+        let config = &app.config;
         let limiter = RateLimiter::new(config.sign_in_attempts, Duration::from_secs(15 * 60));
         let submit_limiter = RateLimiter::new(config.submissions_per_hour, Duration::from_secs(60 * 60));
         let api_limiter = RateLimiter::new(config.api_requests_per_hour, Duration::from_secs(60 * 60));
         AppState {
-            store,
-            config: Arc::new(config),
+            app,
             sign_in_limiter: Arc::new(limiter),
             submit_limiter: Arc::new(submit_limiter),
             api_limiter: Arc::new(api_limiter),
             statistics: Arc::new(reports::public::Cache::default()),
         }
+    }
+}
+
+/// Handlers reach the store and the settings through the application.
+impl std::ops::Deref for AppState {
+    type Target = App;
+
+    fn deref(&self) -> &App {
+        &self.app
     }
 }
 

@@ -10,7 +10,7 @@ use store::Jurisdiction;
 
 use crate::AppState;
 use crate::auth;
-use crate::i18n::{LANG_COOKIE, Lang};
+use crate::i18n::{LANG_COOKIE, Lang, PageLang};
 
 /// Renders a template, or a plain error page if rendering itself fails.
 pub(crate) fn render(template: &impl Template, status: StatusCode) -> Response {
@@ -48,7 +48,7 @@ struct MessagePage {
     text: String,
 }
 
-pub async fn not_found(lang: Lang, uri: Uri) -> Response {
+pub async fn not_found(PageLang(lang): PageLang, uri: Uri) -> Response {
     message_page(lang, uri.path(), "not-found", StatusCode::NOT_FOUND)
 }
 
@@ -143,7 +143,7 @@ fn ways_to_reach(j: &Jurisdiction, lang: Lang) -> Vec<Way> {
     ways
 }
 
-pub async fn start(State(state): State<AppState>, lang: Lang) -> Response {
+pub async fn start(State(state): State<AppState>, PageLang(lang): PageLang) -> Response {
     let jurisdiction = match crate::citizen::home_jurisdiction(&state).await {
         Ok(j) => j,
         Err(e) => return server_error(lang, "/", e),
@@ -229,7 +229,11 @@ impl SignInPage {
     }
 }
 
-pub async fn sign_in_form(State(state): State<AppState>, lang: Lang, parts: axum::http::request::Parts) -> Response {
+pub async fn sign_in_form(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    parts: axum::http::request::Parts,
+) -> Response {
     if auth::current_staff(&state, &parts).await.is_some() {
         return Redirect::to("/staff").into_response();
     }
@@ -253,7 +257,7 @@ pub struct SignInForm {
 pub async fn sign_in(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Form(form): Form<SignInForm>,
 ) -> Response {
     let username = form.username.trim().to_owned();

@@ -77,8 +77,8 @@ async fn park_line_in(store: &Store) -> (Uuid, Uuid, Uuid) {
     (anna, johan, mikael)
 }
 
-fn worker(app: &App) -> web::AppState {
-    web::AppState::new(app.store.clone(), serve::web_config(&app.settings))
+fn worker(app: &App) -> app::App {
+    app::App::new(app.store.clone(), serve::app_config(&app.settings))
 }
 
 /// The alerts recorded on a case: (clock, stage, when, who was told).
@@ -109,7 +109,7 @@ on_both_backends!(a_friday_evening_email_is_reminded_and_escalated_on_working_da
     let state = worker(&app);
     let mut now = se(2026, 12, 18, 21, 0);
     while now <= se(2026, 12, 31, 12, 0) {
-        web::alerts::tick(&state, now).await.unwrap();
+        app::alerts::tick(&state, now).await.unwrap();
         now += chrono::Duration::hours(1);
     }
 
@@ -157,7 +157,7 @@ on_both_backends!(a_friday_evening_email_is_reminded_and_escalated_on_working_da
     let answer = EventPayload::Answered { message: "Bänken lagas i januari.".into() };
     app.store.append(receipt.case_id, NewEvent::new(se(2026, 12, 31, 13, 0), Actor::System, answer)).await.unwrap();
     assert_eq!(standing_mark(&app.store, &receipt.number).await, None);
-    let report = web::alerts::tick(&state, se(2027, 1, 8, 9, 0)).await.unwrap();
+    let report = app::alerts::tick(&state, se(2027, 1, 8, 9, 0)).await.unwrap();
     assert_eq!((report.given, report.scheduled), (0, 0), "a kept promise is owed nothing");
 
     // The case page tells staff what was done, and the manager's view lists the breaches.
@@ -182,9 +182,9 @@ on_both_backends!(a_reminder_is_given_once_and_a_kept_promise_is_not_reminded, |
     // is half gone on Tuesday at 16.30; S2 (end of Thursday) on Wednesday morning.
     let (one, two) = (worker(&app), worker(&app));
     let at = se(2026, 12, 8, 17, 0);
-    let (a, b) = tokio::join!(web::alerts::tick(&one, at), web::alerts::tick(&two, at));
+    let (a, b) = tokio::join!(app::alerts::tick(&one, at), app::alerts::tick(&two, at));
     let (a, b) = (a.unwrap(), b.unwrap());
-    web::alerts::tick(&one, at).await.unwrap();
+    app::alerts::tick(&one, at).await.unwrap();
     let given = alerts_of(&app.store, receipt.case_id).await;
     assert_eq!(given, [("v-s2".to_owned(), AlertStage::Halfway, at, Some(anna))]);
     assert_eq!(a.given + b.given, 1, "each alert given by exactly one instance");
@@ -193,7 +193,7 @@ on_both_backends!(a_reminder_is_given_once_and_a_kept_promise_is_not_reminded, |
     // Wednesday morning: V-S2's last day and S2's half-way on the first case; on the other,
     // whose V-S2 was kept (the citizen was told where it is handled), only S2's.
     let wednesday = se(2026, 12, 9, 9, 0);
-    web::alerts::tick(&two, wednesday).await.unwrap();
+    app::alerts::tick(&two, wednesday).await.unwrap();
     let stages = |alerts: Vec<(String, AlertStage, DateTime<Utc>, Option<Uuid>)>| {
         let mut s: Vec<(String, AlertStage)> = alerts.into_iter().map(|(c, s, ..)| (c, s)).collect();
         s.sort();
@@ -253,9 +253,9 @@ on_both_backends!(a_formal_matter_prompts_a_delay_notice_and_is_flagged_after_si
         .unwrap()
         .with_timezone(&Utc);
     let morning = app.store.policy("vasteras").at_office_hours(morning).unwrap();
-    web::alerts::tick(&state, morning - chrono::Duration::minutes(1)).await.unwrap();
+    app::alerts::tick(&state, morning - chrono::Duration::minutes(1)).await.unwrap();
     assert!(!alerts_of(&app.store, receipt.case_id).await.iter().any(|(c, ..)| c == "fl-11"));
-    web::alerts::tick(&state, morning).await.unwrap();
+    app::alerts::tick(&state, morning).await.unwrap();
     let fl11: Vec<_> =
         alerts_of(&app.store, receipt.case_id).await.into_iter().filter(|(c, ..)| c == "fl-11").collect();
     assert_eq!(fl11.len(), 1);
@@ -302,7 +302,7 @@ on_both_backends!(a_formal_matter_prompts_a_delay_notice_and_is_flagged_after_si
             domain::time::STOCKHOLM.from_local_datetime(&six.and_hms_opt(0, 0, 0).unwrap()).single().unwrap().to_utc(),
         )
         .unwrap();
-    web::alerts::tick(&state, six_morning).await.unwrap();
+    app::alerts::tick(&state, six_morning).await.unwrap();
     let fl12: Vec<_> =
         alerts_of(&app.store, receipt.case_id).await.into_iter().filter(|(c, ..)| c == "fl-12").collect();
     assert_eq!(fl12.len(), 1, "{fl12:?}");
@@ -320,7 +320,7 @@ on_both_backends!(the_manager_sees_their_units_and_the_promises_broken_this_week
     let receipt = app.store.submit(park_mail(received)).await.unwrap();
     let assign = EventPayload::Assigned { node_id: "vasteras.park".into(), handler_id: Some(anna) };
     app.store.append(receipt.case_id, NewEvent::new(received, Actor::System, assign)).await.unwrap();
-    web::alerts::tick(&worker(&app), Utc::now()).await.unwrap();
+    app::alerts::tick(&worker(&app), Utc::now()).await.unwrap();
     assert!(!alerts_of(&app.store, receipt.case_id).await.is_empty());
 
     // Eva Ekström leads Tekniska kontoret, above Gata och park.
@@ -385,6 +385,10 @@ async fn two_instances_give_1000_alerts_once_each_even_when_one_is_killed() {
             .env("LYHORD_DATABASE_URL", &db.url)
             .env("LYHORD_LISTEN", "127.0.0.1:0")
             .env("LYHORD_ALERTS_TICK_SECONDS", "1")
+            // What the killed instance held is taken over seconds later, not after the
+            // production leases (half a minute for alerts, a minute for messages).
+            .env("LYHORD_JOB_LEASE_SECONDS", "3")
+            .env("LYHORD_MAIL_LEASE_SECONDS", "3")
             .env("LYHORD_MAIL_DIR", mail.path())
             .env("LYHORD_ATTACHMENTS_DIR", files.path())
             .stdout(std::process::Stdio::null())
@@ -413,7 +417,7 @@ async fn two_instances_give_1000_alerts_once_each_even_when_one_is_killed() {
         assert!(std::time::Instant::now() < deadline, "only {} of 1000 alerts were given", given().await);
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    // Messages the killed instance held are sent when their lease (a minute) runs out.
+    // Messages the killed instance held are sent when their lease runs out.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     let eml = || {
         std::fs::read_dir(mail.path())
@@ -450,14 +454,14 @@ on_both_backends!(history_owes_no_reminders_until_someone_works_on_it, |app| {
     let received = Utc::now() - chrono::Duration::days(20);
     let receipt = app.store.submit(park_case(received, Channel::Web)).await.unwrap();
     let state = worker(&app);
-    let report = web::alerts::tick(&state, Utc::now()).await.unwrap();
+    let report = app::alerts::tick(&state, Utc::now()).await.unwrap();
     assert_eq!(report.given, 0);
     assert!(alerts_of(&app.store, receipt.case_id).await.is_empty());
 
     // Once someone records something on it, it is live: its manager's manager hears of it.
     let note = EventPayload::NoteAdded { text: "Tittar på det nu.".into() };
     app.store.append(receipt.case_id, NewEvent::new(Utc::now(), Actor::System, note)).await.unwrap();
-    web::alerts::tick(&state, Utc::now()).await.unwrap();
+    app::alerts::tick(&state, Utc::now()).await.unwrap();
     let given = alerts_of(&app.store, receipt.case_id).await;
     assert_eq!(given.len(), 1, "only the latest stage of a long-broken promise: {given:?}");
     assert_eq!(given[0].1, AlertStage::Escalated);

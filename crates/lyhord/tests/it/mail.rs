@@ -168,10 +168,10 @@ fn fixture(name: &str) -> Vec<u8> {
 
 on_both_backends!(received_messages_become_cases_replies_or_are_held, |app| {
     let app = app.with_demo(0).await;
-    let state = web::AppState::new(app.store.clone(), lyhord::serve::web_config(&app.settings));
+    let state = app::App::new(app.store.clone(), lyhord::serve::app_config(&app.settings));
     let take = |raw: Vec<u8>| {
         let state = state.clone();
-        async move { web::mail::ingest(&state, "vasteras", &raw, None).await.unwrap() }
+        async move { app::mail::ingest(&state, "vasteras", &raw, None).await.unwrap() }
     };
     // New messages: cases on the e-mail channel, with the text as it was meant.
     let expected = [
@@ -302,11 +302,11 @@ on_both_backends!(received_messages_become_cases_replies_or_are_held, |app| {
 async fn one_sender_cannot_flood_the_municipality() {
     let settings = Settings { mail_per_sender_per_hour: 2, ..Settings::default() };
     let app = App::start_with(store::testing::TestDb::sqlite(), settings).await.with_demo(0).await;
-    let state = web::AppState::new(app.store.clone(), lyhord::serve::web_config(&app.settings));
+    let state = app::App::new(app.store.clone(), lyhord::serve::app_config(&app.settings));
     let mut outcomes = Vec::new();
     for n in 0..3 {
         let raw = String::from_utf8(fixture("plain.eml")).unwrap().replace("<plain-1@", &format!("<plain-{n}x@"));
-        outcomes.push(web::mail::ingest(&state, "vasteras", raw.as_bytes(), None).await.unwrap().outcome);
+        outcomes.push(app::mail::ingest(&state, "vasteras", raw.as_bytes(), None).await.unwrap().outcome);
     }
     assert_eq!(outcomes, [MailOutcome::Case, MailOutcome::Case, MailOutcome::Held]);
     let held = app.store.held_mail("vasteras").await.unwrap();
@@ -317,17 +317,17 @@ fn web_files(app: &App, sha256: &str) -> Vec<u8> {
     std::fs::read(app.files.path().join(&sha256[..2]).join(sha256)).unwrap()
 }
 
-async fn web_reply_tag(state: &web::AppState, case_id: uuid::Uuid) -> String {
-    web::mail::reply_tag(state, case_id).await.unwrap()
+async fn web_reply_tag(state: &app::App, case_id: uuid::Uuid) -> String {
+    app::mail::reply_tag(state, case_id).await.unwrap()
 }
 
 on_both_backends!(staff_look_at_held_mail_and_each_case_keeps_its_original, |app| {
     let app = app.with_demo(0).await;
-    let state = web::AppState::new(app.store.clone(), lyhord::serve::web_config(&app.settings));
-    let held = web::mail::ingest(&state, "vasteras", &fixture("auto-reply.eml"), None).await.unwrap();
+    let state = app::App::new(app.store.clone(), lyhord::serve::app_config(&app.settings));
+    let held = app::mail::ingest(&state, "vasteras", &fixture("auto-reply.eml"), None).await.unwrap();
     assert_eq!(held.outcome, MailOutcome::Held);
-    web::mail::ingest(&state, "vasteras", &fixture("list.eml"), None).await.unwrap();
-    let case = web::mail::ingest(&state, "vasteras", &fixture("plain.eml"), None).await.unwrap();
+    app::mail::ingest(&state, "vasteras", &fixture("list.eml"), None).await.unwrap();
+    let case = app::mail::ingest(&state, "vasteras", &fixture("plain.eml"), None).await.unwrap();
     let number = case.case_number.unwrap();
 
     // Only those who triage suspected spam see it; the handler is refused.

@@ -246,7 +246,7 @@ on_both_backends!(answer_templates_fill_in_the_case_and_api_keys_are_shown_once,
     assert_eq!(status, 200);
     let key = secret(&page);
     assert!(key.starts_with("lyh_") && key.len() == 68);
-    let hash = web::auth::token_hash(&key);
+    let hash = app::accounts::token_hash(&key);
     let (jurisdiction, found) = app.store.api_key_by_hash(&hash).await.unwrap().expect("the key works");
     assert_eq!((jurisdiction.as_str(), found.name.as_str()), ("vasteras", "FixaMinGata"));
     let list = body(admin.get(app.url("/staff/admin/api-keys")).send().await.unwrap()).await;

@@ -11,14 +11,15 @@ use domain::{
 use rand::RngCore;
 use serde::Deserialize;
 use std::net::SocketAddr;
-use store::{Jurisdiction, NewCase};
+use store::Jurisdiction;
 
-use super::tracking::{ReceiptPage, receipt_page, tracking_token};
-use super::uploads::{check_uploads, read_request, store_files};
+use super::tracking::{ReceiptPage, receipt_page};
+use super::uploads::read_request;
 use super::*;
 use crate::AppState;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, PageLang};
 use crate::pages::{FormError, message_for, message_page, render, server_error};
+use app::intake::{check_uploads, store_files};
 
 /// A human takes longer than this to fill in the form; a robot often does not.
 const MIN_FILL_SECONDS: i64 = 3;
@@ -273,7 +274,7 @@ pub struct FormParams {
 
 pub async fn submit_form(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     axum::extract::Query(params): axum::extract::Query<FormParams>,
 ) -> Response {
     let j = match home_jurisdiction(&state).await {
@@ -363,7 +364,7 @@ pub(crate) fn read_form(
 pub async fn submit(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     request: Request,
 ) -> Response {
     let now = Utc::now();
@@ -408,13 +409,12 @@ pub async fn submit(
     let submission = Submission { attachments, ..submission };
     let key = text(&form.form_key).map(|k| format!("web:{k}"));
     match register_case(&state, lang, submission, node_id, key, Actor::Citizen, now).await {
-        Ok(page) => render(&page, StatusCode::OK),
+        Ok((_, page)) => render(&page, StatusCode::OK),
         Err(e) => server_error(lang, "/submit", e),
     }
 }
 
-/// Registers a case the way every channel does: the durable commit with the receipt e-mail
-/// when there is an address (A4), the tracking link, and the receipt page.
+/// Registers a case through the application's intake and builds the receipt page.
 pub(crate) async fn register_case(
     state: &AppState,
     lang: Lang,
@@ -423,13 +423,10 @@ pub(crate) async fn register_case(
     idempotency_key: Option<String>,
     actor: Actor,
     now: chrono::DateTime<Utc>,
-) -> Result<ReceiptPage, store::StoreError> {
-    // The receipt e-mail, when there is an address, is queued in the case's own transaction.
-    let case = NewCase { submission, node_id, received_at: now, idempotency_key, actor, live: true };
-    let receipt = state.store.submit(case).await?;
-    let token = tracking_token(state, receipt.case_id).await?;
-    let page = receipt_page(state, lang, receipt.case_id, &token).await?;
-    Ok(page)
+) -> Result<(store::Receipt, ReceiptPage), store::StoreError> {
+    let registered = app::intake::register(state, submission, node_id, idempotency_key, actor, now).await?;
+    let page = receipt_page(state, lang, registered.receipt.case_id, &registered.token).await?;
+    Ok((registered.receipt, page))
 }
 
 /// Why a submission looks automated, if it does (E6).

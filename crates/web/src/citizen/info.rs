@@ -8,7 +8,7 @@ use domain::{CaseKind, ContactMethod, SubmitterRole};
 
 use super::*;
 use crate::AppState;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, PageLang};
 use crate::pages::{render, server_error};
 
 // --- Information pages ------------------------------------------------------------------
@@ -28,7 +28,7 @@ struct PaperFormPage {
 
 /// The same form on paper, for reception desks and libraries (S5). Printing it leaves out
 /// the site's navigation.
-pub async fn paper_form(State(state): State<AppState>, lang: Lang) -> Response {
+pub async fn paper_form(State(state): State<AppState>, PageLang(lang): PageLang) -> Response {
     let j = match home_jurisdiction(&state).await {
         Ok(Some(j)) => j,
         Ok(None) => return not_set_up(lang),
@@ -68,7 +68,7 @@ struct PrivacyPage {
     contact: Option<String>,
 }
 
-pub async fn privacy(State(state): State<AppState>, lang: Lang) -> Response {
+pub async fn privacy(State(state): State<AppState>, PageLang(lang): PageLang) -> Response {
     info_page(&state, lang, "/privacy", |path, municipality, contact| PrivacyPage { lang, path, municipality, contact })
         .await
 }
@@ -98,7 +98,7 @@ struct AccessibilityPage {
     contact: Option<String>,
 }
 
-pub async fn accessibility(State(state): State<AppState>, lang: Lang) -> Response {
+pub async fn accessibility(State(state): State<AppState>, PageLang(lang): PageLang) -> Response {
     info_page(&state, lang, "/accessibility", |path, municipality, contact| AccessibilityPage {
         lang,
         path,

@@ -12,8 +12,8 @@ pub(crate) use form::{
 pub use form::{submit, submit_form};
 pub use info::{accessibility, paper_form, privacy};
 pub use tracking::{add_message, download, follow_link, not_solved, track};
-pub(crate) use tracking::{attachments_of, public_entry, receipt_page, send_file, tracking_token};
-pub(crate) use uploads::{Upload, check_uploads, read_request, store_files};
+pub(crate) use tracking::{public_entry, receipt_page, send_file};
+pub(crate) use uploads::read_request;
 
 use axum::http::StatusCode;
 use axum::response::Response;

@@ -6,41 +6,24 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
-use domain::OrgTree;
 use domain::attachment::Attachment;
 use domain::{Actor, CaseState, EventPayload, NewEvent};
-use hmac::{Hmac, Mac};
-use rand::RngCore;
 use serde::Deserialize;
-use sha2::Sha256;
-use store::ClockView;
 
-use super::uploads::{check_uploads, read_request, store_files};
+use super::uploads::read_request;
 use super::*;
 use crate::AppState;
 use crate::auth::token_hash;
-use crate::dates::{deadline, short};
-use crate::files::FileStore;
-use crate::i18n::{Lang, cookie};
+use crate::i18n::{Lang, PageLang, cookie};
 use crate::pages::{message_page, render, server_error};
+use app::dates::short;
+use app::files::FileStore;
+use app::intake::{ClockLine, ReceiptDetails, attachments_of, check_uploads, clock_lines, handling, store_files};
 
 /// The cookie that holds the tracking token once the link has been followed (D2).
 pub const TRACK_COOKIE: &str = "lyhord_track";
 
 // --- Tracking links ---------------------------------------------------------------------
-
-/// The case's tracking token: an HMAC of its id under a server secret, so that a retried
-/// submission shows the same link again while only the token's hash is stored (D1).
-pub(crate) async fn tracking_token(state: &AppState, case_id: uuid::Uuid) -> Result<String, store::StoreError> {
-    let mut candidate = [0u8; 32];
-    rand::rng().fill_bytes(&mut candidate);
-    let key = state.store.secret("tracking-links", &candidate).await?;
-    let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes keys of any length");
-    mac.update(case_id.as_bytes());
-    let token = hex::encode(mac.finalize().into_bytes());
-    state.store.add_tracking_token(case_id, &token_hash(&token), Utc::now()).await?;
-    Ok(token)
-}
 
 fn track_cookie(token: &str, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
@@ -49,7 +32,11 @@ fn track_cookie(token: &str, secure: bool) -> String {
 }
 
 /// Exchanges the link for a cookie and continues at an address without the token (D2).
-pub async fn follow_link(State(state): State<AppState>, lang: Lang, Path(token): Path<String>) -> Response {
+pub async fn follow_link(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    Path(token): Path<String>,
+) -> Response {
     if !valid_token_shape(&token) {
         return link_not_valid(lang);
     }
@@ -81,39 +68,10 @@ async fn followed_case(state: &AppState, parts: &Parts) -> Result<Option<CaseSta
 
 // --- Receipt and tracking page ----------------------------------------------------------
 
-pub struct ClockLine {
-    pub name: String,
-    pub due: String,
-    pub state: String,
-}
-
 pub struct TimelineEntry {
     pub when: String,
     pub what: String,
     pub text: Option<String>,
-}
-
-/// Who handles the case and where, as the citizen is told.
-struct Handling {
-    unit: String,
-    responsible: Option<String>,
-}
-
-fn handling(tree: &OrgTree, case: &CaseState) -> Handling {
-    let unit = tree.display_path(&case.node_id).unwrap_or_else(|_| case.node_id.clone());
-    let responsible = tree.responsible(&case.node_id).ok().flatten().and_then(|n| n.manager_name.clone());
-    Handling { unit, responsible }
-}
-
-fn clock_lines(clocks: &[ClockView], lang: Lang) -> Vec<ClockLine> {
-    clocks
-        .iter()
-        .map(|c| ClockLine {
-            name: if lang == Lang::En { c.name_en.clone() } else { c.name_sv.clone() },
-            due: deadline(c.due_at, lang),
-            state: lang.t(&format!("clock-{}", c.state.code())),
-        })
-        .collect()
 }
 
 #[derive(Template)]
@@ -121,73 +79,26 @@ fn clock_lines(clocks: &[ClockView], lang: Lang) -> Vec<ClockLine> {
 pub struct ReceiptPage {
     lang: Lang,
     path: String,
-    pub number: String,
-    unit: String,
-    responsible: Option<String>,
-    clocks: Vec<ClockLine>,
-    link: String,
-    anonymous: bool,
-    attachments: Vec<String>,
+    details: ReceiptDetails,
 }
 
-impl ReceiptPage {
-    /// What the citizen can expect, in one sentence per fact: where the case is handled and
-    /// when each promise falls due (Open311's `service_notice`).
-    pub fn notice(&self) -> String {
-        let lang = self.lang;
-        let mut parts = vec![format!("{}: {}.", lang.t("receipt-unit"), self.unit)];
-        parts.extend(self.clocks.iter().map(|c| format!("{}: {} {}.", c.name, lang.t("receipt-by"), c.due)));
-        parts.join(" ")
-    }
+impl std::ops::Deref for ReceiptPage {
+    type Target = ReceiptDetails;
 
-    /// The same receipt as plain text, for the e-mail (issue 7 sends it).
-    pub fn as_text(&self) -> String {
-        let lang = self.lang;
-        let mut text = format!(
-            "{}\n\n{}: {}\n{}: {}\n",
-            lang.t("receipt-title"),
-            lang.t("receipt-number"),
-            self.number,
-            lang.t("receipt-unit"),
-            self.unit
-        );
-        if let Some(responsible) = &self.responsible {
-            text.push_str(&format!("{}: {responsible}\n", lang.t("receipt-responsible")));
-        }
-        text.push('\n');
-        for clock in &self.clocks {
-            text.push_str(&format!("{}: {}\n", clock.name, clock.due));
-        }
-        text.push_str(&format!("\n{}\n{}\n", lang.t("receipt-link-intro"), self.link));
-        text
+    fn deref(&self) -> &ReceiptDetails {
+        &self.details
     }
 }
 
+/// The receipt of a registered case as a page.
 pub(crate) async fn receipt_page(
     state: &AppState,
     lang: Lang,
     case_id: uuid::Uuid,
     token: &str,
 ) -> Result<ReceiptPage, store::StoreError> {
-    let case = state.store.case(case_id).await?.ok_or(store::StoreError::NotFound)?;
-    let handling = handling(&state.store.org_tree(&case.jurisdiction).await?, &case);
-    let events = state.store.events(case_id).await?;
-    let clocks = state.store.clocks_of(&case, &events, Utc::now())?;
-    let attachments = match events.first().map(|e| e.payload()).transpose()? {
-        Some(received) => attachments_of(&received).iter().map(|a| a.name.clone()).collect(),
-        None => Vec::new(),
-    };
-    Ok(ReceiptPage {
-        lang,
-        path: "/submit".into(),
-        number: case.number.clone(),
-        unit: handling.unit,
-        responsible: handling.responsible,
-        clocks: clock_lines(&clocks, lang),
-        link: format!("{}/track/{token}", state.config.public_url.trim_end_matches('/')),
-        anonymous: case.anonymous,
-        attachments,
-    })
+    let details = ReceiptDetails::of(state, lang, case_id, token).await?;
+    Ok(ReceiptPage { lang, path: "/submit".into(), details })
 }
 
 #[derive(Template)]
@@ -323,7 +234,7 @@ async fn track_page(
     }
 }
 
-pub async fn track(State(state): State<AppState>, lang: Lang, parts: Parts) -> Response {
+pub async fn track(State(state): State<AppState>, PageLang(lang): PageLang, parts: Parts) -> Response {
     match followed_case(&state, &parts).await {
         Ok(Some(case)) => track_page(&state, lang, &case, None, String::new(), StatusCode::OK).await,
         Ok(None) => link_not_valid(lang),
@@ -331,17 +242,13 @@ pub async fn track(State(state): State<AppState>, lang: Lang, parts: Parts) -> R
     }
 }
 
-/// The files an event brought to the case.
-pub(crate) fn attachments_of(payload: &EventPayload) -> &[Attachment] {
-    match payload {
-        EventPayload::Received { submission, .. } => &submission.attachments,
-        EventPayload::CitizenMessage { attachments, .. } => attachments,
-        _ => &[],
-    }
-}
-
 /// A file of the followed case, offered for download only (never shown inline: E3).
-pub async fn download(State(state): State<AppState>, lang: Lang, parts: Parts, Path(sha256): Path<String>) -> Response {
+pub async fn download(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    parts: Parts,
+    Path(sha256): Path<String>,
+) -> Response {
     let case = match followed_case(&state, &parts).await {
         Ok(Some(case)) => case,
         Ok(None) => return link_not_valid(lang),
@@ -388,7 +295,7 @@ pub struct MessageForm {
     message: String,
 }
 
-pub async fn add_message(State(state): State<AppState>, lang: Lang, request: Request) -> Response {
+pub async fn add_message(State(state): State<AppState>, PageLang(lang): PageLang, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let case = match followed_case(&state, &parts).await {
         Ok(Some(case)) => case,
@@ -435,7 +342,7 @@ pub async fn add_message(State(state): State<AppState>, lang: Lang, request: Req
 
 pub async fn not_solved(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     parts: Parts,
     Form(form): Form<MessageForm>,
 ) -> Response {

@@ -2,7 +2,6 @@
 //! web and at meetings, compared with the population, accounted for and answered.
 
 mod account;
-pub(crate) mod feedback;
 pub(crate) mod public;
 mod staff;
 

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::account::{Account, ContributionLine, Record};
 use crate::AppState;
 use crate::citizen::{Choice, choices, home_jurisdiction};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, PageLang};
 use crate::pages::{FormError, message_for, message_page, render, server_error};
 
 #[derive(Template)]
@@ -32,7 +32,7 @@ pub(crate) fn phase_text(phase: Phase, lang: Lang) -> String {
     lang.t(&format!("dialogue-phase-{}", phase.code()))
 }
 
-pub async fn list(State(state): State<AppState>, lang: Lang) -> Response {
+pub async fn list(State(state): State<AppState>, PageLang(lang): PageLang) -> Response {
     let path = "/dialogues";
     let found = async {
         let Some(j) = home_jurisdiction(&state).await? else { return Ok(Vec::new()) };
@@ -177,7 +177,7 @@ async fn show(
     render(&page, status)
 }
 
-pub async fn page(State(state): State<AppState>, lang: Lang, Path(id): Path<Uuid>) -> Response {
+pub async fn page(State(state): State<AppState>, PageLang(lang): PageLang, Path(id): Path<Uuid>) -> Response {
     show(&state, lang, id, vec![("kind".into(), ContributionKind::Comment.code().into())], Vec::new()).await
 }
 
@@ -252,7 +252,7 @@ fn read(
 
 pub async fn participate(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(id): Path<Uuid>,
     Form(form): Form<Vec<(String, String)>>,
@@ -303,7 +303,11 @@ struct AccountPage {
 }
 
 /// The redovisning of a published dialogue, as a page or (`.pdf`) tagged PDF.
-pub async fn account(State(state): State<AppState>, lang: Lang, Path((id, file)): Path<(Uuid, String)>) -> Response {
+pub async fn account(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    Path((id, file)): Path<(Uuid, String)>,
+) -> Response {
     let path = format!("/dialogues/{id}/{file}");
     let (j, dialogue) = match published(&state, id).await {
         Ok(Some(found)) => found,

@@ -20,7 +20,7 @@ use super::public::{account_response, phase_text};
 use crate::AppState;
 use crate::auth::Staff;
 use crate::citizen::{Choice, choices};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, PageLang};
 use crate::pages::{FormError, message_for, message_page, render, server_error};
 use crate::staff::{Desk, StaffNav};
 
@@ -65,7 +65,11 @@ struct ListPage {
     dialogues: Vec<(String, String, String, String)>,
 }
 
-pub async fn list(State(state): State<AppState>, lang: Lang, Extension(Staff(user)): Extension<Staff>) -> Response {
+pub async fn list(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    Extension(Staff(user)): Extension<Staff>,
+) -> Response {
     let desk = match open_desk(&state, lang, user, PATH).await {
         Ok(desk) => desk,
         Err(response) => return response,
@@ -247,7 +251,11 @@ fn read_plan(desk: &Desk, values: &HashMap<String, String>, publish: bool, lang:
     if errors.is_empty() { Ok(plan) } else { Err(errors) }
 }
 
-pub async fn new_form(State(state): State<AppState>, lang: Lang, Extension(Staff(user)): Extension<Staff>) -> Response {
+pub async fn new_form(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    Extension(Staff(user)): Extension<Staff>,
+) -> Response {
     let path = format!("{PATH}/new");
     let desk = match open_desk(&state, lang, user, &path).await {
         Ok(desk) => desk,
@@ -259,7 +267,7 @@ pub async fn new_form(State(state): State<AppState>, lang: Lang, Extension(Staff
 
 pub async fn create(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -280,7 +288,7 @@ pub async fn create(
 
 pub async fn edit_form(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path(id): Path<Uuid>,
 ) -> Response {
@@ -294,7 +302,7 @@ pub async fn edit_form(
 /// Saves the plan; with `publish` set, also publishes it if it is complete.
 pub async fn update(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path(id): Path<Uuid>,
     Form(form): Form<Vec<(String, String)>>,
@@ -453,7 +461,7 @@ async fn work_page(
 
 pub async fn work(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path(id): Path<Uuid>,
 ) -> Response {
@@ -467,7 +475,7 @@ pub async fn work(
 /// Staff's preview of the redovisning (any phase), page or PDF.
 pub async fn preview(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path((id, file)): Path<(Uuid, String)>,
 ) -> Response {
@@ -484,7 +492,7 @@ pub async fn preview(
 /// with the problem at its field and what was typed kept.
 pub async fn act(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path((id, what)): Path<(Uuid, String)>,
     Form(form): Form<Vec<(String, String)>>,
@@ -572,7 +580,7 @@ pub async fn act(
                         Err(fail("outcome", "dialogue-error-not-published"))
                     } else {
                         store.record_outcome(&desk.user.jurisdiction, id, get("outcome"), decided_on).await?;
-                        super::feedback::send(&state, &desk.user.jurisdiction, &d).await?;
+                        app::dialogue::feedback::send(&state, &desk.user.jurisdiction, &d).await?;
                         Ok(())
                     }
                 }
@@ -642,7 +650,7 @@ async fn admin_desk(state: &AppState, lang: Lang, user: store::User) -> Result<D
 
 pub async fn population(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
 ) -> Response {
     match admin_desk(&state, lang, user).await {
@@ -661,7 +669,7 @@ pub struct PopulationForm {
 /// refused whole, each bad line named, and kept in the field.
 pub async fn load_population(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Form(form): Form<PopulationForm>,
 ) -> Response {

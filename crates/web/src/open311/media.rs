@@ -11,7 +11,7 @@ use domain::attachment::Attachment;
 use super::document::{Format, error};
 use super::internal;
 use crate::AppState;
-use crate::files::FileStore;
+use app::files::FileStore;
 
 fn extension(attachment: &Attachment) -> Option<&'static str> {
     match attachment.content_type.as_str() {

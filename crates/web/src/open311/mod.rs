@@ -19,7 +19,7 @@ use serde::Deserialize;
 use store::Jurisdiction;
 
 use crate::AppState;
-use crate::citizen::Upload;
+use app::intake::Upload;
 use document::{Format, error};
 
 pub(crate) fn routes(state: AppState) -> Router<AppState> {

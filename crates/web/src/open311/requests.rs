@@ -35,7 +35,7 @@ pub(super) async fn post_request(
     let Some(category) = categories.iter().find(|c| c.code == code) else {
         return error(StatusCode::NOT_FOUND, format, &format!("service_code {code} not found"));
     };
-    let checked = crate::citizen::check_uploads(&body.media);
+    let checked = app::intake::check_uploads(&body.media);
     let mut submission = submission_from(&body, &caller.jurisdiction, category);
     if let Err(files) = &checked {
         let problems = submission.as_mut().err();
@@ -51,24 +51,19 @@ pub(super) async fn post_request(
         (Ok(_), Err(_)) => unreachable!("file problems are added to the submission's"),
     };
     // Files are stored before the case that refers to them (requirements §3).
-    submission.attachments = match crate::citizen::store_files(state, checked).await {
+    submission.attachments = match app::intake::store_files(state, checked).await {
         Ok(attachments) => attachments,
         Err(e) => return internal(format, e),
     };
     let lang = if submission.language == "en" { crate::i18n::Lang::En } else { crate::i18n::Lang::Sv };
     let key = idempotency_key.map(|k| format!("open311:{}:{k}", caller.key_id));
     let node_id = category.node_id.clone();
-    let registered = crate::citizen::register_case(
-        state,
-        lang,
-        submission,
-        node_id,
-        key,
-        domain::Actor::Citizen,
-        chrono::Utc::now(),
-    )
-    .await;
-    match registered {
+    let registered = async {
+        let registered =
+            app::intake::register(state, submission, node_id, key, domain::Actor::Citizen, chrono::Utc::now()).await?;
+        app::intake::ReceiptDetails::of(state, lang, registered.receipt.case_id, &registered.token).await
+    };
+    match registered.await {
         Ok(receipt) => {
             let request = Value::Object(vec![
                 ("service_request_id", Value::text(receipt.number.clone())),

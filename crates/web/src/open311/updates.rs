@@ -248,7 +248,7 @@ pub(super) async fn post_update(state: &AppState, format: Format, caller: Caller
     } else if description.chars().count() > domain::submission::MAX_DESCRIPTION_CHARS {
         problems.push("description may be at most 4000 characters".to_owned());
     }
-    let checked = crate::citizen::check_uploads(&body.media);
+    let checked = app::intake::check_uploads(&body.media);
     if let Err(files) = &checked {
         problems.extend(files.iter().map(|e| super::requests::media_problem(e.code)));
     }
@@ -277,7 +277,7 @@ pub(super) async fn post_update(state: &AppState, format: Format, caller: Caller
         Ok(None) => {}
         Err(e) => return internal(format, e),
     }
-    let attachments = match crate::citizen::store_files(state, checked).await {
+    let attachments = match app::intake::store_files(state, checked).await {
         Ok(attachments) => attachments,
         Err(e) => return internal(format, e),
     };

@@ -1,13 +1,12 @@
 //! Reports to the nämnder (issue 9; S8, S9, V-S4): built from the projection, shown to staff as
 //! a page, downloaded as CSV, HTML or tagged PDF, and printed by `lyhord report`.
 
-mod build;
 mod chart;
 pub(crate) mod public;
 pub(crate) mod routine;
 mod view;
 
-pub use build::{Report, build};
+pub use app::reports::{Report, build};
 pub use view::ReportView;
 
 use askama::Template;
@@ -21,7 +20,7 @@ use domain::period::Period;
 use crate::AppState;
 use crate::auth::Staff;
 use crate::citizen::Choice;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, PageLang};
 use crate::pages::{FormError, message_for, render, server_error};
 use crate::staff::{Desk, StaffNav};
 
@@ -85,7 +84,7 @@ async fn report_for(
 
 pub async fn page(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Query(params): Query<ReportParams>,
 ) -> Response {
@@ -132,7 +131,7 @@ pub async fn page(
 /// `/staff/reports/report.{csv,html,pdf}`: the same report to keep or to attach to the papers.
 pub async fn download(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     axum::extract::Path(file): axum::extract::Path<String>,
     Query(params): Query<ReportParams>,

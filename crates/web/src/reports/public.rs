@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use super::{ReportParams, ReportView, build};
 use crate::AppState;
 use crate::citizen::{Choice, home_jurisdiction};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, PageLang};
 use crate::pages::{FormError, message_for, render, server_error};
 
 const PATH: &str = "/statistics";
@@ -70,7 +70,11 @@ impl StatisticsPage {
     }
 }
 
-pub async fn show(State(state): State<AppState>, lang: Lang, Query(params): Query<ReportParams>) -> Response {
+pub async fn show(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    Query(params): Query<ReportParams>,
+) -> Response {
     let key = format!("{}|{}|{}", lang.code(), params.node, params.period);
     let cache = &state.statistics;
     if let Some(html) = cache.get(&key) {

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use crate::AppState;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, PageLang};
 use crate::pages::{message_page, render, server_error};
 
 #[derive(Template)]
@@ -19,7 +19,7 @@ struct RoutinePage {
     paragraphs: Vec<String>,
 }
 
-pub async fn show(State(state): State<AppState>, lang: Lang, Path(node): Path<String>) -> Response {
+pub async fn show(State(state): State<AppState>, PageLang(lang): PageLang, Path(node): Path<String>) -> Response {
     let path = format!("/routines/{node}");
     let found = async {
         for j in state.store.jurisdictions().await? {

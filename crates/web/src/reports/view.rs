@@ -3,8 +3,8 @@
 
 use askama::Template;
 
-use super::build::{Line, Report};
 use crate::i18n::Lang;
+use app::reports::{Line, Report};
 
 /// One table of the report.
 pub struct Table {

@@ -16,7 +16,7 @@ use super::case_page::{Loaded, Outcome, eligible_handlers, page};
 use super::{Action, Desk};
 use crate::AppState;
 use crate::auth::Staff;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, PageLang};
 use crate::pages::{FormError, message_page, server_error};
 
 /// The longest free text an action takes, like a citizen's description.
@@ -213,7 +213,7 @@ fn event_from_form(
             if justified.is_none() {
                 fields.fail("analyse-justified", "error-justified-required");
             }
-            let causes: Vec<String> = super::causes_for(&desk.tree, &desk.analysis, &case.node_id)
+            let causes: Vec<String> = app::reports::causes_for(&desk.tree, &desk.analysis, &case.node_id)
                 .into_iter()
                 .filter(|c| !fields.get(&format!("cause_{}", c.code)).is_empty())
                 .map(|c| c.code)
@@ -252,7 +252,7 @@ fn citizen_mail(loaded: &Loaded, purpose: &'static str, text: String) -> Option<
 
 pub async fn act(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path((number, code)): Path<(String, String)>,
     Form(form): Form<HashMap<String, String>>,

@@ -19,7 +19,7 @@ use super::{Desk, StaffNav, role_name};
 use crate::AppState;
 use crate::auth::{self, Staff};
 use crate::citizen::Choice;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, PageLang};
 use crate::pages::{FormError, message_for, message_page, render, server_error};
 
 pub(super) fn routes() -> Router<AppState> {
@@ -183,7 +183,7 @@ async fn page(
             Ok(own) => own,
             Err(e) => return server_error(lang, &path, e),
         };
-        crate::mail::PURPOSES
+        app::mail::PURPOSES
             .iter()
             .flat_map(|purpose| ["sv", "en"].map(|l| (*purpose, l)))
             .map(|(purpose, l)| MailTemplateRow {
@@ -277,8 +277,8 @@ fn key_row(k: &ApiKey) -> KeyRow {
     KeyRow {
         id: k.id.to_string(),
         name: k.name.clone(),
-        created: crate::dates::short(k.created_at),
-        revoked: k.revoked_at.map(crate::dates::short),
+        created: app::dates::short(k.created_at),
+        revoked: k.revoked_at.map(app::dates::short),
     }
 }
 
@@ -314,7 +314,7 @@ fn refused(feedback: &mut Feedback, form: &Fields) {
 
 pub async fn index(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Query(params): Query<EditParams>,
 ) -> Response {
@@ -326,7 +326,7 @@ pub async fn index(
 
 pub async fn org_page(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Query(params): Query<EditParams>,
 ) -> Response {
@@ -347,7 +347,7 @@ pub async fn org_page(
 
 pub async fn save_node(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Form(form): Form<Fields>,
 ) -> Response {
@@ -407,7 +407,7 @@ pub async fn save_node(
 
 pub async fn categories_page(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Query(params): Query<EditParams>,
 ) -> Response {
@@ -434,7 +434,7 @@ pub async fn categories_page(
 
 pub async fn save_category(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     body: axum::body::Bytes,
 ) -> Response {
@@ -517,7 +517,7 @@ fn read_questions(text: &str) -> Result<Vec<domain::Question>, String> {
 
 pub async fn policy_page(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Query(params): Query<EditParams>,
 ) -> Response {
@@ -529,7 +529,7 @@ pub async fn policy_page(
 
 pub async fn save_policy(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Form(form): Form<Fields>,
 ) -> Response {
@@ -555,12 +555,12 @@ pub async fn save_policy(
 /// The kind and language named by `answer.sv`, if both are known.
 fn mail_template_key(key: &str) -> Option<(&str, &str)> {
     let (purpose, l) = key.split_once('.')?;
-    (crate::mail::PURPOSES.contains(&purpose) && matches!(l, "sv" | "en")).then_some((purpose, l))
+    (app::mail::PURPOSES.contains(&purpose) && matches!(l, "sv" | "en")).then_some((purpose, l))
 }
 
 pub async fn mail_page(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Query(params): Query<EditParams>,
 ) -> Response {
@@ -571,7 +571,7 @@ pub async fn mail_page(
             Ok(own) => own.into_iter().find(|t| t.purpose == purpose && t.lang == l),
             Err(e) => return server_error(lang, "/staff/admin/mail", e),
         };
-        let t = own.unwrap_or_else(|| crate::mail::default_template(purpose, l));
+        let t = own.unwrap_or_else(|| app::mail::default_template(purpose, l));
         feedback.values = HashMap::from([
             ("key".into(), params.edit.clone()),
             ("subject".into(), t.subject),
@@ -584,7 +584,7 @@ pub async fn mail_page(
 /// Saves a kind of e-mail's own text, or goes back to the built-in one (`reset`).
 pub async fn save_mail_template(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Form(form): Form<Fields>,
 ) -> Response {
@@ -628,7 +628,7 @@ pub async fn save_mail_template(
 
 pub async fn templates_page(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Query(params): Query<EditParams>,
 ) -> Response {
@@ -648,7 +648,7 @@ pub async fn templates_page(
 
 pub async fn save_template(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Form(form): Form<Fields>,
 ) -> Response {
@@ -681,7 +681,7 @@ pub async fn save_template(
 
 pub async fn delete_template(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path(id): Path<Uuid>,
 ) -> Response {
@@ -696,7 +696,7 @@ pub async fn delete_template(
 
 pub async fn users_page(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Query(params): Query<EditParams>,
 ) -> Response {
@@ -719,7 +719,7 @@ pub async fn users_page(
 /// Creates an account (no `id`) or changes one; a new account's password is shown once.
 pub async fn save_user(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Form(form): Form<Fields>,
 ) -> Response {
@@ -801,7 +801,7 @@ pub async fn save_user(
 /// Gives an account a new password, shown once, and ends its sessions.
 pub async fn new_password(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path(id): Path<Uuid>,
 ) -> Response {
@@ -823,16 +823,9 @@ pub async fn new_password(
 // --- API keys ---------------------------------------------------------------------------
 
 /// A new Open311 API key: shown once, only its hash is kept.
-pub fn new_api_key() -> (String, Vec<u8>) {
-    let (token, _) = auth::new_token();
-    let key = format!("lyh_{token}");
-    let hash = auth::token_hash(&key);
-    (key, hash)
-}
-
 pub async fn keys_page(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Query(params): Query<EditParams>,
 ) -> Response {
@@ -842,7 +835,7 @@ pub async fn keys_page(
 
 pub async fn create_key(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Form(form): Form<Fields>,
 ) -> Response {
@@ -853,7 +846,7 @@ pub async fn create_key(
         feedback.error("name", lang.t("error-text-required"));
         return page(&state, lang, &desk, "api-keys", feedback, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    let (key, hash) = new_api_key();
+    let (key, hash) = app::accounts::new_api_key();
     match state.store.create_api_key(&desk.user.jurisdiction, &name, &hash).await {
         Ok(_) => {
             let feedback =
@@ -866,7 +859,7 @@ pub async fn create_key(
 
 pub async fn revoke_key(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path(id): Path<Uuid>,
 ) -> Response {
@@ -881,11 +874,11 @@ pub async fn revoke_key(
 
 pub async fn export_setup(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
 ) -> Response {
     let desk = desk_or_return!(state, lang, user, "/staff/admin");
-    match crate::setup::export(&state.store, &desk.user.jurisdiction).await {
+    match app::setup::export(&state.store, &desk.user.jurisdiction).await {
         Ok(text) => (
             [
                 (header::CONTENT_TYPE, "application/toml; charset=utf-8".to_owned()),
@@ -904,16 +897,16 @@ pub async fn export_setup(
 
 pub async fn import_setup(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Form(form): Form<Fields>,
 ) -> Response {
     let desk = desk_or_return!(state, lang, user, "/staff/admin");
     let text = form.get("setup").cloned().unwrap_or_default();
     let mut feedback = Feedback::default();
-    match crate::setup::import(&state.store, &desk.user.jurisdiction, &text).await {
+    match app::setup::import(&state.store, &desk.user.jurisdiction, &text).await {
         Ok(_) => return Redirect::to("/staff/admin?done=imported").into_response(),
-        Err(crate::setup::SetupError::Store(e)) => return server_error(lang, "/staff/admin", e),
+        Err(app::setup::SetupError::Store(e)) => return server_error(lang, "/staff/admin", e),
         Err(e) => feedback.error("setup", e.to_string()),
     }
     refused(&mut feedback, &form);

@@ -16,7 +16,7 @@ use store::{AnalysisSettings, Role};
 use super::{Desk, StaffNav};
 use crate::AppState;
 use crate::auth::Staff;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, PageLang};
 use crate::pages::{message_page, render, server_error};
 
 const PATH: &str = "/staff/analysis";
@@ -103,7 +103,7 @@ pub struct ShowParams {
 
 pub async fn show(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     axum::extract::Query(params): axum::extract::Query<ShowParams>,
 ) -> Response {
@@ -119,7 +119,7 @@ pub async fn show(
 
 pub async fn save(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {

@@ -16,10 +16,11 @@ use store::{ClockView, Role};
 use super::{Action, Desk, StaffNav};
 use crate::AppState;
 use crate::auth::Staff;
-use crate::citizen::{CategoryGroup, Choice, attachments_of, category_groups, public_entry, send_file};
-use crate::dates::{deadline, short};
-use crate::i18n::Lang;
+use crate::citizen::{CategoryGroup, Choice, category_groups, public_entry, send_file};
+use crate::i18n::{Lang, PageLang};
 use crate::pages::{FormError, message_for, render, server_error};
+use app::dates::{deadline, short};
+use app::intake::attachments_of;
 
 pub struct ClockRow {
     pub name: String,
@@ -71,7 +72,7 @@ fn mail_rows(messages: &[store::OutboxMessage], lang: Lang) -> Vec<MailRow> {
     messages
         .iter()
         .map(|m| {
-            let kind = crate::mail::kind_of(&m.purpose);
+            let kind = app::mail::kind_of(&m.purpose);
             let error = m.last_error.clone().unwrap_or_default();
             let state = match (m.sent_at, m.failed_at) {
                 (Some(at), _) => lang.t1("mail-state-sent", "when", &short(at)),
@@ -243,7 +244,7 @@ fn standing_alerts(state: &AppState, loaded: &Loaded, lang: Lang) -> Vec<String>
         .map(|a| {
             lang.t_with(
                 &format!("case-alert-{}", a.stage.code()),
-                &[("clock", domain::alerts::label(&a.clock)), ("due", crate::dates::deadline(a.due_at, lang))],
+                &[("clock", domain::alerts::label(&a.clock)), ("due", app::dates::deadline(a.due_at, lang))],
             )
         })
         .collect()
@@ -317,7 +318,7 @@ fn describe(
                 &format!("staff-event-alert-{}", stage.code()),
                 &[
                     ("clock", domain::alerts::label(clock)),
-                    ("due", crate::dates::deadline(*due_at, lang)),
+                    ("due", app::dates::deadline(*due_at, lang)),
                     ("who", who(notified)),
                     ("unit", node_id.as_deref().map_or_else(|| lang.t("nobody"), |n| desk.unit_name(n))),
                 ],
@@ -597,7 +598,7 @@ pub(super) async fn page(
             .iter()
             .map(|j| Choice { value: j.code().into(), label: j.name(l).into() })
             .collect(),
-        causes: super::causes_for(&desk.tree, &desk.analysis, &case.node_id)
+        causes: app::reports::causes_for(&desk.tree, &desk.analysis, &case.node_id)
             .iter()
             .map(|c| Choice { value: c.code.clone(), label: c.name(l).into() })
             .collect(),
@@ -611,7 +612,7 @@ pub(super) async fn page(
 
 pub async fn show(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path(number): Path<String>,
     Query(params): Query<ShowParams>,
@@ -651,7 +652,7 @@ pub async fn show(
 /// A file of a case the user may see; the download is logged like a view.
 pub async fn download(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path((number, sha256)): Path<(String, String)>,
 ) -> Response {
@@ -676,7 +677,7 @@ pub async fn download(
 /// A received e-mail message of the case as it came (`.eml`), logged like a download.
 pub async fn original(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path((number, id)): Path<(String, uuid::Uuid)>,
 ) -> Response {
@@ -710,7 +711,7 @@ pub(crate) fn original_file(mail: &store::InboundMail) -> domain::attachment::At
 /// citizen who called, visited or wrote without an e-mail address (A4). Logged like a view.
 pub async fn receipt(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path(number): Path<String>,
 ) -> Response {
@@ -725,7 +726,7 @@ pub async fn receipt(
     }
     let built = async {
         state.store.log_access(case.id, desk.user.id, Utc::now(), "receipt").await?;
-        let token = crate::citizen::tracking_token(&state, case.id).await?;
+        let token = app::intake::tracking_token(&state, case.id).await?;
         crate::citizen::receipt_page(&state, lang, case.id, &token).await
     };
     match built.await {

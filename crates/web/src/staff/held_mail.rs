@@ -14,9 +14,9 @@ use super::quarantine::{PATH, decision, open, page, set_aside};
 use crate::AppState;
 use crate::auth::Staff;
 use crate::citizen::send_file;
-use crate::files::FileStore;
-use crate::i18n::Lang;
+use crate::i18n::PageLang;
 use crate::pages::{message_page, server_error};
+use app::files::FileStore;
 
 /// The held message, if it is held and undecided in the user's jurisdiction.
 async fn held(state: &AppState, jurisdiction: &str, id: Uuid) -> Result<Option<InboundMail>, store::StoreError> {
@@ -26,7 +26,7 @@ async fn held(state: &AppState, jurisdiction: &str, id: Uuid) -> Result<Option<I
 /// The message as it came, to open in a mail program.
 pub async fn download(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path(id): Path<Uuid>,
 ) -> Response {
@@ -45,7 +45,7 @@ pub async fn download(
 /// the case it answers.
 pub async fn register(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path(id): Path<Uuid>,
 ) -> Response {
@@ -66,7 +66,7 @@ pub async fn register(
         Ok(Err(e)) => return server_error(lang, PATH, e),
         Err(e) => return server_error(lang, PATH, e),
     };
-    let done = match crate::mail::ingest(&state, &j, &raw, Some(id)).await {
+    let done = match app::mail::ingest(&state, &j, &raw, Some(id)).await {
         Ok(done) => done,
         Err(e) => return server_error(lang, PATH, e),
     };
@@ -88,7 +88,7 @@ pub async fn register(
 /// Sets the message aside; it stays stored.
 pub async fn dismiss(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path(id): Path<Uuid>,
 ) -> Response {

@@ -17,9 +17,9 @@ use super::{Desk, StaffNav};
 use crate::AppState;
 use crate::auth::Staff;
 use crate::citizen::Choice;
-use crate::dates::short;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, PageLang};
 use crate::pages::{FormError, message_for, message_page, render, server_error};
+use app::dates::short;
 
 const PATH: &str = "/staff/improvements";
 
@@ -92,7 +92,11 @@ fn row(desk: &Desk, i: &Improvement, lang: Lang, today: NaiveDate) -> Row {
     }
 }
 
-pub async fn list(State(state): State<AppState>, lang: Lang, Extension(Staff(user)): Extension<Staff>) -> Response {
+pub async fn list(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    Extension(Staff(user)): Extension<Staff>,
+) -> Response {
     let desk = match Desk::open(&state, user).await {
         Ok(desk) => desk,
         Err(e) => return server_error(lang, PATH, e),
@@ -168,7 +172,7 @@ async fn open_desk(state: &AppState, lang: Lang, user: store::User, path: &str) 
 
 pub async fn new_form(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Query(params): Query<NewParams>,
 ) -> Response {
@@ -186,7 +190,7 @@ pub async fn new_form(
 
 pub async fn edit_form(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path(id): Path<Uuid>,
 ) -> Response {
@@ -315,7 +319,7 @@ async fn save(
 
 pub async fn create(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
@@ -324,7 +328,7 @@ pub async fn create(
 
 pub async fn update(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path(id): Path<Uuid>,
     Form(form): Form<HashMap<String, String>>,

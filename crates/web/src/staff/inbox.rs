@@ -16,7 +16,7 @@ use super::{Desk, StaffNav, role_name};
 use crate::AppState;
 use crate::auth::Staff;
 use crate::citizen::Choice;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, PageLang};
 use crate::pages::{render, server_error};
 
 const PAGE_SIZE: i64 = 50;
@@ -283,7 +283,7 @@ async fn list(state: AppState, lang: Lang, user: store::User, params: ListParams
 
 pub async fn inbox(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Query(params): Query<ListParams>,
 ) -> Response {
@@ -292,7 +292,7 @@ pub async fn inbox(
 
 pub async fn search(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Query(params): Query<ListParams>,
 ) -> Response {

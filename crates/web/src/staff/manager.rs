@@ -11,9 +11,9 @@ use chrono::{Datelike, Duration, NaiveTime, TimeZone, Utc};
 use super::{Desk, StaffNav};
 use crate::AppState;
 use crate::auth::Staff;
-use crate::dates::short;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, PageLang};
 use crate::pages::{message_page, render, server_error};
+use app::dates::short;
 
 const PATH: &str = "/staff/manager";
 /// Broken promises listed at most.
@@ -53,7 +53,11 @@ struct ManagerPage {
     broken: Vec<BrokenRow>,
 }
 
-pub async fn show(State(state): State<AppState>, lang: Lang, Extension(Staff(user)): Extension<Staff>) -> Response {
+pub async fn show(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    Extension(Staff(user)): Extension<Staff>,
+) -> Response {
     let desk = match Desk::open(&state, user).await {
         Ok(desk) => desk,
         Err(e) => return server_error(lang, PATH, e),

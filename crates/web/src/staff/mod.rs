@@ -2,7 +2,6 @@
 //! registering on a citizen's behalf, and administration. Every route sits behind
 //! [`crate::auth::require_staff`], and every case route asks [`access::Access`] first.
 
-mod access;
 mod actions;
 mod admin;
 mod analysis_settings;
@@ -24,8 +23,7 @@ use std::collections::HashMap;
 use store::User;
 use uuid::Uuid;
 
-pub use access::{Access, Action};
-pub use admin::new_api_key;
+pub use app::access::{Access, Action};
 
 use crate::AppState;
 use crate::i18n::Lang;
@@ -69,20 +67,6 @@ pub(crate) struct Desk {
     /// The förvaltningar's own root causes and routines (issue 9); read only for the pages
     /// that use them (`with_analysis`), not for every staff page.
     pub analysis: Vec<store::AnalysisSettings>,
-}
-
-/// The root causes a unit's cases are analysed by: those of the nearest unit upwards that set
-/// its own (normally its förvaltning), or the defaults.
-pub(crate) fn causes_for(
-    tree: &OrgTree,
-    settings: &[store::AnalysisSettings],
-    node: &str,
-) -> Vec<domain::analysis::Cause> {
-    tree.line(node)
-        .unwrap_or_default()
-        .iter()
-        .find_map(|n| settings.iter().find(|s| s.node_id == n.id))
-        .map_or_else(domain::analysis::default_causes, |s| s.causes.clone())
 }
 
 impl Desk {

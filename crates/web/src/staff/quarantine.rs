@@ -15,10 +15,10 @@ use uuid::Uuid;
 use super::{Desk, StaffNav};
 use crate::AppState;
 use crate::auth::Staff;
-use crate::citizen::{Questions, SubmitForm, field_message, read_form, register_case};
-use crate::dates::short;
-use crate::i18n::Lang;
+use crate::citizen::{Questions, SubmitForm, field_message, read_form};
+use crate::i18n::{Lang, PageLang};
 use crate::pages::{message_page, render, server_error};
+use app::dates::short;
 
 pub(super) const PATH: &str = "/staff/quarantine";
 
@@ -128,7 +128,11 @@ pub(super) async fn page(
     render(&view, status)
 }
 
-pub async fn list(State(state): State<AppState>, lang: Lang, Extension(Staff(user)): Extension<Staff>) -> Response {
+pub async fn list(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    Extension(Staff(user)): Extension<Staff>,
+) -> Response {
     match open(&state, lang, user).await {
         Ok(desk) => page(&state, lang, &desk, None, StatusCode::OK).await,
         Err(response) => response,
@@ -143,7 +147,7 @@ async fn held(state: &AppState, desk: &Desk, id: Uuid) -> Result<Option<Quaranti
 /// Registers the submission as the case it was meant to be, received when it arrived.
 pub async fn register(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path(id): Path<Uuid>,
 ) -> Response {
@@ -173,16 +177,11 @@ pub async fn register(
     // The same key for the same held submission: two clicks register one case.
     let key = Some(format!("quarantine:{}", q.id));
     let actor = Actor::Staff { user_id: desk.user.id };
-    let receipt = match register_case(&state, Lang::Sv, submission, node_id, key, actor, q.received_at).await {
-        Ok(receipt) => receipt,
+    let receipt = match app::intake::register(&state, submission, node_id, key, actor, q.received_at).await {
+        Ok(registered) => registered.receipt,
         Err(e) => return server_error(lang, PATH, e),
     };
-    let case = match state.store.case_by_number(&desk.user.jurisdiction, &receipt.number).await {
-        Ok(case) => case,
-        Err(e) => return server_error(lang, PATH, e),
-    };
-    let case_id = case.map(|c| c.id);
-    let registered = decision(&desk, "registered", case_id);
+    let registered = decision(&desk, "registered", Some(receipt.case_id));
     if let Err(e) = state.store.resolve_quarantine(&desk.user.jurisdiction, q.id, &registered).await {
         return server_error(lang, PATH, e);
     }
@@ -206,7 +205,7 @@ pub(super) fn set_aside(lang: Lang, recorded: Result<bool, store::StoreError>) -
 /// Sets a submission aside as spam; it stays stored.
 pub async fn dismiss(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path(id): Path<Uuid>,
 ) -> Response {

@@ -11,13 +11,14 @@ use domain::{Actor, Channel, FieldError, Submission};
 use super::{Desk, StaffNav};
 use crate::AppState;
 use crate::auth::Staff;
+use crate::citizen::read_request;
 use crate::citizen::{
     Filler, Questions, STAFF_CHANNELS, SubmitForm, field_message, form_page_for, new_form, read_form, register_case,
     text,
 };
-use crate::citizen::{check_uploads, read_request, store_files};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, PageLang};
 use crate::pages::{FormError, message_page, render, server_error};
+use app::intake::{check_uploads, store_files};
 
 const PATH: &str = "/staff/register";
 
@@ -32,7 +33,7 @@ async fn open(state: &AppState, lang: Lang, user: store::User) -> Result<(Desk, 
 
 pub async fn form(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     axum::Extension(Staff(user)): Extension<Staff>,
 ) -> Response {
     let (desk, j) = match open(&state, lang, user).await {
@@ -45,7 +46,7 @@ pub async fn form(
 
 pub async fn register(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     request: Request,
 ) -> Response {
@@ -88,14 +89,14 @@ pub async fn register(
     let submission = Submission { attachments, ..submission };
     let key = text(&form.form_key).map(|k| format!("staff:{k}"));
     let actor = Actor::Staff { user_id: desk.user.id };
-    let page = match register_case(&state, lang, submission, node_id, key, actor, Utc::now()).await {
-        Ok(page) => page,
+    let (receipt, page) = match register_case(&state, lang, submission, node_id, key, actor, Utc::now()).await {
+        Ok(registered) => registered,
         Err(e) => return server_error(lang, PATH, e),
     };
     // Straight to the new case when this user may follow it; otherwise the receipt.
-    match state.store.case_by_number(&desk.user.jurisdiction, &page.number).await {
+    match state.store.case(receipt.case_id).await {
         Ok(Some(case)) if desk.access().can_see(&case) => {
-            Redirect::to(&format!("/staff/cases/{}?done=register#notice", page.number)).into_response()
+            Redirect::to(&format!("/staff/cases/{}?done=register#notice", receipt.number)).into_response()
         }
         Ok(_) => render(&page, StatusCode::OK),
         Err(e) => server_error(lang, PATH, e),

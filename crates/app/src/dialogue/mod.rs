@@ -1,0 +1,3 @@
+//! Citizen dialogues' work that is not a page: feedback to the participants after the decision.
+
+pub mod feedback;

@@ -1,0 +1,223 @@
+//! Intake, the same for every channel: files checked and stored before the case that refers to
+//! them, the durable commit (with the receipt e-mail when there is an address, A4), and the
+//! tracking link. What the citizen is told is [`ReceiptDetails`]; each channel shows it its
+//! own way (a page, an Open311 notice, a mail).
+
+use chrono::{DateTime, Utc};
+use domain::attachment::{self, Attachment, AttachmentError, Kind};
+use domain::{Actor, CaseState, EventPayload, FieldError, OrgTree, Submission};
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
+use store::{ClockView, NewCase, Receipt, StoreError};
+use uuid::Uuid;
+
+use crate::App;
+use crate::accounts::token_hash;
+use crate::dates::deadline;
+use crate::files::FileStore;
+use crate::lang::Lang;
+
+/// A file part of a form or a mail, as received.
+pub struct Upload {
+    name: String,
+    bytes: Vec<u8>,
+}
+
+impl Upload {
+    pub fn new(name: String, bytes: Vec<u8>) -> Upload {
+        Upload { name, bytes }
+    }
+}
+
+/// A file that passed the checks, ready to store.
+pub struct CheckedFile {
+    name: String,
+    kind: Kind,
+    bytes: Vec<u8>,
+}
+
+/// Checks the files; every problem is named with its limit (E3).
+pub fn check_uploads(uploads: &[Upload]) -> Result<Vec<CheckedFile>, Vec<FieldError>> {
+    if uploads.len() > attachment::MAX_FILES {
+        return Err(vec![FieldError::new("attachments", "too_many")]);
+    }
+    let mut checked = Vec::new();
+    let mut errors = Vec::new();
+    for upload in uploads {
+        match attachment::prepare(&upload.bytes) {
+            Ok((kind, bytes)) => {
+                checked.push(CheckedFile { name: attachment::safe_name(&upload.name, kind), kind, bytes })
+            }
+            Err(AttachmentError::WrongType) => errors.push(FieldError::new("attachments", "wrong_type")),
+            Err(AttachmentError::TooLarge) => errors.push(FieldError::new("attachments", "too_large")),
+            Err(AttachmentError::Damaged) => errors.push(FieldError::new("attachments", "damaged")),
+        }
+    }
+    if errors.is_empty() {
+        Ok(checked)
+    } else {
+        errors.dedup();
+        Err(errors)
+    }
+}
+
+/// Stores checked files durably, before the case that refers to them is committed.
+pub async fn store_files(app: &App, checked: Vec<CheckedFile>) -> std::io::Result<Vec<Attachment>> {
+    let files = FileStore::new(&app.config.attachments_dir);
+    tokio::task::spawn_blocking(move || {
+        checked
+            .into_iter()
+            .map(|file| {
+                let sha256 = files.put(&file.bytes)?;
+                let content_type = file.kind.content_type().to_owned();
+                Ok(Attachment { sha256, name: file.name, content_type, size: file.bytes.len() as u64 })
+            })
+            .collect()
+    })
+    .await
+    .map_err(std::io::Error::other)?
+}
+
+/// A registered case: the store's receipt and the citizen's tracking token.
+pub struct Registered {
+    pub receipt: Receipt,
+    pub token: String,
+}
+
+/// Registers a case the way every channel does: the durable commit with the receipt e-mail
+/// when there is an address (A4), and the tracking link.
+pub async fn register(
+    app: &App,
+    submission: Submission,
+    node_id: String,
+    idempotency_key: Option<String>,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<Registered, StoreError> {
+    // The receipt e-mail, when there is an address, is queued in the case's own transaction.
+    let case = NewCase { submission, node_id, received_at: now, idempotency_key, actor, live: true };
+    let receipt = app.store.submit(case).await?;
+    let token = tracking_token(app, receipt.case_id).await?;
+    Ok(Registered { receipt, token })
+}
+
+/// The case's tracking token: an HMAC of its id under a server secret, so that a retried
+/// submission shows the same link again while only the token's hash is stored (D1).
+pub async fn tracking_token(app: &App, case_id: Uuid) -> Result<String, StoreError> {
+    let mut candidate = [0u8; 32];
+    rand::rng().fill_bytes(&mut candidate);
+    let key = app.store.secret("tracking-links", &candidate).await?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes keys of any length");
+    mac.update(case_id.as_bytes());
+    let token = hex::encode(mac.finalize().into_bytes());
+    app.store.add_tracking_token(case_id, &token_hash(&token), Utc::now()).await?;
+    Ok(token)
+}
+
+/// One promise as the citizen is told it.
+pub struct ClockLine {
+    pub name: String,
+    pub due: String,
+    pub state: String,
+}
+
+pub fn clock_lines(clocks: &[ClockView], lang: Lang) -> Vec<ClockLine> {
+    clocks
+        .iter()
+        .map(|c| ClockLine {
+            name: if lang == Lang::En { c.name_en.clone() } else { c.name_sv.clone() },
+            due: deadline(c.due_at, lang),
+            state: lang.t(&format!("clock-{}", c.state.code())),
+        })
+        .collect()
+}
+
+/// Who handles the case and where, as the citizen is told.
+pub struct Handling {
+    pub unit: String,
+    pub responsible: Option<String>,
+}
+
+pub fn handling(tree: &OrgTree, case: &CaseState) -> Handling {
+    let unit = tree.display_path(&case.node_id).unwrap_or_else(|_| case.node_id.clone());
+    let responsible = tree.responsible(&case.node_id).ok().flatten().and_then(|n| n.manager_name.clone());
+    Handling { unit, responsible }
+}
+
+/// The files an event carries.
+pub fn attachments_of(payload: &EventPayload) -> &[Attachment] {
+    match payload {
+        EventPayload::Received { submission, .. } => &submission.attachments,
+        EventPayload::CitizenMessage { attachments, .. } => attachments,
+        _ => &[],
+    }
+}
+
+/// What the citizen is told when a case is registered: its number, where it is handled, by
+/// whom, when each promise falls due, and the tracking link.
+pub struct ReceiptDetails {
+    pub lang: Lang,
+    pub number: String,
+    pub unit: String,
+    pub responsible: Option<String>,
+    pub clocks: Vec<ClockLine>,
+    pub link: String,
+    pub anonymous: bool,
+    pub attachments: Vec<String>,
+}
+
+impl ReceiptDetails {
+    /// Reads them from the case as it now stands.
+    pub async fn of(app: &App, lang: Lang, case_id: Uuid, token: &str) -> Result<ReceiptDetails, StoreError> {
+        let case = app.store.case(case_id).await?.ok_or(StoreError::NotFound)?;
+        let handling = handling(&app.store.org_tree(&case.jurisdiction).await?, &case);
+        let events = app.store.events(case_id).await?;
+        let clocks = app.store.clocks_of(&case, &events, Utc::now())?;
+        let attachments = match events.first().map(|e| e.payload()).transpose()? {
+            Some(received) => attachments_of(&received).iter().map(|a| a.name.clone()).collect(),
+            None => Vec::new(),
+        };
+        Ok(ReceiptDetails {
+            lang,
+            number: case.number.clone(),
+            unit: handling.unit,
+            responsible: handling.responsible,
+            clocks: clock_lines(&clocks, lang),
+            link: format!("{}/track/{token}", app.config.public_url.trim_end_matches('/')),
+            anonymous: case.anonymous,
+            attachments,
+        })
+    }
+
+    /// What the citizen can expect, in one sentence per fact: where the case is handled and
+    /// when each promise falls due (Open311's `service_notice`).
+    pub fn notice(&self) -> String {
+        let lang = self.lang;
+        let mut parts = vec![format!("{}: {}.", lang.t("receipt-unit"), self.unit)];
+        parts.extend(self.clocks.iter().map(|c| format!("{}: {} {}.", c.name, lang.t("receipt-by"), c.due)));
+        parts.join(" ")
+    }
+
+    /// The same receipt as plain text, for the e-mail.
+    pub fn as_text(&self) -> String {
+        let lang = self.lang;
+        let mut text = format!(
+            "{}\n\n{}: {}\n{}: {}\n",
+            lang.t("receipt-title"),
+            lang.t("receipt-number"),
+            self.number,
+            lang.t("receipt-unit"),
+            self.unit
+        );
+        if let Some(responsible) = &self.responsible {
+            text.push_str(&format!("{}: {responsible}\n", lang.t("receipt-responsible")));
+        }
+        text.push('\n');
+        for clock in &self.clocks {
+            text.push_str(&format!("{}: {}\n", clock.name, clock.due));
+        }
+        text.push_str(&format!("\n{}\n{}\n", lang.t("receipt-link-intro"), self.link));
+        text
+    }
+}

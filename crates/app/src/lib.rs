@@ -1,0 +1,80 @@
+//! Lyhörd's application layer: every use case — intake for every channel, case access rules,
+//! mail out and in, the alerts worker, reports, dialogue feedback, setup import and export,
+//! accounts — with no HTTP in it. `crates/web` adapts it to pages and the Open311 API; the
+//! command line uses it directly.
+
+pub mod access;
+pub mod accounts;
+pub mod alerts;
+pub mod dates;
+pub mod dialogue;
+pub mod files;
+pub mod intake;
+pub mod lang;
+pub mod mail;
+pub mod reports;
+pub mod setup;
+mod shutdown;
+
+pub use shutdown::{Shutdown, Stopper};
+
+use std::sync::Arc;
+use store::Store;
+
+/// The application's settings, from the binary's configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Send cookies only over HTTPS; on whenever the public address is https.
+    pub cookie_secure: bool,
+    /// A staff session ends after this long without a request ...
+    pub session_idle: chrono::Duration,
+    /// ... and after this long in any case.
+    pub session_absolute: chrono::Duration,
+    /// Sign-in attempts allowed per address and per username in 15 minutes.
+    pub sign_in_attempts: u32,
+    /// Submissions accepted per address and hour before the rest go to quarantine.
+    pub submissions_per_hour: u32,
+    /// Open311 API calls accepted per key and per address and hour.
+    pub api_requests_per_hour: u32,
+    /// The address people use, for links in receipts (`https://…` in production).
+    pub public_url: String,
+    /// Where attachments are stored (content-addressed, fsynced before use).
+    pub attachments_dir: std::path::PathBuf,
+    /// E-mail out and in.
+    pub mail: mail::MailConfig,
+    /// The smallest group reports and open statistics show by themselves (G6).
+    pub report_min_group: i64,
+    /// How long a background job (an alert to give) is held before another instance may take it.
+    pub job_lease: chrono::Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            cookie_secure: false,
+            session_idle: chrono::Duration::minutes(30),
+            session_absolute: chrono::Duration::hours(10),
+            sign_in_attempts: 10,
+            submissions_per_hour: 20,
+            api_requests_per_hour: 1000,
+            public_url: "http://127.0.0.1:8080".into(),
+            attachments_dir: "./data/attachments".into(),
+            mail: mail::MailConfig::default(),
+            report_min_group: domain::analysis::DEFAULT_MIN_GROUP,
+            job_lease: chrono::Duration::seconds(30),
+        }
+    }
+}
+
+/// The application: the store and the settings every use case reads.
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    pub config: Arc<Config>,
+}
+
+impl App {
+    pub fn new(store: Store, config: Config) -> App {
+        App { store, config: Arc::new(config) }
+    }
+}
