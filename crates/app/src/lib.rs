@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod alerts;
 pub mod dates;
 pub mod dialogue;
+mod error;
 pub mod files;
 pub mod intake;
 pub mod lang;
@@ -16,6 +17,7 @@ pub mod reports;
 pub mod setup;
 mod shutdown;
 
+pub use error::Error;
 pub use shutdown::{Shutdown, Stopper};
 
 use std::sync::Arc;

@@ -809,13 +809,14 @@ macro_rules! backend_ops {
                 .collect()
         }
 
+        /// `NotFound` when the jurisdiction has no such template (another's is not touched).
         pub async fn delete_template(_read: &Pool, write: &Pool, jurisdiction: &str, id: Uuid) -> Result<()> {
-            sqlx::query("DELETE FROM answer_templates WHERE id = $1 AND jurisdiction_id = $2")
+            let done = sqlx::query("DELETE FROM answer_templates WHERE id = $1 AND jurisdiction_id = $2")
                 .bind(id)
                 .bind(jurisdiction)
                 .execute(write)
                 .await?;
-            Ok(())
+            if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
         }
 
         pub async fn create_api_key(
@@ -877,15 +878,16 @@ macro_rules! backend_ops {
             id: Uuid,
             at: DateTime<Utc>,
         ) -> Result<()> {
-            sqlx::query(
-                "UPDATE api_keys SET revoked_at = $3 WHERE id = $1 AND jurisdiction_id = $2 AND revoked_at IS NULL",
+            // A key revoked before stays revoked from then; another jurisdiction's is not found.
+            let done = sqlx::query(
+                "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $3) WHERE id = $1 AND jurisdiction_id = $2",
             )
             .bind(id)
             .bind(jurisdiction)
             .bind(micros(at))
             .execute(write)
             .await?;
-            Ok(())
+            if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
         }
 
         pub async fn save_policy_toml(_read: &Pool, write: &Pool, jurisdiction: &str, toml: &str) -> Result<()> {

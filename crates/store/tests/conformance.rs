@@ -673,16 +673,25 @@ conformance!(access_templates_and_api_keys_are_kept_per_jurisdiction, |db, store
     let twin = store::AnswerTemplate { id: uuid::Uuid::now_v7(), ..template.clone() };
     assert!(matches!(store.save_template("vasteras", &twin).await, Err(StoreError::Duplicate(_))));
     assert!(store.templates("salem").await.unwrap().is_empty());
-    store.delete_template("salem", template.id).await.unwrap();
+    assert!(
+        matches!(store.delete_template("salem", template.id).await, Err(StoreError::NotFound)),
+        "not salem's to delete"
+    );
     assert_eq!(store.templates("vasteras").await.unwrap().len(), 1, "not deleted from another jurisdiction");
 
     let key = store.create_api_key("vasteras", "App", b"hash-of-key").await.unwrap();
     assert_eq!(store.api_key_by_hash(b"hash-of-key").await.unwrap().unwrap().0, "vasteras");
-    store.revoke_api_key("salem", key, Utc::now()).await.unwrap();
+    assert!(
+        matches!(store.revoke_api_key("salem", key, Utc::now()).await, Err(StoreError::NotFound)),
+        "not salem's key"
+    );
     assert!(store.api_key_by_hash(b"hash-of-key").await.unwrap().is_some(), "only its own jurisdiction revokes");
     store.revoke_api_key("vasteras", key, Utc::now()).await.unwrap();
     assert!(store.api_key_by_hash(b"hash-of-key").await.unwrap().is_none());
-    assert!(store.api_keys("vasteras").await.unwrap()[0].revoked_at.is_some());
+    let revoked = store.api_keys("vasteras").await.unwrap()[0].revoked_at;
+    assert!(revoked.is_some());
+    store.revoke_api_key("vasteras", key, Utc::now() + Duration::hours(1)).await.unwrap();
+    assert_eq!(store.api_keys("vasteras").await.unwrap()[0].revoked_at, revoked, "revoked once, from then on");
 });
 
 conformance!(a_saved_policy_is_in_force_and_survives_a_restart, |db, store| {

@@ -4,10 +4,12 @@
 pub mod auth;
 mod citizen;
 mod dialogue;
+mod error;
 pub mod i18n;
 mod open311;
 mod pages;
 pub mod reports;
+mod route_list;
 mod security;
 mod staff;
 
@@ -67,10 +69,8 @@ pub(crate) const UPLOAD_BODY_LIMIT: usize =
 /// The whole application. Serve it with `into_make_service_with_connect_info::<SocketAddr>()`
 /// so that rate limits can see the client's address.
 pub fn router(state: AppState) -> Router {
-    let staff = staff::routes()
-        .merge(dialogue::staff_routes())
-        .route("/staff/sign-out", post(pages::sign_out))
-        .route_layer(from_fn_with_state(state.clone(), auth::require_staff));
+    let (staff, _) = staff_routes().into_parts();
+    let staff = staff.route_layer(from_fn_with_state(state.clone(), auth::require_staff));
 
     Router::new()
         .route("/", get(pages::start))
@@ -98,6 +98,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/style.css", get(stylesheet))
         .merge(staff)
         .fallback(pages::not_found)
+        .layer(from_fn(error::error_pages))
         .layer(from_fn(security::same_origin))
         // Outside the same-origin check: the API is called by programs with a key, never
         // with cookies, so there is no session a forged request could ride on.
@@ -105,6 +106,16 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(64 * 1024))
         .layer(from_fn(security::headers))
         .with_state(state)
+}
+
+/// Every route behind staff sign-in, in one list with the router built from it.
+fn staff_routes() -> route_list::StaffRoutes {
+    staff::routes().merge(dialogue::staff_routes()).route("/staff/sign-out", post(pages::sign_out))
+}
+
+/// The paths of every staff route (`/staff/cases/{number}`, …), for the access tests.
+pub fn staff_paths() -> Vec<&'static str> {
+    staff_routes().into_parts().1
 }
 
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {

@@ -10,6 +10,7 @@ use store::Jurisdiction;
 
 use crate::AppState;
 use crate::auth;
+use crate::error::PageError;
 use crate::i18n::{LANG_COOKIE, Lang, PageLang};
 
 /// Renders a template, or a plain error page if rendering itself fails.
@@ -23,9 +24,22 @@ pub(crate) fn render(template: &impl Template, status: StatusCode) -> Response {
     }
 }
 
+/// The page for an error the person cannot fix, with a reference that also stands in the log.
 pub(crate) fn server_error(lang: Lang, path: &str, e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, path, "request failed");
-    message_page(lang, path, "error", StatusCode::INTERNAL_SERVER_ERROR)
+    let reference = app::Error::new_reference();
+    tracing::error!(reference, error = %e, path, "request failed");
+    reference_page(lang, path, &reference)
+}
+
+/// The internal-error page, naming the reference that the log line carries.
+pub(crate) fn reference_page(lang: Lang, path: &str, reference: &str) -> Response {
+    let page = MessagePage {
+        lang,
+        path: path.to_owned(),
+        heading: lang.t("error-title"),
+        text: format!("{} {}", lang.t("error-text"), lang.t1("error-reference", "reference", reference)),
+    };
+    render(&page, StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 /// A page with one heading and one paragraph: the texts `{key}-title` and `{key}-text`.
@@ -143,18 +157,15 @@ fn ways_to_reach(j: &Jurisdiction, lang: Lang) -> Vec<Way> {
     ways
 }
 
-pub async fn start(State(state): State<AppState>, PageLang(lang): PageLang) -> Response {
-    let jurisdiction = match crate::citizen::home_jurisdiction(&state).await {
-        Ok(j) => j,
-        Err(e) => return server_error(lang, "/", e),
-    };
+pub async fn start(State(state): State<AppState>, PageLang(lang): PageLang) -> Result<Response, PageError> {
+    let jurisdiction = crate::citizen::home_jurisdiction(&state).await?;
     let title = match &jurisdiction {
         Some(j) => lang.t_with("start-title", &[("municipality", j.name.clone())]),
         None => lang.t("start-not-configured-title"),
     };
     let ways = jurisdiction.as_ref().map(|j| ways_to_reach(j, lang)).unwrap_or_default();
     let promises = jurisdiction.as_ref().map(|j| promises(&state.store.policy(&j.id), lang)).unwrap_or_default();
-    render(&StartPage { lang, path: "/".into(), title, jurisdiction, ways, promises }, StatusCode::OK)
+    Ok(render(&StartPage { lang, path: "/".into(), title, jurisdiction, ways, promises }, StatusCode::OK))
 }
 
 // --- Sign-in ----------------------------------------------------------------------------

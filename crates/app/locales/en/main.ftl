@@ -49,6 +49,11 @@ not-found-title = Page not found
 not-found-text = Check the address, or go to the home page.
 error-title = Something went wrong
 error-text = It was not your fault. Please try again in a while. If you received a receipt, what you sent has not been lost.
+error-reference = Give the reference { $reference } if you contact us about the error.
+bad-request-title = The request could not be understood
+bad-request-text = Something in what was sent was missing or wrong. Go back and try again.
+conflict-title = The case has changed
+conflict-text = Someone else changed this at the same time. Read the page again and try once more.
 
 start-submit = Give feedback, a complaint, praise or an idea
 start-expect-heading = What you can count on

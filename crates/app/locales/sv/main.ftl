@@ -49,6 +49,11 @@ not-found-title = Sidan finns inte
 not-found-text = Kontrollera adressen, eller gå till startsidan.
 error-title = Något gick fel
 error-text = Det var inte ditt fel. Försök igen om en stund. Det du skickat har inte gått förlorat om du fått ett kvitto.
+error-reference = Ange referensen { $reference } om du kontaktar oss om felet.
+bad-request-title = Förfrågan kunde inte förstås
+bad-request-text = Något i det som skickades saknades eller var fel. Gå tillbaka och försök igen.
+conflict-title = Ärendet har ändrats
+conflict-text = Någon annan ändrade det här samtidigt. Läs sidan igen och försök på nytt.
 
 start-submit = Lämna synpunkt, klagomål, beröm eller idé
 start-expect-heading = Det här kan du räkna med

@@ -17,6 +17,7 @@ use super::tracking::{ReceiptPage, receipt_page};
 use super::uploads::read_request;
 use super::*;
 use crate::AppState;
+use crate::error::PageError;
 use crate::i18n::{Lang, PageLang};
 use crate::pages::{FormError, message_for, message_page, render, server_error};
 use app::intake::{check_uploads, store_files};
@@ -276,14 +277,14 @@ pub async fn submit_form(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     axum::extract::Query(params): axum::extract::Query<FormParams>,
-) -> Response {
+) -> Result<Response, PageError> {
     let j = match home_jurisdiction(&state).await {
         Ok(Some(j)) => j,
-        Ok(None) => return not_set_up(lang),
-        Err(e) => return server_error(lang, "/submit", e),
+        Ok(None) => return Ok(not_set_up(lang)),
+        Err(e) => return Err(e.into()),
     };
     let form = SubmitForm { category: params.category, ..new_form("named") };
-    form_page(&state, lang, &j, form, Vec::new(), StatusCode::OK).await
+    Ok(form_page(&state, lang, &j, form, Vec::new(), StatusCode::OK).await)
 }
 
 /// The submission the form describes, or every problem with it.
@@ -366,24 +367,21 @@ pub async fn submit(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     PageLang(lang): PageLang,
     request: Request,
-) -> Response {
+) -> Result<Response, PageError> {
     let now = Utc::now();
     let j = match home_jurisdiction(&state).await {
         Ok(Some(j)) => j,
-        Ok(None) => return not_set_up(lang),
-        Err(e) => return server_error(lang, "/submit", e),
+        Ok(None) => return Ok(not_set_up(lang)),
+        Err(e) => return Err(e.into()),
     };
     let (form, uploads) = match read_request(&state, request).await {
         Ok(read) => read,
-        Err(rejection) => return rejection,
+        Err(rejection) => return Ok(rejection),
     };
     if let Some(reason) = suspicion(&state, &form, peer, now) {
-        return quarantine(&state, lang, &j, &form, reason).await;
+        return Ok(quarantine(&state, lang, &j, &form, reason).await);
     }
-    let categories = match state.store.categories(&j.id).await {
-        Ok(categories) => categories,
-        Err(e) => return server_error(lang, "/submit", e),
-    };
+    let categories = state.store.categories(&j.id).await?;
     let checked = check_uploads(&uploads);
     let read = read_form(&form, &j, &categories, lang, Channel::Web, Questions::Asked);
     let (checked, (submission, node_id)) = match (checked, read) {
@@ -399,19 +397,16 @@ pub async fn submit(
                 }
                 Ok(_) => {}
             }
-            return form_page(&state, lang, &j, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+            return Ok(form_page(&state, lang, &j, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await);
         }
     };
-    let attachments = match store_files(&state, checked).await {
-        Ok(attachments) => attachments,
-        Err(e) => return server_error(lang, "/submit", e),
-    };
+    let attachments = store_files(&state, checked).await?;
     let submission = Submission { attachments, ..submission };
     let key = text(&form.form_key).map(|k| format!("web:{k}"));
-    match register_case(&state, lang, submission, node_id, key, Actor::Citizen, now).await {
+    Ok(match register_case(&state, lang, submission, node_id, key, Actor::Citizen, now).await {
         Ok((_, page)) => render(&page, StatusCode::OK),
-        Err(e) => server_error(lang, "/submit", e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 /// Registers a case through the application's intake and builds the receipt page.

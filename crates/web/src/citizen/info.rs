@@ -8,6 +8,7 @@ use domain::{CaseKind, ContactMethod, SubmitterRole};
 
 use super::*;
 use crate::AppState;
+use crate::error::PageError;
 use crate::i18n::{Lang, PageLang};
 use crate::pages::{render, server_error};
 
@@ -28,16 +29,13 @@ struct PaperFormPage {
 
 /// The same form on paper, for reception desks and libraries (S5). Printing it leaves out
 /// the site's navigation.
-pub async fn paper_form(State(state): State<AppState>, PageLang(lang): PageLang) -> Response {
+pub async fn paper_form(State(state): State<AppState>, PageLang(lang): PageLang) -> Result<Response, PageError> {
     let j = match home_jurisdiction(&state).await {
         Ok(Some(j)) => j,
-        Ok(None) => return not_set_up(lang),
-        Err(e) => return server_error(lang, "/paper-form", e),
+        Ok(None) => return Ok(not_set_up(lang)),
+        Err(e) => return Err(e.into()),
     };
-    let categories = match state.store.categories(&j.id).await {
-        Ok(categories) => categories,
-        Err(e) => return server_error(lang, "/paper-form", e),
-    };
+    let categories = state.store.categories(&j.id).await?;
     let l = lang.code();
     let mut ways = vec![lang.t("paper-way-desk")];
     if let Some(address) = &j.visiting_address {
@@ -56,7 +54,7 @@ pub async fn paper_form(State(state): State<AppState>, PageLang(lang): PageLang)
         methods: choices(ContactMethod::ALL, |m| m.code(), |m| m.name(l)),
         ways,
     };
-    render(&page, StatusCode::OK)
+    Ok(render(&page, StatusCode::OK))
 }
 
 #[derive(Template)]

@@ -14,6 +14,7 @@ use super::uploads::read_request;
 use super::*;
 use crate::AppState;
 use crate::auth::token_hash;
+use crate::error::PageError;
 use crate::i18n::{Lang, PageLang, cookie};
 use crate::pages::{message_page, render, server_error};
 use app::dates::short;
@@ -36,18 +37,18 @@ pub async fn follow_link(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     Path(token): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     if !valid_token_shape(&token) {
-        return link_not_valid(lang);
+        return Ok(link_not_valid(lang));
     }
-    match state.store.case_by_tracking_token(&token_hash(&token)).await {
+    Ok(match state.store.case_by_tracking_token(&token_hash(&token)).await {
         Ok(Some(_)) => {
             let cookie = track_cookie(&token, state.config.cookie_secure);
             ([(header::SET_COOKIE, cookie)], Redirect::to("/track")).into_response()
         }
         Ok(None) => link_not_valid(lang),
-        Err(e) => server_error(lang, "/track", e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 fn valid_token_shape(token: &str) -> bool {
@@ -234,12 +235,16 @@ async fn track_page(
     }
 }
 
-pub async fn track(State(state): State<AppState>, PageLang(lang): PageLang, parts: Parts) -> Response {
-    match followed_case(&state, &parts).await {
+pub async fn track(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    parts: Parts,
+) -> Result<Response, PageError> {
+    Ok(match followed_case(&state, &parts).await {
         Ok(Some(case)) => track_page(&state, lang, &case, None, String::new(), StatusCode::OK).await,
         Ok(None) => link_not_valid(lang),
-        Err(e) => server_error(lang, "/track", e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 /// A file of the followed case, offered for download only (never shown inline: E3).
@@ -248,23 +253,23 @@ pub async fn download(
     PageLang(lang): PageLang,
     parts: Parts,
     Path(sha256): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let case = match followed_case(&state, &parts).await {
         Ok(Some(case)) => case,
-        Ok(None) => return link_not_valid(lang),
-        Err(e) => return server_error(lang, "/track", e),
+        Ok(None) => return Ok(link_not_valid(lang)),
+        Err(e) => return Err(e.into()),
     };
     let attachment = match state.store.events(case.id).await {
         Ok(events) => events
             .iter()
             .filter_map(|e| e.payload().ok())
             .find_map(|p| attachments_of(&p).iter().find(|a| a.sha256 == sha256).cloned()),
-        Err(e) => return server_error(lang, "/track", e),
+        Err(e) => return Err(e.into()),
     };
     let Some(attachment) = attachment else {
-        return link_not_valid(lang);
+        return Ok(link_not_valid(lang));
     };
-    send_file(&state, lang, "/track", attachment).await
+    Ok(send_file(&state, lang, "/track", attachment).await)
 }
 
 /// A stored file as a download (never shown inline: E3).
@@ -295,16 +300,20 @@ pub struct MessageForm {
     message: String,
 }
 
-pub async fn add_message(State(state): State<AppState>, PageLang(lang): PageLang, request: Request) -> Response {
+pub async fn add_message(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    request: Request,
+) -> Result<Response, PageError> {
     let (parts, body) = request.into_parts();
     let case = match followed_case(&state, &parts).await {
         Ok(Some(case)) => case,
-        Ok(None) => return link_not_valid(lang),
-        Err(e) => return server_error(lang, "/track", e),
+        Ok(None) => return Ok(link_not_valid(lang)),
+        Err(e) => return Err(e.into()),
     };
     let (form, uploads) = match read_request::<MessageForm>(&state, Request::from_parts(parts, body)).await {
         Ok(read) => read,
-        Err(rejection) => return rejection,
+        Err(rejection) => return Ok(rejection),
     };
     let message = form.message.trim().to_owned();
     let problem = if message.is_empty() && uploads.is_empty() {
@@ -317,27 +326,25 @@ pub async fn add_message(State(state): State<AppState>, PageLang(lang): PageLang
     let checked = match (problem, check_uploads(&uploads)) {
         (None, Ok(checked)) => checked,
         (Some(problem), _) => {
-            return track_page(&state, lang, &case, Some(problem), form.message, StatusCode::UNPROCESSABLE_ENTITY)
-                .await;
+            return Ok(
+                track_page(&state, lang, &case, Some(problem), form.message, StatusCode::UNPROCESSABLE_ENTITY).await
+            );
         }
         (None, Err(errors)) => {
             let problem = errors.first().map(|e| field_message(lang, e).message);
-            return track_page(&state, lang, &case, problem, form.message, StatusCode::UNPROCESSABLE_ENTITY).await;
+            return Ok(track_page(&state, lang, &case, problem, form.message, StatusCode::UNPROCESSABLE_ENTITY).await);
         }
     };
-    let attachments = match store_files(&state, checked).await {
-        Ok(attachments) => attachments,
-        Err(e) => return server_error(lang, "/track", e),
-    };
+    let attachments = store_files(&state, checked).await?;
     let event = NewEvent::new(
         Utc::now(),
         Actor::Citizen,
         EventPayload::CitizenMessage { message, attachments, reference: None },
     );
-    match state.store.append(case.id, event).await {
+    Ok(match state.store.append(case.id, event).await {
         Ok(_) => Redirect::to("/track").into_response(),
-        Err(e) => server_error(lang, "/track", e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 pub async fn not_solved(
@@ -345,15 +352,15 @@ pub async fn not_solved(
     PageLang(lang): PageLang,
     parts: Parts,
     Form(form): Form<MessageForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     let case = match followed_case(&state, &parts).await {
         Ok(Some(case)) => case,
-        Ok(None) => return link_not_valid(lang),
-        Err(e) => return server_error(lang, "/track", e),
+        Ok(None) => return Ok(link_not_valid(lang)),
+        Err(e) => return Err(e.into()),
     };
     let reason = form.message.trim().to_owned();
     let event = NewEvent::new(Utc::now(), Actor::Citizen, EventPayload::Reopened { reason: reason.clone() });
-    match state.store.append(case.id, event).await {
+    Ok(match state.store.append(case.id, event).await {
         Ok(_) if reason.is_empty() => Redirect::to("/track").into_response(),
         // The reason is also a message the handler should read.
         Ok(_) => {
@@ -364,13 +371,13 @@ pub async fn not_solved(
             );
             match state.store.append(case.id, message).await {
                 Ok(_) => Redirect::to("/track").into_response(),
-                Err(e) => server_error(lang, "/track", e),
+                Err(e) => return Err(e.into()),
             }
         }
         Err(store::StoreError::Projection(_)) => {
             track_page(&state, lang, &case, Some(lang.t("error-not-solved-open")), String::new(), StatusCode::CONFLICT)
                 .await
         }
-        Err(e) => server_error(lang, "/track", e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }

@@ -5,14 +5,13 @@ mod account;
 pub(crate) mod public;
 mod staff;
 
-use axum::Router;
 use axum::routing::get;
 
-use crate::AppState;
+use crate::route_list::StaffRoutes;
 
 /// Staff's dialogue pages (behind sign-in, like every staff route).
-pub(crate) fn staff_routes() -> Router<AppState> {
-    Router::new()
+pub(crate) fn staff_routes() -> StaffRoutes {
+    StaffRoutes::default()
         .route("/staff/dialogues", get(staff::list))
         .route("/staff/dialogues/new", get(staff::new_form).post(staff::create))
         .route("/staff/dialogues/{id}", get(staff::edit_form).post(staff::update))

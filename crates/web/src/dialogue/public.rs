@@ -16,6 +16,7 @@ use uuid::Uuid;
 use super::account::{Account, ContributionLine, Record};
 use crate::AppState;
 use crate::citizen::{Choice, choices, home_jurisdiction};
+use crate::error::PageError;
 use crate::i18n::{Lang, PageLang};
 use crate::pages::{FormError, message_for, message_page, render, server_error};
 
@@ -307,14 +308,14 @@ pub async fn account(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     Path((id, file)): Path<(Uuid, String)>,
-) -> Response {
+) -> Result<Response, PageError> {
     let path = format!("/dialogues/{id}/{file}");
     let (j, dialogue) = match published(&state, id).await {
         Ok(Some(found)) => found,
-        Ok(None) => return message_page(lang, &path, "not-found", StatusCode::NOT_FOUND),
-        Err(e) => return server_error(lang, &path, e),
+        Ok(None) => return Ok(message_page(lang, &path, "not-found", StatusCode::NOT_FOUND)),
+        Err(e) => return Err(e.into()),
     };
-    account_response(&state, lang, &j, &dialogue, &file, format!("/dialogues/{id}")).await
+    Ok(account_response(&state, lang, &j, &dialogue, &file, format!("/dialogues/{id}")).await)
 }
 
 /// The redovisning of `dialogue` in the form `file` asks for (shared with staff's preview).

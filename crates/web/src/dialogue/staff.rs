@@ -20,6 +20,7 @@ use super::public::{account_response, phase_text};
 use crate::AppState;
 use crate::auth::Staff;
 use crate::citizen::{Choice, choices};
+use crate::error::PageError;
 use crate::i18n::{Lang, PageLang};
 use crate::pages::{FormError, message_for, message_page, render, server_error};
 use crate::staff::{Desk, StaffNav};
@@ -270,20 +271,20 @@ pub async fn create(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Form(form): Form<Vec<(String, String)>>,
-) -> Response {
+) -> Result<Response, PageError> {
     let path = format!("{PATH}/new");
     let desk = match open_desk(&state, lang, user, &path).await {
         Ok(desk) => desk,
-        Err(response) => return response,
+        Err(response) => return Ok(response),
     };
     let values = flatten(&form);
-    match read_plan(&desk, &values, false, lang) {
+    Ok(match read_plan(&desk, &values, false, lang) {
         Err(errors) => plan_page(&desk, lang, None, values, errors),
         Ok(plan) => match state.store.save_dialogue(&desk.user.jurisdiction, None, &plan).await {
             Ok(id) => Redirect::to(&format!("{PATH}/{id}")).into_response(),
-            Err(e) => server_error(lang, &path, e),
+            Err(e) => return Err(e.into()),
         },
-    }
+    })
 }
 
 pub async fn edit_form(
@@ -672,12 +673,12 @@ pub async fn load_population(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Form(form): Form<PopulationForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     let desk = match admin_desk(&state, lang, user).await {
         Ok(desk) => desk,
-        Err(response) => return response,
+        Err(response) => return Ok(response),
     };
-    match domain::dialogue::parse_population(&form.csv) {
+    Ok(match domain::dialogue::parse_population(&form.csv) {
         Err(problems) => {
             let message =
                 lang.t1("population-error", "problems", &problems.into_iter().take(10).collect::<Vec<_>>().join("; "));
@@ -685,7 +686,7 @@ pub async fn load_population(
         }
         Ok(rows) => match state.store.set_population(&desk.user.jurisdiction, &rows).await {
             Ok(()) => Redirect::to("/staff/population").into_response(),
-            Err(e) => server_error(lang, "/staff/population", e),
+            Err(e) => return Err(e.into()),
         },
-    }
+    })
 }

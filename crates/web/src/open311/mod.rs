@@ -4,7 +4,7 @@
 //! `servicerequestupdates` with extended statuses), `jurisdiction_id`, the error format (b.8)
 //! and rate limits, in XML and JSON. Tokens (b.5) are not offered: every service is realtime.
 
-mod document;
+pub(crate) mod document;
 mod media;
 mod requests;
 mod services;
@@ -13,7 +13,7 @@ mod updates;
 use axum::Router;
 use axum::extract::{FromRequest, Path, Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 use store::Jurisdiction;
@@ -109,8 +109,7 @@ async fn jurisdiction(state: &AppState, params: &Params, format: Format) -> Resu
 }
 
 fn internal(format: Format, e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "open311 request failed");
-    error(StatusCode::INTERNAL_SERVER_ERROR, format, "internal error; please try again")
+    crate::error::ApiError { format, error: app::Error::Internal(e.to_string()) }.into_response()
 }
 
 /// The answer to a file name with neither `.xml` nor `.json`.

@@ -20,8 +20,9 @@ use domain::period::Period;
 use crate::AppState;
 use crate::auth::Staff;
 use crate::citizen::Choice;
+use crate::error::{Error, PageError};
 use crate::i18n::{Lang, PageLang};
-use crate::pages::{FormError, message_for, render, server_error};
+use crate::pages::{FormError, message_for, render};
 use crate::staff::{Desk, StaffNav};
 
 const PATH: &str = "/staff/reports";
@@ -87,17 +88,14 @@ pub async fn page(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Query(params): Query<ReportParams>,
-) -> Response {
-    let desk = match Desk::open(&state, user).await {
-        Ok(desk) => desk,
-        Err(e) => return server_error(lang, PATH, e),
-    };
+) -> Result<Response, PageError> {
+    let desk = Desk::open(&state, user).await?;
     let asked = !params.node.is_empty() || !params.period.is_empty();
     let (report, errors) = if asked {
         match report_for(&state, &desk, &params, lang).await {
             Ok(Ok(report)) => (Some(ReportView::of(&report, lang)), Vec::new()),
             Ok(Err(errors)) => (None, errors),
-            Err(e) => return server_error(lang, PATH, e),
+            Err(e) => return Err(e.into()),
         }
     } else {
         (None, Vec::new())
@@ -125,7 +123,7 @@ pub async fn page(
         report,
         query,
     };
-    render(&page, status)
+    Ok(render(&page, status))
 }
 
 /// `/staff/reports/report.{csv,html,pdf}`: the same report to keep or to attach to the papers.
@@ -135,15 +133,12 @@ pub async fn download(
     Extension(Staff(user)): Extension<Staff>,
     axum::extract::Path(file): axum::extract::Path<String>,
     Query(params): Query<ReportParams>,
-) -> Response {
-    let desk = match Desk::open(&state, user).await {
-        Ok(desk) => desk,
-        Err(e) => return server_error(lang, PATH, e),
-    };
+) -> Result<Response, PageError> {
+    let desk = Desk::open(&state, user).await?;
     let report = match report_for(&state, &desk, &params, lang).await {
         Ok(Ok(report)) => report,
-        Ok(Err(_)) => return crate::pages::message_page(lang, PATH, "not-found", StatusCode::NOT_FOUND),
-        Err(e) => return server_error(lang, PATH, e),
+        Ok(Err(_)) => return Ok(crate::pages::message_page(lang, PATH, "not-found", StatusCode::NOT_FOUND)),
+        Err(e) => return Err(e.into()),
     };
     let view = ReportView::of(&report, lang);
     let name = format!("lyhord-{}-{}", params.node, report.period);
@@ -151,15 +146,15 @@ pub async fn download(
         "report.csv" => (view.csv().into_bytes(), "text/csv; charset=utf-8", "csv"),
         "report.html" => match view.html(lang) {
             Ok(html) => (html.into_bytes(), "text/html; charset=utf-8", "html"),
-            Err(e) => return server_error(lang, PATH, e),
+            Err(e) => return Err(Error::Internal(e.to_string()).into()),
         },
         "report.pdf" => match view.pdf(lang, &state.config.public_url) {
             Ok(pdf) => (pdf, "application/pdf", "pdf"),
-            Err(e) => return server_error(lang, PATH, e),
+            Err(e) => return Err(Error::Internal(e.to_string()).into()),
         },
-        _ => return crate::pages::message_page(lang, PATH, "not-found", StatusCode::NOT_FOUND),
+        _ => return Ok(crate::pages::message_page(lang, PATH, "not-found", StatusCode::NOT_FOUND)),
     };
-    (
+    Ok((
         [
             (header::CONTENT_TYPE, kind.to_owned()),
             (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.{ext}\"")),
@@ -167,5 +162,5 @@ pub async fn download(
         ],
         body,
     )
-        .into_response()
+        .into_response())
 }

@@ -16,8 +16,9 @@ use super::case_page::{Loaded, Outcome, eligible_handlers, page};
 use super::{Action, Desk};
 use crate::AppState;
 use crate::auth::Staff;
+use crate::error::{Error, PageError};
 use crate::i18n::{Lang, PageLang};
-use crate::pages::{FormError, message_page, server_error};
+use crate::pages::FormError;
 
 /// The longest free text an action takes, like a citizen's description.
 const MAX_TEXT: usize = domain::submission::MAX_DESCRIPTION_CHARS;
@@ -256,34 +257,31 @@ pub async fn act(
     Extension(Staff(user)): Extension<Staff>,
     Path((number, code)): Path<(String, String)>,
     Form(form): Form<HashMap<String, String>>,
-) -> Response {
+) -> Result<Response, PageError> {
     let path = format!("/staff/cases/{number}");
     let (desk, case) = match Desk::with_case(&state, lang, user, &number).await {
         Ok(found) => found,
-        Err(response) => return response,
+        Err(response) => return Ok(response),
     };
     let Some(action) = Action::from_code(&code) else {
-        return message_page(lang, &path, "not-found", StatusCode::NOT_FOUND);
+        return Err(Error::NotFound.into());
     };
     if !desk.access().can(action, &case) {
         tracing::warn!(user = %desk.user.id, case = %case.id, action = code, "action refused");
-        return message_page(lang, &path, "forbidden", StatusCode::FORBIDDEN);
+        return Err(Error::Forbidden.into());
     }
-    let loaded = match Loaded::read(&state, case).await {
-        Ok(loaded) => loaded,
-        Err(e) => return server_error(lang, &path, e),
-    };
+    let loaded = Loaded::read(&state, case).await?;
     let mut fields = Fields { form: &form, lang, errors: Vec::new() };
     let built = event_from_form(action, &mut fields, &desk, &loaded);
     let Some((payload, mail)) = built else {
         let values = form.iter().map(|(k, v)| (format!("{}-{k}", action.code()), v.clone())).collect();
         let outcome = Outcome { errors: fields.errors, values, notice: None };
-        return page(&state, lang, &desk, &loaded, outcome, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return Ok(page(&state, lang, &desk, &loaded, outcome, StatusCode::UNPROCESSABLE_ENTITY).await);
     };
     let messages: Vec<OutboxMessage> =
         mail.and_then(|(purpose, text)| citizen_mail(&loaded, purpose, text)).into_iter().collect();
     let event = NewEvent::new(Utc::now(), Actor::Staff { user_id: desk.user.id }, payload);
-    match state.store.append_with(loaded.case.id, event, &messages).await {
+    Ok(match state.store.append_with(loaded.case.id, event, &messages).await {
         // A case sent out of the user's units leaves their sight: back to the inbox then.
         Ok(next) if !desk.access().can_see(&next) => Redirect::to("/staff").into_response(),
         Ok(_) => Redirect::to(&format!("{path}?done={}#notice", action.code())).into_response(),
@@ -297,6 +295,6 @@ pub async fn act(
             let outcome = Outcome { errors: vec![error], values: HashMap::new(), notice: None };
             page(&state, lang, &desk, &loaded, outcome, StatusCode::CONFLICT).await
         }
-        Err(e) => server_error(lang, &path, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }

@@ -4,11 +4,11 @@
 //! strictly as `lyhord init` and `lyhord user add` check theirs.
 
 use askama::Template;
+use axum::Extension;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Router};
 use domain::{CaseKind, Category, NodeLevel, OrgNode};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -21,9 +21,10 @@ use crate::auth::{self, Staff};
 use crate::citizen::Choice;
 use crate::i18n::{Lang, PageLang};
 use crate::pages::{FormError, message_for, message_page, render, server_error};
+use crate::route_list::StaffRoutes;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
+pub(super) fn routes() -> StaffRoutes {
+    StaffRoutes::default()
         .route("/staff/admin", get(index))
         .route("/staff/admin/org", get(org_page).post(save_node))
         .route("/staff/admin/categories", get(categories_page).post(save_category))
@@ -688,6 +689,7 @@ pub async fn delete_template(
     let desk = desk_or_return!(state, lang, user, "/staff/admin/templates");
     match state.store.delete_template(&desk.user.jurisdiction, id).await {
         Ok(()) => Redirect::to("/staff/admin/templates?done=deleted").into_response(),
+        Err(StoreError::NotFound) => message_page(lang, "/staff/admin/templates", "not-found", StatusCode::NOT_FOUND),
         Err(e) => server_error(lang, "/staff/admin/templates", e),
     }
 }
@@ -866,6 +868,8 @@ pub async fn revoke_key(
     let desk = desk_or_return!(state, lang, user, "/staff/admin/api-keys");
     match state.store.revoke_api_key(&desk.user.jurisdiction, id, chrono::Utc::now()).await {
         Ok(()) => Redirect::to("/staff/admin/api-keys?done=revoked").into_response(),
+        // Another municipality's key, or none: say so rather than "revoked".
+        Err(StoreError::NotFound) => message_page(lang, "/staff/admin/api-keys", "not-found", StatusCode::NOT_FOUND),
         Err(e) => server_error(lang, "/staff/admin/api-keys", e),
     }
 }

@@ -16,8 +16,9 @@ use store::{AnalysisSettings, Role};
 use super::{Desk, StaffNav};
 use crate::AppState;
 use crate::auth::Staff;
+use crate::error::{Error, PageError};
 use crate::i18n::{Lang, PageLang};
-use crate::pages::{message_page, render, server_error};
+use crate::pages::{message_page, render};
 
 const PATH: &str = "/staff/analysis";
 
@@ -106,15 +107,15 @@ pub async fn show(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     axum::extract::Query(params): axum::extract::Query<ShowParams>,
-) -> Response {
+) -> Result<Response, PageError> {
     let desk = match Desk::open(&state, user).await {
         Ok(desk) => desk.with_analysis(&state).await,
         Err(e) => Err(e),
     };
-    match desk {
+    Ok(match desk {
         Ok(desk) => page(&desk, lang, None, params.saved.is_some()),
-        Err(e) => server_error(lang, PATH, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 pub async fn save(
@@ -122,33 +123,30 @@ pub async fn save(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Form(form): Form<HashMap<String, String>>,
-) -> Response {
+) -> Result<Response, PageError> {
     let desk = match Desk::open(&state, user).await {
         Ok(desk) => desk.with_analysis(&state).await,
         Err(e) => Err(e),
     };
-    let desk = match desk {
-        Ok(desk) => desk,
-        Err(e) => return server_error(lang, PATH, e),
-    };
+    let desk = desk?;
     let node = form.get("node").cloned().unwrap_or_default();
     if !editable(&desk).iter().any(|n| n.id == node) {
-        return message_page(lang, PATH, "forbidden", StatusCode::FORBIDDEN);
+        return Err(Error::Forbidden.into());
     }
     let causes = match parse_causes(form.get("causes").map_or("", String::as_str)) {
         Ok(causes) => causes,
         Err(problem) => {
             let message = lang.t1("error-causes", "problem", &problem);
-            return page(&desk, lang, Some((&node, &form, "causes", message)), false);
+            return Ok(page(&desk, lang, Some((&node, &form, "causes", message)), false));
         }
     };
     let routine = form.get("routine").map_or("", |r| r.trim()).to_owned();
     if routine.chars().count() > 20_000 {
-        return page(&desk, lang, Some((&node, &form, "routine", lang.t("error-text-too-long"))), false);
+        return Ok(page(&desk, lang, Some((&node, &form, "routine", lang.t("error-text-too-long"))), false));
     }
     let settings = AnalysisSettings { node_id: node, causes, routine };
-    match state.store.save_analysis_settings(&desk.user.jurisdiction, &settings).await {
+    Ok(match state.store.save_analysis_settings(&desk.user.jurisdiction, &settings).await {
         Ok(()) => Redirect::to(&format!("{PATH}?saved=1")).into_response(),
-        Err(e) => server_error(lang, PATH, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }

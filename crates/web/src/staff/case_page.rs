@@ -17,6 +17,7 @@ use super::{Action, Desk, StaffNav};
 use crate::AppState;
 use crate::auth::Staff;
 use crate::citizen::{CategoryGroup, Choice, category_groups, public_entry, send_file};
+use crate::error::{Error, PageError};
 use crate::i18n::{Lang, PageLang};
 use crate::pages::{FormError, message_for, render, server_error};
 use app::dates::{deadline, short};
@@ -616,20 +617,17 @@ pub async fn show(
     Extension(Staff(user)): Extension<Staff>,
     Path(number): Path<String>,
     Query(params): Query<ShowParams>,
-) -> Response {
+) -> Result<Response, PageError> {
     let path = format!("/staff/cases/{number}");
     let (desk, case) = match Desk::with_case(&state, lang, user, &number).await {
         Ok(found) => found,
-        Err(response) => return response,
+        Err(response) => return Ok(response),
     };
     // C5: every staff view is logged before anything is shown.
     if let Err(e) = state.store.log_access(case.id, desk.user.id, Utc::now(), "view").await {
-        return server_error(lang, &path, e);
+        return Ok(server_error(lang, &path, e));
     }
-    let loaded = match Loaded::read(&state, case).await {
-        Ok(loaded) => loaded,
-        Err(e) => return server_error(lang, &path, e),
-    };
+    let loaded = Loaded::read(&state, case).await?;
     let mut values = HashMap::new();
     // Templates are read here only when one is asked for; the page reads its list itself.
     let templates = if params.template.is_empty() {
@@ -637,7 +635,7 @@ pub async fn show(
     } else {
         match state.store.templates(&loaded.case.jurisdiction).await {
             Ok(templates) => templates,
-            Err(e) => return server_error(lang, &path, e),
+            Err(e) => return Err(e.into()),
         }
     };
     if let Some(template) = templates.iter().find(|t| t.id.to_string() == params.template) {
@@ -646,7 +644,7 @@ pub async fn show(
     }
     let known = Action::from_code(&params.done).is_some() || params.done == "register";
     let notice = known.then(|| lang.t(&format!("done-{}", params.done)));
-    page(&state, lang, &desk, &loaded, Outcome { errors: Vec::new(), values, notice }, StatusCode::OK).await
+    Ok(page(&state, lang, &desk, &loaded, Outcome { errors: Vec::new(), values, notice }, StatusCode::OK).await)
 }
 
 /// A file of a case the user may see; the download is logged like a view.
@@ -655,23 +653,20 @@ pub async fn download(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path((number, sha256)): Path<(String, String)>,
-) -> Response {
+) -> Result<Response, PageError> {
     let path = format!("/staff/cases/{number}");
     let (desk, case) = match Desk::with_case(&state, lang, user, &number).await {
         Ok(found) => found,
-        Err(response) => return response,
+        Err(response) => return Ok(response),
     };
-    let loaded = match Loaded::read(&state, case).await {
-        Ok(loaded) => loaded,
-        Err(e) => return server_error(lang, &path, e),
-    };
+    let loaded = Loaded::read(&state, case).await?;
     let Some(file) = loaded.files().find(|a| a.sha256 == sha256).cloned() else {
-        return crate::pages::message_page(lang, &path, "not-found", StatusCode::NOT_FOUND);
+        return Err(Error::NotFound.into());
     };
     if let Err(e) = state.store.log_access(loaded.case.id, desk.user.id, Utc::now(), "download").await {
-        return server_error(lang, &path, e);
+        return Ok(server_error(lang, &path, e));
     }
-    send_file(&state, lang, &path, file).await
+    Ok(send_file(&state, lang, &path, file).await)
 }
 
 /// A received e-mail message of the case as it came (`.eml`), logged like a download.
@@ -680,21 +675,21 @@ pub async fn original(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path((number, id)): Path<(String, uuid::Uuid)>,
-) -> Response {
+) -> Result<Response, PageError> {
     let path = format!("/staff/cases/{number}");
     let (desk, case) = match Desk::with_case(&state, lang, user, &number).await {
         Ok(found) => found,
-        Err(response) => return response,
+        Err(response) => return Ok(response),
     };
     let mail = match state.store.inbound_mail(&case.jurisdiction, id).await {
         Ok(Some(mail)) if mail.case_id == Some(case.id) => mail,
-        Ok(_) => return crate::pages::message_page(lang, &path, "not-found", StatusCode::NOT_FOUND),
-        Err(e) => return server_error(lang, &path, e),
+        Ok(_) => return Ok(crate::pages::message_page(lang, &path, "not-found", StatusCode::NOT_FOUND)),
+        Err(e) => return Err(e.into()),
     };
     if let Err(e) = state.store.log_access(case.id, desk.user.id, Utc::now(), "download").await {
-        return server_error(lang, &path, e);
+        return Ok(server_error(lang, &path, e));
     }
-    send_file(&state, lang, &path, original_file(&mail)).await
+    Ok(send_file(&state, lang, &path, original_file(&mail)).await)
 }
 
 /// A received message as a file to download.

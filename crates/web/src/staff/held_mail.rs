@@ -14,6 +14,7 @@ use super::quarantine::{PATH, decision, open, page, set_aside};
 use crate::AppState;
 use crate::auth::Staff;
 use crate::citizen::send_file;
+use crate::error::{Error, PageError};
 use crate::i18n::PageLang;
 use crate::pages::{message_page, server_error};
 use app::files::FileStore;
@@ -29,16 +30,16 @@ pub async fn download(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path(id): Path<Uuid>,
-) -> Response {
+) -> Result<Response, PageError> {
     let desk = match open(&state, lang, user).await {
         Ok(desk) => desk,
-        Err(response) => return response,
+        Err(response) => return Ok(response),
     };
-    match state.store.inbound_mail(&desk.user.jurisdiction, id).await {
+    Ok(match state.store.inbound_mail(&desk.user.jurisdiction, id).await {
         Ok(Some(mail)) => send_file(&state, lang, PATH, super::case_page::original_file(&mail)).await,
         Ok(None) => message_page(lang, PATH, "not-found", StatusCode::NOT_FOUND),
-        Err(e) => server_error(lang, PATH, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 /// Takes the message as if nothing had held it: a new case (with its receipt) or a message on
@@ -48,41 +49,38 @@ pub async fn register(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path(id): Path<Uuid>,
-) -> Response {
+) -> Result<Response, PageError> {
     let desk = match open(&state, lang, user).await {
         Ok(desk) => desk,
-        Err(response) => return response,
+        Err(response) => return Ok(response),
     };
     let j = desk.user.jurisdiction.clone();
     let mail = match held(&state, &j, id).await {
         Ok(Some(mail)) => mail,
-        Ok(None) => return message_page(lang, PATH, "not-found", StatusCode::NOT_FOUND),
-        Err(e) => return server_error(lang, PATH, e),
+        Ok(None) => return Ok(message_page(lang, PATH, "not-found", StatusCode::NOT_FOUND)),
+        Err(e) => return Err(e.into()),
     };
     let files = FileStore::new(&state.config.attachments_dir);
     let sha256 = mail.raw_sha256.clone();
     let raw = match tokio::task::spawn_blocking(move || files.get(&sha256)).await {
         Ok(Ok(raw)) => raw,
-        Ok(Err(e)) => return server_error(lang, PATH, e),
-        Err(e) => return server_error(lang, PATH, e),
+        Ok(Err(e)) => return Ok(server_error(lang, PATH, e)),
+        Err(e) => return Err(Error::Internal(e.to_string()).into()),
     };
-    let done = match app::mail::ingest(&state, &j, &raw, Some(id)).await {
-        Ok(done) => done,
-        Err(e) => return server_error(lang, PATH, e),
-    };
+    let done = app::mail::ingest(&state, &j, &raw, Some(id)).await?;
     let Some(number) = done.case_number else {
         let reason = done.reason.unwrap_or_default();
         let problem = (id.to_string(), lang.t1("held-cannot-register", "reasons", &reason));
-        return page(&state, lang, &desk, Some(problem), StatusCode::UNPROCESSABLE_ENTITY).await;
+        return Ok(page(&state, lang, &desk, Some(problem), StatusCode::UNPROCESSABLE_ENTITY).await);
     };
     let case_id = match state.store.case_by_number(&j, &number).await {
         Ok(case) => case.map(|c| c.id),
-        Err(e) => return server_error(lang, PATH, e),
+        Err(e) => return Err(e.into()),
     };
     if let Err(e) = state.store.resolve_held_mail(&j, id, &decision(&desk, "registered", case_id)).await {
-        return server_error(lang, PATH, e);
+        return Ok(server_error(lang, PATH, e));
     }
-    Redirect::to(&format!("/staff/cases/{number}?done=register#notice")).into_response()
+    Ok(Redirect::to(&format!("/staff/cases/{number}?done=register#notice")).into_response())
 }
 
 /// Sets the message aside; it stays stored.

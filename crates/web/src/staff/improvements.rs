@@ -17,6 +17,7 @@ use super::{Desk, StaffNav};
 use crate::AppState;
 use crate::auth::Staff;
 use crate::citizen::Choice;
+use crate::error::PageError;
 use crate::i18n::{Lang, PageLang};
 use crate::pages::{FormError, message_for, message_page, render, server_error};
 use app::dates::short;
@@ -96,16 +97,10 @@ pub async fn list(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
-) -> Response {
-    let desk = match Desk::open(&state, user).await {
-        Ok(desk) => desk,
-        Err(e) => return server_error(lang, PATH, e),
-    };
+) -> Result<Response, PageError> {
+    let desk = Desk::open(&state, user).await?;
     let units = desk.access().unit_ids();
-    let all = match state.store.improvements(&desk.user.jurisdiction, Some(&units)).await {
-        Ok(all) => all,
-        Err(e) => return server_error(lang, PATH, e),
-    };
+    let all = state.store.improvements(&desk.user.jurisdiction, Some(&units)).await?;
     let today = domain::time::local(Utc::now()).date_naive();
     let (open, closed): (Vec<&Improvement>, Vec<&Improvement>) =
         all.iter().partition(|i| matches!(i.status, ImprovementStatus::Planned | ImprovementStatus::Ongoing));
@@ -119,7 +114,7 @@ pub async fn list(
         ],
         can_edit: can_edit(&desk),
     };
-    render(&page, StatusCode::OK)
+    Ok(render(&page, StatusCode::OK))
 }
 
 fn edit_page(
@@ -193,16 +188,16 @@ pub async fn edit_form(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path(id): Path<Uuid>,
-) -> Response {
+) -> Result<Response, PageError> {
     let path = format!("{PATH}/{id}");
     let desk = match open_desk(&state, lang, user, &path).await {
         Ok(desk) => desk,
-        Err(response) => return response,
+        Err(response) => return Ok(response),
     };
     let found = match visible(&state, &desk, id).await {
         Ok(Some(found)) => found,
-        Ok(None) => return message_page(lang, &path, "not-found", StatusCode::NOT_FOUND),
-        Err(e) => return server_error(lang, &path, e),
+        Ok(None) => return Ok(message_page(lang, &path, "not-found", StatusCode::NOT_FOUND)),
+        Err(e) => return Err(e.into()),
     };
     let values = HashMap::from([
         ("node".to_owned(), found.node_id.clone()),
@@ -215,7 +210,7 @@ pub async fn edit_form(
         ("cases".to_owned(), found.cases.iter().map(|(_, n)| n.clone()).collect::<Vec<_>>().join(", ")),
         ("created".to_owned(), short(found.created_at)),
     ]);
-    edit_page(&desk, lang, path, values, Vec::new())
+    Ok(edit_page(&desk, lang, path, values, Vec::new()))
 }
 
 /// The action, if it belongs to one of the user's units (deny by default).

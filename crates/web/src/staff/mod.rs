@@ -13,7 +13,7 @@ mod manager;
 mod quarantine;
 mod register;
 
-use axum::Router;
+use crate::route_list::StaffRoutes;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -29,8 +29,8 @@ use crate::AppState;
 use crate::i18n::Lang;
 use crate::pages::{message_page, server_error};
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
+pub(crate) fn routes() -> StaffRoutes {
+    StaffRoutes::default()
         .route("/staff", get(inbox::inbox))
         .route("/staff/search", get(inbox::search))
         .route("/staff/manager", get(manager::show))

@@ -16,6 +16,7 @@ use super::{Desk, StaffNav};
 use crate::AppState;
 use crate::auth::Staff;
 use crate::citizen::{Questions, SubmitForm, field_message, read_form};
+use crate::error::PageError;
 use crate::i18n::{Lang, PageLang};
 use crate::pages::{message_page, render, server_error};
 use app::dates::short;
@@ -150,20 +151,20 @@ pub async fn register(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path(id): Path<Uuid>,
-) -> Response {
+) -> Result<Response, PageError> {
     let desk = match open(&state, lang, user).await {
         Ok(desk) => desk,
-        Err(response) => return response,
+        Err(response) => return Ok(response),
     };
     let q = match held(&state, &desk, id).await {
         Ok(Some(q)) => q,
-        Ok(None) => return message_page(lang, PATH, "not-found", StatusCode::NOT_FOUND),
-        Err(e) => return server_error(lang, PATH, e),
+        Ok(None) => return Ok(message_page(lang, PATH, "not-found", StatusCode::NOT_FOUND)),
+        Err(e) => return Err(e.into()),
     };
     let form: SubmitForm = serde_json::from_str(&q.payload).unwrap_or_default();
     let j = match desk.jurisdiction(&state, lang, PATH).await {
         Ok(j) => j,
-        Err(response) => return response,
+        Err(response) => return Ok(response),
     };
     let (submission, node_id) = match read_form(&form, &j, &desk.categories, Lang::Sv, Channel::Web, Questions::AsGiven)
     {
@@ -171,7 +172,7 @@ pub async fn register(
         Err(errors) => {
             let reasons: Vec<String> = errors.iter().map(|e| field_message(lang, e).message).collect();
             let problem = (q.id.to_string(), lang.t1("held-cannot-register", "reasons", &reasons.join(" ")));
-            return page(&state, lang, &desk, Some(problem), StatusCode::UNPROCESSABLE_ENTITY).await;
+            return Ok(page(&state, lang, &desk, Some(problem), StatusCode::UNPROCESSABLE_ENTITY).await);
         }
     };
     // The same key for the same held submission: two clicks register one case.
@@ -179,13 +180,13 @@ pub async fn register(
     let actor = Actor::Staff { user_id: desk.user.id };
     let receipt = match app::intake::register(&state, submission, node_id, key, actor, q.received_at).await {
         Ok(registered) => registered.receipt,
-        Err(e) => return server_error(lang, PATH, e),
+        Err(e) => return Err(e.into()),
     };
     let registered = decision(&desk, "registered", Some(receipt.case_id));
     if let Err(e) = state.store.resolve_quarantine(&desk.user.jurisdiction, q.id, &registered).await {
-        return server_error(lang, PATH, e);
+        return Ok(server_error(lang, PATH, e));
     }
-    Redirect::to(&format!("/staff/cases/{}?done=register#notice", receipt.number)).into_response()
+    Ok(Redirect::to(&format!("/staff/cases/{}?done=register#notice", receipt.number)).into_response())
 }
 
 /// A decision by this desk's user, now.

@@ -16,6 +16,7 @@ use crate::citizen::{
     Filler, Questions, STAFF_CHANNELS, SubmitForm, field_message, form_page_for, new_form, read_form, register_case,
     text,
 };
+use crate::error::PageError;
 use crate::i18n::{Lang, PageLang};
 use crate::pages::{FormError, message_page, render, server_error};
 use app::intake::{check_uploads, store_files};
@@ -49,14 +50,14 @@ pub async fn register(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     request: Request,
-) -> Response {
+) -> Result<Response, PageError> {
     let (desk, j) = match open(&state, lang, user).await {
         Ok(opened) => opened,
-        Err(response) => return response,
+        Err(response) => return Ok(response),
     };
     let (form, uploads) = match read_request::<SubmitForm>(&state, request).await {
         Ok(read) => read,
-        Err(rejection) => return rejection,
+        Err(rejection) => return Ok(rejection),
     };
     let channel = form.channel.parse::<Channel>().ok().filter(|c| STAFF_CHANNELS.contains(c));
     let mut errors: Vec<FormError> = Vec::new();
@@ -78,27 +79,21 @@ pub async fn register(
             }
             let nav = StaffNav::new(&desk, "register");
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return form_page_for(&state, lang, &j, Filler::Staff(nav), form, errors, status).await;
+            return Ok(form_page_for(&state, lang, &j, Filler::Staff(nav), form, errors, status).await);
         }
     }
     let (Ok((submission, node_id)), Ok(checked)) = (read, checked) else { unreachable!("checked above") };
-    let attachments = match store_files(&state, checked).await {
-        Ok(attachments) => attachments,
-        Err(e) => return server_error(lang, PATH, e),
-    };
+    let attachments = store_files(&state, checked).await?;
     let submission = Submission { attachments, ..submission };
     let key = text(&form.form_key).map(|k| format!("staff:{k}"));
     let actor = Actor::Staff { user_id: desk.user.id };
-    let (receipt, page) = match register_case(&state, lang, submission, node_id, key, actor, Utc::now()).await {
-        Ok(registered) => registered,
-        Err(e) => return server_error(lang, PATH, e),
-    };
+    let (receipt, page) = register_case(&state, lang, submission, node_id, key, actor, Utc::now()).await?;
     // Straight to the new case when this user may follow it; otherwise the receipt.
-    match state.store.case(receipt.case_id).await {
+    Ok(match state.store.case(receipt.case_id).await {
         Ok(Some(case)) if desk.access().can_see(&case) => {
             Redirect::to(&format!("/staff/cases/{}?done=register#notice", receipt.number)).into_response()
         }
         Ok(_) => render(&page, StatusCode::OK),
-        Err(e) => server_error(lang, PATH, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }

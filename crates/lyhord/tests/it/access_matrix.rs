@@ -1,0 +1,274 @@
+//! Every staff route × every role and every outsider (no session, another unit, another
+//! municipality), generated from the router's own route list (`web::staff_paths`) and the
+//! application's action list (`Action::ALL`): a route or an action added without a check
+//! fails here without anyone writing it down (D3, D6, D7, C5).
+
+use crate::on_both_backends;
+use crate::support::{App, PASSWORD, add_staff};
+use app::access::{Access, Action};
+use store::Role;
+use uuid::Uuid;
+
+/// The Västerås objects the routes name, and texts that belong to them alone.
+struct World {
+    number: String,
+    case_id: Uuid,
+    file: String,
+    original: Uuid,
+    held_mail: Uuid,
+    held_form: Uuid,
+    improvement: Uuid,
+    dialogue: Uuid,
+    user: Uuid,
+    key: Uuid,
+    template: Uuid,
+    /// Texts of Västerås that nobody outside may read (not the case number: it is in the
+    /// address the outsider typed, and the other municipality numbers its own cases alike).
+    markers: Vec<String>,
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/tests/fixtures/mail/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+async fn world(app: &App) -> World {
+    let core = app::App::new(app.store.clone(), lyhord::serve::app_config(&app.settings));
+    let case = app::mail::ingest(&core, "vasteras", &fixture("attachments.eml"), None).await.unwrap();
+    assert_eq!(case.outcome, store::MailOutcome::Case);
+    let number = case.case_number.unwrap();
+    let state = app.store.case_by_number("vasteras", &number).await.unwrap().unwrap();
+    let events = app.store.events(state.id).await.unwrap();
+    let file = match events[0].payload().unwrap() {
+        domain::EventPayload::Received { submission, .. } => submission.attachments[0].sha256.clone(),
+        other => panic!("the first event is the submission, not {other:?}"),
+    };
+    let original = app.store.inbound_for_case(state.id).await.unwrap()[0].id;
+    let held = app::mail::ingest(&core, "vasteras", &fixture("auto-reply.eml"), None).await.unwrap();
+    assert_eq!(held.outcome, store::MailOutcome::Held);
+    let held_mail = app.store.held_mail("vasteras").await.unwrap()[0].id;
+    let held_form =
+        app.store.quarantine("vasteras", chrono::Utc::now(), "honeypot field filled in", "{}").await.unwrap();
+    let improvement_text = "Förbättring som bara Västerås känner till";
+    let improvement = app
+        .store
+        .save_improvement(
+            "vasteras",
+            None,
+            &store::ImprovementInput {
+                node_id: "vasteras.kc".into(),
+                description: improvement_text.into(),
+                owner_id: None,
+                due_date: chrono::NaiveDate::from_ymd_opt(2027, 6, 1).unwrap(),
+                status: domain::ImprovementStatus::Planned,
+                follow_up: String::new(),
+                worked: None,
+            },
+            &[state.id],
+        )
+        .await
+        .unwrap();
+    let dialogue = app.store.dialogues("vasteras", false).await.unwrap().remove(0);
+    let users = app.store.users("vasteras").await.unwrap();
+    let user = users.iter().find(|u| u.username == "lasare").unwrap().id;
+    let (_, key_hash) = app::accounts::new_api_key();
+    let key = app.store.create_api_key("vasteras", "Västerås testnyckel", &key_hash).await.unwrap();
+    let template = match app.store.templates("vasteras").await.unwrap().first() {
+        Some(t) => t.id,
+        None => Uuid::now_v7(),
+    };
+    World {
+        markers: vec![
+            "Klotter på skolan".into(),
+            "anna@example.se".into(),
+            improvement_text.into(),
+            dialogue.plan.title.clone(),
+        ],
+        number,
+        case_id: state.id,
+        file,
+        original,
+        held_mail,
+        held_form,
+        improvement,
+        dialogue: dialogue.id,
+        user,
+        key,
+        template,
+    }
+}
+
+/// The concrete addresses of a route pattern, each parameter filled with a Västerås object.
+fn addresses(pattern: &str, w: &World) -> Vec<String> {
+    let id = if pattern.starts_with("/staff/improvements/") {
+        w.improvement
+    } else if pattern.starts_with("/staff/dialogues/") {
+        w.dialogue
+    } else if pattern.starts_with("/staff/quarantine/mail/") {
+        w.held_mail
+    } else if pattern.starts_with("/staff/quarantine/") {
+        w.held_form
+    } else if pattern.starts_with("/staff/cases/") {
+        w.original
+    } else if pattern.starts_with("/staff/admin/users/") {
+        w.user
+    } else if pattern.starts_with("/staff/admin/api-keys/") {
+        w.key
+    } else {
+        w.template
+    };
+    let filled = pattern.replace("{number}", &w.number).replace("{sha256}", &w.file).replace("{id}", &id.to_string());
+    let values: Vec<String> = if filled.contains("{action}") {
+        Action::ALL.iter().map(|a| a.code().to_owned()).chain(["no-such-action".to_owned()]).collect()
+    } else if filled.contains("{what}") {
+        [
+            "publish",
+            "questions",
+            "meetings",
+            "moderate",
+            "themes",
+            "consider",
+            "outcome",
+            "redovisning",
+            "redovisning.pdf",
+        ]
+        .map(String::from)
+        .to_vec()
+    } else if filled.contains("{file}") {
+        ["report.csv", "report.html", "report.pdf"].map(String::from).to_vec()
+    } else {
+        return vec![filled];
+    };
+    values.iter().map(|v| filled.replace("{action}", v).replace("{what}", v).replace("{file}", v)).collect()
+}
+
+/// Whether an address names one particular Västerås object (not a list or a new-form page).
+fn names_an_object(pattern: &str) -> bool {
+    pattern.contains("{number}") || pattern.contains("{id}")
+}
+
+struct Answer {
+    status: u16,
+    location: String,
+    body: String,
+}
+
+async fn send(app: &App, client: &reqwest::Client, method: &str, path: &str) -> Answer {
+    let request = match method {
+        "GET" => client.get(app.url(path)),
+        _ => client.post(app.url(path)).form(&[("", "")][..0]),
+    };
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let location = response.headers().get("location").map(|l| l.to_str().unwrap().to_owned()).unwrap_or_default();
+    let body = String::from_utf8_lossy(&response.bytes().await.unwrap()).into_owned();
+    Answer { status, location, body }
+}
+
+on_both_backends!(every_staff_route_is_checked_for_every_role_and_every_outsider, |app| {
+    let app = app.with_demo(0).await.with_second_jurisdiction().await;
+    // The case comes in by e-mail to Kontaktcenter: every role there, and one elsewhere.
+    add_staff(&app.store, "bygg", "Bo Bygg", Role::Handlaggare, "vasteras.bygglov").await;
+    add_staff(&app.store, "kc-handlaggare", "Kim Kontakt", Role::Handlaggare, "vasteras.kc").await;
+    add_staff(&app.store, "kc-lasare", "Lo Läsare", Role::Lasare, "vasteras.kc").await;
+    let w = world(&app).await;
+    let tree = app.store.org_tree("vasteras").await.unwrap();
+    let before = app.store.case(w.case_id).await.unwrap().unwrap();
+    let users = app.store.users("vasteras").await.unwrap();
+
+    let staff = ["admin", "registrator", "handlaggare", "chef", "lasare", "bygg", "kc-handlaggare", "kc-lasare"];
+    let mut clients = Vec::new();
+    for username in staff.iter().chain(&["salem-admin"]) {
+        clients.push((*username, app.signed_in(username, PASSWORD).await));
+    }
+    let anonymous = app.browser();
+
+    let mut paths = web::staff_paths();
+    assert!(paths.len() > 40, "the route list is the router's ({} routes)", paths.len());
+    // Signing out ends the sessions the rest of the walk needs: it goes last.
+    paths.sort_by_key(|p| *p == "/staff/sign-out");
+    let mut checked = 0;
+    for pattern in paths {
+        for address in addresses(pattern, &w) {
+            for method in ["GET", "POST"] {
+                // A method the route does not take is not a route (asked signed in: the
+                // sign-in check answers before the router can say so).
+                if send(&app, &clients[0].1, method, &address).await.status == 405 {
+                    continue;
+                }
+                // Without a session: sent to sign in, whatever the method.
+                let answer = send(&app, &anonymous, method, &address).await;
+                let to_sign_in = answer.status == 303 && answer.location == "/staff/sign-in"
+                    || answer.status == 200 && answer.body.contains("action=\"/staff/sign-in\"");
+                assert!(to_sign_in, "{method} {address} without a session: {}", answer.status);
+                for marker in &w.markers {
+                    assert!(
+                        !answer.body.contains(marker.as_str()),
+                        "{method} {address} without a session shows {marker}"
+                    );
+                }
+                checked += 1;
+
+                for (username, client) in &clients {
+                    let case_before = app.store.case(w.case_id).await.unwrap().unwrap();
+                    let answer = send(&app, client, method, &address).await;
+                    assert!(answer.status < 500, "{method} {address} as {username}: {}", answer.status);
+                    if *username == "salem-admin" {
+                        // Another municipality learns nothing of Västerås, not even that the
+                        // object exists.
+                        for marker in &w.markers {
+                            assert!(!answer.body.contains(marker.as_str()), "{method} {address}: salem reads {marker}");
+                        }
+                        if names_an_object(pattern) {
+                            assert!(
+                                [403, 404].contains(&answer.status),
+                                "{method} {address} as salem-admin: {}",
+                                answer.status
+                            );
+                        }
+                        continue;
+                    }
+                    let user = users.iter().find(|u| u.username == *username).unwrap();
+                    let access = Access::new(user, &tree);
+                    // As it stood when asked: an allowed action before may have started work on it.
+                    let case = case_before;
+                    if pattern.starts_with("/staff/cases/{number}") {
+                        let expected_refusal = if !access.can_see(&case) {
+                            Some(404)
+                        } else if pattern.ends_with("{action}") {
+                            match address.rsplit('/').next().and_then(Action::from_code) {
+                                None => Some(404),
+                                Some(action) if !access.can(action, &case) => Some(403),
+                                Some(_) => None,
+                            }
+                        } else if pattern.ends_with("/receipt") && !access.can_register() {
+                            Some(403)
+                        } else {
+                            None
+                        };
+                        match expected_refusal {
+                            Some(status) => assert_eq!(answer.status, status, "{method} {address} as {username}"),
+                            None => assert!(
+                                ![403, 404].contains(&answer.status),
+                                "{method} {address} as {username} is refused: {}",
+                                answer.status
+                            ),
+                        }
+                        if !access.can_see(&case) {
+                            assert!(!answer.body.contains("Klotter på skolan"), "{address}: {username} reads the case");
+                        }
+                    } else if !access.can_see(&case) {
+                        // Pages that are not the case's own show nothing of a case out of sight.
+                        assert!(
+                            !answer.body.contains("Klotter på skolan"),
+                            "{method} {address}: {username} reads the case"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 60, "every route was walked ({checked} addresses and methods)");
+    // A refused request changed nothing: the case was only read and shown.
+    let after = app.store.case(w.case_id).await.unwrap().unwrap();
+    assert_eq!(after.node_id, before.node_id, "nobody moved the case by a refused request");
+});
