@@ -63,21 +63,26 @@ struct Inner {
 
 /// Calls the same-named function of the active backend's generated operations.
 /// Calls the function of the same name in `module`'s module for the store's backend.
+/// Runs one store operation on the backend in use, in a span named after it (`store`,
+/// `op = "inbox"`), so a slow request's log shows which operations it waited on.
 macro_rules! dispatch_to {
-    ($module:ident, $self:ident, $fn:ident ( $($arg:expr),* )) => {
-        match &$self.inner.backend {
-            Backend::Sqlite { read, write } => $module::sqlite::$fn(read, write, $($arg),*).await,
-            Backend::Postgres { pool } => $module::postgres::$fn(pool, pool, $($arg),*).await,
+    ($module:ident, $self:ident, $fn:ident ( $($arg:expr),* )) => {{
+        use tracing::Instrument as _;
+        let span = tracing::debug_span!("store", op = stringify!($fn));
+        async {
+            match &$self.inner.backend {
+                Backend::Sqlite { read, write } => $module::sqlite::$fn(read, write, $($arg),*).await,
+                Backend::Postgres { pool } => $module::postgres::$fn(pool, pool, $($arg),*).await,
+            }
         }
-    };
+        .instrument(span)
+        .await
+    }};
 }
 
 macro_rules! dispatch {
     ($self:ident, $fn:ident ( $($arg:expr),* )) => {
-        match &$self.inner.backend {
-            Backend::Sqlite { read, write } => ops::sqlite::$fn(read, write, $($arg),*).await,
-            Backend::Postgres { pool } => ops::postgres::$fn(pool, pool, $($arg),*).await,
-        }
+        dispatch_to!(ops, $self, $fn($($arg),*))
     };
 }
 

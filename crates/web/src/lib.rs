@@ -6,6 +6,7 @@ mod citizen;
 mod dialogue;
 mod error;
 pub mod i18n;
+mod observe;
 mod open311;
 mod pages;
 pub mod reports;
@@ -72,7 +73,7 @@ pub fn router(state: AppState) -> Router {
     let (staff, _) = staff_routes().into_parts();
     let staff = staff.route_layer(from_fn_with_state(state.clone(), auth::require_staff));
 
-    Router::new()
+    let router = Router::new()
         .route("/", get(pages::start))
         .route("/lang/{code}", get(pages::switch_language))
         .route(
@@ -105,7 +106,8 @@ pub fn router(state: AppState) -> Router {
         .merge(open311::routes(state.clone()))
         .layer(DefaultBodyLimit::max(64 * 1024))
         .layer(from_fn(security::headers))
-        .with_state(state)
+        .with_state(state);
+    observe::layers(router)
 }
 
 /// Every route behind staff sign-in, in one list with the router built from it.

@@ -340,3 +340,49 @@ pub async fn sign_out(State(state): State<AppState>, parts: axum::http::request:
     let cookie = auth::cleared_session_cookie(state.config.cookie_secure);
     ([(header::SET_COOKIE, cookie)], Redirect::to("/staff/sign-in")).into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// The log lines written while `f` runs.
+    fn logged(f: impl FnOnce()) -> String {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let writer = buffer.clone();
+        let subscriber =
+            tracing_subscriber::fmt().with_ansi(false).with_writer(move || Writer(writer.clone())).finish();
+        tracing::subscriber::with_default(subscriber, f);
+        String::from_utf8(buffer.lock().unwrap().clone()).unwrap()
+    }
+
+    struct Writer(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Writer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn an_internal_error_page_names_the_reference_its_log_line_carries() {
+        let mut response = None;
+        let log = logged(|| response = Some(server_error(Lang::Sv, "/submit", "disk full")));
+        let response = response.unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        let html = String::from_utf8(bytes.to_vec()).unwrap();
+        let reference = html.split("referensen ").nth(1).unwrap()[..8].to_owned();
+        assert!(reference.bytes().all(|b| b.is_ascii_hexdigit()), "{reference}");
+        assert!(
+            log.contains(&format!("reference=\"{reference}\"")) || log.contains(&format!("reference={reference}")),
+            "{log}"
+        );
+        assert!(log.contains("disk full"), "the cause is logged, not shown: {log}");
+        assert!(!html.contains("disk full"));
+    }
+}

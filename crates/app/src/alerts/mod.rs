@@ -38,6 +38,7 @@ pub struct TickReport {
 
 /// One round of the work at `now`: bring clocks and report tallies up to date, sweep, then
 /// give every due alert.
+#[tracing::instrument(name = "alerts_tick", skip_all)]
 pub async fn tick(state: &App, now: DateTime<Utc>) -> Result<TickReport, StoreError> {
     catch_up_clock_summaries(state).await?;
     // Reports count from per-day tallies: keeping them current here spares the next report.

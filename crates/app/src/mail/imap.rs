@@ -75,6 +75,7 @@ fn failed(what: &str) -> impl Fn(async_imap::error::Error) -> PollError + '_ {
 }
 
 /// One round: every message in the folder, taken and moved. Returns how many were taken.
+#[tracing::instrument(name = "mailbox", skip_all)]
 pub async fn poll_once(state: &App, jurisdiction: &str, mailbox: &Mailbox) -> Result<usize, PollError> {
     let tcp = TcpStream::connect((mailbox.host.as_str(), mailbox.port))
         .await

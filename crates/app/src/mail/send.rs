@@ -131,6 +131,7 @@ fn backoff(config: &MailConfig, attempts: i64) -> Duration {
 }
 
 /// One round: sends what is due now; returns how many messages were tried.
+#[tracing::instrument(name = "outbox", skip_all)]
 pub async fn send_due(state: &App, transport: &Transport) -> Result<usize, StoreError> {
     let now = Utc::now();
     // A few at a time, held for a minute: if this process dies, another instance sends them

@@ -84,3 +84,15 @@ async fn a_jurisdictions_own_policy_file_sets_its_clocks() {
         "others keep the defaults"
     );
 }
+
+on_both_backends!(every_answer_names_its_request_and_keeps_a_proxys_id, |app| {
+    let client = reqwest::Client::new();
+    let first = client.get(app.url("/")).send().await.unwrap();
+    let second = client.get(app.url("/")).send().await.unwrap();
+    let id = |r: &reqwest::Response| r.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(id(&first).len(), 36, "a UUID: {}", id(&first));
+    assert_ne!(id(&first), id(&second), "each request its own");
+    // Behind the municipality's proxy, its id is the one the logs of both name.
+    let proxied = client.get(app.url("/privacy")).header("x-request-id", "proxy-4711").send().await.unwrap();
+    assert_eq!(id(&proxied), "proxy-4711");
+});

@@ -448,9 +448,10 @@ fn suspicion(
 /// Keeps everything that was sent for staff to look at, and says so kindly.
 async fn quarantine(state: &AppState, lang: Lang, j: &Jurisdiction, form: &SubmitForm, reason: &str) -> Response {
     let payload = serde_json::to_string(form).unwrap_or_default();
-    if let Err(e) = state.store.quarantine(&j.id, Utc::now(), reason, &payload).await {
-        return server_error(lang, "/submit", e);
-    }
-    tracing::warn!(reason, "submission quarantined");
+    let held = match state.store.quarantine(&j.id, Utc::now(), reason, &payload).await {
+        Ok(held) => held,
+        Err(e) => return server_error(lang, "/submit", e),
+    };
+    tracing::warn!(jurisdiction = %j.id, %held, reason, "submission quarantined");
     message_page(lang, "/submit", "quarantine", StatusCode::ACCEPTED)
 }
