@@ -1,4 +1,4 @@
-// The citizens' front door in a real browser (issue 4): a complaint submitted by keyboard
+// The citizens' front door in a real browser: a complaint submitted by keyboard
 // alone, the receipt, the tracking link and a message; axe-core on every citizen page in
 // Swedish and English, including the form with its errors.
 import { test, before, after } from 'node:test';
@@ -94,7 +94,7 @@ for (const lang of ['sv', 'en']) {
       assert.equal(await page.getAttribute('html', 'lang'), lang, path);
       assert.deepEqual(await axeViolations(page), [], path);
     }
-    // Issue 10: the dialogues, the open one's form with its errors, the decided one's redovisning.
+    // The dialogues, the open one's form with its errors, the decided one's redovisning.
     await page.goto(`${BASE}/dialogues`);
     assert.deepEqual(await axeViolations(page), [], '/dialogues');
     const dialogues = await page.locator('main a[href^="/dialogues/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));

@@ -1,4 +1,4 @@
-// The staff workspace in a real browser (issue 5): a phone complaint from registration to
+// The staff workspace in a real browser: a phone complaint from registration to
 // the answer the citizen reads, without JavaScript; axe-core (which needs JavaScript in the
 // page) on every staff page in Swedish and English, with and without errors shown.
 import { test, before, after } from 'node:test';
@@ -187,7 +187,7 @@ for (const lang of ['sv', 'en']) {
     await page.waitForSelector('.error-summary');
     await noViolations(page, 'case page with an error');
     await visit(`/staff/cases/${first}/receipt`, 'receipt');
-    // Issue 8: the manager's view, a case with reminders and escalations (the worker gives
+    // The manager's view, a case with reminders and escalations (the worker gives
     // them shortly after start), and a formal matter with its delay notice form.
     await visit('/staff/manager', 'manager view');
     let alerted = null;
@@ -202,7 +202,7 @@ for (const lang of ['sv', 'en']) {
     assert.ok(alerted, 'the inbox marks a case with a reminder or escalation');
     await visit(`/staff/cases/${alerted}`, 'case page with reminders');
     assert.ok(await page.locator('#alerts-heading').isVisible(), 'the case page lists them');
-    // Issue 9: the analysis form with an error, reports, improvement actions, causes.
+    // The analysis form with an error, reports, improvement actions, causes.
     await submitAction(page, 'analyse');
     await page.waitForSelector('.error-summary');
     await noViolations(page, 'analysis form with an error');
@@ -215,7 +215,7 @@ for (const lang of ['sv', 'en']) {
     await page.waitForSelector('.error-summary');
     await noViolations(page, 'improvement action with errors');
     await visit('/staff/analysis', 'causes and routines');
-    // Issue 10: dialogues, a plan, the work page, a plan with errors, the population.
+    // Dialogues, a plan, the work page, a plan with errors, the population.
     await visit('/staff/dialogues', 'dialogues');
     const plan = await page.locator('ul.dialogue-list a').first().getAttribute('href');
     await visit(plan, 'a dialogue plan');

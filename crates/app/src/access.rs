@@ -180,7 +180,7 @@ impl<'a> Access<'a> {
         matches!(self.user.role, Role::Administrator | Role::Registrator)
     }
 
-    /// The manager's view of their units (issue 8): managers and administrators.
+    /// The manager's view of their units: managers and administrators.
     pub fn can_manage(&self) -> bool {
         matches!(self.user.role, Role::Administrator | Role::Chef)
     }

@@ -61,7 +61,7 @@ enum Command {
         #[arg(long)]
         filtered: bool,
     },
-    /// The report for the whole municipality over the last year (issue 9: target 2 s).
+    /// The report for the whole municipality over the last year (target 2 s).
     Report {
         #[arg(long, default_value_t = 5)]
         runs: usize,

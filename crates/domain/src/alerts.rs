@@ -1,4 +1,4 @@
-//! Keeping promises before they break (issue 8): when a clock's handler is reminded, when its
+//! Keeping promises before they break: when a clock's handler is reminded, when its
 //! manager is told that it broke, when the manager one level up is told that it stays broken
 //! (S7, B6), and the statutory checks of a formal matter (FL 11 §, FL 12 §).
 //!

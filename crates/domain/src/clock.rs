@@ -141,7 +141,7 @@ pub struct PolicyConfig {
     /// Local closure days (klämdagar) that do not count as working days for promises.
     #[serde(default)]
     pub closures: Vec<NaiveDate>,
-    /// When handlers are reminded and managers told (issue 8).
+    /// When handlers are reminded and managers told.
     #[serde(default)]
     pub reminders: Reminders,
 }

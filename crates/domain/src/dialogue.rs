@@ -1,4 +1,4 @@
-//! Invånardialog (issue 10; V-D1–V-D7, G7): a dialogue's plan and the rules on it, where it
+//! Invånardialog (V-D1–V-D7, G7): a dialogue's plan and the rules on it, where it
 //! stands, the population it should reach and how far its participants reflect it.
 
 use chrono::NaiveDate;

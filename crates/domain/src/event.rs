@@ -103,7 +103,7 @@ pub enum EventPayload {
     Reopened {
         reason: String,
     },
-    /// A promise's handler was reminded, or a manager told it broke (issue 8; S7, B6).
+    /// A promise's handler was reminded, or a manager told it broke (S7, B6).
     ClockAlert {
         /// The clock's id, or `fl-11` / `fl-12` for the statutory checks of a formal matter.
         clock: String,

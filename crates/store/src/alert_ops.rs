@@ -1,4 +1,4 @@
-//! The SQL behind reminders and escalation (issue 8): which cases owe an alert now, and the
+//! The SQL behind reminders and escalation: which cases owe an alert now, and the
 //! manager's view of their units.
 
 use chrono::{DateTime, Utc};

@@ -1,4 +1,4 @@
-//! The SQL of learning from complaints (issue 9): each förvaltning's causes and routine,
+//! The SQL of learning from complaints: each förvaltning's causes and routine,
 //! improvement actions with their cases, and the examples a report quotes.
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -1,4 +1,4 @@
-//! The SQL of citizen dialogues (issue 10): plans, questionnaires, participants and their
+//! The SQL of citizen dialogues: plans, questionnaires, participants and their
 //! contributions, meetings, moderation, themes and the population.
 
 use chrono::{DateTime, NaiveDate, Utc};

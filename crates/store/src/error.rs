@@ -8,6 +8,11 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("migration {version} ({name}) failed: {source}")]
     Migration { version: i64, name: &'static str, source: sqlx::Error },
+    #[error(
+        "migration {version} ({name}) was applied to this database in another form than this program has: \
+         an applied migration must never be edited (add a new one instead)"
+    )]
+    MigrationEdited { version: i64, name: &'static str },
     #[error("the submission is not valid ({0})")]
     Invalid(String),
     #[error("{0} is already taken")]

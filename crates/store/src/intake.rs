@@ -16,7 +16,7 @@ use crate::{Result, StoreError};
 use domain::alerts::{AlertCase, AlertStage};
 use domain::clock::{CaseFacts, Clock, Policy};
 
-/// The parts of a case's projection that follow from its clocks (issues 3 and 8).
+/// The parts of a case's projection that follow from its clocks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Projected {
     /// Due time of the nearest running clock, for ordering inboxes.
@@ -68,7 +68,7 @@ pub struct NewCase {
     pub idempotency_key: Option<String>,
     pub actor: Actor,
     /// A case arriving now. Its receipt is mailed to the submitter, if they gave an address
-    /// (A4), and its promises are reminded of (issue 8). History being loaded (the demo's, a
+    /// (A4), and its promises are reminded of. History being loaded (the demo's, a
     /// benchmark's fill) is not live: no receipt, and no reminders until its next event.
     pub live: bool,
 }
@@ -117,7 +117,7 @@ impl Intake {
             let fields: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.field, e.code)).collect();
             return Err(StoreError::Invalid(fields.join(", ")));
         }
-        // The nearest clock of the new case, from its jurisdiction's policy (issue 3).
+        // The nearest clock of the new case, from its jurisdiction's policy.
         let s = &case.submission;
         let facts =
             CaseFacts { kind: s.kind, channel: s.channel, category: &s.category, received_at: case.received_at };

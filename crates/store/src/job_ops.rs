@@ -1,4 +1,4 @@
-//! The SQL of the job queue (issue 8): scheduling with a key, claiming with a lease (`FOR
+//! The SQL of the job queue: scheduling with a key, claiming with a lease (`FOR
 //! UPDATE SKIP LOCKED` on PostgreSQL, so several instances share the work), retry, give-up.
 //! Finishing a job that records an event is done in the event's own transaction (see
 //! `ops::append`), so such work happens exactly once.

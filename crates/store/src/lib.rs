@@ -178,7 +178,7 @@ impl Store {
         self.inner.policies.get(jurisdiction)
     }
 
-    /// Every clock of a case at `now`: due time, state, time left (issue 3).
+    /// Every clock of a case at `now`: due time, state, time left.
     pub async fn clocks(&self, case_id: Uuid, now: DateTime<Utc>) -> Result<Vec<ClockView>> {
         let state = self.case(case_id).await?.ok_or(StoreError::NotFound)?;
         let events = self.events(case_id).await?;
@@ -398,7 +398,7 @@ impl Store {
         dispatch!(self, append(case_id, &event, messages, Some(job), policies))
     }
 
-    // --- Reminders and escalation (issue 8) --------------------------------------------
+    // --- Reminders and escalation --------------------------------------------
 
     /// Open cases that owe someone an alert at `now`, the longest waiting first.
     pub async fn alerts_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Uuid>> {
@@ -421,7 +421,7 @@ impl Store {
         dispatch_to!(alert_ops, self, broken_since(nodes, since, limit))
     }
 
-    // --- Learning from complaints (issue 9) --------------------------------------------
+    // --- Learning from complaints --------------------------------------------
 
     /// The förvaltningar's own root causes and routines.
     pub async fn analysis_settings(&self, jurisdiction: &str) -> Result<Vec<AnalysisSettings>> {
@@ -453,7 +453,7 @@ impl Store {
         dispatch_to!(analysis_ops, self, save_improvement(jurisdiction, id, input, cases, Utc::now()))
     }
 
-    // Citizen dialogues (issue 10).
+    // Citizen dialogues.
 
     /// Saves a dialogue's plan, new (`id` none) or changed; returns its id.
     pub async fn save_dialogue(

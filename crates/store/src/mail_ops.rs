@@ -1,4 +1,4 @@
-//! The SQL of e-mail (issue 7): the outbox as a queue with leases and backoff, the
+//! The SQL of e-mail: the outbox as a queue with leases and backoff, the
 //! administrators' mail templates, and the log of received messages. Generated for each
 //! backend like `ops`.
 

@@ -1,6 +1,9 @@
-//! Embedded schema migrations, applied in order at start and by `lyhord migrate`.
+//! Embedded schema migrations, applied in order at start and by `lyhord migrate`. Each is
+//! recorded with a checksum of its SQL; a database on which an applied migration reads
+//! differently now is refused, since its schema is no longer what the program expects.
 
-use sqlx::Executor;
+use sha2::{Digest, Sha256};
+use sqlx::{Executor, Row};
 
 use crate::backend::Backend;
 use crate::{Result, StoreError};
@@ -77,7 +80,15 @@ const MIGRATIONS: &[Migration] = &[
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS lyhord_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
 
-const RECORD: &str = "INSERT INTO lyhord_migrations (version, name, applied_at) VALUES ($1, $2, $3)";
+const RECORD: &str = "INSERT INTO lyhord_migrations (version, name, applied_at, checksum) VALUES ($1, $2, $3, $4)";
+
+/// Databases from before checksums were kept get the column; their migrations get their
+/// checksums on the next start (from the SQL as it is then: recorded, not checked, once).
+const ADD_CHECKSUM: &str = "ALTER TABLE lyhord_migrations ADD COLUMN checksum TEXT";
+
+fn checksum(sql: &str) -> String {
+    hex::encode(Sha256::digest(sql.as_bytes()))
+}
 
 fn now() -> i64 {
     chrono::Utc::now().timestamp_micros()
@@ -89,21 +100,41 @@ macro_rules! apply_pending {
     ($pool:expr, $begin:literal, $lock:expr, $sql:ident) => {{
         let mut applied = 0;
         $pool.execute(CREATE_TABLE).await?;
+        let has_checksums = "SELECT checksum FROM lyhord_migrations WHERE 1 = 0";
+        // Another instance starting at the same moment may add the column first.
+        if $pool.execute(has_checksums).await.is_err() && $pool.execute(ADD_CHECKSUM).await.is_err() {
+            $pool.execute(has_checksums).await?;
+        }
         for m in MIGRATIONS {
             let mut tx = $pool.begin_with($begin).await?;
             if let Some(lock) = $lock {
                 tx.execute(lock).await?;
             }
-            let done = sqlx::query("SELECT 1 FROM lyhord_migrations WHERE version = $1")
+            let sum = checksum(m.$sql);
+            let done = sqlx::query("SELECT checksum FROM lyhord_migrations WHERE version = $1")
                 .bind(m.version)
                 .fetch_optional(&mut *tx)
                 .await?;
-            if done.is_some() {
+            if let Some(row) = done {
+                match row.try_get::<Option<String>, _>("checksum")? {
+                    Some(recorded) if recorded != sum => {
+                        return Err(StoreError::MigrationEdited { version: m.version, name: m.name });
+                    }
+                    Some(_) => {}
+                    None => {
+                        sqlx::query("UPDATE lyhord_migrations SET checksum = $1 WHERE version = $2")
+                            .bind(&sum)
+                            .bind(m.version)
+                            .execute(&mut *tx)
+                            .await?;
+                        tx.commit().await?;
+                    }
+                }
                 continue;
             }
             let fail = |source| StoreError::Migration { version: m.version, name: m.name, source };
             tx.execute(sqlx::raw_sql(m.$sql)).await.map_err(fail)?;
-            sqlx::query(RECORD).bind(m.version).bind(m.name).bind(now()).execute(&mut *tx).await?;
+            sqlx::query(RECORD).bind(m.version).bind(m.name).bind(now()).bind(&sum).execute(&mut *tx).await?;
             tx.commit().await?;
             applied += 1;
         }

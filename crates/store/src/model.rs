@@ -20,7 +20,7 @@ pub struct Jurisdiction {
     pub opening_hours: Option<String>,
 }
 
-/// What a staff member may do (issue 5 gives each its full meaning).
+/// What a staff member may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -206,13 +206,13 @@ pub struct CaseSummary {
     pub status: Status,
     pub received_at: DateTime<Utc>,
     pub due_at: Option<DateTime<Utc>>,
-    /// The most serious reminder or escalation still standing (issue 8).
+    /// The most serious reminder or escalation still standing.
     pub alert: Option<domain::alerts::AlertStage>,
     /// A formal ärende (A8).
     pub formal: bool,
 }
 
-/// A förvaltning's own root causes and published routine (issue 9).
+/// A förvaltning's own root causes and published routine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnalysisSettings {
     pub node_id: String,
@@ -553,7 +553,7 @@ pub struct Job {
     pub done_at: Option<DateTime<Utc>>,
 }
 
-/// A citizen dialogue: its plan and where it got to (issue 10).
+/// A citizen dialogue: its plan and where it got to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dialogue {
     pub id: Uuid,

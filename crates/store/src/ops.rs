@@ -457,7 +457,7 @@ macro_rules! backend_ops {
                 .await?;
             }
             // Messages the event causes are sent only if it is recorded, and then surely
-            // (issue 7's worker reads the outbox). Each is keyed by the event.
+            // (the mail sender reads the outbox). Each is keyed by the event.
             for m in messages {
                 let keyed = OutboxMessage { case_id, purpose: format!("{}:{}", m.purpose, sealed.seq), ..m.clone() };
                 insert_outbox(&mut *tx, &keyed).await?;

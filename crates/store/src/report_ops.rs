@@ -1,4 +1,4 @@
-//! What reports count, kept per unit and UTC day (issue 9). Triggers mark a (unit, day) when
+//! What reports count, kept per unit and UTC day. Triggers mark a (unit, day) when
 //! a case's reported properties change; `refresh_report_days` recomputes the marked tallies
 //! from the cases; `report_tally` reads a period as whole days of tallies plus, at its edges,
 //! the hours that do not fill a UTC day, counted from the cases themselves.

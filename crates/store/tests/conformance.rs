@@ -796,3 +796,19 @@ conformance!(a_message_another_system_names_is_recorded_once, |db, store| {
     store.append(case, message("key:fms_%")).await.expect("no wildcards");
     assert_eq!(store.events(case).await.unwrap().len(), 4);
 });
+
+conformance!(an_edited_applied_migration_is_refused_and_old_records_get_their_checksums, |db, store| {
+    store.close().await;
+    // A database from before checksums: its records have none; the next start records them.
+    db.execute_raw("UPDATE lyhord_migrations SET checksum = NULL").await.unwrap();
+    let store = db.open().await;
+    store.close().await;
+    let missing = db.execute_raw("UPDATE lyhord_migrations SET name = name WHERE checksum IS NULL").await.unwrap();
+    assert_eq!(missing, 0, "every applied migration has its checksum again");
+    // A migration that reads differently from what was applied stops the start, by name.
+    db.execute_raw("UPDATE lyhord_migrations SET checksum = 'edited' WHERE version = 3").await.unwrap();
+    let options = store::ConnectOptions::default();
+    let refused = Store::open(&db.url, options).await.err().expect("an edited migration is refused");
+    assert!(matches!(refused, StoreError::MigrationEdited { version: 3, .. }), "{refused}");
+    assert!(refused.to_string().contains("migration 3 (staff)"), "{refused}");
+});

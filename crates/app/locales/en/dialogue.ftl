@@ -1,4 +1,4 @@
-# Citizen dialogue (issue 10)
+# Citizen dialogue
 nav-dialogues = Dialogues
 dialogues-title = Citizen dialogues
 dialogues-intro = The questions the city wants to hear inhabitants on, how each dialogue works, what you can influence, and what came of it.

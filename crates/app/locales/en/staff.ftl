@@ -1,4 +1,4 @@
-# The staff workspace (issue 5).
+# The staff workspace.
 staff-navigation = Staff menu
 nav-inbox = Inbox
 nav-search = Search cases
@@ -333,7 +333,7 @@ resume-title = You are signed in again
 resume-text = This is what you wrote before you were signed out. Nothing has been sent yet. Check it and send it.
 resume-send = Send
 
-# E-mail (issue 7)
+# E-mail
 case-mail = E-mail to the citizen
 case-originals = E-mail received, as it came
 col-to = To
@@ -374,7 +374,7 @@ held-mail-from = From
 held-mail-subject = Subject
 held-mail-download = Download the message as it came (.eml)
 
-# Mail to staff when a promise nears or breaks (issue 8); never the citizen's words.
+# Mail to staff when a promise nears or breaks; never the citizen's words.
 alert-mail-halfway = Half the time has passed for the promise { $promise } in case { $number } ({ $unit }). It is due { $due }.
 alert-mail-last_day = Today is the last working day for the promise { $promise } in case { $number } ({ $unit }). It is due { $due }.
 alert-mail-delay_likely = The decision in the formal matter { $number } ({ $unit }) is due { $due }. If it will be significantly delayed, the citizen must be told, with the reason (Administrative Procedure Act, section 11).
@@ -382,7 +382,7 @@ alert-mail-breached = The promise { $promise } in case { $number } ({ $unit }) w
 alert-mail-escalated = The promise { $promise } in case { $number } ({ $unit }) is still not kept; it was due { $due }. It is escalated to you as the manager one level up.
 alert-mail-undecided = The formal matter { $number } ({ $unit }) is undecided six months after it was received (Administrative Procedure Act, section 12).
 
-# The manager's view (issue 8).
+# The manager's view.
 nav-manager = Manager's view
 manager-title = Manager's view
 manager-intro = Open cases in your units by the state of their nearest promise, and the promises broken this week. A handler who may not keep a promise is reminded; when it breaks the responsible manager is told, and if it stays broken, the manager one level up.
@@ -399,7 +399,7 @@ manager-told = Who was told
 manager-broken-week = Broken promises: managers told since { $from }
 manager-broken-at = Told
 
-# Reports to the nämnder (issue 9).
+# Reports to the nämnder.
 nav-reports = Reports
 report-title = Report on feedback and complaints
 report-unit = Committee or unit
@@ -446,7 +446,7 @@ report-examples = Examples
 report-no-examples = No examples have been written for the period.
 report-routines = The departments' routines for complaints
 
-# The analysis register (issue 9).
+# The analysis register.
 action-analyse = Analyse the case
 action-analyse-hint = Was the complaint justified, what caused it and what is done about it? The analysis counts in the reports to the committee; the latest one applies.
 action-analyse-button = Save the analysis
@@ -461,7 +461,7 @@ done-analyse = The analysis is saved.
 case-improvements = Improvement actions the case led to
 case-new-improvement = New improvement action from this case
 
-# Improvement actions (issue 9).
+# Improvement actions.
 nav-improvements = Improvements
 improvements-title = Improvement actions
 improvements-intro = What is done so that feedback and complaints are not repeated: who does it, by when, which cases led to it, and whether it worked. The actions of your units.
@@ -483,7 +483,7 @@ improvement-overdue = Overdue
 error-status-required = Choose where the action stands.
 error-case-unknown = Case { $number } is not among your cases.
 
-# Each förvaltning's causes and routine (issue 9).
+# Each förvaltning's causes and routine.
 analysis-title = Causes and routines per department
 analysis-link = Causes and the complaints routine per department
 analysis-intro = The causes cases are analysed by, and the department's routine for identifying, documenting and analysing complaints. The routine is published and linked from the reports.

@@ -1,4 +1,4 @@
-# Invånardialog (issue 10)
+# Invånardialog
 nav-dialogues = Dialoger
 dialogues-title = Invånardialoger
 dialogues-intro = Här kan du se vilka frågor staden vill höra invånarnas synpunkter på, hur dialogen går till, vad du kan påverka och vad som blev resultatet.

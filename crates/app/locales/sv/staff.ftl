@@ -1,4 +1,4 @@
-# The staff workspace (issue 5).
+# The staff workspace.
 staff-navigation = Personalens meny
 nav-inbox = Inkorg
 nav-search = Sök ärenden
@@ -333,7 +333,7 @@ resume-title = Du är inloggad igen
 resume-text = Det här skrev du innan du loggades ut. Inget har skickats ännu. Kontrollera och skicka.
 resume-send = Skicka
 
-# E-mail (issue 7)
+# E-mail
 case-mail = E-post till invånaren
 case-originals = Mottagen e-post, som den kom
 col-to = Till
@@ -374,7 +374,7 @@ held-mail-from = Från
 held-mail-subject = Ämne
 held-mail-download = Ladda ned meddelandet som det kom (.eml)
 
-# Mail to staff when a promise nears or breaks (issue 8); never the citizen's words.
+# Mail to staff when a promise nears or breaks; never the citizen's words.
 alert-mail-halfway = Halva tiden har gått för löftet { $promise } i ärende { $number } ({ $unit }). Det ska hållas senast { $due }.
 alert-mail-last_day = I dag är sista arbetsdagen för löftet { $promise } i ärende { $number } ({ $unit }). Det ska hållas senast { $due }.
 alert-mail-delay_likely = Beslutet i det formella ärendet { $number } ({ $unit }) ska komma senast { $due }. Om avgörandet blir väsentligt försenat ska invånaren underrättas om det, med skälet (förvaltningslagen 11 §).
@@ -382,7 +382,7 @@ alert-mail-breached = Löftet { $promise } i ärende { $number } ({ $unit }) hö
 alert-mail-escalated = Löftet { $promise } i ärende { $number } ({ $unit }) är fortfarande inte hållet; det skulle ha hållits senast { $due }. Det eskaleras till dig som chef en nivå upp.
 alert-mail-undecided = Det formella ärendet { $number } ({ $unit }) är inte avgjort sex månader efter att det kom in (förvaltningslagen 12 §).
 
-# The manager's view (issue 8).
+# The manager's view.
 nav-manager = Chefsöversikt
 manager-title = Chefsöversikt
 manager-intro = Öppna ärenden i dina enheter efter läget för det närmaste löftet, och löften som har brutits den här veckan. Den som inte hinner hålla ett löfte påminns; bryts det får ansvarig chef veta, och står det kvar går det vidare till chefen en nivå upp.
@@ -399,7 +399,7 @@ manager-told = Vem fick veta
 manager-broken-week = Brutna löften: chefer underrättade sedan { $from }
 manager-broken-at = Underrättad
 
-# Reports to the nämnder (issue 9).
+# Reports to the nämnder.
 nav-reports = Rapporter
 report-title = Rapport om synpunkter och klagomål
 report-unit = Nämnd eller enhet
@@ -446,7 +446,7 @@ report-examples = Exempel
 report-no-examples = Inga exempel har skrivits för perioden.
 report-routines = Förvaltningarnas rutiner för klagomål
 
-# The analysis register (issue 9).
+# The analysis register.
 action-analyse = Analysera ärendet
 action-analyse-hint = Var klagomålet befogat, vad berodde det på och vad görs åt det? Analysen räknas i rapporterna till nämnden; den senaste gäller.
 action-analyse-button = Spara analysen
@@ -461,7 +461,7 @@ done-analyse = Analysen är sparad.
 case-improvements = Förbättringsåtgärder som ärendet har lett till
 case-new-improvement = Ny förbättringsåtgärd utifrån ärendet
 
-# Improvement actions (issue 9).
+# Improvement actions.
 nav-improvements = Förbättringar
 improvements-title = Förbättringsåtgärder
 improvements-intro = Det som görs för att synpunkter och klagomål inte ska upprepas: vem som gör det, när, vilka ärenden som ledde dit, och om det fungerade. Åtgärderna för dina enheter.
@@ -483,7 +483,7 @@ improvement-overdue = Försenad
 error-status-required = Välj var åtgärden står.
 error-case-unknown = Ärende { $number } finns inte bland dina ärenden.
 
-# Each förvaltning's causes and routine (issue 9).
+# Each förvaltning's causes and routine.
 analysis-title = Orsaker och rutiner per förvaltning
 analysis-link = Orsaker och rutin för klagomål per förvaltning
 analysis-intro = De orsaker som ärendena analyseras efter, och förvaltningens rutin för att identifiera, dokumentera och analysera klagomål. Rutinen publiceras och länkas från rapporterna.

@@ -1,4 +1,4 @@
-//! Keeping promises before they break (issue 8): the background work of every `lyhord serve`.
+//! Keeping promises before they break: the background work of every `lyhord serve`.
 //!
 //! Each tick, an instance looks for cases that owe an alert (the projection's `alert_at`),
 //! schedules one job per alert with a key that names it, and works through the due jobs.
@@ -73,7 +73,7 @@ pub async fn tick(state: &App, now: DateTime<Utc>) -> Result<TickReport, StoreEr
     }
 }
 
-/// Cases stored before the projection kept their clocks for reports (issue 9) get them, a
+/// Cases stored before the projection kept their clocks for reports get them, a
 /// batch per tick: as they stood after each case's last event, as an append would have kept.
 async fn catch_up_clock_summaries(state: &App) -> Result<(), StoreError> {
     for case_id in state.store.unprojected(500).await? {

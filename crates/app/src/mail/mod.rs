@@ -1,4 +1,4 @@
-//! E-mail both ways (issue 7). Out: messages wait in the outbox, written with their event,
+//! E-mail both ways. Out: messages wait in the outbox, written with their event,
 //! and a worker frames them with the administrators' templates and sends them (SMTP, or
 //! `.eml` files when no server is configured). In: a received message becomes a case, a
 //! message on its case, or is held for staff; its raw bytes are always kept.

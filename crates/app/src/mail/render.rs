@@ -22,7 +22,7 @@ pub const PURPOSES: [&str; 8] = [
     "delay-notice",
 ];
 
-/// Messages to staff (issue 8): reminders and escalations about a case, never its content.
+/// Messages to staff: reminders and escalations about a case, never its content.
 pub(crate) fn is_to_staff(kind: &str) -> bool {
     kind.starts_with("alert-")
 }

@@ -1,4 +1,4 @@
-//! The demo's citizen dialogues (issue 10): a population table, one dialogue open now with
+//! The demo's citizen dialogues: a population table, one dialogue open now with
 //! answers, comments and a walk, one announced, and one decided with its themes, so that the
 //! redovisning has something to show.
 

@@ -1,4 +1,4 @@
-//! Keeping promises before they break (issue 8; V-S2, S7, B4–B6): reminders, breaches and
+//! Keeping promises before they break (V-S2, S7, B4–B6): reminders, breaches and
 //! escalations up the line on the right working days, the FL 11/12 § checks of a formal
 //! matter, the manager's view, and several instances sharing the work.
 
@@ -352,7 +352,7 @@ impl Drop for Instance {
 }
 
 /// Two `lyhord serve` processes on one PostgreSQL share 1 000 due escalations; one is killed
-/// with SIGKILL midway. Every alert is recorded once and mailed once (I5; issue 8).
+/// with SIGKILL midway. Every alert is recorded once and mailed once (I5).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_give_1000_alerts_once_each_even_when_one_is_killed() {
     let Some(db) = store::testing::TestDb::postgres().await else { return };

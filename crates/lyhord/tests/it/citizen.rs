@@ -1,4 +1,4 @@
-//! The citizens' front door over HTTP (issue 4): form, receipt, tracking link, tracking page.
+//! The citizens' front door over HTTP: form, receipt, tracking link, tracking page.
 
 use crate::on_both_backends;
 use crate::support::{App, PASSWORD, body, contains, jpeg_with_gps};

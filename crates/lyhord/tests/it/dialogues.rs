@@ -1,4 +1,4 @@
-//! Invånardialog from plan to feedback (issue 10; V-D1–V-D7, G7), through the pages.
+//! Invånardialog from plan to feedback (V-D1–V-D7, G7), through the pages.
 
 use chrono::{Duration, Utc};
 use store::Role;

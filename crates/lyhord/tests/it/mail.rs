@@ -1,4 +1,4 @@
-//! E-mail both ways (issue 7): sending through a real SMTP server on loopback (aiosmtpd,
+//! E-mail both ways: sending through a real SMTP server on loopback (aiosmtpd,
 //! started here), with a retry after a refusal and a message given up; and a corpus of
 //! received messages, each with the case or the hold it must become.
 

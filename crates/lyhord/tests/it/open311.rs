@@ -1,4 +1,4 @@
-//! Open311 GeoReport v2 contract tests (issue 6): each document element by element in XML and
+//! Open311 GeoReport v2 contract tests: each document element by element in XML and
 //! JSON, every error in the format asked for, media, the extensions and mySociety updates.
 
 use crate::on_both_backends;

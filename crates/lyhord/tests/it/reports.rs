@@ -1,4 +1,4 @@
-//! Reports to the nämnder and the analysis register (issue 9; S8, S9, V-S4, G6): a golden
+//! Reports to the nämnder and the analysis register (S8, S9, V-S4, G6): a golden
 //! report over a data set whose totals the test counts itself, the small-group rule, no
 //! personal data anywhere, CSV for Swedish Excel, the same report from the command line, and
 //! improvement actions with a user who must not see them.

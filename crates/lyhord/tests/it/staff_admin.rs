@@ -1,4 +1,4 @@
-//! The administration pages (issue 5): accounts and roles, the organisation, categories,
+//! The administration pages: accounts and roles, the organisation, categories,
 //! the policy, answer templates, API keys, and the setup as TOML. Only administrators.
 
 use crate::on_both_backends;

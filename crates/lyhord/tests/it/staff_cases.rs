@@ -1,4 +1,4 @@
-//! Handling a case from receipt to closure through the staff pages (issue 5): every action,
+//! Handling a case from receipt to closure through the staff pages: every action,
 //! what reaches the citizen, and who may do what (D3, D6, C5, E2).
 
 use crate::on_both_backends;

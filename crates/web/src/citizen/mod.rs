@@ -1,4 +1,4 @@
-//! The citizens' front door (issue 4): the submission form, the receipt, and following one's
+//! The citizens' front door: the submission form, the receipt, and following one's
 //! own case through an unguessable link. Everything works without JavaScript.
 
 mod form;

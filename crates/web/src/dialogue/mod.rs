@@ -1,4 +1,4 @@
-//! Invånardialog (issue 10; V-D1–V-D7, G7): dialogues planned openly, taken part in on the
+//! Invånardialog (V-D1–V-D7, G7): dialogues planned openly, taken part in on the
 //! web and at meetings, compared with the population, accounted for and answered.
 
 mod account;

@@ -1,4 +1,4 @@
-//! Open311 GeoReport v2 under `/open311/v2/` (issue 6): service discovery (b.9), the service
+//! Open311 GeoReport v2 under `/open311/v2/`: service discovery (b.9), the service
 //! list and definitions (b.2, b.3), POST and GET requests (b.4, b.6, b.7) with media, the
 //! extensions real clients use (b.11: `extensions=true`, `page`/`page_size`, mySociety's
 //! `servicerequestupdates` with extended statuses), `jurisdiction_id`, the error format (b.8)

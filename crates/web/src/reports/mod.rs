@@ -1,4 +1,4 @@
-//! Reports to the nämnder (issue 9; S8, S9, V-S4): built from the projection, shown to staff as
+//! Reports to the nämnder (S8, S9, V-S4): built from the projection, shown to staff as
 //! a page, downloaded as CSV, HTML or tagged PDF, and printed by `lyhord report`.
 
 mod chart;

@@ -1,4 +1,4 @@
-//! Open statistics (issue 9; S9, G2): the reports' aggregated figures for everyone, per nämnd
+//! Open statistics (S9, G2): the reports' aggregated figures for everyone, per nämnd
 //! (or the whole municipality) and period. The same counts and the same small-group rule as
 //! the staff report, without the examples staff wrote.
 

@@ -1,4 +1,4 @@
-//! Each förvaltning's way of learning from complaints (issue 9; S8): the root causes its cases
+//! Each förvaltning's way of learning from complaints (S8): the root causes its cases
 //! are analysed by, and its routine for identifying, documenting and analysing complaints,
 //! published at `/routines/{unit}` and linked from its reports. Administrators edit every
 //! förvaltning's; a manager their own.

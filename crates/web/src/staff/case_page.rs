@@ -131,7 +131,7 @@ pub(super) struct CasePage {
     handlers: Vec<Choice>,
     methods: Vec<Choice>,
     templates: Vec<Choice>,
-    /// The analysis form's choices (issue 9): justified or not, and the unit's causes.
+    /// The analysis form's choices: justified or not, and the unit's causes.
     justified: Vec<Choice>,
     causes: Vec<Choice>,
     /// Improvement actions the case led to: (description, status, link).
@@ -230,7 +230,7 @@ fn clock_rows(clocks: &[ClockView], lang: Lang) -> Vec<ClockRow> {
         .collect()
 }
 
-/// The alerts standing on the case (issue 8), as sentences for its handler.
+/// The alerts standing on the case, as sentences for its handler.
 fn standing_alerts(state: &AppState, loaded: &Loaded, lang: Lang) -> Vec<String> {
     let case = &loaded.case;
     let policy = state.store.policy(&case.jurisdiction);

@@ -1,4 +1,4 @@
-//! E-mail held for staff (issue 7): automatic messages, list mail, unreadable messages and
+//! E-mail held for staff: automatic messages, list mail, unreadable messages and
 //! floods, shown with the quarantined web submissions. Staff download a message as it came,
 //! register it as a case (or as the message on the case it answers) whatever held it, or set
 //! it aside. Nothing is deleted.

@@ -1,4 +1,4 @@
-//! Förbättringsåtgärder (issue 9; S8, V-S4): what is done because of complaints, by whom and
+//! Förbättringsåtgärder (S8, V-S4): what is done because of complaints, by whom and
 //! by when, linked to the cases that led to it, and followed up: did it work? A manager sees
 //! the open actions of their units here.
 

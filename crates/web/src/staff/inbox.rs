@@ -133,7 +133,7 @@ pub struct Row {
     pub received: String,
     pub due: String,
     pub mark: Option<(&'static str, String)>,
-    /// The reminder or escalation standing on the case (issue 8).
+    /// The reminder or escalation standing on the case.
     pub alert: Option<String>,
     pub formal: bool,
 }

@@ -1,4 +1,4 @@
-//! The manager's view (issue 8, B6): the units under them, their open cases by the state of
+//! The manager's view (B6): the units under them, their open cases by the state of
 //! the nearest promise, and the promises that broke this week.
 
 use askama::Template;

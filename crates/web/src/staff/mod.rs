@@ -1,4 +1,4 @@
-//! The staff workspace (issue 5): the inbox and search, the case page and its actions,
+//! The staff workspace: the inbox and search, the case page and its actions,
 //! registering on a citizen's behalf, and administration. Every route sits behind
 //! [`crate::auth::require_staff`], and every case route asks [`access::Access`] first.
 
@@ -64,7 +64,7 @@ pub(crate) struct Desk {
     pub tree: OrgTree,
     pub categories: Vec<Category>,
     pub staff: Vec<User>,
-    /// The förvaltningar's own root causes and routines (issue 9); read only for the pages
+    /// The förvaltningar's own root causes and routines; read only for the pages
     /// that use them (`with_analysis`), not for every staff page.
     pub analysis: Vec<store::AnalysisSettings>,
 }
@@ -156,7 +156,7 @@ pub(crate) struct StaffNav {
     pub can_administer: bool,
     pub can_triage_quarantine: bool,
     pub can_manage: bool,
-    /// Runs citizen dialogues (issue 10).
+    /// Runs citizen dialogues.
     pub can_run_dialogues: bool,
 }
 
