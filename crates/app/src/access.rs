@@ -28,6 +28,8 @@ pub enum Action {
     NotifyDelay,
     /// S8: record whether it was justified, its root causes and the measures.
     Analyse,
+    /// Decide what of the case the open API shows (the text, the exact point, the pictures).
+    Publish,
 }
 
 impl Action {
@@ -49,6 +51,7 @@ impl Action {
         Action::MakeFormal,
         Action::NotifyDelay,
         Action::Analyse,
+        Action::Publish,
     ];
 
     /// The action's path segment: `/staff/cases/{number}/{code}`.
@@ -71,6 +74,7 @@ impl Action {
             Action::MakeFormal => "make-formal",
             Action::NotifyDelay => "notify-delay",
             Action::Analyse => "analyse",
+            Action::Publish => "publish",
         }
     }
 
@@ -106,7 +110,7 @@ impl Action {
             Action::RequestInformation => matches!(status, Assigned | InProgress),
             Action::Close => status == Answered,
             Action::Reopen => matches!(status, Answered | Closed),
-            Action::Note | Action::LogContact | Action::Analyse => true,
+            Action::Note | Action::LogContact | Action::Analyse | Action::Publish => true,
             _ => open,
         }
     }

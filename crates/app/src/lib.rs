@@ -48,6 +48,33 @@ pub struct Config {
     pub report_min_group: i64,
     /// How long a background job (an alert to give) is held before another instance may take it.
     pub job_lease: chrono::Duration,
+    /// Whether anyone may read requests through the open API: only what staff published, or
+    /// nothing at all.
+    pub open311_public_reads: PublicReads,
+    /// The side of the square a published position is rounded to, unless staff publish the
+    /// exact point (0 = never rounded).
+    pub open311_position_metres: u32,
+}
+
+/// What the open API's reading endpoints (`requests`, `requests/{id}`, updates, media) show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicReads {
+    /// Nothing: the endpoints answer that reading is turned off.
+    Off,
+    /// What staff published of each case of a public category (the default).
+    Published,
+}
+
+impl std::str::FromStr for PublicReads {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<PublicReads, String> {
+        match s {
+            "off" => Ok(PublicReads::Off),
+            "published" => Ok(PublicReads::Published),
+            other => Err(format!("open311_public_reads {other:?} must be \"off\" or \"published\"")),
+        }
+    }
 }
 
 impl Default for Config {
@@ -64,6 +91,8 @@ impl Default for Config {
             mail: mail::MailConfig::default(),
             report_min_group: domain::analysis::DEFAULT_MIN_GROUP,
             job_lease: chrono::Duration::seconds(30),
+            open311_public_reads: PublicReads::Published,
+            open311_position_metres: domain::publication::DEFAULT_PRECISION_METRES,
         }
     }
 }

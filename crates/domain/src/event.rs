@@ -140,6 +140,17 @@ pub enum EventPayload {
         expected_by: NaiveDate,
         message: String,
     },
+    /// Staff decided what of the case anyone may read through the open API: the text as
+    /// published (the citizen's words, or an edit of them; the original stays with staff),
+    /// whether the exact point is shown (else it is rounded), and whether the pictures are.
+    /// The latest one counts; nothing a person wrote is public before one.
+    Published {
+        text: String,
+        #[serde(default)]
+        exact_position: bool,
+        #[serde(default)]
+        pictures: bool,
+    },
 }
 
 impl EventPayload {
@@ -166,6 +177,7 @@ impl EventPayload {
             P::MadeFormal { reason, .. } => reason.clone(),
             P::DelayNotified { reason, message, .. } => format!("{reason} {message}"),
             P::Analysed { measures, example, .. } => format!("{measures} {example}"),
+            P::Published { .. } => return None,
             P::Classified { .. } | P::Assigned { .. } | P::WorkStarted | P::ClockAlert { .. } => return None,
         };
         let text = text.trim();
@@ -195,6 +207,7 @@ impl EventPayload {
             EventPayload::MadeFormal { .. } => "made_formal",
             EventPayload::DelayNotified { .. } => "delay_notified",
             EventPayload::Analysed { .. } => "analysed",
+            EventPayload::Published { .. } => "published",
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod kinds;
 pub mod lifecycle;
 pub mod org;
 pub mod period;
+pub mod publication;
 pub mod submission;
 pub mod time;
 

@@ -66,6 +66,12 @@ pub struct Settings {
     pub mail_lease_seconds: u64,
     /// The smallest group a report or the open statistics show by themselves (G6).
     pub report_min_group: i64,
+    /// `published`: anyone may read through Open311 what staff published of public cases;
+    /// `off`: nobody may read requests through it (submitting still works).
+    pub open311_public_reads: String,
+    /// Published positions are rounded to squares of this many metres, unless staff publish
+    /// the exact point.
+    pub open311_position_metres: u32,
 }
 
 /// The application's own defaults are written once, in `app::Config`; these are the rest.
@@ -102,6 +108,8 @@ impl Default for Settings {
             job_lease_seconds: app.job_lease.num_seconds() as u64,
             mail_lease_seconds: mail.lease.as_secs(),
             report_min_group: app.report_min_group,
+            open311_public_reads: "published".into(),
+            open311_position_metres: app.open311_position_metres,
         }
     }
 }
@@ -176,6 +184,7 @@ impl Settings {
                     .into(),
             ));
         }
+        self.open311_public_reads.parse::<app::PublicReads>().map_err(ConfigError)?;
         if self.report_min_group < 1 {
             return Err(ConfigError("report_min_group must be at least 1".into()));
         }

@@ -62,6 +62,9 @@ pub fn app_config(settings: &Settings) -> app::Config {
         },
         report_min_group: settings.report_min_group,
         job_lease: chrono::Duration::seconds(settings.job_lease_seconds.min(i64::MAX as u64) as i64),
+        // Checked when the settings were loaded.
+        open311_public_reads: settings.open311_public_reads.parse().unwrap_or(app::PublicReads::Off),
+        open311_position_metres: settings.open311_position_metres,
     }
 }
 

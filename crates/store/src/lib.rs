@@ -32,8 +32,9 @@ pub use model::{
     AccessEntry, AnalysisSettings, AnswerTemplate, ApiKey, BrokenPromise, CaseFilter, CaseSummary, ClockTally,
     ClockView, Contribution, Dialogue, DialogueQuestion, Improvement, ImprovementInput, InboundMail, InboxQuery, Job,
     Jurisdiction, MailOutcome, MailTemplate, Meeting, Moderation, NO_DUE, NewJob, NewUser, OutboxMessage,
-    Participation, PublicCase, PublicQuery, PublicUpdate, PublicUpdatesQuery, QuarantineDecision, Quarantined,
-    ReportGroup, ReportTally, Role, SearchQuery, SessionRecord, Theme, UnitClockCounts, Units, User, UserUpdate,
+    Participation, PublicCase, PublicQuery, PublicUpdate, PublicUpdatesQuery, Publication, QuarantineDecision,
+    Quarantined, ReportGroup, ReportTally, Role, SearchQuery, SessionRecord, Theme, UnitClockCounts, Units, User,
+    UserUpdate,
 };
 
 use chrono::{DateTime, Utc};

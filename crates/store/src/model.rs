@@ -503,6 +503,16 @@ pub struct PublicCase {
     pub media_url: Option<String>,
     /// Answers to the category's questions; the caller decides which may be shown.
     pub answers: Vec<domain::Answer>,
+    /// What staff published of the case, the latest decision; `None` before any.
+    pub publication: Option<Publication>,
+}
+
+/// Staff's decision on what of a case the open API shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Publication {
+    pub text: String,
+    pub exact_position: bool,
+    pub pictures: bool,
 }
 
 /// Which events of public cases the public may read, as updates (Open311 b.11).

@@ -14,8 +14,8 @@ use uuid::Uuid;
 use crate::intake::{NewCase, Projected, Receipt};
 use crate::model::{
     AccessEntry, AnswerTemplate, ApiKey, CaseFilter, CaseSummary, InboxQuery, Jurisdiction, NO_DUE, NewUser,
-    OutboxMessage, PublicCase, PublicQuery, PublicUpdate, PublicUpdatesQuery, QuarantineDecision, Quarantined,
-    SearchQuery, SessionRecord, Units, User, UserUpdate,
+    OutboxMessage, PublicCase, PublicQuery, PublicUpdate, PublicUpdatesQuery, Publication, QuarantineDecision,
+    Quarantined, SearchQuery, SessionRecord, Units, User, UserUpdate,
 };
 use crate::policies::Policies;
 use crate::{Result, StoreError};
@@ -917,7 +917,9 @@ macro_rules! backend_ops {
                 "SELECT c.id, c.number, c.kind, c.category, c.node_id, c.status, c.channel, c.received_at, c.updated_at, \
                  c.due_at, \
                  e.payload, (SELECT x.payload FROM case_events x WHERE x.case_id = c.id \
-                 AND x.type IN ('closed', 'forwarded_to_authority') ORDER BY x.seq DESC LIMIT 1) AS closing \
+                 AND x.type IN ('closed', 'forwarded_to_authority') ORDER BY x.seq DESC LIMIT 1) AS closing, \
+                 (SELECT x.payload FROM case_events x WHERE x.case_id = c.id \
+                 AND x.type = 'published' ORDER BY x.seq DESC LIMIT 1) AS published \
                  FROM cases c JOIN categories k ON k.jurisdiction_id = c.jurisdiction_id AND k.code = c.category \
                  JOIN case_events e ON e.case_id = c.id AND e.seq = 1 WHERE c.jurisdiction_id = ",
             );
@@ -960,6 +962,15 @@ macro_rules! backend_ops {
                             EventPayload::ForwardedToAuthority { message, .. } => Some(message),
                             _ => None,
                         });
+                    let publication = r
+                        .try_get::<Option<String>, _>("published")?
+                        .and_then(|p| serde_json::from_str::<EventPayload>(&p).ok())
+                        .and_then(|p| match p {
+                            EventPayload::Published { text, exact_position, pictures } => {
+                                Some(Publication { text, exact_position, pictures })
+                            }
+                            _ => None,
+                        });
                     let due: i64 = r.try_get("due_at")?;
                     Ok(PublicCase {
                         id: r.try_get("id")?,
@@ -979,6 +990,7 @@ macro_rules! backend_ops {
                         attachments: submission.attachments,
                         media_url: submission.media_url,
                         answers: submission.answers,
+                        publication,
                     })
                 })
                 .collect()

@@ -493,3 +493,19 @@ analysis-routine = Routine for complaints (paragraphs separated by a blank line)
 analysis-public-link = The published routine
 analysis-saved = Saved.
 error-causes = The causes could not be read: { $problem }
+
+# What the open API (Open311) shows of a case: nothing a person wrote until staff publish it.
+action-publish = Publish in the open API
+action-publish-hint = Nothing the citizen wrote is shown to others until you publish it. Publish the text as it is or an edited text without names, addresses and numbers; the original stays here. The place is shown rounded to about 100 metres unless you choose the exact point. Addresses written on the form, by phone or in a letter are never published.
+action-publish-button = Publish
+publish-now = This is shown now:
+publish-not-yet = Nothing of the case's text is published.
+field-publish-text = Text to publish
+field-publish-exact = Show the exact point (otherwise rounded)
+field-publish-pictures = Show the pictures
+error-publish-personal-number = The text contains a personal identity number. Remove it before publishing.
+staff-event-published = Published in the open API: { $what }
+publish-shows-text = the text
+publish-shows-exact = the exact point
+publish-shows-rounded = the place rounded
+publish-shows-pictures = the pictures

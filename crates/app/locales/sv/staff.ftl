@@ -493,3 +493,19 @@ analysis-routine = Rutin för klagomål (stycken åtskilda med en tom rad)
 analysis-public-link = Den publicerade rutinen
 analysis-saved = Sparat.
 error-causes = Orsakerna kunde inte läsas: { $problem }
+
+# What the open API (Open311) shows of a case: nothing a person wrote until staff publish it.
+action-publish = Publicera i det öppna API:et
+action-publish-hint = Inget som invånaren skrivit visas för andra förrän du publicerar det. Publicera texten som den är eller en redigerad text utan namn, adresser och nummer; originalet finns kvar här. Platsen visas avrundad till ungefär 100 meter om du inte väljer den exakta punkten. Adresser som skrivits i formuläret, i telefon eller i brev publiceras aldrig.
+action-publish-button = Publicera
+publish-now = Det här visas nu:
+publish-not-yet = Ingenting av ärendets text är publicerat.
+field-publish-text = Text att publicera
+field-publish-exact = Visa den exakta punkten (annars avrundad)
+field-publish-pictures = Visa bilderna
+error-publish-personal-number = Texten innehåller ett personnummer. Ta bort det innan du publicerar.
+staff-event-published = Publicerat i det öppna API:et: { $what }
+publish-shows-text = texten
+publish-shows-exact = den exakta punkten
+publish-shows-rounded = platsen avrundad
+publish-shows-pictures = bilderna

@@ -11,6 +11,7 @@ mod demo;
 mod dialogues;
 mod mail;
 mod open311;
+mod publication;
 mod reports;
 mod staff_access;
 mod staff_admin;

@@ -20,7 +20,10 @@ on_both_backends!(discovery_names_the_endpoint_in_both_formats, |app| {
     let app = app.with_demo(0).await;
     let (status, content_type, xml) = get(&app, "/open311/v2/discovery.xml").await;
     assert_eq!((status, content_type.as_str()), (200, XML));
-    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    // The start of today in Sweden, as the spec's date-time with its offset.
+    let here = domain::time::local(chrono::Utc::now());
+    let today = format!("{}T00:00:00{}", here.format("%Y-%m-%d"), here.format("%:z"));
+    assert!(chrono::DateTime::parse_from_rfc3339(&today).is_ok(), "{today}");
     let expected = format!(
         "{DECLARATION}<discovery><changeset>{today}</changeset><contact>kontaktcenter@vasteras.example</contact>\
          <key_service>An administrator issues keys under Administration › Keys for the Open311 API.</key_service>\
@@ -110,7 +113,7 @@ on_both_backends!(a_service_definition_asks_the_kind_the_submitter_and_the_categ
         json!({
             "service_code": "gatubelysning",
             "attributes": [
-                {"variable": true, "code": "kind", "datatype": "singlevaluelist", "required": true,
+                {"variable": true, "code": "kind", "datatype": "singlevaluelist", "required": false,
                  "datatype_description": null, "order": 1, "description": "Vad vill du lämna?", "values": kinds},
                 {"variable": true, "code": "submitter_role", "datatype": "singlevaluelist", "required": false,
                  "datatype_description": null, "order": 2, "description": "Vem är du?", "values": [
@@ -135,7 +138,7 @@ on_both_backends!(a_service_definition_asks_the_kind_the_submitter_and_the_categ
     assert!(
         xml.starts_with(&format!(
             "{DECLARATION}<service_definition><service_code>gatubelysning</service_code><attributes><attribute>\
-         <variable>true</variable><code>kind</code><datatype>singlevaluelist</datatype><required>true</required>\
+         <variable>true</variable><code>kind</code><datatype>singlevaluelist</datatype><required>false</required>\
          <datatype_description></datatype_description><order>1</order><description>Vad vill du lämna?</description>\
          <values><value><key>felanmalan</key><name>Felanmälan</name></value>"
         )),
@@ -325,7 +328,7 @@ on_both_backends!(a_bad_request_is_refused_with_every_problem_named, |app| {
         (
             good(&[("attribute[kind]", ""), ("lat", ""), ("long", "")]),
             400,
-            vec!["attribute[kind] is required", "a location is required: lat and long, address_string or address_id"],
+            vec!["a location is required: lat and long, address_string or address_id"],
         ),
     ];
     for (form, status, expected) in cases {
@@ -376,6 +379,28 @@ on_both_backends!(a_posted_request_is_read_back_and_shows_its_closing, |app| {
         |at: chrono::DateTime<chrono::Utc>| domain::time::local(at).to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
     let due = app.store.clocks(case.id, chrono::Utc::now()).await.unwrap().iter().map(|c| c.due_at).min().unwrap();
 
+    // Before staff publish anything: no text, no address, the point rounded to its square.
+    let (status, content_type, text) = get(&app, &format!("/open311/v2/requests/{number}.json")).await;
+    assert_eq!((status, content_type.as_str()), (200, JSON));
+    let unpublished = &serde_json::from_str::<serde_json::Value>(&text).unwrap()[0];
+    assert_eq!((&unpublished["description"], &unpublished["address"]), (&json!(null), &json!(null)), "{text}");
+    let rounded = domain::publication::rounded(domain::Position { lat_e6: 59_609_900, lon_e6: 16_544_800 }, 100);
+    assert_eq!((&unpublished["lat"], &unpublished["long"]), (&json!(rounded.latitude()), &json!(rounded.longitude())));
+    assert_ne!(unpublished["lat"], json!(59.6099));
+
+    // Staff publish the text as written, with the exact point (the hint on the page says so).
+    let staff = app.signed_in("handlaggare", crate::support::PASSWORD).await;
+    let page = body(staff.get(app.url(&format!("/staff/cases/{number}"))).send().await.unwrap()).await;
+    assert!(page.contains("Ingenting av ärendets text är publicerat."), "the page says nothing is published yet");
+    let published = staff
+        .post(app.url(&format!("/staff/cases/{number}/publish")))
+        .form(&[("text", "Lampan vid Stora torget är släckt."), ("exact_position", "on")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(published.status(), 303);
+
+    let updated = app.store.case(case.id).await.unwrap().unwrap().updated_at;
     let (status, content_type, text) = get(&app, &format!("/open311/v2/requests/{number}.json")).await;
     assert_eq!((status, content_type.as_str()), (200, JSON));
     let expected = json!([{
@@ -388,7 +413,7 @@ on_both_backends!(a_posted_request_is_read_back_and_shows_its_closing, |app| {
         "agency_responsible": "Tekniska nämnden › Tekniska kontoret › Gata och park › Gatuenheten",
         "service_notice": null,
         "requested_datetime": local(case.received_at),
-        "updated_datetime": local(case.updated_at),
+        "updated_datetime": local(updated),
         "expected_datetime": local(due),
         "address": "Stora torget, Västerås",
         "address_id": null,
@@ -416,7 +441,7 @@ on_both_backends!(a_posted_request_is_read_back_and_shows_its_closing, |app| {
              <address>Stora torget, Västerås</address><address_id></address_id><zipcode></zipcode>\
              <lat>59.6099</lat><long>16.5448</long><media_url></media_url></request></service_requests>",
             local(case.received_at),
-            local(case.updated_at),
+            local(updated),
             local(due)
         )
     );
@@ -611,6 +636,25 @@ on_both_backends!(pictures_sent_with_a_request_are_published_at_its_media_url, |
     let names: Vec<&str> = submission.attachments.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["stolpe.jpg", "karta.pdf"]);
 
+    // Not shown until staff publish the pictures.
+    let (_, _, text) = get(&app, &format!("/open311/v2/requests/{number}.json")).await;
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap()[0]["media_url"], json!(null));
+    let url = app.url(&format!("/open311/v2/media/vasteras/{number}/1.jpg"));
+    assert_eq!(reqwest::get(&url).await.unwrap().status(), 404);
+    let staff = app.signed_in("handlaggare", crate::support::PASSWORD).await;
+    let publish = |number: String, pictures: bool| {
+        let staff = staff.clone();
+        let url = app.url(&format!("/staff/cases/{number}/publish"));
+        async move {
+            let mut form = vec![("text", "Stolpen lutar.")];
+            if pictures {
+                form.push(("pictures", "on"));
+            }
+            assert_eq!(staff.post(url).form(&form).send().await.unwrap().status(), 303);
+        }
+    };
+    publish(number.clone(), true).await;
+
     let (_, _, text) = get(&app, &format!("/open311/v2/requests/{number}.json")).await;
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(doc[0]["media_url"], json!(format!("http://127.0.0.1:8080/open311/v2/media/vasteras/{number}/1.jpg")));
@@ -633,6 +677,7 @@ on_both_backends!(pictures_sent_with_a_request_are_published_at_its_media_url, |
     let (status, _, text) = post(&app, "/open311/v2/requests.json", &linked).await;
     assert_eq!(status, 200, "{text}");
     let other = serde_json::from_str::<serde_json::Value>(&text).unwrap()[0]["service_request_id"].clone();
+    publish(other.as_str().unwrap().to_owned(), true).await;
     let (_, _, text) = get(&app, &format!("/open311/v2/requests/{}.json", other.as_str().unwrap())).await;
     assert_eq!(
         serde_json::from_str::<serde_json::Value>(&text).unwrap()[0]["media_url"],
@@ -645,7 +690,6 @@ on_both_backends!(pictures_sent_with_a_request_are_published_at_its_media_url, |
         domain::EventPayload::Answered { message: "Tack!".into() },
     ];
     record(&app, other.as_str().unwrap(), answered).await;
-    let staff = app.signed_in("handlaggare", crate::support::PASSWORD).await;
     let page =
         body(staff.get(app.url(&format!("/staff/cases/{}", other.as_str().unwrap()))).send().await.unwrap()).await;
     assert!(page.contains(r#"<a href="https://bilder.example/stolpe.jpg" rel="noopener noreferrer nofollow">"#));
@@ -986,4 +1030,33 @@ on_both_backends!(a_posted_update_is_the_citizens_message_recorded_once, |app| {
         !events.iter().any(|e| e.payload_json.contains("anna@example.se") && e.seq > 1),
         "the address is not kept again"
     );
+});
+
+on_both_backends!(generic_clients_are_served_without_lyhords_extensions, |app| {
+    let app = app.with_demo(0).await;
+    // A published client library asks for a definition at `service/` (singular).
+    let (_, _, plural) = get(&app, "/open311/v2/services/gatubelysning.json").await;
+    let (status, content_type, singular) = get(&app, "/open311/v2/service/gatubelysning.json").await;
+    assert_eq!((status, content_type.as_str(), singular), (200, JSON, plural));
+    let (status, _, _) = get(&app, "/open311/v2/service/finns-inte.xml").await;
+    assert_eq!(status, 404);
+
+    // A request without the `kind` attribute gets the service's own kind (fault reports for
+    // street lighting), or a synpunkt where the service takes every kind.
+    let key = lyhord::admin::create_api_key(&app.store, None, "Generisk klient").await.unwrap();
+    for (service, kind) in [("gatubelysning", domain::CaseKind::Felanmalan), ("ovrigt", domain::CaseKind::Synpunkt)] {
+        let form = [
+            ("api_key", key.as_str()),
+            ("service_code", service),
+            ("lat", "59.6099"),
+            ("long", "16.5448"),
+            ("description", "Något att rätta till."),
+        ];
+        let (status, _, text) = post(&app, "/open311/v2/requests.json", &form).await;
+        assert_eq!(status, 200, "{service}: {text}");
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let number = doc[0]["service_request_id"].as_str().unwrap();
+        let case = app.store.case_by_number("vasteras", number).await.unwrap().unwrap();
+        assert_eq!(case.kind, kind, "{service}");
+    }
 });

@@ -64,11 +64,25 @@ struct PrivacyPage {
     path: String,
     municipality: String,
     contact: Option<String>,
+    /// What the open API shows, as this installation is set up.
+    published: String,
 }
 
 pub async fn privacy(State(state): State<AppState>, PageLang(lang): PageLang) -> Response {
-    info_page(&state, lang, "/privacy", |path, municipality, contact| PrivacyPage { lang, path, municipality, contact })
-        .await
+    let published = match state.config.open311_public_reads {
+        app::PublicReads::Off => lang.t("privacy-published-off"),
+        app::PublicReads::Published => {
+            lang.t1("privacy-published", "metres", &state.config.open311_position_metres.to_string())
+        }
+    };
+    info_page(&state, lang, "/privacy", |path, municipality, contact| PrivacyPage {
+        lang,
+        path,
+        municipality,
+        contact,
+        published,
+    })
+    .await
 }
 
 /// A page about the municipality: its name and contact address, or blanks before set-up.

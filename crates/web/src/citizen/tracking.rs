@@ -187,7 +187,11 @@ pub(crate) fn public_entry(
             what: lang.t_with("event-delay-notified", &[("date", expected_by.to_string())]),
             text: Some(message.clone()),
         },
-        P::Classified { .. } | P::NoteAdded { .. } | P::ClockAlert { .. } | P::Analysed { .. } => return None,
+        P::Classified { .. }
+        | P::NoteAdded { .. }
+        | P::ClockAlert { .. }
+        | P::Analysed { .. }
+        | P::Published { .. } => return None,
     })
 }
 

@@ -23,7 +23,7 @@ fn extension(attachment: &Attachment) -> Option<&'static str> {
 
 /// The pictures of a public case that anyone may see, numbered from 1 as the files were sent.
 pub(super) fn public_media(case: &store::PublicCase) -> impl Iterator<Item = (usize, &Attachment)> {
-    let published = case.channel == domain::Channel::Api;
+    let published = case.publication.as_ref().is_some_and(|p| p.pictures);
     case.attachments
         .iter()
         .enumerate()
@@ -42,6 +42,9 @@ pub(super) async fn media(
     Path((jurisdiction, number, file)): Path<(String, String, String)>,
 ) -> Response {
     let not_found = || error(StatusCode::NOT_FOUND, Format::Xml, "media not found");
+    if state.config.open311_public_reads == app::PublicReads::Off {
+        return not_found();
+    }
     let Some(n) = file.split_once('.').and_then(|(n, _)| n.parse::<usize>().ok()) else {
         return not_found();
     };

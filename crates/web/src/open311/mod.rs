@@ -27,6 +27,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/open311/v2/{file}", get(top_level).post(post_top_level).layer(uploads))
         .route("/open311/v2/services/{file}", get(services::service_definition))
+        .route("/open311/v2/service/{file}", get(services::service_definition))
         .route("/open311/v2/requests/{file}", get(requests::one_request))
         .route("/open311/v2/media/{jurisdiction}/{number}/{file}", get(media::media))
         // Tokens (b.5) are only for batch services, and every service here is realtime.
@@ -110,6 +111,14 @@ async fn jurisdiction(state: &AppState, params: &Params, format: Format) -> Resu
 
 fn internal(format: Format, e: impl std::fmt::Display) -> Response {
     crate::error::ApiError { format, error: app::Error::Internal(e.to_string()) }.into_response()
+}
+
+/// The answer when the municipality has turned the reading endpoints off
+/// (`open311_public_reads = "off"`): submitting still works.
+fn reads_off(state: &AppState, format: Format) -> Option<Response> {
+    (state.config.open311_public_reads == app::PublicReads::Off).then(|| {
+        error(StatusCode::FORBIDDEN, format, "reading requests is turned off by this municipality; submitting works")
+    })
 }
 
 /// The answer to a file name with neither `.xml` nor `.json`.

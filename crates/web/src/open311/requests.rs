@@ -103,10 +103,8 @@ fn submission_from(
         }
     }
     let kind = match body.field("attribute[kind]") {
-        None => {
-            problems.push("attribute[kind] is required".to_owned());
-            None
-        }
+        // Generic clients know nothing of this extension: the service's default kind.
+        None => Some(super::services::default_kind(category)),
         Some(value) => match value.parse::<CaseKind>().ok().filter(|k| category.accepts(*k)) {
             Some(kind) => Some(kind),
             None => {
@@ -229,6 +227,8 @@ struct Context {
     base: String,
     jurisdiction: String,
     english: bool,
+    /// The side of the square a position is rounded to, unless staff published the point.
+    metres: u32,
     /// The public updates of each case, when the extensions were asked for.
     notes: Option<HashMap<String, Vec<store::PublicUpdate>>>,
 }
@@ -239,9 +239,11 @@ impl Context {
     }
 }
 
-/// One request as anyone may read it: no names, e-mail addresses or phone numbers, and the
-/// citizen's own words only when they were sent through Open311, which publishes them; what
-/// was written on the web form or told to staff was not written for publication.
+/// One request as anyone may read it: no names, e-mail addresses or phone numbers; the text
+/// only as staff published it (the citizen's words, or an edit of them); a place typed in only
+/// when it came through Open311 and staff published the case (a place typed on the web, by
+/// phone or in a letter is often the writer's home); the position rounded unless staff
+/// published the exact point; pictures only when staff published them.
 fn request_value(case: &store::PublicCase, cx: &Context) -> Value {
     let lang = if cx.english { "en" } else { "sv" };
     let open = case.status.is_open();
@@ -252,11 +254,17 @@ fn request_value(case: &store::PublicCase, cx: &Context) -> Value {
         case.closing_note.clone()
     };
     let name = cx.categories.iter().find(|c| c.code == case.category).map(|c| c.name(lang).to_owned());
-    let published = case.channel == domain::Channel::Api;
-    let public_text = published.then(|| case.description.clone());
+    let publication = case.publication.as_ref();
+    let public_text = publication.map(|p| p.text.clone());
+    let place = case.place.clone().filter(|_| publication.is_some() && case.channel == domain::Channel::Api);
+    let position = case.position.map(|p| match publication {
+        Some(p_) if p_.exact_position => p,
+        _ => domain::publication::rounded(p, cx.metres),
+    });
+    let pictures = publication.is_some_and(|p| p.pictures);
     let photos: Vec<String> =
         public_media(case).map(|(n, a)| media_url(&cx.base, &cx.jurisdiction, &case.number, n, a)).collect();
-    let media = photos.first().cloned().or_else(|| case.media_url.clone().filter(|_| published));
+    let media = photos.first().cloned().or_else(|| case.media_url.clone().filter(|_| pictures));
     let mut fields = vec![
         ("service_request_id", Value::text(case.number.clone())),
         ("status", Value::text(if open { "open" } else { "closed" })),
@@ -269,11 +277,11 @@ fn request_value(case: &store::PublicCase, cx: &Context) -> Value {
         ("requested_datetime", w3c(case.received_at)),
         ("updated_datetime", w3c(case.updated_at)),
         ("expected_datetime", case.due_at.filter(|_| open).map_or(Value::Text(None), w3c)),
-        ("address", Value::Text(case.place.clone())),
+        ("address", Value::Text(place)),
         ("address_id", Value::Text(None)),
         ("zipcode", Value::Text(None)),
-        ("lat", case.position.map_or(Value::Text(None), |p| Value::Number(p.latitude()))),
-        ("long", case.position.map_or(Value::Text(None), |p| Value::Number(p.longitude()))),
+        ("lat", position.map_or(Value::Text(None), |p| Value::Number(p.latitude()))),
+        ("long", position.map_or(Value::Text(None), |p| Value::Number(p.longitude()))),
         ("media_url", Value::Text(media)),
     ];
     if let Some(notes) = &cx.notes {
@@ -338,6 +346,9 @@ async fn requests_document(
     query: store::PublicQuery,
     single: bool,
 ) -> Response {
+    if let Some(off) = super::reads_off(state, format) {
+        return off;
+    }
     let found =
         tokio::try_join!(state.store.public_cases(&query), state.store.categories(&j.id), state.store.org_tree(&j.id));
     let (cases, categories, tree) = match found {
@@ -371,7 +382,8 @@ async fn requests_document(
         params.extensions().then(HashMap::new)
     };
     let base = state.config.public_url.trim_end_matches('/').to_owned();
-    let cx = Context { categories, tree, base, jurisdiction: j.id.clone(), english: params.english(), notes };
+    let metres = state.config.open311_position_metres;
+    let cx = Context { categories, tree, base, jurisdiction: j.id.clone(), english: params.english(), metres, notes };
     let items = cases.iter().map(|c| request_value(c, &cx)).collect();
     respond(StatusCode::OK, format, "service_requests", &Value::List { item: "request", items })
 }

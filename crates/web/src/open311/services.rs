@@ -17,8 +17,9 @@ pub(super) async fn discovery(state: &AppState, format: Format) -> Response {
     };
     let contact = jurisdictions.first().and_then(|j| j.email.clone()).unwrap_or_default();
     // Changes to the services come from the administration pages; a fixed changeset would
-    // tell clients never to refresh, so it is today's date: a daily refresh is cheap.
-    let changeset = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    // tell clients never to refresh, so it is the start of today: a daily refresh is cheap.
+    // The spec's type is a date-time with its offset (clients refuse a bare date).
+    let changeset = today_start(chrono::Utc::now());
     let base = format!("{}/open311/v2", state.config.public_url.trim_end_matches('/'));
     let formats = Value::List { item: "format", items: vec![Value::text("text/xml"), Value::text("application/json")] };
     let endpoint = Value::Object(vec![
@@ -39,6 +40,13 @@ pub(super) async fn discovery(state: &AppState, format: Format) -> Response {
 
 pub(super) fn kinds_of(category: &Category) -> Vec<CaseKind> {
     if category.kinds.is_empty() { CaseKind::ALL.to_vec() } else { category.kinds.clone() }
+}
+
+/// The kind a request gets when it does not say: the category's first (its only one, or the
+/// one it is for, like fault reports for street lighting), or a synpunkt where every kind is
+/// taken.
+pub(super) fn default_kind(category: &Category) -> CaseKind {
+    category.kinds.first().copied().unwrap_or(CaseKind::Synpunkt)
 }
 
 fn service(category: &Category, english: bool) -> Value {
@@ -99,9 +107,10 @@ pub(super) fn questions(english: bool) -> (&'static str, &'static str) {
     if english { ("What would you like to give?", "Who are you?") } else { ("Vad vill du lämna?", "Vem är du?") }
 }
 
-/// `services/{code}.{xml,json}`: what a request in the category must and may say. The kind
-/// is required (the category's accepted kinds); who the submitter is (kund, invånare, …) is
-/// asked but optional, as on the web form (V-D7).
+/// `services/{code}.{xml,json}` (and `service/{code}`, where a published client library asks):
+/// what a request in the category may say. The kind is one of the category's accepted kinds,
+/// and when left out the service's default (`default_kind`); who the submitter is (kund,
+/// invånare, …) is asked but optional, as on the web form (V-D7).
 pub(super) async fn service_definition(
     State(state): State<AppState>,
     Path(file): Path<String>,
@@ -123,7 +132,7 @@ pub(super) async fn service_definition(
     let roles = SubmitterRole::ALL.iter().map(|r| (r.code().to_owned(), r.name(lang).to_owned())).collect();
     let (kind_question, role_question) = questions(params.english());
     let mut attributes = vec![
-        attribute("kind", 1, true, kind_question, kinds),
+        attribute("kind", 1, false, kind_question, kinds),
         attribute("submitter_role", 2, false, role_question, roles),
     ];
     // The category's own questions follow, in their order.
@@ -136,4 +145,17 @@ pub(super) async fn service_definition(
         ("attributes", Value::List { item: "attribute", items: attributes }),
     ]);
     respond(StatusCode::OK, format, "service_definition", &doc)
+}
+
+/// Swedish midnight of the day `now` falls on, as ISO 8601 with its offset (Swedish
+/// midnight always exists: clocks change at night's small hours, never at midnight).
+fn today_start(now: chrono::DateTime<chrono::Utc>) -> String {
+    let here = domain::time::local(now);
+    let midnight = here.date_naive().and_time(chrono::NaiveTime::MIN);
+    match midnight.and_local_timezone(here.timezone()) {
+        chrono::LocalResult::Single(at) | chrono::LocalResult::Ambiguous(at, _) => {
+            at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+        }
+        chrono::LocalResult::None => here.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+    }
 }

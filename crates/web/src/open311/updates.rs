@@ -152,7 +152,8 @@ pub(super) fn public_view(
         | P::ContactLogged { .. }
         | P::NoteAdded { .. }
         | P::ClockAlert { .. }
-        | P::Analysed { .. } => {
+        | P::Analysed { .. }
+        | P::Published { .. } => {
             return None;
         }
     })
@@ -166,6 +167,9 @@ fn update_id(number: &str, seq: i64) -> String {
 /// `GET servicerequestupdates.{xml,json}`: the public updates recorded between `start_date`
 /// and `end_date` (at most 90 days, the last 90 by default), oldest first, paged like requests.
 pub(super) async fn list_updates(state: &AppState, format: Format, params: &Params) -> Response {
+    if let Some(off) = super::reads_off(state, format) {
+        return off;
+    }
     let j = match jurisdiction(state, params, format).await {
         Ok(j) => j,
         Err(response) => return response,

@@ -227,6 +227,16 @@ fn event_from_form(
             let justified = justified?;
             P::Analysed { justified, causes, measures, example }
         }
+        Action::Publish => {
+            let text = fields.text("text", "publish-text");
+            // A personnummer in the text is flagged at the field: staff edit it out first.
+            if !domain::publication::personal_numbers(&text).is_empty() {
+                fields.fail("publish-text", "error-publish-personal-number");
+            }
+            let exact_position = !fields.get("exact_position").is_empty();
+            let pictures = !fields.get("pictures").is_empty();
+            P::Published { text, exact_position, pictures }
+        }
         Action::Close => P::Closed { summary: fields.text("summary", "close-summary") },
         Action::Reopen => P::Reopened { reason: fields.text("reason", "reopen-reason") },
     };

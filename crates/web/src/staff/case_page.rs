@@ -97,6 +97,8 @@ fn mail_rows(messages: &[store::OutboxMessage], lang: Lang) -> Vec<MailRow> {
 pub(super) struct CasePage {
     lang: Lang,
     path: String,
+    /// The text the open API shows, once staff published it.
+    publication: Option<String>,
     nav: StaffNav,
     number: String,
     status: String,
@@ -139,6 +141,11 @@ pub(super) struct CasePage {
 }
 
 impl CasePage {
+    /// Whether a checkbox of an action's form is ticked.
+    fn ticked(&self, id: &str) -> bool {
+        !self.value(id).is_empty()
+    }
+
     fn can(&self, action: &str) -> bool {
         self.allowed.contains(&action)
     }
@@ -347,6 +354,14 @@ fn describe(
             lang.t1("staff-event-delay-notified", "date", &expected_by.to_string()),
             Some(format!("{reason}\n\n{message}")),
         ),
+        P::Published { text, exact_position, pictures } => {
+            let mut shown = vec![lang.t("publish-shows-text")];
+            shown.push(lang.t(if *exact_position { "publish-shows-exact" } else { "publish-shows-rounded" }));
+            if *pictures {
+                shown.push(lang.t("publish-shows-pictures"));
+            }
+            (lang.t1("staff-event-published", "what", &shown.join(", ")), Some(text.clone()))
+        }
     }
 }
 
@@ -532,9 +547,25 @@ pub(super) async fn page(
         .entry("log-contact-time".into())
         .or_insert_with(|| domain::time::local(Utc::now()).format("%H:%M").to_string());
 
+    // What the open API shows now, and the publishing form's starting point: the latest
+    // decision, or the citizen's own words to edit.
+    let publication = loaded.payloads.iter().rev().find_map(|(_, _, p)| match p {
+        EventPayload::Published { text, exact_position, pictures } => Some((text.clone(), *exact_position, *pictures)),
+        _ => None,
+    });
+    if !values.contains_key("publish-text") {
+        let (text, exact, pictures) = publication.clone().unwrap_or_else(|| (s.description.clone(), false, false));
+        values.insert("publish-text".into(), text);
+        for (field, on) in [("publish-exact_position", exact), ("publish-pictures", pictures)] {
+            if on {
+                values.insert(field.into(), "on".into());
+            }
+        }
+    }
     let page = CasePage {
         lang,
         path: path.clone(),
+        publication: publication.map(|p| p.0),
         nav: StaffNav::new(desk, "case"),
         number: case.number.clone(),
         status: if lang == Lang::En { case.status.name_en() } else { case.status.name_sv() }.to_owned(),
