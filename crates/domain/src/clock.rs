@@ -85,6 +85,10 @@ pub struct ClockDef {
     pub name_en: String,
     /// The policy's own words and where they come from.
     pub clause: String,
+    /// How those words are read here, in Swedish ("tre dygn" as 72 hours around the clock),
+    /// shown beside the promise; empty for a municipality's own clocks that need no reading.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reading: String,
     /// Kinds, channels and categories the promise applies to; empty means all.
     #[serde(default)]
     pub kinds: Vec<CaseKind>,
@@ -579,6 +583,7 @@ fn def(
     name_sv: &str,
     name_en: &str,
     clause: &str,
+    reading: &str,
     kinds: &[CaseKind],
     channels: &[Channel],
     length: u32,
@@ -591,6 +596,7 @@ fn def(
         name_sv: name_sv.into(),
         name_en: name_en.into(),
         clause: clause.into(),
+        reading: reading.into(),
         kinds: kinds.to_vec(),
         channels: channels.to_vec(),
         categories: Vec::new(),
@@ -609,6 +615,7 @@ fn default_clocks() -> Vec<ClockDef> {
             "Svar eller besked om var ärendet hanteras",
             "An answer, or where the case is handled",
             "Västerås policy för synpunktshantering (2014): \"Inom två dagar ska vi ge ett svar eller återkoppling om var ärendet kommer att hanteras.\"",
+            "\"Inom två dagar\" läses som två arbetsdagar: helger och helgdagar räknas inte.",
             &[],
             &[],
             2,
@@ -621,22 +628,24 @@ fn default_clocks() -> Vec<ClockDef> {
             "Återkoppling på telefonmeddelande",
             "Call back on a phone message",
             "Salems servicepolicy (2010): \"som huvudregel återkomma samma dag vid telefonmeddelande … senast inom ett dygn.\"",
+            "\"Inom ett dygn\" läses som 24 timmar från meddelandet, dygnet runt. Gäller meddelanden och röstbrevlåda där invånaren vill bli uppringd, inte samtal som besvaras direkt.",
             &[],
-            &[Channel::Phone],
-            1,
-            Unit::WorkingDays,
+            &[Channel::PhoneMessage],
+            24,
+            Unit::Hours,
             &[PhoneOrVisit, Answered],
             false,
         ),
         def(
             "s2",
-            "E-post besvaras inom tre dagar",
-            "E-mail answered within three days",
+            "Svar på e-post",
+            "An answer to e-mail",
             "Salems servicepolicy (2010): \"frågor på e-post skall besvaras inom tre dygn.\"",
+            "\"Inom tre dygn\" läses som 72 timmar från att e-posten kom, dygnet runt.",
             &[],
             &[Channel::Email],
-            3,
-            Unit::WorkingDays,
+            72,
+            Unit::Hours,
             &[Answered],
             true,
         ),
@@ -645,10 +654,11 @@ fn default_clocks() -> Vec<ClockDef> {
             "Bekräftelse: vem som handlägger och när beslut kommer",
             "Confirmation: who handles it and when a decision comes",
             "Salems servicepolicy (2010): \"alltid bekräftar en ansökan/förfrågan med ett besked om när beslut/information kommer att meddelas och vem som är handläggare … inom ett dygn.\"",
+            "\"Inom ett dygn\" läses som 24 timmar från att frågan kom, dygnet runt.",
             &[CaseKind::Fraga],
             &[],
-            1,
-            Unit::WorkingDays,
+            24,
+            Unit::Hours,
             &[DecisionPromised, Answered],
             false,
         ),
@@ -657,6 +667,7 @@ fn default_clocks() -> Vec<ClockDef> {
             "Besked vid felanmälan: vad, när och vem",
             "Fault report notice: what, when and who",
             "Salems servicepolicy (2010): \"vid felanmälan ger besked om vilka åtgärder som kommer att vidtas, när det kommer att göras och vem som är ansvarig.\"",
+            "Policyn säger ingen tid; Lyhörd räknar en arbetsdag.",
             &[CaseKind::Felanmalan],
             &[],
             1,
@@ -666,9 +677,10 @@ fn default_clocks() -> Vec<ClockDef> {
         ),
         def(
             "s6",
-            "Klagomål möts inom en vecka",
-            "A complaint is met within a week",
+            "Klagomål möts",
+            "A complaint is met",
             "Salems servicepolicy (2010): \"Klagomål möts omgående och senast inom en vecka. Kontakten sker i möjligaste mån vid besök eller via telefon.\"",
+            "\"Inom en vecka\" läses som samma veckodag veckan efter, och därefter nästa arbetsdag om den dagen är ledig.",
             &[CaseKind::Klagomal],
             &[],
             1,
@@ -710,7 +722,9 @@ mod tests {
         };
         assert_eq!(clocks(CaseKind::Synpunkt, Channel::Web), ["v-s2"]);
         assert_eq!(clocks(CaseKind::Klagomal, Channel::Email), ["v-s2", "s2", "s6"]);
-        assert_eq!(clocks(CaseKind::Fraga, Channel::Phone), ["v-s2", "s1", "s3"]);
+        // S1 is for a message left for a call back, not a call dealt with as it came in.
+        assert_eq!(clocks(CaseKind::Fraga, Channel::Phone), ["v-s2", "s3"]);
+        assert_eq!(clocks(CaseKind::Fraga, Channel::PhoneMessage), ["v-s2", "s1", "s3"]);
         assert_eq!(clocks(CaseKind::Felanmalan, Channel::Api), ["v-s2", "s4"]);
     }
 
@@ -722,12 +736,12 @@ mod tests {
         assert_eq!(ids(&clocks), ["v-s2", "s2", "s6"]);
         // Two working days after Friday: the end of Tuesday 1 December.
         assert_eq!(due_of(&clocks, "v-s2").due_at, se(2026, 12, 2, 0, 0));
-        // Three working days: the end of Wednesday.
-        assert_eq!(due_of(&clocks, "s2").due_at, se(2026, 12, 3, 0, 0));
+        // "Tre dygn": 72 hours, the weekend included: Monday evening at 20.15.
+        assert_eq!(due_of(&clocks, "s2").due_at, se(2026, 11, 30, 20, 15));
         // One week: the end of the next Friday.
         assert_eq!(due_of(&clocks, "s6").due_at, se(2026, 12, 5, 0, 0));
         assert!(clocks.iter().all(|c| c.state == ClockState::Running));
-        assert_eq!(Policy::nearest_due(&clocks), Some(se(2026, 12, 2, 0, 0)));
+        assert_eq!(Policy::nearest_due(&clocks), Some(se(2026, 11, 30, 20, 15)));
         // On Monday morning: Monday and Tuesday are left for V-S2, one after today.
         let monday =
             p.clocks(&facts(CaseKind::Klagomal, Channel::Email, received), &[], se(2026, 11, 30, 9, 0)).unwrap();
@@ -760,8 +774,9 @@ mod tests {
         let p = Policy::defaults();
         let received = se(2026, 6, 18, 14, 0);
         let clocks = p.clocks(&facts(CaseKind::Fraga, Channel::Web, received), &[], received).unwrap();
+        // "Inom ett dygn": 24 hours, on midsommarafton itself.
+        assert_eq!(due_of(&clocks, "s3").due_at, se(2026, 6, 19, 14, 0));
         // Midsommarafton, midsommardagen and Sunday are not working days.
-        assert_eq!(due_of(&clocks, "s3").due_at, se(2026, 6, 23, 0, 0));
         assert_eq!(due_of(&clocks, "v-s2").due_at, se(2026, 6, 24, 0, 0));
     }
 
@@ -771,8 +786,8 @@ mod tests {
         let received = se(2026, 12, 28, 10, 0);
         let clocks = p.clocks(&facts(CaseKind::Synpunkt, Channel::Email, received), &[], received).unwrap();
         assert_eq!(due_of(&clocks, "v-s2").due_at, se(2026, 12, 31, 0, 0));
-        // 29, 30 December, then nyårsafton, nyårsdagen and a weekend: Monday 4 January.
-        assert_eq!(due_of(&clocks, "s2").due_at, se(2027, 1, 5, 0, 0));
+        // 72 hours around the clock: nyårsafton at ten.
+        assert_eq!(due_of(&clocks, "s2").due_at, se(2026, 12, 31, 10, 0));
     }
 
     #[test]
@@ -786,7 +801,7 @@ mod tests {
         assert_eq!((vs2.state, vs2.kept_at), (ClockState::Met, Some(se(2026, 3, 3, 11, 0))));
         // Telling where it is handled is not an answer: the e-mail promise is now breached.
         assert_eq!(due_of(&clocks, "s2").state, ClockState::Breached);
-        assert_eq!(Policy::nearest_due(&clocks), Some(se(2026, 3, 6, 0, 0)));
+        assert_eq!(Policy::nearest_due(&clocks), Some(se(2026, 3, 5, 9, 0)));
 
         let late = vec![(se(2026, 3, 10, 9, 0), EventPayload::Answered { message: "Svar".into() })];
         let clocks = p.clocks(&f, &late, se(2026, 3, 20, 0, 0)).unwrap();
@@ -804,13 +819,14 @@ mod tests {
         assert_eq!(due_of(&clocks, "s2").state, ClockState::Paused);
         assert_eq!(due_of(&clocks, "s6").state, ClockState::Paused);
         assert_eq!(due_of(&clocks, "v-s2").state, ClockState::Met, "asking is itself a response (V-S2)");
-        // The reply comes three working days later: both pausable promises move by that much.
+        // The reply comes 77 hours later: the e-mail promise, counted in hours, moves by 77
+        // hours; the week, counted in days, by the three working days.
         let replied = (
             se(2026, 3, 6, 15, 0),
             EventPayload::CitizenMessage { message: "Vid dammen.".into(), attachments: vec![], reference: None },
         );
         let clocks = p.clocks(&f, &[asked, replied], se(2026, 3, 6, 16, 0)).unwrap();
-        assert_eq!(due_of(&clocks, "s2").due_at, se(2026, 3, 11, 0, 0));
+        assert_eq!(due_of(&clocks, "s2").due_at, se(2026, 3, 8, 14, 0));
         assert_eq!(due_of(&clocks, "s2").state, ClockState::Running);
         assert_eq!(due_of(&clocks, "s6").due_at, se(2026, 3, 13, 0, 0));
     }
@@ -819,7 +835,7 @@ mod tests {
     fn a_contact_counts_when_it_happened_and_s1_wants_phone_or_visit() {
         let p = Policy::defaults();
         let received = se(2026, 3, 2, 9, 0);
-        let f = facts(CaseKind::Synpunkt, Channel::Phone, received);
+        let f = facts(CaseKind::Synpunkt, Channel::PhoneMessage, received);
         let letter = |at| {
             (
                 se(2026, 3, 4, 9, 0),
@@ -871,7 +887,7 @@ mod tests {
 
     fn single(length: u32, unit: Unit) -> Policy {
         Policy::new(PolicyConfig {
-            clocks: vec![def("x", "x", "x", "x", &[], &[], length, unit, &[Stop::Answered], true)],
+            clocks: vec![def("x", "x", "x", "x", "", &[], &[], length, unit, &[Stop::Answered], true)],
             office_hours: OfficeHours::default(),
             closures: vec![],
             reminders: Reminders::default(),

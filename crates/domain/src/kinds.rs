@@ -79,6 +79,7 @@ vocabulary! {
         Web => "web", "Webbformulär", "Web form";
         Email => "email", "E-post", "E-mail";
         Phone => "phone", "Telefon", "Phone";
+        PhoneMessage => "phone_message", "Telefonmeddelande eller röstbrevlåda", "Phone message or voicemail";
         Visit => "visit", "Besök", "Visit";
         Letter => "letter", "Brev eller pappersblankett", "Letter or paper form";
         Api => "api", "Open311-API", "Open311 API";
@@ -233,7 +234,7 @@ mod tests {
     #[test]
     fn the_six_kinds_and_six_channels_of_the_policies_exist() {
         assert_eq!(CaseKind::ALL.len(), 6);
-        assert_eq!(Channel::ALL.len(), 6);
+        assert_eq!(Channel::ALL.len(), 7);
         assert_eq!(CaseKind::Klagomal.name("sv"), "Klagomål");
         assert_eq!(CaseKind::Klagomal.name("en"), "Complaint");
     }

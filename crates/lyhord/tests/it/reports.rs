@@ -72,10 +72,10 @@ fn data_set() -> Vec<Spec> {
         let received = se(2026, 6, 1, 9) + Duration::days(i);
         all.push(spec(CaseKind::Synpunkt, category, Channel::Web, Some(SubmitterRole::Kund), received, None, None));
     }
-    // Four questions by phone, nobody saying who they are: small groups everywhere.
+    // Four questions left as phone messages, nobody saying who they are: small groups everywhere.
     for i in 0..4 {
         let received = se(2026, 7, 6, 11) + Duration::days(i);
-        all.push(spec(CaseKind::Fraga, "parker", Channel::Phone, None, received, None, None));
+        all.push(spec(CaseKind::Fraga, "parker", Channel::PhoneMessage, None, received, None, None));
     }
     // Outside the nämnd: a school-transport complaint. Before the period: six complaints.
     all.push(spec(
@@ -188,7 +188,7 @@ on_both_backends!(a_report_counts_what_the_test_counts_and_hides_small_groups, |
     );
     assert_eq!(row(&html, "Efter typ", "Synpunkt"), ["7", "0"]);
     assert_eq!(row(&html, "Efter typ", "Fråga"), [hidden.clone(), "0".into()], "four questions: too few to show");
-    assert_eq!(row(&html, "Efter kanal", "Telefon"), [hidden.clone(), "0".into()]);
+    assert_eq!(row(&html, "Efter kanal", "Telefonmeddelande eller röstbrevlåda"), [hidden.clone(), "0".into()]);
     assert_eq!(row(&html, "Efter vem som skrev (kund eller invånare)", "Inte angivet"), [hidden.clone(), "0".into()]);
     assert_eq!(
         row(&html, "Efter område", "Parker och grönområden"),
@@ -230,7 +230,7 @@ on_both_backends!(a_report_counts_what_the_test_counts_and_hides_small_groups, |
             format!("{},0 h", rank(90)),
         ]
     );
-    // S1 (phone call-back) has four cases: nothing about it is shown.
+    // S1 (a call back on a phone message) has four cases: nothing about it is shown.
     assert_eq!(
         row(&html, "Hur löftena hölls", "Återkoppling på telefonmeddelande (S1)")[..3],
         ["0".to_owned(), hidden.clone(), "0".into()]

@@ -255,7 +255,8 @@ fn question_fields(
 }
 
 /// The ways in staff register for a citizen (the web and the API register themselves).
-pub(crate) const STAFF_CHANNELS: &[Channel] = &[Channel::Phone, Channel::Visit, Channel::Letter, Channel::Email];
+pub(crate) const STAFF_CHANNELS: &[Channel] =
+    &[Channel::Phone, Channel::PhoneMessage, Channel::Visit, Channel::Letter, Channel::Email];
 
 pub(crate) fn new_form(identity: &str) -> SubmitForm {
     SubmitForm {
