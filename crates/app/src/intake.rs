@@ -79,6 +79,13 @@ pub async fn store_files(app: &App, checked: Vec<CheckedFile>) -> std::io::Resul
     .map_err(std::io::Error::other)?
 }
 
+/// The reference a held submission's sender is given, and staff see beside it: the random
+/// end of its id, short enough to read out on the phone.
+pub fn held_reference(id: Uuid) -> String {
+    let hex = id.simple().to_string();
+    hex[hex.len() - 8..].to_uppercase()
+}
+
 /// A registered case: the store's receipt and the citizen's tracking token.
 pub struct Registered {
     pub receipt: Receipt,

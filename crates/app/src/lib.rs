@@ -13,6 +13,7 @@ pub mod files;
 pub mod intake;
 pub mod lang;
 pub mod mail;
+pub mod net;
 pub mod reports;
 pub mod setup;
 mod shutdown;
@@ -54,6 +55,9 @@ pub struct Config {
     /// The side of the square a published position is rounded to, unless staff publish the
     /// exact point (0 = never rounded).
     pub open311_position_metres: u32,
+    /// The reverse proxies whose `X-Forwarded-For` names the client (none by default: then
+    /// the connection's own address is the client's).
+    pub trusted_proxies: Vec<net::Network>,
 }
 
 /// What the open API's reading endpoints (`requests`, `requests/{id}`, updates, media) show.
@@ -93,6 +97,7 @@ impl Default for Config {
             job_lease: chrono::Duration::seconds(30),
             open311_public_reads: PublicReads::Published,
             open311_position_metres: domain::publication::DEFAULT_PRECISION_METRES,
+            trusted_proxies: Vec::new(),
         }
     }
 }

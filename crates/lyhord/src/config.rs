@@ -72,6 +72,9 @@ pub struct Settings {
     /// Published positions are rounded to squares of this many metres, unless staff publish
     /// the exact point.
     pub open311_position_metres: u32,
+    /// Addresses or networks of the reverse proxies in front (`["10.0.0.5", "10.1.0.0/16"]`):
+    /// their `X-Forwarded-For` names the client, for rate limits and logs. None by default.
+    pub trusted_proxies: Vec<String>,
 }
 
 /// The application's own defaults are written once, in `app::Config`; these are the rest.
@@ -110,6 +113,7 @@ impl Default for Settings {
             report_min_group: app.report_min_group,
             open311_public_reads: "published".into(),
             open311_position_metres: app.open311_position_metres,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -185,6 +189,9 @@ impl Settings {
             ));
         }
         self.open311_public_reads.parse::<app::PublicReads>().map_err(ConfigError)?;
+        for proxy in &self.trusted_proxies {
+            proxy.parse::<app::net::Network>().map_err(|e| ConfigError(format!("trusted_proxies: {e}")))?;
+        }
         if self.report_min_group < 1 {
             return Err(ConfigError("report_min_group must be at least 1".into()));
         }

@@ -65,6 +65,8 @@ pub fn app_config(settings: &Settings) -> app::Config {
         // Checked when the settings were loaded.
         open311_public_reads: settings.open311_public_reads.parse().unwrap_or(app::PublicReads::Off),
         open311_position_metres: settings.open311_position_metres,
+        // Checked when the settings were loaded.
+        trusted_proxies: settings.trusted_proxies.iter().filter_map(|p| p.parse().ok()).collect(),
     }
 }
 

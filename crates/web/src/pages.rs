@@ -1,17 +1,17 @@
 //! The pages of the thin shell: the citizens' start page, staff sign-in and inbox.
 
 use askama::Template;
-use axum::extract::{ConnectInfo, Form, Path, Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use std::net::SocketAddr;
 use store::Jurisdiction;
 
 use crate::AppState;
 use crate::auth;
 use crate::error::PageError;
 use crate::i18n::{LANG_COOKIE, Lang, PageLang};
+use crate::security::ClientAddr;
 
 /// Renders a template, or a plain error page if rendering itself fails.
 pub(crate) fn render(template: &impl Template, status: StatusCode) -> Response {
@@ -267,7 +267,7 @@ pub struct SignInForm {
 
 pub async fn sign_in(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     PageLang(lang): PageLang,
     Form(form): Form<SignInForm>,
 ) -> Response {
@@ -294,10 +294,11 @@ pub async fn sign_in(
         return refuse(StatusCode::UNPROCESSABLE_ENTITY, missing);
     }
     let limiter = &state.sign_in_limiter;
-    // Both limits count every attempt, so neither a guessed address nor a guessed name helps.
-    let by_address = limiter.allow(&format!("ip:{}", peer.ip()));
-    let by_name = limiter.allow(&format!("user:{}", username.to_lowercase()));
-    if !(by_address && by_name) {
+    // Both limits count failed attempts only: staff behind one proxy, signing in right, never
+    // use them up; a guessed address or a guessed name does.
+    let by_address = format!("ip:{client}");
+    let by_name = format!("user:{}", username.to_lowercase());
+    if limiter.is_exhausted(&by_address) || limiter.is_exhausted(&by_name) {
         let error = FormError { field: "username", message: lang.t("sign-in-too-many") };
         return refuse(StatusCode::TOO_MANY_REQUESTS, vec![error]);
     }
@@ -309,7 +310,9 @@ pub async fn sign_in(
     let password = form.password;
     let verified = tokio::task::spawn_blocking(move || auth::verify_password(&password, &phc)).await.unwrap_or(false);
     let Some(user) = user.filter(|_| verified) else {
-        tracing::info!(peer = %peer.ip(), "sign-in refused");
+        limiter.record(&by_address);
+        limiter.record(&by_name);
+        tracing::info!(client = %client, "sign-in refused");
         let error = FormError { field: "username", message: lang.t("sign-in-failed") };
         return refuse(StatusCode::UNAUTHORIZED, vec![error]);
     };

@@ -69,6 +69,17 @@ impl RateLimiter {
         RateLimiter { limit, window, seen: Mutex::new(HashMap::new()) }
     }
 
+    /// Whether `key` has used up its window, without counting this as an attempt.
+    pub fn is_exhausted(&self, key: &str) -> bool {
+        let seen = self.seen.lock().expect("rate limiter lock");
+        seen.get(key).is_some_and(|(start, count)| start.elapsed() < self.window && *count >= self.limit)
+    }
+
+    /// Records a failure for `key`, for limits that count failures only.
+    pub fn record(&self, key: &str) {
+        self.allow(key);
+    }
+
     /// Records one attempt for `key`; false when the key has used up its window.
     pub fn allow(&self, key: &str) -> bool {
         let now = Instant::now();
@@ -82,6 +93,27 @@ impl RateLimiter {
         }
         entry.1 += 1;
         entry.1 <= self.limit
+    }
+}
+
+/// The client's address: the connection's, or, behind a trusted proxy, the one it names
+/// (`trusted_proxies`). Rate limits and logs count clients by it.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub std::net::IpAddr);
+
+impl axum::extract::FromRequestParts<crate::AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &crate::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
+        let forwarded = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+        Ok(ClientAddr(app::net::client_address(peer, forwarded, &state.config.trusted_proxies)))
     }
 }
 

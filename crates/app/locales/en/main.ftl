@@ -126,7 +126,9 @@ error-message-too_long = The message can be at most 4,000 characters.
 error-not-solved-open = The case is already open and being handled. Write a message instead.
 
 quarantine-title = Thank you, we have received your message
-quarantine-text = We need to check it before it is registered. Nothing has been lost. If you do not hear from us, contact us in one of the other ways on the home page.
+quarantine-text = We need to check it before it is registered. When it is registered, it counts as received at the time above, and you get a case number if you left contact details. Nothing has been lost. Give the reference if you contact us about it.
+quarantine-received = Received
+quarantine-reference = Reference
 
 receipt-title = Thank you, we have received your case
 receipt-number = Your case number

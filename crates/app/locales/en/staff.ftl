@@ -315,6 +315,7 @@ held-intro = Submissions that looked automated are held here. Register what is a
 held-none = Nothing is waiting to be checked.
 held-received = Received { $when }
 held-reason = Why it was held
+held-reference = The sender's reference
 held-register = Register as a case
 held-dismiss = Set aside as spam
 held-decided = Checked

@@ -126,7 +126,9 @@ error-message-too_long = Meddelandet får vara högst 4 000 tecken.
 error-not-solved-open = Ärendet är redan öppet och handläggs. Skriv ett meddelande i stället.
 
 quarantine-title = Tack, vi har tagit emot ditt meddelande
-quarantine-text = Vi behöver kontrollera det innan det registreras. Inget har gått förlorat. Om du inte hör av oss, kontakta oss på något av de andra sätten på startsidan.
+quarantine-text = Vi behöver kontrollera det innan det registreras. När det registreras räknas det som inkommet vid tiden ovan, och du får ett ärendenummer om du lämnat kontaktuppgifter. Inget har gått förlorat. Ange referensen om du kontaktar oss om det.
+quarantine-received = Kom in
+quarantine-reference = Referens
 
 receipt-title = Tack, vi har tagit emot ditt ärende
 receipt-number = Ditt ärendenummer

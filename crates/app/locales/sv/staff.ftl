@@ -315,6 +315,7 @@ held-intro = Inskick som såg automatiska ut hålls här. Registrera det som är
 held-none = Inget väntar på granskning.
 held-received = Inkom { $when }
 held-reason = Varför det hölls kvar
+held-reference = Avsändarens referens
 held-register = Registrera som ärende
 held-dismiss = Lägg åt sidan som skräp
 held-decided = Granskade

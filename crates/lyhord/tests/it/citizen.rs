@@ -491,3 +491,72 @@ on_both_backends!(a_category_asks_its_own_questions_before_the_case_is_sent, |ap
     let (status, _) = submit(&app, &citizen, &complaint("playground")).await;
     assert_eq!(status, 200);
 });
+
+/// Behind the municipality's reverse proxy every request comes from the proxy's address: with
+/// the proxy trusted, each citizen is counted by the address it names; staff signing in right
+/// are never stopped; and a held form gets a receipt of its own (issue 18, item 3).
+async fn behind_a_trusted_proxy(db: store::testing::TestDb) {
+    let settings = lyhord::Settings { trusted_proxies: vec!["127.0.0.1".into()], ..lyhord::Settings::default() };
+    let app = App::start_with(db, settings).await.with_demo(0).await;
+    let from = |client: String| {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("origin", app.base.parse().unwrap());
+        headers.insert("x-forwarded-for", client.parse().unwrap());
+        reqwest::Client::builder().default_headers(headers).build().unwrap()
+    };
+    // 25 citizens in an hour, one proxy: every form is registered.
+    for i in 0..25 {
+        let (status, html) = submit(&app, &from(format!("198.51.100.{i}")), &complaint(&format!("p{i}"))).await;
+        assert_eq!(status, 200, "citizen {i}: {html}");
+    }
+    assert_eq!(app.store.count_cases("vasteras").await.unwrap(), 25);
+    // One address sending more than its hourly share is still held, with a receipt that says
+    // when it came and gives a reference staff see too; what a client writes left of the
+    // proxy's own entry is not believed.
+    let busy = from("1.2.3.4, 203.0.113.7".into());
+    for i in 0..20 {
+        assert_eq!(submit(&app, &busy, &complaint(&format!("b{i}"))).await.0, 200);
+    }
+    let (status, receipt) = submit(&app, &busy, &complaint("b20")).await;
+    assert_eq!(status, 202);
+    assert!(receipt.contains("Kom in") && receipt.contains("Referens"), "{receipt}");
+    assert!(receipt.contains("räknas det som inkommet vid tiden ovan"), "{receipt}");
+    let held = app.store.quarantined("vasteras").await.unwrap();
+    let reference = app::intake::held_reference(held[0].id);
+    assert!(receipt.contains(&reference), "{reference} in {receipt}");
+    let staff = app.signed_in("registrator", PASSWORD).await;
+    let list = body(staff.get(app.url("/staff/quarantine")).send().await.unwrap()).await;
+    assert!(list.contains(&reference), "staff find it by the sender's reference");
+
+    // Fifteen correct sign-ins from behind the proxy: none is refused.
+    for _ in 0..15 {
+        app.signed_in("handlaggare", PASSWORD).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_proxy_sqlite() {
+    behind_a_trusted_proxy(store::testing::TestDb::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_proxy_postgres() {
+    if let Some(db) = store::testing::TestDb::postgres().await {
+        behind_a_trusted_proxy(db).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_untrusted_forwarded_for_header_changes_nothing() {
+    let settings = lyhord::Settings { submissions_per_hour: 2, ..lyhord::Settings::default() };
+    let app = App::start_with(store::testing::TestDb::sqlite(), settings).await.with_demo(0).await;
+    let mut statuses = Vec::new();
+    for i in 0..3 {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("origin", app.base.parse().unwrap());
+        headers.insert("x-forwarded-for", format!("198.51.100.{i}").parse().unwrap());
+        let client = reqwest::Client::builder().default_headers(headers).build().unwrap();
+        statuses.push(submit(&app, &client, &complaint(&format!("u{i}"))).await.0);
+    }
+    assert_eq!(statuses, [200, 200, 202], "no proxy is trusted by default");
+}

@@ -1,7 +1,7 @@
 //! The submission form and what happens when it is sent.
 
 use askama::Template;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
@@ -10,7 +10,6 @@ use domain::{
 };
 use rand::RngCore;
 use serde::Deserialize;
-use std::net::SocketAddr;
 use store::Jurisdiction;
 
 use super::tracking::{ReceiptPage, receipt_page};
@@ -19,7 +18,8 @@ use super::*;
 use crate::AppState;
 use crate::error::PageError;
 use crate::i18n::{Lang, PageLang};
-use crate::pages::{FormError, message_for, message_page, render, server_error};
+use crate::pages::{FormError, message_for, render, server_error};
+use crate::security::ClientAddr;
 use app::intake::{check_uploads, store_files};
 
 /// A human takes longer than this to fill in the form; a robot often does not.
@@ -365,7 +365,7 @@ pub(crate) fn read_form(
 
 pub async fn submit(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     PageLang(lang): PageLang,
     request: Request,
 ) -> Result<Response, PageError> {
@@ -379,7 +379,7 @@ pub async fn submit(
         Ok(read) => read,
         Err(rejection) => return Ok(rejection),
     };
-    if let Some(reason) = suspicion(&state, &form, peer, now) {
+    if let Some(reason) = suspicion(&state, &form, client, now) {
         return Ok(quarantine(&state, lang, &j, &form, reason).await);
     }
     let categories = state.store.categories(&j.id).await?;
@@ -429,7 +429,7 @@ pub(crate) async fn register_case(
 fn suspicion(
     state: &AppState,
     form: &SubmitForm,
-    peer: SocketAddr,
+    client: std::net::IpAddr,
     now: chrono::DateTime<Utc>,
 ) -> Option<&'static str> {
     if !form.website.trim().is_empty() {
@@ -440,19 +440,37 @@ fn suspicion(
         Err(_) => return Some("form not rendered by this site"),
         Ok(_) => {}
     }
-    if !state.submit_limiter.allow(&peer.ip().to_string()) {
+    if !state.submit_limiter.allow(&client.to_string()) {
         return Some("too many submissions from one address");
     }
     None
 }
 
 /// Keeps everything that was sent for staff to look at, and says so kindly.
+#[derive(Template)]
+#[template(path = "held_receipt.html")]
+struct HeldPage {
+    lang: Lang,
+    path: String,
+    received: String,
+    reference: String,
+}
+
 async fn quarantine(state: &AppState, lang: Lang, j: &Jurisdiction, form: &SubmitForm, reason: &str) -> Response {
     let payload = serde_json::to_string(form).unwrap_or_default();
-    let held = match state.store.quarantine(&j.id, Utc::now(), reason, &payload).await {
+    let now = Utc::now();
+    let held = match state.store.quarantine(&j.id, now, reason, &payload).await {
         Ok(held) => held,
         Err(e) => return server_error(lang, "/submit", e),
     };
     tracing::warn!(jurisdiction = %j.id, %held, reason, "submission quarantined");
-    message_page(lang, "/submit", "quarantine", StatusCode::ACCEPTED)
+    // A receipt of its own: when it came (the time it is registered with when released, A1)
+    // and a reference, though it has no case number yet.
+    let page = HeldPage {
+        lang,
+        path: "/submit".into(),
+        received: app::dates::short(now),
+        reference: app::intake::held_reference(held),
+    };
+    render(&page, StatusCode::ACCEPTED)
 }

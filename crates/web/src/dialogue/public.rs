@@ -3,13 +3,12 @@
 //! feedback), what others said, and afterwards the outcome and the redovisning (V-D4, V-D5).
 
 use askama::Template;
-use axum::extract::{ConnectInfo, Form, Path, State};
+use axum::extract::{Form, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use domain::dialogue::{Demographics, Phase};
 use domain::{AgeBand, Born, ContributionKind, Gender, QuestionKind};
-use std::net::SocketAddr;
 use store::{Dialogue, DialogueQuestion, Participation};
 use uuid::Uuid;
 
@@ -254,7 +253,7 @@ fn read(
 pub async fn participate(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    crate::security::ClientAddr(client): crate::security::ClientAddr,
     Path(id): Path<Uuid>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -269,7 +268,7 @@ pub async fn participate(
     }
     // A filled-in hidden field is a robot; many from one address, a flood.
     let honeypot = form.iter().any(|(k, v)| k == "website" && !v.is_empty());
-    if honeypot || !state.submit_limiter.allow(&peer.ip().to_string()) {
+    if honeypot || !state.submit_limiter.allow(&client.to_string()) {
         return message_page(lang, &path, "dialogue-too-many", StatusCode::TOO_MANY_REQUESTS);
     }
     let loaded = async {

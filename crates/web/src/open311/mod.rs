@@ -47,11 +47,11 @@ async fn unknown_resource(Path((resource, file)): Path<(String, String)>) -> Res
 /// Open311 calls per address and hour (`api_requests_per_hour`); keys have their own count.
 async fn per_address_limit(
     State(state): State<AppState>,
-    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    crate::security::ClientAddr(client): crate::security::ClientAddr,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    if !state.api_limiter.allow(&format!("address:{}", peer.ip())) {
+    if !state.api_limiter.allow(&format!("address:{client}")) {
         return error(
             StatusCode::TOO_MANY_REQUESTS,
             format_of(request.uri().path()),

@@ -25,6 +25,8 @@ pub(super) const PATH: &str = "/staff/quarantine";
 
 pub struct Held {
     id: String,
+    /// The reference the sender was given.
+    reference: String,
     received: String,
     reason: String,
     summary: Vec<(String, String)>,
@@ -103,6 +105,7 @@ pub(super) async fn page(
         .filter(|q| q.resolution.is_none())
         .map(|q| Held {
             id: q.id.to_string(),
+            reference: app::intake::held_reference(q.id),
             received: short(q.received_at),
             reason: q.reason.clone(),
             summary: summary(q, lang),
