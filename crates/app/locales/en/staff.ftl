@@ -510,3 +510,4 @@ publish-shows-text = the text
 publish-shows-exact = the exact point
 publish-shows-rounded = the place rounded
 publish-shows-pictures = the pictures
+error-example-scrubbed = Names, numbers and addresses were taken out of the example. This is how it reads in the report: save again if it is right.

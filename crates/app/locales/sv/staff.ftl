@@ -510,3 +510,4 @@ publish-shows-text = texten
 publish-shows-exact = den exakta punkten
 publish-shows-rounded = platsen avrundad
 publish-shows-pictures = bilderna
+error-example-scrubbed = Namn, nummer och adresser har tagits bort ur exemplet. Så här står det i rapporten: spara igen om det är rätt.

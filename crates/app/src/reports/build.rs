@@ -172,7 +172,7 @@ pub async fn build(
         justified_share: (justified_share(&groups, min_group), justified_share(&before, min_group)),
         causes: lines(&causes_now, &causes_before, &cause_names, min_group),
         actions: actions(&improvements, period, from, to),
-        examples: examples.iter().map(|e| scrub(e)).collect(),
+        examples: examples.iter().map(|e| scrub(e, &[])).collect(),
         routines: nodes
             .iter()
             .filter(|id| settings.iter().any(|s| &s.node_id == *id && !s.routine.trim().is_empty()))
@@ -330,30 +330,47 @@ fn causes_in(tree: &OrgTree, settings: &[store::AnalysisSettings], nodes: &[Stri
     all
 }
 
-/// An example as published: anything that looks like an e-mail address or a telephone number
-/// is taken out, in case a name or number slipped into what staff wrote.
-pub fn scrub(text: &str) -> String {
-    let words: Vec<String> =
-        text.split_whitespace().map(|w| if w.contains('@') { "[…]".to_owned() } else { w.to_owned() }).collect();
-    // A telephone number is a run of words made of digits and separators with six digits or more.
-    let numeric = |w: &str| {
-        w.chars().all(|c| c.is_ascii_digit() || "+-()/.".contains(c)) && w.chars().any(|c| c.is_ascii_digit())
+/// An example as a report may show it: e-mail addresses, telephone numbers, personnummer and
+/// any run of six digits or more, and the words of `names` (the case's submitter), each
+/// replaced by `[…]`, whatever punctuation stands around them.
+pub fn scrub(text: &str, names: &[&str]) -> String {
+    const MARK: &str = "[…]";
+    let names: Vec<String> = names
+        .iter()
+        .flat_map(|n| n.split_whitespace())
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
+        .filter(|w| w.chars().count() >= 2)
+        .collect();
+    // Each word as what stands before its core, the core, and what follows: `(070-123,` keeps
+    // its bracket and comma around whatever the core becomes.
+    let split = |w: &str| -> (String, String, String) {
+        let start = w.find(|c: char| c.is_alphanumeric() || c == '+').unwrap_or(w.len());
+        let end = w.char_indices().rev().find(|(_, c)| c.is_alphanumeric()).map_or(start, |(i, c)| i + c.len_utf8());
+        let end = end.max(start);
+        (w[..start].to_owned(), w[start..end].to_owned(), w[end..].to_owned())
     };
+    let numeric = |core: &str| {
+        core.chars().any(|c| c.is_ascii_digit()) && core.chars().all(|c| c.is_ascii_digit() || "+-()/.".contains(c))
+    };
+    let words: Vec<(String, String, String)> = text.split_whitespace().map(split).collect();
     let mut out: Vec<String> = Vec::new();
     let mut i = 0;
     while i < words.len() {
+        let (before, core, after) = &words[i];
+        // A telephone number is a run of words made of digits and separators with six digits or more.
         let mut j = i;
-        while j < words.len() && numeric(&words[j]) {
+        while j < words.len() && numeric(&words[j].1) {
             j += 1;
         }
-        let digits: usize = words[i..j].iter().map(|w| w.chars().filter(char::is_ascii_digit).count()).sum();
+        let digits: usize = words[i..j].iter().map(|w| w.1.chars().filter(char::is_ascii_digit).count()).sum();
         if j > i && digits >= 6 {
-            out.push("[…]".into());
+            out.push(format!("{before}{MARK}{}", words[j - 1].2));
             i = j;
-        } else {
-            out.push(words[i].clone());
-            i += 1;
+            continue;
         }
+        let hidden = core.contains('@') || names.contains(&core.to_lowercase());
+        out.push(if hidden { format!("{before}{MARK}{after}") } else { format!("{before}{core}{after}") });
+        i += 1;
     }
     out.join(" ")
 }
@@ -380,7 +397,15 @@ mod tests {
 
     #[test]
     fn examples_lose_addresses_and_numbers() {
-        assert_eq!(scrub("Ring 070-123 45 67 eller anna@example.se om bänken"), "Ring […] eller […] om bänken");
-        assert_eq!(scrub("Bänken lagades 2026 efter 3 veckor"), "Bänken lagades 2026 efter 3 veckor");
+        assert_eq!(scrub("Ring 070-123 45 67 eller anna@example.se om bänken", &[]), "Ring […] eller […] om bänken");
+        assert_eq!(scrub("Bänken lagades 2026 efter 3 veckor", &[]), "Bänken lagades 2026 efter 3 veckor");
+        // Punctuation around a number or an address does not let it through.
+        assert_eq!(scrub("Ring 070-1234567, tack. (anna@example.se)", &[]), "Ring […], tack. ([…])");
+        assert_eq!(scrub("Pnr 19121212-1212.", &[]), "Pnr […].");
+        // The submitter's own name, in any case and with punctuation.
+        assert_eq!(
+            scrub("Karin Lund ringde; LUND var arg, sa Karin.", &["Karin Lund"]),
+            "[…] […] ringde; […] var arg, sa […]."
+        );
     }
 }

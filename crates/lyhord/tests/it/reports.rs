@@ -421,6 +421,20 @@ on_both_backends!(the_handler_records_the_analysis_on_the_case, |app| {
     assert_eq!(saved.status(), 303);
     let page = body(johan.get(app.url(&format!("/staff/cases/{number}"))).send().await.unwrap()).await;
     assert!(page.contains("Analys: Befogat; orsaker: Information, Väntetid"), "{page}");
+
+    // An example for the reports comes back as the reports would show it, without the
+    // submitter's name or a number before a comma, and is saved only when sent again so.
+    let typed = "Kim Invånare ringde från 070-1234567, om skylten.";
+    let analysis = |example: &str| {
+        [("justified", "befogat"), ("measures", "Skyltning"), ("example", example)]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    };
+    let checked = johan.post(&url).form(&analysis(typed)).send().await.unwrap();
+    assert_eq!(checked.status(), 422);
+    let page = body(checked).await;
+    let shown = "[…] […] ringde från […], om skylten.";
+    assert!(page.contains("Så här står det i rapporten") && page.contains(shown), "{page}");
+    assert_eq!(johan.post(&url).form(&analysis(shown)).send().await.unwrap().status(), 303);
     assert!(
         page.contains("id=\"analyse-cause_vantetid\" name=\"cause_vantetid\" value=\"on\" checked"),
         "the latest analysis is shown"

@@ -28,6 +28,8 @@ struct Fields<'a> {
     form: &'a HashMap<String, String>,
     lang: Lang,
     errors: Vec<FormError>,
+    /// Values the form comes back with in place of what was typed (a scrubbed example).
+    replaced: Vec<(&'static str, String)>,
 }
 
 impl<'a> Fields<'a> {
@@ -224,6 +226,14 @@ fn event_from_form(
             if example.chars().count() > MAX_TEXT {
                 fields.fail("analyse-example", "error-text-too-long");
             }
+            // Reports show the example: staff see it as it will stand there, without the
+            // submitter's name, numbers or addresses, before it is saved.
+            let names: Vec<&str> = loaded.submission.submitter.name.iter().map(String::as_str).collect();
+            let scrubbed = app::reports::scrub(&example, &names);
+            if scrubbed != example {
+                fields.fail("analyse-example", "error-example-scrubbed");
+                fields.replaced.push(("analyse-example", scrubbed));
+            }
             let justified = justified?;
             P::Analysed { justified, causes, measures, example }
         }
@@ -281,10 +291,12 @@ pub async fn act(
         return Err(Error::Forbidden.into());
     }
     let loaded = Loaded::read(&state, case).await?;
-    let mut fields = Fields { form: &form, lang, errors: Vec::new() };
+    let mut fields = Fields { form: &form, lang, errors: Vec::new(), replaced: Vec::new() };
     let built = event_from_form(action, &mut fields, &desk, &loaded);
     let Some((payload, mail)) = built else {
-        let values = form.iter().map(|(k, v)| (format!("{}-{k}", action.code()), v.clone())).collect();
+        let mut values: HashMap<String, String> =
+            form.iter().map(|(k, v)| (format!("{}-{k}", action.code()), v.clone())).collect();
+        values.extend(fields.replaced.into_iter().map(|(k, v)| (k.to_owned(), v)));
         let outcome = Outcome { errors: fields.errors, values, notice: None };
         return Ok(page(&state, lang, &desk, &loaded, outcome, StatusCode::UNPROCESSABLE_ENTITY).await);
     };
