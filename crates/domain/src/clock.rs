@@ -615,8 +615,8 @@ fn default_clocks() -> Vec<ClockDef> {
             "Svar eller besked om var ärendet hanteras",
             "An answer, or where the case is handled",
             "Västerås policy för synpunktshantering (2014): \"Inom två dagar ska vi ge ett svar eller återkoppling om var ärendet kommer att hanteras.\"",
-            "\"Inom två dagar\" läses som två arbetsdagar: helger och helgdagar räknas inte.",
-            &[],
+            "\"Inom två dagar\" läses som två arbetsdagar: helger och helgdagar räknas inte. Beröm väntar inget svar.",
+            &[CaseKind::Synpunkt, CaseKind::Klagomal, CaseKind::Ide, CaseKind::Fraga, CaseKind::Felanmalan],
             &[],
             2,
             Unit::WorkingDays,
@@ -721,6 +721,8 @@ mod tests {
             p.clocks(&facts(kind, channel, at), &[], at).unwrap().iter().map(|c| c.def.id.clone()).collect::<Vec<_>>()
         };
         assert_eq!(clocks(CaseKind::Synpunkt, Channel::Web), ["v-s2"]);
+        // Praise waits for no answer (V-S2 is about answers and where a case is handled).
+        assert!(clocks(CaseKind::Berom, Channel::Web).is_empty());
         assert_eq!(clocks(CaseKind::Klagomal, Channel::Email), ["v-s2", "s2", "s6"]);
         // S1 is for a message left for a call back, not a call dealt with as it came in.
         assert_eq!(clocks(CaseKind::Fraga, Channel::Phone), ["v-s2", "s3"]);

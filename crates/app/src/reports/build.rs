@@ -80,6 +80,16 @@ fn start_of(day: NaiveDate) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
+/// The complaints among the groups.
+fn complaints(groups: &[ReportGroup]) -> Vec<ReportGroup> {
+    groups.iter().filter(|g| g.kind == CaseKind::Klagomal).cloned().collect()
+}
+
+/// A group's assessment as the table's key ("" for not assessed).
+fn justification(g: &ReportGroup) -> String {
+    g.justified.map_or(String::new(), |j| j.code().to_owned())
+}
+
 /// Of the complaints assessed (befogat, delvis, obefogat), the share justified wholly or partly.
 fn justified_share(groups: &[ReportGroup], min_group: i64) -> Option<f64> {
     let count = |j: Justified| groups.iter().filter(|g| g.justified == Some(j)).map(|g| g.count).sum::<i64>();
@@ -168,8 +178,18 @@ pub async fn build(
             .filter(|line| line.current != Some(0))
             .map(|line| Line { previous: None, ..line })
             .collect(),
-        justified: table(&|g| g.justified.map_or(String::new(), |j| j.code().to_owned()), &justified),
-        justified_share: (justified_share(&groups, min_group), justified_share(&before, min_group)),
+        // Whether it was justified is asked of complaints: praise and questions are not "not
+        // analysed".
+        justified: lines(
+            &count_by(&complaints(&groups), &justification),
+            &count_by(&complaints(&before), &justification),
+            &justified,
+            min_group,
+        ),
+        justified_share: (
+            justified_share(&complaints(&groups), min_group),
+            justified_share(&complaints(&before), min_group),
+        ),
         causes: lines(&causes_now, &causes_before, &cause_names, min_group),
         actions: actions(&improvements, period, from, to),
         examples: examples.iter().map(|e| scrub(e, &[])).collect(),
