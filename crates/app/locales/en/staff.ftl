@@ -511,3 +511,6 @@ publish-shows-exact = the exact point
 publish-shows-rounded = the place rounded
 publish-shows-pictures = the pictures
 error-example-scrubbed = Names, numbers and addresses were taken out of the example. This is how it reads in the report: save again if it is right.
+staff-event-alert-unreached = { $clock } (due { $due }): nobody could be told, since no manager post up the line has an account. Ask an administrator to link accounts to the manager posts.
+posts-without-account-heading = Manager posts that reminders and escalations pass over
+posts-without-account-text = These posts have a name but no active account. Reminders and escalations then go on to the next manager up. Link an account to the post under Organisation.

@@ -511,3 +511,6 @@ publish-shows-exact = den exakta punkten
 publish-shows-rounded = platsen avrundad
 publish-shows-pictures = bilderna
 error-example-scrubbed = Namn, nummer och adresser har tagits bort ur exemplet. Så här står det i rapporten: spara igen om det är rätt.
+staff-event-alert-unreached = { $clock } (senast { $due }): ingen kunde underrättas, eftersom ingen chefspost uppåt i linjen har ett konto. Be en administratör koppla konton till chefsposterna.
+posts-without-account-heading = Chefsposter som påminnelser och eskaleringar går förbi
+posts-without-account-text = De här posterna har ett namn men inget aktivt konto. Påminnelser och eskaleringar går då vidare till nästa chef uppåt. Koppla ett konto till posten under Organisation.

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::alerts::{AlertStage, due_now, label};
-use domain::{Actor, CaseState, EventPayload, NewEvent, OrgNode, OrgTree};
+use domain::{Actor, CaseState, EventPayload, NewEvent, NodeLevel, OrgNode, OrgTree};
 use std::collections::HashMap;
 use store::{Job, OutboxMessage, StoreError, User};
 
@@ -56,6 +56,9 @@ pub(super) async fn give(
             node_id: node.map(|n| n.id.clone()),
         },
     );
+    if person.is_none() {
+        tracing::warn!(case = %case.number, clock = %alert.clock, stage = alert.stage.code(), "an alert reached nobody: no manager post up the line has an account");
+    }
     let messages: Vec<OutboxMessage> = person.and_then(|p| mail(state, tree, &case, &alert, p)).into_iter().collect();
     state.store.append_for_job(job.id, case.id, event, &messages).await?;
     Ok(true)
@@ -63,8 +66,10 @@ pub(super) async fn give(
 
 /// Who is told, and the unit whose manager that is. A reminder goes to the handler (to the
 /// responsible manager while nobody handles the case); a breach to the responsible manager;
-/// an escalation to the responsible manager of the unit above theirs. A post without an
-/// account is still named by its unit: the event and the inbox mark are there all the same.
+/// an escalation to the next official above them. Officials are the managers up the line
+/// whose post has an active account — a post that is empty or has no account is passed over,
+/// and a nämnd, a political board, is never one. When nobody can be told, neither is
+/// returned, and the event records that the alert reached nobody.
 fn recipient<'a>(
     tree: &'a OrgTree,
     users: &'a [User],
@@ -72,21 +77,46 @@ fn recipient<'a>(
     stage: AlertStage,
 ) -> (Option<&'a OrgNode>, Option<&'a User>) {
     let active = |id: uuid::Uuid| users.iter().find(|u| u.id == id && !u.disabled);
-    let responsible = tree.responsible(&case.node_id).ok().flatten();
-    let manager = |node: Option<&'a OrgNode>| (node, node.and_then(|n| n.manager_user_id).and_then(active));
+    let officials = officials(tree, users, &case.node_id);
+    let responsible = officials.first().map(|(n, u)| (Some(*n), Some(*u)));
     match stage {
         stage if stage.to_handler() => match case.handler_id.and_then(active) {
             Some(handler) => (None, Some(handler)),
-            None => manager(responsible),
+            None => responsible.unwrap_or((None, None)),
         },
         AlertStage::Escalated => {
-            let above = responsible
-                .and_then(|n| n.parent.as_deref())
-                .and_then(|parent| tree.responsible(parent).ok().flatten());
-            manager(above.or(responsible))
+            // The next one up who is another person (one person may head two levels).
+            let first = officials.first().map(|(_, u)| u.id);
+            officials.iter().find(|(_, u)| Some(u.id) != first).map_or((None, None), |(n, u)| (Some(*n), Some(*u)))
         }
-        _ => manager(responsible),
+        _ => responsible.unwrap_or((None, None)),
     }
+}
+
+/// The managers up the line from `node` who can be told: posts filled with an active account,
+/// nearest first, never a nämnd.
+pub fn officials<'a>(tree: &'a OrgTree, users: &'a [User], node: &str) -> Vec<(&'a OrgNode, &'a User)> {
+    tree.line(node)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|n| n.level != NodeLevel::Namnd)
+        .filter_map(|n| {
+            let user = n.manager_user_id.and_then(|id| users.iter().find(|u| u.id == id && !u.disabled))?;
+            Some((n, user))
+        })
+        .collect()
+}
+
+/// Manager posts that alerts pass over: a name without an account, or an account that is
+/// disabled or gone (nämnder excepted: they are never told).
+pub fn posts_without_account<'a>(tree: &'a OrgTree, users: &[User]) -> Vec<&'a OrgNode> {
+    let root = tree.root().id.clone();
+    tree.subtree(&root)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|n| n.level != NodeLevel::Namnd && n.manager_name.is_some())
+        .filter(|n| !n.manager_user_id.is_some_and(|id| users.iter().any(|u| u.id == id && !u.disabled)))
+        .collect()
 }
 
 /// The message to the person told: the case number, the promise and its due time, and a

@@ -12,6 +12,8 @@
 mod give;
 mod sweep;
 
+pub use give::{officials, posts_without_account};
+
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 use store::StoreError;

@@ -467,3 +467,74 @@ on_both_backends!(history_owes_no_reminders_until_someone_works_on_it, |app| {
     assert_eq!(given.len(), 1, "only the latest stage of a long-broken promise: {given:?}");
     assert_eq!(given[0].1, AlertStage::Escalated);
 });
+
+// Escalation reaches a person: posts without an account are passed over, and a nämnd — a
+// political board — is never told; an alert nobody could receive says so.
+on_both_backends!(escalation_passes_empty_posts_and_never_reaches_a_namnd, |app| {
+    let app = app.with_demo(0).await;
+    let state = worker(&app);
+    let eva = app.store.user_by_username("chef").await.unwrap().unwrap().id;
+    let v_s2 = |alerts: Vec<(String, AlertStage, DateTime<Utc>, Option<Uuid>)>| {
+        alerts.into_iter().filter(|a| a.0 == "v-s2").map(|a| (a.1, a.3)).collect::<Vec<_>>()
+    };
+    let submit = |node: &'static str| {
+        let store = app.store.clone();
+        async move {
+            let mut case = park_case(se(2026, 12, 1, 10, 0), Channel::Web);
+            case.node_id = node.into();
+            case.live = true;
+            store.submit(case).await.unwrap()
+        }
+    };
+    // Gatuenheten's and Gata och park's managers have no accounts: the breach goes to Eva
+    // Ekström, who heads Tekniska kontoret. Above her is Tekniska nämnden, never told, and the
+    // kommundirektör's post has no account: the escalation reaches nobody, and says so.
+    let gata = submit("vasteras.gata").await;
+    app::alerts::tick(&state, se(2026, 12, 4, 9, 0)).await.unwrap();
+    app::alerts::tick(&state, se(2026, 12, 8, 9, 0)).await.unwrap();
+    let given = v_s2(alerts_of(&app.store, gata.case_id).await);
+    assert_eq!(given, [(AlertStage::Breached, Some(eva)), (AlertStage::Escalated, None)]);
+    let lasare = app.store.user_by_username("lasare").await.unwrap().unwrap();
+    assert!(!given.iter().any(|(_, who)| *who == Some(lasare.id)), "nobody at the nämnd");
+    let staff = app.signed_in("admin", PASSWORD).await;
+    let page = body(staff.get(app.url(&format!("/staff/cases/{}", gata.number))).send().await.unwrap()).await;
+    assert!(page.contains("ingen kunde underrättas, eftersom ingen chefspost uppåt i linjen har ett konto"), "{page}");
+    // The administrator is warned of the posts alerts pass over, the nämnder's excepted.
+    let org = body(staff.get(app.url("/staff/admin/org")).send().await.unwrap()).await;
+    assert!(org.contains("Chefsposter som påminnelser och eskaleringar går förbi"));
+    assert!(org.contains("Gatuenheten (Fatima Haddad)") && org.contains("Västerås stad (Karin Lindqvist)"));
+    assert!(!org.contains("Tekniska nämnden (Per Sundberg)"), "a nämnd is never told, so never missed");
+    let manager =
+        body(app.signed_in("chef", PASSWORD).await.get(app.url("/staff/manager")).send().await.unwrap()).await;
+    assert!(manager.contains("Gatuenheten (Fatima Haddad)"), "the manager sees the posts below them");
+
+    // With an account for the kommundirektör, a förvaltning's broken promise is escalated to
+    // her, past the nämnd.
+    let karin = lyhord::admin::add_user(
+        &app.store,
+        Some("vasteras"),
+        "karin",
+        "Karin Lindqvist",
+        Role::Chef,
+        Some("vasteras"),
+        Some("karin@vasteras.example"),
+        PASSWORD,
+    )
+    .await
+    .unwrap();
+    let mut nodes = app.store.org_nodes("vasteras").await.unwrap();
+    for node in &mut nodes {
+        if node.id == "vasteras" {
+            node.manager_user_id = Some(karin);
+        }
+    }
+    app.store.upsert_org("vasteras", &nodes).await.unwrap();
+    let tk = submit("vasteras.tk").await;
+    let state = worker(&app);
+    app::alerts::tick(&state, se(2026, 12, 4, 9, 0)).await.unwrap();
+    app::alerts::tick(&state, se(2026, 12, 8, 9, 0)).await.unwrap();
+    assert_eq!(
+        v_s2(alerts_of(&app.store, tk.case_id).await),
+        [(AlertStage::Breached, Some(eva)), (AlertStage::Escalated, Some(karin))]
+    );
+});

@@ -494,7 +494,7 @@ on_both_backends!(a_category_asks_its_own_questions_before_the_case_is_sent, |ap
 
 /// Behind the municipality's reverse proxy every request comes from the proxy's address: with
 /// the proxy trusted, each citizen is counted by the address it names; staff signing in right
-/// are never stopped; and a held form gets a receipt of its own (issue 18, item 3).
+/// are never stopped; and a held form gets a receipt of its own.
 async fn behind_a_trusted_proxy(db: store::testing::TestDb) {
     let settings = lyhord::Settings { trusted_proxies: vec!["127.0.0.1".into()], ..lyhord::Settings::default() };
     let app = App::start_with(db, settings).await.with_demo(0).await;

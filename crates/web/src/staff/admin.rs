@@ -89,6 +89,8 @@ struct AdminPage {
     heading: String,
     feedback: Feedback,
     nodes: Vec<NodeRow>,
+    /// Manager posts that alerts pass over (no active account).
+    unlinked: Vec<String>,
     categories: Vec<CategoryRow>,
     templates: Vec<AnswerTemplate>,
     users: Vec<UserRow>,
@@ -217,6 +219,10 @@ async fn page(
         nav: StaffNav::new(desk, "admin"),
         section,
         heading: lang.t(&format!("admin-{section}")),
+        unlinked: app::alerts::posts_without_account(&desk.tree, &desk.staff)
+            .iter()
+            .map(|n| format!("{} ({})", desk.unit_name(&n.id), n.manager_name.clone().unwrap_or_default()))
+            .collect(),
         nodes: ordered
             .iter()
             .map(|n| NodeRow {

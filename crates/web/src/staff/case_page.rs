@@ -321,6 +321,14 @@ fn describe(
         P::NoteAdded { text } => (lang.t("staff-event-note"), Some(text.clone())),
         P::Closed { summary } => (lang.t("staff-event-closed"), Some(summary.clone())),
         P::Reopened { reason } => (lang.t("staff-event-reopened"), Some(reason.clone()).filter(|r| !r.is_empty())),
+        // An alert that reached nobody says so, and why.
+        P::ClockAlert { clock, due_at, notified: None, .. } => (
+            lang.t_with(
+                "staff-event-alert-unreached",
+                &[("clock", domain::alerts::label(clock)), ("due", app::dates::deadline(*due_at, lang))],
+            ),
+            None,
+        ),
         P::ClockAlert { clock, stage, due_at, notified, node_id } => (
             lang.t_with(
                 &format!("staff-event-alert-{}", stage.code()),

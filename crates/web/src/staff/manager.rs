@@ -51,6 +51,8 @@ struct ManagerPage {
     totals: (i64, i64, i64, i64),
     week_from: String,
     broken: Vec<BrokenRow>,
+    /// Manager posts in these units that alerts pass over (no active account).
+    unlinked: Vec<String>,
 }
 
 pub async fn show(
@@ -118,6 +120,11 @@ pub async fn show(
         totals,
         week_from: short(week_from),
         broken,
+        unlinked: app::alerts::posts_without_account(&desk.tree, &desk.staff)
+            .iter()
+            .filter(|n| access.covers(&n.id))
+            .map(|n| format!("{} ({})", desk.unit_name(&n.id), n.manager_name.clone().unwrap_or_default()))
+            .collect(),
     };
     render(&view, StatusCode::OK)
 }
