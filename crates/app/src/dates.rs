@@ -54,6 +54,13 @@ pub fn long_date(at: DateTime<Utc>, lang: Lang) -> String {
     format!("{} {} {} {}", weekday(local.weekday(), lang), local.day(), month, local.year())
 }
 
+/// A calendar day in words: "fredag 11 december 2026" / "Friday 11 December 2026".
+pub fn day_in_words(day: chrono::NaiveDate, lang: Lang) -> String {
+    let month = day.month0() as usize;
+    let month = if lang == Lang::En { MONTHS_EN[month] } else { MONTHS_SV[month] };
+    format!("{} {} {} {}", weekday(day.weekday(), lang), day.day(), month, day.year())
+}
+
 /// A deadline in plain words. Deadlines at midnight are the end of the day before
 /// ("tisdag 1 december 2026"); others carry their time ("… kl. 14.00" / "… at 14:00").
 pub fn deadline(due: DateTime<Utc>, lang: Lang) -> String {

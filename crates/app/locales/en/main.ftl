@@ -239,3 +239,12 @@ field-latitude = Latitude (north)
 field-longitude = Longitude (east)
 error-position-invalid = Enter both latitude and longitude as decimal numbers, for example 59.6099 and 16.5448.
 error-position-outside_sweden = The position is outside Sweden. Check that latitude and longitude have not been swapped.
+track-handler = Handler
+decision-promised-text = { $message }
+
+    You will have a decision or an answer by { $date } at the latest.
+    Handler: { $handler }
+fix-promised-text = What we will do: { $what }
+    When: by { $date } at the latest
+    Responsible: { $who }
+handler-assigned-text = Your case is now handled by { $handler }. Reply to this message if you want to add something.

@@ -207,6 +207,7 @@ mail-subject-information = News about your case { $number }
 mail-subject-forwarded = Your case { $number } has been sent to another authority
 mail-subject-decision-promised = When you get a decision in case { $number }
 mail-subject-fix-promised = What we are doing in case { $number }
+mail-subject-handler-assigned = Your handler in case { $number }
 
 register-title = Register a case
 register-intro = For calls, visits, letters and paper forms. The citizen gets the same receipt as on the web if an e-mail address is given.

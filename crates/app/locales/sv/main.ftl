@@ -239,3 +239,12 @@ field-latitude = Latitud (nord)
 field-longitude = Longitud (öst)
 error-position-invalid = Skriv både latitud och longitud som decimaltal, till exempel 59,6099 och 16,5448.
 error-position-outside_sweden = Positionen ligger utanför Sverige. Kontrollera att latitud och longitud inte har bytt plats.
+track-handler = Handläggare
+decision-promised-text = { $message }
+
+    Beslut eller besked får du senast { $date }.
+    Handläggare: { $handler }
+fix-promised-text = Vad vi gör: { $what }
+    När: senast { $date }
+    Ansvarig: { $who }
+handler-assigned-text = Ditt ärende handläggs nu av { $handler }. Svara på det här meddelandet om du vill lägga till något.

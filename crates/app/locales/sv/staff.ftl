@@ -207,6 +207,7 @@ mail-subject-information = Besked om ditt ärende { $number }
 mail-subject-forwarded = Ditt ärende { $number } har skickats till en annan myndighet
 mail-subject-decision-promised = När du får beslut i ärende { $number }
 mail-subject-fix-promised = Vad vi gör i ärende { $number }
+mail-subject-handler-assigned = Din handläggare i ärende { $number }
 
 register-title = Registrera ett ärende
 register-intro = För samtal, besök, brev och pappersblanketter. Invånaren får samma kvitto som på webben om en e-postadress lämnas.

@@ -11,7 +11,7 @@ use crate::intake::{ReceiptDetails, tracking_token};
 use crate::lang::Lang;
 
 /// The kinds of message sent to citizens, each with its own template.
-pub const PURPOSES: [&str; 8] = [
+pub const PURPOSES: [&str; 9] = [
     "receipt",
     "answer",
     "information-request",
@@ -20,6 +20,7 @@ pub const PURPOSES: [&str; 8] = [
     "decision-promised",
     "fix-promised",
     "delay-notice",
+    "handler-assigned",
 ];
 
 /// Messages to staff: reminders and escalations about a case, never its content.
@@ -46,6 +47,8 @@ pub fn default_template(purpose: &str, lang: &str) -> MailTemplate {
         ("fix-promised", true) => "What we will do in case {number}",
         ("delay-notice", false) => "Beslutet i ditt ärende {number} blir försenat",
         ("delay-notice", true) => "The decision in your case {number} will be delayed",
+        ("handler-assigned", false) => "Din handläggare i ärende {number}",
+        ("handler-assigned", true) => "Your handler in case {number}",
         ("alert-halfway" | "alert-last_day", false) => "Påminnelse: ärende {number}",
         ("alert-halfway" | "alert-last_day", true) => "Reminder: case {number}",
         ("alert-breached" | "alert-escalated", false) => "Ett löfte har inte hållits: ärende {number}",

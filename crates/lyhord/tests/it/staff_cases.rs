@@ -152,11 +152,30 @@ on_both_backends!(a_phone_complaint_is_registered_handled_answered_and_closed, |
     // Each message to the citizen went to the outbox with the event, keyed by it.
     let purposes: Vec<String> =
         app.store.outbox_for_case(case.id).await.unwrap().into_iter().map(|m| m.purpose).collect();
-    for expected in ["receipt", "information-request:6", "information:8", "decision-promised:9", "fix-promised:10"] {
+    for expected in [
+        "receipt",
+        "handler-assigned:3",
+        "information-request:6",
+        "information:8",
+        "decision-promised:9",
+        "fix-promised:10",
+    ] {
         assert!(purposes.iter().any(|p| p == expected), "{expected} in {purposes:?}");
     }
     // ... and was sent, framed by its template with the link to follow the case.
-    let sent = app.sent_mail(6).await;
+    let sent = app.sent_mail(7).await;
+    // S3 and S4 in the system's own words: when (in words) and who, whatever staff wrote.
+    let week = chrono::NaiveDate::parse_from_str(&in_a_week, "%Y-%m-%d").unwrap();
+    let in_words = app::dates::day_in_words(week, app::lang::Lang::Sv);
+    let mail_with = |subject: String| sent.iter().find(|m| m.subject == subject).expect("sent").text.clone();
+    let decision = mail_with(format!("När du får beslut i ärende {number}"));
+    assert!(decision.contains(&format!("Beslut eller besked får du senast {in_words}.")), "{decision}");
+    assert!(decision.contains("Handläggare: Johan Berg"), "{decision}");
+    let fix = mail_with(format!("Vad vi gör i ärende {number}"));
+    assert!(fix.contains("Vad vi gör: Ny kedja monteras.\nNär: senast ") && fix.contains(&in_words), "{fix}");
+    assert!(fix.contains("Ansvarig: Parkenheten"), "{fix}");
+    let assigned = mail_with(format!("Din handläggare i ärende {number}"));
+    assert!(assigned.contains("Ditt ärende handläggs nu av Johan Berg."), "{assigned}");
     let answer = sent.iter().find(|m| m.subject == format!("Svar i ditt ärende {number}")).expect("the answer is sent");
     assert!(answer.text.contains("Gungan är lagad.") && answer.text.contains(&format!("/track/{tracking}")));
     assert!(!answer.headers.contains("Auto-Submitted"), "a person wrote it");
@@ -168,6 +187,8 @@ on_both_backends!(a_phone_complaint_is_registered_handled_answered_and_closed, |
     let tracked = body(citizen.get(app.url("/track")).send().await.unwrap()).await;
     assert!(tracked.contains("Gungan är lagad. Tack för att du hörde av dig!"));
     assert!(tracked.contains("Ny kedja monteras."));
+    assert!(tracked.contains("<dt>Handläggare</dt><dd>Johan Berg</dd>"), "the handler is named");
+    assert!(tracked.contains(&format!("Beslut eller besked kommer senast {in_words}.")), "the date in words");
     assert!(!tracked.contains("vaktmästaren"), "internal notes stay internal");
     // The staff page marks what the citizen sees.
     let (_, page) = case_page(&app, &handler, &number).await;

@@ -111,6 +111,7 @@ struct TrackPage {
     status: String,
     unit: String,
     responsible: Option<String>,
+    handler: Option<String>,
     clocks: Vec<ClockLine>,
     timeline: Vec<TimelineEntry>,
     can_reopen: bool,
@@ -161,12 +162,13 @@ pub(crate) fn public_entry(
         P::CitizenInformed { message } => entry("event-citizen-informed", Some(message.clone())),
         P::DecisionPromised { expected_by, message, .. } => TimelineEntry {
             when: short(at),
-            what: lang.t_with("event-decision-promised", &[("date", expected_by.to_string())]),
+            what: lang.t_with("event-decision-promised", &[("date", app::dates::day_in_words(*expected_by, lang))]),
             text: Some(message.clone()),
         },
         P::FixPromised { what, when, who } => TimelineEntry {
             when: short(at),
-            what: lang.t_with("event-fix-promised", &[("date", when.to_string()), ("who", who.clone())]),
+            what: lang
+                .t_with("event-fix-promised", &[("date", app::dates::day_in_words(*when, lang)), ("who", who.clone())]),
             text: Some(what.clone()),
         },
         P::ContactLogged { method, occurred_at, .. } => TimelineEntry {
@@ -204,8 +206,11 @@ async fn track_page(
     status: StatusCode,
 ) -> Response {
     let built = async {
-        let tree = state.store.org_tree(&case.jurisdiction).await?;
+        let (tree, staff) =
+            tokio::try_join!(state.store.org_tree(&case.jurisdiction), state.store.users(&case.jurisdiction))?;
         let handling = handling(&tree, case);
+        // Once someone handles the case, the citizen knows who (S3).
+        let handler = case.handler_id.and_then(|id| staff.iter().find(|u| u.id == id)).map(|u| u.display_name.clone());
         let events = state.store.events(case.id).await?;
         let clocks = state.store.clocks_of(case, &events, Utc::now())?;
         let unit_of = |id: &str| tree.display_path(id).unwrap_or_else(|_| id.to_owned());
@@ -225,6 +230,7 @@ async fn track_page(
             status: if lang == Lang::En { case.status.name_en() } else { case.status.name_sv() }.to_owned(),
             unit: handling.unit,
             responsible: handling.responsible,
+            handler,
             clocks: clock_lines(&clocks, lang),
             timeline,
             can_reopen: matches!(case.status, domain::Status::Answered | domain::Status::Closed),

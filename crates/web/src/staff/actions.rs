@@ -109,7 +109,13 @@ fn event_from_form(
                 }
                 found
             };
-            P::Assigned { node_id: case.node_id.clone(), handler_id }
+            // The citizen is told who their handler is now, when that changes (S3).
+            let told = handler_id.filter(|id| Some(*id) != case.handler_id).and_then(|id| {
+                let lang = Lang::from_code(&loaded.submission.language).unwrap_or(Lang::Sv);
+                let name = desk.staff_names().get(&id).map(|n| (*n).to_owned())?;
+                Some(("handler-assigned", lang.t1("handler-assigned-text", "handler", &name)))
+            });
+            return Some((P::Assigned { node_id: case.node_id.clone(), handler_id }, told));
         }
         Action::Forward => {
             let unit = fields.get("unit").to_owned();
@@ -179,8 +185,18 @@ fn event_from_form(
             let message = fields.text("message", "promise-decision-message");
             let handler_id = case.handler_id.or(Some(desk.user.id));
             return fields.errors.is_empty().then(|| {
-                let mail = Some(("decision-promised", message.clone()));
-                (P::DecisionPromised { handler_id, expected_by, message }, mail)
+                // S3: the citizen is told when and who, whatever the free text says.
+                let lang = Lang::from_code(&loaded.submission.language).unwrap_or(Lang::Sv);
+                let handler = handler_id.and_then(|id| desk.staff_names().get(&id).map(|n| (*n).to_owned()));
+                let text = lang.t_with(
+                    "decision-promised-text",
+                    &[
+                        ("message", message.clone()),
+                        ("date", app::dates::day_in_words(expected_by, lang)),
+                        ("handler", handler.unwrap_or_else(|| desk.user.display_name.clone())),
+                    ],
+                );
+                (P::DecisionPromised { handler_id, expected_by, message }, Some(("decision-promised", text)))
             });
         }
         Action::PromiseFix => {
@@ -188,7 +204,12 @@ fn event_from_form(
             let when = fields.future_date("date", "promise-fix-date");
             let who = fields.text("who", "promise-fix-who");
             return fields.errors.is_empty().then(|| {
-                let text = format!("{what}\n{when}\n{who}");
+                // S4: what, when and who, each labelled, the date in words.
+                let lang = Lang::from_code(&loaded.submission.language).unwrap_or(Lang::Sv);
+                let text = lang.t_with(
+                    "fix-promised-text",
+                    &[("what", what.clone()), ("date", app::dates::day_in_words(when, lang)), ("who", who.clone())],
+                );
                 (P::FixPromised { what, when, who }, Some(("fix-promised", text)))
             });
         }
