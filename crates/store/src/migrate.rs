@@ -76,6 +76,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_dialogues.sql"),
         postgres: include_str!("../migrations/postgres/0010_dialogues.sql"),
     },
+    Migration {
+        version: 11,
+        name: "privacy",
+        sqlite: include_str!("../migrations/sqlite/0011_privacy.sql"),
+        postgres: include_str!("../migrations/postgres/0011_privacy.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS lyhord_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";

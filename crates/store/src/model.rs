@@ -18,6 +18,8 @@ pub struct Jurisdiction {
     pub phone: Option<String>,
     pub visiting_address: Option<String>,
     pub opening_hours: Option<String>,
+    /// How to reach the data protection officer, as the privacy notice names it.
+    pub dpo_contact: Option<String>,
 }
 
 /// What a staff member may do.

@@ -1040,10 +1040,11 @@ macro_rules! backend_ops {
 
         pub async fn upsert_jurisdiction(_read: &Pool, write: &Pool, j: &Jurisdiction) -> Result<()> {
             sqlx::query(
-                "INSERT INTO jurisdictions (id, name, email, phone, visiting_address, opening_hours, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
-                 email = excluded.email, phone = excluded.phone, visiting_address = excluded.visiting_address, \
-                 opening_hours = excluded.opening_hours",
+                "INSERT INTO jurisdictions (id, name, email, phone, visiting_address, opening_hours, created_at, \
+                 dpo_contact) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO UPDATE SET \
+                 name = excluded.name, email = excluded.email, phone = excluded.phone, \
+                 visiting_address = excluded.visiting_address, opening_hours = excluded.opening_hours, \
+                 dpo_contact = excluded.dpo_contact",
             )
             .bind(j.id.clone())
             .bind(j.name.clone())
@@ -1052,6 +1053,7 @@ macro_rules! backend_ops {
             .bind(j.visiting_address.clone())
             .bind(j.opening_hours.clone())
             .bind(micros(Utc::now()))
+            .bind(j.dpo_contact.clone())
             .execute(write)
             .await?;
             Ok(())
@@ -1059,7 +1061,8 @@ macro_rules! backend_ops {
 
         pub async fn jurisdictions(read: &Pool, _write: &Pool) -> Result<Vec<Jurisdiction>> {
             let rows = sqlx::query(
-                "SELECT id, name, email, phone, visiting_address, opening_hours FROM jurisdictions ORDER BY id",
+                "SELECT id, name, email, phone, visiting_address, opening_hours, dpo_contact FROM jurisdictions \
+                 ORDER BY id",
             )
             .fetch_all(read)
             .await?;
@@ -1072,6 +1075,7 @@ macro_rules! backend_ops {
                         phone: r.try_get("phone")?,
                         visiting_address: r.try_get("visiting_address")?,
                         opening_hours: r.try_get("opening_hours")?,
+                        dpo_contact: r.try_get("dpo_contact")?,
                     })
                 })
                 .collect()

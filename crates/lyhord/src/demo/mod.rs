@@ -211,6 +211,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>, cases: usize) -> Result<Dem
             phone: Some("021-39 00 00".into()),
             visiting_address: Some("Stadshuset, Fiskartorget 2, Västerås".into()),
             opening_hours: Some("Vardagar 8–17, lunch 12–13".into()),
+            dpo_contact: Some("Dataskyddsombudet, Västerås stad, dataskyddsombud@vasteras.example".into()),
         })
         .await?;
     let nodes: Vec<OrgNode> = NODES

@@ -64,25 +64,44 @@ struct PrivacyPage {
     path: String,
     municipality: String,
     contact: Option<String>,
+    /// The nämnder, each the controller of the cases it is responsible for.
+    controllers: Vec<String>,
+    /// How to reach the data protection officer (the setup's `dpo_contact`).
+    dpo: Option<String>,
     /// What the open API shows, as this installation is set up.
     published: String,
 }
 
-pub async fn privacy(State(state): State<AppState>, PageLang(lang): PageLang) -> Response {
+/// The privacy notice, from the setup as it is: the nämnder as controllers, the data
+/// protection officer, what is published, and that nothing is yet disposed of.
+pub async fn privacy(State(state): State<AppState>, PageLang(lang): PageLang) -> Result<Response, PageError> {
     let published = match state.config.open311_public_reads {
         app::PublicReads::Off => lang.t("privacy-published-off"),
         app::PublicReads::Published => {
             lang.t1("privacy-published", "metres", &state.config.open311_position_metres.to_string())
         }
     };
-    info_page(&state, lang, "/privacy", |path, municipality, contact| PrivacyPage {
+    let Some(j) = home_jurisdiction(&state).await? else {
+        return Ok(not_set_up(lang));
+    };
+    let tree = state.store.org_tree(&j.id).await?;
+    let controllers = tree
+        .subtree(&tree.root().id)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|n| n.level == domain::NodeLevel::Namnd)
+        .map(|n| n.name.clone())
+        .collect();
+    let page = PrivacyPage {
         lang,
-        path,
-        municipality,
-        contact,
+        path: "/privacy".into(),
+        municipality: j.name,
+        contact: j.email,
+        controllers,
+        dpo: j.dpo_contact,
         published,
-    })
-    .await
+    };
+    Ok(render(&page, StatusCode::OK))
 }
 
 /// A page about the municipality: its name and contact address, or blanks before set-up.
