@@ -30,6 +30,8 @@ pub enum Action {
     Analyse,
     /// Decide what of the case the open API shows (the text, the exact point, the pictures).
     Publish,
+    /// Withdraw every tracking link (one leaked) and send the citizen a new one.
+    NewLink,
 }
 
 impl Action {
@@ -52,6 +54,7 @@ impl Action {
         Action::NotifyDelay,
         Action::Analyse,
         Action::Publish,
+        Action::NewLink,
     ];
 
     /// The action's path segment: `/staff/cases/{number}/{code}`.
@@ -75,6 +78,7 @@ impl Action {
             Action::NotifyDelay => "notify-delay",
             Action::Analyse => "analyse",
             Action::Publish => "publish",
+            Action::NewLink => "new-link",
         }
     }
 
@@ -93,6 +97,7 @@ impl Action {
                 | Action::InformCitizen
                 | Action::Note
                 | Action::LogContact
+                | Action::NewLink
         )
     }
 
@@ -110,7 +115,7 @@ impl Action {
             Action::RequestInformation => matches!(status, Assigned | InProgress),
             Action::Close => status == Answered,
             Action::Reopen => matches!(status, Answered | Closed),
-            Action::Note | Action::LogContact | Action::Analyse | Action::Publish => true,
+            Action::Note | Action::LogContact | Action::Analyse | Action::Publish | Action::NewLink => true,
             _ => open,
         }
     }

@@ -6,14 +6,10 @@
 use chrono::{DateTime, Utc};
 use domain::attachment::{self, Attachment, AttachmentError, Kind};
 use domain::{Actor, CaseState, EventPayload, FieldError, OrgTree, Submission};
-use hmac::{Hmac, Mac};
-use rand::RngCore;
-use sha2::Sha256;
 use store::{ClockView, NewCase, Receipt, StoreError};
 use uuid::Uuid;
 
 use crate::App;
-use crate::accounts::token_hash;
 use crate::dates::deadline;
 use crate::files::FileStore;
 use crate::lang::Lang;
@@ -109,17 +105,19 @@ pub async fn register(
     Ok(Registered { receipt, token })
 }
 
-/// The case's tracking token: an HMAC of its id under a server secret, so that a retried
-/// submission shows the same link again while only the token's hash is stored (D1).
+/// A new tracking link's token for the case: 256 random bits, of which only the hash is
+/// stored (D1). Each receipt and message gets its own; all of them lead to the case until
+/// staff withdraw them ([`withdraw_tracking_links`]).
 pub async fn tracking_token(app: &App, case_id: Uuid) -> Result<String, StoreError> {
-    let mut candidate = [0u8; 32];
-    rand::rng().fill_bytes(&mut candidate);
-    let key = app.store.secret("tracking-links", &candidate).await?;
-    let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes keys of any length");
-    mac.update(case_id.as_bytes());
-    let token = hex::encode(mac.finalize().into_bytes());
-    app.store.add_tracking_token(case_id, &token_hash(&token), Utc::now()).await?;
+    let (token, hash) = crate::accounts::new_token();
+    app.store.add_tracking_token(case_id, &hash, Utc::now()).await?;
     Ok(token)
+}
+
+/// Withdraws every link to the case (one leaked): the old ones stop working at once. The
+/// caller records the event and tells the citizen, whose message carries a new link.
+pub async fn withdraw_tracking_links(app: &App, case_id: Uuid) -> Result<u64, StoreError> {
+    app.store.revoke_tracking_tokens(case_id, Utc::now()).await
 }
 
 /// One promise as the citizen is told it.

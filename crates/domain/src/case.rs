@@ -134,7 +134,11 @@ impl CaseState {
             // Notes and contacts may be recorded after closing too (FL 27 §: "snarast"); the
             // analysis is often made when the case is closed.
             // What the open API shows may be decided at any time, closed cases included.
-            P::NoteAdded { .. } | P::ContactLogged { .. } | P::Analysed { .. } | P::Published { .. } => {}
+            P::NoteAdded { .. }
+            | P::ContactLogged { .. }
+            | P::Analysed { .. }
+            | P::Published { .. }
+            | P::TrackingLinkReplaced => {}
             P::Closed { .. } => next.status = self.status.become_(Status::Closed)?,
             P::ClockAlert { .. } => {
                 if !open {

@@ -151,6 +151,9 @@ pub enum EventPayload {
         #[serde(default)]
         pictures: bool,
     },
+    /// Every tracking link to the case was withdrawn (one had leaked); the citizen is sent a
+    /// new one when an address is known.
+    TrackingLinkReplaced,
 }
 
 impl EventPayload {
@@ -177,7 +180,7 @@ impl EventPayload {
             P::MadeFormal { reason, .. } => reason.clone(),
             P::DelayNotified { reason, message, .. } => format!("{reason} {message}"),
             P::Analysed { measures, example, .. } => format!("{measures} {example}"),
-            P::Published { .. } => return None,
+            P::Published { .. } | P::TrackingLinkReplaced => return None,
             P::Classified { .. } | P::Assigned { .. } | P::WorkStarted | P::ClockAlert { .. } => return None,
         };
         let text = text.trim();
@@ -208,6 +211,7 @@ impl EventPayload {
             EventPayload::DelayNotified { .. } => "delay_notified",
             EventPayload::Analysed { .. } => "analysed",
             EventPayload::Published { .. } => "published",
+            EventPayload::TrackingLinkReplaced => "tracking_link_replaced",
         }
     }
 }

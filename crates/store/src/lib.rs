@@ -307,6 +307,11 @@ impl Store {
     }
 
     /// Lets the holder of a tracking link with this hash follow the case (idempotent).
+    /// Withdraws every tracking link of the case; returns how many there were.
+    pub async fn revoke_tracking_tokens(&self, case_id: Uuid, now: DateTime<Utc>) -> Result<u64> {
+        dispatch!(self, revoke_tracking_tokens(case_id, now))
+    }
+
     pub async fn add_tracking_token(&self, case_id: Uuid, token_hash: &[u8], now: DateTime<Utc>) -> Result<()> {
         dispatch!(self, add_tracking_token(case_id, token_hash, now))
     }

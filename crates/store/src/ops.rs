@@ -1262,6 +1262,18 @@ macro_rules! backend_ops {
             Ok(())
         }
 
+        /// Withdraws every tracking link of a case: none of them leads to it any more.
+        pub async fn revoke_tracking_tokens(_read: &Pool, write: &Pool, case_id: Uuid, now: DateTime<Utc>) -> Result<u64> {
+            let done = sqlx::query(
+                "UPDATE tracking_tokens SET revoked_at = $2 WHERE case_id = $1 AND revoked_at IS NULL",
+            )
+            .bind(case_id)
+            .bind(micros(now))
+            .execute(write)
+            .await?;
+            Ok(done.rows_affected())
+        }
+
         pub async fn case_by_tracking_token(read: &Pool, _write: &Pool, token_hash: &[u8]) -> Result<Option<CaseState>> {
             let columns = CASE_COLUMNS.split(", ").map(|c| format!("c.{c}")).collect::<Vec<_>>().join(", ");
             let row = sqlx::query(sqlx::AssertSqlSafe(format!(

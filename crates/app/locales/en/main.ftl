@@ -250,3 +250,4 @@ fix-promised-text = What we will do: { $what }
     When: by { $date } at the latest
     Responsible: { $who }
 handler-assigned-text = Your case is now handled by { $handler }. Reply to this message if you want to add something.
+new-link-text = We have made a new link to your case, because the old one may have reached someone else. The old link no longer works. Use the link below instead.

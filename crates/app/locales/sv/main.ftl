@@ -250,3 +250,4 @@ fix-promised-text = Vad vi gör: { $what }
     När: senast { $date }
     Ansvarig: { $who }
 handler-assigned-text = Ditt ärende handläggs nu av { $handler }. Svara på det här meddelandet om du vill lägga till något.
+new-link-text = Vi har gjort en ny länk till ditt ärende, eftersom den gamla kan ha hamnat hos någon annan. Den gamla länken fungerar inte längre. Använd länken nedan i stället.

@@ -11,7 +11,7 @@ use crate::intake::{ReceiptDetails, tracking_token};
 use crate::lang::Lang;
 
 /// The kinds of message sent to citizens, each with its own template.
-pub const PURPOSES: [&str; 9] = [
+pub const PURPOSES: [&str; 10] = [
     "receipt",
     "answer",
     "information-request",
@@ -21,6 +21,7 @@ pub const PURPOSES: [&str; 9] = [
     "fix-promised",
     "delay-notice",
     "handler-assigned",
+    "new-link",
 ];
 
 /// Messages to staff: reminders and escalations about a case, never its content.
@@ -49,6 +50,8 @@ pub fn default_template(purpose: &str, lang: &str) -> MailTemplate {
         ("delay-notice", true) => "The decision in your case {number} will be delayed",
         ("handler-assigned", false) => "Din handläggare i ärende {number}",
         ("handler-assigned", true) => "Your handler in case {number}",
+        ("new-link", false) => "En ny länk till ditt ärende {number}",
+        ("new-link", true) => "A new link to your case {number}",
         ("alert-halfway" | "alert-last_day", false) => "Påminnelse: ärende {number}",
         ("alert-halfway" | "alert-last_day", true) => "Reminder: case {number}",
         ("alert-breached" | "alert-escalated", false) => "Ett löfte har inte hållits: ärende {number}",

@@ -64,10 +64,11 @@ on_both_backends!(a_complaint_gets_a_receipt_and_can_be_followed, |app| {
     assert!(receipt.contains("Klagomål möts:</strong> senast "), "each clock in plain words");
     let path = tracking_path(&receipt);
 
-    // A double click or a retry registers nothing new and shows the same receipt.
+    // A double click or a retry registers nothing new and shows the same case, with a link of
+    // its own (links are random; each leads to the case until staff withdraw them).
     let (_, again) = submit(&app, &citizen, &complaint("k1")).await;
     assert_eq!(case_number(&again), number);
-    assert_eq!(tracking_path(&again), path);
+    assert_ne!(tracking_path(&again), path);
     assert_eq!(app.store.count_cases("vasteras").await.unwrap(), 4);
 
     // The same receipt is e-mailed, queued with the case and sent once (A4).
@@ -80,11 +81,15 @@ on_both_backends!(a_complaint_gets_a_receipt_and_can_be_followed, |app| {
         (sent[0].to.as_str(), sent[0].subject.clone()),
         ("anna@example.se", format!("Vi har tagit emot ditt ärende {number}"))
     );
-    assert_eq!(sent[0].tracking_path(), path);
+    let mailed = sent[0].tracking_path();
     let text = &sent[0].text;
     assert!(text.starts_with("Hej!\n\nTack, vi har tagit emot ditt ärende"), "{text}");
     assert!(text.contains("Ansvarig: Johan Berg") && text.contains("Klagomål möts: "), "{text}");
-    assert!(sent[0].html.contains(&format!("<a href=\"http://127.0.0.1:8080{path}\">")), "{}", sent[0].html);
+    assert!(sent[0].html.contains(&format!("<a href=\"http://127.0.0.1:8080{mailed}\">")), "{}", sent[0].html);
+    for link in [&path, &tracking_path(&again), &mailed] {
+        let found = app.store.case_by_tracking_token(&app::accounts::token_hash(&link["/track/".len()..])).await;
+        assert_eq!(found.unwrap().map(|c| c.number), Some(number.clone()), "{link} leads to the case");
+    }
     assert!(sent[0].headers.contains("Auto-Submitted: auto-generated"));
 
     // The link is exchanged for a cookie and leads to an address without the token (D2).

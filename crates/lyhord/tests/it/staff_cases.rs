@@ -177,7 +177,16 @@ on_both_backends!(a_phone_complaint_is_registered_handled_answered_and_closed, |
     let assigned = mail_with(format!("Din handläggare i ärende {number}"));
     assert!(assigned.contains("Ditt ärende handläggs nu av Johan Berg."), "{assigned}");
     let answer = sent.iter().find(|m| m.subject == format!("Svar i ditt ärende {number}")).expect("the answer is sent");
-    assert!(answer.text.contains("Gungan är lagad.") && answer.text.contains(&format!("/track/{tracking}")));
+    assert!(answer.text.contains("Gungan är lagad."));
+    let answer_link = answer.tracking_path();
+    let leads_to = |link: String| {
+        let store = app.store.clone();
+        async move {
+            let hash = app::accounts::token_hash(&link["/track/".len()..]);
+            store.case_by_tracking_token(&hash).await.unwrap().map(|c| c.number)
+        }
+    };
+    assert_eq!(leads_to(answer_link.clone()).await, Some(number.clone()), "the answer's link leads to the case");
     assert!(!answer.headers.contains("Auto-Submitted"), "a person wrote it");
     assert!(sent.iter().all(|m| m.to == "orjan@example.se"));
 
@@ -196,6 +205,24 @@ on_both_backends!(a_phone_complaint_is_registered_handled_answered_and_closed, |
     let internal = page[..note_at].rfind("badge internal").unwrap();
     let public = page[..note_at].rfind("badge public").unwrap_or(0);
     assert!(internal > public, "the note is marked internal");
+
+    // The link reached the wrong person: the registrator withdraws every link, and the citizen
+    // is mailed a new one; the old ones lead nowhere, the new one to the case.
+    done(&app, &registrator, &number, "new-link", &[]).await;
+    for old in [format!("/track/{tracking}"), answer_link] {
+        assert_eq!(leads_to(old.clone()).await, None, "{old} no longer works");
+        let refused = app.browser().get(app.url(&old)).send().await.unwrap();
+        assert_ne!(refused.status(), 303, "no cookie for a withdrawn link");
+    }
+    let withdrawn = body(citizen.get(app.url("/track")).send().await.unwrap()).await;
+    assert!(!withdrawn.contains("Gungan är lagad."), "a browser holding an old link sees the case no more");
+    let sent = app.sent_mail(8).await;
+    let fresh = sent.iter().find(|m| m.subject == format!("En ny länk till ditt ärende {number}")).expect("mailed");
+    assert!(fresh.text.contains("Den gamla länken fungerar inte längre."), "{}", fresh.text);
+    assert_eq!(leads_to(fresh.tracking_path()).await, Some(number.clone()));
+    assert!(event_types(&app, &number).await.contains(&"tracking_link_replaced"), "recorded on the case");
+    let reader = app.signed_in("lasare", PASSWORD).await;
+    assert_eq!(act(&app, &reader, &number, "new-link", &[]).await.0, 403);
 });
 
 on_both_backends!(cases_are_forwarded_to_a_unit_or_to_another_authority, |app| {

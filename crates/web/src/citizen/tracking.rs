@@ -193,7 +193,8 @@ pub(crate) fn public_entry(
         | P::NoteAdded { .. }
         | P::ClockAlert { .. }
         | P::Analysed { .. }
-        | P::Published { .. } => return None,
+        | P::Published { .. }
+        | P::TrackingLinkReplaced => return None,
     })
 }
 

@@ -153,7 +153,8 @@ pub(super) fn public_view(
         | P::NoteAdded { .. }
         | P::ClockAlert { .. }
         | P::Analysed { .. }
-        | P::Published { .. } => {
+        | P::Published { .. }
+        | P::TrackingLinkReplaced => {
             return None;
         }
     })

@@ -268,6 +268,10 @@ fn event_from_form(
             let pictures = !fields.get("pictures").is_empty();
             P::Published { text, exact_position, pictures }
         }
+        Action::NewLink => {
+            let lang = Lang::from_code(&loaded.submission.language).unwrap_or(Lang::Sv);
+            return Some((P::TrackingLinkReplaced, Some(("new-link", lang.t("new-link-text")))));
+        }
         Action::Close => P::Closed { summary: fields.text("summary", "close-summary") },
         Action::Reopen => P::Reopened { reason: fields.text("reason", "reopen-reason") },
     };
@@ -321,6 +325,11 @@ pub async fn act(
         let outcome = Outcome { errors: fields.errors, values, notice: None };
         return Ok(page(&state, lang, &desk, &loaded, outcome, StatusCode::UNPROCESSABLE_ENTITY).await);
     };
+    // The old links stop working before the new one is written (it is made when the message
+    // is sent).
+    if action == Action::NewLink {
+        app::intake::withdraw_tracking_links(&state, loaded.case.id).await?;
+    }
     let messages: Vec<OutboxMessage> =
         mail.and_then(|(purpose, text)| citizen_mail(&loaded, purpose, text)).into_iter().collect();
     let event = NewEvent::new(Utc::now(), Actor::Staff { user_id: desk.user.id }, payload);

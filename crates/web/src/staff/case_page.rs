@@ -362,6 +362,7 @@ fn describe(
             lang.t1("staff-event-delay-notified", "date", &expected_by.to_string()),
             Some(format!("{reason}\n\n{message}")),
         ),
+        P::TrackingLinkReplaced => (lang.t("staff-event-link-replaced"), None),
         P::Published { text, exact_position, pictures } => {
             let mut shown = vec![lang.t("publish-shows-text")];
             shown.push(lang.t(if *exact_position { "publish-shows-exact" } else { "publish-shows-rounded" }));
