@@ -15,6 +15,7 @@ pub mod lang;
 pub mod mail;
 pub mod net;
 pub mod reports;
+pub mod retry;
 pub mod setup;
 mod shutdown;
 

@@ -24,6 +24,8 @@ use crate::App;
 pub(crate) const ALERT_JOB: &str = "alert";
 /// Jobs taken at a time.
 const BATCH: i64 = 50;
+/// The wait before an alert is tried again; it doubles with each failure.
+const FIRST_RETRY: Duration = Duration::from_secs(2);
 /// A job that keeps failing is given up after this many tries (its reason is kept).
 const MAX_ATTEMPTS: i64 = 10;
 
@@ -66,7 +68,8 @@ pub async fn tick(state: &App, now: DateTime<Utc>) -> Result<TickReport, StoreEr
                     report.stale += 1;
                 }
                 Err(e) => {
-                    let retry = (job.attempts < MAX_ATTEMPTS).then(|| now + backoff(job.attempts));
+                    let retry =
+                        (job.attempts < MAX_ATTEMPTS).then(|| now + crate::retry::wait(FIRST_RETRY, job.attempts));
                     tracing::warn!(job = %job.key, error = %e, given_up = retry.is_none(), "an alert could not be given");
                     state.store.fail_job(job.id, &e.to_string(), retry, now).await?;
                 }
@@ -92,11 +95,6 @@ async fn catch_up_clock_summaries(state: &App) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Seconds doubling from 2 with each try, at most an hour.
-fn backoff(attempts: i64) -> chrono::Duration {
-    chrono::Duration::seconds(2_i64.saturating_pow(attempts.clamp(1, 12) as u32).min(3600))
-}
-
 /// The worker in `lyhord serve`: a tick every `every`, at the real time.
 pub async fn run_worker(state: App, every: Duration, mut shutdown: crate::Shutdown) {
     while !shutdown.is_stopped() {
@@ -104,17 +102,5 @@ pub async fn run_worker(state: App, every: Duration, mut shutdown: crate::Shutdo
             tracing::error!(error = %e, "reminders and escalations could not be worked through");
         }
         shutdown.sleep(every).await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retries_wait_longer_each_time_and_at_most_an_hour() {
-        assert_eq!(backoff(1).num_seconds(), 2);
-        assert_eq!(backoff(3).num_seconds(), 8);
-        assert_eq!(backoff(40).num_seconds(), 3600);
     }
 }

@@ -124,12 +124,6 @@ async fn transmit(transport: &Transport, m: &OutboxMessage, message: Message) ->
     }
 }
 
-/// How long to wait before try number `attempts + 1`.
-fn backoff(config: &MailConfig, attempts: i64) -> Duration {
-    let doubled = config.retry_after.saturating_mul(1 << attempts.clamp(1, 16).saturating_sub(1) as u32);
-    doubled.min(Duration::from_secs(3600))
-}
-
 /// One round: sends what is due now; returns how many messages were tried.
 #[tracing::instrument(name = "outbox", skip_all)]
 pub async fn send_due(state: &App, transport: &Transport) -> Result<usize, StoreError> {
@@ -144,8 +138,7 @@ pub async fn send_due(state: &App, transport: &Transport) -> Result<usize, Store
             Ok(()) => state.store.mail_sent(m.id, Utc::now()).await?,
             Err(failure) => {
                 let last = failure.permanent || m.attempts >= config.max_attempts;
-                let retry_at = (!last)
-                    .then(|| Utc::now() + chrono::Duration::from_std(backoff(config, m.attempts)).unwrap_or_default());
+                let retry_at = (!last).then(|| Utc::now() + crate::retry::wait(config.retry_after, m.attempts));
                 tracing::warn!(message = %m.id, attempt = m.attempts, reason = %failure.reason, given_up = last, "e-mail not sent");
                 state.store.mail_failed(m.id, &failure.reason, retry_at, Utc::now()).await?;
             }
@@ -212,9 +205,7 @@ async fn send_feedback(state: &App, transport: &Transport) -> Result<usize, Stor
             }
             Err(failure) => {
                 let last = failure.permanent || job.attempts >= config.max_attempts;
-                let retry_at = (!last).then(|| {
-                    Utc::now() + chrono::Duration::from_std(backoff(config, job.attempts)).unwrap_or_default()
-                });
+                let retry_at = (!last).then(|| Utc::now() + crate::retry::wait(config.retry_after, job.attempts));
                 tracing::warn!(job = %job.key, reason = %failure.reason, given_up = last, "feedback e-mail not sent");
                 state.store.fail_job(job.id, &failure.reason, retry_at, Utc::now()).await?;
             }
@@ -243,12 +234,5 @@ mod tests {
     fn headers_never_carry_line_breaks() {
         assert_eq!(header_text("Svar\r\nBcc: x@y.se"), "Svar  Bcc: x@y.se");
         assert_eq!(header_text(" Västerås\tstad "), "Västerås stad");
-    }
-
-    #[test]
-    fn each_wait_is_twice_the_last_and_at_most_an_hour() {
-        let config = MailConfig { retry_after: Duration::from_secs(60), ..MailConfig::default() };
-        let waits: Vec<u64> = (1..=8).map(|n| backoff(&config, n).as_secs()).collect();
-        assert_eq!(waits, [60, 120, 240, 480, 960, 1920, 3600, 3600]);
     }
 }
