@@ -13,6 +13,7 @@ pub mod files;
 pub mod intake;
 pub mod lang;
 pub mod mail;
+pub mod markup;
 pub mod net;
 pub mod reports;
 pub mod retry;

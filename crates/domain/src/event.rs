@@ -299,6 +299,11 @@ impl Event {
         serde_json::from_str(&self.actor_json).map_err(|e| self.unreadable(e))
     }
 
+    /// Each event's time and payload, in order: what the clocks are computed from.
+    pub fn timeline(events: &[Event]) -> Result<Vec<(DateTime<Utc>, EventPayload)>, ChainError> {
+        events.iter().map(|e| Ok((e.at(), e.payload()?))).collect()
+    }
+
     pub fn payload(&self) -> Result<EventPayload, ChainError> {
         serde_json::from_str(&self.payload_json).map_err(|e| self.unreadable(e))
     }

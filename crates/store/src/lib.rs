@@ -188,7 +188,7 @@ impl Store {
 
     /// The clocks of a case whose state and events the caller has already read.
     pub fn clocks_of(&self, case: &CaseState, events: &[Event], now: DateTime<Utc>) -> Result<Vec<ClockView>> {
-        let timeline = ops::timeline(events)?;
+        let timeline = Event::timeline(events)?;
         let policy = self.policy(&case.jurisdiction);
         let clocks =
             policy.clocks(&case.clock_facts(), &timeline, now).map_err(|e| StoreError::Invalid(e.to_string()))?;

@@ -48,11 +48,6 @@ fn hash_from(column: &str, bytes: &[u8]) -> Result<Hash> {
     Hash::from_slice(bytes).ok_or_else(|| StoreError::corrupt(format!("{column} is not a 32-byte hash")))
 }
 
-/// Each event's time and payload, in order: what the clocks are computed from.
-pub(crate) fn timeline(events: &[Event]) -> Result<Vec<(DateTime<Utc>, EventPayload)>> {
-    events.iter().map(|e| Ok((e.at(), e.payload()?))).collect()
-}
-
 fn unique_violation(e: sqlx::Error, what: impl Into<String>) -> StoreError {
     match &e {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(what.into()),
@@ -412,7 +407,7 @@ macro_rules! backend_ops {
             // The clocks follow from all the events, this one included.
             events.push(sealed.clone());
             let policy = policies.get(&next.jurisdiction);
-            let timeline = timeline(&events)?;
+            let timeline = Event::timeline(&events)?;
             let clocks = policy
                 .clocks(&next.clock_facts(), &timeline, sealed.at())
                 .map_err(|e| StoreError::Invalid(e.to_string()))?;

@@ -85,7 +85,7 @@ async fn catch_up_clock_summaries(state: &App) -> Result<(), StoreError> {
         let Some(case) = state.store.case(case_id).await? else { continue };
         let events = state.store.events(case_id).await?;
         let Some(last) = events.last().map(domain::Event::at) else { continue };
-        let timeline = sweep::timeline(&events)?;
+        let timeline = domain::Event::timeline(&events)?;
         let policy = state.store.policy(&case.jurisdiction);
         let clocks =
             policy.clocks(&case.clock_facts(), &timeline, last).map_err(|e| StoreError::Invalid(e.to_string()))?;

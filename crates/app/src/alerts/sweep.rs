@@ -69,15 +69,6 @@ async fn sweep_case(state: &App, case_id: Uuid, now: DateTime<Utc>) -> Result<u6
     Ok(added)
 }
 
-/// The events' times and payloads, as the clocks read them.
-pub(super) fn timeline(events: &[domain::Event]) -> Result<Vec<(DateTime<Utc>, domain::EventPayload)>, StoreError> {
-    events
-        .iter()
-        .map(|e| Ok((e.at(), e.payload()?)))
-        .collect::<Result<Vec<_>, domain::ChainError>>()
-        .map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
 /// The alerts the case owes at `now`, from its events.
 pub(super) fn pending_alerts(
     state: &App,
@@ -85,7 +76,7 @@ pub(super) fn pending_alerts(
     events: &[domain::Event],
     now: DateTime<Utc>,
 ) -> Result<Vec<Alert>, StoreError> {
-    let timeline = timeline(events)?;
+    let timeline = domain::Event::timeline(events)?;
     let policy = state.store.policy(&case.jurisdiction);
     let invalid = |e: domain::calendar::CalendarError| StoreError::Invalid(e.to_string());
     let clocks = policy.clocks(&case.clock_facts(), &timeline, now).map_err(invalid)?;

@@ -184,20 +184,16 @@ pub(crate) fn html_of(text: &str, lang: &str) -> String {
     )
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
 /// One line, escaped, with its web addresses as links.
 fn linked(line: &str) -> String {
     line.split(' ')
         .map(|word| {
             if (word.starts_with("https://") || word.starts_with("http://")) && domain::submission::is_web_address(word)
             {
-                let word = escape(word);
+                let word = crate::markup::escape(word);
                 format!("<a href=\"{word}\">{word}</a>")
             } else {
-                escape(word)
+                crate::markup::escape(word)
             }
         })
         .collect::<Vec<_>>()

@@ -2,6 +2,7 @@
 //! numbers as the table beside them and a text alternative (WCAG 1.1.1). A hidden group (fewer
 //! than the minimum) has no bar.
 
+use app::markup::escape;
 use std::fmt::Write;
 
 /// One group: its name and its counts now and in the period before.
@@ -14,10 +15,6 @@ pub struct Bar<'a> {
 const WIDTH: i64 = 640;
 const LABELS: i64 = 220;
 const ROW: i64 = 34;
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
 
 /// A chart of `bars`, the period's bar dark and the previous period's grey beneath it.
 /// `id` makes the title and description referable; `alt` is the text alternative.
