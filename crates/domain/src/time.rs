@@ -1,6 +1,6 @@
 //! Lyhörd stores UTC and reasons about dates in Swedish local time.
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// The time zone every date, deadline and case-number year is computed in.
@@ -8,6 +8,16 @@ pub const STOCKHOLM: Tz = chrono_tz::Europe::Stockholm;
 
 pub fn local(at: DateTime<Utc>) -> DateTime<Tz> {
     at.with_timezone(&STOCKHOLM)
+}
+
+/// Midnight starting `day`, Swedish time (it always exists: the clocks change at night's
+/// small hours, never at midnight).
+pub fn start_of_day(day: NaiveDate) -> DateTime<Utc> {
+    STOCKHOLM
+        .from_local_datetime(&day.and_time(NaiveTime::MIN))
+        .earliest()
+        .expect("Swedish midnight exists")
+        .with_timezone(&Utc)
 }
 
 /// The year a case received at `at` is numbered in: the Swedish calendar year.

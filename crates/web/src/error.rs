@@ -39,12 +39,16 @@ fn classify(e: &Error) -> (StatusCode, &'static str, Option<String>) {
         // Forms show their problems themselves; one that reaches here had a bad request.
         Error::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "bad-request", None),
         Error::Conflict(_) => (StatusCode::CONFLICT, "conflict", None),
-        Error::Internal(detail) => {
-            let reference = Error::new_reference();
-            tracing::error!(reference, error = %detail, "request failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "error", Some(reference))
-        }
+        Error::Internal(detail) => (StatusCode::INTERNAL_SERVER_ERROR, "error", Some(logged(detail))),
     }
+}
+
+/// Logs an internal error with a new reference (the request's span adds its id and path) and
+/// returns the reference, for the answer to show.
+pub(crate) fn logged(detail: impl std::fmt::Display) -> String {
+    let reference = Error::new_reference();
+    tracing::error!(reference, error = %detail, "request failed");
+    reference
 }
 
 impl IntoResponse for PageError {

@@ -17,13 +17,13 @@ pub fn layers(router: Router) -> Router {
 }
 
 fn span_for<B>(request: &Request<B>) -> tracing::Span {
-    let id = request
-        .extensions()
-        .get::<RequestId>()
-        .and_then(|id| id.header_value().to_str().ok())
-        .unwrap_or("-")
-        .to_owned();
-    tracing::info_span!("request", id, method = %request.method(), path = %redacted(request.uri().path()))
+    // The fields are only computed when the span is recorded.
+    tracing::info_span!(
+        "request",
+        id = request.extensions().get::<RequestId>().and_then(|id| id.header_value().to_str().ok()).unwrap_or("-"),
+        method = %request.method(),
+        path = %redacted(request.uri().path())
+    )
 }
 
 /// The path with every long hex segment (a token) replaced.

@@ -26,9 +26,7 @@ pub(crate) fn render(template: &impl Template, status: StatusCode) -> Response {
 
 /// The page for an error the person cannot fix, with a reference that also stands in the log.
 pub(crate) fn server_error(lang: Lang, path: &str, e: impl std::fmt::Display) -> Response {
-    let reference = app::Error::new_reference();
-    tracing::error!(reference, error = %e, path, "request failed");
-    reference_page(lang, path, &reference)
+    reference_page(lang, path, &crate::error::logged(e))
 }
 
 /// The internal-error page, naming the reference that the log line carries.

@@ -3,9 +3,10 @@
 //! and examples written by staff. Aggregates only: groups smaller than the minimum are merged
 //! or hidden (G6), and nothing identifies a person.
 
-use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use domain::analysis::{Cause, shown};
 use domain::period::Period;
+use domain::time::start_of_day as start_of;
 use domain::{CaseKind, Channel, ImprovementStatus, Justified, OrgTree, SubmitterRole};
 use std::collections::BTreeMap;
 use store::{ClockTally, Improvement, ReportGroup, Store, StoreError};
@@ -69,15 +70,6 @@ pub struct Report {
     pub examples: Vec<String>,
     /// The routines of the förvaltningar in the report, as links: (name, path).
     pub routines: Vec<(String, String)>,
-}
-
-/// Midnight starting `day`, Swedish time.
-fn start_of(day: NaiveDate) -> DateTime<Utc> {
-    domain::time::STOCKHOLM
-        .from_local_datetime(&day.and_time(NaiveTime::MIN))
-        .earliest()
-        .expect("Swedish midnight exists")
-        .with_timezone(&Utc)
 }
 
 /// The complaints among the groups.

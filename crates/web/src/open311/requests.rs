@@ -257,10 +257,8 @@ fn request_value(case: &store::PublicCase, cx: &Context) -> Value {
     let publication = case.publication.as_ref();
     let public_text = publication.map(|p| p.text.clone());
     let place = case.place.clone().filter(|_| publication.is_some() && case.channel == domain::Channel::Api);
-    let position = case.position.map(|p| match publication {
-        Some(p_) if p_.exact_position => p,
-        _ => domain::publication::rounded(p, cx.metres),
-    });
+    let exact = publication.is_some_and(|p| p.exact_position);
+    let position = case.position.map(|p| if exact { p } else { domain::publication::rounded(p, cx.metres) });
     let pictures = publication.is_some_and(|p| p.pictures);
     let photos: Vec<String> =
         public_media(case).map(|(n, a)| media_url(&cx.base, &cx.jurisdiction, &case.number, n, a)).collect();

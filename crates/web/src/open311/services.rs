@@ -19,18 +19,18 @@ pub(super) async fn discovery(state: &AppState, format: Format) -> Response {
     // Changes to the services come from the administration pages; a fixed changeset would
     // tell clients never to refresh, so it is the start of today: a daily refresh is cheap.
     // The spec's type is a date-time with its offset (clients refuse a bare date).
-    let changeset = today_start(chrono::Utc::now());
+    let changeset = super::w3c(domain::time::start_of_day(domain::time::local(chrono::Utc::now()).date_naive()));
     let base = format!("{}/open311/v2", state.config.public_url.trim_end_matches('/'));
     let formats = Value::List { item: "format", items: vec![Value::text("text/xml"), Value::text("application/json")] };
     let endpoint = Value::Object(vec![
         ("specification", Value::text("http://wiki.open311.org/GeoReport_v2")),
         ("url", Value::text(base)),
-        ("changeset", Value::text(changeset.clone())),
+        ("changeset", changeset.clone()),
         ("type", Value::text("production")),
         ("formats", formats),
     ]);
     let doc = Value::Object(vec![
-        ("changeset", Value::text(changeset)),
+        ("changeset", changeset),
         ("contact", Value::text(contact)),
         ("key_service", Value::text("An administrator issues keys under Administration › Keys for the Open311 API.")),
         ("endpoints", Value::List { item: "endpoint", items: vec![endpoint] }),
@@ -145,17 +145,4 @@ pub(super) async fn service_definition(
         ("attributes", Value::List { item: "attribute", items: attributes }),
     ]);
     respond(StatusCode::OK, format, "service_definition", &doc)
-}
-
-/// Swedish midnight of the day `now` falls on, as ISO 8601 with its offset (Swedish
-/// midnight always exists: clocks change at night's small hours, never at midnight).
-fn today_start(now: chrono::DateTime<chrono::Utc>) -> String {
-    let here = domain::time::local(now);
-    let midnight = here.date_naive().and_time(chrono::NaiveTime::MIN);
-    match midnight.and_local_timezone(here.timezone()) {
-        chrono::LocalResult::Single(at) | chrono::LocalResult::Ambiguous(at, _) => {
-            at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
-        }
-        chrono::LocalResult::None => here.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
-    }
 }

@@ -111,8 +111,8 @@ fn event_from_form(
             };
             // The citizen is told who their handler is now, when that changes (S3).
             let told = handler_id.filter(|id| Some(*id) != case.handler_id).and_then(|id| {
-                let lang = Lang::from_code(&loaded.submission.language).unwrap_or(Lang::Sv);
-                let name = desk.staff_names().get(&id).map(|n| (*n).to_owned())?;
+                let lang = loaded.citizen_lang();
+                let name = desk.staff_name(id)?.to_owned();
                 Some(("handler-assigned", lang.t1("handler-assigned-text", "handler", &name)))
             });
             return Some((P::Assigned { node_id: case.node_id.clone(), handler_id }, told));
@@ -186,8 +186,8 @@ fn event_from_form(
             let handler_id = case.handler_id.or(Some(desk.user.id));
             return fields.errors.is_empty().then(|| {
                 // S3: the citizen is told when and who, whatever the free text says.
-                let lang = Lang::from_code(&loaded.submission.language).unwrap_or(Lang::Sv);
-                let handler = handler_id.and_then(|id| desk.staff_names().get(&id).map(|n| (*n).to_owned()));
+                let lang = loaded.citizen_lang();
+                let handler = handler_id.and_then(|id| desk.staff_name(id)).map(str::to_owned);
                 let text = lang.t_with(
                     "decision-promised-text",
                     &[
@@ -205,7 +205,7 @@ fn event_from_form(
             let who = fields.text("who", "promise-fix-who");
             return fields.errors.is_empty().then(|| {
                 // S4: what, when and who, each labelled, the date in words.
-                let lang = Lang::from_code(&loaded.submission.language).unwrap_or(Lang::Sv);
+                let lang = loaded.citizen_lang();
                 let text = lang.t_with(
                     "fix-promised-text",
                     &[("what", what.clone()), ("date", app::dates::day_in_words(when, lang)), ("who", who.clone())],
@@ -224,7 +224,7 @@ fn event_from_form(
             let message = fields.text("message", "notify-delay-message");
             return fields.errors.is_empty().then(|| {
                 // FL 11 §: the notice gives the reason; the citizen reads it in their language.
-                let lang = Lang::from_code(&loaded.submission.language).unwrap_or(Lang::Sv);
+                let lang = loaded.citizen_lang();
                 let text = lang.t_with(
                     "delay-notice-text",
                     &[("message", message.clone()), ("reason", reason.clone()), ("date", expected_by.to_string())],
@@ -269,7 +269,7 @@ fn event_from_form(
             P::Published { text, exact_position, pictures }
         }
         Action::NewLink => {
-            let lang = Lang::from_code(&loaded.submission.language).unwrap_or(Lang::Sv);
+            let lang = loaded.citizen_lang();
             return Some((P::TrackingLinkReplaced, Some(("new-link", lang.t("new-link-text")))));
         }
         Action::Close => P::Closed { summary: fields.text("summary", "close-summary") },
@@ -283,7 +283,7 @@ fn event_from_form(
 fn citizen_mail(loaded: &Loaded, purpose: &'static str, text: String) -> Option<OutboxMessage> {
     let s = &loaded.submission;
     let recipient = s.submitter.email.clone().filter(|_| !s.submitter.anonymous)?;
-    let lang = Lang::from_code(&s.language).unwrap_or(Lang::Sv);
+    let lang = loaded.citizen_lang();
     Some(OutboxMessage {
         case_id: loaded.case.id,
         purpose: purpose.to_owned(),

@@ -219,10 +219,7 @@ async fn page(
         nav: StaffNav::new(desk, "admin"),
         section,
         heading: lang.t(&format!("admin-{section}")),
-        unlinked: app::alerts::posts_without_account(&desk.tree, &desk.staff)
-            .iter()
-            .map(|n| format!("{} ({})", desk.unit_name(&n.id), n.manager_name.clone().unwrap_or_default()))
-            .collect(),
+        unlinked: desk.unlinked_posts(|_| true),
         nodes: ordered
             .iter()
             .map(|n| NodeRow {

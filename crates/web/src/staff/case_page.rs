@@ -169,6 +169,11 @@ pub(super) struct Loaded {
 }
 
 impl Loaded {
+    /// The language the citizen wrote in, which everything told to them is written in.
+    pub fn citizen_lang(&self) -> Lang {
+        Lang::from_code(&self.submission.language).unwrap_or(Lang::Sv)
+    }
+
     pub async fn read(state: &AppState, case: CaseState) -> Result<Loaded, store::StoreError> {
         let events = state.store.events(case.id).await?;
         let mut payloads = Vec::with_capacity(events.len());

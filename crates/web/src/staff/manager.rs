@@ -6,7 +6,7 @@ use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{Datelike, Duration, NaiveTime, TimeZone, Utc};
+use chrono::{Datelike, Duration, Utc};
 
 use super::{Desk, StaffNav};
 use crate::AppState;
@@ -120,11 +120,7 @@ pub async fn show(
         totals,
         week_from: short(week_from),
         broken,
-        unlinked: app::alerts::posts_without_account(&desk.tree, &desk.staff)
-            .iter()
-            .filter(|n| access.covers(&n.id))
-            .map(|n| format!("{} ({})", desk.unit_name(&n.id), n.manager_name.clone().unwrap_or_default()))
-            .collect(),
+        unlinked: desk.unlinked_posts(|id| access.covers(id)),
     };
     render(&view, StatusCode::OK)
 }
@@ -133,15 +129,13 @@ pub async fn show(
 fn start_of_week(now: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {
     let today = domain::time::local(now).date_naive();
     let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
-    domain::time::STOCKHOLM
-        .from_local_datetime(&monday.and_time(NaiveTime::MIN))
-        .earliest()
-        .map_or(now, |t| t.with_timezone(&Utc))
+    domain::time::start_of_day(monday)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     #[test]
     fn the_week_starts_on_monday_at_midnight_in_sweden() {

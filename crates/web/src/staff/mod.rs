@@ -105,6 +105,21 @@ impl Desk {
         self.categories.iter().find(|c| c.code == code).map_or_else(|| code.to_owned(), |c| c.name(lang.code()).into())
     }
 
+    /// The manager posts within `covers` that alerts pass over (no active account), as
+    /// "unit (name)".
+    pub fn unlinked_posts(&self, covers: impl Fn(&str) -> bool) -> Vec<String> {
+        app::alerts::posts_without_account(&self.tree, &self.staff)
+            .iter()
+            .filter(|n| covers(&n.id))
+            .map(|n| format!("{} ({})", self.unit_name(&n.id), n.manager_name.as_deref().unwrap_or_default()))
+            .collect()
+    }
+
+    /// One colleague's name.
+    pub fn staff_name(&self, id: Uuid) -> Option<&str> {
+        self.staff.iter().find(|u| u.id == id).map(|u| u.display_name.as_str())
+    }
+
     pub fn staff_names(&self) -> HashMap<Uuid, &str> {
         self.staff.iter().map(|u| (u.id, u.display_name.as_str())).collect()
     }
