@@ -71,15 +71,24 @@ pub enum PublicReads {
     Published,
 }
 
+impl PublicReads {
+    /// The setting's word for it.
+    pub fn code(self) -> &'static str {
+        match self {
+            PublicReads::Off => "off",
+            PublicReads::Published => "published",
+        }
+    }
+}
+
 impl std::str::FromStr for PublicReads {
     type Err = String;
 
     fn from_str(s: &str) -> Result<PublicReads, String> {
-        match s {
-            "off" => Ok(PublicReads::Off),
-            "published" => Ok(PublicReads::Published),
-            other => Err(format!("open311_public_reads {other:?} must be \"off\" or \"published\"")),
-        }
+        [PublicReads::Off, PublicReads::Published]
+            .into_iter()
+            .find(|r| r.code() == s)
+            .ok_or_else(|| format!("open311_public_reads {s:?} must be \"off\" or \"published\""))
     }
 }
 

@@ -111,7 +111,7 @@ impl Default for Settings {
             job_lease_seconds: app.job_lease.num_seconds() as u64,
             mail_lease_seconds: mail.lease.as_secs(),
             report_min_group: app.report_min_group,
-            open311_public_reads: "published".into(),
+            open311_public_reads: app.open311_public_reads.code().into(),
             open311_position_metres: app.open311_position_metres,
             trusted_proxies: Vec::new(),
         }
