@@ -6,6 +6,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+pub use crate::sql::Pools;
 use crate::{Result, StoreError};
 
 #[derive(Debug, Clone)]
@@ -23,12 +24,11 @@ impl Default for ConnectOptions {
     }
 }
 
-/// The two databases Lyhörd runs on. SQLite gets one writing connection (SQLite allows one
-/// writer at a time anyway; queuing in-process avoids busy-waiting) and a pool of readers.
+/// The two databases Lyhörd runs on, each with its connections (see [`Pools`]).
 #[derive(Clone)]
 pub enum Backend {
-    Sqlite { read: SqlitePool, write: SqlitePool },
-    Postgres { pool: PgPool },
+    Sqlite(Pools<SqlitePool>),
+    Postgres(Pools<PgPool>),
 }
 
 impl Backend {
@@ -56,7 +56,7 @@ impl Backend {
             .connect_with(connect)
             .await
             .map_err(|e| StoreError::Connect(format!("cannot connect to PostgreSQL: {}", describe(&e))))?;
-        Ok(Backend::Postgres { pool })
+        Ok(Backend::Postgres(Pools::shared(pool)))
     }
 
     async fn connect_sqlite(url: &str, options: &ConnectOptions) -> Result<Backend> {
@@ -98,30 +98,30 @@ impl Backend {
             .connect_with(connect.read_only(true))
             .await
             .map_err(open_error)?;
-        Ok(Backend::Sqlite { read, write })
+        Ok(Backend::Sqlite(Pools { read, write }))
     }
 
     pub fn name(&self) -> &'static str {
         match self {
-            Backend::Sqlite { .. } => "sqlite",
-            Backend::Postgres { .. } => "postgres",
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
         }
     }
 
     pub fn is_closed(&self) -> bool {
         match self {
-            Backend::Sqlite { write, .. } => write.is_closed(),
-            Backend::Postgres { pool } => pool.is_closed(),
+            Backend::Sqlite(db) => db.write.is_closed(),
+            Backend::Postgres(db) => db.write.is_closed(),
         }
     }
 
     pub async fn close(&self) {
         match self {
-            Backend::Sqlite { read, write } => {
-                read.close().await;
-                write.close().await;
+            Backend::Sqlite(db) => {
+                db.read.close().await;
+                db.write.close().await;
             }
-            Backend::Postgres { pool } => pool.close().await,
+            Backend::Postgres(db) => db.write.close().await,
         }
     }
 }

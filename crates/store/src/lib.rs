@@ -6,19 +6,24 @@
 //! transaction that holds the case has committed with `synchronous=FULL` (SQLite) or
 //! `synchronous_commit=on` (PostgreSQL).
 
-mod alert_ops;
-mod analysis_ops;
+/// Calls the operation of the same name generated for the backend in use (see [`sql`]).
+macro_rules! on_backend {
+    ($backend:expr, $fn:ident ( $($arg:expr),* )) => {
+        match $backend {
+            Backend::Sqlite(db) => sql::sqlite::$fn(db, $($arg),*).await,
+            Backend::Postgres(db) => sql::postgres::$fn(db, $($arg),*).await,
+        }
+    };
+}
+
 mod backend;
-mod dialogue_ops;
 mod error;
 mod intake;
-mod job_ops;
-mod mail_ops;
 mod migrate;
 mod model;
-mod ops;
 mod policies;
-mod report_ops;
+mod projection;
+mod sql;
 #[cfg(feature = "test-support")]
 pub mod testing;
 
@@ -27,7 +32,6 @@ pub use backend::{Backend, ConnectOptions};
 /// From one instant until (not including) another.
 pub type Span = (DateTime<Utc>, DateTime<Utc>);
 pub use error::StoreError;
-pub use intake::{NewCase, Receipt};
 pub use model::{
     AccessEntry, AnalysisSettings, AnswerTemplate, ApiKey, BrokenPromise, CaseFilter, CaseSummary, ClockTally,
     ClockView, Contribution, Dialogue, DialogueQuestion, Improvement, ImprovementInput, InboundMail, InboxQuery, Job,
@@ -36,6 +40,7 @@ pub use model::{
     Quarantined, ReportGroup, ReportTally, Role, SearchQuery, SessionRecord, Theme, UnitClockCounts, Units, User,
     UserUpdate,
 };
+pub use projection::{NewCase, Receipt};
 
 use chrono::{DateTime, Utc};
 use domain::clock::Policy;
@@ -62,29 +67,14 @@ struct Inner {
     policies: policies::Policies,
 }
 
-/// Calls the same-named function of the active backend's generated operations.
-/// Calls the function of the same name in `module`'s module for the store's backend.
 /// Runs one store operation on the backend in use, in a span named after it (`store`,
 /// `op = "inbox"`), so a slow request's log shows which operations it waited on.
-macro_rules! dispatch_to {
-    ($module:ident, $self:ident, $fn:ident ( $($arg:expr),* )) => {{
+macro_rules! dispatch {
+    ($self:ident, $fn:ident ( $($arg:expr),* )) => {{
         use tracing::Instrument as _;
         let span = tracing::debug_span!("store", op = stringify!($fn));
-        async {
-            match &$self.inner.backend {
-                Backend::Sqlite { read, write } => $module::sqlite::$fn(read, write, $($arg),*).await,
-                Backend::Postgres { pool } => $module::postgres::$fn(pool, pool, $($arg),*).await,
-            }
-        }
-        .instrument(span)
-        .await
+        async { on_backend!(&$self.inner.backend, $fn($($arg),*)) }.instrument(span).await
     }};
-}
-
-macro_rules! dispatch {
-    ($self:ident, $fn:ident ( $($arg:expr),* )) => {
-        dispatch_to!(ops, $self, $fn($($arg),*))
-    };
 }
 
 impl Store {
@@ -342,7 +332,7 @@ impl Store {
 
     /// A case's messages, oldest first, with how sending went.
     pub async fn outbox_for_case(&self, case_id: Uuid) -> Result<Vec<OutboxMessage>> {
-        dispatch_to!(mail_ops, self, outbox_for_case(case_id))
+        dispatch!(self, outbox_for_case(case_id))
     }
 
     // --- Jobs ----------------------------------------------------------------------------
@@ -350,7 +340,7 @@ impl Store {
     /// Schedules jobs; a key scheduled before (done or not) is left alone. Returns how many
     /// were new.
     pub async fn schedule(&self, jobs: &[NewJob], now: DateTime<Utc>) -> Result<u64> {
-        dispatch_to!(job_ops, self, schedule(jobs, now))
+        dispatch!(self, schedule(jobs, now))
     }
 
     /// Takes up to `limit` due jobs of `kind`, held until `until`; each counts as a try. A job
@@ -362,12 +352,12 @@ impl Store {
         until: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<Job>> {
-        dispatch_to!(job_ops, self, claim_jobs(kind, now, until, limit))
+        dispatch!(self, claim_jobs(kind, now, until, limit))
     }
 
     /// Marks a job done; false if it already was.
     pub async fn finish_job(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool> {
-        dispatch_to!(job_ops, self, finish_job(id, now))
+        dispatch!(self, finish_job(id, now))
     }
 
     /// A failed try: again at `retry_at`, or given up when `None`.
@@ -378,16 +368,16 @@ impl Store {
         retry_at: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        dispatch_to!(job_ops, self, fail_job(id, error, retry_at, now))
+        dispatch!(self, fail_job(id, error, retry_at, now))
     }
 
     /// A recurring job done for now: due again at `run_at`.
     pub async fn repeat_job(&self, id: Uuid, run_at: DateTime<Utc>) -> Result<()> {
-        dispatch_to!(job_ops, self, repeat_job(id, run_at))
+        dispatch!(self, repeat_job(id, run_at))
     }
 
     pub async fn job_by_key(&self, key: &str) -> Result<Option<Job>> {
-        dispatch_to!(job_ops, self, job_by_key(key))
+        dispatch!(self, job_by_key(key))
     }
 
     /// Finishes a job by recording its event (and the messages it causes) in one transaction:
@@ -408,44 +398,44 @@ impl Store {
 
     /// Open cases that owe someone an alert at `now`, the longest waiting first.
     pub async fn alerts_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Uuid>> {
-        dispatch_to!(alert_ops, self, alerts_due(now, limit))
+        dispatch!(self, alerts_due(now, limit))
     }
 
     /// Sets when the case next owes an alert, unless it has had an event since
     /// `event_count` (which has set it then). False in that case.
     pub async fn set_alert_at(&self, case_id: Uuid, event_count: i64, at: Option<DateTime<Utc>>) -> Result<bool> {
-        dispatch_to!(alert_ops, self, set_alert_at(case_id, event_count, at))
+        dispatch!(self, set_alert_at(case_id, event_count, at))
     }
 
     /// Open cases of each of `nodes` by the state of their nearest promise at `now`.
     pub async fn unit_clock_counts(&self, nodes: &[String], now: DateTime<Utc>) -> Result<Vec<UnitClockCounts>> {
-        dispatch_to!(alert_ops, self, unit_clock_counts(nodes, now))
+        dispatch!(self, unit_clock_counts(nodes, now))
     }
 
     /// Promises of the units' cases that broke since `since`, newest first.
     pub async fn broken_since(&self, nodes: &[String], since: DateTime<Utc>, limit: i64) -> Result<Vec<BrokenPromise>> {
-        dispatch_to!(alert_ops, self, broken_since(nodes, since, limit))
+        dispatch!(self, broken_since(nodes, since, limit))
     }
 
     // --- Learning from complaints --------------------------------------------
 
     /// The förvaltningar's own root causes and routines.
     pub async fn analysis_settings(&self, jurisdiction: &str) -> Result<Vec<AnalysisSettings>> {
-        dispatch_to!(analysis_ops, self, analysis_settings(jurisdiction))
+        dispatch!(self, analysis_settings(jurisdiction))
     }
 
     pub async fn save_analysis_settings(&self, jurisdiction: &str, settings: &AnalysisSettings) -> Result<()> {
-        dispatch_to!(analysis_ops, self, save_analysis_settings(jurisdiction, settings, Utc::now()))
+        dispatch!(self, save_analysis_settings(jurisdiction, settings, Utc::now()))
     }
 
     /// Improvement actions, of `nodes` when given, soonest due first, with their cases.
     pub async fn improvements(&self, jurisdiction: &str, nodes: Option<&[String]>) -> Result<Vec<Improvement>> {
-        dispatch_to!(analysis_ops, self, improvements(jurisdiction, nodes, None))
+        dispatch!(self, improvements(jurisdiction, nodes, None))
     }
 
     /// The improvement actions a case led to.
     pub async fn improvements_of_case(&self, jurisdiction: &str, case_id: Uuid) -> Result<Vec<Improvement>> {
-        dispatch_to!(analysis_ops, self, improvements(jurisdiction, None, Some(case_id)))
+        dispatch!(self, improvements(jurisdiction, None, Some(case_id)))
     }
 
     /// Records a new improvement action (`id` = None) or changes one, linking `cases` to it.
@@ -456,7 +446,7 @@ impl Store {
         input: &ImprovementInput,
         cases: &[Uuid],
     ) -> Result<Uuid> {
-        dispatch_to!(analysis_ops, self, save_improvement(jurisdiction, id, input, cases, Utc::now()))
+        dispatch!(self, save_improvement(jurisdiction, id, input, cases, Utc::now()))
     }
 
     // Citizen dialogues.
@@ -468,12 +458,12 @@ impl Store {
         id: Option<Uuid>,
         plan: &domain::dialogue::Plan,
     ) -> Result<Uuid> {
-        dispatch_to!(dialogue_ops, self, save_dialogue(jurisdiction, id, plan, Utc::now()))
+        dispatch!(self, save_dialogue(jurisdiction, id, plan, Utc::now()))
     }
 
     /// Makes the dialogue public (once; later calls keep the first time).
     pub async fn publish_dialogue(&self, jurisdiction: &str, id: Uuid) -> Result<()> {
-        dispatch_to!(dialogue_ops, self, publish_dialogue(jurisdiction, id, Utc::now()))
+        dispatch!(self, publish_dialogue(jurisdiction, id, Utc::now()))
     }
 
     pub async fn record_outcome(
@@ -483,25 +473,25 @@ impl Store {
         outcome: &str,
         decided_on: chrono::NaiveDate,
     ) -> Result<()> {
-        dispatch_to!(dialogue_ops, self, record_outcome(jurisdiction, id, outcome, decided_on))
+        dispatch!(self, record_outcome(jurisdiction, id, outcome, decided_on))
     }
 
     /// Marks the feedback as sent (the first time is kept); each participant's mail is a job
     /// of its own, so it goes out once however often this is called.
     pub async fn mark_feedback_sent(&self, id: Uuid) -> Result<()> {
-        dispatch_to!(dialogue_ops, self, mark_feedback_sent(id, Utc::now()))
+        dispatch!(self, mark_feedback_sent(id, Utc::now()))
     }
 
     pub async fn dialogues(&self, jurisdiction: &str, published_only: bool) -> Result<Vec<Dialogue>> {
-        dispatch_to!(dialogue_ops, self, dialogues(jurisdiction, published_only))
+        dispatch!(self, dialogues(jurisdiction, published_only))
     }
 
     pub async fn dialogue(&self, jurisdiction: &str, id: Uuid) -> Result<Option<Dialogue>> {
-        dispatch_to!(dialogue_ops, self, dialogue(jurisdiction, id))
+        dispatch!(self, dialogue(jurisdiction, id))
     }
 
     pub async fn dialogue_questions(&self, dialogue: Uuid) -> Result<Vec<DialogueQuestion>> {
-        dispatch_to!(dialogue_ops, self, questions(dialogue))
+        dispatch!(self, questions(dialogue))
     }
 
     /// Adds a question or removes one; `StoreError::Locked` once anyone has answered.
@@ -511,25 +501,25 @@ impl Store {
         add: Option<(domain::QuestionKind, &str, &[String])>,
         remove: Option<Uuid>,
     ) -> Result<()> {
-        dispatch_to!(dialogue_ops, self, change_questions(dialogue, add, remove))
+        dispatch!(self, change_questions(dialogue, add, remove))
     }
 
     /// Records one person's taking part; returns their contribution's number, if any.
     pub async fn participate(&self, dialogue: Uuid, participation: &Participation) -> Result<Option<i64>> {
-        dispatch_to!(dialogue_ops, self, participate(dialogue, participation, Utc::now()))
+        dispatch!(self, participate(dialogue, participation, Utc::now()))
     }
 
     pub async fn add_meeting(&self, dialogue: Uuid, meeting: &Meeting, contributions: &[String]) -> Result<()> {
-        dispatch_to!(dialogue_ops, self, add_meeting(dialogue, meeting, contributions, Utc::now()))
+        dispatch!(self, add_meeting(dialogue, meeting, contributions, Utc::now()))
     }
 
     pub async fn meetings(&self, dialogue: Uuid) -> Result<Vec<Meeting>> {
-        dispatch_to!(dialogue_ops, self, meetings(dialogue))
+        dispatch!(self, meetings(dialogue))
     }
 
     /// Every contribution, hidden ones too, in registration order.
     pub async fn contributions(&self, dialogue: Uuid) -> Result<Vec<Contribution>> {
-        dispatch_to!(dialogue_ops, self, contributions(dialogue))
+        dispatch!(self, contributions(dialogue))
     }
 
     /// Hides a contribution (or shows it again) and logs it; the text is never changed.
@@ -541,11 +531,11 @@ impl Store {
         staff: Uuid,
         reason: &str,
     ) -> Result<()> {
-        dispatch_to!(dialogue_ops, self, moderate(dialogue, contribution, hidden, staff, reason, Utc::now()))
+        dispatch!(self, moderate(dialogue, contribution, hidden, staff, reason, Utc::now()))
     }
 
     pub async fn moderation_log(&self, dialogue: Uuid) -> Result<Vec<Moderation>> {
-        dispatch_to!(dialogue_ops, self, moderation_log(dialogue))
+        dispatch!(self, moderation_log(dialogue))
     }
 
     pub async fn consider_contribution(
@@ -556,11 +546,11 @@ impl Store {
         consideration: Option<domain::Consideration>,
         reason: &str,
     ) -> Result<()> {
-        dispatch_to!(dialogue_ops, self, consider_contribution(dialogue, contribution, theme, consideration, reason))
+        dispatch!(self, consider_contribution(dialogue, contribution, theme, consideration, reason))
     }
 
     pub async fn themes(&self, dialogue: Uuid) -> Result<Vec<Theme>> {
-        dispatch_to!(dialogue_ops, self, themes(dialogue))
+        dispatch!(self, themes(dialogue))
     }
 
     pub async fn save_theme(
@@ -571,37 +561,37 @@ impl Store {
         consideration: Option<domain::Consideration>,
         reason: &str,
     ) -> Result<Uuid> {
-        dispatch_to!(dialogue_ops, self, save_theme(dialogue, id, name, consideration, reason))
+        dispatch!(self, save_theme(dialogue, id, name, consideration, reason))
     }
 
     /// What each web participant said about themselves.
     pub async fn dialogue_demographics(&self, dialogue: Uuid) -> Result<Vec<domain::dialogue::Demographics>> {
-        dispatch_to!(dialogue_ops, self, demographics(dialogue))
+        dispatch!(self, demographics(dialogue))
     }
 
     pub async fn dialogue_answers(&self, dialogue: Uuid) -> Result<Vec<(Uuid, String)>> {
-        dispatch_to!(dialogue_ops, self, answers(dialogue))
+        dispatch!(self, answers(dialogue))
     }
 
     pub async fn feedback_recipients(&self, dialogue: Uuid) -> Result<Vec<(Uuid, String)>> {
-        dispatch_to!(dialogue_ops, self, feedback_recipients(dialogue))
+        dispatch!(self, feedback_recipients(dialogue))
     }
 
     /// A participant's address, while it is kept (it is erased once the feedback is sent).
     pub async fn participant_email(&self, participant: Uuid) -> Result<Option<String>> {
-        dispatch_to!(dialogue_ops, self, participant_email(participant))
+        dispatch!(self, participant_email(participant))
     }
 
     pub async fn forget_participant_email(&self, participant: Uuid) -> Result<()> {
-        dispatch_to!(dialogue_ops, self, forget_participant_email(participant))
+        dispatch!(self, forget_participant_email(participant))
     }
 
     pub async fn set_population(&self, jurisdiction: &str, rows: &[domain::dialogue::PopulationRow]) -> Result<()> {
-        dispatch_to!(dialogue_ops, self, set_population(jurisdiction, rows))
+        dispatch!(self, set_population(jurisdiction, rows))
     }
 
     pub async fn population(&self, jurisdiction: &str) -> Result<Vec<domain::dialogue::PopulationRow>> {
-        dispatch_to!(dialogue_ops, self, population(jurisdiction))
+        dispatch!(self, population(jurisdiction))
     }
 
     /// A period's cases of `nodes` (received from `from` until `to`) counted for a report:
@@ -614,7 +604,7 @@ impl Store {
         to: DateTime<Utc>,
     ) -> Result<ReportTally> {
         self.refresh_report_days(jurisdiction).await?;
-        dispatch_to!(report_ops, self, report_tally(jurisdiction, nodes, from, to))
+        dispatch!(self, report_tally(jurisdiction, nodes, from, to))
     }
 
     /// A report's period and the one before it, counted side by side after one refresh.
@@ -625,15 +615,13 @@ impl Store {
         (now, before): (Span, Span),
     ) -> Result<(ReportTally, ReportTally)> {
         self.refresh_report_days(jurisdiction).await?;
-        let read = |(from, to): Span| async move {
-            dispatch_to!(report_ops, self, report_tally(jurisdiction, nodes, from, to))
-        };
+        let read = |(from, to): Span| async move { dispatch!(self, report_tally(jurisdiction, nodes, from, to)) };
         tokio::try_join!(read(now), read(before))
     }
 
     /// Recomputes the per-day report tallies whose cases changed; returns how many.
     pub async fn refresh_report_days(&self, jurisdiction: &str) -> Result<usize> {
-        dispatch_to!(report_ops, self, refresh_report_days(jurisdiction))
+        dispatch!(self, refresh_report_days(jurisdiction))
     }
 
     /// Up to `limit` examples staff wrote for reports about a period's cases.
@@ -645,16 +633,16 @@ impl Store {
         to: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<String>> {
-        dispatch_to!(analysis_ops, self, report_examples(jurisdiction, nodes, from, to, limit))
+        dispatch!(self, report_examples(jurisdiction, nodes, from, to, limit))
     }
 
     /// Cases stored before the projection kept their clocks; `lyhord serve` works them out.
     pub async fn unprojected(&self, limit: i64) -> Result<Vec<Uuid>> {
-        dispatch_to!(analysis_ops, self, unprojected(limit))
+        dispatch!(self, unprojected(limit))
     }
 
     pub async fn set_clock_summary(&self, case_id: Uuid, event_count: i64, summary: &str) -> Result<()> {
-        dispatch_to!(analysis_ops, self, set_clock_summary(case_id, event_count, summary))
+        dispatch!(self, set_clock_summary(case_id, event_count, summary))
     }
 
     // --- E-mail ------------------------------------------------------------------------
@@ -662,11 +650,11 @@ impl Store {
     /// Takes up to `limit` messages due at `now` for sending, held until `until`; each
     /// counts as a try. Instances sharing a database never take the same message at once.
     pub async fn claim_mail(&self, now: DateTime<Utc>, until: DateTime<Utc>, limit: i64) -> Result<Vec<OutboxMessage>> {
-        dispatch_to!(mail_ops, self, claim_mail(now, until, limit))
+        dispatch!(self, claim_mail(now, until, limit))
     }
 
     pub async fn mail_sent(&self, id: Uuid, at: DateTime<Utc>) -> Result<()> {
-        dispatch_to!(mail_ops, self, mail_sent(id, at))
+        dispatch!(self, mail_sent(id, at))
     }
 
     /// A failed try: again at `retry_at`, or given up when `None`.
@@ -677,54 +665,54 @@ impl Store {
         retry_at: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        dispatch_to!(mail_ops, self, mail_failed(id, error, retry_at, now))
+        dispatch!(self, mail_failed(id, error, retry_at, now))
     }
 
     pub async fn outbox_message(&self, id: Uuid) -> Result<Option<OutboxMessage>> {
-        dispatch_to!(mail_ops, self, outbox_message(id))
+        dispatch!(self, outbox_message(id))
     }
 
     pub async fn mail_templates(&self, jurisdiction: &str) -> Result<Vec<MailTemplate>> {
-        dispatch_to!(mail_ops, self, mail_templates(jurisdiction))
+        dispatch!(self, mail_templates(jurisdiction))
     }
 
     pub async fn save_mail_template(&self, jurisdiction: &str, template: &MailTemplate) -> Result<()> {
-        dispatch_to!(mail_ops, self, save_mail_template(jurisdiction, template))
+        dispatch!(self, save_mail_template(jurisdiction, template))
     }
 
     pub async fn delete_mail_template(&self, jurisdiction: &str, purpose: &str, lang: &str) -> Result<()> {
-        dispatch_to!(mail_ops, self, delete_mail_template(jurisdiction, purpose, lang))
+        dispatch!(self, delete_mail_template(jurisdiction, purpose, lang))
     }
 
     /// Logs a received message and what became of it.
     pub async fn record_inbound(&self, mail: &InboundMail) -> Result<()> {
-        dispatch_to!(mail_ops, self, record_inbound(mail))
+        dispatch!(self, record_inbound(mail))
     }
 
     pub async fn inbound_by_message_id(&self, jurisdiction: &str, message_id: &str) -> Result<Option<InboundMail>> {
-        dispatch_to!(mail_ops, self, inbound_by_message_id(jurisdiction, message_id))
+        dispatch!(self, inbound_by_message_id(jurisdiction, message_id))
     }
 
     /// How many new cases one sender's messages made since `since`.
     pub async fn inbound_cases_from(&self, jurisdiction: &str, sender: &str, since: DateTime<Utc>) -> Result<i64> {
-        dispatch_to!(mail_ops, self, inbound_cases_from(jurisdiction, sender, since))
+        dispatch!(self, inbound_cases_from(jurisdiction, sender, since))
     }
 
     pub async fn held_mail(&self, jurisdiction: &str) -> Result<Vec<InboundMail>> {
-        dispatch_to!(mail_ops, self, held_mail(jurisdiction))
+        dispatch!(self, held_mail(jurisdiction))
     }
 
     pub async fn inbound_mail(&self, jurisdiction: &str, id: Uuid) -> Result<Option<InboundMail>> {
-        dispatch_to!(mail_ops, self, inbound_mail(jurisdiction, id))
+        dispatch!(self, inbound_mail(jurisdiction, id))
     }
 
     pub async fn inbound_for_case(&self, case_id: Uuid) -> Result<Vec<InboundMail>> {
-        dispatch_to!(mail_ops, self, inbound_for_case(case_id))
+        dispatch!(self, inbound_for_case(case_id))
     }
 
     /// Records staff's decision on a held message; false if it was already decided.
     pub async fn resolve_held_mail(&self, jurisdiction: &str, id: Uuid, decision: &QuarantineDecision) -> Result<bool> {
-        dispatch_to!(mail_ops, self, resolve_held_mail(jurisdiction, id, decision))
+        dispatch!(self, resolve_held_mail(jurisdiction, id, decision))
     }
 
     // --- Staff and sessions -------------------------------------------------------------
@@ -814,10 +802,7 @@ fn parse_policy(toml_text: &str) -> Result<Policy> {
 
 /// Puts the policies saved in the administration pages in force.
 async fn load_stored_policies(backend: &Backend, policies: &policies::Policies) -> Result<()> {
-    let stored = match backend {
-        Backend::Sqlite { read, write } => ops::sqlite::stored_policies(read, write).await?,
-        Backend::Postgres { pool } => ops::postgres::stored_policies(pool, pool).await?,
-    };
+    let stored = on_backend!(backend, stored_policies())?;
     for (jurisdiction, toml_text) in stored {
         policies.set(&jurisdiction, parse_policy(&toml_text)?);
     }

@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{Executor, Row};
 
 use crate::backend::Backend;
+use crate::sql;
 use crate::{Result, StoreError};
 
 struct Migration {
@@ -101,9 +102,10 @@ fn now() -> i64 {
 }
 
 /// Applies each pending migration in its own transaction on `$pool`, with that backend's
-/// SQL (`$sql`), after taking `$lock` if the backend needs one. Evaluates to the count.
+/// SQL (`$sql`), after taking the dialect's migration lock if it has one. Evaluates to the
+/// count.
 macro_rules! apply_pending {
-    ($pool:expr, $begin:literal, $lock:expr, $sql:ident) => {{
+    ($pool:expr, $dialect:expr, $sql:ident) => {{
         let mut applied = 0;
         $pool.execute(CREATE_TABLE).await?;
         let has_checksums = "SELECT checksum FROM lyhord_migrations WHERE 1 = 0";
@@ -112,8 +114,8 @@ macro_rules! apply_pending {
             $pool.execute(has_checksums).await?;
         }
         for m in MIGRATIONS {
-            let mut tx = $pool.begin_with($begin).await?;
-            if let Some(lock) = $lock {
+            let mut tx = $pool.begin_with($dialect.begin_write).await?;
+            if let Some(lock) = $dialect.migration_lock {
                 tx.execute(lock).await?;
             }
             let sum = checksum(m.$sql);
@@ -151,10 +153,8 @@ macro_rules! apply_pending {
 /// Applies the migrations not yet applied; returns how many were.
 pub async fn run(backend: &Backend) -> Result<usize> {
     Ok(match backend {
-        Backend::Sqlite { write, .. } => apply_pending!(write, "BEGIN IMMEDIATE", None::<&str>, sqlite),
+        Backend::Sqlite(db) => apply_pending!(&db.write, sql::sqlite::DIALECT, sqlite),
         // Several instances may start at once; one migrates, the others wait.
-        Backend::Postgres { pool } => {
-            apply_pending!(pool, "BEGIN", Some("SELECT pg_advisory_xact_lock(7170697)"), postgres)
-        }
+        Backend::Postgres(db) => apply_pending!(&db.write, sql::postgres::DIALECT, postgres),
     })
 }

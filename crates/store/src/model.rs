@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 use uuid::Uuid;
 
+use crate::Result;
+use crate::sql::{Columns, from_micros, parse};
+
 /// The `due_at` stored for a case on which no clock runs: it sorts after every real time.
 pub const NO_DUE: i64 = i64::MAX;
 
@@ -103,6 +106,23 @@ pub struct User {
     pub disabled: bool,
 }
 
+impl User {
+    /// The record as a row of its table reads.
+    pub(crate) fn from_row(row: &impl Columns) -> Result<User> {
+        Ok(User {
+            id: row.get("id")?,
+            jurisdiction: row.get("jurisdiction_id")?,
+            username: row.get("username")?,
+            display_name: row.get("display_name")?,
+            email: row.get("email")?,
+            password_hash: row.get("password_hash")?,
+            role: row.parsed("role")?,
+            node_id: row.get("node_id")?,
+            disabled: row.get("disabled")?,
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {
     pub user: User,
@@ -185,6 +205,18 @@ pub struct ApiKey {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+impl ApiKey {
+    /// The record as a row of its table reads.
+    pub(crate) fn from_row(r: &impl Columns) -> Result<ApiKey> {
+        Ok(ApiKey {
+            id: r.get("id")?,
+            name: r.get("name")?,
+            created_at: r.time("created_at")?,
+            revoked_at: r.optional_time("revoked_at")?,
+        })
+    }
+}
+
 /// What an administrator may change about an account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserUpdate {
@@ -214,6 +246,27 @@ pub struct CaseSummary {
     pub formal: bool,
 }
 
+impl CaseSummary {
+    /// The record as a row of its table reads.
+    pub(crate) fn from_row(row: &impl Columns) -> Result<CaseSummary> {
+        let due: i64 = row.get("due_at")?;
+        Ok(CaseSummary {
+            id: row.get("id")?,
+            number: row.get("number")?,
+            kind: row.parsed("kind")?,
+            channel: row.parsed("channel")?,
+            category: row.get("category")?,
+            node_id: row.get("node_id")?,
+            handler_id: row.get("handler_id")?,
+            status: row.parsed("status")?,
+            received_at: row.time("received_at")?,
+            due_at: if due == NO_DUE { None } else { Some(from_micros(due)?) },
+            alert: row.optional_parsed("alert")?,
+            formal: row.get("formal")?,
+        })
+    }
+}
+
 /// A förvaltning's own root causes and published routine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnalysisSettings {
@@ -237,6 +290,25 @@ pub struct Improvement {
     pub done_at: Option<DateTime<Utc>>,
     /// The cases that led to it: (id, number).
     pub cases: Vec<(Uuid, String)>,
+}
+
+impl Improvement {
+    /// The record as a row of its table reads.
+    pub(crate) fn from_row(r: &impl Columns) -> Result<Improvement> {
+        Ok(Improvement {
+            id: r.get("id")?,
+            node_id: r.get("node_id")?,
+            description: r.get("description")?,
+            owner_id: r.get("owner_id")?,
+            due_date: r.parsed("due_date")?,
+            status: r.parsed("status")?,
+            follow_up: r.get("follow_up")?,
+            worked: r.optional_parsed("worked")?,
+            created_at: r.time("created_at")?,
+            done_at: r.optional_time("done_at")?,
+            cases: Vec::new(),
+        })
+    }
 }
 
 /// What staff write about an improvement action, new or changed.
@@ -373,6 +445,26 @@ pub struct OutboxMessage {
     pub failed_at: Option<DateTime<Utc>>,
 }
 
+impl OutboxMessage {
+    /// The record as a row of its table reads.
+    pub(crate) fn from_row(r: &impl Columns) -> Result<OutboxMessage> {
+        Ok(OutboxMessage {
+            id: r.get("id")?,
+            case_id: r.get("case_id")?,
+            purpose: r.get("purpose")?,
+            recipient: r.get("recipient")?,
+            subject: r.get("subject")?,
+            body: r.get("body")?,
+            language: r.get("language")?,
+            created_at: r.time("created_at")?,
+            sent_at: r.optional_time("sent_at")?,
+            attempts: r.get("attempts")?,
+            last_error: r.get("last_error")?,
+            failed_at: r.optional_time("failed_at")?,
+        })
+    }
+}
+
 /// The frame of one kind of message in one language, as an administrator wrote it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailTemplate {
@@ -434,6 +526,26 @@ pub struct InboundMail {
     pub case_id: Option<Uuid>,
     /// What staff decided about a held message (`registered` or `dismissed`).
     pub resolution: Option<String>,
+}
+
+impl InboundMail {
+    /// The record as a row of its table reads.
+    pub(crate) fn from_row(r: &impl Columns) -> Result<InboundMail> {
+        Ok(InboundMail {
+            id: r.get("id")?,
+            jurisdiction: r.get("jurisdiction_id")?,
+            received_at: r.time("received_at")?,
+            message_id: r.get("message_id")?,
+            sender: r.get("sender")?,
+            subject: r.get("subject")?,
+            raw_sha256: r.get("raw_sha256")?,
+            size: r.get("size")?,
+            outcome: r.parsed("outcome")?,
+            reason: r.get("reason")?,
+            case_id: r.get("case_id")?,
+            resolution: r.get("resolution")?,
+        })
+    }
 }
 
 /// A submission held back as suspected spam, kept for staff (E6).
@@ -565,6 +677,22 @@ pub struct Job {
     pub done_at: Option<DateTime<Utc>>,
 }
 
+impl Job {
+    /// The record as a row of its table reads.
+    pub(crate) fn from_row(r: &impl Columns) -> Result<Job> {
+        Ok(Job {
+            id: r.get("id")?,
+            kind: r.get("kind")?,
+            key: r.get("job_key")?,
+            payload: r.get("payload")?,
+            run_at: r.time("run_at")?,
+            attempts: r.get("attempts")?,
+            last_error: r.get("last_error")?,
+            done_at: r.optional_time("done_at")?,
+        })
+    }
+}
+
 /// A citizen dialogue: its plan and where it got to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dialogue {
@@ -578,6 +706,40 @@ pub struct Dialogue {
 }
 
 impl Dialogue {
+    /// The record as a row of its table reads.
+    pub(crate) fn from_row(r: &impl Columns) -> Result<Dialogue> {
+        let methods: String = r.get("methods")?;
+        Ok(Dialogue {
+            id: r.get("id")?,
+            plan: domain::dialogue::Plan {
+                title: r.get("title")?,
+                purpose: r.get("purpose")?,
+                question: r.get("question")?,
+                open_to_influence: r.get("open_to_influence")?,
+                decision_node: r.get("decision_node")?,
+                decision_matter: r.get("decision_matter")?,
+                decision_date: r.optional_parsed("decision_date")?,
+                decider: r.get("decider")?,
+                use_of_results: r.get("use_of_results")?,
+                opens_on: r.parsed("opens_on")?,
+                closes_on: r.parsed("closes_on")?,
+                target_groups: r.get("target_groups")?,
+                methods: methods
+                    .split(',')
+                    .filter(|m| !m.is_empty())
+                    .map(|m| parse("method", m))
+                    .collect::<Result<_>>()?,
+                ladder: r.parsed("ladder")?,
+                political_decision: r.get("political_decision")?,
+                feedback_plan: r.get("feedback_plan")?,
+            },
+            published_at: r.optional_time("published_at")?,
+            outcome: r.get("outcome")?,
+            decided_on: r.optional_parsed("decided_on")?,
+            feedback_sent_at: r.optional_time("feedback_sent_at")?,
+        })
+    }
+
     pub fn phase(&self, today: chrono::NaiveDate) -> domain::dialogue::Phase {
         domain::dialogue::Phase::of(
             self.published_at.is_some(),

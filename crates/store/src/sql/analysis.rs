@@ -1,33 +1,19 @@
 //! The SQL of learning from complaints: each förvaltning's causes and routine,
 //! improvement actions with their cases, and the examples a report quotes.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::Row;
-use uuid::Uuid;
+pub(crate) use chrono::NaiveDate;
 
-use crate::Result;
-use crate::model::{AnalysisSettings, Improvement, ImprovementInput};
-use crate::ops::{from_micros, micros, parse};
+pub(crate) use crate::model::{AnalysisSettings, Improvement, ImprovementInput};
+pub(crate) use crate::sql::parse;
 
-macro_rules! analysis_ops {
-    (db = $Db:ty, pool = $Pool:ty, ops = $ops:path) => {
-        use super::*;
-        use $ops as ops;
-
-        type Db = $Db;
-        type Pool = $Pool;
-        type DbRow = <Db as sqlx::Database>::Row;
-
-        pub async fn analysis_settings(
-            read: &Pool,
-            _write: &Pool,
-            jurisdiction: &str,
-        ) -> Result<Vec<AnalysisSettings>> {
+macro_rules! analysis {
+    () => {
+        pub async fn analysis_settings(db: &Pools, jurisdiction: &str) -> Result<Vec<AnalysisSettings>> {
             let rows = sqlx::query(
                 "SELECT node_id, causes, routine FROM analysis_settings WHERE jurisdiction_id = $1 ORDER BY node_id",
             )
             .bind(jurisdiction)
-            .fetch_all(read)
+            .fetch_all(&db.read)
             .await?;
             rows.iter()
                 .map(|r| {
@@ -43,8 +29,7 @@ macro_rules! analysis_ops {
         }
 
         pub async fn save_analysis_settings(
-            _read: &Pool,
-            write: &Pool,
+            db: &Pools,
             jurisdiction: &str,
             settings: &AnalysisSettings,
             now: DateTime<Utc>,
@@ -59,33 +44,15 @@ macro_rules! analysis_ops {
             .bind(serde_json::to_string(&settings.causes).expect("causes serialize"))
             .bind(&settings.routine)
             .bind(micros(now))
-            .execute(write)
+            .execute(&db.write)
             .await?;
             Ok(())
-        }
-
-        fn improvement_from_row(r: &DbRow) -> Result<Improvement> {
-            let due: String = r.try_get("due_date")?;
-            Ok(Improvement {
-                id: r.try_get("id")?,
-                node_id: r.try_get("node_id")?,
-                description: r.try_get("description")?,
-                owner_id: r.try_get("owner_id")?,
-                due_date: parse::<NaiveDate>("due_date", &due)?,
-                status: parse("status", r.try_get("status")?)?,
-                follow_up: r.try_get("follow_up")?,
-                worked: r.try_get::<Option<String>, _>("worked")?.map(|w| parse("worked", &w)).transpose()?,
-                created_at: from_micros(r.try_get("created_at")?)?,
-                done_at: r.try_get::<Option<i64>, _>("done_at")?.map(from_micros).transpose()?,
-                cases: Vec::new(),
-            })
         }
 
         /// The improvement actions of `jurisdiction` (of `nodes`, or linked to `case`, when
         /// given), with their cases.
         pub async fn improvements(
-            read: &Pool,
-            _write: &Pool,
+            db: &Pools,
             jurisdiction: &str,
             nodes: Option<&[String]>,
             case: Option<Uuid>,
@@ -99,7 +66,7 @@ macro_rules! analysis_ops {
                 if nodes.is_empty() {
                     return Ok(Vec::new());
                 }
-                ops::push_in(&mut q, "node_id", nodes.iter().cloned());
+                push_in(&mut q, "node_id", nodes.iter().cloned());
             }
             if let Some(case) = case {
                 q.push(" AND id IN (SELECT improvement_id FROM improvement_cases WHERE case_id = ");
@@ -107,8 +74,8 @@ macro_rules! analysis_ops {
                 q.push(")");
             }
             q.push(" ORDER BY due_date, created_at");
-            let rows = q.build().fetch_all(read).await?;
-            let mut all = rows.iter().map(improvement_from_row).collect::<Result<Vec<_>>>()?;
+            let rows = q.build().fetch_all(&db.read).await?;
+            let mut all = rows.iter().map(Improvement::from_row).collect::<Result<Vec<_>>>()?;
             if all.is_empty() {
                 return Ok(all);
             }
@@ -122,7 +89,7 @@ macro_rules! analysis_ops {
                 list.push_bind(i.id);
             }
             q.push(") ORDER BY c.number");
-            let links = q.build().fetch_all(read).await?;
+            let links = q.build().fetch_all(&db.read).await?;
             for l in &links {
                 let id: Uuid = l.try_get("improvement_id")?;
                 if let Some(i) = all.iter_mut().find(|i| i.id == id) {
@@ -134,15 +101,14 @@ macro_rules! analysis_ops {
 
         /// Records a new action, or changes one (`id`); links the given cases to it.
         pub async fn save_improvement(
-            _read: &Pool,
-            write: &Pool,
+            db: &Pools,
             jurisdiction: &str,
             id: Option<Uuid>,
             input: &ImprovementInput,
             cases: &[Uuid],
             now: DateTime<Utc>,
         ) -> Result<Uuid> {
-            let mut tx = write.begin().await?;
+            let mut tx = db.write.begin().await?;
             let done_at = (input.status == domain::ImprovementStatus::Done).then(|| micros(now));
             let id = match id {
                 None => {
@@ -223,13 +189,12 @@ macro_rules! analysis_ops {
             q.push_bind(micros(from));
             q.push(format!(" AND {t}received_at < "));
             q.push_bind(micros(to));
-            ops::push_in(q, &format!("{t}node_id"), nodes.iter().cloned());
+            push_in(q, &format!("{t}node_id"), nodes.iter().cloned());
         }
 
         /// The examples staff wrote for reports in the period's analyses of `nodes`, newest first.
         pub async fn report_examples(
-            read: &Pool,
-            _write: &Pool,
+            db: &Pools,
             jurisdiction: &str,
             nodes: &[String],
             from: DateTime<Utc>,
@@ -246,7 +211,7 @@ macro_rules! analysis_ops {
             );
             push_cases_in(&mut q, "c.", jurisdiction, nodes, from, to);
             q.push(" ORDER BY e.at DESC");
-            let rows = q.build().fetch_all(read).await?;
+            let rows = q.build().fetch_all(&db.read).await?;
             let mut out = Vec::new();
             for r in &rows {
                 let payload: String = r.try_get("payload")?;
@@ -263,35 +228,22 @@ macro_rules! analysis_ops {
         }
 
         /// Cases whose clocks the projection has not kept yet (older than this column).
-        pub async fn unprojected(read: &Pool, _write: &Pool, limit: i64) -> Result<Vec<Uuid>> {
+        pub async fn unprojected(db: &Pools, limit: i64) -> Result<Vec<Uuid>> {
             Ok(sqlx::query_scalar("SELECT id FROM cases WHERE clock_summary = '' LIMIT $1")
                 .bind(limit)
-                .fetch_all(read)
+                .fetch_all(&db.read)
                 .await?)
         }
 
-        pub async fn set_clock_summary(
-            _read: &Pool,
-            write: &Pool,
-            case_id: Uuid,
-            event_count: i64,
-            summary: &str,
-        ) -> Result<()> {
+        pub async fn set_clock_summary(db: &Pools, case_id: Uuid, event_count: i64, summary: &str) -> Result<()> {
             sqlx::query("UPDATE cases SET clock_summary = $1 WHERE id = $2 AND event_count = $3")
                 .bind(summary)
                 .bind(case_id)
                 .bind(event_count)
-                .execute(write)
+                .execute(&db.write)
                 .await?;
             Ok(())
         }
     };
 }
-
-pub mod sqlite {
-    analysis_ops!(db = sqlx::Sqlite, pool = sqlx::SqlitePool, ops = crate::ops::sqlite);
-}
-
-pub mod postgres {
-    analysis_ops!(db = sqlx::Postgres, pool = sqlx::PgPool, ops = crate::ops::postgres);
-}
+pub(crate) use analysis;

@@ -3,40 +3,15 @@
 //! Finishing a job that records an event is done in the event's own transaction (see
 //! `ops::append`), so such work happens exactly once.
 
-use chrono::{DateTime, Utc};
-use sqlx::Row;
-use uuid::Uuid;
+pub(crate) use crate::model::{Job, NewJob};
 
-use crate::Result;
-use crate::model::{Job, NewJob};
-use crate::ops::{from_micros, micros};
+pub(crate) const JOB_COLUMNS: &str = "id, kind, job_key, payload, run_at, attempts, last_error, done_at";
 
-const JOB_COLUMNS: &str = "id, kind, job_key, payload, run_at, attempts, last_error, done_at";
-
-macro_rules! job_ops {
-    (db = $Db:ty, pool = $Pool:ty, skip_locked = $skip_locked:literal) => {
-        use super::*;
-
-        type Db = $Db;
-        type Pool = $Pool;
-        type DbRow = <Db as sqlx::Database>::Row;
-
-        fn job_from_row(r: &DbRow) -> Result<Job> {
-            Ok(Job {
-                id: r.try_get("id")?,
-                kind: r.try_get("kind")?,
-                key: r.try_get("job_key")?,
-                payload: r.try_get("payload")?,
-                run_at: from_micros(r.try_get("run_at")?)?,
-                attempts: r.try_get("attempts")?,
-                last_error: r.try_get("last_error")?,
-                done_at: r.try_get::<Option<i64>, _>("done_at")?.map(from_micros).transpose()?,
-            })
-        }
-
+macro_rules! jobs {
+    () => {
         /// Schedules jobs; a key already scheduled (done or not) is left alone. Returns how
         /// many were new.
-        pub async fn schedule(_read: &Pool, write: &Pool, jobs: &[NewJob], now: DateTime<Utc>) -> Result<u64> {
+        pub async fn schedule(db: &Pools, jobs: &[NewJob], now: DateTime<Utc>) -> Result<u64> {
             let mut added = 0;
             for chunk in jobs.chunks(400) {
                 let mut q = sqlx::QueryBuilder::<Db>::new(
@@ -51,7 +26,7 @@ macro_rules! job_ops {
                         .push_bind(micros(now));
                 });
                 q.push(" ON CONFLICT (job_key) DO NOTHING");
-                added += q.build().execute(write).await?.rows_affected();
+                added += q.build().execute(&db.write).await?.rows_affected();
             }
             Ok(added)
         }
@@ -59,8 +34,7 @@ macro_rules! job_ops {
         /// Takes up to `limit` due jobs of `kind` that nobody holds, until `until`; each
         /// counts as tried.
         pub async fn claim_jobs(
-            _read: &Pool,
-            write: &Pool,
+            db: &Pools,
             kind: &str,
             now: DateTime<Utc>,
             until: DateTime<Utc>,
@@ -70,33 +44,32 @@ macro_rules! job_ops {
                 "UPDATE jobs SET claimed_until = $1, attempts = attempts + 1 WHERE id IN (\
                  SELECT id FROM jobs WHERE kind = $2 AND done_at IS NULL AND failed_at IS NULL AND run_at <= $3 \
                  AND claimed_until <= $3 ORDER BY run_at LIMIT $4{}) RETURNING {JOB_COLUMNS}",
-                $skip_locked
+                DIALECT.skip_locked
             )))
             .bind(micros(until))
             .bind(kind)
             .bind(micros(now))
             .bind(limit)
-            .fetch_all(write)
+            .fetch_all(&db.write)
             .await?;
-            let mut jobs = rows.iter().map(job_from_row).collect::<Result<Vec<_>>>()?;
+            let mut jobs = rows.iter().map(Job::from_row).collect::<Result<Vec<_>>>()?;
             jobs.sort_by_key(|j| (j.run_at, j.id));
             Ok(jobs)
         }
 
         /// Marks a job done; false if it already was.
-        pub async fn finish_job(_read: &Pool, write: &Pool, id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+        pub async fn finish_job(db: &Pools, id: Uuid, now: DateTime<Utc>) -> Result<bool> {
             let done = sqlx::query("UPDATE jobs SET done_at = $1, claimed_until = 0 WHERE id = $2 AND done_at IS NULL")
                 .bind(micros(now))
                 .bind(id)
-                .execute(write)
+                .execute(&db.write)
                 .await?;
             Ok(done.rows_affected() == 1)
         }
 
         /// A failed try: again at `retry_at`, or given up (`None`), with the reason.
         pub async fn fail_job(
-            _read: &Pool,
-            write: &Pool,
+            db: &Pools,
             id: Uuid,
             error: &str,
             retry_at: Option<DateTime<Utc>>,
@@ -108,36 +81,29 @@ macro_rules! job_ops {
                 None => sqlx::query("UPDATE jobs SET failed_at = $1, claimed_until = 0, last_error = $2 WHERE id = $3")
                     .bind(micros(now)),
             };
-            query.bind(error).bind(id).execute(write).await?;
+            query.bind(error).bind(id).execute(&db.write).await?;
             Ok(())
         }
 
         /// A recurring job done for now: due again at `run_at`, as if never tried.
-        pub async fn repeat_job(_read: &Pool, write: &Pool, id: Uuid, run_at: DateTime<Utc>) -> Result<()> {
+        pub async fn repeat_job(db: &Pools, id: Uuid, run_at: DateTime<Utc>) -> Result<()> {
             sqlx::query(
                 "UPDATE jobs SET run_at = $1, claimed_until = 0, attempts = 0, last_error = NULL WHERE id = $2",
             )
             .bind(micros(run_at))
             .bind(id)
-            .execute(write)
+            .execute(&db.write)
             .await?;
             Ok(())
         }
 
-        pub async fn job_by_key(read: &Pool, _write: &Pool, key: &str) -> Result<Option<Job>> {
+        pub async fn job_by_key(db: &Pools, key: &str) -> Result<Option<Job>> {
             let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {JOB_COLUMNS} FROM jobs WHERE job_key = $1")))
                 .bind(key)
-                .fetch_optional(read)
+                .fetch_optional(&db.read)
                 .await?;
-            row.as_ref().map(job_from_row).transpose()
+            row.as_ref().map(Job::from_row).transpose()
         }
     };
 }
-
-pub mod sqlite {
-    job_ops!(db = sqlx::Sqlite, pool = sqlx::SqlitePool, skip_locked = "");
-}
-
-pub mod postgres {
-    job_ops!(db = sqlx::Postgres, pool = sqlx::PgPool, skip_locked = " FOR UPDATE SKIP LOCKED");
-}
+pub(crate) use jobs;

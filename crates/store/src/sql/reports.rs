@@ -3,49 +3,54 @@
 //! from the cases; `report_tally` reads a period as whole days of tallies plus, at its edges,
 //! the hours that do not fill a UTC day, counted from the cases themselves.
 
-use std::collections::{BTreeMap, BTreeSet};
+pub(crate) use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Utc};
-use domain::clock::{ClockRecord, ClockState};
-use serde::{Deserialize, Serialize};
-use sqlx::Row;
+pub(crate) use domain::clock::{ClockRecord, ClockState};
+pub(crate) use serde::{Deserialize, Serialize};
 
-use crate::model::{ClockTally, ReportGroup, ReportTally};
-use crate::ops::{micros, parse};
-use crate::{Result, StoreError};
+pub(crate) use crate::Result;
+pub(crate) use crate::model::{ClockTally, ReportGroup, ReportTally};
+pub(crate) use crate::sql::parse;
 
 /// Microseconds in a UTC day: a tally's day is `received_at / DAY`.
-const DAY: i64 = 86_400_000_000;
+pub(crate) const DAY: i64 = 86_400_000_000;
 /// Days recomputed in one transaction, so that intake is never held up for long.
-const DAYS_PER_REFRESH: i64 = 31;
+pub(crate) const DAYS_PER_REFRESH: i64 = 31;
 
 /// One case as a report counts it.
-struct Counted {
-    node_id: String,
-    group: GroupKey,
-    clock_summary: String,
+pub(crate) struct Counted {
+    pub(crate) node_id: String,
+    pub(crate) group: GroupKey,
+    pub(crate) clock_summary: String,
 }
 
 /// The properties a report groups by: kind, category, channel, role, justified, causes.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-struct GroupKey(String, String, String, Option<String>, Option<String>, String);
+pub(crate) struct GroupKey(
+    pub(crate) String,
+    pub(crate) String,
+    pub(crate) String,
+    pub(crate) Option<String>,
+    pub(crate) Option<String>,
+    pub(crate) String,
+);
 
 /// One unit's day, as stored in `report_days.tally`.
 #[derive(Debug, Default, Serialize, Deserialize)]
-struct DayTally {
-    groups: Vec<(GroupKey, i64)>,
-    clocks: Vec<ClockTally>,
+pub(crate) struct DayTally {
+    pub(crate) groups: Vec<(GroupKey, i64)>,
+    pub(crate) clocks: Vec<ClockTally>,
 }
 
 /// Counts being added up, per unit.
 #[derive(Default)]
-struct Tallies {
-    groups: BTreeMap<(String, GroupKey), i64>,
-    clocks: BTreeMap<(String, String), ClockTally>,
+pub(crate) struct Tallies {
+    pub(crate) groups: BTreeMap<(String, GroupKey), i64>,
+    pub(crate) clocks: BTreeMap<(String, String), ClockTally>,
 }
 
 impl Tallies {
-    fn add_case(&mut self, case: Counted) {
+    pub(crate) fn add_case(&mut self, case: Counted) {
         *self.groups.entry((case.node_id.clone(), case.group)).or_default() += 1;
         for record in ClockRecord::parse_summary(&case.clock_summary) {
             let tally = self.clocks.entry((case.node_id.clone(), record.id.clone())).or_insert_with(|| ClockTally {
@@ -65,7 +70,7 @@ impl Tallies {
         }
     }
 
-    fn add_day(&mut self, node_id: &str, day: DayTally) {
+    pub(crate) fn add_day(&mut self, node_id: &str, day: DayTally) {
         for (group, n) in day.groups {
             *self.groups.entry((node_id.to_owned(), group)).or_default() += n;
         }
@@ -84,14 +89,14 @@ impl Tallies {
     }
 
     /// The tally of one unit's day (all of `self` is that unit's).
-    fn into_day(self) -> DayTally {
+    pub(crate) fn into_day(self) -> DayTally {
         DayTally {
             groups: self.groups.into_iter().map(|((_, g), n)| (g, n)).collect(),
             clocks: self.clocks.into_values().collect(),
         }
     }
 
-    fn into_report(self) -> Result<ReportTally> {
+    pub(crate) fn into_report(self) -> Result<ReportTally> {
         let groups = self
             .groups
             .into_iter()
@@ -113,7 +118,7 @@ impl Tallies {
 }
 
 /// The whole UTC days inside `[from, to)`, and the parts before and after them.
-fn split(from: i64, to: i64) -> ((i64, i64), Vec<(i64, i64)>) {
+pub(crate) fn split(from: i64, to: i64) -> ((i64, i64), Vec<(i64, i64)>) {
     let (first, last) = (from.div_euclid(DAY) + i64::from(from.rem_euclid(DAY) != 0), to.div_euclid(DAY));
     if first >= last {
         return ((0, 0), vec![(from, to)]);
@@ -128,16 +133,10 @@ macro_rules! case_columns {
         "node_id, kind, category, channel, submitter_role, justified, causes, clock_summary, received_at"
     };
 }
+pub(crate) use case_columns;
 
-macro_rules! report_ops {
-    (db = $Db:ty, pool = $Pool:ty, ops = $ops:path, begin = $begin:literal, lock = $lock:literal) => {
-        use super::*;
-        use $ops as ops;
-
-        type Db = $Db;
-        type Pool = $Pool;
-        type DbRow = <Db as sqlx::Database>::Row;
-
+macro_rules! reports {
+    () => {
         /// `… WHERE jurisdiction_id = ? AND <column> in [from, to) AND node_id IN (nodes)`.
         fn push_range(
             q: &mut sqlx::QueryBuilder<Db>,
@@ -151,7 +150,7 @@ macro_rules! report_ops {
             q.push_bind(from);
             q.push(format!(" AND {column} < "));
             q.push_bind(to);
-            ops::push_in(q, "node_id", nodes.iter().cloned());
+            push_in(q, "node_id", nodes.iter().cloned());
         }
 
         fn counted(r: &DbRow) -> Result<(i64, Counted)> {
@@ -175,20 +174,20 @@ macro_rules! report_ops {
         /// Recomputes the tallies of every marked (unit, day) of `jurisdiction`, a month of
         /// days per transaction. Each transaction takes the marks it recomputes: a change
         /// committed later leaves a new mark, so nothing is missed and nothing is counted twice.
-        pub async fn refresh_report_days(read: &Pool, write: &Pool, jurisdiction: &str) -> Result<usize> {
+        pub async fn refresh_report_days(db: &Pools, jurisdiction: &str) -> Result<usize> {
             // Mostly nothing is marked: a look on the read side spares the write lock.
             let marked = sqlx::query("SELECT 1 FROM report_dirty WHERE jurisdiction_id = $1 LIMIT 1")
                 .bind(jurisdiction)
-                .fetch_optional(read)
+                .fetch_optional(&db.read)
                 .await?;
             if marked.is_none() {
                 return Ok(0);
             }
             let mut refreshed = 0;
             loop {
-                let mut tx = write.begin_with($begin).await?;
+                let mut tx = db.write.begin_with(DIALECT.begin_write).await?;
                 // One refresher at a time, so that an older count never overwrites a newer one.
-                sqlx::query($lock).execute(&mut *tx).await?;
+                sqlx::query(DIALECT.report_lock).execute(&mut *tx).await?;
                 let marks = sqlx::query(
                     "DELETE FROM report_dirty WHERE jurisdiction_id = $1 AND day IN \
                      (SELECT DISTINCT day FROM report_dirty WHERE jurisdiction_id = $1 ORDER BY day LIMIT $2) \
@@ -209,7 +208,7 @@ macro_rules! report_ops {
                 for (day, nodes) in dirty {
                     let rows = sqlx::query(concat!(
                         "SELECT ",
-                        case_columns!(),
+                        super::reports::case_columns!(),
                         " FROM cases WHERE jurisdiction_id = $1 AND received_at >= $2 AND received_at < $3"
                     ))
                     .bind(jurisdiction)
@@ -262,8 +261,7 @@ macro_rules! report_ops {
         /// The period's cases of `nodes` counted: whole UTC days from the tallies (which
         /// the caller has refreshed), the hours at the edges from the cases.
         pub async fn report_tally(
-            read: &Pool,
-            _write: &Pool,
+            db: &Pools,
             jurisdiction: &str,
             nodes: &[String],
             from: DateTime<Utc>,
@@ -278,7 +276,7 @@ macro_rules! report_ops {
                 let mut q =
                     sqlx::QueryBuilder::<Db>::new("SELECT node_id, tally FROM report_days WHERE jurisdiction_id = ");
                 push_range(&mut q, jurisdiction, "day", (first, last), nodes);
-                for row in q.build().fetch_all(read).await? {
+                for row in q.build().fetch_all(&db.read).await? {
                     let node: String = row.try_get("node_id")?;
                     let tally: String = row.try_get("tally")?;
                     let day: DayTally =
@@ -289,11 +287,11 @@ macro_rules! report_ops {
             for edge in edges {
                 let mut q = sqlx::QueryBuilder::<Db>::new(concat!(
                     "SELECT ",
-                    case_columns!(),
+                    super::reports::case_columns!(),
                     " FROM cases WHERE jurisdiction_id = "
                 ));
                 push_range(&mut q, jurisdiction, "received_at", edge, nodes);
-                for row in q.build().fetch_all(read).await? {
+                for row in q.build().fetch_all(&db.read).await? {
                     tallies.add_case(counted(&row)?.1);
                 }
             }
@@ -301,33 +299,14 @@ macro_rules! report_ops {
         }
     };
 }
-
-pub mod sqlite {
-    report_ops!(
-        db = sqlx::Sqlite,
-        pool = sqlx::SqlitePool,
-        ops = crate::ops::sqlite,
-        begin = "BEGIN IMMEDIATE",
-        lock = "SELECT 1"
-    );
-}
-
-pub mod postgres {
-    report_ops!(
-        db = sqlx::Postgres,
-        pool = sqlx::PgPool,
-        ops = crate::ops::postgres,
-        begin = "BEGIN",
-        lock = "SELECT pg_advisory_xact_lock(9009)"
-    );
-}
+pub(crate) use reports;
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn a_period_is_whole_utc_days_and_the_hours_around_them() {
+    pub(crate) fn a_period_is_whole_utc_days_and_the_hours_around_them() {
         // Swedish midnight is 23:00 or 22:00 UTC the day before.
         let from = 10 * DAY - 3_600_000_000;
         let to = 20 * DAY - 7_200_000_000;

@@ -1,39 +1,32 @@
 //! The SQL behind reminders and escalation: which cases owe an alert now, and the
 //! manager's view of their units.
 
-use chrono::{DateTime, Utc};
-use sqlx::Row;
-use uuid::Uuid;
+pub(crate) use chrono::{DateTime, Utc};
+pub(crate) use sqlx::Row;
+pub(crate) use uuid::Uuid;
 
-use crate::Result;
-use crate::model::{BrokenPromise, NO_DUE, UnitClockCounts};
-use crate::ops::{SUMMARY_COLUMNS, from_micros, micros};
-use domain::alerts::AlertStage;
+pub(crate) use crate::Result;
+pub(crate) use crate::model::{BrokenPromise, NO_DUE, UnitClockCounts};
+pub(crate) use crate::sql::{SUMMARY_COLUMNS, from_micros, micros};
+pub(crate) use domain::alerts::AlertStage;
 
-macro_rules! alert_ops {
-    (db = $Db:ty, pool = $Pool:ty, ops = $ops:path) => {
-        use super::*;
-        use $ops as ops;
-
-        type Db = $Db;
-        type Pool = $Pool;
-
+macro_rules! alerts {
+    () => {
         /// Open cases that owe an alert at `now`, the longest waiting first.
-        pub async fn alerts_due(read: &Pool, _write: &Pool, now: DateTime<Utc>, limit: i64) -> Result<Vec<Uuid>> {
+        pub async fn alerts_due(db: &Pools, now: DateTime<Utc>, limit: i64) -> Result<Vec<Uuid>> {
             Ok(sqlx::query_scalar(
                 "SELECT id FROM cases WHERE status <> 'closed' AND alert_at <= $1 ORDER BY alert_at LIMIT $2",
             )
             .bind(micros(now))
             .bind(limit)
-            .fetch_all(read)
+            .fetch_all(&db.read)
             .await?)
         }
 
         /// Sets when the case next owes an alert, unless an event came in between (the event
         /// has set it then).
         pub async fn set_alert_at(
-            _read: &Pool,
-            write: &Pool,
+            db: &Pools,
             case_id: Uuid,
             event_count: i64,
             at: Option<DateTime<Utc>>,
@@ -42,15 +35,14 @@ macro_rules! alert_ops {
                 .bind(at.map_or(NO_DUE, micros))
                 .bind(case_id)
                 .bind(event_count)
-                .execute(write)
+                .execute(&db.write)
                 .await?;
             Ok(done.rows_affected() == 1)
         }
 
         /// Open cases of each unit by the state of their nearest promise at `now`.
         pub async fn unit_clock_counts(
-            read: &Pool,
-            _write: &Pool,
+            db: &Pools,
             nodes: &[String],
             now: DateTime<Utc>,
         ) -> Result<Vec<UnitClockCounts>> {
@@ -71,9 +63,9 @@ macro_rules! alert_ops {
             q.push("SUM(CASE WHEN due_at = ");
             q.push_bind(NO_DUE);
             q.push(" THEN 1 ELSE 0 END) AS none_running FROM cases WHERE status <> 'closed'");
-            ops::push_in(&mut q, "node_id", nodes.iter().cloned());
+            push_in(&mut q, "node_id", nodes.iter().cloned());
             q.push(" GROUP BY node_id");
-            let rows = q.build().fetch_all(read).await?;
+            let rows = q.build().fetch_all(&db.read).await?;
             rows.iter()
                 .map(|r| {
                     Ok(UnitClockCounts {
@@ -89,8 +81,7 @@ macro_rules! alert_ops {
 
         /// Breaches and escalations of the units' promises given since `since`, newest first.
         pub async fn broken_since(
-            read: &Pool,
-            _write: &Pool,
+            db: &Pools,
             nodes: &[String],
             since: DateTime<Utc>,
             limit: i64,
@@ -103,10 +94,10 @@ macro_rules! alert_ops {
                  JOIN cases c ON c.id = e.case_id WHERE e.type = 'clock_alert' AND e.at >= "
             ));
             q.push_bind(micros(since));
-            ops::push_in(&mut q, "c.node_id", nodes.iter().cloned());
+            push_in(&mut q, "c.node_id", nodes.iter().cloned());
             q.push(" ORDER BY e.at DESC LIMIT ");
             q.push_bind(limit);
-            let rows = q.build().fetch_all(read).await?;
+            let rows = q.build().fetch_all(&db.read).await?;
             let mut out = Vec::new();
             for r in &rows {
                 let payload: String = r.try_get("alert_payload")?;
@@ -115,7 +106,7 @@ macro_rules! alert_ops {
                 if let domain::EventPayload::ClockAlert { clock, stage, due_at, .. } = parsed {
                     if matches!(stage, AlertStage::Breached | AlertStage::Escalated) {
                         let at = from_micros(r.try_get("alert_at")?)?;
-                        out.push(BrokenPromise { case: ops::summary_from_row(r)?, clock, stage, due_at, at });
+                        out.push(BrokenPromise { case: CaseSummary::from_row(r)?, clock, stage, due_at, at });
                     }
                 }
             }
@@ -123,11 +114,4 @@ macro_rules! alert_ops {
         }
     };
 }
-
-pub mod sqlite {
-    alert_ops!(db = sqlx::Sqlite, pool = sqlx::SqlitePool, ops = crate::ops::sqlite);
-}
-
-pub mod postgres {
-    alert_ops!(db = sqlx::Postgres, pool = sqlx::PgPool, ops = crate::ops::postgres);
-}
+pub(crate) use alerts;

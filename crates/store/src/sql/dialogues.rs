@@ -1,80 +1,35 @@
 //! The SQL of citizen dialogues: plans, questionnaires, participants and their
 //! contributions, meetings, moderation, themes and the population.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::Row;
-use uuid::Uuid;
+pub(crate) use chrono::NaiveDate;
 
-use crate::model::{Contribution, Dialogue, DialogueQuestion, Meeting, Moderation, Participation, Theme};
-use crate::ops::{from_micros, micros, parse};
-use crate::{Result, StoreError};
-use domain::dialogue::{Demographics, Plan, PopulationRow};
+pub(crate) use crate::model::{Contribution, Dialogue, DialogueQuestion, Meeting, Moderation, Participation, Theme};
+pub(crate) use crate::sql::parse;
+pub(crate) use crate::{Result, StoreError};
+pub(crate) use domain::dialogue::{Demographics, Plan, PopulationRow};
 
-const DIALOGUE_COLUMNS: &str = "id, title, purpose, question, open_to_influence, decision_node, decision_matter, \
+pub(crate) const DIALOGUE_COLUMNS: &str = "id, title, purpose, question, open_to_influence, decision_node, decision_matter, \
      decision_date, decider, use_of_results, opens_on, closes_on, target_groups, methods, ladder, \
      political_decision, feedback_plan, published_at, outcome, decided_on, feedback_sent_at";
 
-fn date(field: &str, text: &str) -> Result<NaiveDate> {
+pub(crate) fn date(field: &str, text: &str) -> Result<NaiveDate> {
     parse::<NaiveDate>(field, text)
 }
 
-fn json<T: serde::de::DeserializeOwned>(field: &str, text: &str) -> Result<T> {
+pub(crate) fn json<T: serde::de::DeserializeOwned>(field: &str, text: &str) -> Result<T> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{field}: {e}")))
 }
 
-macro_rules! dialogue_ops {
-    (db = $Db:ty, pool = $Pool:ty, begin = $begin:literal, for_update = $for_update:literal) => {
-        use super::*;
-
-        type Db = $Db;
-        type Pool = $Pool;
-        type DbRow = <Db as sqlx::Database>::Row;
-
+macro_rules! dialogues {
+    () => {
         /// A nullable column holding a vocabulary code.
         fn optional<T: std::str::FromStr<Err: std::fmt::Display>>(r: &DbRow, field: &str) -> Result<Option<T>> {
             r.try_get::<Option<String>, _>(field)?.map(|v| parse(field, &v)).transpose()
         }
 
-        fn dialogue_from_row(r: &DbRow) -> Result<Dialogue> {
-            let methods: String = r.try_get("methods")?;
-            let optional_date = |field: &str| -> Result<Option<NaiveDate>> {
-                r.try_get::<Option<String>, _>(field)?.map(|d| date(field, &d)).transpose()
-            };
-            Ok(Dialogue {
-                id: r.try_get("id")?,
-                plan: Plan {
-                    title: r.try_get("title")?,
-                    purpose: r.try_get("purpose")?,
-                    question: r.try_get("question")?,
-                    open_to_influence: r.try_get("open_to_influence")?,
-                    decision_node: r.try_get("decision_node")?,
-                    decision_matter: r.try_get("decision_matter")?,
-                    decision_date: optional_date("decision_date")?,
-                    decider: r.try_get("decider")?,
-                    use_of_results: r.try_get("use_of_results")?,
-                    opens_on: date("opens_on", &r.try_get::<String, _>("opens_on")?)?,
-                    closes_on: date("closes_on", &r.try_get::<String, _>("closes_on")?)?,
-                    target_groups: r.try_get("target_groups")?,
-                    methods: methods
-                        .split(',')
-                        .filter(|m| !m.is_empty())
-                        .map(|m| parse("method", m))
-                        .collect::<Result<_>>()?,
-                    ladder: parse("ladder", r.try_get("ladder")?)?,
-                    political_decision: r.try_get("political_decision")?,
-                    feedback_plan: r.try_get("feedback_plan")?,
-                },
-                published_at: r.try_get::<Option<i64>, _>("published_at")?.map(from_micros).transpose()?,
-                outcome: r.try_get("outcome")?,
-                decided_on: optional_date("decided_on")?,
-                feedback_sent_at: r.try_get::<Option<i64>, _>("feedback_sent_at")?.map(from_micros).transpose()?,
-            })
-        }
-
         /// Saves a plan, new (`id` none) or changed; returns its id.
         pub async fn save_dialogue(
-            _read: &Pool,
-            write: &Pool,
+            db: &Pools,
             jurisdiction: &str,
             id: Option<Uuid>,
             plan: &Plan,
@@ -119,7 +74,7 @@ macro_rules! dialogue_ops {
                 .bind(&plan.political_decision)
                 .bind(&plan.feedback_plan)
                 .bind(micros(now))
-                .execute(write)
+                .execute(&db.write)
                 .await?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
@@ -128,8 +83,7 @@ macro_rules! dialogue_ops {
         }
 
         pub async fn publish_dialogue(
-            _read: &Pool,
-            write: &Pool,
+            db: &Pools,
             jurisdiction: &str,
             id: Uuid,
             now: DateTime<Utc>,
@@ -140,15 +94,14 @@ macro_rules! dialogue_ops {
             .bind(micros(now))
             .bind(id)
             .bind(jurisdiction)
-            .execute(write)
+            .execute(&db.write)
             .await?;
             Ok(())
         }
 
         /// The decision as made (V-D4); recording it again corrects it.
         pub async fn record_outcome(
-            _read: &Pool,
-            write: &Pool,
+            db: &Pools,
             jurisdiction: &str,
             id: Uuid,
             outcome: &str,
@@ -159,50 +112,50 @@ macro_rules! dialogue_ops {
                 .bind(decided_on.to_string())
                 .bind(id)
                 .bind(jurisdiction)
-                .execute(write)
+                .execute(&db.write)
                 .await?;
             Ok(())
         }
 
         /// Marks the feedback as sent (the first time is kept).
-        pub async fn mark_feedback_sent(_read: &Pool, write: &Pool, id: Uuid, now: DateTime<Utc>) -> Result<()> {
+        pub async fn mark_feedback_sent(db: &Pools, id: Uuid, now: DateTime<Utc>) -> Result<()> {
             sqlx::query("UPDATE dialogues SET feedback_sent_at = $1 WHERE id = $2 AND feedback_sent_at IS NULL")
                 .bind(micros(now))
                 .bind(id)
-                .execute(write)
+                .execute(&db.write)
                 .await?;
             Ok(())
         }
 
         /// The dialogues of `jurisdiction` (published ones only, if asked), newest first.
-        pub async fn dialogues(read: &Pool, _write: &Pool, jurisdiction: &str, published: bool) -> Result<Vec<Dialogue>> {
+        pub async fn dialogues(db: &Pools, jurisdiction: &str, published: bool) -> Result<Vec<Dialogue>> {
             let filter = if published { " AND published_at IS NOT NULL" } else { "" };
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT {DIALOGUE_COLUMNS} FROM dialogues WHERE jurisdiction_id = $1{filter} ORDER BY opens_on DESC, created_at DESC"
             )))
             .bind(jurisdiction)
-            .fetch_all(read)
+            .fetch_all(&db.read)
             .await?;
-            rows.iter().map(dialogue_from_row).collect()
+            rows.iter().map(Dialogue::from_row).collect()
         }
 
-        pub async fn dialogue(read: &Pool, _write: &Pool, jurisdiction: &str, id: Uuid) -> Result<Option<Dialogue>> {
+        pub async fn dialogue(db: &Pools, jurisdiction: &str, id: Uuid) -> Result<Option<Dialogue>> {
             let row = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT {DIALOGUE_COLUMNS} FROM dialogues WHERE id = $1 AND jurisdiction_id = $2"
             )))
             .bind(id)
             .bind(jurisdiction)
-            .fetch_optional(read)
+            .fetch_optional(&db.read)
             .await?;
-            row.as_ref().map(dialogue_from_row).transpose()
+            row.as_ref().map(Dialogue::from_row).transpose()
         }
 
-        pub async fn questions(read: &Pool, _write: &Pool, dialogue: Uuid) -> Result<Vec<DialogueQuestion>> {
+        pub async fn questions(db: &Pools, dialogue: Uuid) -> Result<Vec<DialogueQuestion>> {
             let rows = sqlx::query(
                 "SELECT id, kind, text, options FROM dialogue_questions WHERE dialogue_id = $1 ORDER BY position",
             )
             .bind(dialogue)
-            .fetch_all(read)
+            .fetch_all(&db.read)
             .await?;
             rows.iter()
                 .map(|r| {
@@ -218,14 +171,13 @@ macro_rules! dialogue_ops {
 
         /// Adds a question at the end, or removes one; refused once anyone has answered.
         pub async fn change_questions(
-            _read: &Pool,
-            write: &Pool,
+            db: &Pools,
             dialogue: Uuid,
             add: Option<(domain::QuestionKind, &str, &[String])>,
             remove: Option<Uuid>,
         ) -> Result<()> {
-            let mut tx = write.begin_with($begin).await?;
-            sqlx::query(sqlx::AssertSqlSafe(format!("SELECT id FROM dialogues WHERE id = $1{}", $for_update)))
+            let mut tx = db.write.begin_with(DIALECT.begin_write).await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!("SELECT id FROM dialogues WHERE id = $1{}", DIALECT.for_update)))
                 .bind(dialogue)
                 .fetch_optional(&mut *tx)
                 .await?
@@ -273,7 +225,7 @@ macro_rules! dialogue_ops {
         /// The next contribution number of `dialogue`, with the dialogue locked (PostgreSQL)
         /// or the database (SQLite) so that two contributions never share one.
         async fn next_number(tx: &mut sqlx::Transaction<'static, Db>, dialogue: Uuid) -> Result<i64> {
-            sqlx::query(sqlx::AssertSqlSafe(format!("SELECT id FROM dialogues WHERE id = $1{}", $for_update)))
+            sqlx::query(sqlx::AssertSqlSafe(format!("SELECT id FROM dialogues WHERE id = $1{}", DIALECT.for_update)))
                 .bind(dialogue)
                 .fetch_optional(&mut **tx)
                 .await?
@@ -316,13 +268,12 @@ macro_rules! dialogue_ops {
         /// One person's taking part, all of it or nothing; returns the contribution's
         /// number, if they made one.
         pub async fn participate(
-            _read: &Pool,
-            write: &Pool,
+            db: &Pools,
             dialogue: Uuid,
             p: &Participation,
             now: DateTime<Utc>,
         ) -> Result<Option<i64>> {
-            let mut tx = write.begin_with($begin).await?;
+            let mut tx = db.write.begin_with(DIALECT.begin_write).await?;
             let id = Uuid::now_v7();
             let d = &p.demographics;
             sqlx::query(
@@ -357,14 +308,13 @@ macro_rules! dialogue_ops {
 
         /// A meeting and the contributions raised at it, registered like the web's.
         pub async fn add_meeting(
-            _read: &Pool,
-            write: &Pool,
+            db: &Pools,
             dialogue: Uuid,
             meeting: &Meeting,
             contributions: &[String],
             now: DateTime<Utc>,
         ) -> Result<()> {
-            let mut tx = write.begin_with($begin).await?;
+            let mut tx = db.write.begin_with(DIALECT.begin_write).await?;
             sqlx::query(
                 "INSERT INTO dialogue_meetings (id, dialogue_id, held_on, place, method, participants, notes, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -387,13 +337,13 @@ macro_rules! dialogue_ops {
             Ok(())
         }
 
-        pub async fn meetings(read: &Pool, _write: &Pool, dialogue: Uuid) -> Result<Vec<Meeting>> {
+        pub async fn meetings(db: &Pools, dialogue: Uuid) -> Result<Vec<Meeting>> {
             let rows = sqlx::query(
                 "SELECT id, held_on, place, method, participants, notes FROM dialogue_meetings \
                  WHERE dialogue_id = $1 ORDER BY held_on, created_at",
             )
             .bind(dialogue)
-            .fetch_all(read)
+            .fetch_all(&db.read)
             .await?;
             rows.iter()
                 .map(|r| {
@@ -409,13 +359,13 @@ macro_rules! dialogue_ops {
                 .collect()
         }
 
-        pub async fn contributions(read: &Pool, _write: &Pool, dialogue: Uuid) -> Result<Vec<Contribution>> {
+        pub async fn contributions(db: &Pools, dialogue: Uuid) -> Result<Vec<Contribution>> {
             let rows = sqlx::query(
                 "SELECT id, number, kind, body, created_at, meeting_id, hidden, theme_id, consideration, reason \
                  FROM dialogue_contributions WHERE dialogue_id = $1 ORDER BY number",
             )
             .bind(dialogue)
-            .fetch_all(read)
+            .fetch_all(&db.read)
             .await?;
             rows.iter()
                 .map(|r| {
@@ -438,8 +388,7 @@ macro_rules! dialogue_ops {
         /// Hides a contribution or shows it again, and logs who did it and why.
         #[allow(clippy::too_many_arguments)]
         pub async fn moderate(
-            _read: &Pool,
-            write: &Pool,
+            db: &Pools,
             dialogue: Uuid,
             contribution: Uuid,
             hidden: bool,
@@ -447,7 +396,7 @@ macro_rules! dialogue_ops {
             reason: &str,
             now: DateTime<Utc>,
         ) -> Result<()> {
-            let mut tx = write.begin_with($begin).await?;
+            let mut tx = db.write.begin_with(DIALECT.begin_write).await?;
             let done = sqlx::query("UPDATE dialogue_contributions SET hidden = $1 WHERE id = $2 AND dialogue_id = $3")
                 .bind(i64::from(hidden))
                 .bind(contribution)
@@ -471,13 +420,13 @@ macro_rules! dialogue_ops {
             Ok(())
         }
 
-        pub async fn moderation_log(read: &Pool, _write: &Pool, dialogue: Uuid) -> Result<Vec<Moderation>> {
+        pub async fn moderation_log(db: &Pools, dialogue: Uuid) -> Result<Vec<Moderation>> {
             let rows = sqlx::query(
                 "SELECT m.contribution_id, m.at, m.staff_id, m.hidden, m.reason FROM dialogue_moderation m \
                  JOIN dialogue_contributions c ON c.id = m.contribution_id WHERE c.dialogue_id = $1 ORDER BY m.at",
             )
             .bind(dialogue)
-            .fetch_all(read)
+            .fetch_all(&db.read)
             .await?;
             rows.iter()
                 .map(|r| {
@@ -494,8 +443,7 @@ macro_rules! dialogue_ops {
 
         /// How a contribution was considered, and the theme it belongs to.
         pub async fn consider_contribution(
-            _read: &Pool,
-            write: &Pool,
+            db: &Pools,
             dialogue: Uuid,
             contribution: Uuid,
             theme: Option<Uuid>,
@@ -511,7 +459,7 @@ macro_rules! dialogue_ops {
             .bind(reason)
             .bind(contribution)
             .bind(dialogue)
-            .execute(write)
+            .execute(&db.write)
             .await?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
@@ -519,12 +467,12 @@ macro_rules! dialogue_ops {
             Ok(())
         }
 
-        pub async fn themes(read: &Pool, _write: &Pool, dialogue: Uuid) -> Result<Vec<Theme>> {
+        pub async fn themes(db: &Pools, dialogue: Uuid) -> Result<Vec<Theme>> {
             let rows = sqlx::query(
                 "SELECT id, name, consideration, reason FROM dialogue_themes WHERE dialogue_id = $1 ORDER BY name",
             )
             .bind(dialogue)
-            .fetch_all(read)
+            .fetch_all(&db.read)
             .await?;
             rows.iter()
                 .map(|r| {
@@ -540,8 +488,7 @@ macro_rules! dialogue_ops {
 
         /// A theme, new (`id` none) or changed.
         pub async fn save_theme(
-            _read: &Pool,
-            write: &Pool,
+            db: &Pools,
             dialogue: Uuid,
             id: Option<Uuid>,
             name: &str,
@@ -559,7 +506,7 @@ macro_rules! dialogue_ops {
                     .bind(reason)
                     .bind(id)
                     .bind(dialogue)
-                    .execute(write)
+                    .execute(&db.write)
                     .await?;
                     if done.rows_affected() == 0 {
                         return Err(StoreError::NotFound);
@@ -576,18 +523,18 @@ macro_rules! dialogue_ops {
                     .bind(name)
                     .bind(consideration)
                     .bind(reason)
-                    .execute(write)
+                    .execute(&db.write)
                     .await?;
                     Ok(id)
                 }
             }
         }
 
-        pub async fn demographics(read: &Pool, _write: &Pool, dialogue: Uuid) -> Result<Vec<Demographics>> {
+        pub async fn demographics(db: &Pools, dialogue: Uuid) -> Result<Vec<Demographics>> {
             let rows =
                 sqlx::query("SELECT gender, age_band, district, born FROM dialogue_participants WHERE dialogue_id = $1")
                     .bind(dialogue)
-                    .fetch_all(read)
+                    .fetch_all(&db.read)
                     .await?;
             rows.iter()
                 .map(|r| {
@@ -602,49 +549,49 @@ macro_rules! dialogue_ops {
         }
 
         /// Every answer to the dialogue's questions: (question, value).
-        pub async fn answers(read: &Pool, _write: &Pool, dialogue: Uuid) -> Result<Vec<(Uuid, String)>> {
+        pub async fn answers(db: &Pools, dialogue: Uuid) -> Result<Vec<(Uuid, String)>> {
             let rows = sqlx::query(
                 "SELECT a.question_id, a.value FROM dialogue_answers a JOIN dialogue_questions q ON q.id = a.question_id \
                  WHERE q.dialogue_id = $1",
             )
             .bind(dialogue)
-            .fetch_all(read)
+            .fetch_all(&db.read)
             .await?;
             rows.iter().map(|r| Ok((r.try_get("question_id")?, r.try_get("value")?))).collect()
         }
 
         /// The participants who left an address, for feedback: (participant, address).
-        pub async fn feedback_recipients(read: &Pool, _write: &Pool, dialogue: Uuid) -> Result<Vec<(Uuid, String)>> {
+        pub async fn feedback_recipients(db: &Pools, dialogue: Uuid) -> Result<Vec<(Uuid, String)>> {
             let rows = sqlx::query(
                 "SELECT id, email FROM dialogue_participants WHERE dialogue_id = $1 AND email IS NOT NULL ORDER BY created_at",
             )
             .bind(dialogue)
-            .fetch_all(read)
+            .fetch_all(&db.read)
             .await?;
             rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("email")?))).collect()
         }
 
         /// A participant's address, while it is kept.
-        pub async fn participant_email(read: &Pool, _write: &Pool, participant: Uuid) -> Result<Option<String>> {
+        pub async fn participant_email(db: &Pools, participant: Uuid) -> Result<Option<String>> {
             Ok(sqlx::query_scalar("SELECT email FROM dialogue_participants WHERE id = $1")
                 .bind(participant)
-                .fetch_optional(read)
+                .fetch_optional(&db.read)
                 .await?
                 .flatten())
         }
 
         /// Erases a participant's address: it was given for the feedback alone.
-        pub async fn forget_participant_email(_read: &Pool, write: &Pool, participant: Uuid) -> Result<()> {
+        pub async fn forget_participant_email(db: &Pools, participant: Uuid) -> Result<()> {
             sqlx::query("UPDATE dialogue_participants SET email = NULL WHERE id = $1")
                 .bind(participant)
-                .execute(write)
+                .execute(&db.write)
                 .await?;
             Ok(())
         }
 
         /// Replaces the municipality's population table.
-        pub async fn set_population(_read: &Pool, write: &Pool, jurisdiction: &str, rows: &[PopulationRow]) -> Result<()> {
-            let mut tx = write.begin_with($begin).await?;
+        pub async fn set_population(db: &Pools, jurisdiction: &str, rows: &[PopulationRow]) -> Result<()> {
+            let mut tx = db.write.begin_with(DIALECT.begin_write).await?;
             sqlx::query("DELETE FROM population WHERE jurisdiction_id = $1").bind(jurisdiction).execute(&mut *tx).await?;
             for row in rows {
                 sqlx::query(
@@ -662,13 +609,13 @@ macro_rules! dialogue_ops {
             Ok(())
         }
 
-        pub async fn population(read: &Pool, _write: &Pool, jurisdiction: &str) -> Result<Vec<PopulationRow>> {
+        pub async fn population(db: &Pools, jurisdiction: &str) -> Result<Vec<PopulationRow>> {
             let rows = sqlx::query(
                 "SELECT district, gender, age_band, count FROM population WHERE jurisdiction_id = $1 \
                  ORDER BY district, gender, age_band",
             )
             .bind(jurisdiction)
-            .fetch_all(read)
+            .fetch_all(&db.read)
             .await?;
             rows.iter()
                 .map(|r| {
@@ -683,11 +630,4 @@ macro_rules! dialogue_ops {
         }
     };
 }
-
-pub mod sqlite {
-    dialogue_ops!(db = sqlx::Sqlite, pool = sqlx::SqlitePool, begin = "BEGIN IMMEDIATE", for_update = "");
-}
-
-pub mod postgres {
-    dialogue_ops!(db = sqlx::Postgres, pool = sqlx::PgPool, begin = "BEGIN", for_update = " FOR UPDATE");
-}
+pub(crate) use dialogues;

@@ -2,80 +2,29 @@
 //! administrators' mail templates, and the log of received messages. Generated for each
 //! backend like `ops`.
 
-use chrono::{DateTime, Utc};
-use sqlx::Row;
-use uuid::Uuid;
+pub(crate) use crate::model::{InboundMail, MailTemplate, OutboxMessage, QuarantineDecision};
 
-use crate::Result;
-use crate::model::{InboundMail, MailTemplate, OutboxMessage, QuarantineDecision};
-use crate::ops::{from_micros, micros, parse};
-
-const OUTBOX_COLUMNS: &str = "id, case_id, purpose, recipient, subject, body, language, created_at, sent_at, \
+pub(crate) const OUTBOX_COLUMNS: &str = "id, case_id, purpose, recipient, subject, body, language, created_at, sent_at, \
      attempts, last_error, failed_at";
-const INBOUND_COLUMNS: &str = "id, jurisdiction_id, received_at, message_id, sender, subject, raw_sha256, size, \
+pub(crate) const INBOUND_COLUMNS: &str = "id, jurisdiction_id, received_at, message_id, sender, subject, raw_sha256, size, \
      outcome, reason, case_id, resolution";
 
-macro_rules! mail_ops {
-    (db = $Db:ty, pool = $Pool:ty, skip_locked = $skip_locked:literal) => {
-        use super::*;
-
-        type Db = $Db;
-        type Pool = $Pool;
-        type DbRow = <Db as sqlx::Database>::Row;
-
-        fn optional_time(row: &DbRow, column: &str) -> Result<Option<DateTime<Utc>>> {
-            row.try_get::<Option<i64>, _>(column)?.map(from_micros).transpose()
-        }
-
-        fn outbox_from_row(r: &DbRow) -> Result<OutboxMessage> {
-            Ok(OutboxMessage {
-                id: r.try_get("id")?,
-                case_id: r.try_get("case_id")?,
-                purpose: r.try_get("purpose")?,
-                recipient: r.try_get("recipient")?,
-                subject: r.try_get("subject")?,
-                body: r.try_get("body")?,
-                language: r.try_get("language")?,
-                created_at: from_micros(r.try_get("created_at")?)?,
-                sent_at: optional_time(r, "sent_at")?,
-                attempts: r.try_get("attempts")?,
-                last_error: r.try_get("last_error")?,
-                failed_at: optional_time(r, "failed_at")?,
-            })
-        }
-
-        fn inbound_from_row(r: &DbRow) -> Result<InboundMail> {
-            Ok(InboundMail {
-                id: r.try_get("id")?,
-                jurisdiction: r.try_get("jurisdiction_id")?,
-                received_at: from_micros(r.try_get("received_at")?)?,
-                message_id: r.try_get("message_id")?,
-                sender: r.try_get("sender")?,
-                subject: r.try_get("subject")?,
-                raw_sha256: r.try_get("raw_sha256")?,
-                size: r.try_get("size")?,
-                outcome: parse("outcome", r.try_get("outcome")?)?,
-                reason: r.try_get("reason")?,
-                case_id: r.try_get("case_id")?,
-                resolution: r.try_get("resolution")?,
-            })
-        }
-
-        pub async fn outbox_for_case(read: &Pool, _write: &Pool, case_id: Uuid) -> Result<Vec<OutboxMessage>> {
+macro_rules! mail {
+    () => {
+        pub async fn outbox_for_case(db: &Pools, case_id: Uuid) -> Result<Vec<OutboxMessage>> {
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE case_id = $1 ORDER BY created_at, id"
             )))
             .bind(case_id)
-            .fetch_all(read)
+            .fetch_all(&db.read)
             .await?;
-            rows.iter().map(outbox_from_row).collect()
+            rows.iter().map(OutboxMessage::from_row).collect()
         }
 
         /// Takes up to `limit` messages due at `now` that nobody holds, for `until`: each is
         /// counted as tried. Several senders never take the same message while its lease runs.
         pub async fn claim_mail(
-            _read: &Pool,
-            write: &Pool,
+            db: &Pools,
             now: DateTime<Utc>,
             until: DateTime<Utc>,
             limit: i64,
@@ -84,31 +33,30 @@ macro_rules! mail_ops {
                 "UPDATE outbox SET claimed_until = $1, attempts = attempts + 1 WHERE id IN (\
                  SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $2 \
                  AND claimed_until <= $2 ORDER BY next_attempt_at LIMIT $3{}) RETURNING {OUTBOX_COLUMNS}",
-                $skip_locked
+                DIALECT.skip_locked
             )))
             .bind(micros(until))
             .bind(micros(now))
             .bind(limit)
-            .fetch_all(write)
+            .fetch_all(&db.write)
             .await?;
-            let mut claimed = rows.iter().map(outbox_from_row).collect::<Result<Vec<_>>>()?;
+            let mut claimed = rows.iter().map(OutboxMessage::from_row).collect::<Result<Vec<_>>>()?;
             claimed.sort_by_key(|m| (m.created_at, m.id));
             Ok(claimed)
         }
 
-        pub async fn mail_sent(_read: &Pool, write: &Pool, id: Uuid, at: DateTime<Utc>) -> Result<()> {
+        pub async fn mail_sent(db: &Pools, id: Uuid, at: DateTime<Utc>) -> Result<()> {
             sqlx::query("UPDATE outbox SET sent_at = $1, claimed_until = 0, last_error = NULL WHERE id = $2")
                 .bind(micros(at))
                 .bind(id)
-                .execute(write)
+                .execute(&db.write)
                 .await?;
             Ok(())
         }
 
         /// A failed try: again at `retry_at`, or given up (`None`), with the reason.
         pub async fn mail_failed(
-            _read: &Pool,
-            write: &Pool,
+            db: &Pools,
             id: Uuid,
             error: &str,
             retry_at: Option<DateTime<Utc>>,
@@ -124,26 +72,26 @@ macro_rules! mail_ops {
                 )
                 .bind(micros(now)),
             };
-            query.bind(error).bind(id).execute(write).await?;
+            query.bind(error).bind(id).execute(&db.write).await?;
             Ok(())
         }
 
         /// The message an e-mail refers to by its Message-ID, if it is ours.
-        pub async fn outbox_message(read: &Pool, _write: &Pool, id: Uuid) -> Result<Option<OutboxMessage>> {
+        pub async fn outbox_message(db: &Pools, id: Uuid) -> Result<Option<OutboxMessage>> {
             let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = $1")))
                 .bind(id)
-                .fetch_optional(read)
+                .fetch_optional(&db.read)
                 .await?;
-            row.as_ref().map(outbox_from_row).transpose()
+            row.as_ref().map(OutboxMessage::from_row).transpose()
         }
 
-        pub async fn mail_templates(read: &Pool, _write: &Pool, jurisdiction: &str) -> Result<Vec<MailTemplate>> {
+        pub async fn mail_templates(db: &Pools, jurisdiction: &str) -> Result<Vec<MailTemplate>> {
             let rows = sqlx::query(
                 "SELECT purpose, lang, subject, body FROM mail_templates WHERE jurisdiction_id = $1 \
                  ORDER BY purpose, lang",
             )
             .bind(jurisdiction)
-            .fetch_all(read)
+            .fetch_all(&db.read)
             .await?;
             rows.iter()
                 .map(|r| {
@@ -158,8 +106,7 @@ macro_rules! mail_ops {
         }
 
         pub async fn save_mail_template(
-            _read: &Pool,
-            write: &Pool,
+            db: &Pools,
             jurisdiction: &str,
             t: &MailTemplate,
         ) -> Result<()> {
@@ -174,14 +121,13 @@ macro_rules! mail_ops {
             .bind(t.subject.as_str())
             .bind(t.body.as_str())
             .bind(micros(Utc::now()))
-            .execute(write)
+            .execute(&db.write)
             .await?;
             Ok(())
         }
 
         pub async fn delete_mail_template(
-            _read: &Pool,
-            write: &Pool,
+            db: &Pools,
             jurisdiction: &str,
             purpose: &str,
             lang: &str,
@@ -190,12 +136,12 @@ macro_rules! mail_ops {
                 .bind(jurisdiction)
                 .bind(purpose)
                 .bind(lang)
-                .execute(write)
+                .execute(&db.write)
                 .await?;
             Ok(())
         }
 
-        pub async fn record_inbound(_read: &Pool, write: &Pool, m: &InboundMail) -> Result<()> {
+        pub async fn record_inbound(db: &Pools, m: &InboundMail) -> Result<()> {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "INSERT INTO inbound_mail ({INBOUND_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
             )))
@@ -211,15 +157,14 @@ macro_rules! mail_ops {
             .bind(m.reason.as_deref())
             .bind(m.case_id)
             .bind(m.resolution.as_deref())
-            .execute(write)
+            .execute(&db.write)
             .await?;
             Ok(())
         }
 
         /// An earlier delivery of the same message, so that a redelivery changes nothing.
         pub async fn inbound_by_message_id(
-            read: &Pool,
-            _write: &Pool,
+            db: &Pools,
             jurisdiction: &str,
             message_id: &str,
         ) -> Result<Option<InboundMail>> {
@@ -229,15 +174,14 @@ macro_rules! mail_ops {
             )))
             .bind(jurisdiction)
             .bind(message_id)
-            .fetch_optional(read)
+            .fetch_optional(&db.read)
             .await?;
-            row.as_ref().map(inbound_from_row).transpose()
+            row.as_ref().map(InboundMail::from_row).transpose()
         }
 
         /// New cases made from one sender's messages since `since` (the per-sender limit).
         pub async fn inbound_cases_from(
-            read: &Pool,
-            _write: &Pool,
+            db: &Pools,
             jurisdiction: &str,
             sender: &str,
             since: DateTime<Utc>,
@@ -249,25 +193,24 @@ macro_rules! mail_ops {
             .bind(jurisdiction)
             .bind(sender)
             .bind(micros(since))
-            .fetch_one(read)
+            .fetch_one(&db.read)
             .await?)
         }
 
         /// Held messages staff have not decided about, newest first.
-        pub async fn held_mail(read: &Pool, _write: &Pool, jurisdiction: &str) -> Result<Vec<InboundMail>> {
+        pub async fn held_mail(db: &Pools, jurisdiction: &str) -> Result<Vec<InboundMail>> {
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT {INBOUND_COLUMNS} FROM inbound_mail WHERE jurisdiction_id = $1 AND outcome = 'held' \
                  AND resolution IS NULL ORDER BY received_at DESC LIMIT 500"
             )))
             .bind(jurisdiction)
-            .fetch_all(read)
+            .fetch_all(&db.read)
             .await?;
-            rows.iter().map(inbound_from_row).collect()
+            rows.iter().map(InboundMail::from_row).collect()
         }
 
         pub async fn inbound_mail(
-            read: &Pool,
-            _write: &Pool,
+            db: &Pools,
             jurisdiction: &str,
             id: Uuid,
         ) -> Result<Option<InboundMail>> {
@@ -276,25 +219,24 @@ macro_rules! mail_ops {
             )))
             .bind(jurisdiction)
             .bind(id)
-            .fetch_optional(read)
+            .fetch_optional(&db.read)
             .await?;
-            row.as_ref().map(inbound_from_row).transpose()
+            row.as_ref().map(InboundMail::from_row).transpose()
         }
 
-        pub async fn inbound_for_case(read: &Pool, _write: &Pool, case_id: Uuid) -> Result<Vec<InboundMail>> {
+        pub async fn inbound_for_case(db: &Pools, case_id: Uuid) -> Result<Vec<InboundMail>> {
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT {INBOUND_COLUMNS} FROM inbound_mail WHERE case_id = $1 ORDER BY received_at"
             )))
             .bind(case_id)
-            .fetch_all(read)
+            .fetch_all(&db.read)
             .await?;
-            rows.iter().map(inbound_from_row).collect()
+            rows.iter().map(InboundMail::from_row).collect()
         }
 
         /// Records staff's decision on a held message; false if it was already decided.
         pub async fn resolve_held_mail(
-            _read: &Pool,
-            write: &Pool,
+            db: &Pools,
             jurisdiction: &str,
             id: Uuid,
             decision: &QuarantineDecision,
@@ -309,17 +251,10 @@ macro_rules! mail_ops {
             .bind(decision.case_id)
             .bind(jurisdiction)
             .bind(id)
-            .execute(write)
+            .execute(&db.write)
             .await?;
             Ok(done.rows_affected() == 1)
         }
     };
 }
-
-pub mod sqlite {
-    mail_ops!(db = sqlx::Sqlite, pool = sqlx::SqlitePool, skip_locked = "");
-}
-
-pub mod postgres {
-    mail_ops!(db = sqlx::Postgres, pool = sqlx::PgPool, skip_locked = " FOR UPDATE SKIP LOCKED");
-}
+pub(crate) use mail;

@@ -1,0 +1,91 @@
+//! Full-text search over cases, and the background indexer that feeds it.
+
+macro_rules! search {
+    () => {
+        /// Cases whose text matches every word of the query (as words or word starts),
+        /// newest first, within the given units and filter.
+        pub async fn search(db: &Pools, query: &SearchQuery) -> Result<Vec<CaseSummary>> {
+            let words = search_words(&query.text);
+            let mut q = QueryBuilder::<Db>::new(format!("SELECT {SUMMARY_COLUMNS} "));
+            if words.is_empty() {
+                q.push("FROM cases c WHERE c.jurisdiction_id = ");
+            } else {
+                q.push(DIALECT.search_from);
+                q.push(" WHERE ");
+                q.push(DIALECT.search_match.0);
+                q.push_bind((DIALECT.fts_query)(&words));
+                q.push(DIALECT.search_match.1);
+                q.push(" AND c.jurisdiction_id = ");
+            }
+            q.push_bind(query.jurisdiction.clone());
+            if let Units::Only(node_ids) = &query.units {
+                if node_ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                push_in(&mut q, "c.node_id", node_ids.iter().cloned());
+            }
+            push_filter(&mut q, &query.filter);
+            q.push(if words.is_empty() { " ORDER BY c.received_at DESC, c.id" } else { DIALECT.search_order });
+            q.push(" LIMIT ");
+            q.push_bind(query.limit);
+            q.push(" OFFSET ");
+            q.push_bind(query.offset);
+            // Planned for its own words each time: a plan cached for one word (rare or in
+            // every case) is the wrong plan for the next.
+            let rows = q.build().persistent(false).fetch_all(&db.read).await?;
+            rows.iter().map(CaseSummary::from_row).collect()
+        }
+
+        /// Indexes up to `limit` received cases not yet searchable; returns how many. Several
+        /// instances may run this at once: each takes rows the others have not locked.
+        pub async fn index_pending(db: &Pools, limit: i64) -> Result<usize> {
+            let mut tx = begin(db).await?;
+            let ids: Vec<Uuid> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT case_id FROM search_pending LIMIT $1{}",
+                DIALECT.skip_locked
+            )))
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await?;
+            if ids.is_empty() {
+                return Ok(0);
+            }
+            for chunk in ids.chunks(INSERT_CHUNK) {
+                let mut q =
+                    QueryBuilder::<Db>::new("SELECT case_id, payload FROM case_events WHERE seq = 1 AND case_id IN (");
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                list.push_unseparated(")");
+                let rows = q.build().fetch_all(&mut *tx).await?;
+                let mut texts = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let payload: String = row.try_get("payload")?;
+                    let payload: EventPayload = serde_json::from_str(&payload)
+                        .map_err(|e| StoreError::corrupt(format!("event payload: {e}")))?;
+                    texts.push((row.try_get::<Uuid, _>("case_id")?, payload.search_text().unwrap_or_default()));
+                }
+                if !texts.is_empty() {
+                    // Text that later events already added stays after the receipt's.
+                    let mut q = QueryBuilder::<Db>::new("INSERT INTO case_search (case_id, body) ");
+                    q.push_values(&texts, |mut b, (id, text)| {
+                        b.push_bind(*id).push_bind(text.clone());
+                    });
+                    q.push(" ON CONFLICT (case_id) DO UPDATE SET body = excluded.body || ' ' || case_search.body");
+                    q.build().execute(&mut *tx).await?;
+                }
+                let mut q = QueryBuilder::<Db>::new("DELETE FROM search_pending WHERE case_id IN (");
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                list.push_unseparated(")");
+                q.build().execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(ids.len())
+        }
+    };
+}
+pub(crate) use search;
