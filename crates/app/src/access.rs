@@ -1,9 +1,12 @@
-//! Who may see and do what (D3, D6). Rights follow the organisation tree downwards;
-//! administrators and registrators work for the whole jurisdiction; nothing crosses
-//! jurisdictions. Every staff route asks here before it reads or changes a case.
+//! Who may see and do what (D3, D6). Rights follow the organisation tree downwards from the
+//! node a person is granted; nothing crosses jurisdictions. Each nämnd is its own authority
+//! (OSL 8 kap. 1 §): a registrator routes the whole municipality's cases but reads what was
+//! written in a case of a non-public category only under the node they are granted, and an
+//! administrator administers settings and reads cases only under theirs. Every staff route
+//! asks here before it reads or changes a case.
 
-use domain::{CaseState, OrgTree, Status};
-use store::{Role, Units, User};
+use domain::{CaseState, Category, OrgTree, Status};
+use store::{Readable, Role, Units, User};
 
 /// Something staff do to a case; each is one event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +104,12 @@ impl Action {
         )
     }
 
+    /// Moving a case to where it belongs: what a registrator may do to a case whose text they
+    /// may not read.
+    fn is_routing_only(self) -> bool {
+        matches!(self, Action::Assign | Action::Forward | Action::ForwardToAuthority)
+    }
+
     /// Whether the case's state allows the action now (the lifecycle has the last word).
     pub fn fits(self, case: &CaseState) -> bool {
         use Status::*;
@@ -125,45 +134,88 @@ impl Action {
 pub struct Access<'a> {
     pub user: &'a User,
     tree: &'a OrgTree,
+    categories: &'a [Category],
 }
 
 impl<'a> Access<'a> {
-    pub fn new(user: &'a User, tree: &'a OrgTree) -> Access<'a> {
-        Access { user, tree }
+    /// The categories say which cases' text is public business; a category not among them
+    /// counts as not public (deny by default).
+    pub fn new(user: &'a User, tree: &'a OrgTree, categories: &'a [Category]) -> Access<'a> {
+        Access { user, tree, categories }
     }
 
-    fn whole_jurisdiction(&self) -> bool {
-        matches!(self.user.role, Role::Administrator | Role::Registrator)
+    /// Registrators route the whole jurisdiction's cases (kontaktcenter work).
+    fn routes_everywhere(&self) -> bool {
+        self.user.role == Role::Registrator
     }
 
-    /// The units whose cases this user sees: their node and everything below it, or the
-    /// whole jurisdiction. A user without a unit sees none (deny by default).
+    /// The units whose cases this user lists: everything for a registrator, otherwise their
+    /// node and everything below it. A user without a unit sees none (deny by default).
     pub fn units(&self) -> Units {
-        if self.whole_jurisdiction() {
+        if self.routes_everywhere() {
             return Units::All;
         }
         Units::Only(self.unit_ids())
     }
 
-    /// The ids of the units this user sees, in tree order.
+    /// The ids of the units this user lists, in tree order.
     pub fn unit_ids(&self) -> Vec<String> {
         let top =
-            if self.whole_jurisdiction() { Some(self.tree.root().id.as_str()) } else { self.user.node_id.as_deref() };
+            if self.routes_everywhere() { Some(self.tree.root().id.as_str()) } else { self.user.node_id.as_deref() };
+        self.subtree(top)
+    }
+
+    /// The units the user is granted: their node and everything below it.
+    fn granted_ids(&self) -> Vec<String> {
+        self.subtree(self.user.node_id.as_deref())
+    }
+
+    fn subtree(&self, top: Option<&str>) -> Vec<String> {
         let nodes = top.and_then(|id| self.tree.subtree(id).ok()).unwrap_or_default();
         nodes.into_iter().map(|n| n.id.clone()).collect()
     }
 
-    /// Whether the node is one whose cases this user sees.
+    /// Whether the node is one whose cases this user lists.
     pub fn covers(&self, node_id: &str) -> bool {
-        if self.whole_jurisdiction() {
+        if self.routes_everywhere() {
             return self.tree.node(node_id).is_ok();
         }
+        self.is_granted(node_id)
+    }
+
+    /// Whether the node is under the one the user is granted.
+    fn is_granted(&self, node_id: &str) -> bool {
         self.user.node_id.as_deref().is_some_and(|top| self.tree.is_within(node_id, top).unwrap_or(false))
     }
 
+    /// Whether the case is one this user sees at all: its number, category, unit, state and
+    /// clocks (what routing needs).
     pub fn can_see(&self, case: &CaseState) -> bool {
         case.jurisdiction == self.user.jurisdiction
             && (self.covers(&case.node_id) || case.handler_id == Some(self.user.id))
+    }
+
+    /// Whether the user may read what was written in the case (the citizen's words, contact
+    /// details, files, messages): a case of their granted units or handled by them, or, for
+    /// a registrator, a case in a public category.
+    pub fn can_read(&self, case: &CaseState) -> bool {
+        self.can_see(case)
+            && (self.is_granted(&case.node_id)
+                || case.handler_id == Some(self.user.id)
+                || (self.routes_everywhere() && self.is_public(&case.category)))
+    }
+
+    fn is_public(&self, category: &str) -> bool {
+        self.categories.iter().any(|c| c.code == category && c.public)
+    }
+
+    /// What a search of words may look into for this user (`None`: every case they list).
+    pub fn readable(&self) -> Option<Readable> {
+        self.routes_everywhere().then(|| Readable {
+            units: self.granted_ids(),
+            categories: self.categories.iter().filter(|c| c.public).map(|c| c.code.clone()).collect(),
+            handler: Some(self.user.id),
+        })
     }
 
     /// Whether the user's role lets them take the action on a case they can see.
@@ -175,8 +227,10 @@ impl<'a> Access<'a> {
         }
     }
 
+    /// Whether the user may take the action on this case now. On a case whose text they may
+    /// not read, only routing: nothing that shows or answers what it says.
     pub fn can(&self, action: Action, case: &CaseState) -> bool {
-        self.can_see(case) && self.may(action) && action.fits(case)
+        self.can_see(case) && self.may(action) && action.fits(case) && (action.is_routing_only() || self.can_read(case))
     }
 
     /// Registering a case on behalf of a citizen (kontaktcenter work).
@@ -198,9 +252,9 @@ impl<'a> Access<'a> {
         self.user.role == Role::Administrator
     }
 
-    /// Who reads the access log of a case: administrators, and the managers of its unit.
+    /// Who reads the access log of a case: the administrators and managers of its unit.
     pub fn can_read_access_log(&self, case: &CaseState) -> bool {
-        self.can_see(case) && matches!(self.user.role, Role::Administrator | Role::Chef)
+        self.can_read(case) && matches!(self.user.role, Role::Administrator | Role::Chef)
     }
 }
 
@@ -266,7 +320,7 @@ mod tests {
     fn rights_follow_the_tree_downwards_and_never_cross_jurisdictions() {
         let tree = tree();
         let handler = user(Role::Handlaggare, Some("tk"));
-        let access = Access::new(&handler, &tree);
+        let access = Access::new(&handler, &tree, &[]);
         assert!(access.can_see(&case_at("park", Status::Assigned)));
         assert!(!access.can_see(&case_at("k", Status::Assigned)), "not the node above");
         assert!(!access.can_see(&case_at("skola", Status::Assigned)), "not a sibling");
@@ -277,7 +331,7 @@ mod tests {
         own.handler_id = Some(handler.id);
         assert!(access.can_see(&own), "a handler sees the cases assigned to them");
         let nobody = user(Role::Handlaggare, None);
-        assert!(!Access::new(&nobody, &tree).can_see(&case_at("park", Status::Assigned)), "no unit, no cases");
+        assert!(!Access::new(&nobody, &tree, &[]).can_see(&case_at("park", Status::Assigned)), "no unit, no cases");
     }
 
     #[test]
@@ -285,14 +339,66 @@ mod tests {
         let tree = tree();
         let case = case_at("park", Status::Assigned);
         let registrator = user(Role::Registrator, None);
-        let access = Access::new(&registrator, &tree);
+        let access = Access::new(&registrator, &tree, &[]);
         assert!(access.can(Action::Forward, &case));
         assert!(!access.can(Action::Answer, &case), "the kontaktcenter routes; the unit answers");
         let reader = user(Role::Lasare, Some("k"));
-        let access = Access::new(&reader, &tree);
+        let access = Access::new(&reader, &tree, &[]);
         assert!(access.can_see(&case));
         assert!(Action::ALL.iter().all(|a| !access.can(*a, &case)), "läsare only read");
-        let admin = user(Role::Administrator, None);
-        assert!(!Access::new(&admin, &tree).can(Action::Close, &case), "only answered cases close");
+        let admin = user(Role::Administrator, Some("k"));
+        assert!(!Access::new(&admin, &tree, &[]).can(Action::Close, &case), "only answered cases close");
+    }
+
+    fn category(code: &str, public: bool) -> Category {
+        Category {
+            code: code.into(),
+            name_sv: code.into(),
+            name_en: code.into(),
+            group_sv: String::new(),
+            group_en: String::new(),
+            node_id: "park".into(),
+            kinds: Vec::new(),
+            public,
+            questions: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_registrator_routes_everything_but_reads_a_closed_category_only_of_their_own_namnd() {
+        let tree = tree();
+        let categories = [category("park", true), category("hemtjanst", false)];
+        let registrator = user(Role::Registrator, Some("tk"));
+        let access = Access::new(&registrator, &tree, &categories);
+        let mut care = case_at("skola", Status::Received);
+        care.category = "hemtjanst".into();
+        assert!(access.can_see(&care), "routing needs the case's number, unit and clocks");
+        assert!(!access.can_read(&care), "not what was written in another nämnd's closed category");
+        assert!(access.can(Action::Forward, &care), "it can still be sent where it belongs");
+        assert!(!access.can(Action::Note, &care) && !access.can(Action::InformCitizen, &care));
+        assert!(access.can_read(&case_at("skola", Status::Received)), "a public category is read everywhere");
+        care.node_id = "park".into();
+        assert!(access.can_read(&care), "a closed category under the granted node");
+        let unknown = Access::new(&registrator, &tree, &[]);
+        assert!(!unknown.can_read(&case_at("skola", Status::Received)), "an unknown category is not public");
+        let readable = access.readable().unwrap();
+        assert_eq!(readable.units, ["tk", "park"]);
+        assert_eq!(readable.categories, ["park"]);
+    }
+
+    #[test]
+    fn an_administrator_reads_cases_only_of_the_node_granted() {
+        let tree = tree();
+        let categories = [category("park", true)];
+        let admin = user(Role::Administrator, Some("tk"));
+        let access = Access::new(&admin, &tree, &categories);
+        assert!(access.can_administer());
+        assert!(access.can_read(&case_at("park", Status::Received)));
+        assert!(!access.can_see(&case_at("skola", Status::Received)), "settings, not another nämnd's cases");
+        let settings_only = user(Role::Administrator, None);
+        let access = Access::new(&settings_only, &tree, &categories);
+        assert!(access.can_administer());
+        assert!(!access.can_see(&case_at("park", Status::Received)), "no node granted, no cases");
+        assert_eq!(access.units(), Units::Only(Vec::new()));
     }
 }

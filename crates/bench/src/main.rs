@@ -334,6 +334,7 @@ async fn run(cli: Cli) {
                     filter: CaseFilter::default(),
                     limit: 51,
                     offset: 0,
+                    readable: None,
                 };
                 let start = Instant::now();
                 let rows = store.search(&query).await.unwrap();

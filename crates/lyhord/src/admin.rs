@@ -47,7 +47,9 @@ pub async fn init(store: &Store, id: &str, name: &str, admin_username: &str) -> 
     };
     store.upsert_org(id, &[root]).await?;
     let password = app::accounts::generate_password();
-    add_user(store, Some(id), admin_username, "Administratör", Role::Administrator, Some(id), None, &password).await?;
+    // Granted no node: the first administrator sets the municipality up and reads no case
+    // until an account is granted a nämnd (OSL 8 kap. 1 §).
+    add_user(store, Some(id), admin_username, "Administratör", Role::Administrator, None, None, &password).await?;
     Ok(password)
 }
 

@@ -37,8 +37,8 @@ pub use model::{
     ClockView, Contribution, Dialogue, DialogueQuestion, Improvement, ImprovementInput, InboundMail, InboxQuery, Job,
     Jurisdiction, MailOutcome, MailTemplate, Meeting, Moderation, NO_DUE, NewJob, NewUser, OutboxMessage,
     Participation, PublicCase, PublicQuery, PublicUpdate, PublicUpdatesQuery, Publication, QuarantineDecision,
-    Quarantined, ReportGroup, ReportTally, Role, SearchQuery, SessionRecord, Theme, UnitClockCounts, Units, User,
-    UserUpdate,
+    Quarantined, Readable, ReportGroup, ReportTally, Role, SearchQuery, SessionRecord, Theme, UnitClockCounts, Units,
+    User, UserUpdate,
 };
 pub use projection::{NewCase, Receipt};
 

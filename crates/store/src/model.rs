@@ -175,6 +175,18 @@ pub struct SearchQuery {
     pub filter: CaseFilter,
     pub limit: i64,
     pub offset: i64,
+    /// Whose words a search of words may look into, when not every case's (`None`: all).
+    pub readable: Option<Readable>,
+}
+
+/// The cases whose text a person may read: those of these units, of these (public)
+/// categories, or handled by them. A search of words finds no other case, so that nobody
+/// learns by searching what a case they may not read says (OSL 8 kap. 1 §).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Readable {
+    pub units: Vec<String>,
+    pub categories: Vec<String>,
+    pub handler: Option<Uuid>,
 }
 
 /// One staff view of a case, from the access log (C5).

@@ -480,6 +480,7 @@ fn all_of(jurisdiction: &str, text: &str) -> SearchQuery {
         filter: CaseFilter::default(),
         limit: 50,
         offset: 0,
+        readable: None,
     }
 }
 
@@ -550,6 +551,19 @@ conformance!(search_matches_words_and_word_starts_keeping_swedish_letters, |db, 
     assert_eq!(store.index_pending().await.unwrap(), 0, "searching indexed everything received");
     let skola_only = SearchQuery { units: Units::Only(vec!["v.skola".into()]), ..all_of("vasteras", "Råbyskolan") };
     assert!(store.search(&skola_only).await.unwrap().is_empty(), "only the given units");
+    // Words are looked for only in cases whose text the searcher may read (OSL 8 kap. 1 §);
+    // without words, the same cases are listed as before.
+    let readable = |units: &[&str], categories: &[&str]| store::Readable {
+        units: units.iter().map(|u| u.to_string()).collect(),
+        categories: categories.iter().map(|c| c.to_string()).collect(),
+        handler: None,
+    };
+    let closed = SearchQuery { readable: Some(readable(&["v.skola"], &[])), ..all_of("vasteras", "Råbyskolan") };
+    assert!(store.search(&closed).await.unwrap().is_empty(), "not another unit's closed category");
+    let public = SearchQuery { readable: Some(readable(&[], &["park"])), ..all_of("vasteras", "Råbyskolan") };
+    assert_eq!(store.search(&public).await.unwrap().len(), 1, "a public category's words are found");
+    let listed = SearchQuery { readable: Some(readable(&[], &[])), ..all_of("vasteras", "") };
+    assert_eq!(store.search(&listed).await.unwrap().len(), 3, "a list without words is not narrowed");
 });
 
 conformance!(messages_are_queued_with_their_event_or_not_at_all, |db, store| {

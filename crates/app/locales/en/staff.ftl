@@ -53,6 +53,7 @@ case-position = Position
 case-files = Attached files
 case-contact = Contact details
 case-anonymous = The citizen is anonymous. Answers can only be read on the page where the case is followed.
+case-withheld = The case belongs to another committee (nämnd) and to a category that is not public. You can see where it is going and send it on, but what it says is shown only to those granted that committee (OSL 8 ch. 1 §).
 case-no-contact = The citizen left no contact details.
 case-contact-name = Name
 case-contact-email = E-mail

@@ -53,6 +53,7 @@ case-position = Position
 case-files = Bifogade filer
 case-contact = Kontaktuppgifter
 case-anonymous = Invånaren är anonym. Svar kan bara läsas på sidan för att följa ärendet.
+case-withheld = Ärendet hör till en annan nämnd och en kategori som inte är offentlig. Du kan se vart det är på väg och skicka det rätt, men det som står i det visas bara för den som har behörighet i nämnden (OSL 8 kap. 1 §).
 case-no-contact = Invånaren lämnade inga kontaktuppgifter.
 case-contact-name = Namn
 case-contact-email = E-post

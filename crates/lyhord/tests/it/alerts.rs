@@ -496,9 +496,10 @@ on_both_backends!(escalation_passes_empty_posts_and_never_reaches_a_namnd, |app|
     assert_eq!(given, [(AlertStage::Breached, Some(eva)), (AlertStage::Escalated, None)]);
     let lasare = app.store.user_by_username("lasare").await.unwrap().unwrap();
     assert!(!given.iter().any(|(_, who)| *who == Some(lasare.id)), "nobody at the nämnd");
-    let staff = app.signed_in("admin", PASSWORD).await;
-    let page = body(staff.get(app.url(&format!("/staff/cases/{}", gata.number))).send().await.unwrap()).await;
+    let chef = app.signed_in("chef", PASSWORD).await;
+    let page = body(chef.get(app.url(&format!("/staff/cases/{}", gata.number))).send().await.unwrap()).await;
     assert!(page.contains("ingen kunde underrättas, eftersom ingen chefspost uppåt i linjen har ett konto"), "{page}");
+    let staff = app.signed_in("admin", PASSWORD).await;
     // The administrator is warned of the posts alerts pass over, the nämnder's excepted.
     let org = body(staff.get(app.url("/staff/admin/org")).send().await.unwrap()).await;
     assert!(org.contains("Chefsposter som påminnelser och eskaleringar går förbi"));

@@ -167,8 +167,8 @@ on_both_backends!(a_report_counts_what_the_test_counts_and_hides_small_groups, |
     let app = app.with_demo(0).await;
     let specs = data_set();
     load(&app.store, &specs).await;
-    // The administrator reports on Tekniska nämnden (a manager reports on their own units).
-    let client = app.signed_in("admin", PASSWORD).await;
+    // The nämnd's own läsare reports on Tekniska nämnden (everyone reports on their own units).
+    let client = app.signed_in("lasare", PASSWORD).await;
     let response = client.get(app.url("/staff/reports?node=vasteras.tn&period=2026-T2")).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let html = body(response).await;

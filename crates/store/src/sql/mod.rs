@@ -33,8 +33,8 @@ use std::str::FromStr;
 
 use crate::model::{
     AccessEntry, AnswerTemplate, ApiKey, CaseFilter, CaseSummary, InboxQuery, Jurisdiction, NewUser, PublicCase,
-    PublicQuery, PublicUpdate, PublicUpdatesQuery, Publication, Quarantined, SearchQuery, SessionRecord, Units, User,
-    UserUpdate,
+    PublicQuery, PublicUpdate, PublicUpdatesQuery, Publication, Quarantined, Readable, SearchQuery, SessionRecord,
+    Units, User, UserUpdate,
 };
 use crate::policies::Policies;
 use crate::projection::{NewCase, Projected, Receipt};

@@ -25,6 +25,9 @@ macro_rules! search {
                 push_in(&mut q, "c.node_id", node_ids.iter().cloned());
             }
             push_filter(&mut q, &query.filter);
+            if let Some(readable) = query.readable.as_ref().filter(|_| !words.is_empty()) {
+                push_readable(&mut q, readable);
+            }
             q.push(if words.is_empty() { " ORDER BY c.received_at DESC, c.id" } else { DIALECT.search_order });
             q.push(" LIMIT ");
             q.push_bind(query.limit);
@@ -34,6 +37,25 @@ macro_rules! search {
             // every case) is the wrong plan for the next.
             let rows = q.build().persistent(false).fetch_all(&db.read).await?;
             rows.iter().map(CaseSummary::from_row).collect()
+        }
+
+        /// ` AND (the case is one whose text the person may read)`.
+        fn push_readable(q: &mut QueryBuilder<Db>, readable: &Readable) {
+            q.push(" AND (1 = 0");
+            for (column, values) in [("c.node_id", &readable.units), ("c.category", &readable.categories)] {
+                if !values.is_empty() {
+                    q.push(" OR ").push(column).push(" IN (");
+                    let mut list = q.separated(", ");
+                    for value in values {
+                        list.push_bind(value.clone());
+                    }
+                    list.push_unseparated(")");
+                }
+            }
+            if let Some(handler) = readable.handler {
+                q.push(" OR c.handler_id = ").push_bind(handler);
+            }
+            q.push(")");
         }
 
         /// Indexes up to `limit` received cases not yet searchable; returns how many. Several

@@ -138,6 +138,9 @@ pub(super) struct CasePage {
     causes: Vec<Choice>,
     /// Improvement actions the case led to: (description, status, link).
     improvements: Vec<(String, String, String)>,
+    /// The user may route the case but not read what was written in it (another nämnd's
+    /// case in a category that is not public): the page shows its facts and clocks only.
+    withheld: bool,
 }
 
 impl CasePage {
@@ -449,6 +452,7 @@ pub(super) async fn page(
     let case = &loaded.case;
     let path = format!("/staff/cases/{}", case.number);
     let access = desk.access();
+    let withheld = !access.can_read(case);
     let names = desk.staff_names();
     let l = lang.code();
     let s = &loaded.submission;
@@ -493,8 +497,8 @@ pub(super) async fn page(
                 when: short(*at),
                 who: actor_name(actor, lang, &names),
                 what,
-                text,
-                files: file_links(&case.number, attachments_of(payload)),
+                text: text.filter(|_| !withheld),
+                files: if withheld { Vec::new() } else { file_links(&case.number, attachments_of(payload)) },
                 public: public_entry(*at, payload, lang, &unit_of).is_some(),
             }
         })
@@ -519,7 +523,7 @@ pub(super) async fn page(
         facts.push((lang.t("case-formal"), lang.t("yes")));
     }
 
-    let contact = if s.submitter.anonymous {
+    let contact = if s.submitter.anonymous || withheld {
         Vec::new()
     } else {
         let sub = &s.submitter;
@@ -567,7 +571,7 @@ pub(super) async fn page(
         EventPayload::Published { text, exact_position, pictures } => Some((text.clone(), *exact_position, *pictures)),
         _ => None,
     });
-    if !values.contains_key("publish-text") {
+    if !values.contains_key("publish-text") && !withheld {
         let (text, exact, pictures) = publication.clone().unwrap_or_else(|| (s.description.clone(), false, false));
         values.insert("publish-text".into(), text);
         for (field, on) in [("publish-exact_position", exact), ("publish-pictures", pictures)] {
@@ -579,27 +583,32 @@ pub(super) async fn page(
     let page = CasePage {
         lang,
         path: path.clone(),
-        publication: publication.map(|p| p.0),
+        publication: publication.map(|p| p.0).filter(|_| !withheld),
         nav: StaffNav::new(desk, "case"),
         number: case.number.clone(),
         status: if lang == Lang::En { case.status.name_en() } else { case.status.name_sv() }.to_owned(),
         facts,
         clocks: clock_rows(&clocks, lang),
         alerts: standing_alerts(state, loaded, lang),
-        description: s.description.clone(),
-        place: s.place.clone(),
-        position: s.position.map(|p| format!("{:.6}, {:.6}", p.latitude(), p.longitude())),
-        media_url: s.media_url.clone(),
-        answers: answers(s, &desk.categories, lang),
+        description: if withheld { String::new() } else { s.description.clone() },
+        place: s.place.clone().filter(|_| !withheld),
+        position: s.position.filter(|_| !withheld).map(|p| format!("{:.6}, {:.6}", p.latitude(), p.longitude())),
+        media_url: s.media_url.clone().filter(|_| !withheld),
+        answers: if withheld { Vec::new() } else { answers(s, &desk.categories, lang) },
         public_category: desk.categories.iter().any(|c| c.code == case.category && c.public),
         anonymous: s.submitter.anonymous,
         contact,
-        files: file_links(&case.number, &loaded.files().cloned().collect::<Vec<_>>()),
+        files: if withheld {
+            Vec::new()
+        } else {
+            file_links(&case.number, &loaded.files().cloned().collect::<Vec<_>>())
+        },
         timeline,
         access_log,
-        mail: mail_rows(&mail, lang),
+        mail: if withheld { Vec::new() } else { mail_rows(&mail, lang) },
         originals: received
             .iter()
+            .filter(|_| !withheld)
             .map(|m| OriginalRow {
                 when: short(m.received_at),
                 subject: m.subject.clone(),
@@ -650,8 +659,10 @@ pub(super) async fn page(
             .collect(),
         improvements: improvements
             .iter()
+            .filter(|_| !withheld)
             .map(|i| (i.description.clone(), i.status.name(l).to_owned(), format!("/staff/improvements/{}", i.id)))
             .collect(),
+        withheld,
     };
     render(&page, status)
 }
@@ -675,7 +686,7 @@ pub async fn show(
     let loaded = Loaded::read(&state, case).await?;
     let mut values = HashMap::new();
     // Templates are read here only when one is asked for; the page reads its list itself.
-    let templates = if params.template.is_empty() {
+    let templates = if params.template.is_empty() || !desk.access().can_read(&loaded.case) {
         Vec::new()
     } else {
         match state.store.templates(&loaded.case.jurisdiction).await {
@@ -704,6 +715,9 @@ pub async fn download(
         Ok(found) => found,
         Err(response) => return Ok(response),
     };
+    if !desk.access().can_read(&case) {
+        return Err(Error::Forbidden.into());
+    }
     let loaded = Loaded::read(&state, case).await?;
     let Some(file) = loaded.files().find(|a| a.sha256 == sha256).cloned() else {
         return Err(Error::NotFound.into());
@@ -726,6 +740,9 @@ pub async fn original(
         Ok(found) => found,
         Err(response) => return Ok(response),
     };
+    if !desk.access().can_read(&case) {
+        return Err(Error::Forbidden.into());
+    }
     let mail = match state.store.inbound_mail(&case.jurisdiction, id).await {
         Ok(Some(mail)) if mail.case_id == Some(case.id) => mail,
         Ok(_) => return Ok(crate::pages::message_page(lang, &path, "not-found", StatusCode::NOT_FOUND)),
@@ -761,7 +778,7 @@ pub async fn receipt(
         Err(response) => return response,
     };
     // The link lets its holder act as the citizen: only those who register cases hand it out.
-    if !desk.access().can_register() {
+    if !desk.access().can_register() || !desk.access().can_read(&case) {
         return crate::pages::message_page(lang, &path, "forbidden", StatusCode::FORBIDDEN);
     }
     let built = async {

@@ -234,7 +234,9 @@ async fn list(state: AppState, lang: Lang, user: store::User, params: ListParams
     let (jurisdiction, units, filter) = (desk.user.jurisdiction.clone(), params.units(&desk), params.filter(&desk));
     // One more than a page tells whether there is a next page.
     let found = if search {
-        let query = SearchQuery { jurisdiction, units, text: params.q.clone(), filter, limit: PAGE_SIZE + 1, offset };
+        let readable = desk.access().readable();
+        let query =
+            SearchQuery { jurisdiction, units, text: params.q.clone(), filter, limit: PAGE_SIZE + 1, offset, readable };
         state.store.search(&query).await
     } else {
         let query = InboxQuery { jurisdiction, units, filter, limit: PAGE_SIZE + 1, offset };

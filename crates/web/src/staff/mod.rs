@@ -84,7 +84,7 @@ impl Desk {
     }
 
     pub fn access(&self) -> Access<'_> {
-        Access::new(&self.user, &self.tree)
+        Access::new(&self.user, &self.tree, &self.categories)
     }
 
     pub fn unit_name(&self, id: &str) -> String {
