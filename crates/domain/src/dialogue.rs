@@ -26,10 +26,40 @@ pub struct Plan {
     pub target_groups: String,
     pub methods: Vec<DialogueMethod>,
     pub ladder: Ladder,
-    /// The political decision that allows co-decision (V-D6), e.g. "KF 2026-03-05 § 41".
-    pub political_decision: String,
+    /// The political decision that allows co-decision (V-D6).
+    pub political_decision: Option<PoliticalDecision>,
     /// How and when participants hear what became of their views (V-D4).
     pub feedback_plan: String,
+}
+
+/// The political decision that allows co-decision (V-D6): the body that made it, the day of
+/// its meeting and the paragraph of its minutes, as in "Kommunfullmäktige 2026-03-05 § 41".
+/// A reference written as free text before these parts existed has only its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoliticalDecision {
+    pub body: String,
+    pub date: Option<NaiveDate>,
+    pub paragraph: Option<u32>,
+}
+
+impl PoliticalDecision {
+    /// Whether the reference names body, date and paragraph, so that it can be looked up.
+    pub fn is_complete(&self) -> bool {
+        !self.body.trim().is_empty() && self.date.is_some() && self.paragraph.is_some()
+    }
+}
+
+impl std::fmt::Display for PoliticalDecision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.body)?;
+        if let Some(date) = self.date {
+            write!(f, " {date}")?;
+        }
+        if let Some(paragraph) = self.paragraph {
+            write!(f, " § {paragraph}")?;
+        }
+        Ok(())
+    }
 }
 
 /// A problem with a plan: the field and the message key.
@@ -62,15 +92,50 @@ impl Plan {
         if self.closes_on < self.opens_on {
             problems.push(("closes_on", "dialogue-error-closes-before-opens"));
         }
+        if self.political_decision.as_ref().is_some_and(|d| !d.is_complete()) {
+            problems.push(("political_body", "dialogue-error-political-decision"));
+        }
         problems
+    }
+
+    /// The plan as (field, value) pairs, as the plan form names its fields: what a change
+    /// record compares.
+    pub fn fields(&self) -> Vec<(&'static str, String)> {
+        let decision = self.political_decision.as_ref();
+        vec![
+            ("title", self.title.clone()),
+            ("purpose", self.purpose.clone()),
+            ("question", self.question.clone()),
+            ("open_to_influence", self.open_to_influence.clone()),
+            ("decision_node", self.decision_node.clone()),
+            ("decision_matter", self.decision_matter.clone()),
+            ("decision_date", self.decision_date.map(|d| d.to_string()).unwrap_or_default()),
+            ("decider", self.decider.clone()),
+            ("use_of_results", self.use_of_results.clone()),
+            ("opens_on", self.opens_on.to_string()),
+            ("closes_on", self.closes_on.to_string()),
+            ("target_groups", self.target_groups.clone()),
+            ("methods", self.methods.iter().map(|m| m.code()).collect::<Vec<_>>().join(",")),
+            ("ladder", self.ladder.code().to_owned()),
+            ("political_body", decision.map(|d| d.body.clone()).unwrap_or_default()),
+            ("political_date", decision.and_then(|d| d.date).map(|d| d.to_string()).unwrap_or_default()),
+            ("political_paragraph", decision.and_then(|d| d.paragraph).map(|p| p.to_string()).unwrap_or_default()),
+            ("feedback_plan", self.feedback_plan.clone()),
+        ]
+    }
+
+    /// Whether a change from `before` touches what was promised about influence: the ladder
+    /// step or the political decision behind it. After publication that takes a reason (V-D6).
+    pub fn changes_influence(&self, before: &Plan) -> bool {
+        self.ladder != before.ladder || self.political_decision != before.political_decision
     }
 
     /// What keeps the plan from being published: the above, and co-decision without the
     /// political decision that allows it (V-D6).
     pub fn publish_problems(&self) -> Vec<Problem> {
         let mut problems = self.problems();
-        if self.ladder == Ladder::Medbestammande && self.political_decision.trim().is_empty() {
-            problems.push(("political_decision", "dialogue-error-co-decision"));
+        if self.ladder == Ladder::Medbestammande && self.political_decision.is_none() {
+            problems.push(("political_body", "dialogue-error-co-decision"));
         }
         problems
     }
@@ -295,7 +360,7 @@ mod tests {
             target_groups: "Barn, unga och boende i närheten.".into(),
             methods: vec![DialogueMethod::Comments, DialogueMethod::Walk],
             ladder: Ladder::Konsultation,
-            political_decision: String::new(),
+            political_decision: None,
             feedback_plan: "Alla som lämnat e-post får beslutet.".into(),
         }
     }
@@ -305,9 +370,27 @@ mod tests {
         let mut p = plan();
         p.ladder = Ladder::Medbestammande;
         assert!(p.problems().is_empty(), "a draft may be saved");
-        assert_eq!(p.publish_problems(), vec![("political_decision", "dialogue-error-co-decision")]);
-        p.political_decision = "KF 2026-02-05 § 12".into();
+        assert_eq!(p.publish_problems(), vec![("political_body", "dialogue-error-co-decision")]);
+        let mut decision = PoliticalDecision { body: "Kommunfullmäktige".into(), date: None, paragraph: Some(12) };
+        p.political_decision = Some(decision.clone());
+        assert_eq!(p.problems(), vec![("political_body", "dialogue-error-political-decision")], "no date");
+        decision.date = NaiveDate::from_ymd_opt(2026, 2, 5);
+        p.political_decision = Some(decision);
         assert!(p.publish_problems().is_empty());
+        assert_eq!(p.political_decision.as_ref().unwrap().to_string(), "Kommunfullmäktige 2026-02-05 § 12");
+    }
+
+    #[test]
+    fn a_plan_lists_its_fields_and_knows_a_change_of_influence() {
+        let before = plan();
+        let mut after = plan();
+        after.title = "Ny park vid Mälarstranden".into();
+        let changed = |a: &Plan| a.fields().iter().zip(before.fields()).filter(|(x, y)| **x != *y).count();
+        assert_eq!(changed(&after), 1);
+        assert!(!after.changes_influence(&before));
+        after.ladder = Ladder::Dialog;
+        assert!(after.changes_influence(&before));
+        assert_eq!(changed(&after), 2);
     }
 
     #[test]

@@ -33,12 +33,12 @@ pub use backend::{Backend, ConnectOptions};
 pub type Span = (DateTime<Utc>, DateTime<Utc>);
 pub use error::StoreError;
 pub use model::{
-    AccessEntry, AnalysisSettings, AnswerTemplate, ApiKey, BrokenPromise, CaseFilter, CaseSummary, ClockTally,
-    ClockView, Contribution, Dialogue, DialogueQuestion, Improvement, ImprovementInput, InboundMail, InboxQuery, Job,
-    Jurisdiction, MailOutcome, MailTemplate, Meeting, Moderation, NO_DUE, NewJob, NewUser, OutboxMessage,
-    Participation, PublicCase, PublicQuery, PublicUpdate, PublicUpdatesQuery, Publication, QuarantineDecision,
-    Quarantined, Readable, ReportGroup, ReportTally, Role, SearchQuery, SessionRecord, Theme, UnitClockCounts, Units,
-    User, UserUpdate,
+    AccessEntry, AnalysisSettings, AnswerTemplate, ApiKey, BrokenPromise, CaseFilter, CaseSummary, ChangeNote,
+    ClockTally, ClockView, Contribution, Dialogue, DialogueChange, DialogueQuestion, FieldChange, Improvement,
+    ImprovementInput, InboundMail, InboxQuery, Job, Jurisdiction, MailOutcome, MailTemplate, Meeting, Moderation,
+    NO_DUE, NewJob, NewUser, OutboxMessage, Participation, PublicCase, PublicQuery, PublicUpdate, PublicUpdatesQuery,
+    Publication, QuarantineDecision, Quarantined, Readable, ReportGroup, ReportTally, Role, SearchQuery, SessionRecord,
+    Theme, UnitClockCounts, Units, User, UserUpdate,
 };
 pub use projection::{NewCase, Receipt};
 
@@ -457,8 +457,14 @@ impl Store {
         jurisdiction: &str,
         id: Option<Uuid>,
         plan: &domain::dialogue::Plan,
+        note: &ChangeNote,
     ) -> Result<Uuid> {
-        dispatch!(self, save_dialogue(jurisdiction, id, plan, Utc::now()))
+        dispatch!(self, save_dialogue(jurisdiction, id, plan, note, Utc::now()))
+    }
+
+    /// Every recorded change to a dialogue's plan, outcome, themes and considerations.
+    pub async fn dialogue_changes(&self, dialogue: Uuid) -> Result<Vec<DialogueChange>> {
+        dispatch!(self, dialogue_changes(dialogue))
     }
 
     /// Makes the dialogue public (once; later calls keep the first time).
@@ -472,8 +478,9 @@ impl Store {
         id: Uuid,
         outcome: &str,
         decided_on: chrono::NaiveDate,
+        note: &ChangeNote,
     ) -> Result<()> {
-        dispatch!(self, record_outcome(jurisdiction, id, outcome, decided_on))
+        dispatch!(self, record_outcome(jurisdiction, id, outcome, decided_on, note, Utc::now()))
     }
 
     /// Marks the feedback as sent (the first time is kept); each participant's mail is a job
@@ -545,8 +552,9 @@ impl Store {
         theme: Option<Uuid>,
         consideration: Option<domain::Consideration>,
         reason: &str,
+        by: Uuid,
     ) -> Result<()> {
-        dispatch!(self, consider_contribution(dialogue, contribution, theme, consideration, reason))
+        dispatch!(self, consider_contribution(dialogue, contribution, theme, consideration, reason, by, Utc::now()))
     }
 
     pub async fn themes(&self, dialogue: Uuid) -> Result<Vec<Theme>> {
@@ -560,8 +568,9 @@ impl Store {
         name: &str,
         consideration: Option<domain::Consideration>,
         reason: &str,
+        by: Uuid,
     ) -> Result<Uuid> {
-        dispatch!(self, save_theme(dialogue, id, name, consideration, reason))
+        dispatch!(self, save_theme(dialogue, id, name, consideration, reason, by, Utc::now()))
     }
 
     /// What each web participant said about themselves.

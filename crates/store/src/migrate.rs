@@ -83,6 +83,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_privacy.sql"),
         postgres: include_str!("../migrations/postgres/0011_privacy.sql"),
     },
+    Migration {
+        version: 12,
+        name: "dialogue_history",
+        sqlite: include_str!("../migrations/sqlite/0012_dialogue_history.sql"),
+        postgres: include_str!("../migrations/postgres/0012_dialogue_history.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS lyhord_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";

@@ -714,6 +714,9 @@ pub struct Dialogue {
     /// The decision as made (V-D4); empty until recorded.
     pub outcome: String,
     pub decided_on: Option<chrono::NaiveDate>,
+    /// Why the decision was recorded before the dialogue closed, or with views not yet
+    /// considered (shown in the redovisning); empty otherwise.
+    pub decision_reason: String,
     pub feedback_sent_at: Option<DateTime<Utc>>,
 }
 
@@ -742,12 +745,27 @@ impl Dialogue {
                     .map(|m| parse("method", m))
                     .collect::<Result<_>>()?,
                 ladder: r.parsed("ladder")?,
-                political_decision: r.get("political_decision")?,
+                political_decision: {
+                    let body: String = r.get("political_body")?;
+                    (!body.is_empty())
+                        .then(|| -> Result<_> {
+                            Ok(domain::dialogue::PoliticalDecision {
+                                body,
+                                date: r.optional_parsed("political_date")?,
+                                paragraph: r
+                                    .get::<Option<i64>>("political_paragraph")?
+                                    .map(|p| u32::try_from(p).map_err(|e| crate::StoreError::corrupt(e.to_string())))
+                                    .transpose()?,
+                            })
+                        })
+                        .transpose()?
+                },
                 feedback_plan: r.get("feedback_plan")?,
             },
             published_at: r.optional_time("published_at")?,
             outcome: r.get("outcome")?,
             decided_on: r.optional_parsed("decided_on")?,
+            decision_reason: r.get("decision_reason")?,
             feedback_sent_at: r.optional_time("feedback_sent_at")?,
         })
     }
@@ -761,6 +779,33 @@ impl Dialogue {
             today,
         )
     }
+}
+
+/// Who makes a change to a dialogue, and why (required for some changes; may be empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeNote {
+    pub user_id: Uuid,
+    pub reason: String,
+}
+
+/// One field of a dialogue changed: its name (as the forms name it), before and after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// One recorded change to what a dialogue's decision rests on (V-D4): the plan, the outcome,
+/// a theme or a contribution's consideration. The store records it with the change itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DialogueChange {
+    pub at: DateTime<Utc>,
+    pub user_id: Uuid,
+    /// `plan`, `outcome`, `theme` or `consideration`.
+    pub what: String,
+    pub fields: Vec<FieldChange>,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use domain::dialogue::{Demographics, Plan, PopulationRow};
 use domain::{AgeBand, Born, Consideration, ContributionKind, DialogueMethod, Gender, Ladder, QuestionKind};
-use store::{Meeting, Participation, Store, StoreError};
+use store::{ChangeNote, Meeting, Participation, Store, StoreError};
 use uuid::Uuid;
 
 const DISTRICTS: [(&str, i64); 4] = [("Centrum", 9_000), ("Bäckby", 6_000), ("Hammarby", 4_000), ("Skiljebo", 5_000)];
@@ -43,7 +43,7 @@ fn plan(title: &str, opens: DateTime<Utc>, closes: DateTime<Utc>, ladder: Ladder
         target_groups: "Barn, unga och boende i området; särskilt de som sällan hörs.".into(),
         methods: vec![DialogueMethod::WebSurvey, DialogueMethod::Comments, DialogueMethod::Walk],
         ladder,
-        political_decision: String::new(),
+        political_decision: None,
         feedback_plan: "Alla som lämnar e-post får beslutet och redovisningen; sidan visar dem också.".into(),
     }
 }
@@ -62,13 +62,14 @@ fn person(n: usize, text: Option<&str>) -> Participation {
     }
 }
 
-pub async fn load(store: &Store, jurisdiction: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+pub async fn load(store: &Store, jurisdiction: &str, now: DateTime<Utc>, by: Uuid) -> Result<(), StoreError> {
+    let note = ChangeNote { user_id: by, reason: String::new() };
     store.set_population(jurisdiction, &population()).await?;
 
     // Open now: a questionnaire, proposals, and a walk on site.
     let open =
         plan("Ny lekplats i Bäckbyparken", now - Duration::days(7), now + Duration::days(14), Ladder::Konsultation);
-    let id = store.save_dialogue(jurisdiction, None, &open).await?;
+    let id = store.save_dialogue(jurisdiction, None, &open, &note).await?;
     store.publish_dialogue(jurisdiction, id).await?;
     let choices = ["Gungor".to_owned(), "Klätterställning".to_owned(), "Skugga och sittplatser".to_owned()];
     store
@@ -107,12 +108,12 @@ pub async fn load(store: &Store, jurisdiction: &str, now: DateTime<Utc>) -> Resu
         now + Duration::days(40),
         Ladder::Dialog,
     );
-    let id = store.save_dialogue(jurisdiction, None, &soon).await?;
+    let id = store.save_dialogue(jurisdiction, None, &soon, &note).await?;
     store.publish_dialogue(jurisdiction, id).await?;
 
     // Decided: themes, how they were considered, and the outcome.
     let past = plan("Tryggare Hammarby centrum", now - Duration::days(90), now - Duration::days(60), Ladder::Dialog);
-    let id = store.save_dialogue(jurisdiction, None, &past).await?;
+    let id = store.save_dialogue(jurisdiction, None, &past, &note).await?;
     store.publish_dialogue(jurisdiction, id).await?;
     let said = [
         "Bättre belysning vid busshållplatsen.",
@@ -123,10 +124,18 @@ pub async fn load(store: &Store, jurisdiction: &str, now: DateTime<Utc>) -> Resu
     for (n, text) in said.iter().enumerate() {
         store.participate(id, &person(n + 1, Some(text))).await?;
     }
-    let light =
-        store.save_theme(id, None, "Belysning", Some(Consideration::Beaktad), "Ny belysning ingår i beslutet.").await?;
+    let light = store
+        .save_theme(id, None, "Belysning", Some(Consideration::Beaktad), "Ny belysning ingår i beslutet.", by)
+        .await?;
     let bushes = store
-        .save_theme(id, None, "Växtlighet", Some(Consideration::Delvis), "Buskarna vid torget klipps; parken sparas.")
+        .save_theme(
+            id,
+            None,
+            "Växtlighet",
+            Some(Consideration::Delvis),
+            "Buskarna vid torget klipps; parken sparas.",
+            by,
+        )
         .await?;
     for c in store.contributions(id).await? {
         let theme = match c.number {
@@ -139,7 +148,7 @@ pub async fn load(store: &Store, jurisdiction: &str, now: DateTime<Utc>) -> Resu
         } else {
             (None, "")
         };
-        store.consider_contribution(id, c.id, theme, consideration, reason).await?;
+        store.consider_contribution(id, c.id, theme, consideration, reason, by).await?;
     }
     let decided = (now - Duration::days(40)).date_naive();
     store
@@ -148,6 +157,7 @@ pub async fn load(store: &Store, jurisdiction: &str, now: DateTime<Utc>) -> Resu
             id,
             "Belysningen byggs ut vid busshållplatsen och längs cykelvägen; buskarna vid torget klipps.",
             decided,
+            &note,
         )
         .await?;
     Ok(())

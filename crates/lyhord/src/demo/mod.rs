@@ -288,7 +288,8 @@ pub async fn load(store: &Store, now: DateTime<Utc>, cases: usize) -> Result<Dem
             store.append(receipt.case_id, NewEvent::new(at, actor, payload)).await?;
         }
     }
-    dialogues::load(store, JURISDICTION, now).await?;
+    // The manager of Tekniska kontoret runs the demo's dialogues.
+    dialogues::load(store, JURISDICTION, now, staff_ids[3]).await?;
     Ok(DemoSummary { cases, usernames: STAFF.iter().map(|s| s.0).collect() })
 }
 

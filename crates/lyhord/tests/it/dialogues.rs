@@ -16,7 +16,8 @@ const POPULATION: &str = "\"region\";\"ålder\";\"kön\";\"2025\"\n\
 \"Bäckby\";\"20-24 år\";\"män\";\"10 000\"\n\
 \"Bäckby\";\"totalt\";\"män\";99999\n";
 
-fn plan(ladder: &str, political_decision: &str) -> Vec<(&'static str, String)> {
+/// The plan form; `political` is the decision's body, date and paragraph as typed.
+fn plan(ladder: &str, political: [&str; 3]) -> Vec<(&'static str, String)> {
     let today = domain::time::local(Utc::now()).date_naive();
     vec![
         ("title", "Ny lekplats i Centrum".into()),
@@ -34,7 +35,9 @@ fn plan(ladder: &str, political_decision: &str) -> Vec<(&'static str, String)> {
         ("methods", "comments".into()),
         ("methods", "walk".into()),
         ("ladder", ladder.into()),
-        ("political_decision", political_decision.into()),
+        ("political_body", political[0].into()),
+        ("political_date", political[1].into()),
+        ("political_paragraph", political[2].into()),
         ("feedback_plan", "Alla som lämnat e-post får beslutet och redovisningen.".into()),
     ]
 }
@@ -55,20 +58,29 @@ on_both_backends!(a_dialogue_runs_from_plan_to_feedback, |app| {
     assert!(page.contains("20000 personer"), "the totals were skipped: {page}");
 
     // Co-decision is saved as a draft but not published without its political decision (V-D6).
-    let response = admin.post(app.url("/staff/dialogues/new")).form(&plan("medbestammande", "")).send().await.unwrap();
+    let response =
+        admin.post(app.url("/staff/dialogues/new")).form(&plan("medbestammande", ["", "", ""])).send().await.unwrap();
     assert_eq!(response.status(), 303);
     let home = response.headers()["location"].to_str().unwrap().to_owned();
     let id = home.rsplit('/').next().unwrap().to_owned();
     let public = format!("/dialogues/{id}");
     assert_eq!(app.browser().get(app.url(&public)).send().await.unwrap().status(), 404, "a draft is not public");
-    let mut publish = plan("medbestammande", "");
+    let mut publish = plan("medbestammande", ["", "", ""]);
     publish.push(("publish", "1".into()));
     let response = admin.post(app.url(&home)).form(&publish).send().await.unwrap();
     assert_eq!(response.status(), 422);
     let page = body(response).await;
-    assert!(page.contains("id=\"political_decision-error\"") && page.contains("politiska beslut"), "{page}");
+    assert!(page.contains("id=\"political_body-error\"") && page.contains("politiska beslut"), "{page}");
     assert!(page.contains("Ny lekplats i Centrum"), "what was typed is kept");
-    let mut publish = plan("medbestammande", "KF 2026-02-05 § 12");
+    // The reference is its parts (11c): a body, a meeting's date and a paragraph number.
+    let mut publish = plan("medbestammande", ["Kommunfullmäktige", "2026-02-05", "tolv"]);
+    publish.push(("publish", "1".into()));
+    let response = admin.post(app.url(&home)).form(&publish).send().await.unwrap();
+    assert_eq!(response.status(), 422);
+    let page = body(response).await;
+    assert!(page.contains("id=\"political_paragraph-error\"") && page.contains("value=\"tolv\""), "{page}");
+    assert!(!page.contains("id=\"political_body-error\""), "the body was given");
+    let mut publish = plan("medbestammande", ["Kommunfullmäktige", "2026-02-05", "§ 12"]);
     publish.push(("publish", "1".into()));
     assert_eq!(admin.post(app.url(&home)).form(&publish).send().await.unwrap().status(), 303);
 
@@ -77,13 +89,31 @@ on_both_backends!(a_dialogue_runs_from_plan_to_feedback, |app| {
     for part in [
         "Utrustning och växter",
         "Tekniska nämnden",
-        "Medbestämmande (Politiskt beslut om medbestämmande: KF 2026-02-05 § 12)",
+        "Medbestämmande (Politiskt beslut om medbestämmande: Kommunfullmäktige 2026-02-05 § 12)",
         "Alla som lämnat e-post",
         "Öppen: du kan delta nu",
     ] {
         assert!(page.contains(part), "{part} missing: {page}");
     }
     assert!(app.browser().get(app.url("/dialogues")).send().await.unwrap().text().await.unwrap().contains(&public));
+
+    // Once published, the step on the ladder and the decision behind it change only with a
+    // recorded reason (V-D6); other fields change freely, and every change is recorded.
+    let lowered = plan("konsultation", ["Kommunfullmäktige", "2026-02-05", "12"]);
+    let response = admin.post(app.url(&home)).form(&lowered).send().await.unwrap();
+    assert_eq!(response.status(), 422);
+    let page = body(response).await;
+    assert!(page.contains("id=\"change_reason-error\"") && page.contains("value=\"konsultation\" selected"), "{page}");
+    let mut lowered = lowered;
+    lowered.push(("change_reason", "Fullmäktige upphävde beslutet om medbestämmande.".into()));
+    assert_eq!(admin.post(app.url(&home)).form(&lowered).send().await.unwrap().status(), 303);
+    let mut back = plan("medbestammande", ["Kommunfullmäktige", "2026-02-05", "12"]);
+    back.push(("change_reason", "Beslutet upphävdes inte; felaktig uppgift.".into()));
+    assert_eq!(admin.post(app.url(&home)).form(&back).send().await.unwrap().status(), 303);
+    let changes = app.store.dialogue_changes(id.parse().unwrap()).await.unwrap();
+    let last = changes.last().unwrap();
+    assert_eq!((last.what.as_str(), last.fields.len()), ("plan", 1));
+    assert_eq!((last.fields[0].before.as_str(), last.fields[0].after.as_str()), ("konsultation", "medbestammande"));
 
     // A questionnaire: one choice and a scale.
     let work = format!("{home}/work");
@@ -209,10 +239,16 @@ on_both_backends!(a_dialogue_runs_from_plan_to_feedback, |app| {
     );
 
     // The decision, and feedback to those who left an address (V-D4), once.
-    let outcome = [
+    // The dialogue is still open: a decision now needs a reason, shown in the redovisning.
+    let mut outcome = vec![
         ("decided_on", domain::time::local(Utc::now()).date_naive().to_string()),
         ("outcome", "Lekplatsen byggs med gungor och belysning.".to_owned()),
     ];
+    let response = admin.post(app.url(&format!("{home}/outcome"))).form(&outcome).send().await.unwrap();
+    assert_eq!(response.status(), 422);
+    let page = body(response).await;
+    assert!(page.contains("id=\"decision_reason-error\"") && page.contains("Lekplatsen byggs med gungor"), "{page}");
+    outcome.push(("decision_reason", "Nämnden tidigarelade beslutet för att hinna bygga före sommaren.".to_owned()));
     assert_eq!(admin.post(app.url(&format!("{home}/outcome"))).form(&outcome).send().await.unwrap().status(), 303);
     let mails = app.sent_mail(3).await;
     let mut to: Vec<&str> = mails.iter().map(|m| m.to.as_str()).collect();
@@ -254,6 +290,19 @@ on_both_backends!(a_dialogue_runs_from_plan_to_feedback, |app| {
         assert!(page.contains(&format!("<tr><th scope=\"row\">{n}</th>")), "contribution {n} is listed");
     }
     assert!(page.contains("Lekplatsen byggs med gungor och belysning."));
+    // Its history (V-D4): the ladder's changes with their reasons, the themes and
+    // considerations, the decision and why it came early, each with who made it.
+    for part in [
+        "Ändringar efter publiceringen",
+        "Grad av delaktighet: Medbestämmande → Konsultation",
+        "Fullmäktige upphävde beslutet om medbestämmande.",
+        "Tema: – → Gungor",
+        "Hur det beaktades: – → Ej beaktad",
+        "Nämnden tidigarelade beslutet för att hinna bygga före sommaren.",
+        "Maria Lind",
+    ] {
+        assert!(page.contains(part), "{part} missing from the redovisning: {page}");
+    }
     let page = body(app.browser().get(app.url(&public)).send().await.unwrap()).await;
     assert!(page.contains("Beslut fattat") && page.contains("Lekplatsen byggs med gungor och belysning."), "{page}");
     assert!(page.contains(&format!("{public}/redovisning")), "the public page links the redovisning");

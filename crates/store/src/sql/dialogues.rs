@@ -3,17 +3,35 @@
 
 pub(crate) use chrono::NaiveDate;
 
-pub(crate) use crate::model::{Contribution, Dialogue, DialogueQuestion, Meeting, Moderation, Participation, Theme};
+pub(crate) use crate::model::{
+    ChangeNote, Contribution, Dialogue, DialogueChange, DialogueQuestion, FieldChange, Meeting, Moderation,
+    Participation, Theme,
+};
 pub(crate) use crate::sql::parse;
 pub(crate) use crate::{Result, StoreError};
 pub(crate) use domain::dialogue::{Demographics, Plan, PopulationRow};
 
 pub(crate) const DIALOGUE_COLUMNS: &str = "id, title, purpose, question, open_to_influence, decision_node, decision_matter, \
      decision_date, decider, use_of_results, opens_on, closes_on, target_groups, methods, ladder, \
-     political_decision, feedback_plan, published_at, outcome, decided_on, feedback_sent_at";
+     political_body, political_date, political_paragraph, feedback_plan, published_at, outcome, decided_on, \
+     decision_reason, feedback_sent_at";
 
 pub(crate) fn date(field: &str, text: &str) -> Result<NaiveDate> {
     parse::<NaiveDate>(field, text)
+}
+
+/// The fields that differ between two lists of (field, value), in order.
+pub(crate) fn differences(before: &[(&str, String)], after: &[(&str, String)]) -> Vec<FieldChange> {
+    before
+        .iter()
+        .zip(after)
+        .filter(|((_, old), (_, new))| old != new)
+        .map(|((field, old), (_, new))| FieldChange {
+            field: (*field).to_owned(),
+            before: old.clone(),
+            after: new.clone(),
+        })
+        .collect()
 }
 
 pub(crate) fn json<T: serde::de::DeserializeOwned>(field: &str, text: &str) -> Result<T> {
@@ -27,30 +45,100 @@ macro_rules! dialogues {
             r.try_get::<Option<String>, _>(field)?.map(|v| parse(field, &v)).transpose()
         }
 
-        /// Saves a plan, new (`id` none) or changed; returns its id.
+        /// Records a change to a dialogue in the transaction that makes it; nothing when no
+        /// field changed.
+        async fn record_change(
+            tx: &mut sqlx::Transaction<'static, Db>,
+            dialogue: Uuid,
+            what: &str,
+            fields: Vec<FieldChange>,
+            note: &ChangeNote,
+            now: DateTime<Utc>,
+        ) -> Result<()> {
+            if fields.is_empty() {
+                return Ok(());
+            }
+            let changes = serde_json::to_string(&fields).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            sqlx::query(
+                "INSERT INTO dialogue_changes (id, dialogue_id, at, user_id, what, changes, reason) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(Uuid::now_v7())
+            .bind(dialogue)
+            .bind(micros(now))
+            .bind(note.user_id)
+            .bind(what)
+            .bind(changes)
+            .bind(&note.reason)
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+
+        /// Every recorded change to a dialogue, oldest first.
+        pub async fn dialogue_changes(db: &Pools, dialogue: Uuid) -> Result<Vec<DialogueChange>> {
+            let rows = sqlx::query(
+                "SELECT at, user_id, what, changes, reason FROM dialogue_changes WHERE dialogue_id = $1 ORDER BY at, id",
+            )
+            .bind(dialogue)
+            .fetch_all(&db.read)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(DialogueChange {
+                        at: from_micros(r.try_get("at")?)?,
+                        user_id: r.try_get("user_id")?,
+                        what: r.try_get("what")?,
+                        fields: json("changes", r.try_get("changes")?)?,
+                        reason: r.try_get("reason")?,
+                    })
+                })
+                .collect()
+        }
+
+        /// Saves a plan, new (`id` none) or changed, and records what changed; returns its id.
         pub async fn save_dialogue(
             db: &Pools,
             jurisdiction: &str,
             id: Option<Uuid>,
             plan: &Plan,
+            note: &ChangeNote,
             now: DateTime<Utc>,
         ) -> Result<Uuid> {
             let methods = plan.methods.iter().map(|m| m.code()).collect::<Vec<_>>().join(",");
             let decision_date = plan.decision_date.map(|d| d.to_string());
+            let political = plan.political_decision.as_ref();
+            let mut tx = begin(db).await?;
             let (sql, id) = match id {
-                Some(id) => (
-                    "UPDATE dialogues SET title = $3, purpose = $4, question = $5, open_to_influence = $6, \
-                     decision_node = $7, decision_matter = $8, decision_date = $9, decider = $10, \
-                     use_of_results = $11, opens_on = $12, closes_on = $13, target_groups = $14, methods = $15, \
-                     ladder = $16, political_decision = $17, feedback_plan = $18, updated_at = $19 \
-                     WHERE id = $1 AND jurisdiction_id = $2",
-                    id,
-                ),
+                Some(id) => {
+                    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "SELECT {DIALOGUE_COLUMNS} FROM dialogues WHERE id = $1 AND jurisdiction_id = $2{}",
+                        DIALECT.for_update
+                    )))
+                    .bind(id)
+                    .bind(jurisdiction)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                    let before = Dialogue::from_row(&row)?;
+                    let fields = differences(&before.plan.fields(), &plan.fields());
+                    record_change(&mut tx, id, "plan", fields, note, now).await?;
+                    (
+                        "UPDATE dialogues SET title = $3, purpose = $4, question = $5, open_to_influence = $6, \
+                         decision_node = $7, decision_matter = $8, decision_date = $9, decider = $10, \
+                         use_of_results = $11, opens_on = $12, closes_on = $13, target_groups = $14, methods = $15, \
+                         ladder = $16, political_body = $17, political_date = $18, political_paragraph = $19, \
+                         feedback_plan = $20, updated_at = $21 WHERE id = $1 AND jurisdiction_id = $2",
+                        id,
+                    )
+                }
                 None => (
                     "INSERT INTO dialogues (id, jurisdiction_id, title, purpose, question, open_to_influence, \
                      decision_node, decision_matter, decision_date, decider, use_of_results, opens_on, closes_on, \
-                     target_groups, methods, ladder, political_decision, feedback_plan, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)",
+                     target_groups, methods, ladder, political_decision, political_body, political_date, \
+                     political_paragraph, feedback_plan, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, '', $17, $18, $19, \
+                     $20, $21, $21)",
                     Uuid::now_v7(),
                 ),
             };
@@ -71,14 +159,17 @@ macro_rules! dialogues {
                 .bind(&plan.target_groups)
                 .bind(methods)
                 .bind(plan.ladder.code())
-                .bind(&plan.political_decision)
+                .bind(political.map(|d| d.body.clone()).unwrap_or_default())
+                .bind(political.and_then(|d| d.date).map(|d| d.to_string()))
+                .bind(political.and_then(|d| d.paragraph).map(i64::from))
                 .bind(&plan.feedback_plan)
                 .bind(micros(now))
-                .execute(&db.write)
+                .execute(&mut *tx)
                 .await?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
             }
+            tx.commit().await?;
             Ok(id)
         }
 
@@ -99,21 +190,45 @@ macro_rules! dialogues {
             Ok(())
         }
 
-        /// The decision as made (V-D4); recording it again corrects it.
+        /// The decision as made (V-D4), with the reason it came early if it did; recording
+        /// it again corrects it, and either is recorded as a change.
         pub async fn record_outcome(
             db: &Pools,
             jurisdiction: &str,
             id: Uuid,
             outcome: &str,
             decided_on: NaiveDate,
+            note: &ChangeNote,
+            now: DateTime<Utc>,
         ) -> Result<()> {
-            sqlx::query("UPDATE dialogues SET outcome = $1, decided_on = $2 WHERE id = $3 AND jurisdiction_id = $4")
-                .bind(outcome)
-                .bind(decided_on.to_string())
-                .bind(id)
-                .bind(jurisdiction)
-                .execute(&db.write)
-                .await?;
+            let mut tx = begin(db).await?;
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT outcome, decided_on FROM dialogues WHERE id = $1 AND jurisdiction_id = $2{}",
+                DIALECT.for_update
+            )))
+            .bind(id)
+            .bind(jurisdiction)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+            let before = [
+                ("outcome", row.try_get::<String, _>("outcome")?),
+                ("decided_on", row.try_get::<Option<String>, _>("decided_on")?.unwrap_or_default()),
+            ];
+            let after = [("outcome", outcome.to_owned()), ("decided_on", decided_on.to_string())];
+            record_change(&mut tx, id, "outcome", differences(&before, &after), note, now).await?;
+            sqlx::query(
+                "UPDATE dialogues SET outcome = $1, decided_on = $2, decision_reason = $3 \
+                 WHERE id = $4 AND jurisdiction_id = $5",
+            )
+            .bind(outcome)
+            .bind(decided_on.to_string())
+            .bind(&note.reason)
+            .bind(id)
+            .bind(jurisdiction)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
             Ok(())
         }
 
@@ -449,7 +564,43 @@ macro_rules! dialogues {
             theme: Option<Uuid>,
             consideration: Option<domain::Consideration>,
             reason: &str,
+            by: Uuid,
+            now: DateTime<Utc>,
         ) -> Result<()> {
+            let mut tx = begin(db).await?;
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT number, consideration, reason, \
+                 (SELECT name FROM dialogue_themes t WHERE t.id = c.theme_id) AS theme_name \
+                 FROM dialogue_contributions c WHERE id = $1 AND dialogue_id = $2{}",
+                DIALECT.for_update
+            )))
+            .bind(contribution)
+            .bind(dialogue)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+            let number: i64 = row.try_get("number")?;
+            let text = |v: Option<String>| v.unwrap_or_default();
+            let before = [
+                ("theme", text(row.try_get("theme_name")?)),
+                ("consideration", text(row.try_get("consideration")?)),
+                ("reason", row.try_get::<String, _>("reason")?),
+            ];
+            let theme_name: Option<String> = match theme {
+                Some(theme) => {
+                    sqlx::query_scalar("SELECT name FROM dialogue_themes WHERE id = $1 AND dialogue_id = $2")
+                        .bind(theme)
+                        .bind(dialogue)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                }
+                None => None,
+            };
+            let after = [
+                ("theme", text(theme_name)),
+                ("consideration", text(consideration.map(|c| c.code().to_owned()))),
+                ("reason", reason.to_owned()),
+            ];
             let done = sqlx::query(
                 "UPDATE dialogue_contributions SET theme_id = $1, consideration = $2, reason = $3 \
                  WHERE id = $4 AND dialogue_id = $5 AND ($1 IS NULL OR $1 IN (SELECT id FROM dialogue_themes WHERE dialogue_id = $5))",
@@ -459,11 +610,15 @@ macro_rules! dialogues {
             .bind(reason)
             .bind(contribution)
             .bind(dialogue)
-            .execute(&db.write)
+            .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
             }
+            let note = ChangeNote { user_id: by, reason: String::new() };
+            let what = format!("consideration {number}");
+            record_change(&mut tx, dialogue, &what, differences(&before, &after), &note, now).await?;
+            tx.commit().await?;
             Ok(())
         }
 
@@ -494,10 +649,34 @@ macro_rules! dialogues {
             name: &str,
             consideration: Option<domain::Consideration>,
             reason: &str,
+            by: Uuid,
+            now: DateTime<Utc>,
         ) -> Result<Uuid> {
             let consideration = consideration.map(|c| c.code());
-            match id {
+            let after = [
+                ("name", name.to_owned()),
+                ("consideration", consideration.unwrap_or_default().to_owned()),
+                ("reason", reason.to_owned()),
+            ];
+            let note = ChangeNote { user_id: by, reason: String::new() };
+            let mut tx = begin(db).await?;
+            let id = match id {
                 Some(id) => {
+                    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "SELECT name, consideration, reason FROM dialogue_themes WHERE id = $1 AND dialogue_id = $2{}",
+                        DIALECT.for_update
+                    )))
+                    .bind(id)
+                    .bind(dialogue)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                    let before = [
+                        ("name", row.try_get::<String, _>("name")?),
+                        ("consideration", row.try_get::<Option<String>, _>("consideration")?.unwrap_or_default()),
+                        ("reason", row.try_get::<String, _>("reason")?),
+                    ];
+                    record_change(&mut tx, dialogue, "theme", differences(&before, &after), &note, now).await?;
                     let done = sqlx::query(
                         "UPDATE dialogue_themes SET name = $1, consideration = $2, reason = $3 WHERE id = $4 AND dialogue_id = $5",
                     )
@@ -506,12 +685,12 @@ macro_rules! dialogues {
                     .bind(reason)
                     .bind(id)
                     .bind(dialogue)
-                    .execute(&db.write)
+                    .execute(&mut *tx)
                     .await?;
                     if done.rows_affected() == 0 {
                         return Err(StoreError::NotFound);
                     }
-                    Ok(id)
+                    id
                 }
                 None => {
                     let id = Uuid::now_v7();
@@ -523,11 +702,15 @@ macro_rules! dialogues {
                     .bind(name)
                     .bind(consideration)
                     .bind(reason)
-                    .execute(&db.write)
+                    .execute(&mut *tx)
                     .await?;
-                    Ok(id)
+                    let before = [("name", String::new()), ("consideration", String::new()), ("reason", String::new())];
+                    record_change(&mut tx, dialogue, "theme", differences(&before, &after), &note, now).await?;
+                    id
                 }
-            }
+            };
+            tx.commit().await?;
+            Ok(id)
         }
 
         pub async fn demographics(db: &Pools, dialogue: Uuid) -> Result<Vec<Demographics>> {

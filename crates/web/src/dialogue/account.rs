@@ -5,7 +5,9 @@
 
 use domain::dialogue::{Demographics, GroupShare, PopulationRow, compare, population_by};
 use domain::{AgeBand, Born, Consideration, Gender, QuestionKind};
-use store::{Contribution, Dialogue, DialogueQuestion, Meeting, Moderation, Store, StoreError, Theme};
+use store::{
+    Contribution, Dialogue, DialogueChange, DialogueQuestion, Meeting, Moderation, Store, StoreError, Theme, User,
+};
 use uuid::Uuid;
 
 use crate::i18n::Lang;
@@ -54,11 +56,14 @@ pub struct Record {
     pub themes: Vec<Theme>,
     pub log: Vec<Moderation>,
     pub population: Vec<PopulationRow>,
+    pub changes: Vec<DialogueChange>,
+    /// The municipality's staff, to name who changed what.
+    pub staff: Vec<User>,
 }
 
 impl Record {
     pub async fn load(store: &Store, jurisdiction: &str, id: Uuid) -> Result<Record, StoreError> {
-        let (questions, answers, demographics, meetings, contributions, themes, log, population) = tokio::try_join!(
+        let (questions, answers, demographics, meetings, contributions, themes, log, population, changes, staff) = tokio::try_join!(
             store.dialogue_questions(id),
             store.dialogue_answers(id),
             store.dialogue_demographics(id),
@@ -67,8 +72,21 @@ impl Record {
             store.themes(id),
             store.moderation_log(id),
             store.population(jurisdiction),
+            store.dialogue_changes(id),
+            store.users(jurisdiction),
         )?;
-        Ok(Record { questions, answers, demographics, meetings, contributions, themes, log, population })
+        Ok(Record {
+            questions,
+            answers,
+            demographics,
+            meetings,
+            contributions,
+            themes,
+            log,
+            population,
+            changes,
+            staff,
+        })
     }
 }
 
@@ -81,6 +99,71 @@ pub struct Account {
     pub themes: Vec<ThemeView>,
     pub contributions: Vec<ContributionLine>,
     pub outcome: Option<(String, String)>,
+    /// Why the decision came before the dialogue closed or before every view was considered.
+    pub decision_reason: String,
+    /// What changed since the dialogue was published: who, when, what and why (V-D4).
+    pub history: Vec<HistoryLine>,
+}
+
+/// One recorded change, as the redovisning lists it.
+pub struct HistoryLine {
+    pub when: String,
+    pub who: String,
+    pub what: String,
+    /// "Field: before → after", one per field.
+    pub fields: Vec<String>,
+    pub reason: String,
+}
+
+impl HistoryLine {
+    /// The change as one line: when, who, what, the fields and the reason.
+    pub fn sentence(&self) -> String {
+        let mut line = format!("{} {}: {}. {}", self.when, self.who, self.what, self.fields.join("; "));
+        if !self.reason.is_empty() {
+            line.push_str(&format!(" ({})", self.reason));
+        }
+        line
+    }
+}
+
+/// The changes made since publication (a draft's edits are its drafting), oldest first.
+fn history(dialogue: &Dialogue, changes: &[DialogueChange], staff: &[User], lang: Lang) -> Vec<HistoryLine> {
+    let Some(published) = dialogue.published_at else {
+        return Vec::new();
+    };
+    let shown = |field: &str, value: &str| -> String {
+        let value = match field {
+            "ladder" => value.parse::<domain::Ladder>().map_or(value, |l| l.name(lang.code())),
+            "consideration" => value.parse::<Consideration>().map_or(value, |c| c.name(lang.code())),
+            _ => value,
+        };
+        if value.is_empty() { "–".to_owned() } else { value.to_owned() }
+    };
+    changes
+        .iter()
+        .filter(|c| c.at >= published)
+        .map(|c| {
+            let (what, number) = c.what.split_once(' ').unwrap_or((c.what.as_str(), ""));
+            HistoryLine {
+                when: domain::time::local(c.at).format("%Y-%m-%d %H:%M").to_string(),
+                who: staff.iter().find(|u| u.id == c.user_id).map_or_else(String::new, |u| u.display_name.clone()),
+                what: lang.t1(&format!("dialogue-change-{what}"), "number", number),
+                fields: c
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        let label = match f.field.as_str() {
+                            "name" => lang.t("dialogue-theme"),
+                            "decided_on" => lang.t("staff-dialogue-decided-on"),
+                            field => lang.t(&format!("dialogue-{}", field.replace('_', "-"))),
+                        };
+                        format!("{label}: {} → {}", shown(&f.field, &f.before), shown(&f.field, &f.after))
+                    })
+                    .collect(),
+                reason: c.reason.clone(),
+            }
+        })
+        .collect()
 }
 
 fn percent(x: f64, lang: Lang) -> String {
@@ -138,11 +221,22 @@ fn representation_table(
 impl Account {
     pub fn of(record: &Record, dialogue: &Dialogue, decision_unit: String, min_group: i64, lang: Lang) -> Account {
         let l = lang.code();
-        let Record { questions, answers, demographics, meetings, contributions, themes, log, population } = record;
+        let Record {
+            questions,
+            answers,
+            demographics,
+            meetings,
+            contributions,
+            themes,
+            log,
+            population,
+            changes,
+            staff,
+        } = record;
         let p = &dialogue.plan;
         let mut ladder = p.ladder.name(l).to_owned();
-        if !p.political_decision.trim().is_empty() {
-            ladder = format!("{ladder} ({}: {})", lang.t("dialogue-political-decision"), p.political_decision);
+        if let Some(decision) = &p.political_decision {
+            ladder = format!("{ladder} ({}: {decision})", lang.t("dialogue-political-decision"));
         }
         let decision = match p.decision_date {
             Some(date) => format!("{decision_unit}: {} ({date})", p.decision_matter),
@@ -316,6 +410,8 @@ impl Account {
             themes: theme_views,
             contributions: lines,
             outcome: dialogue.decided_on.map(|d| (d.to_string(), dialogue.outcome.clone())),
+            decision_reason: dialogue.decision_reason.clone(),
+            history: history(dialogue, changes, staff, lang),
         }
     }
 
@@ -398,6 +494,17 @@ impl Account {
         if let Some((date, outcome)) = &self.outcome {
             blocks.push(Block::Heading(2, lang.t("dialogue-account-outcome")));
             blocks.push(Block::Paragraph(format!("{date}: {outcome}")));
+            if !self.decision_reason.is_empty() {
+                blocks.push(Block::Paragraph(format!(
+                    "{}: {}",
+                    lang.t("dialogue-decision-reason"),
+                    self.decision_reason
+                )));
+            }
+        }
+        if !self.history.is_empty() {
+            blocks.push(Block::Heading(2, lang.t("dialogue-account-history")));
+            blocks.push(Block::List(self.history.iter().map(HistoryLine::sentence).collect()));
         }
         pdf::render(&pdf::Document {
             title: lang.t1("dialogue-account-title", "title", &self.title),

@@ -9,10 +9,10 @@ use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, Utc};
-use domain::dialogue::{Phase, Plan};
+use domain::dialogue::{Phase, Plan, PoliticalDecision};
 use domain::{Consideration, DialogueMethod, Ladder, QuestionKind};
 use std::collections::HashMap;
-use store::{Dialogue, Meeting, Role, StoreError};
+use store::{ChangeNote, Dialogue, Meeting, Role, StoreError};
 use uuid::Uuid;
 
 use super::account::{Account, Record};
@@ -166,24 +166,7 @@ fn plan_page(
 }
 
 fn values_of(plan: &Plan) -> HashMap<String, String> {
-    HashMap::from([
-        ("title".to_owned(), plan.title.clone()),
-        ("purpose".to_owned(), plan.purpose.clone()),
-        ("question".to_owned(), plan.question.clone()),
-        ("open_to_influence".to_owned(), plan.open_to_influence.clone()),
-        ("decision_node".to_owned(), plan.decision_node.clone()),
-        ("decision_matter".to_owned(), plan.decision_matter.clone()),
-        ("decision_date".to_owned(), plan.decision_date.map(|d| d.to_string()).unwrap_or_default()),
-        ("decider".to_owned(), plan.decider.clone()),
-        ("use_of_results".to_owned(), plan.use_of_results.clone()),
-        ("opens_on".to_owned(), plan.opens_on.to_string()),
-        ("closes_on".to_owned(), plan.closes_on.to_string()),
-        ("target_groups".to_owned(), plan.target_groups.clone()),
-        ("methods".to_owned(), plan.methods.iter().map(|m| m.code()).collect::<Vec<_>>().join(",")),
-        ("ladder".to_owned(), plan.ladder.code().to_owned()),
-        ("political_decision".to_owned(), plan.political_decision.clone()),
-        ("feedback_plan".to_owned(), plan.feedback_plan.clone()),
-    ])
+    plan.fields().into_iter().map(|(field, value)| (field.to_owned(), value)).collect()
 }
 
 /// The form as sent, with the methods (checkboxes, repeated) joined into one value.
@@ -223,6 +206,7 @@ fn read_plan(desk: &Desk, values: &HashMap<String, String>, publish: bool, lang:
     if !decision_node.is_empty() && desk.tree.node(&decision_node).is_err() {
         errors.push(FormError { field: "decision_node", message: lang.t("error-unit-required") });
     }
+    let political_decision = read_political_decision(values, &mut errors, lang);
     let plan = Plan {
         title: get("title").to_owned(),
         purpose: get("purpose").to_owned(),
@@ -238,18 +222,50 @@ fn read_plan(desk: &Desk, values: &HashMap<String, String>, publish: bool, lang:
         target_groups: get("target_groups").to_owned(),
         methods: get("methods").split(',').filter_map(|m| m.parse().ok()).collect(),
         ladder: ladder.unwrap_or(Ladder::Information),
-        political_decision: get("political_decision").to_owned(),
+        political_decision,
         feedback_plan: get("feedback_plan").to_owned(),
     };
     let problems = if publish { plan.publish_problems() } else { plan.problems() };
     for (field, key) in problems {
         if !errors.iter().any(|e| e.field == field)
             && !(field == "closes_on" && (opens_on.is_none() || closes_on.is_none()))
+            && !(field == "political_body" && errors.iter().any(|e| e.field.starts_with("political_")))
         {
             errors.push(FormError { field, message: lang.t(key) });
         }
     }
     if errors.is_empty() { Ok(plan) } else { Err(errors) }
+}
+
+/// A change by the signed-in user, with the reason they gave.
+fn note(desk: &Desk, reason: &str) -> ChangeNote {
+    ChangeNote { user_id: desk.user.id, reason: reason.to_owned() }
+}
+
+/// The political decision's three fields: none filled in is no decision; otherwise each must
+/// be there, the date a date and the paragraph a number (V-D6).
+fn read_political_decision(
+    values: &HashMap<String, String>,
+    errors: &mut Vec<FormError>,
+    lang: Lang,
+) -> Option<PoliticalDecision> {
+    let get = |name: &str| values.get(name).map_or("", |v| v.trim());
+    let (body, date, paragraph) = (get("political_body"), get("political_date"), get("political_paragraph"));
+    if body.is_empty() && date.is_empty() && paragraph.is_empty() {
+        return None;
+    }
+    if body.is_empty() {
+        errors.push(FormError { field: "political_body", message: lang.t("dialogue-error-political-body") });
+    }
+    let date = NaiveDate::parse_from_str(date, "%Y-%m-%d").ok();
+    if date.is_none() {
+        errors.push(FormError { field: "political_date", message: lang.t("error-date-invalid") });
+    }
+    let paragraph = paragraph.trim_start_matches('§').trim().parse::<u32>().ok().filter(|p| *p > 0);
+    if paragraph.is_none() {
+        errors.push(FormError { field: "political_paragraph", message: lang.t("dialogue-error-paragraph") });
+    }
+    Some(PoliticalDecision { body: body.to_owned(), date, paragraph })
 }
 
 pub async fn new_form(
@@ -280,7 +296,7 @@ pub async fn create(
     let values = flatten(&form);
     Ok(match read_plan(&desk, &values, false, lang) {
         Err(errors) => plan_page(&desk, lang, None, values, errors),
-        Ok(plan) => match state.store.save_dialogue(&desk.user.jurisdiction, None, &plan).await {
+        Ok(plan) => match state.store.save_dialogue(&desk.user.jurisdiction, None, &plan, &note(&desk, "")).await {
             Ok(id) => Redirect::to(&format!("{PATH}/{id}")).into_response(),
             Err(e) => return Err(e.into()),
         },
@@ -319,9 +335,15 @@ pub async fn update(
         Ok(plan) => plan,
         Err(errors) => return plan_page(&desk, lang, Some(&dialogue), values, errors),
     };
+    // What was promised about influence stands unless a reason is recorded (V-D6).
+    let reason = values.get("change_reason").map_or("", |r| r.trim());
+    if dialogue.published_at.is_some() && plan.changes_influence(&dialogue.plan) && reason.is_empty() {
+        let errors = vec![FormError { field: "change_reason", message: lang.t("dialogue-error-change-reason") }];
+        return plan_page(&desk, lang, Some(&dialogue), values, errors);
+    }
     let j = &desk.user.jurisdiction;
     let saved = async {
-        state.store.save_dialogue(j, Some(id), &plan).await?;
+        state.store.save_dialogue(j, Some(id), &plan, &note(&desk, reason)).await?;
         if publish {
             state.store.publish_dialogue(j, id).await?;
         }
@@ -562,7 +584,8 @@ pub async fn act(
                     Err(fail("theme_name", "error-text-required"))
                 } else {
                     let consideration = get("consideration").parse::<Consideration>().ok();
-                    store.save_theme(id, uuid("theme"), get("name"), consideration, get("reason")).await?;
+                    let by = desk.user.id;
+                    store.save_theme(id, uuid("theme"), get("name"), consideration, get("reason"), by).await?;
                     Ok(())
                 }
             }
@@ -570,17 +593,23 @@ pub async fn act(
                 None => Err(fail("consider", "dialogue-error-choice")),
                 Some(c) => {
                     let consideration = get("consideration").parse::<Consideration>().ok();
-                    Ok(store.consider_contribution(id, c, uuid("theme"), consideration, get("reason")).await?)
+                    let by = desk.user.id;
+                    Ok(store.consider_contribution(id, c, uuid("theme"), consideration, get("reason"), by).await?)
                 }
             },
             "outcome" => match NaiveDate::parse_from_str(get("decided_on"), "%Y-%m-%d") {
                 _ if get("outcome").is_empty() => Err(fail("outcome", "error-text-required")),
                 Err(_) => Err(fail("decided_on", "error-date-invalid")),
                 Ok(decided_on) => {
-                    if d.phase(domain::time::local(Utc::now()).date_naive()) == Phase::Draft {
+                    let today = domain::time::local(Utc::now()).date_naive();
+                    let early = early_decision(&d, &store.contributions(id).await?, today, decided_on);
+                    if d.phase(today) == Phase::Draft {
                         Err(fail("outcome", "dialogue-error-not-published"))
+                    } else if let Some(key) = early.filter(|_| get("decision_reason").is_empty()) {
+                        Err(fail("decision_reason", key))
                     } else {
-                        store.record_outcome(&desk.user.jurisdiction, id, get("outcome"), decided_on).await?;
+                        let note = note(&desk, if early.is_some() { get("decision_reason") } else { "" });
+                        store.record_outcome(&desk.user.jurisdiction, id, get("outcome"), decided_on, &note).await?;
                         app::dialogue::feedback::send(&state, &desk.user.jurisdiction, &d).await?;
                         Ok(())
                     }
@@ -598,6 +627,23 @@ pub async fn act(
         }
         Err(StoreError::NotFound) => message_page(lang, &path, "not-found", StatusCode::NOT_FOUND),
         Err(e) => server_error(lang, &path, e),
+    }
+}
+
+/// Why a decision recorded now would come too early, if it would: before the dialogue's
+/// published end date, or with views not yet considered (the message asking for a reason).
+fn early_decision(
+    d: &Dialogue,
+    contributions: &[store::Contribution],
+    today: NaiveDate,
+    decided_on: NaiveDate,
+) -> Option<&'static str> {
+    if today <= d.plan.closes_on || decided_on <= d.plan.closes_on {
+        Some("dialogue-error-decision-before-close")
+    } else if contributions.iter().any(|c| !c.hidden && c.consideration.is_none() && c.theme_id.is_none()) {
+        Some("dialogue-error-decision-unconsidered")
+    } else {
+        None
     }
 }
 
