@@ -101,11 +101,18 @@ struct StartPage {
     title: String,
     jurisdiction: Option<Jurisdiction>,
     ways: Vec<Way>,
-    promises: Vec<String>,
+    promises: Vec<Promise>,
+}
+
+/// One promise on the start page, with how the policy's words are read (in Swedish, the
+/// policies' language; empty for a clock that needs no reading).
+struct Promise {
+    line: String,
+    reading: String,
 }
 
 /// What the citizen can expect and when, from the clocks in force (not hard-coded).
-fn promises(policy: &domain::clock::Policy, lang: Lang) -> Vec<String> {
+fn promises(policy: &domain::clock::Policy, lang: Lang) -> Vec<Promise> {
     use domain::clock::Unit;
     policy
         .clocks
@@ -123,7 +130,8 @@ fn promises(policy: &domain::clock::Policy, lang: Lang) -> Vec<String> {
             let mut scope: Vec<String> = c.kinds.iter().map(|k| k.name(lang.code()).to_lowercase()).collect();
             scope.extend(c.channels.iter().map(|ch| ch.name(lang.code()).to_lowercase()));
             let line = lang.t_with("promise-line", &[("promise", c.name(lang.code()).to_owned()), ("within", within)]);
-            if scope.is_empty() { line } else { format!("{line} ({})", scope.join(", ")) }
+            let line = if scope.is_empty() { line } else { format!("{line} ({})", scope.join(", ")) };
+            Promise { line, reading: c.reading.clone() }
         })
         .collect()
 }

@@ -255,6 +255,9 @@ on_both_backends!(the_start_page_promises_what_the_clocks_say_and_links_the_requ
     assert!(html.contains("Klagomål möts: inom 1 vecka (klagomål)"));
     // The policies' words as read here: "tre dygn" as 72 hours, for e-mail.
     assert!(html.contains("Svar på e-post: inom 72 timmar (e-post)"), "{html}");
+    // ... and each reading is said beside its promise.
+    assert!(html.contains("&#34;Inom tre dygn&#34; läses som 72 timmar från att e-posten kom, dygnet runt."), "{html}");
+    assert!(html.contains("&#34;Inom två dagar&#34; läses som två arbetsdagar"), "{html}");
     assert!(html.contains("Återkoppling på telefonmeddelande: inom 24 timmar (telefonmeddelande eller röstbrevlåda)"));
     assert!(html.contains(r#"href="/submit""#));
     for (path, heading) in [("/accessibility", "Tillgänglighetsredogörelse"), ("/privacy", "Personuppgifter")] {
