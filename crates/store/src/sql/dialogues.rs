@@ -557,6 +557,8 @@ macro_rules! dialogues {
         }
 
         /// How a contribution was considered, and the theme it belongs to.
+        // What is judged, the judgement and who judged: one call records all three at once.
+        #[allow(clippy::too_many_arguments)]
         pub async fn consider_contribution(
             db: &Pools,
             dialogue: Uuid,
@@ -642,6 +644,8 @@ macro_rules! dialogues {
         }
 
         /// A theme, new (`id` none) or changed.
+        // What is judged, the judgement and who judged: one call records all three at once.
+        #[allow(clippy::too_many_arguments)]
         pub async fn save_theme(
             db: &Pools,
             dialogue: Uuid,
