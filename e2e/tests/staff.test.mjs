@@ -114,9 +114,11 @@ test('a dialogue from plan to feedback, without JavaScript: co-decision needs it
   await staff.waitForURL(/\/staff\/dialogues\/[0-9a-f-]{36}$/);
   const plan = new URL(staff.url()).pathname;
   await staff.click('button[name=publish]');
-  await staff.waitForSelector('#political_decision-error');
-  assert.match(await staff.textContent('#political_decision-error'), /politiska beslut/);
-  await staff.fill('#political_decision', 'KF 2026-02-05 § 12');
+  await staff.waitForSelector('#political_body-error');
+  assert.match(await staff.textContent('#political_body-error'), /politiska beslut/);
+  await staff.fill('#political_body', 'Kommunfullmäktige');
+  await staff.fill('#political_date', '2026-02-05');
+  await staff.fill('#political_paragraph', '12');
   await staff.click('button[name=publish]');
   await staff.waitForURL(`${FRESH}${plan}`);
   await staff.goto(`${FRESH}${plan}/work`);
@@ -150,6 +152,11 @@ test('a dialogue from plan to feedback, without JavaScript: co-decision needs it
   await staff.fill('#decided_on', day(0));
   await staff.fill('#outcome', 'Tolv ekar planteras längs Vasagatan.');
   await staff.click(`form[action="${plan}/outcome"] button[type=submit]`);
+  // Still open: the decision asks why it comes early, and keeps what was typed.
+  await staff.waitForSelector('#decision_reason-error');
+  assert.equal(await staff.inputValue('#outcome'), 'Tolv ekar planteras längs Vasagatan.');
+  await staff.fill('#decision_reason', 'Planteringen måste ske i höst.');
+  await staff.click(`form[action="${plan}/outcome"] button[type=submit]`);
   await staff.waitForSelector('text=Återkopplingen är skickad');
 
   // The public page shows the decision; the redovisning how the proposal was considered.
@@ -159,6 +166,7 @@ test('a dialogue from plan to feedback, without JavaScript: co-decision needs it
   const text = await citizen.textContent('main');
   assert.match(text, /Ekar lever länge och ger skugga/);
   assert.match(text, /Beaktad/);
+  assert.match(text, /Planteringen måste ske i höst/);
   assert.ok(!text.includes('trad@example.se'), 'the address is never shown');
   await staff.context().close();
   await citizen.context().close();
