@@ -34,6 +34,17 @@ pub enum SetupError {
     Store(#[from] StoreError),
 }
 
+impl From<SetupError> for crate::Error {
+    /// A setup problem that reaches a caller unhandled: the store's as the store's, the rest
+    /// as what the person typed (a form shows them at its field before this).
+    fn from(e: SetupError) -> crate::Error {
+        match e {
+            SetupError::Store(e) => e.into(),
+            other => crate::Error::Conflict(other.to_string()),
+        }
+    }
+}
+
 /// What an import changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Imported {

@@ -24,6 +24,13 @@ impl<E: Into<Error>> From<E> for PageError {
     }
 }
 
+impl PageError {
+    /// Something broke that the person cannot fix (a rendering, a task, a document).
+    pub fn internal(e: impl std::fmt::Display) -> PageError {
+        PageError(Error::Internal(e.to_string()))
+    }
+}
+
 /// Which page the layer draws: the texts' key and, for an internal error, its reference.
 #[derive(Debug, Clone)]
 struct ErrorPage {

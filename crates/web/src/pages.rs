@@ -24,11 +24,6 @@ pub(crate) fn render(template: &impl Template, status: StatusCode) -> Response {
     }
 }
 
-/// The page for an error the person cannot fix, with a reference that also stands in the log.
-pub(crate) fn server_error(lang: Lang, path: &str, e: impl std::fmt::Display) -> Response {
-    reference_page(lang, path, &crate::error::logged(e))
-}
-
 /// The internal-error page, naming the reference that the log line carries.
 pub(crate) fn reference_page(lang: Lang, path: &str, reference: &str) -> Response {
     let page = MessagePage {
@@ -276,7 +271,7 @@ pub async fn sign_in(
     ClientAddr(client): ClientAddr,
     PageLang(lang): PageLang,
     Form(form): Form<SignInForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     let username = form.username.trim().to_owned();
     let resume = Resume::checked(&form.resume_to, &form.resume);
     let refuse = |status, errors| {
@@ -297,7 +292,7 @@ pub async fn sign_in(
         missing.push(FormError { field: "password", message: lang.t("password-required") });
     }
     if !missing.is_empty() {
-        return refuse(StatusCode::UNPROCESSABLE_ENTITY, missing);
+        return Ok(refuse(StatusCode::UNPROCESSABLE_ENTITY, missing));
     }
     let limiter = &state.sign_in_limiter;
     // Both limits count failed attempts only: staff behind one proxy, signing in right, never
@@ -306,11 +301,11 @@ pub async fn sign_in(
     let by_name = format!("user:{}", username.to_lowercase());
     if limiter.is_exhausted(&by_address) || limiter.is_exhausted(&by_name) {
         let error = FormError { field: "username", message: lang.t("sign-in-too-many") };
-        return refuse(StatusCode::TOO_MANY_REQUESTS, vec![error]);
+        return Ok(refuse(StatusCode::TOO_MANY_REQUESTS, vec![error]));
     }
     let user = match state.store.user_by_username(&username).await {
         Ok(user) => user.filter(|u| !u.disabled),
-        Err(e) => return server_error(lang, "/staff/sign-in", e),
+        Err(e) => return Err(e.into()),
     };
     let phc = user.as_ref().map_or_else(|| auth::dummy_hash().to_owned(), |u| u.password_hash.clone());
     let password = form.password;
@@ -320,12 +315,10 @@ pub async fn sign_in(
         limiter.record(&by_name);
         tracing::info!(client = %client, "sign-in refused");
         let error = FormError { field: "username", message: lang.t("sign-in-failed") };
-        return refuse(StatusCode::UNAUTHORIZED, vec![error]);
+        return Ok(refuse(StatusCode::UNAUTHORIZED, vec![error]));
     };
     let (token, hash) = auth::new_token();
-    if let Err(e) = state.store.create_session(&hash, user.id, chrono::Utc::now()).await {
-        return server_error(lang, "/staff/sign-in", e);
-    }
+    state.store.create_session(&hash, user.id, chrono::Utc::now()).await?;
     tracing::info!(user = %user.id, "signed in");
     let cookie = auth::session_cookie(&token, state.config.cookie_secure);
     if let Some(resume) = resume {
@@ -335,9 +328,9 @@ pub async fn sign_in(
         if let Ok(value) = header::HeaderValue::from_str(&cookie) {
             response.headers_mut().insert(header::SET_COOKIE, value);
         }
-        return response;
+        return Ok(response);
     }
-    ([(header::SET_COOKIE, cookie)], Redirect::to("/staff")).into_response()
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/staff")).into_response())
 }
 
 pub async fn sign_out(State(state): State<AppState>, parts: axum::http::request::Parts) -> Response {
@@ -380,7 +373,7 @@ mod tests {
     #[tokio::test]
     async fn an_internal_error_page_names_the_reference_its_log_line_carries() {
         let mut response = None;
-        let log = logged(|| response = Some(server_error(Lang::Sv, "/submit", "disk full")));
+        let log = logged(|| response = Some(reference_page(Lang::Sv, "/submit", &crate::error::logged("disk full"))));
         let response = response.unwrap();
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
         let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();

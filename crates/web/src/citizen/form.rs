@@ -18,7 +18,7 @@ use super::*;
 use crate::AppState;
 use crate::error::PageError;
 use crate::i18n::{Lang, PageLang};
-use crate::pages::{FormError, message_for, render, server_error};
+use crate::pages::{FormError, message_for, render};
 use crate::security::ClientAddr;
 use app::intake::{check_uploads, store_files};
 
@@ -166,7 +166,7 @@ async fn form_page(
     form: SubmitForm,
     errors: Vec<FormError>,
     status: StatusCode,
-) -> Response {
+) -> Result<Response, PageError> {
     form_page_for(state, lang, j, Filler::Citizen, form, errors, status).await
 }
 
@@ -178,11 +178,8 @@ pub(crate) async fn form_page_for(
     form: SubmitForm,
     errors: Vec<FormError>,
     status: StatusCode,
-) -> Response {
-    let categories = match state.store.categories(&j.id).await {
-        Ok(categories) => categories,
-        Err(e) => return server_error(lang, "/submit", e),
-    };
+) -> Result<Response, PageError> {
+    let categories = state.store.categories(&j.id).await?;
     let l = lang.code();
     let (action, heading, intro, channels, nav) = match filler {
         Filler::Citizen => ("/submit", lang.t("submit-title"), lang.t("submit-intro"), Vec::new(), None),
@@ -219,7 +216,7 @@ pub(crate) async fn form_page_for(
         questions,
         form,
     };
-    render(&page, status)
+    Ok(render(&page, status))
 }
 
 /// The chosen category's questions with what was answered, and each answer's problem once
@@ -285,7 +282,7 @@ pub async fn submit_form(
         Err(e) => return Err(e.into()),
     };
     let form = SubmitForm { category: params.category, ..new_form("named") };
-    Ok(form_page(&state, lang, &j, form, Vec::new(), StatusCode::OK).await)
+    form_page(&state, lang, &j, form, Vec::new(), StatusCode::OK).await
 }
 
 /// The submission the form describes, or every problem with it.
@@ -380,7 +377,7 @@ pub async fn submit(
         Err(rejection) => return Ok(rejection),
     };
     if let Some(reason) = suspicion(&state, &form, client, now) {
-        return Ok(quarantine(&state, lang, &j, &form, reason).await);
+        return quarantine(&state, lang, &j, &form, reason).await;
     }
     let categories = state.store.categories(&j.id).await?;
     let checked = check_uploads(&uploads);
@@ -398,7 +395,7 @@ pub async fn submit(
                 }
                 Ok(_) => {}
             }
-            return Ok(form_page(&state, lang, &j, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await);
+            return form_page(&state, lang, &j, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
     let attachments = store_files(&state, checked).await?;
@@ -456,13 +453,16 @@ struct HeldPage {
     reference: String,
 }
 
-async fn quarantine(state: &AppState, lang: Lang, j: &Jurisdiction, form: &SubmitForm, reason: &str) -> Response {
+async fn quarantine(
+    state: &AppState,
+    lang: Lang,
+    j: &Jurisdiction,
+    form: &SubmitForm,
+    reason: &str,
+) -> Result<Response, PageError> {
     let payload = serde_json::to_string(form).unwrap_or_default();
     let now = Utc::now();
-    let held = match state.store.quarantine(&j.id, now, reason, &payload).await {
-        Ok(held) => held,
-        Err(e) => return server_error(lang, "/submit", e),
-    };
+    let held = state.store.quarantine(&j.id, now, reason, &payload).await?;
     tracing::warn!(jurisdiction = %j.id, %held, reason, "submission quarantined");
     // A receipt of its own: when it came (the time it is registered with when released, A1)
     // and a reference, though it has no case number yet.
@@ -472,5 +472,5 @@ async fn quarantine(state: &AppState, lang: Lang, j: &Jurisdiction, form: &Submi
         received: app::dates::short(now),
         reference: app::intake::held_reference(held),
     };
-    render(&page, StatusCode::ACCEPTED)
+    Ok(render(&page, StatusCode::ACCEPTED))
 }

@@ -10,7 +10,7 @@ use super::*;
 use crate::AppState;
 use crate::error::PageError;
 use crate::i18n::{Lang, PageLang};
-use crate::pages::{render, server_error};
+use crate::pages::render;
 
 // --- Information pages ------------------------------------------------------------------
 
@@ -107,17 +107,12 @@ pub async fn privacy(State(state): State<AppState>, PageLang(lang): PageLang) ->
 /// A page about the municipality: its name and contact address, or blanks before set-up.
 async fn info_page<T: Template>(
     state: &AppState,
-    lang: Lang,
     path: &str,
     page: impl FnOnce(String, String, Option<String>) -> T,
-) -> Response {
-    match home_jurisdiction(state).await {
-        Ok(j) => {
-            let (municipality, contact) = j.map_or((String::new(), None), |j| (j.name, j.email));
-            render(&page(path.to_owned(), municipality, contact), StatusCode::OK)
-        }
-        Err(e) => server_error(lang, path, e),
-    }
+) -> Result<Response, PageError> {
+    let j = home_jurisdiction(state).await?;
+    let (municipality, contact) = j.map_or((String::new(), None), |j| (j.name, j.email));
+    Ok(render(&page(path.to_owned(), municipality, contact), StatusCode::OK))
 }
 
 #[derive(Template)]
@@ -129,8 +124,8 @@ struct AccessibilityPage {
     contact: Option<String>,
 }
 
-pub async fn accessibility(State(state): State<AppState>, PageLang(lang): PageLang) -> Response {
-    info_page(&state, lang, "/accessibility", |path, municipality, contact| AccessibilityPage {
+pub async fn accessibility(State(state): State<AppState>, PageLang(lang): PageLang) -> Result<Response, PageError> {
+    info_page(&state, "/accessibility", |path, municipality, contact| AccessibilityPage {
         lang,
         path,
         municipality,

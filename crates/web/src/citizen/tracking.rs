@@ -16,7 +16,7 @@ use crate::AppState;
 use crate::auth::token_hash;
 use crate::error::PageError;
 use crate::i18n::{Lang, PageLang, cookie};
-use crate::pages::{message_page, render, server_error};
+use crate::pages::{message_page, render};
 use app::dates::short;
 use app::files::FileStore;
 use app::intake::{ClockLine, ReceiptDetails, attachments_of, check_uploads, clock_lines, handling, store_files};
@@ -205,7 +205,7 @@ async fn track_page(
     error: Option<String>,
     message: String,
     status: StatusCode,
-) -> Response {
+) -> Result<Response, PageError> {
     let built = async {
         let (tree, staff) =
             tokio::try_join!(state.store.org_tree(&case.jurisdiction), state.store.users(&case.jurisdiction))?;
@@ -240,10 +240,8 @@ async fn track_page(
             attachments,
         })
     };
-    match built.await {
-        Ok(page) => render(&page, status),
-        Err(e) => server_error(lang, "/track", e),
-    }
+    let page = built.await?;
+    Ok(render(&page, status))
 }
 
 pub async fn track(
@@ -252,7 +250,7 @@ pub async fn track(
     parts: Parts,
 ) -> Result<Response, PageError> {
     Ok(match followed_case(&state, &parts).await {
-        Ok(Some(case)) => track_page(&state, lang, &case, None, String::new(), StatusCode::OK).await,
+        Ok(Some(case)) => track_page(&state, lang, &case, None, String::new(), StatusCode::OK).await?,
         Ok(None) => link_not_valid(lang),
         Err(e) => return Err(e.into()),
     })
@@ -280,14 +278,14 @@ pub async fn download(
     let Some(attachment) = attachment else {
         return Ok(link_not_valid(lang));
     };
-    Ok(send_file(&state, lang, "/track", attachment).await)
+    send_file(&state, attachment).await
 }
 
 /// A stored file as a download (never shown inline: E3).
-pub(crate) async fn send_file(state: &AppState, lang: Lang, path: &str, attachment: Attachment) -> Response {
+pub(crate) async fn send_file(state: &AppState, attachment: Attachment) -> Result<Response, PageError> {
     let files = FileStore::new(&state.config.attachments_dir);
     let sha256 = attachment.sha256.clone();
-    match tokio::task::spawn_blocking(move || files.get(&sha256)).await {
+    Ok(match tokio::task::spawn_blocking(move || files.get(&sha256)).await {
         Ok(Ok(bytes)) => {
             let disposition = format!("attachment; filename=\"{}\"", attachment.name.replace(['"', '\\'], "_"));
             (
@@ -300,9 +298,9 @@ pub(crate) async fn send_file(state: &AppState, lang: Lang, path: &str, attachme
             )
                 .into_response()
         }
-        Ok(Err(e)) => server_error(lang, path, e),
-        Err(e) => server_error(lang, path, e),
-    }
+        Ok(Err(e)) => return Err(e.into()),
+        Err(e) => return Err(PageError::internal(e)),
+    })
 }
 
 #[derive(Default, Deserialize)]
@@ -337,13 +335,12 @@ pub async fn add_message(
     let checked = match (problem, check_uploads(&uploads)) {
         (None, Ok(checked)) => checked,
         (Some(problem), _) => {
-            return Ok(
-                track_page(&state, lang, &case, Some(problem), form.message, StatusCode::UNPROCESSABLE_ENTITY).await
-            );
+            return track_page(&state, lang, &case, Some(problem), form.message, StatusCode::UNPROCESSABLE_ENTITY)
+                .await;
         }
         (None, Err(errors)) => {
             let problem = errors.first().map(|e| field_message(lang, e).message);
-            return Ok(track_page(&state, lang, &case, problem, form.message, StatusCode::UNPROCESSABLE_ENTITY).await);
+            return track_page(&state, lang, &case, problem, form.message, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
     let attachments = store_files(&state, checked).await?;
@@ -352,10 +349,8 @@ pub async fn add_message(
         Actor::Citizen,
         EventPayload::CitizenMessage { message, attachments, reference: None },
     );
-    Ok(match state.store.append(case.id, event).await {
-        Ok(_) => Redirect::to("/track").into_response(),
-        Err(e) => return Err(e.into()),
-    })
+    let _ = state.store.append(case.id, event).await?;
+    Ok(Redirect::to("/track").into_response())
 }
 
 pub async fn not_solved(
@@ -387,7 +382,7 @@ pub async fn not_solved(
         }
         Err(store::StoreError::Projection(_)) => {
             track_page(&state, lang, &case, Some(lang.t("error-not-solved-open")), String::new(), StatusCode::CONFLICT)
-                .await
+                .await?
         }
         Err(e) => return Err(e.into()),
     })

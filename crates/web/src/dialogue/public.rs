@@ -15,9 +15,9 @@ use uuid::Uuid;
 use super::account::{Account, ContributionLine, Record};
 use crate::AppState;
 use crate::citizen::{Choice, choices, home_jurisdiction};
-use crate::error::PageError;
+use crate::error::{Error, PageError};
 use crate::i18n::{Lang, PageLang};
-use crate::pages::{FormError, message_for, message_page, render, server_error};
+use crate::pages::{FormError, message_for, message_page, render};
 
 #[derive(Template)]
 #[template(path = "dialogues.html")]
@@ -32,16 +32,13 @@ pub(crate) fn phase_text(phase: Phase, lang: Lang) -> String {
     lang.t(&format!("dialogue-phase-{}", phase.code()))
 }
 
-pub async fn list(State(state): State<AppState>, PageLang(lang): PageLang) -> Response {
+pub async fn list(State(state): State<AppState>, PageLang(lang): PageLang) -> Result<Response, PageError> {
     let path = "/dialogues";
     let found = async {
         let Some(j) = home_jurisdiction(&state).await? else { return Ok(Vec::new()) };
         state.store.dialogues(&j.id, true).await
     };
-    let all = match found.await {
-        Ok(all) => all,
-        Err(e) => return server_error(lang, path, e),
-    };
+    let all = found.await?;
     let today = domain::time::local(Utc::now()).date_naive();
     let page = ListPage {
         lang,
@@ -58,7 +55,7 @@ pub async fn list(State(state): State<AppState>, PageLang(lang): PageLang) -> Re
             })
             .collect(),
     };
-    render(&page, StatusCode::OK)
+    Ok(render(&page, StatusCode::OK))
 }
 
 struct QuestionView {
@@ -121,13 +118,9 @@ async fn show(
     id: Uuid,
     values: Vec<(String, String)>,
     errors: Vec<FormError>,
-) -> Response {
+) -> Result<Response, PageError> {
     let path = format!("/dialogues/{id}");
-    let (j, dialogue) = match published(state, id).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return message_page(lang, &path, "not-found", StatusCode::NOT_FOUND),
-        Err(e) => return server_error(lang, &path, e),
-    };
+    let (j, dialogue) = published(state, id).await?.ok_or(Error::NotFound)?;
     let loaded = async {
         let tree = state.store.org_tree(&j).await?;
         let unit = tree.display_path(&dialogue.plan.decision_node).unwrap_or_default();
@@ -135,10 +128,7 @@ async fn show(
         let account = Account::of(&record, &dialogue, unit, state.config.report_min_group, lang);
         Ok::<_, store::StoreError>((account, record))
     };
-    let (account, Record { questions, population, .. }) = match loaded.await {
-        Ok(loaded) => loaded,
-        Err(e) => return server_error(lang, &path, e),
-    };
+    let (account, Record { questions, population, .. }) = loaded.await?;
     let l = lang.code();
     let phase = dialogue.phase(domain::time::local(Utc::now()).date_naive());
     let mut districts: Vec<String> = population.iter().map(|r| r.district.clone()).collect();
@@ -174,10 +164,14 @@ async fn show(
         account: matches!(phase, Phase::Closed | Phase::Decided).then(|| format!("{path}/redovisning")),
         outcome: account.outcome,
     };
-    render(&page, status)
+    Ok(render(&page, status))
 }
 
-pub async fn page(State(state): State<AppState>, PageLang(lang): PageLang, Path(id): Path<Uuid>) -> Response {
+pub async fn page(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    Path(id): Path<Uuid>,
+) -> Result<Response, PageError> {
     show(&state, lang, id, vec![("kind".into(), ContributionKind::Comment.code().into())], Vec::new()).await
 }
 
@@ -256,41 +250,34 @@ pub async fn participate(
     crate::security::ClientAddr(client): crate::security::ClientAddr,
     Path(id): Path<Uuid>,
     Form(form): Form<Vec<(String, String)>>,
-) -> Response {
+) -> Result<Response, PageError> {
     let path = format!("/dialogues/{id}");
-    let (j, dialogue) = match published(&state, id).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return message_page(lang, &path, "not-found", StatusCode::NOT_FOUND),
-        Err(e) => return server_error(lang, &path, e),
-    };
+    let (j, dialogue) = published(&state, id).await?.ok_or(Error::NotFound)?;
     if dialogue.phase(domain::time::local(Utc::now()).date_naive()) != Phase::Open {
-        return message_page(lang, &path, "dialogue-closed", StatusCode::CONFLICT);
+        return Ok(message_page(lang, &path, "dialogue-closed", StatusCode::CONFLICT));
     }
     // A filled-in hidden field is a robot; many from one address, a flood.
     let honeypot = form.iter().any(|(k, v)| k == "website" && !v.is_empty());
     if honeypot || !state.submit_limiter.allow(&client.to_string()) {
-        return message_page(lang, &path, "dialogue-too-many", StatusCode::TOO_MANY_REQUESTS);
+        return Ok(message_page(lang, &path, "dialogue-too-many", StatusCode::TOO_MANY_REQUESTS));
     }
     let loaded = async {
         let questions = state.store.dialogue_questions(id).await?;
         let districts = state.store.population(&j).await?.into_iter().map(|r| r.district).collect::<Vec<_>>();
         Ok::<_, store::StoreError>((questions, districts))
     };
-    let (questions, districts) = match loaded.await {
-        Ok(loaded) => loaded,
-        Err(e) => return server_error(lang, &path, e),
-    };
+    let (questions, districts) = loaded.await?;
     let (participation, errors) = read(&form, &questions, &districts, lang);
     if !errors.is_empty() {
         return show(&state, lang, id, form, errors).await;
     }
-    match state.store.participate(id, &participation).await {
+    Ok(match state.store.participate(id, &participation).await {
         Ok(number) => {
             let key = if number.is_some() { "dialogue-thanks" } else { "dialogue-thanks-answers" };
             message_page(lang, &path, key, StatusCode::OK)
         }
-        Err(e) => server_error(lang, &path, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 #[derive(Template)]
@@ -308,13 +295,8 @@ pub async fn account(
     PageLang(lang): PageLang,
     Path((id, file)): Path<(Uuid, String)>,
 ) -> Result<Response, PageError> {
-    let path = format!("/dialogues/{id}/{file}");
-    let (j, dialogue) = match published(&state, id).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return Ok(message_page(lang, &path, "not-found", StatusCode::NOT_FOUND)),
-        Err(e) => return Err(e.into()),
-    };
-    Ok(account_response(&state, lang, &j, &dialogue, &file, format!("/dialogues/{id}")).await)
+    let (j, dialogue) = published(&state, id).await?.ok_or(Error::NotFound)?;
+    account_response(&state, lang, &j, &dialogue, &file, format!("/dialogues/{id}")).await
 }
 
 /// The redovisning of `dialogue` in the form `file` asks for (shared with staff's preview).
@@ -325,7 +307,7 @@ pub(crate) async fn account_response(
     dialogue: &Dialogue,
     file: &str,
     back: String,
-) -> Response {
+) -> Result<Response, PageError> {
     let path = format!("{back}/{file}");
     let built = async {
         let tree = state.store.org_tree(j).await?;
@@ -333,11 +315,8 @@ pub(crate) async fn account_response(
         let record = Record::load(&state.store, j, dialogue.id).await?;
         Ok::<_, store::StoreError>(Account::of(&record, dialogue, unit, state.config.report_min_group, lang))
     };
-    let account = match built.await {
-        Ok(account) => account,
-        Err(e) => return server_error(lang, &path, e),
-    };
-    match file {
+    let account = built.await?;
+    Ok(match file {
         "redovisning" => render(&AccountPage { lang, path, back, account }, StatusCode::OK),
         "redovisning.pdf" => match account.pdf(lang) {
             Ok(bytes) => (
@@ -348,8 +327,8 @@ pub(crate) async fn account_response(
                 bytes,
             )
                 .into_response(),
-            Err(e) => server_error(lang, &path, e),
+            Err(e) => return Err(PageError::internal(e)),
         },
         _ => message_page(lang, &path, "not-found", StatusCode::NOT_FOUND),
-    }
+    })
 }

@@ -20,9 +20,9 @@ use super::public::{account_response, phase_text};
 use crate::AppState;
 use crate::auth::Staff;
 use crate::citizen::{Choice, choices};
-use crate::error::PageError;
+use crate::error::{Error, PageError};
 use crate::i18n::{Lang, PageLang};
-use crate::pages::{FormError, message_for, message_page, render, server_error};
+use crate::pages::{FormError, message_for, message_page, render};
 use crate::staff::{Desk, StaffNav};
 
 const PATH: &str = "/staff/dialogues";
@@ -32,28 +32,19 @@ fn may_run(desk: &Desk) -> bool {
     matches!(desk.user.role, Role::Administrator | Role::Chef | Role::Handlaggare)
 }
 
-async fn open_desk(state: &AppState, lang: Lang, user: store::User, path: &str) -> Result<Desk, Response> {
-    let desk = Desk::open(state, user).await.map_err(|e| server_error(lang, path, e))?;
+async fn open_desk(state: &AppState, user: store::User) -> Result<Desk, PageError> {
+    let desk = Desk::open(state, user).await?;
     if !may_run(&desk) {
-        return Err(message_page(lang, path, "forbidden", StatusCode::FORBIDDEN));
+        return Err(Error::Forbidden.into());
     }
     Ok(desk)
 }
 
 /// The desk and the dialogue of its municipality, or the page that refuses.
-async fn open_dialogue(
-    state: &AppState,
-    lang: Lang,
-    user: store::User,
-    id: Uuid,
-    path: &str,
-) -> Result<(Desk, Dialogue), Response> {
-    let desk = open_desk(state, lang, user, path).await?;
-    match state.store.dialogue(&desk.user.jurisdiction, id).await {
-        Ok(Some(d)) => Ok((desk, d)),
-        Ok(None) => Err(message_page(lang, path, "not-found", StatusCode::NOT_FOUND)),
-        Err(e) => Err(server_error(lang, path, e)),
-    }
+async fn open_dialogue(state: &AppState, user: store::User, id: Uuid) -> Result<(Desk, Dialogue), PageError> {
+    let desk = open_desk(state, user).await?;
+    let dialogue = state.store.dialogue(&desk.user.jurisdiction, id).await?.ok_or(Error::NotFound)?;
+    Ok((desk, dialogue))
 }
 
 #[derive(Template)]
@@ -70,15 +61,9 @@ pub async fn list(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
-) -> Response {
-    let desk = match open_desk(&state, lang, user, PATH).await {
-        Ok(desk) => desk,
-        Err(response) => return response,
-    };
-    let all = match state.store.dialogues(&desk.user.jurisdiction, false).await {
-        Ok(all) => all,
-        Err(e) => return server_error(lang, PATH, e),
-    };
+) -> Result<Response, PageError> {
+    let desk = open_desk(&state, user).await?;
+    let all = state.store.dialogues(&desk.user.jurisdiction, false).await?;
     let today = domain::time::local(Utc::now()).date_naive();
     let page = ListPage {
         lang,
@@ -96,7 +81,7 @@ pub async fn list(
             })
             .collect(),
     };
-    render(&page, StatusCode::OK)
+    Ok(render(&page, StatusCode::OK))
 }
 
 #[derive(Template)]
@@ -272,14 +257,10 @@ pub async fn new_form(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
-) -> Response {
-    let path = format!("{PATH}/new");
-    let desk = match open_desk(&state, lang, user, &path).await {
-        Ok(desk) => desk,
-        Err(response) => return response,
-    };
+) -> Result<Response, PageError> {
+    let desk = open_desk(&state, user).await?;
     let values = HashMap::from([("ladder".to_owned(), Ladder::Konsultation.code().to_owned())]);
-    plan_page(&desk, lang, None, values, Vec::new())
+    Ok(plan_page(&desk, lang, None, values, Vec::new()))
 }
 
 pub async fn create(
@@ -288,11 +269,7 @@ pub async fn create(
     Extension(Staff(user)): Extension<Staff>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let path = format!("{PATH}/new");
-    let desk = match open_desk(&state, lang, user, &path).await {
-        Ok(desk) => desk,
-        Err(response) => return Ok(response),
-    };
+    let desk = open_desk(&state, user).await?;
     let values = flatten(&form);
     Ok(match read_plan(&desk, &values, false, lang) {
         Err(errors) => plan_page(&desk, lang, None, values, errors),
@@ -308,12 +285,9 @@ pub async fn edit_form(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path(id): Path<Uuid>,
-) -> Response {
-    let path = format!("{PATH}/{id}");
-    match open_dialogue(&state, lang, user, id, &path).await {
-        Ok((desk, d)) => plan_page(&desk, lang, Some(&d), values_of(&d.plan), Vec::new()),
-        Err(response) => response,
-    }
+) -> Result<Response, PageError> {
+    let (desk, d) = open_dialogue(&state, user, id).await?;
+    Ok(plan_page(&desk, lang, Some(&d), values_of(&d.plan), Vec::new()))
 }
 
 /// Saves the plan; with `publish` set, also publishes it if it is complete.
@@ -323,23 +297,20 @@ pub async fn update(
     Extension(Staff(user)): Extension<Staff>,
     Path(id): Path<Uuid>,
     Form(form): Form<Vec<(String, String)>>,
-) -> Response {
+) -> Result<Response, PageError> {
     let path = format!("{PATH}/{id}");
-    let (desk, dialogue) = match open_dialogue(&state, lang, user, id, &path).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let (desk, dialogue) = open_dialogue(&state, user, id).await?;
     let values = flatten(&form);
     let publish = values.contains_key("publish") || dialogue.published_at.is_some();
     let plan = match read_plan(&desk, &values, publish, lang) {
         Ok(plan) => plan,
-        Err(errors) => return plan_page(&desk, lang, Some(&dialogue), values, errors),
+        Err(errors) => return Ok(plan_page(&desk, lang, Some(&dialogue), values, errors)),
     };
     // What was promised about influence stands unless a reason is recorded (V-D6).
     let reason = values.get("change_reason").map_or("", |r| r.trim());
     if dialogue.published_at.is_some() && plan.changes_influence(&dialogue.plan) && reason.is_empty() {
         let errors = vec![FormError { field: "change_reason", message: lang.t("dialogue-error-change-reason") }];
-        return plan_page(&desk, lang, Some(&dialogue), values, errors);
+        return Ok(plan_page(&desk, lang, Some(&dialogue), values, errors));
     }
     let j = &desk.user.jurisdiction;
     let saved = async {
@@ -349,10 +320,8 @@ pub async fn update(
         }
         Ok::<_, StoreError>(())
     };
-    match saved.await {
-        Ok(()) => Redirect::to(&path).into_response(),
-        Err(e) => server_error(lang, &path, e),
-    }
+    saved.await?;
+    Ok(Redirect::to(&path).into_response())
 }
 
 struct ContributionRow {
@@ -411,7 +380,7 @@ async fn work_page(
     d: &Dialogue,
     values: HashMap<String, String>,
     errors: Vec<FormError>,
-) -> Response {
+) -> Result<Response, PageError> {
     let l = lang.code();
     let base = format!("{PATH}/{}", d.id);
     let path = format!("{base}/work");
@@ -421,10 +390,7 @@ async fn work_page(
         let unit = desk.unit_name(&d.plan.decision_node);
         Ok::<_, StoreError>((Account::of(&record, d, unit, state.config.report_min_group, lang), record))
     };
-    let (account, Record { questions, answers, contributions, themes, .. }) = match loaded.await {
-        Ok(loaded) => loaded,
-        Err(e) => return server_error(lang, &path, e),
-    };
+    let (account, Record { questions, answers, contributions, themes, .. }) = loaded.await?;
     let consideration = |c: Option<Consideration>| c.map(|c| c.name(l).to_owned()).unwrap_or_default();
     let today = domain::time::local(Utc::now()).date_naive();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
@@ -479,7 +445,7 @@ async fn work_page(
         values,
         errors,
     };
-    render(&page, status)
+    Ok(render(&page, status))
 }
 
 pub async fn work(
@@ -487,12 +453,9 @@ pub async fn work(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path(id): Path<Uuid>,
-) -> Response {
-    let path = format!("{PATH}/{id}/work");
-    match open_dialogue(&state, lang, user, id, &path).await {
-        Ok((desk, d)) => work_page(&state, &desk, lang, &d, HashMap::new(), Vec::new()).await,
-        Err(response) => response,
-    }
+) -> Result<Response, PageError> {
+    let (desk, d) = open_dialogue(&state, user, id).await?;
+    work_page(&state, &desk, lang, &d, HashMap::new(), Vec::new()).await
 }
 
 /// Staff's preview of the redovisning (any phase), page or PDF.
@@ -501,14 +464,9 @@ pub async fn preview(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path((id, file)): Path<(Uuid, String)>,
-) -> Response {
-    let path = format!("{PATH}/{id}/{file}");
-    match open_dialogue(&state, lang, user, id, &path).await {
-        Ok((desk, d)) => {
-            account_response(&state, lang, &desk.user.jurisdiction, &d, &file, format!("{PATH}/{id}")).await
-        }
-        Err(response) => response,
-    }
+) -> Result<Response, PageError> {
+    let (desk, d) = open_dialogue(&state, user, id).await?;
+    account_response(&state, lang, &desk.user.jurisdiction, &d, &file, format!("{PATH}/{id}")).await
 }
 
 /// One change from the work page (`what`): done, then back to the page; or the page again
@@ -519,12 +477,9 @@ pub async fn act(
     Extension(Staff(user)): Extension<Staff>,
     Path((id, what)): Path<(Uuid, String)>,
     Form(form): Form<Vec<(String, String)>>,
-) -> Response {
+) -> Result<Response, PageError> {
     let path = format!("{PATH}/{id}/{what}");
-    let (desk, d) = match open_dialogue(&state, lang, user, id, &path).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let (desk, d) = open_dialogue(&state, user, id).await?;
     let values = flatten(&form);
     let get = |name: &str| values.get(name).map_or("", |v| v.trim());
     let fail = |field: &'static str, key: &str| vec![FormError { field, message: lang.t(key) }];
@@ -619,15 +574,15 @@ pub async fn act(
         })
     }
     .await;
-    match outcome {
+    Ok(match outcome {
         Ok(Ok(())) => Redirect::to(&format!("{PATH}/{id}/work")).into_response(),
-        Ok(Err(errors)) => work_page(&state, &desk, lang, &d, values, errors).await,
+        Ok(Err(errors)) => work_page(&state, &desk, lang, &d, values, errors).await?,
         Err(StoreError::Locked) => {
-            work_page(&state, &desk, lang, &d, values, fail("question_text", "dialogue-error-locked")).await
+            work_page(&state, &desk, lang, &d, values, fail("question_text", "dialogue-error-locked")).await?
         }
         Err(StoreError::NotFound) => message_page(lang, &path, "not-found", StatusCode::NOT_FOUND),
-        Err(e) => server_error(lang, &path, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 /// Why a decision recorded now would come too early, if it would: before the dialogue's
@@ -666,12 +621,15 @@ impl PopulationPage {
     }
 }
 
-async fn population_page(state: &AppState, desk: &Desk, lang: Lang, csv: String, errors: Vec<FormError>) -> Response {
+async fn population_page(
+    state: &AppState,
+    desk: &Desk,
+    lang: Lang,
+    csv: String,
+    errors: Vec<FormError>,
+) -> Result<Response, PageError> {
     let path = "/staff/population";
-    let rows = match state.store.population(&desk.user.jurisdiction).await {
-        Ok(rows) => rows,
-        Err(e) => return server_error(lang, path, e),
-    };
+    let rows = state.store.population(&desk.user.jurisdiction).await?;
     let districts = domain::dialogue::population_by(&rows, |r| r.district.clone());
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = PopulationPage {
@@ -683,14 +641,13 @@ async fn population_page(state: &AppState, desk: &Desk, lang: Lang, csv: String,
         csv,
         errors,
     };
-    render(&page, status)
+    Ok(render(&page, status))
 }
 
-async fn admin_desk(state: &AppState, lang: Lang, user: store::User) -> Result<Desk, Response> {
-    let path = "/staff/population";
-    let desk = Desk::open(state, user).await.map_err(|e| server_error(lang, path, e))?;
+async fn admin_desk(state: &AppState, user: store::User) -> Result<Desk, PageError> {
+    let desk = Desk::open(state, user).await?;
     if desk.user.role != Role::Administrator {
-        return Err(message_page(lang, path, "forbidden", StatusCode::FORBIDDEN));
+        return Err(Error::Forbidden.into());
     }
     Ok(desk)
 }
@@ -699,11 +656,9 @@ pub async fn population(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
-) -> Response {
-    match admin_desk(&state, lang, user).await {
-        Ok(desk) => population_page(&state, &desk, lang, String::new(), Vec::new()).await,
-        Err(response) => response,
-    }
+) -> Result<Response, PageError> {
+    let desk = admin_desk(&state, user).await?;
+    population_page(&state, &desk, lang, String::new(), Vec::new()).await
 }
 
 #[derive(serde::Deserialize)]
@@ -720,15 +675,12 @@ pub async fn load_population(
     Extension(Staff(user)): Extension<Staff>,
     Form(form): Form<PopulationForm>,
 ) -> Result<Response, PageError> {
-    let desk = match admin_desk(&state, lang, user).await {
-        Ok(desk) => desk,
-        Err(response) => return Ok(response),
-    };
+    let desk = admin_desk(&state, user).await?;
     Ok(match domain::dialogue::parse_population(&form.csv) {
         Err(problems) => {
             let message =
                 lang.t1("population-error", "problems", &problems.into_iter().take(10).collect::<Vec<_>>().join("; "));
-            population_page(&state, &desk, lang, form.csv, vec![FormError { field: "csv", message }]).await
+            population_page(&state, &desk, lang, form.csv, vec![FormError { field: "csv", message }]).await?
         }
         Ok(rows) => match state.store.set_population(&desk.user.jurisdiction, &rows).await {
             Ok(()) => Redirect::to("/staff/population").into_response(),

@@ -14,8 +14,9 @@ use std::collections::HashMap;
 use super::{ReportParams, ReportView, build};
 use crate::AppState;
 use crate::citizen::{Choice, home_jurisdiction};
+use crate::error::{Error, PageError};
 use crate::i18n::{Lang, PageLang};
-use crate::pages::{FormError, message_for, render, server_error};
+use crate::pages::{FormError, message_for, render};
 
 const PATH: &str = "/statistics";
 /// How long a computed page is served again as it is.
@@ -74,29 +75,25 @@ pub async fn show(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     Query(params): Query<ReportParams>,
-) -> Response {
+) -> Result<Response, PageError> {
     let key = format!("{}|{}|{}", lang.code(), params.node, params.period);
     let cache = &state.statistics;
     if let Some(html) = cache.get(&key) {
-        return page_response(html);
+        return Ok(page_response(html));
     }
     let Ok(_turn) = cache.gate.acquire().await else {
-        return server_error(lang, PATH, "the statistics gate is closed");
+        return Err(PageError::internal("the statistics gate is closed"));
     };
     // Someone else may have computed it while this request waited its turn.
     if let Some(html) = cache.get(&key) {
-        return page_response(html);
+        return Ok(page_response(html));
     }
     let found = async {
         let Some(j) = home_jurisdiction(&state).await? else { return Ok(None) };
         let (tree, categories) = tokio::try_join!(state.store.org_tree(&j.id), state.store.categories(&j.id))?;
         Ok::<_, store::StoreError>(Some((j, tree, categories)))
     };
-    let (j, tree, categories) = match found.await {
-        Ok(Some(found)) => found,
-        Ok(None) => return crate::pages::message_page(lang, PATH, "not-found", StatusCode::NOT_FOUND),
-        Err(e) => return server_error(lang, PATH, e),
-    };
+    let (j, tree, categories) = found.await?.ok_or(Error::NotFound)?;
     // The municipality as a whole, and each nämnd.
     let root = tree.root().id.clone();
     let units: Vec<Choice> = tree
@@ -128,7 +125,7 @@ pub async fn show(
                     view.show_examples = false;
                     Some(view)
                 }
-                Err(e) => return server_error(lang, PATH, e),
+                Err(e) => return Err(e.into()),
             }
         }
         _ => None,
@@ -136,15 +133,15 @@ pub async fn show(
     let page =
         StatisticsPage { lang, path: PATH.into(), form_action: PATH, units, node, period: period_text, errors, report };
     if !page.errors.is_empty() {
-        return render(&page, StatusCode::UNPROCESSABLE_ENTITY);
+        return Ok(render(&page, StatusCode::UNPROCESSABLE_ENTITY));
     }
-    match page.render() {
+    Ok(match page.render() {
         Ok(html) => {
             state.statistics.keep(key, &html);
             page_response(html)
         }
-        Err(e) => server_error(lang, PATH, e),
-    }
+        Err(e) => return Err(PageError::internal(e)),
+    })
 }
 
 fn page_response(html: String) -> Response {

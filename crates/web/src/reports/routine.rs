@@ -7,8 +7,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use crate::AppState;
+use crate::error::PageError;
 use crate::i18n::{Lang, PageLang};
-use crate::pages::{message_page, render, server_error};
+use crate::pages::{message_page, render};
 
 #[derive(Template)]
 #[template(path = "routine.html")]
@@ -19,7 +20,11 @@ struct RoutinePage {
     paragraphs: Vec<String>,
 }
 
-pub async fn show(State(state): State<AppState>, PageLang(lang): PageLang, Path(node): Path<String>) -> Response {
+pub async fn show(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    Path(node): Path<String>,
+) -> Result<Response, PageError> {
     let path = format!("/routines/{node}");
     let found = async {
         for j in state.store.jurisdictions().await? {
@@ -31,12 +36,12 @@ pub async fn show(State(state): State<AppState>, PageLang(lang): PageLang, Path(
         }
         Ok::<_, store::StoreError>(None)
     };
-    match found.await {
+    Ok(match found.await {
         Ok(Some((unit, routine))) => {
             let paragraphs = routine.split("\n\n").map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect();
             render(&RoutinePage { lang, path, unit, paragraphs }, StatusCode::OK)
         }
         Ok(None) => message_page(lang, &path, "not-found", StatusCode::NOT_FOUND),
-        Err(e) => server_error(lang, &path, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }

@@ -304,10 +304,7 @@ pub async fn act(
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let path = format!("/staff/cases/{number}");
-    let (desk, case) = match Desk::with_case(&state, lang, user, &number).await {
-        Ok(found) => found,
-        Err(response) => return Ok(response),
-    };
+    let (desk, case) = Desk::with_case(&state, user, &number).await?;
     let Some(action) = Action::from_code(&code) else {
         return Err(Error::NotFound.into());
     };
@@ -323,7 +320,7 @@ pub async fn act(
             form.iter().map(|(k, v)| (format!("{}-{k}", action.code()), v.clone())).collect();
         values.extend(fields.replaced.into_iter().map(|(k, v)| (k.to_owned(), v)));
         let outcome = Outcome { errors: fields.errors, values, notice: None };
-        return Ok(page(&state, lang, &desk, &loaded, outcome, StatusCode::UNPROCESSABLE_ENTITY).await);
+        return page(&state, lang, &desk, &loaded, outcome, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     // The old links stop working before the new one is written (it is made when the message
     // is sent).
@@ -340,12 +337,12 @@ pub async fn act(
         Err(StoreError::Projection(e)) => {
             let error = FormError { field: "actions", message: lang.t1("error-lifecycle", "reason", &e.to_string()) };
             let outcome = Outcome { errors: vec![error], values: HashMap::new(), notice: None };
-            page(&state, lang, &desk, &loaded, outcome, StatusCode::CONFLICT).await
+            page(&state, lang, &desk, &loaded, outcome, StatusCode::CONFLICT).await?
         }
         Err(StoreError::Conflict) => {
             let error = FormError { field: "actions", message: lang.t("error-conflict") };
             let outcome = Outcome { errors: vec![error], values: HashMap::new(), notice: None };
-            page(&state, lang, &desk, &loaded, outcome, StatusCode::CONFLICT).await
+            page(&state, lang, &desk, &loaded, outcome, StatusCode::CONFLICT).await?
         }
         Err(e) => return Err(e.into()),
     })

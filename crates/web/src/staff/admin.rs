@@ -19,8 +19,9 @@ use super::{Desk, StaffNav, role_name};
 use crate::AppState;
 use crate::auth::{self, Staff};
 use crate::citizen::Choice;
+use crate::error::{Error, PageError};
 use crate::i18n::{Lang, PageLang};
-use crate::pages::{FormError, message_for, message_page, render, server_error};
+use crate::pages::{FormError, message_for, message_page, render};
 use crate::route_list::StaffRoutes;
 
 pub(super) fn routes() -> StaffRoutes {
@@ -41,22 +42,13 @@ pub(super) fn routes() -> StaffRoutes {
 }
 
 /// The administrator's desk, or the refusal every other role gets.
-async fn admin_desk(state: &AppState, lang: Lang, user: User, path: &str) -> Result<Desk, Response> {
-    let desk = Desk::open(state, user).await.map_err(|e| server_error(lang, path, e))?;
+async fn admin_desk(state: &AppState, user: User, path: &str) -> Result<Desk, PageError> {
+    let desk = Desk::open(state, user).await?;
     if !desk.access().can_administer() {
         tracing::warn!(user = %desk.user.id, path, "administration refused");
-        return Err(message_page(lang, path, "forbidden", StatusCode::FORBIDDEN));
+        return Err(Error::Forbidden.into());
     }
     Ok(desk)
-}
-
-macro_rules! desk_or_return {
-    ($state:expr, $lang:expr, $user:expr, $path:expr) => {
-        match admin_desk(&$state, $lang, $user, $path).await {
-            Ok(desk) => desk,
-            Err(response) => return response,
-        }
-    };
 }
 
 /// A form's values and problems, and what an administrator was just told.
@@ -174,7 +166,7 @@ async fn page(
     section: &'static str,
     feedback: Feedback,
     status: StatusCode,
-) -> Response {
+) -> Result<Response, PageError> {
     let path = format!("/staff/admin{}", if section == "index" { String::new() } else { format!("/{section}") });
     let j = &desk.user.jurisdiction;
     let l = lang.code();
@@ -182,10 +174,7 @@ async fn page(
     let root = desk.tree.root().id.clone();
     let ordered = desk.tree.subtree(&root).unwrap_or_default();
     let mail_templates = if section == "mail" {
-        let own = match state.store.mail_templates(j).await {
-            Ok(own) => own,
-            Err(e) => return server_error(lang, &path, e),
-        };
+        let own = state.store.mail_templates(j).await?;
         app::mail::PURPOSES
             .iter()
             .flat_map(|purpose| ["sv", "en"].map(|l| (*purpose, l)))
@@ -205,11 +194,11 @@ async fn page(
     let (templates, keys) = match section {
         "templates" => match state.store.templates(j).await {
             Ok(t) => (t, Vec::new()),
-            Err(e) => return server_error(lang, &path, e),
+            Err(e) => return Err(e.into()),
         },
         "api-keys" => match state.store.api_keys(j).await {
             Ok(k) => (Vec::new(), k),
-            Err(e) => return server_error(lang, &path, e),
+            Err(e) => return Err(e.into()),
         },
         _ => (Vec::new(), Vec::new()),
     };
@@ -274,7 +263,7 @@ async fn page(
         policy_pinned: state.store.policy_is_pinned(j),
         feedback,
     };
-    render(&page, status)
+    Ok(render(&page, status))
 }
 
 fn key_row(k: &ApiKey) -> KeyRow {
@@ -321,8 +310,8 @@ pub async fn index(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Query(params): Query<EditParams>,
-) -> Response {
-    let desk = desk_or_return!(state, lang, user, "/staff/admin");
+) -> Result<Response, PageError> {
+    let desk = admin_desk(&state, user, "/staff/admin").await?;
     page(&state, lang, &desk, "index", done_notice(lang, &params), StatusCode::OK).await
 }
 
@@ -333,8 +322,8 @@ pub async fn org_page(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Query(params): Query<EditParams>,
-) -> Response {
-    let desk = desk_or_return!(state, lang, user, "/staff/admin/org");
+) -> Result<Response, PageError> {
+    let desk = admin_desk(&state, user, "/staff/admin/org").await?;
     let mut feedback = done_notice(lang, &params);
     if let Ok(node) = desk.tree.node(&params.edit) {
         feedback.values = HashMap::from([
@@ -354,8 +343,8 @@ pub async fn save_node(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Form(form): Form<Fields>,
-) -> Response {
-    let desk = desk_or_return!(state, lang, user, "/staff/admin/org");
+) -> Result<Response, PageError> {
+    let desk = admin_desk(&state, user, "/staff/admin/org").await?;
     let mut feedback = Feedback::default();
     let id = field(&form, "id").to_owned();
     if !domain::is_valid_id(&id) {
@@ -396,11 +385,11 @@ pub async fn save_node(
             manager_user_id,
         };
         match state.store.upsert_org(&desk.user.jurisdiction, &[node]).await {
-            Ok(()) => return Redirect::to("/staff/admin/org?done=saved").into_response(),
+            Ok(()) => return Ok(Redirect::to("/staff/admin/org?done=saved").into_response()),
             // A cycle, or an id taken by another municipality: say so at the field.
             Err(StoreError::Org(e)) => feedback.error("parent", e.to_string()),
             Err(StoreError::Duplicate(what)) => feedback.error("id", lang.t1("error-taken", "what", &what)),
-            Err(e) => return server_error(lang, "/staff/admin/org", e),
+            Err(e) => return Err(e.into()),
         }
     }
     refused(&mut feedback, &form);
@@ -414,8 +403,8 @@ pub async fn categories_page(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Query(params): Query<EditParams>,
-) -> Response {
-    let desk = desk_or_return!(state, lang, user, "/staff/admin/categories");
+) -> Result<Response, PageError> {
+    let desk = admin_desk(&state, user, "/staff/admin/categories").await?;
     let mut feedback = done_notice(lang, &params);
     if let Some(c) = desk.categories.iter().find(|c| c.code == params.edit) {
         let kinds: Vec<&str> = c.kinds.iter().map(|k| k.code()).collect();
@@ -441,8 +430,8 @@ pub async fn save_category(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     body: axum::body::Bytes,
-) -> Response {
-    let desk = desk_or_return!(state, lang, user, "/staff/admin/categories");
+) -> Result<Response, PageError> {
+    let desk = admin_desk(&state, user, "/staff/admin/categories").await?;
     // Checkboxes repeat a name (`kinds=a&kinds=b`): read every pair, keep them joined.
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let mut form: Fields = HashMap::new();
@@ -489,10 +478,8 @@ pub async fn save_category(
             public: field(&form, "public") == "on",
             questions,
         };
-        return match state.store.upsert_category(&desk.user.jurisdiction, &category, position as i64).await {
-            Ok(()) => Redirect::to("/staff/admin/categories?done=saved").into_response(),
-            Err(e) => server_error(lang, "/staff/admin/categories", e),
-        };
+        state.store.upsert_category(&desk.user.jurisdiction, &category, position as i64).await?;
+        return Ok(Redirect::to("/staff/admin/categories?done=saved").into_response());
     }
     refused(&mut feedback, &form);
     page(&state, lang, &desk, "categories", feedback, StatusCode::UNPROCESSABLE_ENTITY).await
@@ -524,8 +511,8 @@ pub async fn policy_page(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Query(params): Query<EditParams>,
-) -> Response {
-    let desk = desk_or_return!(state, lang, user, "/staff/admin/policy");
+) -> Result<Response, PageError> {
+    let desk = admin_desk(&state, user, "/staff/admin/policy").await?;
     let mut feedback = done_notice(lang, &params);
     feedback.values.insert("policy".into(), state.store.policy(&desk.user.jurisdiction).to_toml());
     page(&state, lang, &desk, "policy", feedback, StatusCode::OK).await
@@ -536,8 +523,8 @@ pub async fn save_policy(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Form(form): Form<Fields>,
-) -> Response {
-    let desk = desk_or_return!(state, lang, user, "/staff/admin/policy");
+) -> Result<Response, PageError> {
+    let desk = admin_desk(&state, user, "/staff/admin/policy").await?;
     let mut feedback = Feedback::default();
     let text = form.get("policy").cloned().unwrap_or_default();
     if state.store.policy_is_pinned(&desk.user.jurisdiction) {
@@ -545,10 +532,8 @@ pub async fn save_policy(
     } else if let Err(reason) = domain::clock::Policy::from_toml(&text) {
         feedback.error("policy", lang.t1("error-policy-invalid", "reason", &reason));
     } else {
-        return match state.store.save_policy(&desk.user.jurisdiction, &text).await {
-            Ok(()) => Redirect::to("/staff/admin/policy?done=saved").into_response(),
-            Err(e) => server_error(lang, "/staff/admin/policy", e),
-        };
+        state.store.save_policy(&desk.user.jurisdiction, &text).await?;
+        return Ok(Redirect::to("/staff/admin/policy?done=saved").into_response());
     }
     refused(&mut feedback, &form);
     page(&state, lang, &desk, "policy", feedback, StatusCode::UNPROCESSABLE_ENTITY).await
@@ -567,13 +552,13 @@ pub async fn mail_page(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Query(params): Query<EditParams>,
-) -> Response {
-    let desk = desk_or_return!(state, lang, user, "/staff/admin/mail");
+) -> Result<Response, PageError> {
+    let desk = admin_desk(&state, user, "/staff/admin/mail").await?;
     let mut feedback = done_notice(lang, &params);
     if let Some((purpose, l)) = mail_template_key(&params.edit) {
         let own = match state.store.mail_templates(&desk.user.jurisdiction).await {
             Ok(own) => own.into_iter().find(|t| t.purpose == purpose && t.lang == l),
-            Err(e) => return server_error(lang, "/staff/admin/mail", e),
+            Err(e) => return Err(e.into()),
         };
         let t = own.unwrap_or_else(|| app::mail::default_template(purpose, l));
         feedback.values = HashMap::from([
@@ -591,17 +576,15 @@ pub async fn save_mail_template(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Form(form): Form<Fields>,
-) -> Response {
-    let desk = desk_or_return!(state, lang, user, "/staff/admin/mail");
+) -> Result<Response, PageError> {
+    let desk = admin_desk(&state, user, "/staff/admin/mail").await?;
     let j = &desk.user.jurisdiction;
     let Some((purpose, l)) = mail_template_key(field(&form, "key")) else {
-        return message_page(lang, "/staff/admin/mail", "not-found", StatusCode::NOT_FOUND);
+        return Err(Error::NotFound.into());
     };
     if field(&form, "reset") == "1" {
-        return match state.store.delete_mail_template(j, purpose, l).await {
-            Ok(()) => Redirect::to("/staff/admin/mail?done=mail-reset").into_response(),
-            Err(e) => server_error(lang, "/staff/admin/mail", e),
-        };
+        state.store.delete_mail_template(j, purpose, l).await?;
+        return Ok(Redirect::to("/staff/admin/mail?done=mail-reset").into_response());
     }
     let mut feedback = Feedback::default();
     let subject = field(&form, "subject");
@@ -619,10 +602,8 @@ pub async fn save_mail_template(
             subject: subject.into(),
             body: body.replace("\r\n", "\n"),
         };
-        return match state.store.save_mail_template(j, &template).await {
-            Ok(()) => Redirect::to("/staff/admin/mail?done=saved").into_response(),
-            Err(e) => server_error(lang, "/staff/admin/mail", e),
-        };
+        state.store.save_mail_template(j, &template).await?;
+        return Ok(Redirect::to("/staff/admin/mail?done=saved").into_response());
     }
     refused(&mut feedback, &form);
     page(&state, lang, &desk, "mail", feedback, StatusCode::UNPROCESSABLE_ENTITY).await
@@ -635,8 +616,8 @@ pub async fn templates_page(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Query(params): Query<EditParams>,
-) -> Response {
-    let desk = desk_or_return!(state, lang, user, "/staff/admin/templates");
+) -> Result<Response, PageError> {
+    let desk = admin_desk(&state, user, "/staff/admin/templates").await?;
     let mut feedback = done_notice(lang, &params);
     let templates = state.store.templates(&desk.user.jurisdiction).await.unwrap_or_default();
     if let Some(t) = templates.iter().find(|t| t.id.to_string() == params.edit) {
@@ -655,8 +636,8 @@ pub async fn save_template(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Form(form): Form<Fields>,
-) -> Response {
-    let desk = desk_or_return!(state, lang, user, "/staff/admin/templates");
+) -> Result<Response, PageError> {
+    let desk = admin_desk(&state, user, "/staff/admin/templates").await?;
     let mut feedback = Feedback::default();
     let name = field(&form, "name").to_owned();
     if name.is_empty() {
@@ -674,9 +655,9 @@ pub async fn save_template(
         let id = field(&form, "id").parse::<Uuid>().unwrap_or_else(|_| Uuid::now_v7());
         let template = AnswerTemplate { id, name, language, body };
         match state.store.save_template(&desk.user.jurisdiction, &template).await {
-            Ok(()) => return Redirect::to("/staff/admin/templates?done=saved").into_response(),
+            Ok(()) => return Ok(Redirect::to("/staff/admin/templates?done=saved").into_response()),
             Err(StoreError::Duplicate(what)) => feedback.error("name", lang.t1("error-taken", "what", &what)),
-            Err(e) => return server_error(lang, "/staff/admin/templates", e),
+            Err(e) => return Err(e.into()),
         }
     }
     refused(&mut feedback, &form);
@@ -688,13 +669,13 @@ pub async fn delete_template(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path(id): Path<Uuid>,
-) -> Response {
-    let desk = desk_or_return!(state, lang, user, "/staff/admin/templates");
-    match state.store.delete_template(&desk.user.jurisdiction, id).await {
+) -> Result<Response, PageError> {
+    let desk = admin_desk(&state, user, "/staff/admin/templates").await?;
+    Ok(match state.store.delete_template(&desk.user.jurisdiction, id).await {
         Ok(()) => Redirect::to("/staff/admin/templates?done=deleted").into_response(),
         Err(StoreError::NotFound) => message_page(lang, "/staff/admin/templates", "not-found", StatusCode::NOT_FOUND),
-        Err(e) => server_error(lang, "/staff/admin/templates", e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 // --- Staff accounts ---------------------------------------------------------------------
@@ -704,8 +685,8 @@ pub async fn users_page(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Query(params): Query<EditParams>,
-) -> Response {
-    let desk = desk_or_return!(state, lang, user, "/staff/admin/users");
+) -> Result<Response, PageError> {
+    let desk = admin_desk(&state, user, "/staff/admin/users").await?;
     let mut feedback = done_notice(lang, &params);
     if let Some(u) = desk.staff.iter().find(|u| u.id.to_string() == params.edit) {
         feedback.values = HashMap::from([
@@ -727,8 +708,8 @@ pub async fn save_user(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Form(form): Form<Fields>,
-) -> Response {
-    let desk = desk_or_return!(state, lang, user, "/staff/admin/users");
+) -> Result<Response, PageError> {
+    let desk = admin_desk(&state, user, "/staff/admin/users").await?;
     let mut feedback = Feedback::default();
     let existing = field(&form, "id").parse::<Uuid>().ok().and_then(|id| desk.staff.iter().find(|u| u.id == id));
     let username = field(&form, "username").to_owned();
@@ -785,9 +766,9 @@ pub async fn save_user(
             }
         };
         match result {
-            Ok(None) => return Redirect::to("/staff/admin/users?done=saved").into_response(),
+            Ok(None) => return Ok(Redirect::to("/staff/admin/users?done=saved").into_response()),
             Ok(Some(password)) => {
-                let desk = desk_or_return!(state, lang, desk.user, "/staff/admin/users");
+                let desk = admin_desk(&state, desk.user, "/staff/admin/users").await?;
                 let feedback = Feedback {
                     notice: Some(lang.t("admin-done-user-created")),
                     secret: Some(password),
@@ -796,7 +777,7 @@ pub async fn save_user(
                 return page(&state, lang, &desk, "users", feedback, StatusCode::OK).await;
             }
             Err(StoreError::Duplicate(_)) => feedback.error("username", lang.t("error-username-taken")),
-            Err(e) => return server_error(lang, "/staff/admin/users", e),
+            Err(e) => return Err(e.into()),
         }
     }
     refused(&mut feedback, &form);
@@ -809,20 +790,20 @@ pub async fn new_password(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path(id): Path<Uuid>,
-) -> Response {
-    let desk = desk_or_return!(state, lang, user, "/staff/admin/users");
+) -> Result<Response, PageError> {
+    let desk = admin_desk(&state, user, "/staff/admin/users").await?;
     let password = auth::generate_password();
     let for_hash = password.clone();
     let hash = tokio::task::spawn_blocking(move || auth::hash_password(&for_hash)).await.unwrap_or_default();
-    match state.store.set_password(&desk.user.jurisdiction, id, &hash).await {
+    Ok(match state.store.set_password(&desk.user.jurisdiction, id, &hash).await {
         Ok(()) => {
             let feedback =
                 Feedback { notice: Some(lang.t("admin-done-password")), secret: Some(password), ..Feedback::default() };
-            page(&state, lang, &desk, "users", feedback, StatusCode::OK).await
+            page(&state, lang, &desk, "users", feedback, StatusCode::OK).await?
         }
         Err(StoreError::NotFound) => message_page(lang, "/staff/admin/users", "not-found", StatusCode::NOT_FOUND),
-        Err(e) => server_error(lang, "/staff/admin/users", e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 // --- API keys ---------------------------------------------------------------------------
@@ -833,8 +814,8 @@ pub async fn keys_page(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Query(params): Query<EditParams>,
-) -> Response {
-    let desk = desk_or_return!(state, lang, user, "/staff/admin/api-keys");
+) -> Result<Response, PageError> {
+    let desk = admin_desk(&state, user, "/staff/admin/api-keys").await?;
     page(&state, lang, &desk, "api-keys", done_notice(lang, &params), StatusCode::OK).await
 }
 
@@ -843,8 +824,8 @@ pub async fn create_key(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Form(form): Form<Fields>,
-) -> Response {
-    let desk = desk_or_return!(state, lang, user, "/staff/admin/api-keys");
+) -> Result<Response, PageError> {
+    let desk = admin_desk(&state, user, "/staff/admin/api-keys").await?;
     let name = field(&form, "name").to_owned();
     if name.is_empty() {
         let mut feedback = Feedback::default();
@@ -852,14 +833,14 @@ pub async fn create_key(
         return page(&state, lang, &desk, "api-keys", feedback, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let (key, hash) = app::accounts::new_api_key();
-    match state.store.create_api_key(&desk.user.jurisdiction, &name, &hash).await {
+    Ok(match state.store.create_api_key(&desk.user.jurisdiction, &name, &hash).await {
         Ok(_) => {
             let feedback =
                 Feedback { notice: Some(lang.t("admin-done-key-created")), secret: Some(key), ..Feedback::default() };
-            page(&state, lang, &desk, "api-keys", feedback, StatusCode::OK).await
+            page(&state, lang, &desk, "api-keys", feedback, StatusCode::OK).await?
         }
-        Err(e) => server_error(lang, "/staff/admin/api-keys", e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 pub async fn revoke_key(
@@ -867,39 +848,33 @@ pub async fn revoke_key(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path(id): Path<Uuid>,
-) -> Response {
-    let desk = desk_or_return!(state, lang, user, "/staff/admin/api-keys");
-    match state.store.revoke_api_key(&desk.user.jurisdiction, id, chrono::Utc::now()).await {
+) -> Result<Response, PageError> {
+    let desk = admin_desk(&state, user, "/staff/admin/api-keys").await?;
+    Ok(match state.store.revoke_api_key(&desk.user.jurisdiction, id, chrono::Utc::now()).await {
         Ok(()) => Redirect::to("/staff/admin/api-keys?done=revoked").into_response(),
         // Another municipality's key, or none: say so rather than "revoked".
         Err(StoreError::NotFound) => message_page(lang, "/staff/admin/api-keys", "not-found", StatusCode::NOT_FOUND),
-        Err(e) => server_error(lang, "/staff/admin/api-keys", e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 // --- Setup as TOML ----------------------------------------------------------------------
 
 pub async fn export_setup(
     State(state): State<AppState>,
-    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
-) -> Response {
-    let desk = desk_or_return!(state, lang, user, "/staff/admin");
-    match app::setup::export(&state.store, &desk.user.jurisdiction).await {
-        Ok(text) => (
-            [
-                (header::CONTENT_TYPE, "application/toml; charset=utf-8".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"lyhord-{}.toml\"", desk.user.jurisdiction),
-                ),
-                (header::CACHE_CONTROL, "no-store".to_owned()),
-            ],
-            text,
-        )
-            .into_response(),
-        Err(e) => server_error(lang, "/staff/admin", e),
-    }
+) -> Result<Response, PageError> {
+    let desk = admin_desk(&state, user, "/staff/admin").await?;
+    let text = app::setup::export(&state.store, &desk.user.jurisdiction).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/toml; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"lyhord-{}.toml\"", desk.user.jurisdiction)),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        text,
+    )
+        .into_response())
 }
 
 pub async fn import_setup(
@@ -907,13 +882,13 @@ pub async fn import_setup(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Form(form): Form<Fields>,
-) -> Response {
-    let desk = desk_or_return!(state, lang, user, "/staff/admin");
+) -> Result<Response, PageError> {
+    let desk = admin_desk(&state, user, "/staff/admin").await?;
     let text = form.get("setup").cloned().unwrap_or_default();
     let mut feedback = Feedback::default();
     match app::setup::import(&state.store, &desk.user.jurisdiction, &text).await {
-        Ok(_) => return Redirect::to("/staff/admin?done=imported").into_response(),
-        Err(app::setup::SetupError::Store(e)) => return server_error(lang, "/staff/admin", e),
+        Ok(_) => return Ok(Redirect::to("/staff/admin?done=imported").into_response()),
+        Err(app::setup::SetupError::Store(e)) => return Err(e.into()),
         Err(e) => feedback.error("setup", e.to_string()),
     }
     refused(&mut feedback, &form);

@@ -112,10 +112,8 @@ pub async fn show(
         Ok(desk) => desk.with_analysis(&state).await,
         Err(e) => Err(e),
     };
-    Ok(match desk {
-        Ok(desk) => page(&desk, lang, None, params.saved.is_some()),
-        Err(e) => return Err(e.into()),
-    })
+    let desk = desk?;
+    Ok(page(&desk, lang, None, params.saved.is_some()))
 }
 
 pub async fn save(
@@ -145,8 +143,6 @@ pub async fn save(
         return Ok(page(&desk, lang, Some((&node, &form, "routine", lang.t("error-text-too-long"))), false));
     }
     let settings = AnalysisSettings { node_id: node, causes, routine };
-    Ok(match state.store.save_analysis_settings(&desk.user.jurisdiction, &settings).await {
-        Ok(()) => Redirect::to(&format!("{PATH}?saved=1")).into_response(),
-        Err(e) => return Err(e.into()),
-    })
+    state.store.save_analysis_settings(&desk.user.jurisdiction, &settings).await?;
+    Ok(Redirect::to(&format!("{PATH}?saved=1")).into_response())
 }

@@ -19,7 +19,7 @@ use crate::auth::Staff;
 use crate::citizen::{CategoryGroup, Choice, category_groups, public_entry, send_file};
 use crate::error::{Error, PageError};
 use crate::i18n::{Lang, PageLang};
-use crate::pages::{FormError, message_for, render, server_error};
+use crate::pages::{FormError, message_for, render};
 use app::dates::{deadline, short};
 use app::intake::attachments_of;
 
@@ -448,7 +448,7 @@ pub(super) async fn page(
     loaded: &Loaded,
     outcome: Outcome,
     status: StatusCode,
-) -> Response {
+) -> Result<Response, PageError> {
     let case = &loaded.case;
     let path = format!("/staff/cases/{}", case.number);
     let access = desk.access();
@@ -466,10 +466,7 @@ pub(super) async fn page(
         )?;
         Ok::<_, store::StoreError>((clocks, templates, mail, received, improvements))
     };
-    let (clocks, templates, mail, received, improvements) = match found.await {
-        Ok(found) => found,
-        Err(e) => return server_error(lang, &path, e),
-    };
+    let (clocks, templates, mail, received, improvements) = found.await?;
 
     let access_log = if access.can_read_access_log(case) {
         match state.store.access_log(case.id).await {
@@ -481,7 +478,7 @@ pub(super) async fn page(
                     .map(|e| AccessRow { when: short(e.at), who: e.username.clone(), action: e.action.clone() })
                     .collect(),
             ),
-            Err(e) => return server_error(lang, &path, e),
+            Err(e) => return Err(e.into()),
         }
     } else {
         None
@@ -664,7 +661,7 @@ pub(super) async fn page(
             .collect(),
         withheld,
     };
-    render(&page, status)
+    Ok(render(&page, status))
 }
 
 pub async fn show(
@@ -674,25 +671,16 @@ pub async fn show(
     Path(number): Path<String>,
     Query(params): Query<ShowParams>,
 ) -> Result<Response, PageError> {
-    let path = format!("/staff/cases/{number}");
-    let (desk, case) = match Desk::with_case(&state, lang, user, &number).await {
-        Ok(found) => found,
-        Err(response) => return Ok(response),
-    };
+    let (desk, case) = Desk::with_case(&state, user, &number).await?;
     // C5: every staff view is logged before anything is shown.
-    if let Err(e) = state.store.log_access(case.id, desk.user.id, Utc::now(), "view").await {
-        return Ok(server_error(lang, &path, e));
-    }
+    state.store.log_access(case.id, desk.user.id, Utc::now(), "view").await?;
     let loaded = Loaded::read(&state, case).await?;
     let mut values = HashMap::new();
     // Templates are read here only when one is asked for; the page reads its list itself.
     let templates = if params.template.is_empty() || !desk.access().can_read(&loaded.case) {
         Vec::new()
     } else {
-        match state.store.templates(&loaded.case.jurisdiction).await {
-            Ok(templates) => templates,
-            Err(e) => return Err(e.into()),
-        }
+        state.store.templates(&loaded.case.jurisdiction).await?
     };
     if let Some(template) = templates.iter().find(|t| t.id.to_string() == params.template) {
         values.insert("answer-message".to_owned(), fill_template(&template.body, &desk, &loaded, lang));
@@ -700,21 +688,16 @@ pub async fn show(
     }
     let known = Action::from_code(&params.done).is_some() || params.done == "register";
     let notice = known.then(|| lang.t(&format!("done-{}", params.done)));
-    Ok(page(&state, lang, &desk, &loaded, Outcome { errors: Vec::new(), values, notice }, StatusCode::OK).await)
+    page(&state, lang, &desk, &loaded, Outcome { errors: Vec::new(), values, notice }, StatusCode::OK).await
 }
 
 /// A file of a case the user may see; the download is logged like a view.
 pub async fn download(
     State(state): State<AppState>,
-    PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path((number, sha256)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    let path = format!("/staff/cases/{number}");
-    let (desk, case) = match Desk::with_case(&state, lang, user, &number).await {
-        Ok(found) => found,
-        Err(response) => return Ok(response),
-    };
+    let (desk, case) = Desk::with_case(&state, user, &number).await?;
     if !desk.access().can_read(&case) {
         return Err(Error::Forbidden.into());
     }
@@ -722,10 +705,8 @@ pub async fn download(
     let Some(file) = loaded.files().find(|a| a.sha256 == sha256).cloned() else {
         return Err(Error::NotFound.into());
     };
-    if let Err(e) = state.store.log_access(loaded.case.id, desk.user.id, Utc::now(), "download").await {
-        return Ok(server_error(lang, &path, e));
-    }
-    Ok(send_file(&state, lang, &path, file).await)
+    state.store.log_access(loaded.case.id, desk.user.id, Utc::now(), "download").await?;
+    send_file(&state, file).await
 }
 
 /// A received e-mail message of the case as it came (`.eml`), logged like a download.
@@ -736,10 +717,7 @@ pub async fn original(
     Path((number, id)): Path<(String, uuid::Uuid)>,
 ) -> Result<Response, PageError> {
     let path = format!("/staff/cases/{number}");
-    let (desk, case) = match Desk::with_case(&state, lang, user, &number).await {
-        Ok(found) => found,
-        Err(response) => return Ok(response),
-    };
+    let (desk, case) = Desk::with_case(&state, user, &number).await?;
     if !desk.access().can_read(&case) {
         return Err(Error::Forbidden.into());
     }
@@ -748,10 +726,8 @@ pub async fn original(
         Ok(_) => return Ok(crate::pages::message_page(lang, &path, "not-found", StatusCode::NOT_FOUND)),
         Err(e) => return Err(e.into()),
     };
-    if let Err(e) = state.store.log_access(case.id, desk.user.id, Utc::now(), "download").await {
-        return Ok(server_error(lang, &path, e));
-    }
-    Ok(send_file(&state, lang, &path, original_file(&mail)).await)
+    state.store.log_access(case.id, desk.user.id, Utc::now(), "download").await?;
+    send_file(&state, original_file(&mail)).await
 }
 
 /// A received message as a file to download.
@@ -771,25 +747,19 @@ pub async fn receipt(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path(number): Path<String>,
-) -> Response {
-    let path = format!("/staff/cases/{number}");
-    let (desk, case) = match Desk::with_case(&state, lang, user, &number).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+) -> Result<Response, PageError> {
+    let (desk, case) = Desk::with_case(&state, user, &number).await?;
     // The link lets its holder act as the citizen: only those who register cases hand it out.
     if !desk.access().can_register() || !desk.access().can_read(&case) {
-        return crate::pages::message_page(lang, &path, "forbidden", StatusCode::FORBIDDEN);
+        return Err(Error::Forbidden.into());
     }
     let built = async {
         state.store.log_access(case.id, desk.user.id, Utc::now(), "receipt").await?;
         let token = app::intake::tracking_token(&state, case.id).await?;
         crate::citizen::receipt_page(&state, lang, case.id, &token).await
     };
-    match built.await {
-        Ok(page) => render(&page, StatusCode::OK),
-        Err(e) => server_error(lang, &path, e),
-    }
+    let page = built.await?;
+    Ok(render(&page, StatusCode::OK))
 }
 
 /// The answers to the category's questions as the case page shows them; an answer to a

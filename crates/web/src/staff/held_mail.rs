@@ -16,7 +16,7 @@ use crate::auth::Staff;
 use crate::citizen::send_file;
 use crate::error::{Error, PageError};
 use crate::i18n::PageLang;
-use crate::pages::{message_page, server_error};
+use crate::pages::message_page;
 use app::files::FileStore;
 
 /// The held message, if it is held and undecided in the user's jurisdiction.
@@ -31,12 +31,9 @@ pub async fn download(
     Extension(Staff(user)): Extension<Staff>,
     Path(id): Path<Uuid>,
 ) -> Result<Response, PageError> {
-    let desk = match open(&state, lang, user).await {
-        Ok(desk) => desk,
-        Err(response) => return Ok(response),
-    };
+    let desk = open(&state, user).await?;
     Ok(match state.store.inbound_mail(&desk.user.jurisdiction, id).await {
-        Ok(Some(mail)) => send_file(&state, lang, PATH, super::case_page::original_file(&mail)).await,
+        Ok(Some(mail)) => send_file(&state, super::case_page::original_file(&mail)).await?,
         Ok(None) => message_page(lang, PATH, "not-found", StatusCode::NOT_FOUND),
         Err(e) => return Err(e.into()),
     })
@@ -50,36 +47,27 @@ pub async fn register(
     Extension(Staff(user)): Extension<Staff>,
     Path(id): Path<Uuid>,
 ) -> Result<Response, PageError> {
-    let desk = match open(&state, lang, user).await {
-        Ok(desk) => desk,
-        Err(response) => return Ok(response),
-    };
+    let desk = open(&state, user).await?;
     let j = desk.user.jurisdiction.clone();
-    let mail = match held(&state, &j, id).await {
-        Ok(Some(mail)) => mail,
-        Ok(None) => return Ok(message_page(lang, PATH, "not-found", StatusCode::NOT_FOUND)),
-        Err(e) => return Err(e.into()),
-    };
+    let mail = held(&state, &j, id).await?.ok_or(Error::NotFound)?;
     let files = FileStore::new(&state.config.attachments_dir);
     let sha256 = mail.raw_sha256.clone();
     let raw = match tokio::task::spawn_blocking(move || files.get(&sha256)).await {
         Ok(Ok(raw)) => raw,
-        Ok(Err(e)) => return Ok(server_error(lang, PATH, e)),
+        Ok(Err(e)) => return Err(e.into()),
         Err(e) => return Err(Error::Internal(e.to_string()).into()),
     };
     let done = app::mail::ingest(&state, &j, &raw, Some(id)).await?;
     let Some(number) = done.case_number else {
         let reason = done.reason.unwrap_or_default();
         let problem = (id.to_string(), lang.t1("held-cannot-register", "reasons", &reason));
-        return Ok(page(&state, lang, &desk, Some(problem), StatusCode::UNPROCESSABLE_ENTITY).await);
+        return page(&state, lang, &desk, Some(problem), StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let case_id = match state.store.case_by_number(&j, &number).await {
         Ok(case) => case.map(|c| c.id),
         Err(e) => return Err(e.into()),
     };
-    if let Err(e) = state.store.resolve_held_mail(&j, id, &decision(&desk, "registered", case_id)).await {
-        return Ok(server_error(lang, PATH, e));
-    }
+    state.store.resolve_held_mail(&j, id, &decision(&desk, "registered", case_id)).await?;
     Ok(Redirect::to(&format!("/staff/cases/{number}?done=register#notice")).into_response())
 }
 
@@ -89,11 +77,8 @@ pub async fn dismiss(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path(id): Path<Uuid>,
-) -> Response {
-    let desk = match open(&state, lang, user).await {
-        Ok(desk) => desk,
-        Err(response) => return response,
-    };
+) -> Result<Response, PageError> {
+    let desk = open(&state, user).await?;
     let dismissed = decision(&desk, "dismissed", None);
     set_aside(lang, state.store.resolve_held_mail(&desk.user.jurisdiction, id, &dismissed).await)
 }

@@ -17,9 +17,9 @@ use super::{Desk, StaffNav};
 use crate::AppState;
 use crate::auth::Staff;
 use crate::citizen::Choice;
-use crate::error::PageError;
+use crate::error::{Error, PageError};
 use crate::i18n::{Lang, PageLang};
-use crate::pages::{FormError, message_for, message_page, render, server_error};
+use crate::pages::{FormError, message_for, render};
 use app::dates::short;
 
 const PATH: &str = "/staff/improvements";
@@ -157,10 +157,10 @@ pub struct NewParams {
     case: String,
 }
 
-async fn open_desk(state: &AppState, lang: Lang, user: store::User, path: &str) -> Result<Desk, Response> {
-    let desk = Desk::open(state, user).await.map_err(|e| server_error(lang, path, e))?;
+async fn open_desk(state: &AppState, user: store::User) -> Result<Desk, PageError> {
+    let desk = Desk::open(state, user).await?;
     if !can_edit(&desk) {
-        return Err(message_page(lang, path, "forbidden", StatusCode::FORBIDDEN));
+        return Err(Error::Forbidden.into());
     }
     Ok(desk)
 }
@@ -170,17 +170,14 @@ pub async fn new_form(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Query(params): Query<NewParams>,
-) -> Response {
+) -> Result<Response, PageError> {
     let path = format!("{PATH}/new");
-    let desk = match open_desk(&state, lang, user, &path).await {
-        Ok(desk) => desk,
-        Err(response) => return response,
-    };
+    let desk = open_desk(&state, user).await?;
     let mut values = HashMap::new();
     values.insert("cases".into(), params.case);
     values.insert("status".into(), ImprovementStatus::Planned.code().into());
     values.insert("node".into(), desk.user.node_id.clone().unwrap_or_default());
-    edit_page(&desk, lang, path, values, Vec::new())
+    Ok(edit_page(&desk, lang, path, values, Vec::new()))
 }
 
 pub async fn edit_form(
@@ -190,15 +187,8 @@ pub async fn edit_form(
     Path(id): Path<Uuid>,
 ) -> Result<Response, PageError> {
     let path = format!("{PATH}/{id}");
-    let desk = match open_desk(&state, lang, user, &path).await {
-        Ok(desk) => desk,
-        Err(response) => return Ok(response),
-    };
-    let found = match visible(&state, &desk, id).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return Ok(message_page(lang, &path, "not-found", StatusCode::NOT_FOUND)),
-        Err(e) => return Err(e.into()),
-    };
+    let desk = open_desk(&state, user).await?;
+    let found = visible(&state, &desk, id).await?.ok_or(Error::NotFound)?;
     let values = HashMap::from([
         ("node".to_owned(), found.node_id.clone()),
         ("description".to_owned(), found.description.clone()),
@@ -286,30 +276,22 @@ async fn save(
     user: store::User,
     id: Option<Uuid>,
     form: HashMap<String, String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let path = id.map_or_else(|| format!("{PATH}/new"), |id| format!("{PATH}/{id}"));
-    let desk = match open_desk(&state, lang, user, &path).await {
-        Ok(desk) => desk,
-        Err(response) => return response,
-    };
+    let desk = open_desk(&state, user).await?;
     if let Some(id) = id {
         match visible(&state, &desk, id).await {
             Ok(Some(_)) => {}
-            Ok(None) => return message_page(lang, &path, "not-found", StatusCode::NOT_FOUND),
-            Err(e) => return server_error(lang, &path, e),
+            Ok(None) => return Err(Error::NotFound.into()),
+            Err(e) => return Err(e.into()),
         }
     }
-    let (input, cases, errors) = match read(&state, &desk, &form, lang).await {
-        Ok(read) => read,
-        Err(e) => return server_error(lang, &path, e),
-    };
+    let (input, cases, errors) = read(&state, &desk, &form, lang).await?;
     if !errors.is_empty() {
-        return edit_page(&desk, lang, path, form, errors);
+        return Ok(edit_page(&desk, lang, path, form, errors));
     }
-    match state.store.save_improvement(&desk.user.jurisdiction, id, &input, &cases).await {
-        Ok(_) => Redirect::to(PATH).into_response(),
-        Err(e) => server_error(lang, &path, e),
-    }
+    let _ = state.store.save_improvement(&desk.user.jurisdiction, id, &input, &cases).await?;
+    Ok(Redirect::to(PATH).into_response())
 }
 
 pub async fn create(
@@ -317,7 +299,7 @@ pub async fn create(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Form(form): Form<HashMap<String, String>>,
-) -> Response {
+) -> Result<Response, PageError> {
     save(state, lang, user, None, form).await
 }
 
@@ -327,6 +309,6 @@ pub async fn update(
     Extension(Staff(user)): Extension<Staff>,
     Path(id): Path<Uuid>,
     Form(form): Form<HashMap<String, String>>,
-) -> Response {
+) -> Result<Response, PageError> {
     save(state, lang, user, Some(id), form).await
 }

@@ -16,8 +16,9 @@ use super::{Desk, StaffNav, role_name};
 use crate::AppState;
 use crate::auth::Staff;
 use crate::citizen::Choice;
+use crate::error::PageError;
 use crate::i18n::{Lang, PageLang};
-use crate::pages::{render, server_error};
+use crate::pages::render;
 
 const PAGE_SIZE: i64 = 50;
 
@@ -223,12 +224,15 @@ fn rows(desk: &Desk, cases: &[CaseSummary], lang: Lang, calendar: &Calendar) -> 
         .collect()
 }
 
-async fn list(state: AppState, lang: Lang, user: store::User, params: ListParams, search: bool) -> Response {
+async fn list(
+    state: AppState,
+    lang: Lang,
+    user: store::User,
+    params: ListParams,
+    search: bool,
+) -> Result<Response, PageError> {
     let path = if search { "/staff/search" } else { "/staff" };
-    let desk = match Desk::open(&state, user).await {
-        Ok(desk) => desk,
-        Err(e) => return server_error(lang, path, e),
-    };
+    let desk = Desk::open(&state, user).await?;
     let page = params.page();
     let offset = i64::from(page - 1) * PAGE_SIZE;
     let (jurisdiction, units, filter) = (desk.user.jurisdiction.clone(), params.units(&desk), params.filter(&desk));
@@ -242,10 +246,7 @@ async fn list(state: AppState, lang: Lang, user: store::User, params: ListParams
         let query = InboxQuery { jurisdiction, units, filter, limit: PAGE_SIZE + 1, offset };
         state.store.inbox(&query).await
     };
-    let mut cases = match found {
-        Ok(cases) => cases,
-        Err(e) => return server_error(lang, path, e),
-    };
+    let mut cases = found?;
     let has_next = cases.len() as i64 > PAGE_SIZE;
     cases.truncate(PAGE_SIZE as usize);
     let policy = state.store.policy(&desk.user.jurisdiction);
@@ -280,7 +281,7 @@ async fn list(state: AppState, lang: Lang, user: store::User, params: ListParams
         rows,
         page,
     };
-    render(&page_view, StatusCode::OK)
+    Ok(render(&page_view, StatusCode::OK))
 }
 
 pub async fn inbox(
@@ -288,7 +289,7 @@ pub async fn inbox(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Query(params): Query<ListParams>,
-) -> Response {
+) -> Result<Response, PageError> {
     list(state, lang, user, params, false).await
 }
 
@@ -297,7 +298,7 @@ pub async fn search(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Query(params): Query<ListParams>,
-) -> Response {
+) -> Result<Response, PageError> {
     list(state, lang, user, params, true).await
 }
 

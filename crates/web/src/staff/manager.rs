@@ -11,8 +11,9 @@ use chrono::{Datelike, Duration, Utc};
 use super::{Desk, StaffNav};
 use crate::AppState;
 use crate::auth::Staff;
+use crate::error::{Error, PageError};
 use crate::i18n::{Lang, PageLang};
-use crate::pages::{message_page, render, server_error};
+use crate::pages::render;
 use app::dates::short;
 
 const PATH: &str = "/staff/manager";
@@ -59,14 +60,11 @@ pub async fn show(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
-) -> Response {
-    let desk = match Desk::open(&state, user).await {
-        Ok(desk) => desk,
-        Err(e) => return server_error(lang, PATH, e),
-    };
+) -> Result<Response, PageError> {
+    let desk = Desk::open(&state, user).await?;
     let access = desk.access();
     if !access.can_manage() {
-        return message_page(lang, PATH, "forbidden", StatusCode::FORBIDDEN);
+        return Err(Error::Forbidden.into());
     }
     let units = access.unit_ids();
     let now = Utc::now();
@@ -75,10 +73,7 @@ pub async fn show(
         state.store.unit_clock_counts(&units, now),
         state.store.broken_since(&units, week_from, BROKEN_LIMIT)
     );
-    let (counts, broken) = match found {
-        Ok(found) => found,
-        Err(e) => return server_error(lang, PATH, e),
-    };
+    let (counts, broken) = found?;
     let top_depth = units.first().and_then(|id| desk.tree.line(id).ok()).map_or(0, |line| line.len());
     let rows: Vec<UnitRow> = units
         .iter()
@@ -122,7 +117,7 @@ pub async fn show(
         broken,
         unlinked: desk.unlinked_posts(|id| access.covers(id)),
     };
-    render(&view, StatusCode::OK)
+    Ok(render(&view, StatusCode::OK))
 }
 
 /// Monday 00:00 of this week, Swedish time.

@@ -13,10 +13,9 @@ mod manager;
 mod quarantine;
 mod register;
 
+use crate::error::{Error, PageError};
 use crate::route_list::StaffRoutes;
 use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
-use axum::response::Response;
 use axum::routing::{get, post};
 use domain::{CaseState, Category, OrgTree};
 use std::collections::HashMap;
@@ -27,7 +26,6 @@ pub use app::access::{Access, Action};
 
 use crate::AppState;
 use crate::i18n::Lang;
-use crate::pages::{message_page, server_error};
 
 pub(crate) fn routes() -> StaffRoutes {
     StaffRoutes::default()
@@ -125,42 +123,25 @@ impl Desk {
     }
 
     /// The user's desk and the case with this number, or the page that refuses.
-    pub async fn with_case(
-        state: &AppState,
-        lang: Lang,
-        user: User,
-        number: &str,
-    ) -> Result<(Desk, CaseState), Response> {
-        let path = format!("/staff/cases/{number}");
-        let desk = Desk::open(state, user).await.map_err(|e| server_error(lang, &path, e))?;
+    pub async fn with_case(state: &AppState, user: User, number: &str) -> Result<(Desk, CaseState), PageError> {
+        let desk = Desk::open(state, user).await?;
         // A case page offers the analysis by its förvaltning's causes.
-        let desk = desk.with_analysis(state).await.map_err(|e| server_error(lang, &path, e))?;
-        let case = desk.case(state, lang, number).await?;
+        let desk = desk.with_analysis(state).await?;
+        let case = desk.case(state, number).await?;
         Ok((desk, case))
     }
 
-    /// The user's municipality, or the page that says it is gone.
-    pub async fn jurisdiction(
-        &self,
-        state: &AppState,
-        lang: Lang,
-        path: &str,
-    ) -> Result<store::Jurisdiction, Response> {
-        let all = state.store.jurisdictions().await.map_err(|e| server_error(lang, path, e))?;
-        all.into_iter()
-            .find(|j| j.id == self.user.jurisdiction)
-            .ok_or_else(|| message_page(lang, path, "not-found", StatusCode::NOT_FOUND))
+    /// The user's municipality, or "not found" if it is gone.
+    pub async fn jurisdiction(&self, state: &AppState) -> Result<store::Jurisdiction, PageError> {
+        let all = state.store.jurisdictions().await?;
+        Ok(all.into_iter().find(|j| j.id == self.user.jurisdiction).ok_or(Error::NotFound)?)
     }
 
     /// The case with this number, if this user may see it. A case of another unit or
     /// jurisdiction is "not found", exactly like a number that does not exist.
-    pub async fn case(&self, state: &AppState, lang: Lang, number: &str) -> Result<CaseState, Response> {
-        let path = format!("/staff/cases/{number}");
-        match state.store.case_by_number(&self.user.jurisdiction, number).await {
-            Ok(Some(case)) if self.access().can_see(&case) => Ok(case),
-            Ok(_) => Err(message_page(lang, &path, "not-found", StatusCode::NOT_FOUND)),
-            Err(e) => Err(server_error(lang, &path, e)),
-        }
+    pub async fn case(&self, state: &AppState, number: &str) -> Result<CaseState, PageError> {
+        let case = state.store.case_by_number(&self.user.jurisdiction, number).await?;
+        Ok(case.filter(|c| self.access().can_see(c)).ok_or(Error::NotFound)?)
     }
 }
 

@@ -16,9 +16,9 @@ use super::{Desk, StaffNav};
 use crate::AppState;
 use crate::auth::Staff;
 use crate::citizen::{Questions, SubmitForm, field_message, read_form};
-use crate::error::PageError;
+use crate::error::{Error, PageError};
 use crate::i18n::{Lang, PageLang};
-use crate::pages::{message_page, render, server_error};
+use crate::pages::{message_page, render};
 use app::dates::short;
 
 pub(super) const PATH: &str = "/staff/quarantine";
@@ -59,10 +59,10 @@ struct QuarantinePage {
     problem: Option<(String, String)>,
 }
 
-pub(super) async fn open(state: &AppState, lang: Lang, user: store::User) -> Result<Desk, Response> {
-    let desk = Desk::open(state, user).await.map_err(|e| server_error(lang, PATH, e))?;
+pub(super) async fn open(state: &AppState, user: store::User) -> Result<Desk, PageError> {
+    let desk = Desk::open(state, user).await?;
     if !desk.access().can_triage_quarantine() {
-        return Err(message_page(lang, PATH, "forbidden", StatusCode::FORBIDDEN));
+        return Err(Error::Forbidden.into());
     }
     Ok(desk)
 }
@@ -84,12 +84,9 @@ pub(super) async fn page(
     desk: &Desk,
     problem: Option<(String, String)>,
     status: StatusCode,
-) -> Response {
+) -> Result<Response, PageError> {
     let j = &desk.user.jurisdiction;
-    let (all, held_mail) = match tokio::try_join!(state.store.quarantined(j), state.store.held_mail(j)) {
-        Ok(found) => found,
-        Err(e) => return server_error(lang, PATH, e),
-    };
+    let (all, held_mail) = tokio::try_join!(state.store.quarantined(j), state.store.held_mail(j))?;
     let mail = held_mail
         .iter()
         .map(|m| HeldMail {
@@ -117,7 +114,7 @@ pub(super) async fn page(
         let case = match q.case_id {
             Some(id) => match state.store.case(id).await {
                 Ok(case) => case.map(|c| c.number),
-                Err(e) => return server_error(lang, PATH, e),
+                Err(e) => return Err(e.into()),
             },
             None => None,
         };
@@ -129,18 +126,16 @@ pub(super) async fn page(
     }
     let nav = StaffNav::new(desk, "quarantine");
     let view = QuarantinePage { lang, path: PATH.into(), nav, held, mail, decided, problem };
-    render(&view, status)
+    Ok(render(&view, status))
 }
 
 pub async fn list(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
-) -> Response {
-    match open(&state, lang, user).await {
-        Ok(desk) => page(&state, lang, &desk, None, StatusCode::OK).await,
-        Err(response) => response,
-    }
+) -> Result<Response, PageError> {
+    let desk = open(&state, user).await?;
+    page(&state, lang, &desk, None, StatusCode::OK).await
 }
 
 async fn held(state: &AppState, desk: &Desk, id: Uuid) -> Result<Option<Quarantined>, store::StoreError> {
@@ -155,27 +150,17 @@ pub async fn register(
     Extension(Staff(user)): Extension<Staff>,
     Path(id): Path<Uuid>,
 ) -> Result<Response, PageError> {
-    let desk = match open(&state, lang, user).await {
-        Ok(desk) => desk,
-        Err(response) => return Ok(response),
-    };
-    let q = match held(&state, &desk, id).await {
-        Ok(Some(q)) => q,
-        Ok(None) => return Ok(message_page(lang, PATH, "not-found", StatusCode::NOT_FOUND)),
-        Err(e) => return Err(e.into()),
-    };
+    let desk = open(&state, user).await?;
+    let q = held(&state, &desk, id).await?.ok_or(Error::NotFound)?;
     let form: SubmitForm = serde_json::from_str(&q.payload).unwrap_or_default();
-    let j = match desk.jurisdiction(&state, lang, PATH).await {
-        Ok(j) => j,
-        Err(response) => return Ok(response),
-    };
+    let j = desk.jurisdiction(&state).await?;
     let (submission, node_id) = match read_form(&form, &j, &desk.categories, Lang::Sv, Channel::Web, Questions::AsGiven)
     {
         Ok(read) => read,
         Err(errors) => {
             let reasons: Vec<String> = errors.iter().map(|e| field_message(lang, e).message).collect();
             let problem = (q.id.to_string(), lang.t1("held-cannot-register", "reasons", &reasons.join(" ")));
-            return Ok(page(&state, lang, &desk, Some(problem), StatusCode::UNPROCESSABLE_ENTITY).await);
+            return page(&state, lang, &desk, Some(problem), StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
     // The same key for the same held submission: two clicks register one case.
@@ -186,9 +171,7 @@ pub async fn register(
         Err(e) => return Err(e.into()),
     };
     let registered = decision(&desk, "registered", Some(receipt.case_id));
-    if let Err(e) = state.store.resolve_quarantine(&desk.user.jurisdiction, q.id, &registered).await {
-        return Ok(server_error(lang, PATH, e));
-    }
+    state.store.resolve_quarantine(&desk.user.jurisdiction, q.id, &registered).await?;
     Ok(Redirect::to(&format!("/staff/cases/{}?done=register#notice", receipt.number)).into_response())
 }
 
@@ -198,12 +181,12 @@ pub(super) fn decision(desk: &Desk, resolution: &'static str, case_id: Option<Uu
 }
 
 /// Back to the list once something is set aside; 404 when it was decided before.
-pub(super) fn set_aside(lang: Lang, recorded: Result<bool, store::StoreError>) -> Response {
-    match recorded {
+pub(super) fn set_aside(lang: Lang, recorded: Result<bool, store::StoreError>) -> Result<Response, PageError> {
+    Ok(match recorded {
         Ok(true) => Redirect::to(PATH).into_response(),
         Ok(false) => message_page(lang, PATH, "not-found", StatusCode::NOT_FOUND),
-        Err(e) => server_error(lang, PATH, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 /// Sets a submission aside as spam; it stays stored.
@@ -212,11 +195,8 @@ pub async fn dismiss(
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
     Path(id): Path<Uuid>,
-) -> Response {
-    let desk = match open(&state, lang, user).await {
-        Ok(desk) => desk,
-        Err(response) => return response,
-    };
+) -> Result<Response, PageError> {
+    let desk = open(&state, user).await?;
     let dismissed = decision(&desk, "dismissed", None);
     set_aside(lang, state.store.resolve_quarantine(&desk.user.jurisdiction, id, &dismissed).await)
 }

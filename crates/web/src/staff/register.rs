@@ -16,19 +16,17 @@ use crate::citizen::{
     Filler, Questions, STAFF_CHANNELS, SubmitForm, field_message, form_page_for, new_form, read_form, register_case,
     text,
 };
-use crate::error::PageError;
-use crate::i18n::{Lang, PageLang};
-use crate::pages::{FormError, message_page, render, server_error};
+use crate::error::{Error, PageError};
+use crate::i18n::PageLang;
+use crate::pages::{FormError, render};
 use app::intake::{check_uploads, store_files};
 
-const PATH: &str = "/staff/register";
-
-async fn open(state: &AppState, lang: Lang, user: store::User) -> Result<(Desk, store::Jurisdiction), Response> {
-    let desk = Desk::open(state, user).await.map_err(|e| server_error(lang, PATH, e))?;
+async fn open(state: &AppState, user: store::User) -> Result<(Desk, store::Jurisdiction), PageError> {
+    let desk = Desk::open(state, user).await?;
     if !desk.access().can_register() {
-        return Err(message_page(lang, PATH, "forbidden", StatusCode::FORBIDDEN));
+        return Err(Error::Forbidden.into());
     }
-    let j = desk.jurisdiction(state, lang, PATH).await?;
+    let j = desk.jurisdiction(state).await?;
     Ok((desk, j))
 }
 
@@ -36,11 +34,8 @@ pub async fn form(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     axum::Extension(Staff(user)): Extension<Staff>,
-) -> Response {
-    let (desk, j) = match open(&state, lang, user).await {
-        Ok(opened) => opened,
-        Err(response) => return response,
-    };
+) -> Result<Response, PageError> {
+    let (desk, j) = open(&state, user).await?;
     let nav = StaffNav::new(&desk, "register");
     form_page_for(&state, lang, &j, Filler::Staff(nav), new_form("named"), Vec::new(), StatusCode::OK).await
 }
@@ -51,10 +46,7 @@ pub async fn register(
     Extension(Staff(user)): Extension<Staff>,
     request: Request,
 ) -> Result<Response, PageError> {
-    let (desk, j) = match open(&state, lang, user).await {
-        Ok(opened) => opened,
-        Err(response) => return Ok(response),
-    };
+    let (desk, j) = open(&state, user).await?;
     let (form, uploads) = match read_request::<SubmitForm>(&state, request).await {
         Ok(read) => read,
         Err(rejection) => return Ok(rejection),
@@ -79,7 +71,7 @@ pub async fn register(
             }
             let nav = StaffNav::new(&desk, "register");
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return Ok(form_page_for(&state, lang, &j, Filler::Staff(nav), form, errors, status).await);
+            return form_page_for(&state, lang, &j, Filler::Staff(nav), form, errors, status).await;
         }
     }
     let (Ok((submission, node_id)), Ok(checked)) = (read, checked) else { unreachable!("checked above") };
