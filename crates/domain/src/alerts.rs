@@ -7,13 +7,10 @@
 //! records it and whenever.
 
 use chrono::{DateTime, Duration, Months, NaiveDate, NaiveTime, TimeZone, Utc};
-use serde::{Deserialize, Serialize};
-use std::str::FromStr;
 
 use crate::calendar::{CalendarError, LAST_YEAR, end_of_day};
 use crate::clock::{Clock, ClockState, Policy};
 use crate::event::EventPayload;
-use crate::kinds::UnknownCode;
 use crate::lifecycle::Status;
 use crate::time::{STOCKHOLM, local};
 
@@ -22,60 +19,29 @@ pub const FL11: &str = "fl-11";
 /// The pseudo-clock of FL 12 §: a formal matter undecided after six months.
 pub const FL12: &str = "fl-12";
 
-/// How far along a promise is, in the order they come; a later stage covers the earlier
-/// ones of the same promise (nobody is reminded halfway of a promise already broken).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AlertStage {
-    /// The handler: half the time has passed.
-    Halfway,
-    /// The handler: this is the last working day.
-    LastDay,
-    /// FL 11 §: the decision will be late; the handler is asked to send a delay notice.
-    DelayLikely,
-    /// The responsible manager: the promise broke.
-    Breached,
-    /// The manager one level up the line: it stays broken.
-    Escalated,
-    /// FL 12 §: undecided six months after it was received.
-    Undecided,
+crate::vocabulary! {
+    /// How far along a promise is, in the order they come; a later stage covers the earlier
+    /// ones of the same promise (nobody is reminded halfway of a promise already broken).
+    AlertStage {
+        /// The handler: half the time has passed.
+        Halfway => "halfway", "Halvvägs", "Halfway";
+        /// The handler: this is the last working day.
+        LastDay => "last_day", "Sista dagen", "Last day";
+        /// FL 11 §: the decision will be late; the handler is asked to send a delay notice.
+        DelayLikely => "delay_likely", "Försening trolig", "Delay likely";
+        /// The responsible manager: the promise broke.
+        Breached => "breached", "Brutet löfte", "Broken promise";
+        /// The manager one level up the line: it stays broken.
+        Escalated => "escalated", "Eskalerat", "Escalated";
+        /// FL 12 §: undecided six months after it was received.
+        Undecided => "undecided", "Obeslutat efter sex månader", "Undecided after six months";
+    }
 }
 
 impl AlertStage {
-    pub const ALL: &'static [AlertStage] = &[
-        AlertStage::Halfway,
-        AlertStage::LastDay,
-        AlertStage::DelayLikely,
-        AlertStage::Breached,
-        AlertStage::Escalated,
-        AlertStage::Undecided,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            AlertStage::Halfway => "halfway",
-            AlertStage::LastDay => "last_day",
-            AlertStage::DelayLikely => "delay_likely",
-            AlertStage::Breached => "breached",
-            AlertStage::Escalated => "escalated",
-            AlertStage::Undecided => "undecided",
-        }
-    }
-
     /// Whether the handler is told (else a manager).
     pub fn to_handler(self) -> bool {
         matches!(self, AlertStage::Halfway | AlertStage::LastDay | AlertStage::DelayLikely)
-    }
-}
-
-impl FromStr for AlertStage {
-    type Err = UnknownCode;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        AlertStage::ALL
-            .iter()
-            .copied()
-            .find(|stage| stage.code() == s)
-            .ok_or_else(|| UnknownCode { vocabulary: "AlertStage", code: s.to_owned() })
     }
 }
 

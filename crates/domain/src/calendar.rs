@@ -15,20 +15,12 @@ use std::sync::OnceLock;
 pub const FIRST_YEAR: i32 = 1990;
 pub const LAST_YEAR: i32 = 2200;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum HolidayCategory {
-    /// Allmän helgdag, lag (1989:253).
-    Helgdag,
-    /// Midsommarafton, julafton, nyårsafton, lag (1930:173) 2 §.
-    Helgdagsafton,
-}
-
-impl HolidayCategory {
-    pub fn code(self) -> &'static str {
-        match self {
-            HolidayCategory::Helgdag => "helgdag",
-            HolidayCategory::Helgdagsafton => "helgdagsafton",
-        }
+crate::vocabulary! {
+    HolidayCategory {
+        /// Allmän helgdag, lag (1989:253).
+        Helgdag => "helgdag", "Helgdag", "Public holiday";
+        /// Midsommarafton, julafton, nyårsafton, lag (1930:173) 2 §.
+        Helgdagsafton => "helgdagsafton", "Helgdagsafton", "Holiday eve";
     }
 }
 

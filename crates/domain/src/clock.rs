@@ -220,25 +220,14 @@ pub struct Policy {
     pub reminders: Reminders,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClockState {
-    Running,
-    Paused,
-    /// The promise was kept in time.
-    Met,
-    /// The promise was not kept in time (kept late, or not at all).
-    Breached,
-}
-
-impl ClockState {
-    pub fn code(self) -> &'static str {
-        match self {
-            ClockState::Running => "running",
-            ClockState::Paused => "paused",
-            ClockState::Met => "met",
-            ClockState::Breached => "breached",
-        }
+crate::vocabulary! {
+    ClockState {
+        Running => "running", "Pågår", "Running";
+        Paused => "paused", "Pausad", "Paused";
+        /// The promise was kept in time.
+        Met => "met", "Hållet", "Kept";
+        /// The promise was not kept in time (kept late, or not at all).
+        Breached => "breached", "Brutet", "Broken";
     }
 }
 

@@ -1,17 +1,16 @@
 //! The vocabularies a case is described with: what it is, how it came in, who sent it.
 
-use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
-
 /// Defines a closed vocabulary with a stable machine code (used in storage, URLs and the
-/// API) and its Swedish and English names (used on pages and in reports).
+/// API) and its Swedish and English names (used on pages and in reports). Every code list of
+/// Lyhörd is one (the crates above use it as `domain::vocabulary!`). Serde writes the variant
+/// in snake case, as stored events always have, which for most is the code.
+#[macro_export]
 macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $code:literal, $sv:literal, $en:literal;)+ }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $code:literal, $sv:literal, $en:literal;)+ }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
         #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -35,18 +34,18 @@ macro_rules! vocabulary {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.code())
             }
         }
 
-        impl FromStr for $name {
-            type Err = UnknownCode;
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::kinds::UnknownCode;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 match s {
                     $($code => Ok($name::$variant),)+
-                    other => Err(UnknownCode { vocabulary: stringify!($name), code: other.to_owned() }),
+                    other => Err($crate::kinds::UnknownCode { vocabulary: stringify!($name), code: other.to_owned() }),
                 }
             }
         }

@@ -1,22 +1,16 @@
 //! The lifecycle of a case: received → triaged → assigned → in progress → (waiting for the
 //! citizen) → answered → closed, with reopening. Every other move is a typed error.
 
-use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
-
-use crate::kinds::UnknownCode;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Received,
-    Triaged,
-    Assigned,
-    InProgress,
-    WaitingForCitizen,
-    Answered,
-    Closed,
+crate::vocabulary! {
+    Status {
+        Received => "received", "Mottaget", "Received";
+        Triaged => "triaged", "Sorterat", "Triaged";
+        Assigned => "assigned", "Tilldelat", "Assigned";
+        InProgress => "in_progress", "Under handläggning", "In progress";
+        WaitingForCitizen => "waiting_for_citizen", "Väntar på komplettering", "Waiting for the citizen";
+        Answered => "answered", "Besvarat", "Answered";
+        Closed => "closed", "Avslutat", "Closed";
+    }
 }
 
 /// A move the lifecycle does not allow, e.g. closing a case nobody has answered.
@@ -28,52 +22,6 @@ pub struct IllegalTransition {
 }
 
 impl Status {
-    pub const ALL: &'static [Status] = &[
-        Status::Received,
-        Status::Triaged,
-        Status::Assigned,
-        Status::InProgress,
-        Status::WaitingForCitizen,
-        Status::Answered,
-        Status::Closed,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Status::Received => "received",
-            Status::Triaged => "triaged",
-            Status::Assigned => "assigned",
-            Status::InProgress => "in_progress",
-            Status::WaitingForCitizen => "waiting_for_citizen",
-            Status::Answered => "answered",
-            Status::Closed => "closed",
-        }
-    }
-
-    pub fn name_sv(self) -> &'static str {
-        match self {
-            Status::Received => "Mottaget",
-            Status::Triaged => "Sorterat",
-            Status::Assigned => "Tilldelat",
-            Status::InProgress => "Under handläggning",
-            Status::WaitingForCitizen => "Väntar på komplettering",
-            Status::Answered => "Besvarat",
-            Status::Closed => "Avslutat",
-        }
-    }
-
-    pub fn name_en(self) -> &'static str {
-        match self {
-            Status::Received => "Received",
-            Status::Triaged => "Triaged",
-            Status::Assigned => "Assigned",
-            Status::InProgress => "In progress",
-            Status::WaitingForCitizen => "Waiting for the citizen",
-            Status::Answered => "Answered",
-            Status::Closed => "Closed",
-        }
-    }
-
     pub fn is_open(self) -> bool {
         self != Status::Closed
     }
@@ -107,23 +55,6 @@ impl Status {
 
     pub fn become_(self, to: Status) -> Result<Status, IllegalTransition> {
         if self.can_become(to) { Ok(to) } else { Err(IllegalTransition { from: self, to }) }
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
-
-impl FromStr for Status {
-    type Err = UnknownCode;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Status::ALL
-            .iter()
-            .copied()
-            .find(|status| status.code() == s)
-            .ok_or_else(|| UnknownCode { vocabulary: "Status", code: s.to_owned() })
     }
 }
 

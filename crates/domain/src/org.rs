@@ -3,43 +3,14 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
-use std::str::FromStr;
 
-use crate::kinds::UnknownCode;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NodeLevel {
-    Kommun,
-    Namnd,
-    Forvaltning,
-    Avdelning,
-    Enhet,
-}
-
-impl NodeLevel {
-    pub const ALL: &'static [NodeLevel] =
-        &[NodeLevel::Kommun, NodeLevel::Namnd, NodeLevel::Forvaltning, NodeLevel::Avdelning, NodeLevel::Enhet];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            NodeLevel::Kommun => "kommun",
-            NodeLevel::Namnd => "namnd",
-            NodeLevel::Forvaltning => "forvaltning",
-            NodeLevel::Avdelning => "avdelning",
-            NodeLevel::Enhet => "enhet",
-        }
-    }
-}
-
-impl FromStr for NodeLevel {
-    type Err = UnknownCode;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        NodeLevel::ALL
-            .iter()
-            .copied()
-            .find(|level| level.code() == s)
-            .ok_or_else(|| UnknownCode { vocabulary: "NodeLevel", code: s.to_owned() })
+crate::vocabulary! {
+    NodeLevel {
+        Kommun => "kommun", "Kommun", "Municipality";
+        Namnd => "namnd", "Nämnd", "Committee";
+        Forvaltning => "forvaltning", "Förvaltning", "Administration";
+        Avdelning => "avdelning", "Avdelning", "Department";
+        Enhet => "enhet", "Enhet", "Unit";
     }
 }
 

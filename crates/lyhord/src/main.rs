@@ -152,7 +152,7 @@ struct UserAdd {
     #[arg(long)]
     name: String,
     /// administrator, registrator, handlaggare, chef or lasare.
-    #[arg(long)]
+    #[arg(long, value_parser = role)]
     role: store::Role,
     /// The organisation unit whose cases the account sees.
     #[arg(long)]
@@ -440,6 +440,14 @@ fn demo_message(summary: &demo::DemoSummary) -> String {
         summary.usernames.join(", "),
         demo::DEMO_PASSWORD
     )
+}
+
+/// A role by its code, or a sentence naming the codes there are.
+fn role(code: &str) -> Result<store::Role, String> {
+    code.parse().map_err(|_| {
+        let codes: Vec<&str> = store::Role::ALL.iter().map(|r| r.code()).collect();
+        format!("unknown role {code:?}; choose one of {}", codes.join(", "))
+    })
 }
 
 fn init_logging(settings: &Settings) {

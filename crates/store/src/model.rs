@@ -3,7 +3,6 @@
 use chrono::{DateTime, Utc};
 use domain::{CaseKind, Channel, Status};
 use serde::{Deserialize, Serialize};
-use std::str::FromStr;
 use uuid::Uuid;
 
 use crate::Result;
@@ -25,59 +24,14 @@ pub struct Jurisdiction {
     pub dpo_contact: Option<String>,
 }
 
-/// What a staff member may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Administrator,
-    Registrator,
-    Handlaggare,
-    Chef,
-    Lasare,
-}
-
-impl Role {
-    pub const ALL: &'static [Role] =
-        &[Role::Administrator, Role::Registrator, Role::Handlaggare, Role::Chef, Role::Lasare];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Role::Administrator => "administrator",
-            Role::Registrator => "registrator",
-            Role::Handlaggare => "handlaggare",
-            Role::Chef => "chef",
-            Role::Lasare => "lasare",
-        }
-    }
-
-    pub fn name_sv(self) -> &'static str {
-        match self {
-            Role::Administrator => "Administratör",
-            Role::Registrator => "Registrator",
-            Role::Handlaggare => "Handläggare",
-            Role::Chef => "Chef",
-            Role::Lasare => "Läsare",
-        }
-    }
-
-    pub fn name_en(self) -> &'static str {
-        match self {
-            Role::Administrator => "Administrator",
-            Role::Registrator => "Registrar",
-            Role::Handlaggare => "Case handler",
-            Role::Chef => "Manager",
-            Role::Lasare => "Reader",
-        }
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL.iter().copied().find(|r| r.code() == s).ok_or_else(|| {
-            let codes: Vec<_> = Role::ALL.iter().map(|r| r.code()).collect();
-            format!("unknown role {s:?}; choose one of {}", codes.join(", "))
-        })
+domain::vocabulary! {
+    /// What a staff member may do.
+    Role {
+        Administrator => "administrator", "Administratör", "Administrator";
+        Registrator => "registrator", "Registrator", "Registrar";
+        Handlaggare => "handlaggare", "Handläggare", "Case handler";
+        Chef => "chef", "Chef", "Manager";
+        Lasare => "lasare", "Läsare", "Reader";
     }
 }
 
@@ -486,36 +440,15 @@ pub struct MailTemplate {
     pub body: String,
 }
 
-/// What became of a received e-mail message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MailOutcome {
-    /// A new case.
-    Case,
-    /// A message on an existing case.
-    Reply,
-    /// Kept for staff: unreadable, automatic, or too many from one sender.
-    Held,
-}
-
-impl MailOutcome {
-    pub fn code(self) -> &'static str {
-        match self {
-            MailOutcome::Case => "case",
-            MailOutcome::Reply => "reply",
-            MailOutcome::Held => "held",
-        }
-    }
-}
-
-impl FromStr for MailOutcome {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "case" => Ok(MailOutcome::Case),
-            "reply" => Ok(MailOutcome::Reply),
-            "held" => Ok(MailOutcome::Held),
-            other => Err(format!("unknown mail outcome {other}")),
-        }
+domain::vocabulary! {
+    /// What became of a received e-mail message.
+    MailOutcome {
+        /// A new case.
+        Case => "case", "Nytt ärende", "New case";
+        /// A message on an existing case.
+        Reply => "reply", "Svar i ärende", "Reply on a case";
+        /// Kept for staff: unreadable, automatic, or too many from one sender.
+        Held => "held", "Kvarhållet", "Held";
     }
 }
 
