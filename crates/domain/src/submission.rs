@@ -96,6 +96,37 @@ impl FieldError {
 }
 
 impl Submission {
+    /// A submission with what every one needs (where, what, how, about what, the text), in
+    /// Swedish, anonymous, with no place, files or answers; the `with_*` methods add the rest.
+    /// What channels, tests, the demo and benchmarks start from.
+    pub fn new(jurisdiction: &str, kind: CaseKind, channel: Channel, category: &str, description: &str) -> Submission {
+        Submission {
+            jurisdiction: jurisdiction.into(),
+            kind,
+            channel,
+            category: category.into(),
+            description: description.into(),
+            place: None,
+            position: None,
+            submitter: Submitter::default(),
+            language: "sv".into(),
+            attachments: Vec::new(),
+            media_url: None,
+            answers: Vec::new(),
+        }
+    }
+
+    pub fn with_submitter(mut self, submitter: Submitter) -> Submission {
+        self.submitter = submitter;
+        self
+    }
+
+    pub fn with_place(mut self, place: &str, position: Option<Position>) -> Submission {
+        self.place = Some(place.into());
+        self.position = position;
+        self
+    }
+
     /// What staff search the case by: the text, the place, and who sent it.
     pub fn search_text(&self) -> String {
         let s = &self.submitter;
@@ -231,25 +262,14 @@ pub(crate) mod tests {
     use super::*;
 
     pub fn sample() -> Submission {
-        Submission {
-            jurisdiction: "vasteras".into(),
-            kind: CaseKind::Klagomal,
-            channel: Channel::Web,
-            category: "park".into(),
-            description: "Gungan i Vasaparken är trasig.".into(),
-            place: Some("Vasaparken".into()),
-            position: None,
-            submitter: Submitter {
+        Submission::new("vasteras", CaseKind::Klagomal, Channel::Web, "park", "Gungan i Vasaparken är trasig.")
+            .with_place("Vasaparken", None)
+            .with_submitter(Submitter {
                 role: Some(SubmitterRole::Invanare),
                 email: Some("anna@example.se".into()),
                 contact_method: Some(ContactMethod::Email),
                 ..Submitter::default()
-            },
-            language: "sv".into(),
-            attachments: vec![],
-            media_url: None,
-            answers: vec![],
-        }
+            })
     }
 
     #[test]

@@ -87,25 +87,15 @@ async fn seed(store: &Store) {
 }
 
 fn submission(jurisdiction: &str, category: &str) -> Submission {
-    Submission {
-        jurisdiction: jurisdiction.into(),
-        kind: CaseKind::Klagomal,
-        channel: Channel::Web,
-        category: category.into(),
-        description: "Gungan i Vasaparken är trasig, åtgärda snarast.".into(),
-        place: Some("Vasaparken".into()),
-        position: None,
-        submitter: Submitter {
+    let text = "Gungan i Vasaparken är trasig, åtgärda snarast.";
+    Submission::new(jurisdiction, CaseKind::Klagomal, Channel::Web, category, text)
+        .with_place("Vasaparken", None)
+        .with_submitter(Submitter {
             role: Some(SubmitterRole::Invanare),
             email: Some("anna@example.se".into()),
             contact_method: Some(ContactMethod::Email),
             ..Submitter::default()
-        },
-        language: "sv".into(),
-        attachments: vec![],
-        media_url: None,
-        answers: vec![],
-    }
+        })
 }
 
 fn new_case(at: DateTime<Utc>) -> NewCase {

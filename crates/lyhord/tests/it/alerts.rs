@@ -24,25 +24,19 @@ fn park_mail(at: DateTime<Utc>) -> NewCase {
 
 fn park_case(at: DateTime<Utc>, channel: Channel) -> NewCase {
     NewCase {
-        submission: Submission {
-            jurisdiction: "vasteras".into(),
-            kind: CaseKind::Synpunkt,
+        submission: Submission::new(
+            "vasteras",
+            CaseKind::Synpunkt,
             channel,
-            category: "parker".into(),
-            description: "Bänken i Vasaparken är trasig sedan i höstas.".into(),
-            place: None,
-            position: None,
-            submitter: Submitter {
-                name: Some("Kim Invånare".into()),
-                email: Some("kim@example.se".into()),
-                contact_method: Some(ContactMethod::Email),
-                ..Submitter::default()
-            },
-            language: "sv".into(),
-            attachments: vec![],
-            media_url: None,
-            answers: vec![],
-        },
+            "parker",
+            "Bänken i Vasaparken är trasig sedan i höstas.",
+        )
+        .with_submitter(Submitter {
+            name: Some("Kim Invånare".into()),
+            email: Some("kim@example.se".into()),
+            contact_method: Some(ContactMethod::Email),
+            ..Submitter::default()
+        }),
         node_id: "vasteras.park".into(),
         received_at: at,
         idempotency_key: None,

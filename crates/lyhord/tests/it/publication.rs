@@ -18,25 +18,20 @@ async fn read(app: &App, number: &str) -> Value {
 /// A complaint phoned in to the kontaktcenter about a lamp outside the caller's home.
 fn phoned_in() -> NewCase {
     NewCase {
-        submission: Submission {
-            jurisdiction: "vasteras".into(),
-            kind: CaseKind::Felanmalan,
-            channel: Channel::Phone,
-            category: "gatubelysning".into(),
-            description: "Lampan utanför min port är släckt, ring mig på 070-1234567.".into(),
-            place: Some("Storgatan 5, lgh 1102".into()),
-            position: Some(Position { lat_e6: 59_611_234, lon_e6: 16_546_789 }),
-            submitter: Submitter {
-                name: Some("Karin Lund".into()),
-                phone: Some("070-1234567".into()),
-                contact_method: Some(ContactMethod::Phone),
-                ..Submitter::default()
-            },
-            language: "sv".into(),
-            attachments: vec![],
-            media_url: None,
-            answers: vec![],
-        },
+        submission: Submission::new(
+            "vasteras",
+            CaseKind::Felanmalan,
+            Channel::Phone,
+            "gatubelysning",
+            "Lampan utanför min port är släckt, ring mig på 070-1234567.",
+        )
+        .with_place("Storgatan 5, lgh 1102", Some(Position { lat_e6: 59_611_234, lon_e6: 16_546_789 }))
+        .with_submitter(Submitter {
+            name: Some("Karin Lund".into()),
+            phone: Some("070-1234567".into()),
+            contact_method: Some(ContactMethod::Phone),
+            ..Submitter::default()
+        }),
         node_id: "vasteras.gata".into(),
         received_at: chrono::Utc::now(),
         idempotency_key: None,

@@ -112,20 +112,14 @@ async fn load(store: &Store, specs: &[Spec]) {
             ..Submitter::default()
         };
         let case = NewCase {
-            submission: Submission {
-                jurisdiction: "vasteras".into(),
-                kind: s.kind,
-                channel: s.channel,
-                category: s.category.into(),
-                description: format!("Hemlig beskrivning nummer {n}"),
-                place: None,
-                position: None,
-                submitter,
-                language: "sv".into(),
-                attachments: vec![],
-                media_url: None,
-                answers: vec![],
-            },
+            submission: Submission::new(
+                "vasteras",
+                s.kind,
+                s.channel,
+                s.category,
+                &format!("Hemlig beskrivning nummer {n}"),
+            )
+            .with_submitter(submitter),
             node_id: s.node.into(),
             received_at: s.received,
             idempotency_key: None,
