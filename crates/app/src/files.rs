@@ -45,6 +45,48 @@ impl FileStore {
     }
 }
 
+impl FileStore {
+    /// The digests of every stored file (a file being written is not one yet).
+    pub fn list(&self) -> std::io::Result<Vec<String>> {
+        let mut all = Vec::new();
+        let shards = match fs::read_dir(&self.dir) {
+            Ok(shards) => shards,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(all),
+            Err(e) => return Err(e),
+        };
+        for shard in shards {
+            let shard = shard?;
+            if !shard.file_type()?.is_dir() {
+                continue;
+            }
+            for file in fs::read_dir(shard.path())? {
+                let name = file?.file_name().to_string_lossy().into_owned();
+                if self.path_of(&name).is_some() {
+                    all.push(name);
+                }
+            }
+        }
+        all.sort();
+        Ok(all)
+    }
+
+    /// Copies every file into `other`, durably, checking each against its name: a damaged
+    /// file is an error, not a silent copy. Returns how many there are.
+    pub fn copy_into(&self, other: &FileStore) -> std::io::Result<usize> {
+        let all = self.list()?;
+        for sha256 in &all {
+            let copied = other.put(&self.get(sha256)?)?;
+            if &copied != sha256 {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("the file {sha256} is damaged: its content no longer matches its name"),
+                ));
+            }
+        }
+        Ok(all.len())
+    }
+}
+
 fn sync_dir(dir: &Path) -> std::io::Result<()> {
     File::open(dir)?.sync_all()
 }

@@ -3,6 +3,7 @@
 //! integration tests can drive the same code.
 
 pub mod admin;
+pub mod backup;
 pub mod calendar_cli;
 pub mod config;
 pub mod demo;

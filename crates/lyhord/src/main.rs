@@ -32,6 +32,16 @@ enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Copy the SQLite database and every attachment into a new directory, while serving.
+    Backup {
+        /// The directory to create.
+        dir: PathBuf,
+    },
+    /// Put a backup in place of an empty installation (no database, no files yet).
+    Restore {
+        /// A directory `lyhord backup` made.
+        dir: PathBuf,
+    },
     /// Load demo data into an empty database.
     Demo,
     /// Create a municipality and its first administrator.
@@ -245,6 +255,20 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<String, String
                 .await
                 .map_err(|e| e.to_string())?;
             Ok(format!("{applied} migration(s) applied; the database is up to date.\n"))
+        }
+        Command::Backup { dir } => {
+            let m = lyhord::backup::backup(&settings, &dir).await?;
+            Ok(format!("Backed up {} case(s) and {} file(s) to {}.\n", m.cases, m.files, dir.display()))
+        }
+        Command::Restore { dir } => {
+            let m = lyhord::backup::restore(&settings, &dir).await?;
+            Ok(format!(
+                "Restored {} case(s) and {} file(s) from {} (taken {}).\n",
+                m.cases,
+                m.files,
+                dir.display(),
+                m.taken_at
+            ))
         }
         Command::Demo => {
             let store = serve::open_store(&settings).await.map_err(|e| e.to_string())?;

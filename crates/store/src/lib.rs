@@ -247,6 +247,24 @@ impl Store {
         dispatch!(self, count_cases(jurisdiction))
     }
 
+    /// Writes a consistent copy of the whole database to `path` (which must not exist) while
+    /// the store stays open: SQLite's `VACUUM INTO`, within one read transaction, so intake
+    /// goes on. PostgreSQL is backed up with its own tools (`pg_dump`, continuous archiving).
+    pub async fn backup_into(&self, path: &std::path::Path) -> Result<()> {
+        match &self.inner.backend {
+            Backend::Sqlite(db) => {
+                let target = path.to_str().ok_or_else(|| StoreError::Invalid("the backup path is not UTF-8".into()))?;
+                sqlx::query("VACUUM INTO $1").bind(target).execute(&db.read).await?;
+                Ok(())
+            }
+            Backend::Postgres(_) => Err(StoreError::Invalid(
+                "a PostgreSQL database is backed up with pg_dump or continuous archiving (see the README); \
+                 `lyhord backup` copies SQLite databases"
+                    .into(),
+            )),
+        }
+    }
+
     // --- Organisation -------------------------------------------------------------------
 
     pub async fn upsert_jurisdiction(&self, jurisdiction: &Jurisdiction) -> Result<()> {

@@ -5,6 +5,7 @@ mod support;
 
 mod access_matrix;
 mod alerts;
+mod backup;
 mod citizen;
 mod cli;
 mod demo;
