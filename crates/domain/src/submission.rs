@@ -171,8 +171,42 @@ impl Submission {
             errors.push(FieldError::new("media_url", "invalid"));
         }
         self.submitter.validate(&mut errors);
+        self.refuse_control_characters(&mut errors);
         if errors.is_empty() { Ok(()) } else { Err(errors) }
     }
+
+    /// A NUL (or another control character but tab and line breaks) cannot be stored the same
+    /// way in both databases and is never meant: it is refused at its field, whatever the
+    /// channel, rather than stored differently per backend.
+    fn refuse_control_characters(&self, errors: &mut Vec<FieldError>) {
+        let s = &self.submitter;
+        let fields = [
+            ("description", Some(&self.description)),
+            ("category", Some(&self.category)),
+            ("place", self.place.as_ref()),
+            ("media_url", self.media_url.as_ref()),
+            ("name", s.name.as_ref()),
+            ("email", s.email.as_ref()),
+            ("phone", s.phone.as_ref()),
+            ("postal_address", s.postal_address.as_ref()),
+        ];
+        for (field, value) in fields {
+            if value.is_some_and(|v| has_control_characters(v)) && !errors.iter().any(|e| e.field == field) {
+                errors.push(FieldError::new(field, CONTROL_CHARACTER));
+            }
+        }
+        if self.answers.iter().any(|a| has_control_characters(&a.value)) {
+            errors.push(FieldError::new("answers", CONTROL_CHARACTER));
+        }
+    }
+}
+
+/// The error code for text with a control character in it.
+pub const CONTROL_CHARACTER: &str = "control_character";
+
+/// Whether text holds a control character other than tab, line feed and carriage return.
+pub fn has_control_characters(text: &str) -> bool {
+    text.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
 }
 
 impl Submitter {
@@ -275,6 +309,19 @@ pub(crate) mod tests {
     #[test]
     fn a_complete_submission_is_valid() {
         assert_eq!(sample().validate(), Ok(()));
+    }
+
+    #[test]
+    fn a_nul_or_other_control_character_is_refused_at_its_field() {
+        let mut s = sample();
+        s.description = "a\0b".into();
+        s.submitter.email = Some("anna\u{7}@example.se".into());
+        let errors = s.validate().unwrap_err();
+        assert!(errors.contains(&FieldError::new("description", CONTROL_CHARACTER)), "{errors:?}");
+        assert!(errors.iter().any(|e| e.field == "email"), "{errors:?}");
+        let mut s = sample();
+        s.description = "Rad ett\r\nRad två\tmed tabb".into();
+        assert_eq!(s.validate(), Ok(()), "line breaks and tabs are text");
     }
 
     #[test]

@@ -43,6 +43,9 @@ fn classify(e: &Error) -> (StatusCode, &'static str, Option<String>) {
     match e {
         Error::NotFound => (StatusCode::NOT_FOUND, "not-found", None),
         Error::Forbidden => (StatusCode::FORBIDDEN, "forbidden", None),
+        Error::Invalid(problems) if problems.iter().any(|p| p.code == domain::submission::CONTROL_CHARACTER) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "control-character", None)
+        }
         // Forms show their problems themselves; one that reaches here had a bad request.
         Error::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "bad-request", None),
         Error::Conflict(_) => (StatusCode::CONFLICT, "conflict", None),

@@ -99,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/style.css", get(stylesheet))
         .merge(staff)
         .fallback(pages::not_found)
+        .layer(from_fn(security::printable_text))
         .layer(from_fn(error::error_pages))
         .layer(from_fn(security::same_origin))
         // Outside the same-origin check: the API is called by programs with a key, never

@@ -1,10 +1,13 @@
 //! Protections every response and every state-changing request gets.
 
+use crate::error::{Error, PageError};
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use domain::FieldError;
+use domain::submission::{CONTROL_CHARACTER, has_control_characters};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -55,6 +58,39 @@ fn is_same_origin(headers: &HeaderMap) -> bool {
         return false;
     };
     origin.split_once("://").is_some_and(|(_, authority)| authority == host)
+}
+
+/// Largest form without files: what the router accepts outside the upload routes.
+const FORM_BODY_LIMIT: usize = 64 * 1024;
+
+/// Refuses text with a NUL or another control character (tab and line breaks are text) in a
+/// page's query string or in a form sent without files, before any handler reads it: such text
+/// cannot be stored alike in both databases, and nobody types it. Forms with files carry a
+/// submission or a message, whose fields are checked where they are read, at the field.
+pub async fn printable_text(request: Request, next: Next) -> Result<Response, PageError> {
+    let refused = || PageError(Error::Invalid(vec![FieldError::new("text", CONTROL_CHARACTER)]));
+    let query = request.uri().query().unwrap_or_default();
+    let values = serde_urlencoded::from_str::<Vec<(String, String)>>(query).unwrap_or_default();
+    if values.iter().any(|(k, v)| has_control_characters(k) || has_control_characters(v)) {
+        return Err(refused());
+    }
+    let is_form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Ok(next.run(request).await);
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, FORM_BODY_LIMIT)
+        .await
+        .map_err(|_| PageError(Error::Invalid(vec![FieldError::new("form", "too_long")])))?;
+    let values = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes).unwrap_or_default();
+    if values.iter().any(|(k, v)| has_control_characters(k) || has_control_characters(v)) {
+        return Err(refused());
+    }
+    Ok(next.run(Request::from_parts(parts, Body::from(bytes))).await)
 }
 
 /// Counts attempts per key (an address, a username) in fixed windows.

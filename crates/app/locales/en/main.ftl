@@ -108,6 +108,7 @@ error-question-required = Answer the question.
 error-question-not_a_choice = Choose one of the answers in the list.
 error-question-too_long = The answer may be at most 200 characters.
 error-description-required = Describe what it is about.
+error-control-character = The text holds an invisible control character (such as a NUL) that cannot be stored. Remove it, for example by retyping the text, and send again.
 error-description-too_long = The description can be at most 4,000 characters.
 error-place-too_long = The place can be at most 200 characters.
 error-name-too_long = The name can be at most 200 characters.
@@ -251,3 +252,5 @@ fix-promised-text = What we will do: { $what }
     Responsible: { $who }
 handler-assigned-text = Your case is now handled by { $handler }. Reply to this message if you want to add something.
 new-link-text = We have made a new link to your case, because the old one may have reached someone else. The old link no longer works. Use the link below instead.
+control-character-title = The text cannot be stored
+control-character-text = What you sent holds an invisible control character (such as a NUL) that cannot be stored. Go back, retype the text and send again.

@@ -108,6 +108,7 @@ error-question-required = Svara på frågan.
 error-question-not_a_choice = Välj ett av svaren i listan.
 error-question-too_long = Svaret får vara högst 200 tecken.
 error-description-required = Beskriv vad det gäller.
+error-control-character = Texten innehåller ett osynligt styrtecken (till exempel ett nolltecken) som inte kan sparas. Ta bort det, till exempel genom att skriva om texten, och skicka igen.
 error-description-too_long = Beskrivningen får vara högst 4 000 tecken.
 error-place-too_long = Platsen får vara högst 200 tecken.
 error-name-too_long = Namnet får vara högst 200 tecken.
@@ -251,3 +252,5 @@ fix-promised-text = Vad vi gör: { $what }
     Ansvarig: { $who }
 handler-assigned-text = Ditt ärende handläggs nu av { $handler }. Svara på det här meddelandet om du vill lägga till något.
 new-link-text = Vi har gjort en ny länk till ditt ärende, eftersom den gamla kan ha hamnat hos någon annan. Den gamla länken fungerar inte längre. Använd länken nedan i stället.
+control-character-title = Texten kan inte sparas
+control-character-text = Det du skickade innehåller ett osynligt styrtecken (till exempel ett nolltecken) som inte kan sparas. Gå tillbaka, skriv om texten och skicka igen.

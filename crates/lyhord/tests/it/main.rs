@@ -8,6 +8,7 @@ mod alerts;
 mod backup;
 mod citizen;
 mod cli;
+mod control_characters;
 mod demo;
 mod dialogues;
 mod mail;

@@ -529,3 +529,46 @@ on_both_backends!(the_per_day_tallies_follow_every_change_to_a_case, |app| {
     let expected_half = specs.iter().filter(|s| s.node == "vasteras.park" && s.received >= from && s.received < noon);
     assert_eq!(total(&half), expected_half.count() as i64);
 });
+
+on_both_backends!(a_csv_cell_never_runs_as_a_formula, |app| {
+    let app = app.with_demo(0).await;
+    let name = "=HYPERLINK(\"http://evil.example\";\"Klicka\")";
+    let category = domain::Category {
+        code: "formel".into(),
+        name_sv: name.into(),
+        name_en: name.into(),
+        group_sv: "Parker".into(),
+        group_en: "Parks".into(),
+        node_id: "vasteras.park".into(),
+        kinds: Vec::new(),
+        public: true,
+        questions: Vec::new(),
+    };
+    app.store.upsert_category("vasteras", &category, 99).await.unwrap();
+    // Enough cases that the category is named, not folded into "other" (small groups are).
+    for _ in 0..5 {
+        let submission = Submission::new("vasteras", CaseKind::Synpunkt, Channel::Web, "formel", "Text");
+        let case = NewCase {
+            submission,
+            node_id: "vasteras.park".into(),
+            received_at: Utc::now(),
+            idempotency_key: None,
+            live: false,
+            actor: Actor::Citizen,
+        };
+        app.store.submit(case).await.unwrap();
+    }
+    app.store.refresh_report_days("vasteras").await.unwrap();
+    let chef = app.signed_in("chef", PASSWORD).await;
+    let year = domain::time::local(Utc::now()).format("%Y").to_string();
+    let csv = chef
+        .get(app.url(&format!("/staff/reports/report.csv?node=vasteras.tk&period={year}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("\"'=HYPERLINK(\"\"http://evil.example\"\";\"\"Klicka\"\")\""), "{csv}");
+    assert!(!csv.contains(";=HYPERLINK") && !csv.contains("\n=HYPERLINK"), "{csv}");
+});

@@ -2,8 +2,14 @@
 
 macro_rules! inbox {
     () => {
-        /// ` AND column IN (…)` with each value bound.
+        /// ` AND column IN (…)` with each value bound; no values match nothing (PostgreSQL
+        /// refuses an empty `IN ()`, SQLite takes it).
         pub(crate) fn push_in(q: &mut QueryBuilder<Db>, column: &str, values: impl Iterator<Item = String>) {
+            let mut values = values.peekable();
+            if values.peek().is_none() {
+                q.push(" AND 1 = 0");
+                return;
+            }
             q.push(" AND ").push(column).push(" IN (");
             let mut list = q.separated(", ");
             for value in values {

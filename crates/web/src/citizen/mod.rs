@@ -66,7 +66,12 @@ fn not_set_up(lang: Lang) -> Response {
 }
 
 pub(crate) fn field_message(lang: Lang, e: &FieldError) -> FormError {
-    FormError { field: e.field, message: lang.t(&format!("error-{}-{}", e.field, e.code)) }
+    let message = if e.code == domain::submission::CONTROL_CHARACTER {
+        lang.t("error-control-character")
+    } else {
+        lang.t(&format!("error-{}-{}", e.field, e.code))
+    };
+    FormError { field: e.field, message }
 }
 
 pub(crate) fn text(value: &str) -> Option<String> {

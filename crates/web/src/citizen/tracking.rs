@@ -329,6 +329,8 @@ pub async fn add_message(
         Some(lang.t("error-message-required"))
     } else if message.chars().count() > domain::submission::MAX_DESCRIPTION_CHARS {
         Some(lang.t("error-message-too_long"))
+    } else if domain::submission::has_control_characters(&message) {
+        Some(lang.t("error-control-character"))
     } else {
         None
     };

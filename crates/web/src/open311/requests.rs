@@ -347,15 +347,22 @@ async fn requests_document(
     if let Some(off) = super::reads_off(state, format) {
         return off;
     }
-    let found =
-        tokio::try_join!(state.store.public_cases(&query), state.store.categories(&j.id), state.store.org_tree(&j.id));
+    // Only what can be a case number is looked up: anything else (a NUL, say) names no case.
+    let asked = query.numbers.clone().unwrap_or_default().join(",");
+    let mut query = query;
+    if let Some(numbers) = &mut query.numbers {
+        numbers.retain(|n| n.parse::<domain::CaseNumber>().is_ok());
+    }
+    let none_asked = query.numbers.as_ref().is_some_and(Vec::is_empty);
+    let cases = async { if none_asked { Ok(Vec::new()) } else { state.store.public_cases(&query).await } };
+    let found = tokio::try_join!(cases, state.store.categories(&j.id), state.store.org_tree(&j.id));
     let (cases, categories, tree) = match found {
         Ok(found) => found,
         Err(e) => return internal(format, e),
     };
     if single && cases.is_empty() {
-        let number = query.numbers.unwrap_or_default().join(",");
-        return error(StatusCode::NOT_FOUND, format, &format!("service_request_id {number} not found"));
+        let shown: String = asked.chars().filter(|c| !c.is_control()).collect();
+        return error(StatusCode::NOT_FOUND, format, &format!("service_request_id {shown} not found"));
     }
     let notes = if params.extensions() && !cases.is_empty() {
         let query = store::PublicUpdatesQuery {

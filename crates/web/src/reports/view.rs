@@ -183,7 +183,8 @@ impl ReportView {
     /// CSV as Swedish Excel opens it: UTF-8 with a byte-order mark, `;` between fields.
     pub fn csv(&self) -> String {
         let field = |s: &str| {
-            if s.contains([';', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
+            let s = defused(s);
+            if s.contains([';', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
         };
         let mut out = String::from("\u{feff}");
         let line = |out: &mut String, cells: &[String]| {
@@ -210,10 +211,36 @@ impl ReportView {
     }
 }
 
+/// A cell a spreadsheet will not run as a formula: text that starts with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return gets a leading `'` (OWASP's advice); a number stays a number.
+fn defused(cell: &str) -> String {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let number =
+        cell.trim_start_matches(['-', '+']).chars().all(|c| c.is_ascii_digit() || matches!(c, ',' | '.' | ' '))
+            && cell.chars().any(|c| c.is_ascii_digit());
+    if risky && !number { format!("'{cell}") } else { cell.to_owned() }
+}
+
 /// The report as a document of its own (the command line's and the download's HTML).
 #[derive(Template)]
 #[template(path = "report_document.html")]
 struct ReportDocument<'a> {
     lang: Lang,
     report: &'a ReportView,
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::defused;
+
+    #[test]
+    fn a_cell_that_looks_like_a_formula_is_text_and_a_number_stays_a_number() {
+        assert_eq!(defused("=HYPERLINK(\"http://evil\")"), "'=HYPERLINK(\"http://evil\")");
+        assert_eq!(defused("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(defused("+46 70"), "+46 70", "a number with its sign is a number");
+        assert_eq!(defused("-4,2"), "-4,2");
+        assert_eq!(defused("-cmd"), "'-cmd");
+        assert_eq!(defused("\tx"), "'\tx");
+        assert_eq!(defused("Gata och park"), "Gata och park");
+    }
 }
