@@ -33,6 +33,7 @@ pub use security::RateLimiter;
 pub struct AppState {
     pub app: App,
     sign_in_limiter: Arc<RateLimiter>,
+    account_throttle: Arc<security::AccountThrottle>,
     submit_limiter: Arc<RateLimiter>,
     api_limiter: Arc<RateLimiter>,
     statistics: Arc<reports::public::Cache>,
@@ -44,9 +45,11 @@ impl AppState {
         let limiter = RateLimiter::new(config.sign_in_attempts, Duration::from_secs(15 * 60));
         let submit_limiter = RateLimiter::new(config.submissions_per_hour, Duration::from_secs(60 * 60));
         let api_limiter = RateLimiter::new(config.api_requests_per_hour, Duration::from_secs(60 * 60));
+        let account_throttle = security::AccountThrottle::new(config.sign_in_attempts);
         AppState {
             app,
             sign_in_limiter: Arc::new(limiter),
+            account_throttle: Arc::new(account_throttle),
             submit_limiter: Arc::new(submit_limiter),
             api_limiter: Arc::new(api_limiter),
             statistics: Arc::new(reports::public::Cache::default()),

@@ -295,12 +295,19 @@ pub async fn sign_in(
         return Ok(refuse(StatusCode::UNPROCESSABLE_ENTITY, missing));
     }
     let limiter = &state.sign_in_limiter;
-    // Both limits count failed attempts only: staff behind one proxy, signing in right, never
-    // use them up; a guessed address or a guessed name does.
+    // An address is stopped after its failures; an account is only slowed, so that nobody
+    // guessing at it from many addresses can lock its owner out. Both count failures only:
+    // staff behind one proxy, signing in right, never use them up.
     let by_address = format!("ip:{client}");
-    let by_name = format!("user:{}", username.to_lowercase());
-    if limiter.is_exhausted(&by_address) || limiter.is_exhausted(&by_name) {
+    let account = username.to_lowercase();
+    if limiter.is_exhausted(&by_address) {
         let error = FormError { field: "username", message: lang.t("sign-in-too-many") };
+        return Ok(refuse(StatusCode::TOO_MANY_REQUESTS, vec![error]));
+    }
+    if let Some(wait) = state.account_throttle.wait(&account) {
+        let seconds = wait.as_secs() + 1;
+        let error =
+            FormError { field: "username", message: lang.t1("sign-in-slowed", "seconds", &seconds.to_string()) };
         return Ok(refuse(StatusCode::TOO_MANY_REQUESTS, vec![error]));
     }
     let user = match state.store.user_by_username(&username).await {
@@ -312,11 +319,12 @@ pub async fn sign_in(
     let verified = tokio::task::spawn_blocking(move || auth::verify_password(&password, &phc)).await.unwrap_or(false);
     let Some(user) = user.filter(|_| verified) else {
         limiter.record(&by_address);
-        limiter.record(&by_name);
+        state.account_throttle.failed(&account);
         tracing::info!(client = %client, "sign-in refused");
         let error = FormError { field: "username", message: lang.t("sign-in-failed") };
         return Ok(refuse(StatusCode::UNAUTHORIZED, vec![error]));
     };
+    state.account_throttle.succeeded(&account);
     let (token, hash) = auth::new_token();
     state.store.create_session(&hash, user.id, chrono::Utc::now()).await?;
     tracing::info!(user = %user.id, "signed in");

@@ -132,6 +132,54 @@ impl RateLimiter {
     }
 }
 
+/// Slows down guessing one account's password without locking its owner out: after `free`
+/// failures (within a quarter of an hour of each other) each further attempt must wait twice
+/// as long as the one before, from two seconds up to five minutes, from whatever address.
+/// A success forgets the failures.
+pub struct AccountThrottle {
+    free: u32,
+    seen: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl AccountThrottle {
+    const FIRST_WAIT: Duration = Duration::from_secs(2);
+    const LONGEST_WAIT: Duration = Duration::from_secs(5 * 60);
+    const FORGET_AFTER: Duration = Duration::from_secs(15 * 60);
+
+    pub fn new(free: u32) -> AccountThrottle {
+        AccountThrottle { free, seen: Mutex::new(HashMap::new()) }
+    }
+
+    /// How long the account must still wait before it may be tried again, if at all.
+    pub fn wait(&self, account: &str) -> Option<Duration> {
+        let seen = self.seen.lock().expect("account throttle lock");
+        let (failures, last) = *seen.get(account)?;
+        if failures < self.free || last.elapsed() >= Self::FORGET_AFTER {
+            return None;
+        }
+        let doublings = (failures - self.free).min(16);
+        let wait = Self::FIRST_WAIT.saturating_mul(1 << doublings).min(Self::LONGEST_WAIT);
+        wait.checked_sub(last.elapsed()).filter(|left| !left.is_zero())
+    }
+
+    pub fn failed(&self, account: &str) {
+        let now = Instant::now();
+        let mut seen = self.seen.lock().expect("account throttle lock");
+        if seen.len() > 100_000 {
+            seen.retain(|_, (_, last)| now.duration_since(*last) < Self::FORGET_AFTER);
+        }
+        let entry = seen.entry(account.to_owned()).or_insert((0, now));
+        if now.duration_since(entry.1) >= Self::FORGET_AFTER {
+            entry.0 = 0;
+        }
+        *entry = (entry.0 + 1, now);
+    }
+
+    pub fn succeeded(&self, account: &str) {
+        self.seen.lock().expect("account throttle lock").remove(account);
+    }
+}
+
 /// The client's address: the connection's, or, behind a trusted proxy, the one it names
 /// (`trusted_proxies`). Rate limits and logs count clients by it.
 #[derive(Debug, Clone, Copy)]
@@ -150,6 +198,27 @@ impl axum::extract::FromRequestParts<crate::AppState> for ClientAddr {
             .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
         let forwarded = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
         Ok(ClientAddr(app::net::client_address(peer, forwarded, &state.config.trusted_proxies)))
+    }
+}
+
+#[cfg(test)]
+mod throttle_tests {
+    use super::*;
+
+    #[test]
+    fn an_account_is_slowed_after_its_free_failures_and_forgotten_on_success() {
+        let throttle = AccountThrottle::new(3);
+        for _ in 0..3 {
+            assert_eq!(throttle.wait("chef"), None, "the free failures are not slowed");
+            throttle.failed("chef");
+        }
+        let first = throttle.wait("chef").expect("slowed after the free failures");
+        assert!(first <= Duration::from_secs(2) && first > Duration::from_millis(1500), "{first:?}");
+        throttle.failed("chef");
+        assert!(throttle.wait("chef").unwrap() > Duration::from_secs(3), "each wait doubles");
+        assert_eq!(throttle.wait("admin"), None, "another account is not slowed");
+        throttle.succeeded("chef");
+        assert_eq!(throttle.wait("chef"), None);
     }
 }
 

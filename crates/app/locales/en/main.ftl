@@ -25,6 +25,7 @@ password = Password
 error-summary-title = There is a problem
 sign-in-failed = Wrong username or password.
 sign-in-too-many = Too many sign-in attempts. Wait a quarter of an hour and try again.
+sign-in-slowed = Many failed attempts for this account. Wait { $seconds } seconds and try again.
 username-required = Enter your username.
 password-required = Enter your password.
 sign-out = Sign out

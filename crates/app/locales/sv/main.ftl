@@ -25,6 +25,7 @@ password = Lösenord
 error-summary-title = Det finns ett problem
 sign-in-failed = Fel användarnamn eller lösenord.
 sign-in-too-many = För många inloggningsförsök. Vänta en kvart och försök igen.
+sign-in-slowed = Många misslyckade försök för det här kontot. Vänta { $seconds } sekunder och försök igen.
 username-required = Skriv ditt användarnamn.
 password-required = Skriv ditt lösenord.
 sign-out = Logga ut

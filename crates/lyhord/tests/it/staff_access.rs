@@ -181,3 +181,50 @@ on_both_backends!(signing_out_ends_the_session_on_the_server, |app| {
     let after = with_copy().get(app.url("/staff")).header("cookie", &copied).send().await.unwrap();
     assert_eq!(after.status(), 303, "the copied cookie is worthless once signed out");
 });
+
+/// Guessing one account's password from many addresses slows that account down, growing,
+/// but locks nobody out: its owner signs in after a short wait, and colleagues at once.
+async fn an_account_is_slowed_not_locked(db: store::testing::TestDb) {
+    let settings = lyhord::Settings { trusted_proxies: vec!["127.0.0.1".into()], ..lyhord::Settings::default() };
+    let app = App::start_with(db, settings).await.with_demo(0).await;
+    let from = |address: String| {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("origin", app.base.parse().unwrap());
+        headers.insert("x-forwarded-for", address.parse().unwrap());
+        reqwest::Client::builder().default_headers(headers).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    };
+    let sign_in = |client: reqwest::Client, username: &'static str, password: &'static str| {
+        let url = app.url("/staff/sign-in");
+        async move {
+            let response =
+                client.post(url).form(&[("username", username), ("password", password)]).send().await.unwrap();
+            (response.status().as_u16(), body(response).await)
+        }
+    };
+    // Ten guesses, each from an address of its own: no address reaches its limit.
+    for i in 0..10 {
+        assert_eq!(sign_in(from(format!("203.0.113.{i}")), "chef", "gissning").await.0, 401, "guess {i}");
+    }
+    // The account now waits, from any address, even with the right password.
+    let (status, page) = sign_in(from("203.0.113.50".into()), "chef", PASSWORD).await;
+    assert_eq!(status, 429);
+    assert!(page.contains("Många misslyckade försök för det här kontot. Vänta "), "{page}");
+    // A colleague is not held up by it.
+    assert_eq!(sign_in(from("203.0.113.51".into()), "handlaggare", PASSWORD).await.0, 303);
+    // After the wait the owner signs in, and the count starts over.
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(sign_in(from("203.0.113.52".into()), "chef", PASSWORD).await.0, 303);
+    assert_eq!(sign_in(from("203.0.113.53".into()), "chef", "gissning").await.0, 401, "not slowed any more");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_is_slowed_not_locked_sqlite() {
+    an_account_is_slowed_not_locked(store::testing::TestDb::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_is_slowed_not_locked_postgres() {
+    if let Some(db) = store::testing::TestDb::postgres().await {
+        an_account_is_slowed_not_locked(db).await;
+    }
+}
