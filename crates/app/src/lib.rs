@@ -60,6 +60,9 @@ pub struct Config {
     /// The reverse proxies whose `X-Forwarded-For` names the client (none by default: then
     /// the connection's own address is the client's).
     pub trusted_proxies: Vec<net::Network>,
+    /// The municipality the public site (start page, form, dialogues, statistics) serves.
+    /// None: the only one there is; with several, the site says which setting to make.
+    pub public_jurisdiction: Option<String>,
 }
 
 /// What the open API's reading endpoints (`requests`, `requests/{id}`, updates, media) show.
@@ -109,6 +112,7 @@ impl Default for Config {
             open311_public_reads: PublicReads::Published,
             open311_position_metres: domain::publication::DEFAULT_PRECISION_METRES,
             trusted_proxies: Vec::new(),
+            public_jurisdiction: None,
         }
     }
 }

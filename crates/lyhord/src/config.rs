@@ -75,6 +75,8 @@ pub struct Settings {
     /// Addresses or networks of the reverse proxies in front (`["10.0.0.5", "10.1.0.0/16"]`):
     /// their `X-Forwarded-For` names the client, for rate limits and logs. None by default.
     pub trusted_proxies: Vec<String>,
+    /// The municipality (its id) the public site serves; needed once there are several.
+    pub public_jurisdiction: Option<String>,
 }
 
 /// The application's own defaults are written once, in `app::Config`; these are the rest.
@@ -114,6 +116,7 @@ impl Default for Settings {
             open311_public_reads: app.open311_public_reads.code().into(),
             open311_position_metres: app.open311_position_metres,
             trusted_proxies: Vec::new(),
+            public_jurisdiction: app.public_jurisdiction.clone(),
         }
     }
 }

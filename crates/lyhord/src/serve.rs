@@ -67,6 +67,7 @@ pub fn app_config(settings: &Settings) -> app::Config {
         open311_position_metres: settings.open311_position_metres,
         // Checked when the settings were loaded.
         trusted_proxies: settings.trusted_proxies.iter().filter_map(|p| p.parse().ok()).collect(),
+        public_jurisdiction: settings.public_jurisdiction.clone().filter(|j| !j.trim().is_empty()),
     }
 }
 

@@ -95,6 +95,8 @@ struct StartPage {
     path: String,
     title: String,
     jurisdiction: Option<Jurisdiction>,
+    /// Several municipalities, and no `public_jurisdiction` to say which this site serves.
+    unchosen: bool,
     ways: Vec<Way>,
     promises: Vec<Promise>,
 }
@@ -160,13 +162,15 @@ fn ways_to_reach(j: &Jurisdiction, lang: Lang) -> Vec<Way> {
 
 pub async fn start(State(state): State<AppState>, PageLang(lang): PageLang) -> Result<Response, PageError> {
     let jurisdiction = crate::citizen::home_jurisdiction(&state).await?;
+    // Set up, but not said which municipality this site is for.
+    let unchosen = jurisdiction.is_none() && !state.store.jurisdictions().await?.is_empty();
     let title = match &jurisdiction {
         Some(j) => lang.t_with("start-title", &[("municipality", j.name.clone())]),
         None => lang.t("start-not-configured-title"),
     };
     let ways = jurisdiction.as_ref().map(|j| ways_to_reach(j, lang)).unwrap_or_default();
     let promises = jurisdiction.as_ref().map(|j| promises(&state.store.policy(&j.id), lang)).unwrap_or_default();
-    Ok(render(&StartPage { lang, path: "/".into(), title, jurisdiction, ways, promises }, StatusCode::OK))
+    Ok(render(&StartPage { lang, path: "/".into(), title, jurisdiction, unchosen, ways, promises }, StatusCode::OK))
 }
 
 // --- Sign-in ----------------------------------------------------------------------------

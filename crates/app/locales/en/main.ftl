@@ -16,6 +16,7 @@ start-way-paper = Paper form
 start-way-paper-text = The form is available at the reception and at the libraries.
 start-not-configured-title = Lyhörd is not set up yet
 start-not-configured-text = This installation has no municipality yet. An administrator creates it with the command lyhord init.
+start-unchosen-text = This installation has several municipalities. An administrator says which one this site is for with the setting public_jurisdiction (for example LYHORD_PUBLIC_JURISDICTION=vasteras).
 
 sign-in = Sign in
 sign-in-title = Staff sign-in

@@ -16,6 +16,7 @@ start-way-paper = Pappersblankett
 start-way-paper-text = Blanketten finns i receptionen och på biblioteken.
 start-not-configured-title = Lyhörd är inte konfigurerat ännu
 start-not-configured-text = Den här installationen har ingen kommun ännu. En administratör skapar den med kommandot lyhord init.
+start-unchosen-text = Den här installationen har flera kommuner. En administratör anger vilken den här webbplatsen är för med inställningen public_jurisdiction (till exempel LYHORD_PUBLIC_JURISDICTION=vasteras).
 
 sign-in = Logga in
 sign-in-title = Logga in som medarbetare

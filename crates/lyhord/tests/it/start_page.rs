@@ -96,3 +96,37 @@ on_both_backends!(every_answer_names_its_request_and_keeps_a_proxys_id, |app| {
     let proxied = client.get(app.url("/privacy")).header("x-request-id", "proxy-4711").send().await.unwrap();
     assert_eq!(id(&proxied), "proxy-4711");
 });
+
+/// With two municipalities the public site serves the one the setting names, never the one
+/// whose id sorts first (Salem before Västerås).
+async fn the_public_site_serves_the_municipality_chosen(db: store::testing::TestDb, chosen: Option<&str>) {
+    let settings = lyhord::Settings { public_jurisdiction: chosen.map(str::to_owned), ..lyhord::Settings::default() };
+    let app = crate::support::App::start_with(db, settings).await.with_demo(0).await.with_second_jurisdiction().await;
+    let start = body(reqwest::get(app.url("/")).await.unwrap()).await;
+    let form = reqwest::get(app.url("/submit")).await.unwrap();
+    assert!(form.status().as_u16() < 500);
+    let form = body(form).await;
+    assert!(!start.contains("Salems kommun") && !form.contains("Salems kommun"), "never the first by sort order");
+    match chosen {
+        Some(_) => {
+            assert!(start.contains("Västerås stad"), "{start}");
+            assert!(form.contains("Lekplatser"), "Västerås's categories: {form}");
+        }
+        None => assert!(start.contains("public_jurisdiction"), "says which setting to make: {start}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_site_serves_the_municipality_chosen_sqlite() {
+    the_public_site_serves_the_municipality_chosen(store::testing::TestDb::sqlite(), Some("vasteras")).await;
+    the_public_site_serves_the_municipality_chosen(store::testing::TestDb::sqlite(), None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_site_serves_the_municipality_chosen_postgres() {
+    for chosen in [Some("vasteras"), None] {
+        if let Some(db) = store::testing::TestDb::postgres().await {
+            the_public_site_serves_the_municipality_chosen(db, chosen).await;
+        }
+    }
+}

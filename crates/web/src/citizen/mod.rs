@@ -26,7 +26,18 @@ use crate::pages::{FormError, message_page};
 
 /// The municipality this installation serves on its public pages.
 pub async fn home_jurisdiction(state: &AppState) -> Result<Option<Jurisdiction>, store::StoreError> {
-    Ok(state.store.jurisdictions().await?.into_iter().next())
+    let all = state.store.jurisdictions().await?;
+    Ok(public_of(all, state.config.public_jurisdiction.as_deref()))
+}
+
+/// The municipality the public site serves: the one the setting names, or the only one there
+/// is; never whichever sorts first.
+fn public_of(all: Vec<Jurisdiction>, chosen: Option<&str>) -> Option<Jurisdiction> {
+    match chosen {
+        Some(id) => all.into_iter().find(|j| j.id == id),
+        None if all.len() == 1 => all.into_iter().next(),
+        None => None,
+    }
 }
 
 pub struct Choice {
