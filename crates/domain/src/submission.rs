@@ -284,6 +284,9 @@ pub fn is_plausible_email(email: &str) -> bool {
         && !domain.ends_with('.')
         && !domain.contains('@')
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        // What an SMTP server takes in an address, unquoted (RFC 5321 dot-atom): no markup,
+        // no brackets, no quotes, no commas.
+        && !email.chars().any(|c| matches!(c, '<' | '>' | '(' | ')' | '[' | ']' | '\\' | ',' | ';' | ':' | '"'))
 }
 
 fn is_plausible_phone(phone: &str) -> bool {
@@ -390,6 +393,8 @@ pub(crate) mod tests {
         assert!(!is_plausible_email("a@@b.se"));
         assert!(!is_plausible_email("@b.se"));
         assert!(!is_plausible_email("a@se"));
+        assert!(!is_plausible_email("<svg/onload=alert(1)>@example.com"), "what a mail server refuses");
+        assert!(!is_plausible_email("\"a b\"@example.com"));
     }
 
     #[test]

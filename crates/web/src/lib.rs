@@ -109,7 +109,7 @@ pub fn router(state: AppState) -> Router {
         // with cookies, so there is no session a forged request could ride on.
         .merge(open311::routes(state.clone()))
         .layer(DefaultBodyLimit::max(64 * 1024))
-        .layer(from_fn(security::headers))
+        .layer(from_fn_with_state(state.clone(), security::headers))
         .with_state(state);
     observe::layers(router)
 }

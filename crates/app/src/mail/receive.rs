@@ -117,6 +117,14 @@ fn automatic(message: &Message, own: &str) -> Option<String> {
     {
         return Some(format!("a bulk or list message (Precedence: {value})"));
     }
+    if let Some(value) = header(message, "Precedence").filter(|v| v.eq_ignore_ascii_case("auto_reply")) {
+        return Some(format!("an automatic reply (Precedence: {value})"));
+    }
+    for name in ["X-Autoreply", "X-Autorespond"] {
+        if let Some(value) = header(message, name) {
+            return Some(format!("an automatic reply ({name}: {value})"));
+        }
+    }
     if header(message, "List-Id").is_some() || header(message, "List-Unsubscribe").is_some() {
         return Some("a message from a mailing list".to_owned());
     }

@@ -241,6 +241,8 @@ on_both_backends!(received_messages_become_cases_replies_or_are_held, |app| {
     // Held, never answered: automatic replies, lists, bounces, unreadable bytes.
     for (file, reason) in [
         ("auto-reply.eml", "an automatic message (Auto-Submitted: auto-replied)"),
+        ("x-autoreply.eml", "an automatic reply (X-Autoreply: yes)"),
+        ("precedence-auto-reply.eml", "an automatic reply (Precedence: auto_reply)"),
         ("list.eml", "a bulk or list message (Precedence: list)"),
         ("bounce.eml", "a delivery report or other message without a return address"),
         ("broken.eml", "the message has no sender address that can be answered"),
@@ -249,7 +251,7 @@ on_both_backends!(received_messages_become_cases_replies_or_are_held, |app| {
         assert_eq!((done.outcome, done.reason.as_deref()), (MailOutcome::Held, Some(reason)), "{file}");
     }
     let held = app.store.held_mail("vasteras").await.unwrap();
-    assert_eq!(held.len(), 4);
+    assert_eq!(held.len(), 6);
     assert_eq!(app.store.count_cases("vasteras").await.unwrap(), before + 1);
     // Nothing received is lost: the raw bytes are kept.
     let files =

@@ -51,6 +51,10 @@ on_both_backends!(every_page_carries_the_security_headers, |app| {
         assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
         assert_eq!(h["x-frame-options"], "DENY", "{path}");
     }
+    assert!(
+        reqwest::get(app.url("/")).await.unwrap().headers().get("strict-transport-security").is_none(),
+        "not over http"
+    );
     let missing = reqwest::get(app.url("/no-such-page")).await.unwrap();
     assert_eq!(missing.status(), 404);
     assert!(body(missing).await.contains("Sidan finns inte"));
@@ -128,5 +132,17 @@ async fn the_public_site_serves_the_municipality_chosen_postgres() {
         if let Some(db) = store::testing::TestDb::postgres().await {
             the_public_site_serves_the_municipality_chosen(db, chosen).await;
         }
+    }
+}
+
+/// Over https (as `public_url` says) a browser is told never to ask over plain http again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_sites_send_hsts() {
+    let settings =
+        lyhord::Settings { public_url: "https://synpunkter.example.se".into(), ..lyhord::Settings::default() };
+    let app = crate::support::App::start_with(store::testing::TestDb::sqlite(), settings).await;
+    for path in ["/", "/staff/sign-in", "/open311/v2/discovery.json"] {
+        let response = reqwest::get(app.url(path)).await.unwrap();
+        assert_eq!(response.headers()["strict-transport-security"], "max-age=31536000", "{path}");
     }
 }
