@@ -65,6 +65,36 @@ on_both_backends!(a_nul_is_refused_at_its_field_and_never_breaks_the_store, |app
         assert!(status < 500, "{path}: {status}");
     }
 
+    // Bytes that are not UTF-8 (here a lone surrogate's encoding): never a 500, never a case.
+    let bad = reqwest::multipart::Form::new()
+        .text("kind", "synpunkt")
+        .text("category", "parker")
+        .part("description", reqwest::multipart::Part::bytes(b"Trasig \xed\xa0\x80 lampa".to_vec()));
+    let status = app.browser().post(app.url("/submit")).multipart(bad).send().await.unwrap().status().as_u16();
+    assert!(status < 500, "the form (refused, or held for staff with what came): {status}");
+    assert_eq!(app.store.count_cases("vasteras").await.unwrap(), before);
+    let bad_api = reqwest::Client::new()
+        .post(app.url("/open311/v2/requests.json"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("api_key={key}&service_code=gatubelysning&lat=59.6&long=16.5&description=a%ED%A0%80b"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16();
+    // Read as the replacement character, as every form decoder here reads such bytes.
+    assert!(bad_api < 500, "the API: {bad_api}");
+    let bad_note = staff
+        .post(app.url("/staff/search"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("q=%ED%A0%80")
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16();
+    assert!(bad_note < 500, "a staff form: {bad_note}");
+
     // A staff form without files: one clear page, nothing stored.
     let (_, number) = {
         let ok = form("Lampan vid busshållplatsen är trasig.");
