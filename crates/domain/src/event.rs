@@ -183,8 +183,9 @@ impl EventPayload {
             P::Published { .. } | P::TrackingLinkReplaced => return None,
             P::Classified { .. } | P::Assigned { .. } | P::WorkStarted | P::ClockAlert { .. } => return None,
         };
-        let text = text.trim();
-        (!text.is_empty()).then(|| text.to_owned())
+        // Words only: a NUL stored before text was checked at entry would stop PostgreSQL's index.
+        let text = crate::submission::printable(text.trim());
+        (!text.is_empty()).then_some(text)
     }
 
     /// The tag stored beside the payload, for queries that look for one kind of event.

@@ -204,9 +204,20 @@ impl Submission {
 /// The error code for text with a control character in it.
 pub const CONTROL_CHARACTER: &str = "control_character";
 
+/// A control character other than tab, line feed and carriage return: never meant as text.
+fn is_control_character(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
 /// Whether text holds a control character other than tab, line feed and carriage return.
 pub fn has_control_characters(text: &str) -> bool {
-    text.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    text.chars().any(is_control_character)
+}
+
+/// Text as it may be stored when it cannot be refused (e-mail, text stored before the check):
+/// every control character becomes the replacement character, so the text shows where one was.
+pub fn printable(text: &str) -> String {
+    text.chars().map(|c| if is_control_character(c) { '\u{FFFD}' } else { c }).collect()
 }
 
 impl Submitter {

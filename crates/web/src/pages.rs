@@ -161,9 +161,11 @@ fn ways_to_reach(j: &Jurisdiction, lang: Lang) -> Vec<Way> {
 }
 
 pub async fn start(State(state): State<AppState>, PageLang(lang): PageLang) -> Result<Response, PageError> {
-    let jurisdiction = crate::citizen::home_jurisdiction(&state).await?;
+    let all = state.store.jurisdictions().await?;
+    let set_up = !all.is_empty();
+    let jurisdiction = crate::citizen::public_of(all, state.config.public_jurisdiction.as_deref());
     // Set up, but not said which municipality this site is for.
-    let unchosen = jurisdiction.is_none() && !state.store.jurisdictions().await?.is_empty();
+    let unchosen = set_up && jurisdiction.is_none();
     let title = match &jurisdiction {
         Some(j) => lang.t_with("start-title", &[("municipality", j.name.clone())]),
         None => lang.t("start-not-configured-title"),

@@ -71,8 +71,9 @@ pub async fn ingest(state: &App, jurisdiction: &str, raw: &[u8], force: Option<U
         Some(message) => {
             // The raw message is kept as bytes; what is read from it as text never carries a
             // control character (a NUL in a Subject would otherwise stop it being stored).
-            record.sender = printable(&sender_of(message).unwrap_or_default());
-            record.subject = printable(message.subject().unwrap_or_default()).chars().take(300).collect();
+            record.sender = domain::submission::printable(&sender_of(message).unwrap_or_default());
+            record.subject =
+                domain::submission::printable(message.subject().unwrap_or_default()).chars().take(300).collect();
             take(state, &record, message, force.is_some(), now).await?
         }
     };
@@ -250,7 +251,7 @@ async fn take(
     if !forced && let Some(reason) = automatic(message, &config.from) {
         return Ok(Err(reason));
     }
-    let text = printable(&message.body_text(0).map(|t| t.into_owned()).unwrap_or_default());
+    let text = domain::submission::printable(&message.body_text(0).map(|t| t.into_owned()).unwrap_or_default());
     let (attachments, left) = files_of(state, message).await?;
     let left_note = if left.is_empty() {
         String::new()
@@ -293,7 +294,8 @@ async fn take(
         (true, false) => body.to_owned(),
         (false, false) => format!("{subject}\n\n{body}"),
     };
-    let name = message.from().and_then(|a| a.first()).and_then(|a| a.name()).map(|n| printable(n.trim()));
+    let name =
+        message.from().and_then(|a| a.first()).and_then(|a| a.name()).map(|n| domain::submission::printable(n.trim()));
     let submission = Submission {
         jurisdiction: record.jurisdiction.clone(),
         kind: CaseKind::Synpunkt,
@@ -331,12 +333,6 @@ fn shorten(text: &str) -> String {
     let note = "\n\n[Texten är förkortad. Hela meddelandet finns som originalmeddelande på ärendet.]";
     let kept: String = text.chars().take(max - note.chars().count()).collect();
     format!("{kept}{note}")
-}
-
-/// Text as it may be stored: every control character but tab and line breaks becomes the
-/// replacement character, so that the text shows where something was.
-fn printable(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() && !matches!(c, '\t' | '\n' | '\r') { '\u{FFFD}' } else { c }).collect()
 }
 
 #[cfg(test)]

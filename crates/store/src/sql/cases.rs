@@ -353,7 +353,7 @@ macro_rules! cases {
                      DO UPDATE SET body = case_search.body || ' ' || excluded.body",
                 )
                 .bind(case_id)
-                .bind(text.replace('\0', " "))
+                .bind(text)
                 .execute(&mut *tx)
                 .await?;
             }

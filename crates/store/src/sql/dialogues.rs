@@ -40,11 +40,6 @@ pub(crate) fn json<T: serde::de::DeserializeOwned>(field: &str, text: &str) -> R
 
 macro_rules! dialogues {
     () => {
-        /// A nullable column holding a vocabulary code.
-        fn optional<T: std::str::FromStr<Err: std::fmt::Display>>(r: &DbRow, field: &str) -> Result<Option<T>> {
-            r.try_get::<Option<String>, _>(field)?.map(|v| parse(field, &v)).transpose()
-        }
-
         /// Records a change to a dialogue in the transaction that makes it; nothing when no
         /// field changed.
         async fn record_change(
@@ -493,7 +488,7 @@ macro_rules! dialogues {
                         meeting_id: r.try_get("meeting_id")?,
                         hidden: r.try_get::<i64, _>("hidden")? != 0,
                         theme_id: r.try_get("theme_id")?,
-                        consideration: optional(r, "consideration")?,
+                        consideration: r.optional_parsed("consideration")?,
                         reason: r.try_get("reason")?,
                     })
                 })
@@ -636,7 +631,7 @@ macro_rules! dialogues {
                     Ok(Theme {
                         id: r.try_get("id")?,
                         name: r.try_get("name")?,
-                        consideration: optional(r, "consideration")?,
+                        consideration: r.optional_parsed("consideration")?,
                         reason: r.try_get("reason")?,
                     })
                 })
@@ -726,10 +721,10 @@ macro_rules! dialogues {
             rows.iter()
                 .map(|r| {
                     Ok(Demographics {
-                        gender: optional(r, "gender")?,
-                        age_band: optional(r, "age_band")?,
+                        gender: r.optional_parsed("gender")?,
+                        age_band: r.optional_parsed("age_band")?,
                         district: r.try_get("district")?,
-                        born: optional(r, "born")?,
+                        born: r.optional_parsed("born")?,
                     })
                 })
                 .collect()

@@ -86,10 +86,7 @@ macro_rules! search {
                     let payload: String = row.try_get("payload")?;
                     let payload: EventPayload = serde_json::from_str(&payload)
                         .map_err(|e| StoreError::corrupt(format!("event payload: {e}")))?;
-                    // A NUL stored before text was checked at entry would stop the index for good on
-                    // PostgreSQL: searching needs words, not control characters.
-                    let text = payload.search_text().unwrap_or_default().replace('\0', " ");
-                    texts.push((row.try_get::<Uuid, _>("case_id")?, text));
+                    texts.push((row.try_get::<Uuid, _>("case_id")?, payload.search_text().unwrap_or_default()));
                 }
                 if !texts.is_empty() {
                     // Text that later events already added stays after the receipt's.

@@ -32,7 +32,7 @@ pub async fn home_jurisdiction(state: &AppState) -> Result<Option<Jurisdiction>,
 
 /// The municipality the public site serves: the one the setting names, or the only one there
 /// is; never whichever sorts first.
-fn public_of(all: Vec<Jurisdiction>, chosen: Option<&str>) -> Option<Jurisdiction> {
+pub(crate) fn public_of(all: Vec<Jurisdiction>, chosen: Option<&str>) -> Option<Jurisdiction> {
     match chosen {
         Some(id) => all.into_iter().find(|j| j.id == id),
         None if all.len() == 1 => all.into_iter().next(),
