@@ -557,7 +557,8 @@ pub async fn act(
                 Err(_) => Err(fail("decided_on", "error-date-invalid")),
                 Ok(decided_on) => {
                     let today = domain::time::local(Utc::now()).date_naive();
-                    let early = early_decision(&d, &store.contributions(id).await?, today, decided_on);
+                    let (contributions, themes) = tokio::try_join!(store.contributions(id), store.themes(id))?;
+                    let early = early_decision(&d, &contributions, &themes, today, decided_on);
                     if d.phase(today) == Phase::Draft {
                         Err(fail("outcome", "dialogue-error-not-published"))
                     } else if let Some(key) = early.filter(|_| get("decision_reason").is_empty()) {
@@ -590,12 +591,18 @@ pub async fn act(
 fn early_decision(
     d: &Dialogue,
     contributions: &[store::Contribution],
+    themes: &[store::Theme],
     today: NaiveDate,
     decided_on: NaiveDate,
 ) -> Option<&'static str> {
+    // A view is considered by its own judgement or, as the redovisning reads it, its theme's.
+    let considered = |c: &store::Contribution| {
+        c.consideration.is_some()
+            || c.theme_id.is_some_and(|t| themes.iter().any(|theme| theme.id == t && theme.consideration.is_some()))
+    };
     if today <= d.plan.closes_on || decided_on <= d.plan.closes_on {
         Some("dialogue-error-decision-before-close")
-    } else if contributions.iter().any(|c| !c.hidden && c.consideration.is_none() && c.theme_id.is_none()) {
+    } else if contributions.iter().any(|c| !c.hidden && !considered(c)) {
         Some("dialogue-error-decision-unconsidered")
     } else {
         None
@@ -687,4 +694,69 @@ pub async fn load_population(
             Err(e) => return Err(e.into()),
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dialogue(closes_on: NaiveDate) -> Dialogue {
+        Dialogue {
+            id: Uuid::now_v7(),
+            plan: Plan {
+                title: "Lekplats".into(),
+                purpose: "Höra barnen".into(),
+                question: "Vad vill ni ha?".into(),
+                open_to_influence: "Utrustningen".into(),
+                decision_node: "tn".into(),
+                decision_matter: "Gestaltning".into(),
+                decision_date: None,
+                decider: "Tekniska nämnden".into(),
+                use_of_results: "Underlag".into(),
+                opens_on: closes_on - chrono::Days::new(10),
+                closes_on,
+                target_groups: "Barnfamiljer".into(),
+                methods: vec![DialogueMethod::Comments],
+                ladder: Ladder::Konsultation,
+                political_decision: None,
+                feedback_plan: "E-post".into(),
+            },
+            published_at: Some(Utc::now()),
+            outcome: String::new(),
+            decided_on: None,
+            decision_reason: String::new(),
+            feedback_sent_at: None,
+        }
+    }
+
+    fn view(theme: Option<Uuid>, consideration: Option<Consideration>) -> store::Contribution {
+        store::Contribution {
+            id: Uuid::now_v7(),
+            number: 1,
+            kind: domain::ContributionKind::Comment,
+            body: "Gungor".into(),
+            created_at: Utc::now(),
+            meeting_id: None,
+            hidden: false,
+            theme_id: theme,
+            consideration,
+            reason: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_decision_is_early_before_the_close_or_with_a_view_no_one_has_judged() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+        let d = dialogue(day(10));
+        let theme =
+            store::Theme { id: Uuid::now_v7(), name: "Gungor".into(), consideration: None, reason: String::new() };
+        let judged = store::Theme { consideration: Some(Consideration::Beaktad), ..theme.clone() };
+        let in_theme = [view(Some(theme.id), None)];
+        assert_eq!(early_decision(&d, &[], &[], day(5), day(20)), Some("dialogue-error-decision-before-close"));
+        let unjudged = early_decision(&d, &in_theme, std::slice::from_ref(&theme), day(20), day(20));
+        assert_eq!(unjudged, Some("dialogue-error-decision-unconsidered"), "a theme without a judgement");
+        assert_eq!(early_decision(&d, &in_theme, &[judged], day(20), day(20)), None, "judged through its theme");
+        let own = [view(None, Some(Consideration::Delvis))];
+        assert_eq!(early_decision(&d, &own, &[], day(20), day(20)), None, "judged itself");
+    }
 }
