@@ -159,18 +159,18 @@ impl<'a> Access<'a> {
     }
 
     /// The ids of the units this user lists, in tree order.
-    pub fn unit_ids(&self) -> Vec<String> {
+    pub fn unit_ids(&self) -> Vec<domain::NodeId> {
         let top =
             if self.routes_everywhere() { Some(self.tree.root().id.as_str()) } else { self.user.node_id.as_deref() };
         self.subtree(top)
     }
 
     /// The units the user is granted: their node and everything below it.
-    fn granted_ids(&self) -> Vec<String> {
+    fn granted_ids(&self) -> Vec<domain::NodeId> {
         self.subtree(self.user.node_id.as_deref())
     }
 
-    fn subtree(&self, top: Option<&str>) -> Vec<String> {
+    fn subtree(&self, top: Option<&str>) -> Vec<domain::NodeId> {
         let nodes = top.and_then(|id| self.tree.subtree(id).ok()).unwrap_or_default();
         nodes.into_iter().map(|n| n.id.clone()).collect()
     }
@@ -283,21 +283,21 @@ mod tests {
 
     fn user(role: Role, node: Option<&str>) -> User {
         User {
-            id: uuid::Uuid::now_v7(),
+            id: domain::UserId::new(),
             jurisdiction: "vasteras".into(),
             username: "u".into(),
             display_name: "U".into(),
             email: None,
             password_hash: String::new(),
             role,
-            node_id: node.map(str::to_owned),
+            node_id: node.map(Into::into),
             disabled: false,
         }
     }
 
     fn case_at(node: &str, status: Status) -> CaseState {
         CaseState {
-            id: uuid::Uuid::now_v7(),
+            id: domain::CaseId::new(),
             jurisdiction: "vasteras".into(),
             number: "2026-000001".into(),
             kind: domain::CaseKind::Klagomal,

@@ -6,8 +6,8 @@
 use chrono::{DateTime, Utc};
 use domain::attachment::{self, Attachment, AttachmentError, Kind};
 use domain::{Actor, CaseState, EventPayload, FieldError, OrgTree, Submission};
+use domain::{CaseId, HeldSubmissionId};
 use store::{ClockView, NewCase, Receipt, StoreError};
-use uuid::Uuid;
 
 use crate::App;
 use crate::dates::deadline;
@@ -77,8 +77,8 @@ pub async fn store_files(app: &App, checked: Vec<CheckedFile>) -> std::io::Resul
 
 /// The reference a held submission's sender is given, and staff see beside it: the random
 /// end of its id, short enough to read out on the phone.
-pub fn held_reference(id: Uuid) -> String {
-    let hex = id.simple().to_string();
+pub fn held_reference(id: HeldSubmissionId) -> String {
+    let hex = id.uuid().simple().to_string();
     hex[hex.len() - 8..].to_uppercase()
 }
 
@@ -93,7 +93,7 @@ pub struct Registered {
 pub async fn register(
     app: &App,
     submission: Submission,
-    node_id: String,
+    node_id: domain::NodeId,
     idempotency_key: Option<String>,
     actor: Actor,
     now: DateTime<Utc>,
@@ -108,7 +108,7 @@ pub async fn register(
 /// A new tracking link's token for the case: 256 random bits, of which only the hash is
 /// stored (D1). Each receipt and message gets its own; all of them lead to the case until
 /// staff withdraw them ([`withdraw_tracking_links`]).
-pub async fn tracking_token(app: &App, case_id: Uuid) -> Result<String, StoreError> {
+pub async fn tracking_token(app: &App, case_id: CaseId) -> Result<String, StoreError> {
     let (token, hash) = crate::accounts::new_token();
     app.store.add_tracking_token(case_id, &hash, Utc::now()).await?;
     Ok(token)
@@ -116,7 +116,7 @@ pub async fn tracking_token(app: &App, case_id: Uuid) -> Result<String, StoreErr
 
 /// Withdraws every link to the case (one leaked): the old ones stop working at once. The
 /// caller records the event and tells the citizen, whose message carries a new link.
-pub async fn withdraw_tracking_links(app: &App, case_id: Uuid) -> Result<u64, StoreError> {
+pub async fn withdraw_tracking_links(app: &App, case_id: CaseId) -> Result<u64, StoreError> {
     app.store.revoke_tracking_tokens(case_id, Utc::now()).await
 }
 
@@ -145,7 +145,7 @@ pub struct Handling {
 }
 
 pub fn handling(tree: &OrgTree, case: &CaseState) -> Handling {
-    let unit = tree.display_path(&case.node_id).unwrap_or_else(|_| case.node_id.clone());
+    let unit = tree.display_path(&case.node_id).unwrap_or_else(|_| case.node_id.to_string());
     let responsible = tree.responsible(&case.node_id).ok().flatten().and_then(|n| n.manager_name.clone());
     Handling { unit, responsible }
 }
@@ -174,7 +174,7 @@ pub struct ReceiptDetails {
 
 impl ReceiptDetails {
     /// Reads them from the case as it now stands.
-    pub async fn of(app: &App, lang: Lang, case_id: Uuid, token: &str) -> Result<ReceiptDetails, StoreError> {
+    pub async fn of(app: &App, lang: Lang, case_id: CaseId, token: &str) -> Result<ReceiptDetails, StoreError> {
         let case = app.store.case(case_id).await?.ok_or(StoreError::NotFound)?;
         let handling = handling(&app.store.org_tree(&case.jurisdiction).await?, &case);
         let events = app.store.events(case_id).await?;

@@ -62,7 +62,7 @@ pub struct Config {
     pub trusted_proxies: Vec<net::Network>,
     /// The municipality the public site (start page, form, dialogues, statistics) serves.
     /// None: the only one there is; with several, the site says which setting to make.
-    pub public_jurisdiction: Option<String>,
+    pub public_jurisdiction: Option<domain::JurisdictionId>,
 }
 
 /// What the open API's reading endpoints (`requests`, `requests/{id}`, updates, media) show.

@@ -27,7 +27,7 @@ pub enum SetupError {
     #[error("the setup file cannot be read: {0}")]
     Unreadable(String),
     #[error("the setup is for {found}, not {expected}")]
-    WrongJurisdiction { expected: String, found: String },
+    WrongJurisdiction { expected: domain::JurisdictionId, found: domain::JurisdictionId },
     #[error("{0}")]
     Invalid(String),
     #[error(transparent)]
@@ -54,8 +54,8 @@ pub struct Imported {
     pub policy: bool,
 }
 
-pub async fn export(store: &Store, jurisdiction: &str) -> Result<String, SetupError> {
-    let j = store.jurisdictions().await?.into_iter().find(|j| j.id == jurisdiction).ok_or(StoreError::NotFound)?;
+pub async fn export(store: &Store, jurisdiction: &domain::JurisdictionId) -> Result<String, SetupError> {
+    let j = store.jurisdictions().await?.into_iter().find(|j| j.id == *jurisdiction).ok_or(StoreError::NotFound)?;
     let setup = Setup {
         org: store.org_nodes(jurisdiction).await?,
         categories: store.categories(jurisdiction).await?,
@@ -68,11 +68,11 @@ pub async fn export(store: &Store, jurisdiction: &str) -> Result<String, SetupEr
 }
 
 /// Applies a setup to its jurisdiction: everything is checked before anything is written.
-pub async fn import(store: &Store, jurisdiction: &str, text: &str) -> Result<Imported, SetupError> {
+pub async fn import(store: &Store, jurisdiction: &domain::JurisdictionId, text: &str) -> Result<Imported, SetupError> {
     let setup: Setup = toml::from_str(text).map_err(|e| SetupError::Unreadable(e.message().to_owned()))?;
-    if setup.jurisdiction.id != jurisdiction {
+    if setup.jurisdiction.id != *jurisdiction {
         return Err(SetupError::WrongJurisdiction {
-            expected: jurisdiction.to_owned(),
+            expected: jurisdiction.clone(),
             found: setup.jurisdiction.id.clone(),
         });
     }

@@ -20,6 +20,10 @@ use std::time::Instant;
 use store::{CaseFilter, ConnectOptions, InboxQuery, Jurisdiction, NewCase, SearchQuery, Store, Units};
 
 const JURISDICTION: &str = "bench";
+
+fn jurisdiction() -> domain::JurisdictionId {
+    JURISDICTION.into()
+}
 const UNITS: usize = 100;
 
 #[derive(Parser)]
@@ -116,8 +120,8 @@ enum Scope {
     All,
 }
 
-fn unit(i: usize) -> String {
-    format!("bench.unit{i:03}")
+fn unit(i: usize) -> domain::NodeId {
+    format!("bench.unit{i:03}").into()
 }
 
 async fn prepare(store: &Store) {
@@ -142,7 +146,7 @@ async fn prepare(store: &Store) {
         manager_name: Some(format!("Chef {i}")),
         manager_user_id: None,
     }));
-    store.upsert_org(JURISDICTION, &nodes).await.unwrap();
+    store.upsert_org(&jurisdiction(), &nodes).await.unwrap();
 }
 
 /// A realistic submission: a paragraph of Swedish text and contact details, received at
@@ -269,14 +273,14 @@ async fn run(cli: Cli) {
             );
         }
         Command::Fill { cases } => {
-            let already = store.count_cases(JURISDICTION).await.unwrap() as usize;
+            let already = store.count_cases(&jurisdiction()).await.unwrap() as usize;
             let start = Instant::now();
             if cases > already {
                 submit_all(&store, 64, cases - already, Duration::days(365), false).await;
             }
             // Searchable too: the indexing that follows the receipts is part of the fill.
             while store.index_pending().await.unwrap() > 0 {}
-            let total = store.count_cases(JURISDICTION).await.unwrap();
+            let total = store.count_cases(&jurisdiction()).await.unwrap();
             println!(
                 "fill backend={} cases={total} seconds={:.1}",
                 store.backend_name(),
@@ -285,22 +289,22 @@ async fn run(cli: Cli) {
         }
         Command::Clocks { .. } => unreachable!("runs without a database"),
         Command::Report { runs } => {
-            let total = store.count_cases(JURISDICTION).await.unwrap();
-            let tree = store.org_tree(JURISDICTION).await.unwrap();
+            let total = store.count_cases(&jurisdiction()).await.unwrap();
+            let tree = store.org_tree(&jurisdiction()).await.unwrap();
             let today = chrono::Local::now().date_naive();
             let period: domain::period::Period =
                 format!("{}..{}", today - Duration::days(365), today).parse().expect("a period");
             // In `lyhord serve` the worker keeps the per-day tallies current between reports;
             // here the whole fill is tallied once first, and timed on its own.
             let start = Instant::now();
-            let tallied = store.refresh_report_days(JURISDICTION).await.unwrap();
+            let tallied = store.refresh_report_days(&jurisdiction()).await.unwrap();
             let tally_seconds = start.elapsed().as_secs_f64();
             let mut seconds = Vec::with_capacity(runs);
             for _ in 0..runs {
                 let start = Instant::now();
                 let lang = app::lang::Lang::Sv;
                 let report =
-                    app::reports::build(&store, JURISDICTION, &tree, &[], JURISDICTION, period, 5, lang, Utc::now())
+                    app::reports::build(&store, &jurisdiction(), &tree, &[], JURISDICTION, period, 5, lang, Utc::now())
                         .await
                         .unwrap();
                 let html = web::reports::ReportView::of(&report, lang).html(lang).unwrap();
@@ -317,7 +321,7 @@ async fn run(cli: Cli) {
             );
         }
         Command::Search { queries, common } => {
-            let total = store.count_cases(JURISDICTION).await.unwrap();
+            let total = store.count_cases(&jurisdiction()).await.unwrap();
             let mut rng = StdRng::seed_from_u64(11);
             let mut latencies = Vec::with_capacity(queries);
             for _ in 0..queries {
@@ -351,7 +355,7 @@ async fn run(cli: Cli) {
             );
         }
         Command::Inbox { queries, limit, scope, filtered } => {
-            let total = store.count_cases(JURISDICTION).await.unwrap();
+            let total = store.count_cases(&jurisdiction()).await.unwrap();
             let mut rng = StdRng::seed_from_u64(7);
             let mut latencies = Vec::with_capacity(queries);
             for _ in 0..queries {
@@ -363,7 +367,7 @@ async fn run(cli: Cli) {
                     }
                     Scope::All => Units::All,
                 };
-                let mut query = InboxQuery::new(JURISDICTION, units, limit);
+                let mut query = InboxQuery::new(&jurisdiction(), units, limit);
                 if filtered {
                     query.filter.kind = Some(CaseKind::ALL[rng.random_range(0..CaseKind::ALL.len())]);
                 }

@@ -1,8 +1,8 @@
 //! The current state of a case, derived from its events. The store keeps this projection
 //! in the `cases` table; it can always be rebuilt by replaying the events.
 
+use crate::ids::{CaseId, UserId};
 use chrono::{DateTime, Utc};
-use uuid::Uuid;
 
 use crate::event::{ChainError, Event, EventPayload, Hash};
 use crate::kinds::{CaseKind, Channel, SubmitterRole};
@@ -10,14 +10,14 @@ use crate::lifecycle::{IllegalTransition, Status};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseState {
-    pub id: Uuid,
-    pub jurisdiction: String,
+    pub id: CaseId,
+    pub jurisdiction: crate::ids::JurisdictionId,
     pub number: String,
     pub kind: CaseKind,
     pub channel: Channel,
     pub category: String,
-    pub node_id: String,
-    pub handler_id: Option<Uuid>,
+    pub node_id: crate::ids::NodeId,
+    pub handler_id: Option<UserId>,
     pub status: Status,
     pub received_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -222,7 +222,7 @@ mod tests {
                 submission: Box::new(sample()),
             },
         )
-        .seal(Uuid::now_v7(), 1, Hash::GENESIS);
+        .seal(CaseId::new(), 1, Hash::GENESIS);
         (CaseState::received(&first).unwrap(), vec![first])
     }
 
@@ -236,7 +236,7 @@ mod tests {
     #[test]
     fn a_case_runs_its_whole_life_and_replays_to_the_same_state() {
         let (mut state, mut events) = received();
-        let handler = Some(Uuid::now_v7());
+        let handler = Some(UserId::new());
         for payload in [
             EventPayload::Assigned { node_id: "park".into(), handler_id: handler },
             EventPayload::WorkStarted,

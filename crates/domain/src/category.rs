@@ -14,7 +14,7 @@ pub struct Category {
     pub group_sv: String,
     pub group_en: String,
     /// The organisation node that handles cases in this category.
-    pub node_id: String,
+    pub node_id: crate::ids::NodeId,
     /// The kinds a citizen may choose with this category; empty means every kind.
     pub kinds: Vec<CaseKind>,
     /// Whether the category's cases may appear in public lists (not e.g. social services).

@@ -16,7 +16,7 @@ pub struct Plan {
     /// What the dialogue can change, and what it cannot.
     pub open_to_influence: String,
     /// The nämnd (an organisation node) whose decision it feeds (V-D1).
-    pub decision_node: String,
+    pub decision_node: crate::ids::NodeId,
     pub decision_matter: String,
     pub decision_date: Option<NaiveDate>,
     pub decider: String,
@@ -69,7 +69,7 @@ impl Plan {
     /// What keeps the plan from being saved.
     pub fn problems(&self) -> Vec<Problem> {
         let mut problems = Vec::new();
-        let required = [
+        let required: [(&str, &str); 10] = [
             ("title", &self.title),
             ("purpose", &self.purpose),
             ("question", &self.question),
@@ -107,7 +107,7 @@ impl Plan {
             ("purpose", self.purpose.clone()),
             ("question", self.question.clone()),
             ("open_to_influence", self.open_to_influence.clone()),
-            ("decision_node", self.decision_node.clone()),
+            ("decision_node", self.decision_node.to_string()),
             ("decision_matter", self.decision_matter.clone()),
             ("decision_date", self.decision_date.map(|d| d.to_string()).unwrap_or_default()),
             ("decider", self.decider.clone()),

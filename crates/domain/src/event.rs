@@ -1,11 +1,11 @@
 //! Every change to a case is an immutable event. Events of one case form a hash chain:
 //! each stores the hash of the one before, so an altered or removed event is detected.
 
+use crate::ids::{CaseId, NodeId, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
-use uuid::Uuid;
 
 use crate::kinds::{CaseKind, ContactMethod};
 use crate::submission::Submission;
@@ -17,7 +17,7 @@ pub enum Actor {
     /// The inhabitant who sent the case (through the form, e-mail, the tracking page, the API).
     Citizen,
     Staff {
-        user_id: Uuid,
+        user_id: UserId,
     },
     /// Lyhörd itself, e.g. automatic routing or a clock.
     System,
@@ -30,21 +30,21 @@ pub enum EventPayload {
     /// The submission arrived (FL 22 §: the event time is the time of receipt).
     Received {
         number: String,
-        node_id: String,
+        node_id: NodeId,
         submission: Box<Submission>,
     },
     Classified {
         kind: CaseKind,
         category: String,
-        node_id: String,
+        node_id: NodeId,
     },
     Assigned {
-        node_id: String,
-        handler_id: Option<Uuid>,
+        node_id: NodeId,
+        handler_id: Option<UserId>,
     },
     /// Sent on to another unit, which then decides who handles it.
     Forwarded {
-        node_id: String,
+        node_id: NodeId,
         reason: String,
     },
     /// Belongs to another authority (FL 6 § 3 st., A9): where it went, how, and what the
@@ -77,7 +77,7 @@ pub enum EventPayload {
     },
     /// The citizen was told who handles the case and when a decision comes (S3).
     DecisionPromised {
-        handler_id: Option<Uuid>,
+        handler_id: Option<UserId>,
         expected_by: NaiveDate,
         message: String,
     },
@@ -113,10 +113,10 @@ pub enum EventPayload {
         due_at: DateTime<Utc>,
         /// Who was told, when they have an account (a manager post may have none).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        notified: Option<Uuid>,
+        notified: Option<UserId>,
         /// The unit whose manager was told, for breaches and escalations.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        node_id: Option<String>,
+        node_id: Option<NodeId>,
     },
     /// A8: the item became a formal ärende (one-way), with the reason and the day a decision
     /// is due. Its clocks still count from the day it was received.
@@ -251,7 +251,7 @@ pub struct NewEvent {
 /// An event as stored: position in the chain, the exact JSON that was hashed, and the hashes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
-    pub case_id: Uuid,
+    pub case_id: CaseId,
     /// 1 for the first event of a case, then consecutive.
     pub seq: i64,
     /// Microseconds since the Unix epoch, UTC; the precision the chain covers.
@@ -282,7 +282,7 @@ impl NewEvent {
     }
 
     /// Places the event after `prev` (the case's current head) in the chain of `case_id`.
-    pub fn seal(&self, case_id: Uuid, seq: i64, prev_hash: Hash) -> Event {
+    pub fn seal(&self, case_id: CaseId, seq: i64, prev_hash: Hash) -> Event {
         let actor_json = serde_json::to_string(&self.actor).expect("actor serializes");
         let payload_json = serde_json::to_string(&self.payload).expect("payload serializes");
         let at_micros = self.at.timestamp_micros();
@@ -316,7 +316,7 @@ impl Event {
 
 /// The hash of one event: everything that identifies and describes it, and its predecessor.
 pub fn event_hash(
-    case_id: Uuid,
+    case_id: CaseId,
     seq: i64,
     at_micros: i64,
     actor_json: &str,
@@ -325,7 +325,7 @@ pub fn event_hash(
 ) -> Hash {
     let mut h = Sha256::new();
     h.update(b"lyhord-event-v1\0");
-    h.update(case_id.as_bytes());
+    h.update(case_id.uuid().as_bytes());
     h.update(seq.to_be_bytes());
     h.update(at_micros.to_be_bytes());
     h.update(prev_hash.0);
@@ -374,7 +374,7 @@ mod tests {
     use super::*;
 
     fn chain(n: usize) -> (Vec<Event>, Hash) {
-        let case_id = Uuid::now_v7();
+        let case_id = CaseId::new();
         let mut prev = Hash::GENESIS;
         let mut events = Vec::new();
         for i in 0..n {
@@ -434,7 +434,7 @@ mod tests {
     #[test]
     fn payloads_are_tagged_json_that_reads_back() {
         let p = EventPayload::Assigned { node_id: "park".into(), handler_id: None };
-        let e = NewEvent::new(Utc::now(), Actor::System, p.clone()).seal(Uuid::now_v7(), 1, Hash::GENESIS);
+        let e = NewEvent::new(Utc::now(), Actor::System, p.clone()).seal(CaseId::new(), 1, Hash::GENESIS);
         assert!(e.payload_json.starts_with(r#"{"type":"assigned""#));
         assert_eq!(e.payload().unwrap(), p);
         assert_eq!(e.actor().unwrap(), Actor::System);

@@ -14,6 +14,7 @@ pub mod category;
 pub mod clock;
 pub mod dialogue;
 pub mod event;
+pub mod ids;
 pub mod kinds;
 pub mod lifecycle;
 pub mod org;
@@ -26,6 +27,10 @@ pub use case::{CaseState, ProjectionError};
 pub use case_number::{CaseNumber, CaseNumberError};
 pub use category::{Answer, Category, Choice, Question, QuestionError, RoutingError};
 pub use event::{Actor, ChainError, Event, EventPayload, Hash, NewEvent};
+pub use ids::{
+    ApiKeyId, CaseId, ContributionId, DialogueId, HeldSubmissionId, ImprovementId, InboundMailId, JobId,
+    JurisdictionId, MeetingId, MessageId, NodeId, ParticipantId, QuestionId, TemplateId, ThemeId, UserId,
+};
 pub use kinds::{
     AgeBand, Born, CaseKind, Channel, Consideration, ContactMethod, ContributionKind, DialogueMethod, Gender,
     ImprovementStatus, Justified, Ladder, QuestionKind, SubmitterRole, Worked,

@@ -1,6 +1,7 @@
 //! The organisation tree of one jurisdiction: kommun → nämnd → förvaltning → avdelning →
 //! enhet, to any depth. Rights follow the tree downwards; escalation goes upwards (S7).
 
+use crate::ids::NodeId;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
@@ -17,14 +18,14 @@ crate::vocabulary! {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrgNode {
     /// Stable identifier, unique across the installation (e.g. `vasteras.tekniska-kontoret`).
-    pub id: String,
-    pub parent: Option<String>,
+    pub id: NodeId,
+    pub parent: Option<NodeId>,
     pub level: NodeLevel,
     pub name: String,
     /// The responsible manager's name, shown to citizens; `None` while the post is vacant.
     pub manager_name: Option<String>,
     /// The manager's staff account, when they have one; cases default to them (S7).
-    pub manager_user_id: Option<uuid::Uuid>,
+    pub manager_user_id: Option<crate::ids::UserId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,33 +33,33 @@ pub enum OrgError {
     #[error("the organisation has no root node (a node of level kommun without parent)")]
     NoRoot,
     #[error("the organisation has more than one root: {0} and {1}")]
-    SeveralRoots(String, String),
+    SeveralRoots(NodeId, NodeId),
     #[error("the root node {0} must have level kommun")]
-    RootNotKommun(String),
+    RootNotKommun(NodeId),
     #[error("node {0} has level kommun but is not the root")]
-    KommunBelowRoot(String),
+    KommunBelowRoot(NodeId),
     #[error("node id {0} is used twice")]
-    DuplicateId(String),
+    DuplicateId(NodeId),
     #[error("node {node} names parent {parent}, which does not exist")]
-    UnknownParent { node: String, parent: String },
+    UnknownParent { node: NodeId, parent: NodeId },
     #[error("node {0} is its own ancestor")]
-    Cycle(String),
+    Cycle(NodeId),
     #[error("unknown organisation node {0}")]
-    UnknownNode(String),
+    UnknownNode(NodeId),
 }
 
 /// A validated organisation tree: one root, known parents, no cycles.
 #[derive(Debug, Clone)]
 pub struct OrgTree {
-    nodes: HashMap<String, OrgNode>,
-    children: HashMap<String, Vec<String>>,
-    root: String,
+    nodes: HashMap<NodeId, OrgNode>,
+    children: HashMap<NodeId, Vec<NodeId>>,
+    root: NodeId,
 }
 
 impl OrgTree {
     pub fn new(nodes: Vec<OrgNode>) -> Result<Self, OrgError> {
         let mut by_id = HashMap::with_capacity(nodes.len());
-        let mut root: Option<String> = None;
+        let mut root: Option<NodeId> = None;
         for node in nodes {
             match (&node.parent, node.level) {
                 (None, NodeLevel::Kommun) => {
@@ -79,7 +80,7 @@ impl OrgTree {
             by_id.insert(node.id.clone(), node);
         }
         let root = root.ok_or(OrgError::NoRoot)?;
-        let mut children: HashMap<String, Vec<String>> = HashMap::new();
+        let mut children: HashMap<NodeId, Vec<NodeId>> = HashMap::new();
         for node in by_id.values() {
             if let Some(parent) = &node.parent {
                 if !by_id.contains_key(parent) {
@@ -112,7 +113,7 @@ impl OrgTree {
     }
 
     pub fn node(&self, id: &str) -> Result<&OrgNode, OrgError> {
-        self.nodes.get(id).ok_or_else(|| OrgError::UnknownNode(id.to_owned()))
+        self.nodes.get(id).ok_or_else(|| OrgError::UnknownNode(id.into()))
     }
 
     pub fn len(&self) -> usize {
@@ -139,7 +140,7 @@ impl OrgTree {
         while let Some(current) = stack.pop() {
             out.push(&self.nodes[current]);
             if let Some(children) = self.children.get(current) {
-                stack.extend(children.iter().rev().map(String::as_str));
+                stack.extend(children.iter().rev().map(NodeId::as_str));
             }
         }
         Ok(out)

@@ -10,7 +10,7 @@ const MAX_SHORT_FIELD_CHARS: usize = 200;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Submission {
-    pub jurisdiction: String,
+    pub jurisdiction: crate::ids::JurisdictionId,
     pub kind: CaseKind,
     pub channel: Channel,
     pub category: String,

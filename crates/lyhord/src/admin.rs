@@ -1,6 +1,6 @@
 //! Setting up a municipality and its staff accounts from the command line.
 
-use domain::{NodeLevel, OrgNode};
+use domain::{JurisdictionId, NodeLevel, OrgNode};
 use store::{Jurisdiction, NewUser, Role, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -45,7 +45,7 @@ pub async fn init(store: &Store, id: &str, name: &str, admin_username: &str) -> 
         manager_name: None,
         manager_user_id: None,
     };
-    store.upsert_org(id, &[root]).await?;
+    store.upsert_org(&id.into(), &[root]).await?;
     let password = app::accounts::generate_password();
     // Granted no node: the first administrator sets the municipality up and reads no case
     // until an account is granted a nämnd (OSL 8 kap. 1 §).
@@ -54,10 +54,10 @@ pub async fn init(store: &Store, id: &str, name: &str, admin_username: &str) -> 
 }
 
 /// The jurisdiction a command acts on: the one named, or the installation's only one.
-pub async fn resolve_jurisdiction(store: &Store, jurisdiction: Option<&str>) -> Result<String, AdminError> {
+pub async fn resolve_jurisdiction(store: &Store, jurisdiction: Option<&str>) -> Result<JurisdictionId, AdminError> {
     let jurisdictions = store.jurisdictions().await?;
     match jurisdiction {
-        Some(id) if jurisdictions.iter().any(|j| j.id == id) => Ok(id.to_owned()),
+        Some(id) if jurisdictions.iter().any(|j| j.id == id) => Ok(id.into()),
         Some(id) => Err(invalid(format!("there is no jurisdiction {id}"))),
         None if jurisdictions.len() == 1 => Ok(jurisdictions[0].id.clone()),
         None if jurisdictions.is_empty() => Err(invalid("there is no municipality yet: run `lyhord init` first")),
@@ -87,7 +87,7 @@ pub async fn add_user(
     node: Option<&str>,
     email: Option<&str>,
     password: &str,
-) -> Result<uuid::Uuid, AdminError> {
+) -> Result<domain::UserId, AdminError> {
     let jurisdiction = resolve_jurisdiction(store, jurisdiction).await?;
     check_id("the username", username)?;
     if password.chars().count() < 12 {

@@ -33,7 +33,7 @@ pub struct Settings {
     pub policy_file: Option<String>,
     /// Policy files of particular jurisdictions, by jurisdiction id; they take precedence
     /// over `policy_file` for that jurisdiction.
-    pub policy_files: std::collections::BTreeMap<String, String>,
+    pub policy_files: std::collections::BTreeMap<domain::JurisdictionId, String>,
     /// The address e-mail to citizens comes from; its mailbox also receives their replies
     /// (`local+case.tag@domain`).
     pub mail_from: String,
@@ -56,7 +56,7 @@ pub struct Settings {
     pub imap_done_folder: String,
     pub imap_poll_seconds: u64,
     /// The municipality the mailbox belongs to; the first one by default.
-    pub imap_jurisdiction: Option<String>,
+    pub imap_jurisdiction: Option<domain::JurisdictionId>,
     /// How often `lyhord serve` looks for reminders and escalations to give.
     pub alerts_tick_seconds: u64,
     /// How long an instance holds a background job (an alert to give) before another may take
@@ -76,7 +76,7 @@ pub struct Settings {
     /// their `X-Forwarded-For` names the client, for rate limits and logs. None by default.
     pub trusted_proxies: Vec<String>,
     /// The municipality (its id) the public site serves; needed once there are several.
-    pub public_jurisdiction: Option<String>,
+    pub public_jurisdiction: Option<domain::JurisdictionId>,
 }
 
 /// The application's own defaults are written once, in `app::Config`; these are the rest.

@@ -72,7 +72,7 @@ pub fn app_config(settings: &Settings) -> app::Config {
 }
 
 /// The mailbox to take received mail from, and whose it is, when one is configured.
-async fn mailbox_of(store: &Store, settings: &Settings) -> Option<(String, app::mail::Mailbox)> {
+async fn mailbox_of(store: &Store, settings: &Settings) -> Option<(domain::JurisdictionId, app::mail::Mailbox)> {
     let url = settings.imap_url.as_deref().filter(|u| !u.trim().is_empty())?;
     let mailbox = app::mail::Mailbox::parse(url, &settings.imap_done_folder).ok()?;
     let jurisdiction = match &settings.imap_jurisdiction {

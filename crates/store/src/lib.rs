@@ -44,9 +44,12 @@ pub use projection::{NewCase, Receipt};
 
 use chrono::{DateTime, Utc};
 use domain::clock::Policy;
+use domain::{
+    ApiKeyId, CaseId, ContributionId, DialogueId, HeldSubmissionId, ImprovementId, InboundMailId, JobId,
+    JurisdictionId, MessageId, NodeId, ParticipantId, QuestionId, TemplateId, ThemeId, UserId,
+};
 use domain::{CaseState, Category, Event, NewEvent, OrgNode, OrgTree};
 use std::sync::Arc;
-use uuid::Uuid;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -126,13 +129,13 @@ impl Store {
     /// Appends an event to a case if the lifecycle allows it, in one transaction with the
     /// projection (status, unit, handler, and the due time of the nearest running clock).
     /// Returns the case's new state.
-    pub async fn append(&self, case_id: Uuid, event: NewEvent) -> Result<CaseState> {
+    pub async fn append(&self, case_id: CaseId, event: NewEvent) -> Result<CaseState> {
         self.append_with(case_id, event, &[]).await
     }
 
     /// Appends an event and queues the messages it causes, in one transaction: a message is
     /// sent only if its event is recorded. Each message's purpose gets the event's number.
-    pub async fn append_with(&self, case_id: Uuid, event: NewEvent, messages: &[OutboxMessage]) -> Result<CaseState> {
+    pub async fn append_with(&self, case_id: CaseId, event: NewEvent, messages: &[OutboxMessage]) -> Result<CaseState> {
         let policies = &self.inner.policies;
         dispatch!(self, append(case_id, &event, messages, None, policies))
     }
@@ -140,17 +143,17 @@ impl Store {
     /// Puts a jurisdiction's own policy in force instead of the defaults, pinned: it comes
     /// from the configuration, and the administration pages cannot change it. Due times of
     /// new cases and of cases that change follow it from now on.
-    pub fn set_policy(&self, jurisdiction: &str, policy: Policy) {
+    pub fn set_policy(&self, jurisdiction: &JurisdictionId, policy: Policy) {
         self.inner.policies.pin(jurisdiction, policy);
     }
 
     /// Whether the jurisdiction's policy comes from the configuration (see [`Store::set_policy`]).
-    pub fn policy_is_pinned(&self, jurisdiction: &str) -> bool {
+    pub fn policy_is_pinned(&self, jurisdiction: &JurisdictionId) -> bool {
         self.inner.policies.is_pinned(jurisdiction)
     }
 
     /// Saves a policy written in the administration pages and puts it in force.
-    pub async fn save_policy(&self, jurisdiction: &str, toml: &str) -> Result<()> {
+    pub async fn save_policy(&self, jurisdiction: &JurisdictionId, toml: &str) -> Result<()> {
         if self.policy_is_pinned(jurisdiction) {
             return Err(StoreError::Invalid("this policy is set in the configuration file".into()));
         }
@@ -165,12 +168,12 @@ impl Store {
         self.inner.policies.set_default(policy);
     }
 
-    pub fn policy(&self, jurisdiction: &str) -> Arc<Policy> {
+    pub fn policy(&self, jurisdiction: &JurisdictionId) -> Arc<Policy> {
         self.inner.policies.get(jurisdiction)
     }
 
     /// Every clock of a case at `now`: due time, state, time left.
-    pub async fn clocks(&self, case_id: Uuid, now: DateTime<Utc>) -> Result<Vec<ClockView>> {
+    pub async fn clocks(&self, case_id: CaseId, now: DateTime<Utc>) -> Result<Vec<ClockView>> {
         let state = self.case(case_id).await?.ok_or(StoreError::NotFound)?;
         let events = self.events(case_id).await?;
         self.clocks_of(&state, &events, now)
@@ -185,20 +188,20 @@ impl Store {
         Ok(clocks.iter().map(ClockView::from).collect())
     }
 
-    pub async fn case(&self, case_id: Uuid) -> Result<Option<CaseState>> {
+    pub async fn case(&self, case_id: CaseId) -> Result<Option<CaseState>> {
         dispatch!(self, case(case_id))
     }
 
-    pub async fn case_by_number(&self, jurisdiction: &str, number: &str) -> Result<Option<CaseState>> {
+    pub async fn case_by_number(&self, jurisdiction: &JurisdictionId, number: &str) -> Result<Option<CaseState>> {
         dispatch!(self, case_by_number(jurisdiction, number))
     }
 
-    pub async fn events(&self, case_id: Uuid) -> Result<Vec<Event>> {
+    pub async fn events(&self, case_id: CaseId) -> Result<Vec<Event>> {
         dispatch!(self, events(case_id))
     }
 
     /// Checks the case's hash chain against its events and its record.
-    pub async fn verify(&self, case_id: Uuid) -> Result<()> {
+    pub async fn verify(&self, case_id: CaseId) -> Result<()> {
         let state = self.case(case_id).await?.ok_or(StoreError::NotFound)?;
         let events = self.events(case_id).await?;
         domain::event::verify_chain(&events, state.event_count, &state.head)?;
@@ -225,11 +228,11 @@ impl Store {
     }
 
     /// Records that a staff member saw or fetched something of a case (C5).
-    pub async fn log_access(&self, case_id: Uuid, user_id: Uuid, at: DateTime<Utc>, action: &str) -> Result<()> {
+    pub async fn log_access(&self, case_id: CaseId, user_id: UserId, at: DateTime<Utc>, action: &str) -> Result<()> {
         dispatch!(self, log_access(case_id, user_id, at, action))
     }
 
-    pub async fn access_log(&self, case_id: Uuid) -> Result<Vec<AccessEntry>> {
+    pub async fn access_log(&self, case_id: CaseId) -> Result<Vec<AccessEntry>> {
         dispatch!(self, access_log(case_id))
     }
 
@@ -243,7 +246,7 @@ impl Store {
         dispatch!(self, public_updates(query))
     }
 
-    pub async fn count_cases(&self, jurisdiction: &str) -> Result<i64> {
+    pub async fn count_cases(&self, jurisdiction: &JurisdictionId) -> Result<i64> {
         dispatch!(self, count_cases(jurisdiction))
     }
 
@@ -278,7 +281,7 @@ impl Store {
 
     /// Replaces the organisation nodes given (insert or update), after checking that the
     /// resulting tree of the jurisdiction is valid.
-    pub async fn upsert_org(&self, jurisdiction: &str, nodes: &[OrgNode]) -> Result<()> {
+    pub async fn upsert_org(&self, jurisdiction: &JurisdictionId, nodes: &[OrgNode]) -> Result<()> {
         let mut all = self.org_nodes(jurisdiction).await?;
         all.retain(|n| !nodes.iter().any(|m| m.id == n.id));
         all.extend(nodes.iter().cloned());
@@ -289,20 +292,25 @@ impl Store {
         dispatch!(self, upsert_org(jurisdiction, &ordered))
     }
 
-    pub async fn org_nodes(&self, jurisdiction: &str) -> Result<Vec<OrgNode>> {
+    pub async fn org_nodes(&self, jurisdiction: &JurisdictionId) -> Result<Vec<OrgNode>> {
         dispatch!(self, org_nodes(jurisdiction))
     }
 
-    pub async fn org_tree(&self, jurisdiction: &str) -> Result<OrgTree> {
+    pub async fn org_tree(&self, jurisdiction: &JurisdictionId) -> Result<OrgTree> {
         Ok(OrgTree::new(self.org_nodes(jurisdiction).await?)?)
     }
 
-    pub async fn upsert_category(&self, jurisdiction: &str, category: &Category, position: i64) -> Result<()> {
+    pub async fn upsert_category(
+        &self,
+        jurisdiction: &JurisdictionId,
+        category: &Category,
+        position: i64,
+    ) -> Result<()> {
         dispatch!(self, upsert_category(jurisdiction, category, position))
     }
 
     /// The jurisdiction's categories in their configured order.
-    pub async fn categories(&self, jurisdiction: &str) -> Result<Vec<Category>> {
+    pub async fn categories(&self, jurisdiction: &JurisdictionId) -> Result<Vec<Category>> {
         dispatch!(self, categories(jurisdiction))
     }
 
@@ -316,11 +324,11 @@ impl Store {
 
     /// Lets the holder of a tracking link with this hash follow the case (idempotent).
     /// Withdraws every tracking link of the case; returns how many there were.
-    pub async fn revoke_tracking_tokens(&self, case_id: Uuid, now: DateTime<Utc>) -> Result<u64> {
+    pub async fn revoke_tracking_tokens(&self, case_id: CaseId, now: DateTime<Utc>) -> Result<u64> {
         dispatch!(self, revoke_tracking_tokens(case_id, now))
     }
 
-    pub async fn add_tracking_token(&self, case_id: Uuid, token_hash: &[u8], now: DateTime<Utc>) -> Result<()> {
+    pub async fn add_tracking_token(&self, case_id: CaseId, token_hash: &[u8], now: DateTime<Utc>) -> Result<()> {
         dispatch!(self, add_tracking_token(case_id, token_hash, now))
     }
 
@@ -330,26 +338,32 @@ impl Store {
     }
 
     /// Keeps a suspected spam submission for staff; returns its id.
-    pub async fn quarantine(&self, jurisdiction: &str, at: DateTime<Utc>, reason: &str, payload: &str) -> Result<Uuid> {
+    pub async fn quarantine(
+        &self,
+        jurisdiction: &JurisdictionId,
+        at: DateTime<Utc>,
+        reason: &str,
+        payload: &str,
+    ) -> Result<HeldSubmissionId> {
         dispatch!(self, quarantine(jurisdiction, at, reason, payload))
     }
 
-    pub async fn quarantined(&self, jurisdiction: &str) -> Result<Vec<Quarantined>> {
+    pub async fn quarantined(&self, jurisdiction: &JurisdictionId) -> Result<Vec<Quarantined>> {
         dispatch!(self, quarantined(jurisdiction))
     }
 
     /// Records staff's decision on a quarantined submission; false if it was already decided.
     pub async fn resolve_quarantine(
         &self,
-        jurisdiction: &str,
-        id: Uuid,
+        jurisdiction: &JurisdictionId,
+        id: HeldSubmissionId,
         decision: &QuarantineDecision,
     ) -> Result<bool> {
         dispatch!(self, resolve_quarantine(jurisdiction, id, decision))
     }
 
     /// A case's messages, oldest first, with how sending went.
-    pub async fn outbox_for_case(&self, case_id: Uuid) -> Result<Vec<OutboxMessage>> {
+    pub async fn outbox_for_case(&self, case_id: CaseId) -> Result<Vec<OutboxMessage>> {
         dispatch!(self, outbox_for_case(case_id))
     }
 
@@ -374,14 +388,14 @@ impl Store {
     }
 
     /// Marks a job done; false if it already was.
-    pub async fn finish_job(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+    pub async fn finish_job(&self, id: JobId, now: DateTime<Utc>) -> Result<bool> {
         dispatch!(self, finish_job(id, now))
     }
 
     /// A failed try: again at `retry_at`, or given up when `None`.
     pub async fn fail_job(
         &self,
-        id: Uuid,
+        id: JobId,
         error: &str,
         retry_at: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
@@ -390,7 +404,7 @@ impl Store {
     }
 
     /// A recurring job done for now: due again at `run_at`.
-    pub async fn repeat_job(&self, id: Uuid, run_at: DateTime<Utc>) -> Result<()> {
+    pub async fn repeat_job(&self, id: JobId, run_at: DateTime<Utc>) -> Result<()> {
         dispatch!(self, repeat_job(id, run_at))
     }
 
@@ -403,8 +417,8 @@ impl Store {
     /// recorded and `StoreError::Duplicate` says so. Work that is an event happens once.
     pub async fn append_for_job(
         &self,
-        job: Uuid,
-        case_id: Uuid,
+        job: JobId,
+        case_id: CaseId,
         event: NewEvent,
         messages: &[OutboxMessage],
     ) -> Result<CaseState> {
@@ -415,55 +429,67 @@ impl Store {
     // --- Reminders and escalation --------------------------------------------
 
     /// Open cases that owe someone an alert at `now`, the longest waiting first.
-    pub async fn alerts_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Uuid>> {
+    pub async fn alerts_due(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<CaseId>> {
         dispatch!(self, alerts_due(now, limit))
     }
 
     /// Sets when the case next owes an alert, unless it has had an event since
     /// `event_count` (which has set it then). False in that case.
-    pub async fn set_alert_at(&self, case_id: Uuid, event_count: i64, at: Option<DateTime<Utc>>) -> Result<bool> {
+    pub async fn set_alert_at(&self, case_id: CaseId, event_count: i64, at: Option<DateTime<Utc>>) -> Result<bool> {
         dispatch!(self, set_alert_at(case_id, event_count, at))
     }
 
     /// Open cases of each of `nodes` by the state of their nearest promise at `now`.
-    pub async fn unit_clock_counts(&self, nodes: &[String], now: DateTime<Utc>) -> Result<Vec<UnitClockCounts>> {
+    pub async fn unit_clock_counts(&self, nodes: &[NodeId], now: DateTime<Utc>) -> Result<Vec<UnitClockCounts>> {
         dispatch!(self, unit_clock_counts(nodes, now))
     }
 
     /// Promises of the units' cases that broke since `since`, newest first.
-    pub async fn broken_since(&self, nodes: &[String], since: DateTime<Utc>, limit: i64) -> Result<Vec<BrokenPromise>> {
+    pub async fn broken_since(&self, nodes: &[NodeId], since: DateTime<Utc>, limit: i64) -> Result<Vec<BrokenPromise>> {
         dispatch!(self, broken_since(nodes, since, limit))
     }
 
     // --- Learning from complaints --------------------------------------------
 
     /// The förvaltningar's own root causes and routines.
-    pub async fn analysis_settings(&self, jurisdiction: &str) -> Result<Vec<AnalysisSettings>> {
+    pub async fn analysis_settings(&self, jurisdiction: &JurisdictionId) -> Result<Vec<AnalysisSettings>> {
         dispatch!(self, analysis_settings(jurisdiction))
     }
 
-    pub async fn save_analysis_settings(&self, jurisdiction: &str, settings: &AnalysisSettings) -> Result<()> {
+    pub async fn save_analysis_settings(
+        &self,
+        jurisdiction: &JurisdictionId,
+        settings: &AnalysisSettings,
+    ) -> Result<()> {
         dispatch!(self, save_analysis_settings(jurisdiction, settings, Utc::now()))
     }
 
     /// Improvement actions, of `nodes` when given, soonest due first, with their cases.
-    pub async fn improvements(&self, jurisdiction: &str, nodes: Option<&[String]>) -> Result<Vec<Improvement>> {
+    pub async fn improvements(
+        &self,
+        jurisdiction: &JurisdictionId,
+        nodes: Option<&[NodeId]>,
+    ) -> Result<Vec<Improvement>> {
         dispatch!(self, improvements(jurisdiction, nodes, None))
     }
 
     /// The improvement actions a case led to.
-    pub async fn improvements_of_case(&self, jurisdiction: &str, case_id: Uuid) -> Result<Vec<Improvement>> {
+    pub async fn improvements_of_case(
+        &self,
+        jurisdiction: &JurisdictionId,
+        case_id: CaseId,
+    ) -> Result<Vec<Improvement>> {
         dispatch!(self, improvements(jurisdiction, None, Some(case_id)))
     }
 
     /// Records a new improvement action (`id` = None) or changes one, linking `cases` to it.
     pub async fn save_improvement(
         &self,
-        jurisdiction: &str,
-        id: Option<Uuid>,
+        jurisdiction: &JurisdictionId,
+        id: Option<ImprovementId>,
         input: &ImprovementInput,
-        cases: &[Uuid],
-    ) -> Result<Uuid> {
+        cases: &[CaseId],
+    ) -> Result<ImprovementId> {
         dispatch!(self, save_improvement(jurisdiction, id, input, cases, Utc::now()))
     }
 
@@ -472,28 +498,28 @@ impl Store {
     /// Saves a dialogue's plan, new (`id` none) or changed; returns its id.
     pub async fn save_dialogue(
         &self,
-        jurisdiction: &str,
-        id: Option<Uuid>,
+        jurisdiction: &JurisdictionId,
+        id: Option<DialogueId>,
         plan: &domain::dialogue::Plan,
         note: &ChangeNote,
-    ) -> Result<Uuid> {
+    ) -> Result<DialogueId> {
         dispatch!(self, save_dialogue(jurisdiction, id, plan, note, Utc::now()))
     }
 
     /// Every recorded change to a dialogue's plan, outcome, themes and considerations.
-    pub async fn dialogue_changes(&self, dialogue: Uuid) -> Result<Vec<DialogueChange>> {
+    pub async fn dialogue_changes(&self, dialogue: DialogueId) -> Result<Vec<DialogueChange>> {
         dispatch!(self, dialogue_changes(dialogue))
     }
 
     /// Makes the dialogue public (once; later calls keep the first time).
-    pub async fn publish_dialogue(&self, jurisdiction: &str, id: Uuid) -> Result<()> {
+    pub async fn publish_dialogue(&self, jurisdiction: &JurisdictionId, id: DialogueId) -> Result<()> {
         dispatch!(self, publish_dialogue(jurisdiction, id, Utc::now()))
     }
 
     pub async fn record_outcome(
         &self,
-        jurisdiction: &str,
-        id: Uuid,
+        jurisdiction: &JurisdictionId,
+        id: DialogueId,
         outcome: &str,
         decided_on: chrono::NaiveDate,
         note: &ChangeNote,
@@ -503,121 +529,125 @@ impl Store {
 
     /// Marks the feedback as sent (the first time is kept); each participant's mail is a job
     /// of its own, so it goes out once however often this is called.
-    pub async fn mark_feedback_sent(&self, id: Uuid) -> Result<()> {
+    pub async fn mark_feedback_sent(&self, id: DialogueId) -> Result<()> {
         dispatch!(self, mark_feedback_sent(id, Utc::now()))
     }
 
-    pub async fn dialogues(&self, jurisdiction: &str, published_only: bool) -> Result<Vec<Dialogue>> {
+    pub async fn dialogues(&self, jurisdiction: &JurisdictionId, published_only: bool) -> Result<Vec<Dialogue>> {
         dispatch!(self, dialogues(jurisdiction, published_only))
     }
 
-    pub async fn dialogue(&self, jurisdiction: &str, id: Uuid) -> Result<Option<Dialogue>> {
+    pub async fn dialogue(&self, jurisdiction: &JurisdictionId, id: DialogueId) -> Result<Option<Dialogue>> {
         dispatch!(self, dialogue(jurisdiction, id))
     }
 
-    pub async fn dialogue_questions(&self, dialogue: Uuid) -> Result<Vec<DialogueQuestion>> {
+    pub async fn dialogue_questions(&self, dialogue: DialogueId) -> Result<Vec<DialogueQuestion>> {
         dispatch!(self, questions(dialogue))
     }
 
     /// Adds a question or removes one; `StoreError::Locked` once anyone has answered.
     pub async fn change_questions(
         &self,
-        dialogue: Uuid,
+        dialogue: DialogueId,
         add: Option<(domain::QuestionKind, &str, &[String])>,
-        remove: Option<Uuid>,
+        remove: Option<QuestionId>,
     ) -> Result<()> {
         dispatch!(self, change_questions(dialogue, add, remove))
     }
 
     /// Records one person's taking part; returns their contribution's number, if any.
-    pub async fn participate(&self, dialogue: Uuid, participation: &Participation) -> Result<Option<i64>> {
+    pub async fn participate(&self, dialogue: DialogueId, participation: &Participation) -> Result<Option<i64>> {
         dispatch!(self, participate(dialogue, participation, Utc::now()))
     }
 
-    pub async fn add_meeting(&self, dialogue: Uuid, meeting: &Meeting, contributions: &[String]) -> Result<()> {
+    pub async fn add_meeting(&self, dialogue: DialogueId, meeting: &Meeting, contributions: &[String]) -> Result<()> {
         dispatch!(self, add_meeting(dialogue, meeting, contributions, Utc::now()))
     }
 
-    pub async fn meetings(&self, dialogue: Uuid) -> Result<Vec<Meeting>> {
+    pub async fn meetings(&self, dialogue: DialogueId) -> Result<Vec<Meeting>> {
         dispatch!(self, meetings(dialogue))
     }
 
     /// Every contribution, hidden ones too, in registration order.
-    pub async fn contributions(&self, dialogue: Uuid) -> Result<Vec<Contribution>> {
+    pub async fn contributions(&self, dialogue: DialogueId) -> Result<Vec<Contribution>> {
         dispatch!(self, contributions(dialogue))
     }
 
     /// Hides a contribution (or shows it again) and logs it; the text is never changed.
     pub async fn moderate(
         &self,
-        dialogue: Uuid,
-        contribution: Uuid,
+        dialogue: DialogueId,
+        contribution: ContributionId,
         hidden: bool,
-        staff: Uuid,
+        staff: UserId,
         reason: &str,
     ) -> Result<()> {
         dispatch!(self, moderate(dialogue, contribution, hidden, staff, reason, Utc::now()))
     }
 
-    pub async fn moderation_log(&self, dialogue: Uuid) -> Result<Vec<Moderation>> {
+    pub async fn moderation_log(&self, dialogue: DialogueId) -> Result<Vec<Moderation>> {
         dispatch!(self, moderation_log(dialogue))
     }
 
     pub async fn consider_contribution(
         &self,
-        dialogue: Uuid,
-        contribution: Uuid,
-        theme: Option<Uuid>,
+        dialogue: DialogueId,
+        contribution: ContributionId,
+        theme: Option<ThemeId>,
         consideration: Option<domain::Consideration>,
         reason: &str,
-        by: Uuid,
+        by: UserId,
     ) -> Result<()> {
         dispatch!(self, consider_contribution(dialogue, contribution, theme, consideration, reason, by, Utc::now()))
     }
 
-    pub async fn themes(&self, dialogue: Uuid) -> Result<Vec<Theme>> {
+    pub async fn themes(&self, dialogue: DialogueId) -> Result<Vec<Theme>> {
         dispatch!(self, themes(dialogue))
     }
 
     pub async fn save_theme(
         &self,
-        dialogue: Uuid,
-        id: Option<Uuid>,
+        dialogue: DialogueId,
+        id: Option<ThemeId>,
         name: &str,
         consideration: Option<domain::Consideration>,
         reason: &str,
-        by: Uuid,
-    ) -> Result<Uuid> {
+        by: UserId,
+    ) -> Result<ThemeId> {
         dispatch!(self, save_theme(dialogue, id, name, consideration, reason, by, Utc::now()))
     }
 
     /// What each web participant said about themselves.
-    pub async fn dialogue_demographics(&self, dialogue: Uuid) -> Result<Vec<domain::dialogue::Demographics>> {
+    pub async fn dialogue_demographics(&self, dialogue: DialogueId) -> Result<Vec<domain::dialogue::Demographics>> {
         dispatch!(self, demographics(dialogue))
     }
 
-    pub async fn dialogue_answers(&self, dialogue: Uuid) -> Result<Vec<(Uuid, String)>> {
+    pub async fn dialogue_answers(&self, dialogue: DialogueId) -> Result<Vec<(QuestionId, String)>> {
         dispatch!(self, answers(dialogue))
     }
 
-    pub async fn feedback_recipients(&self, dialogue: Uuid) -> Result<Vec<(Uuid, String)>> {
+    pub async fn feedback_recipients(&self, dialogue: DialogueId) -> Result<Vec<(ParticipantId, String)>> {
         dispatch!(self, feedback_recipients(dialogue))
     }
 
     /// A participant's address, while it is kept (it is erased once the feedback is sent).
-    pub async fn participant_email(&self, participant: Uuid) -> Result<Option<String>> {
+    pub async fn participant_email(&self, participant: ParticipantId) -> Result<Option<String>> {
         dispatch!(self, participant_email(participant))
     }
 
-    pub async fn forget_participant_email(&self, participant: Uuid) -> Result<()> {
+    pub async fn forget_participant_email(&self, participant: ParticipantId) -> Result<()> {
         dispatch!(self, forget_participant_email(participant))
     }
 
-    pub async fn set_population(&self, jurisdiction: &str, rows: &[domain::dialogue::PopulationRow]) -> Result<()> {
+    pub async fn set_population(
+        &self,
+        jurisdiction: &JurisdictionId,
+        rows: &[domain::dialogue::PopulationRow],
+    ) -> Result<()> {
         dispatch!(self, set_population(jurisdiction, rows))
     }
 
-    pub async fn population(&self, jurisdiction: &str) -> Result<Vec<domain::dialogue::PopulationRow>> {
+    pub async fn population(&self, jurisdiction: &JurisdictionId) -> Result<Vec<domain::dialogue::PopulationRow>> {
         dispatch!(self, population(jurisdiction))
     }
 
@@ -625,8 +655,8 @@ impl Store {
     /// by group, and each unit's promises. Brings the per-day tallies up to date first.
     pub async fn report_tally(
         &self,
-        jurisdiction: &str,
-        nodes: &[String],
+        jurisdiction: &JurisdictionId,
+        nodes: &[NodeId],
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<ReportTally> {
@@ -637,8 +667,8 @@ impl Store {
     /// A report's period and the one before it, counted side by side after one refresh.
     pub async fn report_tallies(
         &self,
-        jurisdiction: &str,
-        nodes: &[String],
+        jurisdiction: &JurisdictionId,
+        nodes: &[NodeId],
         (now, before): (Span, Span),
     ) -> Result<(ReportTally, ReportTally)> {
         self.refresh_report_days(jurisdiction).await?;
@@ -647,15 +677,15 @@ impl Store {
     }
 
     /// Recomputes the per-day report tallies whose cases changed; returns how many.
-    pub async fn refresh_report_days(&self, jurisdiction: &str) -> Result<usize> {
+    pub async fn refresh_report_days(&self, jurisdiction: &JurisdictionId) -> Result<usize> {
         dispatch!(self, refresh_report_days(jurisdiction))
     }
 
     /// Up to `limit` examples staff wrote for reports about a period's cases.
     pub async fn report_examples(
         &self,
-        jurisdiction: &str,
-        nodes: &[String],
+        jurisdiction: &JurisdictionId,
+        nodes: &[NodeId],
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         limit: usize,
@@ -664,11 +694,11 @@ impl Store {
     }
 
     /// Cases stored before the projection kept their clocks; `lyhord serve` works them out.
-    pub async fn unprojected(&self, limit: i64) -> Result<Vec<Uuid>> {
+    pub async fn unprojected(&self, limit: i64) -> Result<Vec<CaseId>> {
         dispatch!(self, unprojected(limit))
     }
 
-    pub async fn set_clock_summary(&self, case_id: Uuid, event_count: i64, summary: &str) -> Result<()> {
+    pub async fn set_clock_summary(&self, case_id: CaseId, event_count: i64, summary: &str) -> Result<()> {
         dispatch!(self, set_clock_summary(case_id, event_count, summary))
     }
 
@@ -680,14 +710,14 @@ impl Store {
         dispatch!(self, claim_mail(now, until, limit))
     }
 
-    pub async fn mail_sent(&self, id: Uuid, at: DateTime<Utc>) -> Result<()> {
+    pub async fn mail_sent(&self, id: MessageId, at: DateTime<Utc>) -> Result<()> {
         dispatch!(self, mail_sent(id, at))
     }
 
     /// A failed try: again at `retry_at`, or given up when `None`.
     pub async fn mail_failed(
         &self,
-        id: Uuid,
+        id: MessageId,
         error: &str,
         retry_at: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
@@ -695,19 +725,19 @@ impl Store {
         dispatch!(self, mail_failed(id, error, retry_at, now))
     }
 
-    pub async fn outbox_message(&self, id: Uuid) -> Result<Option<OutboxMessage>> {
+    pub async fn outbox_message(&self, id: MessageId) -> Result<Option<OutboxMessage>> {
         dispatch!(self, outbox_message(id))
     }
 
-    pub async fn mail_templates(&self, jurisdiction: &str) -> Result<Vec<MailTemplate>> {
+    pub async fn mail_templates(&self, jurisdiction: &JurisdictionId) -> Result<Vec<MailTemplate>> {
         dispatch!(self, mail_templates(jurisdiction))
     }
 
-    pub async fn save_mail_template(&self, jurisdiction: &str, template: &MailTemplate) -> Result<()> {
+    pub async fn save_mail_template(&self, jurisdiction: &JurisdictionId, template: &MailTemplate) -> Result<()> {
         dispatch!(self, save_mail_template(jurisdiction, template))
     }
 
-    pub async fn delete_mail_template(&self, jurisdiction: &str, purpose: &str, lang: &str) -> Result<()> {
+    pub async fn delete_mail_template(&self, jurisdiction: &JurisdictionId, purpose: &str, lang: &str) -> Result<()> {
         dispatch!(self, delete_mail_template(jurisdiction, purpose, lang))
     }
 
@@ -716,86 +746,100 @@ impl Store {
         dispatch!(self, record_inbound(mail))
     }
 
-    pub async fn inbound_by_message_id(&self, jurisdiction: &str, message_id: &str) -> Result<Option<InboundMail>> {
+    pub async fn inbound_by_message_id(
+        &self,
+        jurisdiction: &JurisdictionId,
+        message_id: &str,
+    ) -> Result<Option<InboundMail>> {
         dispatch!(self, inbound_by_message_id(jurisdiction, message_id))
     }
 
     /// How many new cases one sender's messages made since `since`.
-    pub async fn inbound_cases_from(&self, jurisdiction: &str, sender: &str, since: DateTime<Utc>) -> Result<i64> {
+    pub async fn inbound_cases_from(
+        &self,
+        jurisdiction: &JurisdictionId,
+        sender: &str,
+        since: DateTime<Utc>,
+    ) -> Result<i64> {
         dispatch!(self, inbound_cases_from(jurisdiction, sender, since))
     }
 
-    pub async fn held_mail(&self, jurisdiction: &str) -> Result<Vec<InboundMail>> {
+    pub async fn held_mail(&self, jurisdiction: &JurisdictionId) -> Result<Vec<InboundMail>> {
         dispatch!(self, held_mail(jurisdiction))
     }
 
-    pub async fn inbound_mail(&self, jurisdiction: &str, id: Uuid) -> Result<Option<InboundMail>> {
+    pub async fn inbound_mail(&self, jurisdiction: &JurisdictionId, id: InboundMailId) -> Result<Option<InboundMail>> {
         dispatch!(self, inbound_mail(jurisdiction, id))
     }
 
-    pub async fn inbound_for_case(&self, case_id: Uuid) -> Result<Vec<InboundMail>> {
+    pub async fn inbound_for_case(&self, case_id: CaseId) -> Result<Vec<InboundMail>> {
         dispatch!(self, inbound_for_case(case_id))
     }
 
     /// Records staff's decision on a held message; false if it was already decided.
-    pub async fn resolve_held_mail(&self, jurisdiction: &str, id: Uuid, decision: &QuarantineDecision) -> Result<bool> {
+    pub async fn resolve_held_mail(
+        &self,
+        jurisdiction: &JurisdictionId,
+        id: InboundMailId,
+        decision: &QuarantineDecision,
+    ) -> Result<bool> {
         dispatch!(self, resolve_held_mail(jurisdiction, id, decision))
     }
 
     // --- Staff and sessions -------------------------------------------------------------
 
-    pub async fn create_user(&self, user: &NewUser) -> Result<Uuid> {
+    pub async fn create_user(&self, user: &NewUser) -> Result<UserId> {
         dispatch!(self, create_user(user))
     }
 
-    pub async fn user(&self, id: Uuid) -> Result<Option<User>> {
+    pub async fn user(&self, id: UserId) -> Result<Option<User>> {
         dispatch!(self, user(id))
     }
 
     /// Every account of a jurisdiction, by username.
-    pub async fn users(&self, jurisdiction: &str) -> Result<Vec<User>> {
+    pub async fn users(&self, jurisdiction: &JurisdictionId) -> Result<Vec<User>> {
         dispatch!(self, users(jurisdiction))
     }
 
     /// Changes an account of the jurisdiction; disabling it signs it out everywhere.
-    pub async fn update_user(&self, jurisdiction: &str, id: Uuid, update: &UserUpdate) -> Result<()> {
+    pub async fn update_user(&self, jurisdiction: &JurisdictionId, id: UserId, update: &UserUpdate) -> Result<()> {
         dispatch!(self, update_user(jurisdiction, id, update))
     }
 
     /// Replaces an account's password hash and ends its sessions.
-    pub async fn set_password(&self, jurisdiction: &str, id: Uuid, phc: &str) -> Result<()> {
+    pub async fn set_password(&self, jurisdiction: &JurisdictionId, id: UserId, phc: &str) -> Result<()> {
         dispatch!(self, set_password(jurisdiction, id, phc))
     }
 
     // --- Answer templates and API keys --------------------------------------------------
 
-    pub async fn save_template(&self, jurisdiction: &str, template: &AnswerTemplate) -> Result<()> {
+    pub async fn save_template(&self, jurisdiction: &JurisdictionId, template: &AnswerTemplate) -> Result<()> {
         dispatch!(self, save_template(jurisdiction, template))
     }
 
-    pub async fn templates(&self, jurisdiction: &str) -> Result<Vec<AnswerTemplate>> {
+    pub async fn templates(&self, jurisdiction: &JurisdictionId) -> Result<Vec<AnswerTemplate>> {
         dispatch!(self, templates(jurisdiction))
     }
 
-    pub async fn delete_template(&self, jurisdiction: &str, id: Uuid) -> Result<()> {
+    pub async fn delete_template(&self, jurisdiction: &JurisdictionId, id: TemplateId) -> Result<()> {
         dispatch!(self, delete_template(jurisdiction, id))
     }
 
     /// Stores the hash of a new API key; the caller shows the key once.
-    pub async fn create_api_key(&self, jurisdiction: &str, name: &str, key_hash: &[u8]) -> Result<Uuid> {
+    pub async fn create_api_key(&self, jurisdiction: &JurisdictionId, name: &str, key_hash: &[u8]) -> Result<ApiKeyId> {
         dispatch!(self, create_api_key(jurisdiction, name, key_hash))
     }
 
-    pub async fn api_keys(&self, jurisdiction: &str) -> Result<Vec<ApiKey>> {
+    pub async fn api_keys(&self, jurisdiction: &JurisdictionId) -> Result<Vec<ApiKey>> {
         dispatch!(self, api_keys(jurisdiction))
     }
 
     /// The jurisdiction and key of a live key, by the key's hash.
-    pub async fn api_key_by_hash(&self, key_hash: &[u8]) -> Result<Option<(String, ApiKey)>> {
+    pub async fn api_key_by_hash(&self, key_hash: &[u8]) -> Result<Option<(JurisdictionId, ApiKey)>> {
         dispatch!(self, api_key_by_hash(key_hash))
     }
 
-    pub async fn revoke_api_key(&self, jurisdiction: &str, id: Uuid, at: DateTime<Utc>) -> Result<()> {
+    pub async fn revoke_api_key(&self, jurisdiction: &JurisdictionId, id: ApiKeyId, at: DateTime<Utc>) -> Result<()> {
         dispatch!(self, revoke_api_key(jurisdiction, id, at))
     }
 
@@ -803,7 +847,7 @@ impl Store {
         dispatch!(self, user_by_username(username))
     }
 
-    pub async fn create_session(&self, id_hash: &[u8], user_id: Uuid, now: DateTime<Utc>) -> Result<()> {
+    pub async fn create_session(&self, id_hash: &[u8], user_id: UserId, now: DateTime<Utc>) -> Result<()> {
         dispatch!(self, create_session(id_hash, user_id, now))
     }
 

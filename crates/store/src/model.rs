@@ -1,9 +1,12 @@
 //! Records the store returns besides cases and events.
 
 use chrono::{DateTime, Utc};
+use domain::{
+    ApiKeyId, CaseId, ContributionId, DialogueId, HeldSubmissionId, ImprovementId, InboundMailId, JobId,
+    JurisdictionId, MeetingId, MessageId, NodeId, QuestionId, TemplateId, ThemeId, UserId,
+};
 use domain::{CaseKind, Channel, Status};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::Result;
 use crate::sql::{Columns, from_micros, parse};
@@ -14,7 +17,7 @@ pub const NO_DUE: i64 = i64::MAX;
 /// A municipality using this installation, and how inhabitants reach it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Jurisdiction {
-    pub id: String,
+    pub id: JurisdictionId,
     pub name: String,
     pub email: Option<String>,
     pub phone: Option<String>,
@@ -37,26 +40,26 @@ domain::vocabulary! {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewUser {
-    pub jurisdiction: String,
+    pub jurisdiction: JurisdictionId,
     pub username: String,
     pub display_name: String,
     pub email: Option<String>,
     /// An argon2id PHC string; the store never sees a password.
     pub password_hash: String,
     pub role: Role,
-    pub node_id: Option<String>,
+    pub node_id: Option<NodeId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
-    pub id: Uuid,
-    pub jurisdiction: String,
+    pub id: UserId,
+    pub jurisdiction: JurisdictionId,
     pub username: String,
     pub display_name: String,
     pub email: Option<String>,
     pub password_hash: String,
     pub role: Role,
-    pub node_id: Option<String>,
+    pub node_id: Option<NodeId>,
     pub disabled: bool,
 }
 
@@ -89,7 +92,7 @@ pub enum Units {
     /// Every unit of the jurisdiction (registrators, administrators).
     All,
     /// These units only (a handläggare's or chef's own nodes and those below).
-    Only(Vec<String>),
+    Only(Vec<NodeId>),
 }
 
 /// Narrows a list of cases; every field that is set must match.
@@ -99,13 +102,13 @@ pub struct CaseFilter {
     pub category: Option<String>,
     pub status: Option<Status>,
     pub channel: Option<Channel>,
-    pub handler: Option<Uuid>,
+    pub handler: Option<UserId>,
 }
 
 /// Which cases an inbox shows: open cases, nearest deadline first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InboxQuery {
-    pub jurisdiction: String,
+    pub jurisdiction: JurisdictionId,
     pub units: Units,
     pub filter: CaseFilter,
     pub limit: i64,
@@ -114,8 +117,8 @@ pub struct InboxQuery {
 
 impl InboxQuery {
     /// The first `limit` open cases of `units`, unfiltered.
-    pub fn new(jurisdiction: &str, units: Units, limit: i64) -> InboxQuery {
-        InboxQuery { jurisdiction: jurisdiction.to_owned(), units, filter: CaseFilter::default(), limit, offset: 0 }
+    pub fn new(jurisdiction: &JurisdictionId, units: Units, limit: i64) -> InboxQuery {
+        InboxQuery { jurisdiction: jurisdiction.clone(), units, filter: CaseFilter::default(), limit, offset: 0 }
     }
 }
 
@@ -123,7 +126,7 @@ impl InboxQuery {
 /// case the filter lets through.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchQuery {
-    pub jurisdiction: String,
+    pub jurisdiction: JurisdictionId,
     pub units: Units,
     pub text: String,
     pub filter: CaseFilter,
@@ -138,15 +141,15 @@ pub struct SearchQuery {
 /// learns by searching what a case they may not read says (OSL 8 kap. 1 §).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Readable {
-    pub units: Vec<String>,
+    pub units: Vec<NodeId>,
     pub categories: Vec<String>,
-    pub handler: Option<Uuid>,
+    pub handler: Option<UserId>,
 }
 
 /// One staff view of a case, from the access log (C5).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessEntry {
-    pub user_id: Uuid,
+    pub user_id: UserId,
     pub username: String,
     pub at: DateTime<Utc>,
     pub action: String,
@@ -155,7 +158,7 @@ pub struct AccessEntry {
 /// An answer text staff start from; `{placeholders}` are filled in from the case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AnswerTemplate {
-    pub id: Uuid,
+    pub id: TemplateId,
     pub name: String,
     /// "sv" or "en": the citizen's language picks the template.
     pub language: String,
@@ -165,7 +168,7 @@ pub struct AnswerTemplate {
 /// An Open311 API key as staff see it; the key itself is shown once, at creation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiKey {
-    pub id: Uuid,
+    pub id: ApiKeyId,
     pub name: String,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
@@ -189,20 +192,20 @@ pub struct UserUpdate {
     pub display_name: String,
     pub email: Option<String>,
     pub role: Role,
-    pub node_id: Option<String>,
+    pub node_id: Option<NodeId>,
     pub disabled: bool,
 }
 
 /// One line of an inbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseSummary {
-    pub id: Uuid,
+    pub id: CaseId,
     pub number: String,
     pub kind: CaseKind,
     pub channel: Channel,
     pub category: String,
-    pub node_id: String,
-    pub handler_id: Option<Uuid>,
+    pub node_id: NodeId,
+    pub handler_id: Option<UserId>,
     pub status: Status,
     pub received_at: DateTime<Utc>,
     pub due_at: Option<DateTime<Utc>>,
@@ -236,7 +239,7 @@ impl CaseSummary {
 /// A förvaltning's own root causes and published routine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnalysisSettings {
-    pub node_id: String,
+    pub node_id: NodeId,
     pub causes: Vec<domain::analysis::Cause>,
     pub routine: String,
 }
@@ -244,10 +247,10 @@ pub struct AnalysisSettings {
 /// A förbättringsåtgärd: what is done, by whom and when, and whether it worked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Improvement {
-    pub id: Uuid,
-    pub node_id: String,
+    pub id: ImprovementId,
+    pub node_id: NodeId,
     pub description: String,
-    pub owner_id: Option<Uuid>,
+    pub owner_id: Option<UserId>,
     pub due_date: chrono::NaiveDate,
     pub status: domain::ImprovementStatus,
     pub follow_up: String,
@@ -255,7 +258,7 @@ pub struct Improvement {
     pub created_at: DateTime<Utc>,
     pub done_at: Option<DateTime<Utc>>,
     /// The cases that led to it: (id, number).
-    pub cases: Vec<(Uuid, String)>,
+    pub cases: Vec<(CaseId, String)>,
 }
 
 impl Improvement {
@@ -280,9 +283,9 @@ impl Improvement {
 /// What staff write about an improvement action, new or changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImprovementInput {
-    pub node_id: String,
+    pub node_id: NodeId,
     pub description: String,
-    pub owner_id: Option<Uuid>,
+    pub owner_id: Option<UserId>,
     pub due_date: chrono::NaiveDate,
     pub status: domain::ImprovementStatus,
     pub follow_up: String,
@@ -292,7 +295,7 @@ pub struct ImprovementInput {
 /// Cases of one kind of group in a report period: the projection's columns and a count.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportGroup {
-    pub node_id: String,
+    pub node_id: NodeId,
     pub kind: domain::CaseKind,
     pub category: String,
     pub channel: domain::Channel,
@@ -308,7 +311,7 @@ pub struct ReportGroup {
 /// seconds from start until kept for each one kept.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ClockTally {
-    pub node_id: String,
+    pub node_id: NodeId,
     pub clock: String,
     pub met: i64,
     pub breached: i64,
@@ -328,7 +331,7 @@ pub struct ReportTally {
 /// One unit's open cases by the state of their nearest promise (the manager's view).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UnitClockCounts {
-    pub node_id: String,
+    pub node_id: NodeId,
     /// A promise has broken and is still not kept.
     pub broken: i64,
     /// The handler has been reminded: the promise is near.
@@ -391,8 +394,8 @@ impl From<&domain::clock::Clock<'_>> for ClockView {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutboxMessage {
     /// Given by the store when the message is queued; it names the message (Message-ID).
-    pub id: Uuid,
-    pub case_id: Uuid,
+    pub id: MessageId,
+    pub case_id: CaseId,
     /// Why it is sent, e.g. `receipt` or `answer:7`; one message per case and purpose.
     pub purpose: String,
     pub recipient: String,
@@ -455,8 +458,8 @@ domain::vocabulary! {
 /// A received e-mail message; its raw bytes are in the file store under `raw_sha256`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InboundMail {
-    pub id: Uuid,
-    pub jurisdiction: String,
+    pub id: InboundMailId,
+    pub jurisdiction: JurisdictionId,
     pub received_at: DateTime<Utc>,
     /// The Message-ID header (or a digest of the message when it has none).
     pub message_id: String,
@@ -468,7 +471,7 @@ pub struct InboundMail {
     pub outcome: MailOutcome,
     /// Why a held message was held.
     pub reason: Option<String>,
-    pub case_id: Option<Uuid>,
+    pub case_id: Option<CaseId>,
     /// What staff decided about a held message (`registered` or `dismissed`).
     pub resolution: Option<String>,
 }
@@ -496,8 +499,8 @@ impl InboundMail {
 /// A submission held back as suspected spam, kept for staff (E6).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Quarantined {
-    pub id: Uuid,
-    pub jurisdiction: String,
+    pub id: HeldSubmissionId,
+    pub jurisdiction: JurisdictionId,
     pub received_at: DateTime<Utc>,
     pub reason: String,
     /// Everything that was received, as JSON.
@@ -506,7 +509,7 @@ pub struct Quarantined {
     pub resolution: Option<String>,
     pub resolved_at: Option<DateTime<Utc>>,
     /// The case it became, when it was registered.
-    pub case_id: Option<Uuid>,
+    pub case_id: Option<CaseId>,
 }
 
 /// What staff decided about a quarantined submission.
@@ -514,16 +517,16 @@ pub struct Quarantined {
 pub struct QuarantineDecision {
     /// `registered` or `dismissed`.
     pub resolution: &'static str,
-    pub by: Uuid,
+    pub by: UserId,
     /// The case it became, when registered.
-    pub case_id: Option<Uuid>,
+    pub case_id: Option<CaseId>,
     pub at: DateTime<Utc>,
 }
 
 /// Which requests the public (Open311) may list: cases in public categories only.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PublicQuery {
-    pub jurisdiction: String,
+    pub jurisdiction: JurisdictionId,
     /// These case numbers only; overrides everything else (Open311 b.6).
     pub numbers: Option<Vec<String>>,
     /// These categories only; empty means all.
@@ -539,11 +542,11 @@ pub struct PublicQuery {
 /// A case as anyone may see it: no names, addresses of people, e-mail or phone numbers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicCase {
-    pub id: Uuid,
+    pub id: CaseId,
     pub number: String,
     pub kind: domain::CaseKind,
     pub category: String,
-    pub node_id: String,
+    pub node_id: NodeId,
     pub status: Status,
     pub channel: Channel,
     pub received_at: DateTime<Utc>,
@@ -577,7 +580,7 @@ pub struct Publication {
 /// Which events of public cases the public may read, as updates (Open311 b.11).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PublicUpdatesQuery {
-    pub jurisdiction: String,
+    pub jurisdiction: JurisdictionId,
     /// Events of these cases only.
     pub numbers: Option<Vec<String>>,
     /// Recorded within [from, until).
@@ -611,7 +614,7 @@ pub struct NewJob {
 /// A scheduled job, as claimed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Job {
-    pub id: Uuid,
+    pub id: JobId,
     pub kind: String,
     pub key: String,
     pub payload: String,
@@ -641,7 +644,7 @@ impl Job {
 /// A citizen dialogue: its plan and where it got to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dialogue {
-    pub id: Uuid,
+    pub id: DialogueId,
     pub plan: domain::dialogue::Plan,
     pub published_at: Option<DateTime<Utc>>,
     /// The decision as made (V-D4); empty until recorded.
@@ -717,7 +720,7 @@ impl Dialogue {
 /// Who makes a change to a dialogue, and why (required for some changes; may be empty).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeNote {
-    pub user_id: Uuid,
+    pub user_id: UserId,
     pub reason: String,
 }
 
@@ -734,7 +737,7 @@ pub struct FieldChange {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DialogueChange {
     pub at: DateTime<Utc>,
-    pub user_id: Uuid,
+    pub user_id: UserId,
     /// `plan`, `outcome`, `theme` or `consideration`.
     pub what: String,
     pub fields: Vec<FieldChange>,
@@ -743,7 +746,7 @@ pub struct DialogueChange {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DialogueQuestion {
-    pub id: Uuid,
+    pub id: QuestionId,
     pub kind: domain::QuestionKind,
     pub text: String,
     pub options: Vec<String>,
@@ -755,14 +758,14 @@ pub struct DialogueQuestion {
 pub struct Participation {
     pub email: Option<String>,
     pub demographics: domain::dialogue::Demographics,
-    pub answers: Vec<(Uuid, String)>,
+    pub answers: Vec<(QuestionId, String)>,
     pub contribution: Option<(domain::ContributionKind, String)>,
 }
 
 /// A meeting, walk or focus group as staff recorded it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Meeting {
-    pub id: Uuid,
+    pub id: MeetingId,
     pub held_on: chrono::NaiveDate,
     pub place: String,
     pub method: domain::DialogueMethod,
@@ -772,16 +775,16 @@ pub struct Meeting {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contribution {
-    pub id: Uuid,
+    pub id: ContributionId,
     /// Registered in order within the dialogue (G7).
     pub number: i64,
     pub kind: domain::ContributionKind,
     pub body: String,
     pub created_at: DateTime<Utc>,
     /// Raised at this meeting (none: on the web).
-    pub meeting_id: Option<Uuid>,
+    pub meeting_id: Option<MeetingId>,
     pub hidden: bool,
-    pub theme_id: Option<Uuid>,
+    pub theme_id: Option<ThemeId>,
     pub consideration: Option<domain::Consideration>,
     pub reason: String,
 }
@@ -789,16 +792,16 @@ pub struct Contribution {
 /// One hiding or showing again of a contribution.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Moderation {
-    pub contribution_id: Uuid,
+    pub contribution_id: ContributionId,
     pub at: DateTime<Utc>,
-    pub staff_id: Uuid,
+    pub staff_id: UserId,
     pub hidden: bool,
     pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Theme {
-    pub id: Uuid,
+    pub id: ThemeId,
     pub name: String,
     pub consideration: Option<domain::Consideration>,
     pub reason: String,

@@ -3,10 +3,10 @@
 //! it; the SQL writes it.
 
 use chrono::{DateTime, Utc};
+use domain::CaseId;
 use domain::alerts::{AlertCase, AlertStage};
 use domain::clock::{Clock, Policy};
 use domain::{Actor, Submission};
-use uuid::Uuid;
 
 use crate::{Result, StoreError};
 
@@ -55,7 +55,7 @@ impl Projected {
 pub struct NewCase {
     pub submission: Submission,
     /// The organisation node the case is routed to (from its category, S7).
-    pub node_id: String,
+    pub node_id: domain::NodeId,
     /// Server receipt time (FL 22 §), also outside office hours.
     pub received_at: DateTime<Utc>,
     /// Chosen by the client; the same key always yields the same case (I3).
@@ -70,7 +70,7 @@ pub struct NewCase {
 /// What the citizen is given once the case is durably stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipt {
-    pub case_id: Uuid,
+    pub case_id: CaseId,
     pub number: String,
     pub received_at: DateTime<Utc>,
     /// True when an earlier submission with the same idempotency key made this case.

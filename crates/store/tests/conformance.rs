@@ -58,7 +58,7 @@ async fn seed(store: &Store) {
     // Children listed before parents on purpose: the store orders them.
     store
         .upsert_org(
-            "vasteras",
+            &"vasteras".into(),
             &[
                 node("v.park", Some("v.tk"), Enhet, None),
                 node("v.tk", Some("v.tn"), Forvaltning, Some("Eva Ek")),
@@ -69,7 +69,7 @@ async fn seed(store: &Store) {
         )
         .await
         .unwrap();
-    store.upsert_org("salem", &[node("s", None, Kommun, Some("Kommunchef"))]).await.unwrap();
+    store.upsert_org(&"salem".into(), &[node("s", None, Kommun, Some("Kommunchef"))]).await.unwrap();
     for (i, (code, node_id)) in [("park", "v.park"), ("skola", "v.skola")].into_iter().enumerate() {
         let category = Category {
             code: code.into(),
@@ -82,7 +82,7 @@ async fn seed(store: &Store) {
             public: true,
             questions: vec![],
         };
-        store.upsert_category("vasteras", &category, i as i64).await.unwrap();
+        store.upsert_category(&"vasteras".into(), &category, i as i64).await.unwrap();
     }
 }
 
@@ -138,8 +138,8 @@ conformance!(a_receipt_means_the_case_and_its_first_event_are_stored, |db, store
         other => panic!("first event is {other:?}"),
     }
     again.verify(receipt.case_id).await.unwrap();
-    assert_eq!(again.case_by_number("vasteras", "2026-000001").await.unwrap().unwrap().id, receipt.case_id);
-    assert_eq!(again.case_by_number("salem", "2026-000001").await.unwrap(), None);
+    assert_eq!(again.case_by_number(&"vasteras".into(), "2026-000001").await.unwrap().unwrap().id, receipt.case_id);
+    assert_eq!(again.case_by_number(&"salem".into(), "2026-000001").await.unwrap(), None);
 });
 
 conformance!(two_hundred_concurrent_submissions_get_two_hundred_consecutive_numbers, |db, store| {
@@ -159,7 +159,7 @@ conformance!(two_hundred_concurrent_submissions_get_two_hundred_consecutive_numb
     numbers.sort();
     let expected: Vec<String> = (1..=200).map(|n| format!("2026-{n:06}")).collect();
     assert_eq!(numbers, expected, "consecutive from 1, no gaps");
-    assert_eq!(store.count_cases("vasteras").await.unwrap(), 200);
+    assert_eq!(store.count_cases(&"vasteras".into()).await.unwrap(), 200);
 });
 
 conformance!(numbers_restart_each_swedish_year_and_per_jurisdiction, |db, store| {
@@ -200,7 +200,7 @@ conformance!(a_repeated_idempotency_key_returns_the_first_case, |db, store| {
         ids.insert(task.await.unwrap().case_id);
     }
     assert_eq!(ids.len(), 1);
-    assert_eq!(store.count_cases("vasteras").await.unwrap(), 2);
+    assert_eq!(store.count_cases(&"vasteras".into()).await.unwrap(), 2);
     // The next new case follows without a gap.
     assert_eq!(store.submit(new_case(at(2026, 3, 3, 9))).await.unwrap().number, "2026-000003");
 });
@@ -225,7 +225,7 @@ conformance!(one_bad_submission_does_not_fail_the_others_in_its_batch, |db, stor
         }
     }
     assert_eq!((ok, failed), (49, 1));
-    assert_eq!(store.count_cases("vasteras").await.unwrap(), 49);
+    assert_eq!(store.count_cases(&"vasteras".into()).await.unwrap(), 49);
     // Still no gap: the failed case's number went back.
     assert_eq!(store.submit(new_case(at(2026, 4, 2, 9))).await.unwrap().number, "2026-000050");
 });
@@ -237,7 +237,7 @@ conformance!(invalid_submissions_are_refused_before_they_reach_the_database, |db
         Err(StoreError::Invalid(why)) => assert_eq!(why, "description: required"),
         other => panic!("expected Invalid, got {other:?}"),
     }
-    assert_eq!(store.count_cases("vasteras").await.unwrap(), 0);
+    assert_eq!(store.count_cases(&"vasteras".into()).await.unwrap(), 0);
 });
 
 conformance!(the_lifecycle_is_enforced_and_every_step_is_an_event, |db, store| {
@@ -247,7 +247,7 @@ conformance!(the_lifecycle_is_enforced_and_every_step_is_an_event, |db, store| {
     assert!(matches!(err, StoreError::Projection(ProjectionError::IllegalTransition(_))), "{err}");
     assert_eq!(store.case(id).await.unwrap().unwrap().event_count, 1, "a refused event leaves no trace");
 
-    let handler = uuid::Uuid::now_v7();
+    let handler = domain::UserId::new();
     for payload in [
         EventPayload::Assigned { node_id: "v.tk".into(), handler_id: Some(handler) },
         EventPayload::WorkStarted,
@@ -265,7 +265,7 @@ conformance!(the_lifecycle_is_enforced_and_every_step_is_an_event, |db, store| {
     assert_eq!(domain::CaseState::replay(&events).unwrap(), case, "the projection equals the replayed events");
     store.verify(id).await.unwrap();
     assert!(matches!(
-        store.append(uuid::Uuid::now_v7(), event(EventPayload::WorkStarted)).await,
+        store.append(domain::CaseId::new(), event(EventPayload::WorkStarted)).await,
         Err(StoreError::NotFound)
     ));
 });
@@ -298,7 +298,7 @@ conformance!(events_are_append_only_and_tampering_is_detected, |db, store| {
         store.append(id2, event(EventPayload::NoteAdded { text: text.into() })).await.unwrap();
     }
     let remove = |seq: i64| {
-        let hex_id = id2.simple().to_string();
+        let hex_id = id2.uuid().simple().to_string();
         if db.backend == "postgres" {
             format!("DELETE FROM case_events WHERE case_id = '{hex_id}' AND seq = {seq}")
         } else {
@@ -335,7 +335,7 @@ conformance!(the_inbox_lists_open_cases_of_the_units_nearest_deadline_first, |db
     ] {
         store.append(closed, event(payload)).await.unwrap();
     }
-    let query = InboxQuery::new("vasteras", Units::Only(vec!["v.park".into(), "v.tk".into()]), 10);
+    let query = InboxQuery::new(&"vasteras".into(), Units::Only(vec!["v.park".into(), "v.tk".into()]), 10);
     let inbox = store.inbox(&query).await.unwrap();
     let got: Vec<_> = inbox.iter().map(|c| c.id).collect();
     assert_eq!(got, vec![ids[1], ids[2], ids[0], kept]);
@@ -404,22 +404,24 @@ conformance!(clocks_are_visible_through_the_store_with_the_right_due_times, |db,
     assert_eq!(due(&clocks, "v-s2"), Some((se(2026, 12, 31, 0, 0), ClockState::Breached)));
     assert!(clocks.iter().all(|c| c.kept_at == Some(se(2026, 12, 31, 9, 0))));
     // Every promise kept: the case no longer waits in the inbox for a deadline.
-    let inbox = store.inbox(&InboxQuery::new("vasteras", Units::All, 10)).await.unwrap();
+    let inbox = store.inbox(&InboxQuery::new(&"vasteras".into(), Units::All, 10)).await.unwrap();
     assert_eq!(inbox.iter().find(|c| c.id == christmas).unwrap().due_at, None);
-    assert!(store.clocks(uuid::Uuid::now_v7(), se(2027, 2, 1, 0, 0)).await.is_err());
+    assert!(store.clocks(domain::CaseId::new(), se(2027, 2, 1, 0, 0)).await.is_err());
 });
 
 conformance!(organisation_and_categories_round_trip_and_bad_trees_are_refused, |db, store| {
-    let tree = store.org_tree("vasteras").await.unwrap();
+    let tree = store.org_tree(&"vasteras".into()).await.unwrap();
     assert_eq!(tree.len(), 5);
     assert_eq!(tree.responsible("v.park").unwrap().unwrap().manager_name.as_deref(), Some("Eva Ek"));
-    let err =
-        store.upsert_org("vasteras", &[node("v.loop", Some("v.ghost"), NodeLevel::Enhet, None)]).await.unwrap_err();
+    let err = store
+        .upsert_org(&"vasteras".into(), &[node("v.loop", Some("v.ghost"), NodeLevel::Enhet, None)])
+        .await
+        .unwrap_err();
     assert_eq!(err.to_string(), "node v.loop names parent v.ghost, which does not exist");
-    let categories = store.categories("vasteras").await.unwrap();
+    let categories = store.categories(&"vasteras".into()).await.unwrap();
     assert_eq!(categories.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(), ["park", "skola"]);
     assert_eq!(categories[0].name_en, "Category park");
-    assert!(store.categories("salem").await.unwrap().is_empty());
+    assert!(store.categories(&"salem".into()).await.unwrap().is_empty());
     let jurisdictions = store.jurisdictions().await.unwrap();
     assert_eq!((jurisdictions[1].id.as_str(), jurisdictions[1].name.as_str()), ("vasteras", "Västerås stad"));
 });
@@ -482,12 +484,12 @@ conformance!(inbox_filters_and_pages_on_the_server, |db, store| {
         case.submission.kind = kind;
         ids.push(store.submit(case).await.unwrap().case_id);
     }
-    let handler = uuid::Uuid::now_v7();
+    let handler = domain::UserId::new();
     store
         .append(ids[2], event(EventPayload::Assigned { node_id: "v.park".into(), handler_id: Some(handler) }))
         .await
         .unwrap();
-    let base = InboxQuery::new("vasteras", Units::Only(vec!["v.park".into()]), 10);
+    let base = InboxQuery::new(&"vasteras".into(), Units::Only(vec!["v.park".into()]), 10);
     let listed = |cases: Vec<store::CaseSummary>| cases.into_iter().map(|c| c.id).collect::<Vec<_>>();
     let klagomal =
         InboxQuery { filter: CaseFilter { kind: Some(CaseKind::Klagomal), ..CaseFilter::default() }, ..base.clone() };
@@ -544,7 +546,7 @@ conformance!(search_matches_words_and_word_starts_keeping_swedish_letters, |db, 
     // Words are looked for only in cases whose text the searcher may read (OSL 8 kap. 1 §);
     // without words, the same cases are listed as before.
     let readable = |units: &[&str], categories: &[&str]| store::Readable {
-        units: units.iter().map(|u| u.to_string()).collect(),
+        units: units.iter().map(|u| domain::NodeId::from(*u)).collect(),
         categories: categories.iter().map(|c| c.to_string()).collect(),
         handler: None,
     };
@@ -640,18 +642,18 @@ conformance!(accounts_change_and_disabling_ends_every_session, |db, store| {
         node_id: Some("v.tn".into()),
         disabled: false,
     };
-    store.update_user("vasteras", id, &update).await.unwrap();
+    store.update_user(&"vasteras".into(), id, &update).await.unwrap();
     assert!(store.session(b"one", now, idle, absolute).await.unwrap().is_some(), "a change keeps sessions");
     assert!(
-        matches!(store.update_user("salem", id, &update).await, Err(StoreError::NotFound)),
+        matches!(store.update_user(&"salem".into(), id, &update).await, Err(StoreError::NotFound)),
         "not across jurisdictions"
     );
-    store.update_user("vasteras", id, &store::UserUpdate { disabled: true, ..update }).await.unwrap();
+    store.update_user(&"vasteras".into(), id, &store::UserUpdate { disabled: true, ..update }).await.unwrap();
     assert!(store.session(b"one", now, idle, absolute).await.unwrap().is_none());
     assert!(store.session(b"two", now, idle, absolute).await.unwrap().is_none());
-    let users = store.users("vasteras").await.unwrap();
+    let users = store.users(&"vasteras".into()).await.unwrap();
     assert_eq!((users[0].role, users[0].disabled, users[0].node_id.as_deref()), (Role::Chef, true, Some("v.tn")));
-    assert!(store.users("salem").await.unwrap().is_empty());
+    assert!(store.users(&"salem".into()).await.unwrap().is_empty());
 });
 
 conformance!(access_templates_and_api_keys_are_kept_per_jurisdiction, |db, store| {
@@ -667,39 +669,39 @@ conformance!(access_templates_and_api_keys_are_kept_per_jurisdiction, |db, store
     );
 
     let template = store::AnswerTemplate {
-        id: uuid::Uuid::now_v7(),
+        id: domain::TemplateId::new(),
         name: "Tack".into(),
         language: "sv".into(),
         body: "Hej {name}".into(),
     };
-    store.save_template("vasteras", &template).await.unwrap();
+    store.save_template(&"vasteras".into(), &template).await.unwrap();
     store
-        .save_template("vasteras", &store::AnswerTemplate { body: "Hej igen".into(), ..template.clone() })
+        .save_template(&"vasteras".into(), &store::AnswerTemplate { body: "Hej igen".into(), ..template.clone() })
         .await
         .unwrap();
-    assert_eq!(store.templates("vasteras").await.unwrap()[0].body, "Hej igen", "saving again changes it");
-    let twin = store::AnswerTemplate { id: uuid::Uuid::now_v7(), ..template.clone() };
-    assert!(matches!(store.save_template("vasteras", &twin).await, Err(StoreError::Duplicate(_))));
-    assert!(store.templates("salem").await.unwrap().is_empty());
+    assert_eq!(store.templates(&"vasteras".into()).await.unwrap()[0].body, "Hej igen", "saving again changes it");
+    let twin = store::AnswerTemplate { id: domain::TemplateId::new(), ..template.clone() };
+    assert!(matches!(store.save_template(&"vasteras".into(), &twin).await, Err(StoreError::Duplicate(_))));
+    assert!(store.templates(&"salem".into()).await.unwrap().is_empty());
     assert!(
-        matches!(store.delete_template("salem", template.id).await, Err(StoreError::NotFound)),
+        matches!(store.delete_template(&"salem".into(), template.id).await, Err(StoreError::NotFound)),
         "not salem's to delete"
     );
-    assert_eq!(store.templates("vasteras").await.unwrap().len(), 1, "not deleted from another jurisdiction");
+    assert_eq!(store.templates(&"vasteras".into()).await.unwrap().len(), 1, "not deleted from another jurisdiction");
 
-    let key = store.create_api_key("vasteras", "App", b"hash-of-key").await.unwrap();
+    let key = store.create_api_key(&"vasteras".into(), "App", b"hash-of-key").await.unwrap();
     assert_eq!(store.api_key_by_hash(b"hash-of-key").await.unwrap().unwrap().0, "vasteras");
     assert!(
-        matches!(store.revoke_api_key("salem", key, Utc::now()).await, Err(StoreError::NotFound)),
+        matches!(store.revoke_api_key(&"salem".into(), key, Utc::now()).await, Err(StoreError::NotFound)),
         "not salem's key"
     );
     assert!(store.api_key_by_hash(b"hash-of-key").await.unwrap().is_some(), "only its own jurisdiction revokes");
-    store.revoke_api_key("vasteras", key, Utc::now()).await.unwrap();
+    store.revoke_api_key(&"vasteras".into(), key, Utc::now()).await.unwrap();
     assert!(store.api_key_by_hash(b"hash-of-key").await.unwrap().is_none());
-    let revoked = store.api_keys("vasteras").await.unwrap()[0].revoked_at;
+    let revoked = store.api_keys(&"vasteras".into()).await.unwrap()[0].revoked_at;
     assert!(revoked.is_some());
-    store.revoke_api_key("vasteras", key, Utc::now() + Duration::hours(1)).await.unwrap();
-    assert_eq!(store.api_keys("vasteras").await.unwrap()[0].revoked_at, revoked, "revoked once, from then on");
+    store.revoke_api_key(&"vasteras".into(), key, Utc::now() + Duration::hours(1)).await.unwrap();
+    assert_eq!(store.api_keys(&"vasteras".into()).await.unwrap()[0].revoked_at, revoked, "revoked once, from then on");
 });
 
 conformance!(a_saved_policy_is_in_force_and_survives_a_restart, |db, store| {
@@ -707,16 +709,16 @@ conformance!(a_saved_policy_is_in_force_and_survives_a_restart, |db, store| {
     config.clocks.truncate(1);
     config.clocks[0].length = 5;
     let text = domain::clock::Policy::new(config).unwrap().to_toml();
-    assert!(matches!(store.save_policy("vasteras", "not = [toml").await, Err(StoreError::Invalid(_))));
-    store.save_policy("vasteras", &text).await.unwrap();
-    assert_eq!(store.policy("vasteras").clocks.len(), 1);
-    assert_eq!(store.policy("salem").clocks.len(), domain::clock::Policy::defaults().clocks.len());
+    assert!(matches!(store.save_policy(&"vasteras".into(), "not = [toml").await, Err(StoreError::Invalid(_))));
+    store.save_policy(&"vasteras".into(), &text).await.unwrap();
+    assert_eq!(store.policy(&"vasteras".into()).clocks.len(), 1);
+    assert_eq!(store.policy(&"salem".into()).clocks.len(), domain::clock::Policy::defaults().clocks.len());
     let reopened = db.open().await;
-    assert_eq!(reopened.policy("vasteras").clocks[0].length, 5);
+    assert_eq!(reopened.policy(&"vasteras".into()).clocks[0].length, 5);
     // A policy from the configuration file wins and cannot be changed in the pages.
-    reopened.set_policy("vasteras", domain::clock::Policy::defaults());
-    assert!(reopened.policy_is_pinned("vasteras"));
-    assert!(matches!(reopened.save_policy("vasteras", &text).await, Err(StoreError::Invalid(_))));
+    reopened.set_policy(&"vasteras".into(), domain::clock::Policy::defaults());
+    assert!(reopened.policy_is_pinned(&"vasteras".into()));
+    assert!(matches!(reopened.save_policy(&"vasteras".into(), &text).await, Err(StoreError::Invalid(_))));
 });
 
 fn job(key: &str, run_at: DateTime<Utc>) -> store::NewJob {

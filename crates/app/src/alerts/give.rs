@@ -38,12 +38,12 @@ pub(super) async fn give(
         state.store.finish_job(job.id, now).await?;
         return Ok(false);
     }
-    if !directory.contains_key(&case.jurisdiction) {
+    if !directory.contains_key(case.jurisdiction.as_str()) {
         let j = &case.jurisdiction;
         let read = tokio::try_join!(state.store.org_tree(j), state.store.users(j))?;
-        directory.insert(j.clone(), read);
+        directory.insert(j.to_string(), read);
     }
-    let (tree, users) = &directory[&case.jurisdiction];
+    let (tree, users) = &directory[case.jurisdiction.as_str()];
     let (node, person) = recipient(tree, users, &case, alert.stage);
     let event = NewEvent::new(
         now,
@@ -76,7 +76,7 @@ fn recipient<'a>(
     case: &CaseState,
     stage: AlertStage,
 ) -> (Option<&'a OrgNode>, Option<&'a User>) {
-    let active = |id: uuid::Uuid| users.iter().find(|u| u.id == id && !u.disabled);
+    let active = |id: domain::UserId| users.iter().find(|u| u.id == id && !u.disabled);
     let officials = officials(tree, users, &case.node_id);
     let responsible = officials.first().map(|(n, u)| (Some(*n), Some(*u)));
     match stage {
@@ -136,7 +136,7 @@ fn mail(state: &App, tree: &OrgTree, case: &CaseState, alert: &AlertJob, to: &Us
             ("number", case.number.clone()),
             ("promise", promise),
             ("due", crate::dates::deadline(alert.due_at, lang)),
-            ("unit", tree.display_path(&case.node_id).unwrap_or_else(|_| case.node_id.clone())),
+            ("unit", tree.display_path(&case.node_id).unwrap_or_else(|_| case.node_id.to_string())),
         ],
     );
     Some(OutboxMessage {

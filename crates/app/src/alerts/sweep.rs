@@ -2,9 +2,9 @@
 //! due now, and their `alert_at` moves on to the next one.
 
 use chrono::{DateTime, Utc};
+use domain::CaseId;
 use domain::alerts::{Alert, due_now};
 use store::{NewJob, StoreError};
-use uuid::Uuid;
 
 use super::ALERT_JOB;
 use crate::App;
@@ -17,7 +17,7 @@ const ROUNDS: usize = 20;
 /// What a job to give an alert carries.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(super) struct AlertJob {
-    pub case_id: Uuid,
+    pub case_id: CaseId,
     pub clock: String,
     pub stage: domain::alerts::AlertStage,
     pub due_at: DateTime<Utc>,
@@ -45,7 +45,7 @@ pub(super) async fn sweep(state: &App, now: DateTime<Utc>) -> Result<u64, StoreE
     Ok(scheduled)
 }
 
-async fn sweep_case(state: &App, case_id: Uuid, now: DateTime<Utc>) -> Result<u64, StoreError> {
+async fn sweep_case(state: &App, case_id: CaseId, now: DateTime<Utc>) -> Result<u64, StoreError> {
     let Some(case) = state.store.case(case_id).await? else { return Ok(0) };
     let events = state.store.events(case_id).await?;
     let pending = pending_alerts(state, &case, &events, now)?;

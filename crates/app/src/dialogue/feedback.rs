@@ -5,9 +5,9 @@
 //! is read when the mail is sent.
 
 use chrono::Utc;
+use domain::{DialogueId, ParticipantId};
 use serde::{Deserialize, Serialize};
 use store::{Dialogue, NewJob, StoreError};
-use uuid::Uuid;
 
 use crate::App;
 use crate::lang::Lang;
@@ -17,9 +17,9 @@ pub const FEEDBACK_JOB: &str = "dialogue-feedback";
 /// Whom one feedback mail is for, kept in its job.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct FeedbackJob {
-    pub jurisdiction: String,
-    pub dialogue: Uuid,
-    pub participant: Uuid,
+    pub jurisdiction: domain::JurisdictionId,
+    pub dialogue: DialogueId,
+    pub participant: ParticipantId,
 }
 
 /// A feedback mail ready to send.
@@ -30,7 +30,11 @@ pub struct FeedbackMail {
 }
 
 /// Queues the feedback to every participant with an address and marks it sent.
-pub async fn send(state: &App, jurisdiction: &str, dialogue: &Dialogue) -> Result<usize, StoreError> {
+pub async fn send(
+    state: &App,
+    jurisdiction: &domain::JurisdictionId,
+    dialogue: &Dialogue,
+) -> Result<usize, StoreError> {
     let now = Utc::now();
     let jobs: Vec<NewJob> = state
         .store

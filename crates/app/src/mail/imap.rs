@@ -76,7 +76,11 @@ fn failed(what: &str) -> impl Fn(async_imap::error::Error) -> PollError + '_ {
 
 /// One round: every message in the folder, taken and moved. Returns how many were taken.
 #[tracing::instrument(name = "mailbox", skip_all)]
-pub async fn poll_once(state: &App, jurisdiction: &str, mailbox: &Mailbox) -> Result<usize, PollError> {
+pub async fn poll_once(
+    state: &App,
+    jurisdiction: &domain::JurisdictionId,
+    mailbox: &Mailbox,
+) -> Result<usize, PollError> {
     let tcp = TcpStream::connect((mailbox.host.as_str(), mailbox.port))
         .await
         .map_err(|e| PollError(format!("the mail server cannot be reached: {e}")))?;
@@ -99,7 +103,12 @@ fn rustls_roots() -> tokio_rustls::rustls::RootCertStore {
     tokio_rustls::rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() }
 }
 
-async fn session_round<S>(state: &App, jurisdiction: &str, mailbox: &Mailbox, stream: S) -> Result<usize, PollError>
+async fn session_round<S>(
+    state: &App,
+    jurisdiction: &domain::JurisdictionId,
+    mailbox: &Mailbox,
+    stream: S,
+) -> Result<usize, PollError>
 where
     S: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send,
 {
@@ -120,7 +129,7 @@ where
 
 async fn take_all<S>(
     state: &App,
-    jurisdiction: &str,
+    jurisdiction: &domain::JurisdictionId,
     mailbox: &Mailbox,
     session: &mut Session<S>,
 ) -> Result<usize, PollError>
@@ -186,7 +195,7 @@ where
 /// before either has moved it).
 pub async fn run_poller(
     state: App,
-    jurisdiction: String,
+    jurisdiction: domain::JurisdictionId,
     mailbox: Mailbox,
     every: Duration,
     mut shutdown: crate::Shutdown,

@@ -6,9 +6,9 @@
 use chrono::{DateTime, Utc};
 use domain::event::NewEvent;
 use domain::{Actor, CaseKind, Channel, ContactMethod, EventPayload, Submission, Submitter};
+use domain::{CaseId, InboundMailId, MessageId};
 use mail_parser::{Message, MessageParser, MimeHeaders};
 use store::{InboundMail, MailOutcome, StoreError};
-use uuid::Uuid;
 
 use super::render::reply_tag;
 use crate::App;
@@ -28,7 +28,12 @@ pub struct Ingested {
 /// Takes one message as received (RFC 822 bytes) for the jurisdiction. `force` registers a
 /// message staff have looked at, whatever made it held. Errors are the store's: the caller
 /// should let the sender's server try again.
-pub async fn ingest(state: &App, jurisdiction: &str, raw: &[u8], force: Option<Uuid>) -> Result<Ingested, StoreError> {
+pub async fn ingest(
+    state: &App,
+    jurisdiction: &domain::JurisdictionId,
+    raw: &[u8],
+    force: Option<InboundMailId>,
+) -> Result<Ingested, StoreError> {
     let now = Utc::now();
     let files = FileStore::new(&state.config.attachments_dir);
     let bytes = raw.to_vec();
@@ -52,8 +57,11 @@ pub async fn ingest(state: &App, jurisdiction: &str, raw: &[u8], force: Option<U
         };
         return Ok(Ingested { outcome: earlier.outcome, case_number, reason: earlier.reason });
     }
+    // A fresh id, not the default (nil) one clippy takes `new` for.
+    #[allow(clippy::unwrap_or_default)]
+    let id = force.unwrap_or_else(InboundMailId::new);
     let mut record = InboundMail {
-        id: force.unwrap_or_else(Uuid::now_v7),
+        id,
         jurisdiction: jurisdiction.to_owned(),
         received_at: now,
         message_id,
@@ -148,7 +156,11 @@ fn automatic(message: &Message, own: &str) -> Option<String> {
 
 /// The case a message answers: one of our Message-IDs in In-Reply-To or References, or a
 /// case's own reply address among its recipients.
-async fn answered_case(state: &App, jurisdiction: &str, message: &Message<'_>) -> Result<Option<Uuid>, StoreError> {
+async fn answered_case(
+    state: &App,
+    jurisdiction: &domain::JurisdictionId,
+    message: &Message<'_>,
+) -> Result<Option<CaseId>, StoreError> {
     let config = &state.config.mail;
     let domain = config.domain().to_lowercase();
     let mut ids: Vec<String> = Vec::new();
@@ -162,10 +174,10 @@ async fn answered_case(state: &App, jurisdiction: &str, message: &Message<'_>) -
         if host.to_lowercase() != domain {
             continue;
         }
-        if let Ok(outbox_id) = local.parse::<Uuid>()
+        if let Ok(outbox_id) = local.parse::<MessageId>()
             && let Some(sent) = state.store.outbox_message(outbox_id).await?
             && let Some(case) = state.store.case(sent.case_id).await?
-            && case.jurisdiction == jurisdiction
+            && case.jurisdiction == *jurisdiction
         {
             return Ok(Some(case.id));
         }
@@ -243,7 +255,7 @@ async fn take(
     message: &Message<'_>,
     forced: bool,
     now: DateTime<Utc>,
-) -> Result<Result<(MailOutcome, Uuid, String), String>, StoreError> {
+) -> Result<Result<(MailOutcome, CaseId, String), String>, StoreError> {
     let config = &state.config.mail;
     if record.sender.is_empty() || !domain::submission::is_plausible_email(&record.sender) {
         return Ok(Err("the message has no sender address that can be answered".into()));

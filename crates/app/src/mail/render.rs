@@ -99,12 +99,12 @@ pub fn kind_of(purpose: &str) -> &str {
 
 /// The part of a case's reply address that proves it was given by us: the case number alone
 /// is easy to guess, and anyone could then write into someone else's case.
-pub async fn reply_tag(state: &App, case_id: uuid::Uuid) -> Result<String, StoreError> {
+pub async fn reply_tag(state: &App, case_id: domain::CaseId) -> Result<String, StoreError> {
     let mut candidate = [0u8; 32];
     rand::rng().fill_bytes(&mut candidate);
     let key = state.store.secret("mail-replies", &candidate).await?;
     let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes keys of any length");
-    mac.update(case_id.as_bytes());
+    mac.update(case_id.uuid().as_bytes());
     Ok(hex::encode(&mac.finalize().into_bytes()[..5]))
 }
 
@@ -130,7 +130,7 @@ pub(crate) async fn render(state: &App, m: &OutboxMessage) -> Result<Rendered, S
         .await?
         .into_iter()
         .find(|j| j.id == case.jurisdiction)
-        .map_or_else(|| case.jurisdiction.clone(), |j| j.name);
+        .map_or_else(|| case.jurisdiction.to_string(), |j| j.name);
     let base = state.config.public_url.trim_end_matches('/');
     let config = &state.config.mail;
     let to_staff = is_to_staff(kind);

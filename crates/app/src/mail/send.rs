@@ -172,8 +172,8 @@ async fn send_feedback(state: &App, transport: &Transport) -> Result<usize, Stor
         // Framed like an outbox message for `build` and `transmit`, which read its id (the
         // Message-ID), recipient and purpose; it belongs to no case.
         let m = OutboxMessage {
-            id: job.id,
-            case_id: uuid::Uuid::nil(),
+            id: domain::MessageId::from_uuid(job.id.uuid()),
+            case_id: domain::CaseId::from_uuid(uuid::Uuid::nil()),
             purpose: FEEDBACK_JOB.into(),
             recipient: mail.to,
             subject: mail.subject.clone(),

@@ -94,7 +94,7 @@ fn justified_share(groups: &[ReportGroup], min_group: i64) -> Option<f64> {
 #[allow(clippy::too_many_arguments)]
 pub async fn build(
     store: &Store,
-    jurisdiction: &str,
+    jurisdiction: &domain::JurisdictionId,
     tree: &OrgTree,
     categories: &[domain::Category],
     node: &str,
@@ -104,7 +104,7 @@ pub async fn build(
     now: DateTime<Utc>,
 ) -> Result<Report, StoreError> {
     let l = lang.code();
-    let nodes: Vec<String> =
+    let nodes: Vec<domain::NodeId> =
         tree.subtree(node).map_err(|e| StoreError::Invalid(e.to_string()))?.iter().map(|n| n.id.clone()).collect();
     let previous = period.previous();
     let (from, to) = (start_of(period.from), start_of(period.to));
@@ -140,7 +140,7 @@ pub async fn build(
     let policy = store.policy(jurisdiction);
     let (clocks, breaches) = clock_lines(&policy, &now_tally.clocks, now, min_group, l);
     let unit_names: Vec<(String, String)> =
-        nodes.iter().map(|id| (id.clone(), tree.display_path(id).unwrap_or_else(|_| id.clone()))).collect();
+        nodes.iter().map(|id| (id.to_string(), tree.display_path(id).unwrap_or_else(|_| id.to_string()))).collect();
     Ok(Report {
         unit: tree.display_path(node).unwrap_or_else(|_| node.to_owned()),
         period,
@@ -188,7 +188,7 @@ pub async fn build(
         routines: nodes
             .iter()
             .filter(|id| settings.iter().any(|s| &s.node_id == *id && !s.routine.trim().is_empty()))
-            .map(|id| (tree.display_path(id).unwrap_or_else(|_| id.clone()), format!("/routines/{id}")))
+            .map(|id| (tree.display_path(id).unwrap_or_else(|_| id.to_string()), format!("/routines/{id}")))
             .collect(),
     })
 }
@@ -283,7 +283,7 @@ fn clock_lines(
         entry.2 += tally.paused + tally.running_due.len() as i64 - late;
         entry.3.extend(tally.kept_seconds.iter().map(|s| *s as f64 / 3600.0));
         if breached > 0 {
-            *breaches.entry(tally.node_id.clone()).or_default() += breached;
+            *breaches.entry(tally.node_id.to_string()).or_default() += breached;
         }
     }
     let lines = policy
@@ -330,7 +330,7 @@ fn actions(all: &[Improvement], period: Period, from: DateTime<Utc>, to: DateTim
 }
 
 /// The causes the report's units analyse by: each förvaltning's own, or the defaults.
-fn causes_in(tree: &OrgTree, settings: &[store::AnalysisSettings], nodes: &[String]) -> Vec<Cause> {
+fn causes_in(tree: &OrgTree, settings: &[store::AnalysisSettings], nodes: &[domain::NodeId]) -> Vec<Cause> {
     let mut all: Vec<Cause> = Vec::new();
     for node in nodes {
         for cause in crate::reports::causes_for(tree, settings, node) {

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Duration, Utc};
 use domain::dialogue::{Demographics, Plan, PopulationRow};
 use domain::{AgeBand, Born, Consideration, ContributionKind, DialogueMethod, Gender, Ladder, QuestionKind};
+use domain::{MeetingId, UserId};
 use store::{ChangeNote, Meeting, Participation, Store, StoreError};
-use uuid::Uuid;
 
 const DISTRICTS: [(&str, i64); 4] = [("Centrum", 9_000), ("Bäckby", 6_000), ("Hammarby", 4_000), ("Skiljebo", 5_000)];
 
@@ -62,7 +62,12 @@ fn person(n: usize, text: Option<&str>) -> Participation {
     }
 }
 
-pub async fn load(store: &Store, jurisdiction: &str, now: DateTime<Utc>, by: Uuid) -> Result<(), StoreError> {
+pub async fn load(
+    store: &Store,
+    jurisdiction: &domain::JurisdictionId,
+    now: DateTime<Utc>,
+    by: UserId,
+) -> Result<(), StoreError> {
     let note = ChangeNote { user_id: by, reason: String::new() };
     store.set_population(jurisdiction, &population()).await?;
 
@@ -92,7 +97,7 @@ pub async fn load(store: &Store, jurisdiction: &str, now: DateTime<Utc>, by: Uui
         store.participate(id, &p).await?;
     }
     let walk = Meeting {
-        id: Uuid::now_v7(),
+        id: MeetingId::new(),
         held_on: (now - Duration::days(2)).date_naive(),
         place: "Bäckbyparken, vid fotbollsplanen".into(),
         method: DialogueMethod::Walk,

@@ -16,6 +16,10 @@ use store::{Jurisdiction, NewCase, Role, Store, StoreError};
 use crate::admin::{AdminError, add_user};
 
 pub const JURISDICTION: &str = "vasteras";
+
+pub fn jurisdiction() -> domain::JurisdictionId {
+    JURISDICTION.into()
+}
 /// The password of every demo account. Demo data is for trying Lyhörd out, never for use.
 pub const DEMO_PASSWORD: &str = "demo-lyhord-2026";
 
@@ -171,7 +175,7 @@ pub struct DemoSummary {
 /// Answer templates staff start from; placeholders are filled in from the case.
 fn answer_templates() -> Vec<store::AnswerTemplate> {
     let template = |name: &str, language: &str, body: &str| store::AnswerTemplate {
-        id: uuid::Uuid::now_v7(),
+        id: domain::TemplateId::new(),
         name: name.into(),
         language: language.into(),
         body: body.into(),
@@ -225,7 +229,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>, cases: usize) -> Result<Dem
             manager_user_id: None,
         })
         .collect();
-    store.upsert_org(JURISDICTION, &nodes).await?;
+    store.upsert_org(&jurisdiction(), &nodes).await?;
 
     let mut staff_ids = Vec::new();
     for (username, name, role, unit) in STAFF {
@@ -243,16 +247,16 @@ pub async fn load(store: &Store, now: DateTime<Utc>, cases: usize) -> Result<Dem
             node.manager_user_id = Some(staff_ids[i]);
         }
     }
-    store.upsert_org(JURISDICTION, &linked).await?;
+    store.upsert_org(&jurisdiction(), &linked).await?;
 
     let categories = categories();
     for (position, category) in categories.iter().enumerate() {
-        store.upsert_category(JURISDICTION, category, position as i64).await?;
+        store.upsert_category(&jurisdiction(), category, position as i64).await?;
     }
     for template in answer_templates() {
-        store.save_template(JURISDICTION, &template).await?;
+        store.save_template(&jurisdiction(), &template).await?;
     }
-    let tree = store.org_tree(JURISDICTION).await?;
+    let tree = store.org_tree(&jurisdiction()).await?;
     let registrator = Actor::Staff { user_id: staff_ids[1] };
     let mut rng = StdRng::seed_from_u64(20_141_105);
     let mut generated: Vec<(NewCase, i64)> = (0..cases).map(|_| random_case(&mut rng, &categories, now)).collect();
@@ -289,7 +293,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>, cases: usize) -> Result<Dem
         }
     }
     // The manager of Tekniska kontoret runs the demo's dialogues.
-    dialogues::load(store, JURISDICTION, now, staff_ids[3]).await?;
+    dialogues::load(store, &jurisdiction(), now, staff_ids[3]).await?;
     Ok(DemoSummary { cases, usernames: STAFF.iter().map(|s| s.0).collect() })
 }
 
@@ -440,11 +444,11 @@ fn lifecycle_steps(rng: &mut StdRng, age_days: i64, anonymous: bool) -> Vec<Even
         steps.push(EventPayload::Classified {
             kind: CaseKind::Synpunkt,
             category: String::new(),
-            node_id: String::new(),
+            node_id: domain::NodeId::default(),
         });
     }
     if progress >= 2 {
-        steps.push(EventPayload::Assigned { node_id: String::new(), handler_id: None });
+        steps.push(EventPayload::Assigned { node_id: domain::NodeId::default(), handler_id: None });
     }
     if progress >= 3 {
         steps.push(EventPayload::WorkStarted);

@@ -6,22 +6,22 @@
 use crate::on_both_backends;
 use crate::support::{App, PASSWORD, add_staff};
 use app::access::{Access, Action};
+use domain::{ApiKeyId, CaseId, DialogueId, HeldSubmissionId, ImprovementId, InboundMailId, TemplateId, UserId};
 use store::Role;
-use uuid::Uuid;
 
 /// The Västerås objects the routes name, and texts that belong to them alone.
 struct World {
     number: String,
-    case_id: Uuid,
+    case_id: CaseId,
     file: String,
-    original: Uuid,
-    held_mail: Uuid,
-    held_form: Uuid,
-    improvement: Uuid,
-    dialogue: Uuid,
-    user: Uuid,
-    key: Uuid,
-    template: Uuid,
+    original: InboundMailId,
+    held_mail: InboundMailId,
+    held_form: HeldSubmissionId,
+    improvement: ImprovementId,
+    dialogue: DialogueId,
+    user: UserId,
+    key: ApiKeyId,
+    template: TemplateId,
     /// Texts of Västerås that nobody outside may read (not the case number: it is in the
     /// address the outsider typed, and the other municipality numbers its own cases alike).
     markers: Vec<String>,
@@ -33,26 +33,26 @@ fn fixture(name: &str) -> Vec<u8> {
 
 async fn world(app: &App) -> World {
     let core = app::App::new(app.store.clone(), lyhord::serve::app_config(&app.settings));
-    let case = app::mail::ingest(&core, "vasteras", &fixture("attachments.eml"), None).await.unwrap();
+    let case = app::mail::ingest(&core, &"vasteras".into(), &fixture("attachments.eml"), None).await.unwrap();
     assert_eq!(case.outcome, store::MailOutcome::Case);
     let number = case.case_number.unwrap();
-    let state = app.store.case_by_number("vasteras", &number).await.unwrap().unwrap();
+    let state = app.store.case_by_number(&"vasteras".into(), &number).await.unwrap().unwrap();
     let events = app.store.events(state.id).await.unwrap();
     let file = match events[0].payload().unwrap() {
         domain::EventPayload::Received { submission, .. } => submission.attachments[0].sha256.clone(),
         other => panic!("the first event is the submission, not {other:?}"),
     };
     let original = app.store.inbound_for_case(state.id).await.unwrap()[0].id;
-    let held = app::mail::ingest(&core, "vasteras", &fixture("auto-reply.eml"), None).await.unwrap();
+    let held = app::mail::ingest(&core, &"vasteras".into(), &fixture("auto-reply.eml"), None).await.unwrap();
     assert_eq!(held.outcome, store::MailOutcome::Held);
-    let held_mail = app.store.held_mail("vasteras").await.unwrap()[0].id;
+    let held_mail = app.store.held_mail(&"vasteras".into()).await.unwrap()[0].id;
     let held_form =
-        app.store.quarantine("vasteras", chrono::Utc::now(), "honeypot field filled in", "{}").await.unwrap();
+        app.store.quarantine(&"vasteras".into(), chrono::Utc::now(), "honeypot field filled in", "{}").await.unwrap();
     let improvement_text = "Förbättring som bara Västerås känner till";
     let improvement = app
         .store
         .save_improvement(
-            "vasteras",
+            &"vasteras".into(),
             None,
             &store::ImprovementInput {
                 node_id: "vasteras.kc".into(),
@@ -67,14 +67,14 @@ async fn world(app: &App) -> World {
         )
         .await
         .unwrap();
-    let dialogue = app.store.dialogues("vasteras", false).await.unwrap().remove(0);
-    let users = app.store.users("vasteras").await.unwrap();
+    let dialogue = app.store.dialogues(&"vasteras".into(), false).await.unwrap().remove(0);
+    let users = app.store.users(&"vasteras".into()).await.unwrap();
     let user = users.iter().find(|u| u.username == "lasare").unwrap().id;
     let (_, key_hash) = app::accounts::new_api_key();
-    let key = app.store.create_api_key("vasteras", "Västerås testnyckel", &key_hash).await.unwrap();
-    let template = match app.store.templates("vasteras").await.unwrap().first() {
+    let key = app.store.create_api_key(&"vasteras".into(), "Västerås testnyckel", &key_hash).await.unwrap();
+    let template = match app.store.templates(&"vasteras".into()).await.unwrap().first() {
         Some(t) => t.id,
-        None => Uuid::now_v7(),
+        None => TemplateId::new(),
     };
     World {
         markers: vec![
@@ -100,23 +100,23 @@ async fn world(app: &App) -> World {
 /// The concrete addresses of a route pattern, each parameter filled with a Västerås object.
 fn addresses(pattern: &str, w: &World) -> Vec<String> {
     let id = if pattern.starts_with("/staff/improvements/") {
-        w.improvement
+        w.improvement.to_string()
     } else if pattern.starts_with("/staff/dialogues/") {
-        w.dialogue
+        w.dialogue.to_string()
     } else if pattern.starts_with("/staff/quarantine/mail/") {
-        w.held_mail
+        w.held_mail.to_string()
     } else if pattern.starts_with("/staff/quarantine/") {
-        w.held_form
+        w.held_form.to_string()
     } else if pattern.starts_with("/staff/cases/") {
-        w.original
+        w.original.to_string()
     } else if pattern.starts_with("/staff/admin/users/") {
-        w.user
+        w.user.to_string()
     } else if pattern.starts_with("/staff/admin/api-keys/") {
-        w.key
+        w.key.to_string()
     } else {
-        w.template
+        w.template.to_string()
     };
-    let filled = pattern.replace("{number}", &w.number).replace("{sha256}", &w.file).replace("{id}", &id.to_string());
+    let filled = pattern.replace("{number}", &w.number).replace("{sha256}", &w.file).replace("{id}", &id);
     let values: Vec<String> = if filled.contains("{action}") {
         Action::ALL.iter().map(|a| a.code().to_owned()).chain(["no-such-action".to_owned()]).collect()
     } else if filled.contains("{what}") {
@@ -171,10 +171,10 @@ on_both_backends!(every_staff_route_is_checked_for_every_role_and_every_outsider
     add_staff(&app.store, "kc-handlaggare", "Kim Kontakt", Role::Handlaggare, "vasteras.kc").await;
     add_staff(&app.store, "kc-lasare", "Lo Läsare", Role::Lasare, "vasteras.kc").await;
     let w = world(&app).await;
-    let tree = app.store.org_tree("vasteras").await.unwrap();
-    let categories = app.store.categories("vasteras").await.unwrap();
+    let tree = app.store.org_tree(&"vasteras".into()).await.unwrap();
+    let categories = app.store.categories(&"vasteras".into()).await.unwrap();
     let before = app.store.case(w.case_id).await.unwrap().unwrap();
-    let users = app.store.users("vasteras").await.unwrap();
+    let users = app.store.users(&"vasteras".into()).await.unwrap();
 
     let staff = ["admin", "registrator", "handlaggare", "chef", "lasare", "bygg", "kc-handlaggare", "kc-lasare"];
     let mut clients = Vec::new();
@@ -307,10 +307,10 @@ on_both_backends!(a_closed_category_is_read_only_in_the_namnd_granted, |app| {
     add_staff(&app.store, "an-registrator", "Rut Registrator", Role::Registrator, "vasteras.an").await;
     add_staff(&app.store, "hemtjanst", "Hedda Hem", Role::Handlaggare, "vasteras.hemtjanst").await;
     let number = care_case(&app).await;
-    let case_id = app.store.case_by_number("vasteras", &number).await.unwrap().unwrap().id;
-    let tree = app.store.org_tree("vasteras").await.unwrap();
-    let categories = app.store.categories("vasteras").await.unwrap();
-    let users = app.store.users("vasteras").await.unwrap();
+    let case_id = app.store.case_by_number(&"vasteras".into(), &number).await.unwrap().unwrap().id;
+    let tree = app.store.org_tree(&"vasteras".into()).await.unwrap();
+    let categories = app.store.categories(&"vasteras".into()).await.unwrap();
+    let users = app.store.users(&"vasteras".into()).await.unwrap();
     let markers = ["Mamma glömmer medicinen", "greta@example.se", "Greta Gren"];
 
     let staff = ["admin", "registrator", "handlaggare", "chef", "lasare", "an-registrator", "hemtjanst"];
@@ -328,7 +328,7 @@ on_both_backends!(a_closed_category_is_read_only_in_the_namnd_granted, |app| {
         }
         for pattern in web::staff_paths().into_iter().filter(|p| p.starts_with("/staff/cases/{number}")) {
             let filled = pattern.replace("{number}", &number).replace("{sha256}", &"0".repeat(64));
-            let filled = filled.replace("{id}", &Uuid::now_v7().to_string());
+            let filled = filled.replace("{id}", &uuid::Uuid::now_v7().to_string());
             let actions: Vec<Option<Action>> =
                 if filled.contains("{action}") { Action::ALL.iter().copied().map(Some).collect() } else { vec![None] };
             for action in actions {

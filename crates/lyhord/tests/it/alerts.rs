@@ -5,9 +5,9 @@
 use chrono::{DateTime, TimeZone, Utc};
 use domain::alerts::AlertStage;
 use domain::{Actor, CaseKind, Channel, ContactMethod, EventPayload, NewEvent, Submission, Submitter};
+use domain::{CaseId, UserId};
 use lyhord::serve;
 use store::{InboxQuery, NewCase, Role, Store, Units};
-use uuid::Uuid;
 
 use crate::on_both_backends;
 use crate::support::{App, PASSWORD, body};
@@ -47,11 +47,11 @@ fn park_case(at: DateTime<Utc>, channel: Channel) -> NewCase {
 
 /// The demo's organisation with accounts along the park's line: a handläggare at the park
 /// (whose manager is the demo's Johan Berg) and a manager for Gata och park above it.
-async fn park_line(app: &App) -> (Uuid, Uuid, Uuid) {
+async fn park_line(app: &App) -> (UserId, UserId, UserId) {
     park_line_in(&app.store).await
 }
 
-async fn park_line_in(store: &Store) -> (Uuid, Uuid, Uuid) {
+async fn park_line_in(store: &Store) -> (UserId, UserId, UserId) {
     let add = |username: &'static str, name: &'static str, role, unit: &'static str| async move {
         let email = format!("{username}@vasteras.example");
         lyhord::admin::add_user(store, Some("vasteras"), username, name, role, Some(unit), Some(&email), PASSWORD)
@@ -60,13 +60,13 @@ async fn park_line_in(store: &Store) -> (Uuid, Uuid, Uuid) {
     };
     let anna = add("anna", "Anna Park", Role::Handlaggare, "vasteras.park").await;
     let mikael = add("mikael", "Mikael Åberg", Role::Chef, "vasteras.gp").await;
-    let mut nodes = store.org_nodes("vasteras").await.unwrap();
+    let mut nodes = store.org_nodes(&"vasteras".into()).await.unwrap();
     for node in &mut nodes {
         if node.id == "vasteras.gp" {
             node.manager_user_id = Some(mikael);
         }
     }
-    store.upsert_org("vasteras", &nodes).await.unwrap();
+    store.upsert_org(&"vasteras".into(), &nodes).await.unwrap();
     let johan = store.user_by_username("handlaggare").await.unwrap().unwrap().id;
     (anna, johan, mikael)
 }
@@ -76,7 +76,7 @@ fn worker(app: &App) -> app::App {
 }
 
 /// The alerts recorded on a case: (clock, stage, when, who was told).
-async fn alerts_of(store: &Store, case: Uuid) -> Vec<(String, AlertStage, DateTime<Utc>, Option<Uuid>)> {
+async fn alerts_of(store: &Store, case: CaseId) -> Vec<(String, AlertStage, DateTime<Utc>, Option<UserId>)> {
     let mut out = Vec::new();
     for e in store.events(case).await.unwrap() {
         if let EventPayload::ClockAlert { clock, stage, notified, .. } = e.payload().unwrap() {
@@ -87,7 +87,7 @@ async fn alerts_of(store: &Store, case: Uuid) -> Vec<(String, AlertStage, DateTi
 }
 
 async fn standing_mark(store: &Store, number: &str) -> Option<AlertStage> {
-    let inbox = store.inbox(&InboxQuery::new("vasteras", Units::All, 500)).await.unwrap();
+    let inbox = store.inbox(&InboxQuery::new(&"vasteras".into(), Units::All, 500)).await.unwrap();
     inbox.iter().find(|c| c.number == number).expect("the case is in the inbox").alert
 }
 
@@ -189,7 +189,7 @@ on_both_backends!(a_reminder_is_given_once_and_a_kept_promise_is_not_reminded, |
     // whose V-S2 was kept (the citizen was told where it is handled), only S2's.
     let wednesday = se(2026, 12, 9, 9, 0);
     app::alerts::tick(&two, wednesday).await.unwrap();
-    let stages = |alerts: Vec<(String, AlertStage, DateTime<Utc>, Option<Uuid>)>| {
+    let stages = |alerts: Vec<(String, AlertStage, DateTime<Utc>, Option<UserId>)>| {
         let mut s: Vec<(String, AlertStage)> = alerts.into_iter().map(|(c, s, ..)| (c, s)).collect();
         s.sort();
         s
@@ -247,7 +247,7 @@ on_both_backends!(a_formal_matter_prompts_a_delay_notice_and_is_flagged_after_si
         .single()
         .unwrap()
         .with_timezone(&Utc);
-    let morning = app.store.policy("vasteras").at_office_hours(morning).unwrap();
+    let morning = app.store.policy(&"vasteras".into()).at_office_hours(morning).unwrap();
     app::alerts::tick(&state, morning - chrono::Duration::minutes(1)).await.unwrap();
     assert!(!alerts_of(&app.store, receipt.case_id).await.iter().any(|(c, ..)| c == "fl-11"));
     app::alerts::tick(&state, morning).await.unwrap();
@@ -292,7 +292,7 @@ on_both_backends!(a_formal_matter_prompts_a_delay_notice_and_is_flagged_after_si
     let six = domain::time::local(received).date_naive().checked_add_months(chrono::Months::new(6)).unwrap();
     let six_morning = app
         .store
-        .policy("vasteras")
+        .policy(&"vasteras".into())
         .at_office_hours(
             domain::time::STOCKHOLM.from_local_datetime(&six.and_hms_opt(0, 0, 0).unwrap()).single().unwrap().to_utc(),
         )
@@ -368,7 +368,7 @@ async fn two_instances_give_1000_alerts_once_each_even_when_one_is_killed() {
         case.submission.submitter.contact_method = None;
         submitted.spawn(async move { store.submit(case).await.unwrap().case_id });
     }
-    let cases: Vec<Uuid> = submitted.join_all().await;
+    let cases: Vec<CaseId> = submitted.join_all().await;
 
     let mail = tempfile::tempdir().unwrap();
     let files = tempfile::tempdir().unwrap();
@@ -394,7 +394,7 @@ async fn two_instances_give_1000_alerts_once_each_even_when_one_is_killed() {
     let mut second = Instance(instance());
 
     let given = || async {
-        let inbox = store.inbox(&InboxQuery::new("vasteras", Units::All, 2000)).await.unwrap();
+        let inbox = store.inbox(&InboxQuery::new(&"vasteras".into(), Units::All, 2000)).await.unwrap();
         inbox.iter().filter(|c| c.alert.is_some()).count()
     };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
@@ -468,7 +468,7 @@ on_both_backends!(escalation_passes_empty_posts_and_never_reaches_a_namnd, |app|
     let app = app.with_demo(0).await;
     let state = worker(&app);
     let eva = app.store.user_by_username("chef").await.unwrap().unwrap().id;
-    let v_s2 = |alerts: Vec<(String, AlertStage, DateTime<Utc>, Option<Uuid>)>| {
+    let v_s2 = |alerts: Vec<(String, AlertStage, DateTime<Utc>, Option<UserId>)>| {
         alerts.into_iter().filter(|a| a.0 == "v-s2").map(|a| (a.1, a.3)).collect::<Vec<_>>()
     };
     let submit = |node: &'static str| {
@@ -517,13 +517,13 @@ on_both_backends!(escalation_passes_empty_posts_and_never_reaches_a_namnd, |app|
     )
     .await
     .unwrap();
-    let mut nodes = app.store.org_nodes("vasteras").await.unwrap();
+    let mut nodes = app.store.org_nodes(&"vasteras".into()).await.unwrap();
     for node in &mut nodes {
         if node.id == "vasteras" {
             node.manager_user_id = Some(karin);
         }
     }
-    app.store.upsert_org("vasteras", &nodes).await.unwrap();
+    app.store.upsert_org(&"vasteras".into(), &nodes).await.unwrap();
     let tk = submit("vasteras.tk").await;
     let state = worker(&app);
     app::alerts::tick(&state, se(2026, 12, 4, 9, 0)).await.unwrap();

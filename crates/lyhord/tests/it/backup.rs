@@ -58,7 +58,7 @@ async fn a_backup_restores_every_case_and_file_and_overwrites_nothing() {
     )
     .await
     .unwrap();
-    assert_eq!(store.count_cases("vasteras").await.unwrap(), 301);
+    assert_eq!(store.count_cases(&"vasteras".into()).await.unwrap(), 301);
     let restored_files = FileStore::new(copy.join("data/files"));
     assert_eq!(restored_files.list().unwrap(), files);
     let all = store::SearchQuery {

@@ -173,7 +173,7 @@ on_both_backends!(a_dialogue_runs_from_plan_to_feedback, |app| {
     assert_eq!(admin.post(app.url(&format!("{home}/meetings"))).form(&walk).send().await.unwrap().status(), 303);
 
     // Moderation hides contribution 2 with a reason, and keeps the original and the log.
-    let dialogue: uuid::Uuid = id.parse().unwrap();
+    let dialogue: domain::DialogueId = id.parse().unwrap();
     let all = app.store.contributions(dialogue).await.unwrap();
     assert_eq!(all.len(), 14, "twelve from the web, two from the walk");
     let second = all.iter().find(|c| c.number == 2).unwrap();

@@ -109,7 +109,7 @@ async fn receipts_and_answers_reach_a_real_smtp_server_once_even_after_a_refusal
     assert!(
         received[0].headers.contains("From: =?utf-8?b?") || received[0].headers.contains("From: \"Västerås stad\"")
     );
-    let case = app.store.case_by_number("vasteras", &number).await.unwrap().unwrap();
+    let case = app.store.case_by_number(&"vasteras".into(), &number).await.unwrap().unwrap();
     // The server has it; the sender records that just after.
     wait_until(async || app.store.outbox_for_case(case.id).await.unwrap()[0].sent_at.is_some()).await;
     let queued = app.store.outbox_for_case(case.id).await.unwrap();
@@ -145,7 +145,7 @@ async fn a_message_refused_to_the_last_try_is_shown_to_staff() {
     let app = App::start_with(store::testing::TestDb::sqlite(), settings_for(&smtp, 2)).await.with_demo(0).await;
     smtp.refuse(451, 100);
     let number = submit(&app, "smtp-fail").await;
-    let case = app.store.case_by_number("vasteras", &number).await.unwrap().unwrap();
+    let case = app.store.case_by_number(&"vasteras".into(), &number).await.unwrap().unwrap();
     wait_until(async || app.store.outbox_for_case(case.id).await.unwrap()[0].failed_at.is_some()).await;
     let message = &app.store.outbox_for_case(case.id).await.unwrap()[0];
     assert_eq!(message.attempts, 2);
@@ -156,7 +156,7 @@ async fn a_message_refused_to_the_last_try_is_shown_to_staff() {
     // A permanent refusal is not tried again.
     smtp.refuse(550, 100);
     let number = submit(&app, "smtp-permanent").await;
-    let case = app.store.case_by_number("vasteras", &number).await.unwrap().unwrap();
+    let case = app.store.case_by_number(&"vasteras".into(), &number).await.unwrap().unwrap();
     wait_until(async || app.store.outbox_for_case(case.id).await.unwrap()[0].failed_at.is_some()).await;
     assert_eq!(app.store.outbox_for_case(case.id).await.unwrap()[0].attempts, 1);
     assert!(smtp.received(0).await.is_empty());
@@ -171,7 +171,7 @@ on_both_backends!(received_messages_become_cases_replies_or_are_held, |app| {
     let state = app::App::new(app.store.clone(), lyhord::serve::app_config(&app.settings));
     let take = |raw: Vec<u8>| {
         let state = state.clone();
-        async move { app::mail::ingest(&state, "vasteras", &raw, None).await.unwrap() }
+        async move { app::mail::ingest(&state, &"vasteras".into(), &raw, None).await.unwrap() }
     };
     // New messages: cases on the e-mail channel, with the text as it was meant.
     let expected = [
@@ -205,7 +205,7 @@ on_both_backends!(received_messages_become_cases_replies_or_are_held, |app| {
         let done = take(fixture(file)).await;
         assert_eq!(done.outcome, MailOutcome::Case, "{file}: {done:?}");
         let number = done.case_number.unwrap();
-        let case = app.store.case_by_number("vasteras", &number).await.unwrap().unwrap();
+        let case = app.store.case_by_number(&"vasteras".into(), &number).await.unwrap().unwrap();
         assert_eq!((case.channel, case.category.as_str()), (domain::Channel::Email, "ovrigt"), "{file}");
         let events = app.store.events(case.id).await.unwrap();
         let Ok(domain::EventPayload::Received { submission, .. }) = events[0].payload() else { panic!("a receipt") };
@@ -225,14 +225,14 @@ on_both_backends!(received_messages_become_cases_replies_or_are_held, |app| {
         assert!(clocks.iter().any(|c| c.id == "s2"), "{file}: e-mail is answered within three days (S2)");
     }
     // Delivered twice: one case.
-    let before = app.store.count_cases("vasteras").await.unwrap();
+    let before = app.store.count_cases(&"vasteras".into()).await.unwrap();
     let again = take(fixture("plain.eml")).await;
     assert_eq!(again.outcome, MailOutcome::Case);
-    assert_eq!(app.store.count_cases("vasteras").await.unwrap(), before);
+    assert_eq!(app.store.count_cases(&"vasteras".into()).await.unwrap(), before);
 
     // Attachments: the picture is stored (without its text metadata), the Word file is named.
     let done = take(fixture("attachments.eml")).await;
-    let case = app.store.case_by_number("vasteras", &done.case_number.unwrap()).await.unwrap().unwrap();
+    let case = app.store.case_by_number(&"vasteras".into(), &done.case_number.unwrap()).await.unwrap().unwrap();
     let events = app.store.events(case.id).await.unwrap();
     let Ok(domain::EventPayload::Received { submission, .. }) = events[0].payload() else { panic!("a receipt") };
     assert_eq!(submission.attachments.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["klotter.png"]);
@@ -250,9 +250,9 @@ on_both_backends!(received_messages_become_cases_replies_or_are_held, |app| {
         let done = take(fixture(file)).await;
         assert_eq!((done.outcome, done.reason.as_deref()), (MailOutcome::Held, Some(reason)), "{file}");
     }
-    let held = app.store.held_mail("vasteras").await.unwrap();
+    let held = app.store.held_mail(&"vasteras".into()).await.unwrap();
     assert_eq!(held.len(), 6);
-    assert_eq!(app.store.count_cases("vasteras").await.unwrap(), before + 1);
+    assert_eq!(app.store.count_cases(&"vasteras".into()).await.unwrap(), before + 1);
     // Nothing received is lost: the raw bytes are kept.
     let files =
         web_files(&app, &held.iter().find(|h| h.reason.as_deref().unwrap().contains("sender")).unwrap().raw_sha256);
@@ -260,7 +260,7 @@ on_both_backends!(received_messages_become_cases_replies_or_are_held, |app| {
 
     // A reply to a request for more information: the citizen's words on the case, the quote
     // cut, and the clock that waited runs again.
-    let plain = app.store.case_by_number("vasteras", "2026-000001").await.unwrap().unwrap();
+    let plain = app.store.case_by_number(&"vasteras".into(), "2026-000001").await.unwrap().unwrap();
     for payload in [
         domain::EventPayload::Assigned { node_id: "vasteras.kc".into(), handler_id: None },
         domain::EventPayload::InformationRequested { message: "Vilken gunga gäller det?".into() },
@@ -308,10 +308,10 @@ async fn one_sender_cannot_flood_the_municipality() {
     let mut outcomes = Vec::new();
     for n in 0..3 {
         let raw = String::from_utf8(fixture("plain.eml")).unwrap().replace("<plain-1@", &format!("<plain-{n}x@"));
-        outcomes.push(app::mail::ingest(&state, "vasteras", raw.as_bytes(), None).await.unwrap().outcome);
+        outcomes.push(app::mail::ingest(&state, &"vasteras".into(), raw.as_bytes(), None).await.unwrap().outcome);
     }
     assert_eq!(outcomes, [MailOutcome::Case, MailOutcome::Case, MailOutcome::Held]);
-    let held = app.store.held_mail("vasteras").await.unwrap();
+    let held = app.store.held_mail(&"vasteras".into()).await.unwrap();
     assert_eq!(held[0].reason.as_deref(), Some("more than 2 new messages from this sender within an hour"));
 }
 
@@ -319,17 +319,17 @@ fn web_files(app: &App, sha256: &str) -> Vec<u8> {
     std::fs::read(app.files.path().join(&sha256[..2]).join(sha256)).unwrap()
 }
 
-async fn web_reply_tag(state: &app::App, case_id: uuid::Uuid) -> String {
+async fn web_reply_tag(state: &app::App, case_id: domain::CaseId) -> String {
     app::mail::reply_tag(state, case_id).await.unwrap()
 }
 
 on_both_backends!(staff_look_at_held_mail_and_each_case_keeps_its_original, |app| {
     let app = app.with_demo(0).await;
     let state = app::App::new(app.store.clone(), lyhord::serve::app_config(&app.settings));
-    let held = app::mail::ingest(&state, "vasteras", &fixture("auto-reply.eml"), None).await.unwrap();
+    let held = app::mail::ingest(&state, &"vasteras".into(), &fixture("auto-reply.eml"), None).await.unwrap();
     assert_eq!(held.outcome, MailOutcome::Held);
-    app::mail::ingest(&state, "vasteras", &fixture("list.eml"), None).await.unwrap();
-    let case = app::mail::ingest(&state, "vasteras", &fixture("plain.eml"), None).await.unwrap();
+    app::mail::ingest(&state, &"vasteras".into(), &fixture("list.eml"), None).await.unwrap();
+    let case = app::mail::ingest(&state, &"vasteras".into(), &fixture("plain.eml"), None).await.unwrap();
     let number = case.case_number.unwrap();
 
     // Only those who triage suspected spam see it; the handler is refused.
@@ -339,7 +339,7 @@ on_both_backends!(staff_look_at_held_mail_and_each_case_keeps_its_original, |app
     let page = body(registrator.get(app.url("/staff/quarantine")).send().await.unwrap()).await;
     assert!(page.contains("Kvarhållen e-post") && page.contains("an automatic message (Auto-Submitted: auto-replied)"));
     assert!(page.contains("nyheter@example.org") && page.contains("Veckans nyheter"));
-    let mails = app.store.held_mail("vasteras").await.unwrap();
+    let mails = app.store.held_mail(&"vasteras".into()).await.unwrap();
     let auto = mails.iter().find(|m| m.sender == "anna@example.se").unwrap();
     let list = mails.iter().find(|m| m.sender == "nyheter@example.org").unwrap();
     let download = registrator.get(app.url(&format!("/staff/quarantine/mail/{}", auto.id))).send().await.unwrap();
@@ -359,8 +359,8 @@ on_both_backends!(staff_look_at_held_mail_and_each_case_keeps_its_original, |app
     let response =
         registrator.post(app.url(&format!("/staff/quarantine/mail/{}/dismiss", list.id))).send().await.unwrap();
     assert_eq!(response.status(), 303);
-    assert!(app.store.held_mail("vasteras").await.unwrap().is_empty());
-    assert!(app.store.inbound_mail("vasteras", list.id).await.unwrap().is_some(), "nothing is deleted");
+    assert!(app.store.held_mail(&"vasteras".into()).await.unwrap().is_empty());
+    assert!(app.store.inbound_mail(&"vasteras".into(), list.id).await.unwrap().is_some(), "nothing is deleted");
 
     // The case page offers the message as it came, to those who may see the case only.
     let case_page = body(registrator.get(app.url(&format!("/staff/cases/{number}"))).send().await.unwrap()).await;
@@ -428,7 +428,7 @@ on_both_backends!(administrators_write_the_mail_templates, |app| {
     assert!(sent[0].text.ends_with("Vänliga hälsningar\nKontaktcenter, Västerås stad"), "{}", sent[0].text);
     // Back to the built-in text.
     assert_eq!(post(vec![("key", "receipt.sv"), ("reset", "1")]).await.0, 303);
-    assert!(app.store.mail_templates("vasteras").await.unwrap().is_empty());
+    assert!(app.store.mail_templates(&"vasteras".into()).await.unwrap().is_empty());
     assert_eq!(post(vec![("key", "nothing.sv"), ("subject", "x"), ("body", "{message}")]).await.0, 404);
 });
 
@@ -537,8 +537,8 @@ async fn messages_in_an_imap_mailbox_are_taken_and_moved_after_the_commit() {
 
     wait_until(async || imap.count("INBOX").await == 0).await;
     assert_eq!(imap.count("Lyhord").await, 2, "moved to the done folder, not deleted");
-    assert_eq!(app.store.count_cases("vasteras").await.unwrap(), 1, "the citizen's message is a case");
-    let held = app.store.held_mail("vasteras").await.unwrap();
+    assert_eq!(app.store.count_cases(&"vasteras".into()).await.unwrap(), 1, "the citizen's message is a case");
+    let held = app.store.held_mail(&"vasteras".into()).await.unwrap();
     assert_eq!(held.iter().map(|m| m.sender.as_str()).collect::<Vec<_>>(), ["nyheter@example.org"]);
 
     // A message put back (as after a crash between the commit and the move) changes nothing.
@@ -546,5 +546,5 @@ async fn messages_in_an_imap_mailbox_are_taken_and_moved_after_the_commit() {
     session.append("INBOX", None, None, fixture("plain.eml")).await.unwrap();
     session.logout().await.unwrap();
     wait_until(async || imap.count("INBOX").await == 0).await;
-    assert_eq!(app.store.count_cases("vasteras").await.unwrap(), 1);
+    assert_eq!(app.store.count_cases(&"vasteras".into()).await.unwrap(), 1);
 }

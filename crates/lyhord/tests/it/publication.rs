@@ -110,7 +110,7 @@ on_both_backends!(nothing_a_person_wrote_is_public_until_staff_publish_it, |app|
     let case_page = body(staff.get(app.url(&format!("/staff/cases/{number}"))).send().await.unwrap()).await;
     assert!(case_page.contains("19121212-1212"), "staff still read the original");
     assert!(case_page.contains("Publicerat i det öppna API:et"), "the timeline names the publication");
-    let case = app.store.case_by_number("vasteras", &number).await.unwrap().unwrap();
+    let case = app.store.case_by_number(&"vasteras".into(), &number).await.unwrap().unwrap();
     let events = app.store.events(case.id).await.unwrap();
     let published: Vec<_> = events
         .iter()

@@ -319,8 +319,9 @@ on_both_backends!(improvement_actions_are_recorded_linked_and_followed_up, |app|
     let app = app.with_demo(0).await;
     let specs = data_set();
     load(&app.store, &specs[..2]).await;
-    let number =
-        app.store.inbox(&store::InboxQuery::new("vasteras", store::Units::All, 10)).await.unwrap()[0].number.clone();
+    let number = app.store.inbox(&store::InboxQuery::new(&"vasteras".into(), store::Units::All, 10)).await.unwrap()[0]
+        .number
+        .clone();
     let eva = app.signed_in("chef", PASSWORD).await;
     let today = domain::time::local(Utc::now()).date_naive();
     let form = |description: &str, due: String, status: &str, cases: &str| {
@@ -363,13 +364,13 @@ on_both_backends!(improvement_actions_are_recorded_linked_and_followed_up, |app|
     assert!(case_page.contains("Tätare tillsyn av bänkarna"), "the case links to the action");
 
     // Done, with the follow-up: the report of this month counts it.
-    let id = app.store.improvements("vasteras", None).await.unwrap()[0].id;
+    let id = app.store.improvements(&"vasteras".into(), None).await.unwrap()[0].id;
     let mut done = form("Tätare tillsyn av bänkarna", today.to_string(), "done", "");
     done[6].1 = "Inga fler klagomål på bänkarna.".into();
     done[7].1 = "yes".into();
     let saved = eva.post(app.url(&format!("/staff/improvements/{id}"))).form(&done).send().await.unwrap();
     assert_eq!(saved.status(), 303);
-    let stored = &app.store.improvements("vasteras", None).await.unwrap()[0];
+    let stored = &app.store.improvements(&"vasteras".into(), None).await.unwrap()[0];
     assert_eq!(
         (stored.status, stored.worked, stored.cases.len()),
         (domain::ImprovementStatus::Done, Some(domain::Worked::Yes), 1)
@@ -395,8 +396,9 @@ on_both_backends!(improvement_actions_are_recorded_linked_and_followed_up, |app|
 on_both_backends!(the_handler_records_the_analysis_on_the_case, |app| {
     let app = app.with_demo(0).await;
     load(&app.store, &data_set()[11..12]).await;
-    let number =
-        app.store.inbox(&store::InboxQuery::new("vasteras", store::Units::All, 10)).await.unwrap()[0].number.clone();
+    let number = app.store.inbox(&store::InboxQuery::new(&"vasteras".into(), store::Units::All, 10)).await.unwrap()[0]
+        .number
+        .clone();
     let johan = app.signed_in("handlaggare", PASSWORD).await;
     let url = app.url(&format!("/staff/cases/{number}/analyse"));
     let refused = johan.post(&url).form(&[("measures", "Skyltning"), ("cause_vantetid", "on")]).send().await.unwrap();
@@ -441,8 +443,9 @@ on_both_backends!(the_handler_records_the_analysis_on_the_case, |app| {
 on_both_backends!(a_forvaltning_sets_its_causes_and_publishes_its_routine, |app| {
     let app = app.with_demo(0).await;
     load(&app.store, &data_set()[11..12]).await;
-    let number =
-        app.store.inbox(&store::InboxQuery::new("vasteras", store::Units::All, 10)).await.unwrap()[0].number.clone();
+    let number = app.store.inbox(&store::InboxQuery::new(&"vasteras".into(), store::Units::All, 10)).await.unwrap()[0]
+        .number
+        .clone();
     // Eva Ekström leads Tekniska kontoret: she sets its causes; a mistake is named, kept.
     let eva = app.signed_in("chef", PASSWORD).await;
     fn form(causes: &str) -> [(&'static str, String); 3] {
@@ -488,21 +491,21 @@ on_both_backends!(the_per_day_tallies_follow_every_change_to_a_case, |app| {
     let specs = data_set();
     load(&app.store, &specs).await;
     let store = &app.store;
-    let nodes = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let nodes = |n: &[&str]| n.iter().map(|s| domain::NodeId::from(*s)).collect::<Vec<_>>();
     let (from, to) = (se(2026, 5, 1, 0), se(2026, 9, 1, 0));
     let total = |t: &store::ReportTally| t.groups.iter().map(|g| g.count).sum::<i64>();
     let justified = |t: &store::ReportTally, j: Justified| {
         t.groups.iter().filter(|g| g.justified == Some(j)).map(|g| g.count).sum::<i64>()
     };
     let in_t2 = |s: &&Spec| s.received >= from && s.received < to;
-    let park = store.report_tally("vasteras", &nodes(&["vasteras.park"]), from, to).await.unwrap();
+    let park = store.report_tally(&"vasteras".into(), &nodes(&["vasteras.park"]), from, to).await.unwrap();
     let expected = specs.iter().filter(in_t2).filter(|s| s.node == "vasteras.park").count() as i64;
     assert_eq!(total(&park), expected);
-    assert_eq!(store.refresh_report_days("vasteras").await.unwrap(), 0, "nothing left to recompute");
+    assert_eq!(store.refresh_report_days(&"vasteras".into()).await.unwrap(), 0, "nothing left to recompute");
 
     // The last T2 question (received 2026-07-09, in the middle of the period) moves to the
     // school administration and is analysed as not justified.
-    let cases = store.inbox(&store::InboxQuery::new("vasteras", store::Units::All, 100)).await.unwrap();
+    let cases = store.inbox(&store::InboxQuery::new(&"vasteras".into(), store::Units::All, 100)).await.unwrap();
     let question = cases.iter().find(|c| c.kind == CaseKind::Fraga && c.received_at == se(2026, 7, 9, 11)).unwrap();
     let at = se(2026, 8, 1, 9);
     let moved = EventPayload::Assigned { node_id: "vasteras.buf".into(), handler_id: None };
@@ -515,17 +518,18 @@ on_both_backends!(the_per_day_tallies_follow_every_change_to_a_case, |app| {
     };
     store.append(question.id, NewEvent::new(at, Actor::System, analysis)).await.unwrap();
 
-    let park_after = store.report_tally("vasteras", &nodes(&["vasteras.park"]), from, to).await.unwrap();
+    let park_after = store.report_tally(&"vasteras".into(), &nodes(&["vasteras.park"]), from, to).await.unwrap();
     assert_eq!(total(&park_after), expected - 1);
-    let buf = store.report_tally("vasteras", &nodes(&["vasteras.buf"]), from, to).await.unwrap();
+    let buf = store.report_tally(&"vasteras".into(), &nodes(&["vasteras.buf"]), from, to).await.unwrap();
     let buf_before = specs.iter().filter(in_t2).filter(|s| s.node == "vasteras.buf").count() as i64;
     assert_eq!(total(&buf), buf_before + 1);
     assert_eq!(justified(&buf, Justified::Obefogat), 1);
     // The whole nämnd and a period cut mid-day count the same cases as the cases themselves.
-    let both = store.report_tally("vasteras", &nodes(&["vasteras.park", "vasteras.buf"]), from, to).await.unwrap();
+    let both =
+        store.report_tally(&"vasteras".into(), &nodes(&["vasteras.park", "vasteras.buf"]), from, to).await.unwrap();
     assert_eq!(total(&both), specs.iter().filter(in_t2).count() as i64);
     let noon = se(2026, 7, 7, 12);
-    let half = store.report_tally("vasteras", &nodes(&["vasteras.park"]), from, noon).await.unwrap();
+    let half = store.report_tally(&"vasteras".into(), &nodes(&["vasteras.park"]), from, noon).await.unwrap();
     let expected_half = specs.iter().filter(|s| s.node == "vasteras.park" && s.received >= from && s.received < noon);
     assert_eq!(total(&half), expected_half.count() as i64);
 });
@@ -544,7 +548,7 @@ on_both_backends!(a_csv_cell_never_runs_as_a_formula, |app| {
         public: true,
         questions: Vec::new(),
     };
-    app.store.upsert_category("vasteras", &category, 99).await.unwrap();
+    app.store.upsert_category(&"vasteras".into(), &category, 99).await.unwrap();
     // Enough cases that the category is named, not folded into "other" (small groups are).
     for _ in 0..5 {
         let submission = Submission::new("vasteras", CaseKind::Synpunkt, Channel::Web, "formel", "Text");
@@ -558,7 +562,7 @@ on_both_backends!(a_csv_cell_never_runs_as_a_formula, |app| {
         };
         app.store.submit(case).await.unwrap();
     }
-    app.store.refresh_report_days("vasteras").await.unwrap();
+    app.store.refresh_report_days(&"vasteras".into()).await.unwrap();
     let chef = app.signed_in("chef", PASSWORD).await;
     let year = domain::time::local(Utc::now()).format("%Y").to_string();
     let csv = chef

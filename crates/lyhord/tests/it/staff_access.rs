@@ -15,9 +15,9 @@ fn listed_numbers(html: &str) -> Vec<String> {
 
 /// What the inbox of the units below `top` must show: open cases, nearest deadline first.
 async fn expected_inbox(app: &App, top: &str) -> Vec<String> {
-    let tree = app.store.org_tree("vasteras").await.unwrap();
+    let tree = app.store.org_tree(&"vasteras".into()).await.unwrap();
     let node_ids = tree.subtree(top).unwrap().into_iter().map(|n| n.id.clone()).collect();
-    let query = InboxQuery::new("vasteras", Units::Only(node_ids), 50);
+    let query = InboxQuery::new(&"vasteras".into(), Units::Only(node_ids), 50);
     app.store.inbox(&query).await.unwrap().into_iter().map(|c| c.number).collect()
 }
 

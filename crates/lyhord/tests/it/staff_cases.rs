@@ -58,7 +58,7 @@ async fn case_page(app: &App, client: &reqwest::Client, number: &str) -> (u16, S
 }
 
 async fn case_of(app: &App, number: &str) -> domain::CaseState {
-    app.store.case_by_number("vasteras", number).await.unwrap().expect("the case exists")
+    app.store.case_by_number(&"vasteras".into(), number).await.unwrap().expect("the case exists")
 }
 
 async fn event_types(app: &App, number: &str) -> Vec<&'static str> {
@@ -67,7 +67,7 @@ async fn event_types(app: &App, number: &str) -> Vec<&'static str> {
     events.iter().map(|e| e.payload().unwrap().type_code()).collect()
 }
 
-async fn user_id(app: &App, username: &str) -> uuid::Uuid {
+async fn user_id(app: &App, username: &str) -> domain::UserId {
     app.store.user_by_username(username).await.unwrap().unwrap().id
 }
 
@@ -437,7 +437,7 @@ on_both_backends!(refused_forms_name_each_problem_and_keep_what_was_typed, |app|
 on_both_backends!(the_inbox_filters_pages_and_marks_broken_promises, |app| {
     let app = app.with_demo(300).await;
     let registrator = app.signed_in("registrator", PASSWORD).await;
-    let expected = app.store.inbox(&store::InboxQuery::new("vasteras", store::Units::All, 200)).await.unwrap();
+    let expected = app.store.inbox(&store::InboxQuery::new(&"vasteras".into(), store::Units::All, 200)).await.unwrap();
     assert!(expected.len() > 50, "the demo leaves more than a page of open cases");
     let numbers = |html: &str| -> Vec<String> {
         html.split(r#"<th scope="row" class="nowrap"><a href="/staff/cases/"#)

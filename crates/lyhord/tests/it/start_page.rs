@@ -80,10 +80,10 @@ async fn a_jurisdictions_own_policy_file_sets_its_clocks() {
     settings.policy_files.insert("vasteras".into(), file.display().to_string());
     let store = lyhord::serve::open_store(&settings).await.unwrap();
     lyhord::demo::load(&store, chrono::Utc::now(), 1).await.unwrap();
-    let policy = store.policy("vasteras");
+    let policy = store.policy(&"vasteras".into());
     assert_eq!(policy.clocks.iter().find(|c| c.id == "v-s2").unwrap().length, 5);
     assert_eq!(
-        store.policy("salem").clocks.iter().find(|c| c.id == "v-s2").unwrap().length,
+        store.policy(&"salem".into()).clocks.iter().find(|c| c.id == "v-s2").unwrap().length,
         2,
         "others keep the defaults"
     );
@@ -104,7 +104,7 @@ on_both_backends!(every_answer_names_its_request_and_keeps_a_proxys_id, |app| {
 /// With two municipalities the public site serves the one the setting names, never the one
 /// whose id sorts first (Salem before Västerås).
 async fn the_public_site_serves_the_municipality_chosen(db: store::testing::TestDb, chosen: Option<&str>) {
-    let settings = lyhord::Settings { public_jurisdiction: chosen.map(str::to_owned), ..lyhord::Settings::default() };
+    let settings = lyhord::Settings { public_jurisdiction: chosen.map(Into::into), ..lyhord::Settings::default() };
     let app = crate::support::App::start_with(db, settings).await.with_demo(0).await.with_second_jurisdiction().await;
     let start = body(reqwest::get(app.url("/")).await.unwrap()).await;
     let form = reqwest::get(app.url("/submit")).await.unwrap();

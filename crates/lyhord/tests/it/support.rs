@@ -159,7 +159,7 @@ impl App {
             manager_name: Some("Kommunchef".into()),
             manager_user_id: None,
         };
-        self.store.upsert_org("salem", &[root]).await.unwrap();
+        self.store.upsert_org(&"salem".into(), &[root]).await.unwrap();
         lyhord::admin::add_user(
             &self.store,
             Some("salem"),
@@ -179,7 +179,7 @@ impl App {
 pub const PASSWORD: &str = lyhord::demo::DEMO_PASSWORD;
 
 /// A staff account in Västerås with the demo password and no e-mail address.
-pub async fn add_staff(store: &Store, username: &str, name: &str, role: Role, unit: &str) -> uuid::Uuid {
+pub async fn add_staff(store: &Store, username: &str, name: &str, role: Role, unit: &str) -> domain::UserId {
     lyhord::admin::add_user(store, Some("vasteras"), username, name, role, Some(unit), None, PASSWORD).await.unwrap()
 }
 

@@ -2,7 +2,7 @@
 
 macro_rules! accounts {
     () => {
-        pub async fn users(db: &Pools, jurisdiction: &str) -> Result<Vec<User>> {
+        pub async fn users(db: &Pools, jurisdiction: &JurisdictionId) -> Result<Vec<User>> {
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT {USER_COLUMNS} FROM users u WHERE u.jurisdiction_id = $1 ORDER BY u.username"
             )))
@@ -13,7 +13,12 @@ macro_rules! accounts {
         }
 
         /// Changes an account; disabling it also ends all of its sessions (D5).
-        pub async fn update_user(db: &Pools, jurisdiction: &str, id: Uuid, update: &UserUpdate) -> Result<()> {
+        pub async fn update_user(
+            db: &Pools,
+            jurisdiction: &JurisdictionId,
+            id: UserId,
+            update: &UserUpdate,
+        ) -> Result<()> {
             let mut tx = begin(db).await?;
             let done = sqlx::query(
                 "UPDATE users SET display_name = $3, email = $4, role = $5, node_id = $6, disabled = $7 \
@@ -38,7 +43,7 @@ macro_rules! accounts {
             Ok(())
         }
 
-        pub async fn set_password(db: &Pools, jurisdiction: &str, id: Uuid, phc: &str) -> Result<()> {
+        pub async fn set_password(db: &Pools, jurisdiction: &JurisdictionId, id: UserId, phc: &str) -> Result<()> {
             let mut tx = begin(db).await?;
             let done = sqlx::query("UPDATE users SET password_hash = $3 WHERE id = $1 AND jurisdiction_id = $2")
                 .bind(id)
@@ -55,8 +60,8 @@ macro_rules! accounts {
             Ok(())
         }
 
-        pub async fn create_user(db: &Pools, user: &NewUser) -> Result<Uuid> {
-            let id = Uuid::now_v7();
+        pub async fn create_user(db: &Pools, user: &NewUser) -> Result<UserId> {
+            let id = UserId::new();
             sqlx::query(
                 "INSERT INTO users (id, jurisdiction_id, username, display_name, email, password_hash, role, node_id, \
                  disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -77,7 +82,7 @@ macro_rules! accounts {
             Ok(id)
         }
 
-        pub async fn user(db: &Pools, id: Uuid) -> Result<Option<User>> {
+        pub async fn user(db: &Pools, id: UserId) -> Result<Option<User>> {
             let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1")))
                 .bind(id)
                 .fetch_optional(&db.read)
@@ -94,7 +99,7 @@ macro_rules! accounts {
             row.as_ref().map(User::from_row).transpose()
         }
 
-        pub async fn create_session(db: &Pools, id_hash: &[u8], user_id: Uuid, now: DateTime<Utc>) -> Result<()> {
+        pub async fn create_session(db: &Pools, id_hash: &[u8], user_id: UserId, now: DateTime<Utc>) -> Result<()> {
             sqlx::query(
                 "INSERT INTO staff_sessions (id_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)",
             )

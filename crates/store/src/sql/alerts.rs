@@ -3,7 +3,6 @@
 
 pub(crate) use chrono::{DateTime, Utc};
 pub(crate) use sqlx::Row;
-pub(crate) use uuid::Uuid;
 
 pub(crate) use crate::Result;
 pub(crate) use crate::model::{BrokenPromise, NO_DUE, UnitClockCounts};
@@ -13,7 +12,7 @@ pub(crate) use domain::alerts::AlertStage;
 macro_rules! alerts {
     () => {
         /// Open cases that owe an alert at `now`, the longest waiting first.
-        pub async fn alerts_due(db: &Pools, now: DateTime<Utc>, limit: i64) -> Result<Vec<Uuid>> {
+        pub async fn alerts_due(db: &Pools, now: DateTime<Utc>, limit: i64) -> Result<Vec<CaseId>> {
             Ok(sqlx::query_scalar(
                 "SELECT id FROM cases WHERE status <> 'closed' AND alert_at <= $1 ORDER BY alert_at LIMIT $2",
             )
@@ -27,7 +26,7 @@ macro_rules! alerts {
         /// has set it then).
         pub async fn set_alert_at(
             db: &Pools,
-            case_id: Uuid,
+            case_id: CaseId,
             event_count: i64,
             at: Option<DateTime<Utc>>,
         ) -> Result<bool> {
@@ -43,7 +42,7 @@ macro_rules! alerts {
         /// Open cases of each unit by the state of their nearest promise at `now`.
         pub async fn unit_clock_counts(
             db: &Pools,
-            nodes: &[String],
+            nodes: &[NodeId],
             now: DateTime<Utc>,
         ) -> Result<Vec<UnitClockCounts>> {
             if nodes.is_empty() {
@@ -82,7 +81,7 @@ macro_rules! alerts {
         /// Breaches and escalations of the units' promises given since `since`, newest first.
         pub async fn broken_since(
             db: &Pools,
-            nodes: &[String],
+            nodes: &[NodeId],
             since: DateTime<Utc>,
             limit: i64,
         ) -> Result<Vec<BrokenPromise>> {

@@ -8,7 +8,7 @@ pub(crate) use crate::sql::parse;
 
 macro_rules! analysis {
     () => {
-        pub async fn analysis_settings(db: &Pools, jurisdiction: &str) -> Result<Vec<AnalysisSettings>> {
+        pub async fn analysis_settings(db: &Pools, jurisdiction: &JurisdictionId) -> Result<Vec<AnalysisSettings>> {
             let rows = sqlx::query(
                 "SELECT node_id, causes, routine FROM analysis_settings WHERE jurisdiction_id = $1 ORDER BY node_id",
             )
@@ -30,7 +30,7 @@ macro_rules! analysis {
 
         pub async fn save_analysis_settings(
             db: &Pools,
-            jurisdiction: &str,
+            jurisdiction: &JurisdictionId,
             settings: &AnalysisSettings,
             now: DateTime<Utc>,
         ) -> Result<()> {
@@ -53,9 +53,9 @@ macro_rules! analysis {
         /// given), with their cases.
         pub async fn improvements(
             db: &Pools,
-            jurisdiction: &str,
-            nodes: Option<&[String]>,
-            case: Option<Uuid>,
+            jurisdiction: &JurisdictionId,
+            nodes: Option<&[NodeId]>,
+            case: Option<CaseId>,
         ) -> Result<Vec<Improvement>> {
             let mut q = sqlx::QueryBuilder::<Db>::new(
                 "SELECT id, node_id, description, owner_id, due_date, status, follow_up, worked, created_at, done_at \
@@ -91,7 +91,7 @@ macro_rules! analysis {
             q.push(") ORDER BY c.number");
             let links = q.build().fetch_all(&db.read).await?;
             for l in &links {
-                let id: Uuid = l.try_get("improvement_id")?;
+                let id: ImprovementId = l.try_get("improvement_id")?;
                 if let Some(i) = all.iter_mut().find(|i| i.id == id) {
                     i.cases.push((l.try_get("id")?, l.try_get("number")?));
                 }
@@ -102,17 +102,17 @@ macro_rules! analysis {
         /// Records a new action, or changes one (`id`); links the given cases to it.
         pub async fn save_improvement(
             db: &Pools,
-            jurisdiction: &str,
-            id: Option<Uuid>,
+            jurisdiction: &JurisdictionId,
+            id: Option<ImprovementId>,
             input: &ImprovementInput,
-            cases: &[Uuid],
+            cases: &[CaseId],
             now: DateTime<Utc>,
-        ) -> Result<Uuid> {
+        ) -> Result<ImprovementId> {
             let mut tx = db.write.begin().await?;
             let done_at = (input.status == domain::ImprovementStatus::Done).then(|| micros(now));
             let id = match id {
                 None => {
-                    let id = Uuid::now_v7();
+                    let id = ImprovementId::new();
                     sqlx::query(
                         "INSERT INTO improvements (id, jurisdiction_id, node_id, description, owner_id, due_date, \
                          status, follow_up, worked, created_at, updated_at, done_at) \
@@ -178,8 +178,8 @@ macro_rules! analysis {
         fn push_cases_in(
             q: &mut sqlx::QueryBuilder<Db>,
             t: &str,
-            jurisdiction: &str,
-            nodes: &[String],
+            jurisdiction: &JurisdictionId,
+            nodes: &[NodeId],
             from: DateTime<Utc>,
             to: DateTime<Utc>,
         ) {
@@ -195,8 +195,8 @@ macro_rules! analysis {
         /// The examples staff wrote for reports in the period's analyses of `nodes`, newest first.
         pub async fn report_examples(
             db: &Pools,
-            jurisdiction: &str,
-            nodes: &[String],
+            jurisdiction: &JurisdictionId,
+            nodes: &[NodeId],
             from: DateTime<Utc>,
             to: DateTime<Utc>,
             limit: usize,
@@ -228,14 +228,14 @@ macro_rules! analysis {
         }
 
         /// Cases whose clocks the projection has not kept yet (older than this column).
-        pub async fn unprojected(db: &Pools, limit: i64) -> Result<Vec<Uuid>> {
+        pub async fn unprojected(db: &Pools, limit: i64) -> Result<Vec<CaseId>> {
             Ok(sqlx::query_scalar("SELECT id FROM cases WHERE clock_summary = '' LIMIT $1")
                 .bind(limit)
                 .fetch_all(&db.read)
                 .await?)
         }
 
-        pub async fn set_clock_summary(db: &Pools, case_id: Uuid, event_count: i64, summary: &str) -> Result<()> {
+        pub async fn set_clock_summary(db: &Pools, case_id: CaseId, event_count: i64, summary: &str) -> Result<()> {
             sqlx::query("UPDATE cases SET clock_summary = $1 WHERE id = $2 AND event_count = $3")
                 .bind(summary)
                 .bind(case_id)

@@ -74,7 +74,7 @@ macro_rules! cases {
                 "INSERT INTO outbox (id, case_id, purpose, recipient, subject, body, language, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (case_id, purpose) DO NOTHING",
             )
-            .bind(Uuid::now_v7())
+            .bind(MessageId::new())
             .bind(m.case_id)
             .bind(m.purpose.as_str())
             .bind(m.recipient.as_str())
@@ -163,7 +163,7 @@ macro_rules! cases {
                     .expect("a serial was reserved for every fresh case");
                 let number = CaseNumber { year, serial: *slot as u32 }.to_string();
                 *slot += 1;
-                let case_id = Uuid::now_v7();
+                let case_id = CaseId::new();
                 let payload = EventPayload::Received {
                     number: number.clone(),
                     node_id: case.node_id.clone(),
@@ -189,7 +189,7 @@ macro_rules! cases {
                         .push_bind(s.channel.code())
                         .push_bind(s.category.as_str())
                         .push_bind(case.node_id.as_str())
-                        .push_bind(None::<Uuid>)
+                        .push_bind(None::<JobId>)
                         .push_bind(domain::Status::Received.code())
                         .push_bind(s.submitter.anonymous)
                         .push_bind(s.submitter.role.map(|r| r.code()))
@@ -209,7 +209,7 @@ macro_rules! cases {
             insert_events(&mut tx, &events).await?;
             // The receipt e-mail is queued with the case (A4): it is written from the case when
             // it is sent, so only who gets it is decided here.
-            let receipts_to: Vec<(Uuid, &str, &str)> = rows
+            let receipts_to: Vec<(CaseId, &str, &str)> = rows
                 .iter()
                 .filter_map(|(i, _, event)| {
                     let s = &cases[*i].submission;
@@ -223,7 +223,7 @@ macro_rules! cases {
                     "INSERT INTO outbox (id, case_id, purpose, recipient, subject, body, language, created_at) ",
                 );
                 q.push_values(chunk, |mut b, (case_id, to, language)| {
-                    b.push_bind(Uuid::now_v7())
+                    b.push_bind(MessageId::new())
                         .push_bind(*case_id)
                         .push_bind("receipt")
                         .push_bind(*to)
@@ -264,10 +264,10 @@ macro_rules! cases {
 
         pub async fn append(
             db: &Pools,
-            case_id: Uuid,
+            case_id: CaseId,
             event: &NewEvent,
             messages: &[OutboxMessage],
-            job: Option<Uuid>,
+            job: Option<JobId>,
             policies: &Policies,
         ) -> Result<CaseState> {
             let mut tx = begin(db).await?;
@@ -367,7 +367,7 @@ macro_rules! cases {
             Ok(next)
         }
 
-        pub async fn case(db: &Pools, case_id: Uuid) -> Result<Option<CaseState>> {
+        pub async fn case(db: &Pools, case_id: CaseId) -> Result<Option<CaseState>> {
             let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1")))
                 .bind(case_id)
                 .fetch_optional(&db.read)
@@ -377,7 +377,7 @@ macro_rules! cases {
 
         pub async fn case_by_number(
             db: &Pools,
-            jurisdiction: &str,
+            jurisdiction: &JurisdictionId,
             number: &str,
         ) -> Result<Option<CaseState>> {
             let row = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -390,12 +390,12 @@ macro_rules! cases {
             row.as_ref().map(case_from_row).transpose()
         }
 
-        pub async fn events(db: &Pools, case_id: Uuid) -> Result<Vec<Event>> {
+        pub async fn events(db: &Pools, case_id: CaseId) -> Result<Vec<Event>> {
             let rows = sqlx::query(EVENTS_OF_CASE).bind(case_id).fetch_all(&db.read).await?;
             rows.iter().map(event_from_row).collect()
         }
 
-        pub async fn count_cases(db: &Pools, jurisdiction: &str) -> Result<i64> {
+        pub async fn count_cases(db: &Pools, jurisdiction: &JurisdictionId) -> Result<i64> {
             Ok(sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE jurisdiction_id = $1")
                 .bind(jurisdiction)
                 .fetch_one(&db.read)
@@ -404,13 +404,13 @@ macro_rules! cases {
 
         pub async fn log_access(
             db: &Pools,
-            case_id: Uuid,
-            user_id: Uuid,
+            case_id: CaseId,
+            user_id: UserId,
             at: DateTime<Utc>,
             action: &str,
         ) -> Result<()> {
             sqlx::query("INSERT INTO access_log (id, case_id, user_id, at, action) VALUES ($1, $2, $3, $4, $5)")
-                .bind(Uuid::now_v7())
+                .bind(uuid::Uuid::now_v7())
                 .bind(case_id)
                 .bind(user_id)
                 .bind(micros(at))
@@ -420,7 +420,7 @@ macro_rules! cases {
             Ok(())
         }
 
-        pub async fn access_log(db: &Pools, case_id: Uuid) -> Result<Vec<AccessEntry>> {
+        pub async fn access_log(db: &Pools, case_id: CaseId) -> Result<Vec<AccessEntry>> {
             let rows = sqlx::query(
                 "SELECT a.user_id, u.username, a.at, a.action FROM access_log a JOIN users u ON u.id = a.user_id \
                  WHERE a.case_id = $1 ORDER BY a.at, a.id",

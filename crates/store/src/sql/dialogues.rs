@@ -44,7 +44,7 @@ macro_rules! dialogues {
         /// field changed.
         async fn record_change(
             tx: &mut sqlx::Transaction<'static, Db>,
-            dialogue: Uuid,
+            dialogue: DialogueId,
             what: &str,
             fields: Vec<FieldChange>,
             note: &ChangeNote,
@@ -58,7 +58,7 @@ macro_rules! dialogues {
                 "INSERT INTO dialogue_changes (id, dialogue_id, at, user_id, what, changes, reason) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
-            .bind(Uuid::now_v7())
+            .bind(uuid::Uuid::now_v7())
             .bind(dialogue)
             .bind(micros(now))
             .bind(note.user_id)
@@ -71,7 +71,7 @@ macro_rules! dialogues {
         }
 
         /// Every recorded change to a dialogue, oldest first.
-        pub async fn dialogue_changes(db: &Pools, dialogue: Uuid) -> Result<Vec<DialogueChange>> {
+        pub async fn dialogue_changes(db: &Pools, dialogue: DialogueId) -> Result<Vec<DialogueChange>> {
             let rows = sqlx::query(
                 "SELECT at, user_id, what, changes, reason FROM dialogue_changes WHERE dialogue_id = $1 ORDER BY at, id",
             )
@@ -94,12 +94,12 @@ macro_rules! dialogues {
         /// Saves a plan, new (`id` none) or changed, and records what changed; returns its id.
         pub async fn save_dialogue(
             db: &Pools,
-            jurisdiction: &str,
-            id: Option<Uuid>,
+            jurisdiction: &JurisdictionId,
+            id: Option<DialogueId>,
             plan: &Plan,
             note: &ChangeNote,
             now: DateTime<Utc>,
-        ) -> Result<Uuid> {
+        ) -> Result<DialogueId> {
             let methods = plan.methods.iter().map(|m| m.code()).collect::<Vec<_>>().join(",");
             let decision_date = plan.decision_date.map(|d| d.to_string());
             let political = plan.political_decision.as_ref();
@@ -134,7 +134,7 @@ macro_rules! dialogues {
                      political_paragraph, feedback_plan, created_at, updated_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, '', $17, $18, $19, \
                      $20, $21, $21)",
-                    Uuid::now_v7(),
+                    DialogueId::new(),
                 ),
             };
             let done = sqlx::query(sql)
@@ -170,8 +170,8 @@ macro_rules! dialogues {
 
         pub async fn publish_dialogue(
             db: &Pools,
-            jurisdiction: &str,
-            id: Uuid,
+            jurisdiction: &JurisdictionId,
+            id: DialogueId,
             now: DateTime<Utc>,
         ) -> Result<()> {
             sqlx::query(
@@ -189,8 +189,8 @@ macro_rules! dialogues {
         /// it again corrects it, and either is recorded as a change.
         pub async fn record_outcome(
             db: &Pools,
-            jurisdiction: &str,
-            id: Uuid,
+            jurisdiction: &JurisdictionId,
+            id: DialogueId,
             outcome: &str,
             decided_on: NaiveDate,
             note: &ChangeNote,
@@ -228,7 +228,7 @@ macro_rules! dialogues {
         }
 
         /// Marks the feedback as sent (the first time is kept).
-        pub async fn mark_feedback_sent(db: &Pools, id: Uuid, now: DateTime<Utc>) -> Result<()> {
+        pub async fn mark_feedback_sent(db: &Pools, id: DialogueId, now: DateTime<Utc>) -> Result<()> {
             sqlx::query("UPDATE dialogues SET feedback_sent_at = $1 WHERE id = $2 AND feedback_sent_at IS NULL")
                 .bind(micros(now))
                 .bind(id)
@@ -238,7 +238,7 @@ macro_rules! dialogues {
         }
 
         /// The dialogues of `jurisdiction` (published ones only, if asked), newest first.
-        pub async fn dialogues(db: &Pools, jurisdiction: &str, published: bool) -> Result<Vec<Dialogue>> {
+        pub async fn dialogues(db: &Pools, jurisdiction: &JurisdictionId, published: bool) -> Result<Vec<Dialogue>> {
             let filter = if published { " AND published_at IS NOT NULL" } else { "" };
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT {DIALOGUE_COLUMNS} FROM dialogues WHERE jurisdiction_id = $1{filter} ORDER BY opens_on DESC, created_at DESC"
@@ -249,7 +249,7 @@ macro_rules! dialogues {
             rows.iter().map(Dialogue::from_row).collect()
         }
 
-        pub async fn dialogue(db: &Pools, jurisdiction: &str, id: Uuid) -> Result<Option<Dialogue>> {
+        pub async fn dialogue(db: &Pools, jurisdiction: &JurisdictionId, id: DialogueId) -> Result<Option<Dialogue>> {
             let row = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT {DIALOGUE_COLUMNS} FROM dialogues WHERE id = $1 AND jurisdiction_id = $2"
             )))
@@ -260,7 +260,7 @@ macro_rules! dialogues {
             row.as_ref().map(Dialogue::from_row).transpose()
         }
 
-        pub async fn questions(db: &Pools, dialogue: Uuid) -> Result<Vec<DialogueQuestion>> {
+        pub async fn questions(db: &Pools, dialogue: DialogueId) -> Result<Vec<DialogueQuestion>> {
             let rows = sqlx::query(
                 "SELECT id, kind, text, options FROM dialogue_questions WHERE dialogue_id = $1 ORDER BY position",
             )
@@ -282,9 +282,9 @@ macro_rules! dialogues {
         /// Adds a question at the end, or removes one; refused once anyone has answered.
         pub async fn change_questions(
             db: &Pools,
-            dialogue: Uuid,
+            dialogue: DialogueId,
             add: Option<(domain::QuestionKind, &str, &[String])>,
-            remove: Option<Uuid>,
+            remove: Option<QuestionId>,
         ) -> Result<()> {
             let mut tx = db.write.begin_with(DIALECT.begin_write).await?;
             sqlx::query(sqlx::AssertSqlSafe(format!("SELECT id FROM dialogues WHERE id = $1{}", DIALECT.for_update)))
@@ -312,7 +312,7 @@ macro_rules! dialogues {
                     "INSERT INTO dialogue_questions (id, dialogue_id, position, kind, text, options) \
                      VALUES ($1, $2, $3, $4, $5, $6)",
                 )
-                .bind(Uuid::now_v7())
+                .bind(QuestionId::new())
                 .bind(dialogue)
                 .bind(position)
                 .bind(kind.code())
@@ -334,7 +334,7 @@ macro_rules! dialogues {
 
         /// The next contribution number of `dialogue`, with the dialogue locked (PostgreSQL)
         /// or the database (SQLite) so that two contributions never share one.
-        async fn next_number(tx: &mut sqlx::Transaction<'static, Db>, dialogue: Uuid) -> Result<i64> {
+        async fn next_number(tx: &mut sqlx::Transaction<'static, Db>, dialogue: DialogueId) -> Result<i64> {
             sqlx::query(sqlx::AssertSqlSafe(format!("SELECT id FROM dialogues WHERE id = $1{}", DIALECT.for_update)))
                 .bind(dialogue)
                 .fetch_optional(&mut **tx)
@@ -350,11 +350,11 @@ macro_rules! dialogues {
 
         async fn insert_contribution(
             tx: &mut sqlx::Transaction<'static, Db>,
-            dialogue: Uuid,
+            dialogue: DialogueId,
             kind: domain::ContributionKind,
             body: &str,
-            participant: Option<Uuid>,
-            meeting: Option<Uuid>,
+            participant: Option<ParticipantId>,
+            meeting: Option<MeetingId>,
             now: DateTime<Utc>,
         ) -> Result<i64> {
             let number = next_number(tx, dialogue).await?;
@@ -362,7 +362,7 @@ macro_rules! dialogues {
                 "INSERT INTO dialogue_contributions (id, dialogue_id, number, kind, body, participant_id, meeting_id, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
-            .bind(Uuid::now_v7())
+            .bind(ContributionId::new())
             .bind(dialogue)
             .bind(number)
             .bind(kind.code())
@@ -379,12 +379,12 @@ macro_rules! dialogues {
         /// number, if they made one.
         pub async fn participate(
             db: &Pools,
-            dialogue: Uuid,
+            dialogue: DialogueId,
             p: &Participation,
             now: DateTime<Utc>,
         ) -> Result<Option<i64>> {
             let mut tx = db.write.begin_with(DIALECT.begin_write).await?;
-            let id = Uuid::now_v7();
+            let id = ParticipantId::new();
             let d = &p.demographics;
             sqlx::query(
                 "INSERT INTO dialogue_participants (id, dialogue_id, created_at, email, gender, age_band, district, born) \
@@ -419,7 +419,7 @@ macro_rules! dialogues {
         /// A meeting and the contributions raised at it, registered like the web's.
         pub async fn add_meeting(
             db: &Pools,
-            dialogue: Uuid,
+            dialogue: DialogueId,
             meeting: &Meeting,
             contributions: &[String],
             now: DateTime<Utc>,
@@ -447,7 +447,7 @@ macro_rules! dialogues {
             Ok(())
         }
 
-        pub async fn meetings(db: &Pools, dialogue: Uuid) -> Result<Vec<Meeting>> {
+        pub async fn meetings(db: &Pools, dialogue: DialogueId) -> Result<Vec<Meeting>> {
             let rows = sqlx::query(
                 "SELECT id, held_on, place, method, participants, notes FROM dialogue_meetings \
                  WHERE dialogue_id = $1 ORDER BY held_on, created_at",
@@ -469,7 +469,7 @@ macro_rules! dialogues {
                 .collect()
         }
 
-        pub async fn contributions(db: &Pools, dialogue: Uuid) -> Result<Vec<Contribution>> {
+        pub async fn contributions(db: &Pools, dialogue: DialogueId) -> Result<Vec<Contribution>> {
             let rows = sqlx::query(
                 "SELECT id, number, kind, body, created_at, meeting_id, hidden, theme_id, consideration, reason \
                  FROM dialogue_contributions WHERE dialogue_id = $1 ORDER BY number",
@@ -499,10 +499,10 @@ macro_rules! dialogues {
         #[allow(clippy::too_many_arguments)]
         pub async fn moderate(
             db: &Pools,
-            dialogue: Uuid,
-            contribution: Uuid,
+            dialogue: DialogueId,
+            contribution: ContributionId,
             hidden: bool,
-            staff: Uuid,
+            staff: UserId,
             reason: &str,
             now: DateTime<Utc>,
         ) -> Result<()> {
@@ -530,7 +530,7 @@ macro_rules! dialogues {
             Ok(())
         }
 
-        pub async fn moderation_log(db: &Pools, dialogue: Uuid) -> Result<Vec<Moderation>> {
+        pub async fn moderation_log(db: &Pools, dialogue: DialogueId) -> Result<Vec<Moderation>> {
             let rows = sqlx::query(
                 "SELECT m.contribution_id, m.at, m.staff_id, m.hidden, m.reason FROM dialogue_moderation m \
                  JOIN dialogue_contributions c ON c.id = m.contribution_id WHERE c.dialogue_id = $1 ORDER BY m.at",
@@ -556,12 +556,12 @@ macro_rules! dialogues {
         #[allow(clippy::too_many_arguments)]
         pub async fn consider_contribution(
             db: &Pools,
-            dialogue: Uuid,
-            contribution: Uuid,
-            theme: Option<Uuid>,
+            dialogue: DialogueId,
+            contribution: ContributionId,
+            theme: Option<ThemeId>,
             consideration: Option<domain::Consideration>,
             reason: &str,
-            by: Uuid,
+            by: UserId,
             now: DateTime<Utc>,
         ) -> Result<()> {
             let mut tx = begin(db).await?;
@@ -619,7 +619,7 @@ macro_rules! dialogues {
             Ok(())
         }
 
-        pub async fn themes(db: &Pools, dialogue: Uuid) -> Result<Vec<Theme>> {
+        pub async fn themes(db: &Pools, dialogue: DialogueId) -> Result<Vec<Theme>> {
             let rows = sqlx::query(
                 "SELECT id, name, consideration, reason FROM dialogue_themes WHERE dialogue_id = $1 ORDER BY name",
             )
@@ -643,14 +643,14 @@ macro_rules! dialogues {
         #[allow(clippy::too_many_arguments)]
         pub async fn save_theme(
             db: &Pools,
-            dialogue: Uuid,
-            id: Option<Uuid>,
+            dialogue: DialogueId,
+            id: Option<ThemeId>,
             name: &str,
             consideration: Option<domain::Consideration>,
             reason: &str,
-            by: Uuid,
+            by: UserId,
             now: DateTime<Utc>,
-        ) -> Result<Uuid> {
+        ) -> Result<ThemeId> {
             let consideration = consideration.map(|c| c.code());
             let after = [
                 ("name", name.to_owned()),
@@ -692,7 +692,7 @@ macro_rules! dialogues {
                     id
                 }
                 None => {
-                    let id = Uuid::now_v7();
+                    let id = ThemeId::new();
                     sqlx::query(
                         "INSERT INTO dialogue_themes (id, dialogue_id, name, consideration, reason) VALUES ($1, $2, $3, $4, $5)",
                     )
@@ -712,7 +712,7 @@ macro_rules! dialogues {
             Ok(id)
         }
 
-        pub async fn demographics(db: &Pools, dialogue: Uuid) -> Result<Vec<Demographics>> {
+        pub async fn demographics(db: &Pools, dialogue: DialogueId) -> Result<Vec<Demographics>> {
             let rows =
                 sqlx::query("SELECT gender, age_band, district, born FROM dialogue_participants WHERE dialogue_id = $1")
                     .bind(dialogue)
@@ -731,7 +731,7 @@ macro_rules! dialogues {
         }
 
         /// Every answer to the dialogue's questions: (question, value).
-        pub async fn answers(db: &Pools, dialogue: Uuid) -> Result<Vec<(Uuid, String)>> {
+        pub async fn answers(db: &Pools, dialogue: DialogueId) -> Result<Vec<(QuestionId, String)>> {
             let rows = sqlx::query(
                 "SELECT a.question_id, a.value FROM dialogue_answers a JOIN dialogue_questions q ON q.id = a.question_id \
                  WHERE q.dialogue_id = $1",
@@ -743,7 +743,7 @@ macro_rules! dialogues {
         }
 
         /// The participants who left an address, for feedback: (participant, address).
-        pub async fn feedback_recipients(db: &Pools, dialogue: Uuid) -> Result<Vec<(Uuid, String)>> {
+        pub async fn feedback_recipients(db: &Pools, dialogue: DialogueId) -> Result<Vec<(ParticipantId, String)>> {
             let rows = sqlx::query(
                 "SELECT id, email FROM dialogue_participants WHERE dialogue_id = $1 AND email IS NOT NULL ORDER BY created_at",
             )
@@ -754,7 +754,7 @@ macro_rules! dialogues {
         }
 
         /// A participant's address, while it is kept.
-        pub async fn participant_email(db: &Pools, participant: Uuid) -> Result<Option<String>> {
+        pub async fn participant_email(db: &Pools, participant: ParticipantId) -> Result<Option<String>> {
             Ok(sqlx::query_scalar("SELECT email FROM dialogue_participants WHERE id = $1")
                 .bind(participant)
                 .fetch_optional(&db.read)
@@ -763,7 +763,7 @@ macro_rules! dialogues {
         }
 
         /// Erases a participant's address: it was given for the feedback alone.
-        pub async fn forget_participant_email(db: &Pools, participant: Uuid) -> Result<()> {
+        pub async fn forget_participant_email(db: &Pools, participant: ParticipantId) -> Result<()> {
             sqlx::query("UPDATE dialogue_participants SET email = NULL WHERE id = $1")
                 .bind(participant)
                 .execute(&db.write)
@@ -772,7 +772,7 @@ macro_rules! dialogues {
         }
 
         /// Replaces the municipality's population table.
-        pub async fn set_population(db: &Pools, jurisdiction: &str, rows: &[PopulationRow]) -> Result<()> {
+        pub async fn set_population(db: &Pools, jurisdiction: &JurisdictionId, rows: &[PopulationRow]) -> Result<()> {
             let mut tx = db.write.begin_with(DIALECT.begin_write).await?;
             sqlx::query("DELETE FROM population WHERE jurisdiction_id = $1").bind(jurisdiction).execute(&mut *tx).await?;
             for row in rows {
@@ -791,7 +791,7 @@ macro_rules! dialogues {
             Ok(())
         }
 
-        pub async fn population(db: &Pools, jurisdiction: &str) -> Result<Vec<PopulationRow>> {
+        pub async fn population(db: &Pools, jurisdiction: &JurisdictionId) -> Result<Vec<PopulationRow>> {
             let rows = sqlx::query(
                 "SELECT district, gender, age_band, count FROM population WHERE jurisdiction_id = $1 \
                  ORDER BY district, gender, age_band",

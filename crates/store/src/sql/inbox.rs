@@ -4,7 +4,10 @@ macro_rules! inbox {
     () => {
         /// ` AND column IN (…)` with each value bound; no values match nothing (PostgreSQL
         /// refuses an empty `IN ()`, SQLite takes it).
-        pub(crate) fn push_in(q: &mut QueryBuilder<Db>, column: &str, values: impl Iterator<Item = String>) {
+        pub(crate) fn push_in<T>(q: &mut QueryBuilder<Db>, column: &str, values: impl Iterator<Item = T>)
+        where
+            T: for<'t> sqlx::Encode<'t, Db> + sqlx::Type<Db>,
+        {
             let mut values = values.peekable();
             if values.peek().is_none() {
                 q.push(" AND 1 = 0");
@@ -41,7 +44,7 @@ macro_rules! inbox {
         /// index and only those few are merged, so the cost grows with the number of units,
         /// not with the number of open cases. One handler's cases come off the handler index.
         pub async fn inbox(db: &Pools, query: &InboxQuery) -> Result<Vec<CaseSummary>> {
-            let node_ids: Vec<String> = match &query.units {
+            let node_ids: Vec<NodeId> = match &query.units {
                 Units::All => org_nodes(db, &query.jurisdiction).await?.into_iter().map(|n| n.id).collect(),
                 Units::Only(node_ids) => node_ids.clone(),
             };

@@ -18,7 +18,7 @@ macro_rules! jobs {
                     "INSERT INTO jobs (id, kind, job_key, payload, run_at, created_at) ",
                 );
                 q.push_values(chunk, |mut b, j| {
-                    b.push_bind(Uuid::now_v7())
+                    b.push_bind(JobId::new())
                         .push_bind(j.kind.clone())
                         .push_bind(j.key.clone())
                         .push_bind(j.payload.clone())
@@ -58,7 +58,7 @@ macro_rules! jobs {
         }
 
         /// Marks a job done; false if it already was.
-        pub async fn finish_job(db: &Pools, id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+        pub async fn finish_job(db: &Pools, id: JobId, now: DateTime<Utc>) -> Result<bool> {
             let done = sqlx::query("UPDATE jobs SET done_at = $1, claimed_until = 0 WHERE id = $2 AND done_at IS NULL")
                 .bind(micros(now))
                 .bind(id)
@@ -70,7 +70,7 @@ macro_rules! jobs {
         /// A failed try: again at `retry_at`, or given up (`None`), with the reason.
         pub async fn fail_job(
             db: &Pools,
-            id: Uuid,
+            id: JobId,
             error: &str,
             retry_at: Option<DateTime<Utc>>,
             now: DateTime<Utc>,
@@ -86,7 +86,7 @@ macro_rules! jobs {
         }
 
         /// A recurring job done for now: due again at `run_at`, as if never tried.
-        pub async fn repeat_job(db: &Pools, id: Uuid, run_at: DateTime<Utc>) -> Result<()> {
+        pub async fn repeat_job(db: &Pools, id: JobId, run_at: DateTime<Utc>) -> Result<()> {
             sqlx::query(
                 "UPDATE jobs SET run_at = $1, claimed_until = 0, attempts = 0, last_error = NULL WHERE id = $2",
             )

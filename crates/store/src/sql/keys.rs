@@ -2,7 +2,7 @@
 
 macro_rules! keys {
     () => {
-        pub async fn save_template(db: &Pools, jurisdiction: &str, t: &AnswerTemplate) -> Result<()> {
+        pub async fn save_template(db: &Pools, jurisdiction: &JurisdictionId, t: &AnswerTemplate) -> Result<()> {
             sqlx::query(
                 "INSERT INTO answer_templates (id, jurisdiction_id, name, language, body, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
@@ -21,7 +21,7 @@ macro_rules! keys {
             Ok(())
         }
 
-        pub async fn templates(db: &Pools, jurisdiction: &str) -> Result<Vec<AnswerTemplate>> {
+        pub async fn templates(db: &Pools, jurisdiction: &JurisdictionId) -> Result<Vec<AnswerTemplate>> {
             let rows = sqlx::query(
                 "SELECT id, name, language, body FROM answer_templates WHERE jurisdiction_id = $1 \
                  ORDER BY name, language",
@@ -42,7 +42,7 @@ macro_rules! keys {
         }
 
         /// `NotFound` when the jurisdiction has no such template (another's is not touched).
-        pub async fn delete_template(db: &Pools, jurisdiction: &str, id: Uuid) -> Result<()> {
+        pub async fn delete_template(db: &Pools, jurisdiction: &JurisdictionId, id: TemplateId) -> Result<()> {
             let done = sqlx::query("DELETE FROM answer_templates WHERE id = $1 AND jurisdiction_id = $2")
                 .bind(id)
                 .bind(jurisdiction)
@@ -51,8 +51,13 @@ macro_rules! keys {
             if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
         }
 
-        pub async fn create_api_key(db: &Pools, jurisdiction: &str, name: &str, key_hash: &[u8]) -> Result<Uuid> {
-            let id = Uuid::now_v7();
+        pub async fn create_api_key(
+            db: &Pools,
+            jurisdiction: &JurisdictionId,
+            name: &str,
+            key_hash: &[u8],
+        ) -> Result<ApiKeyId> {
+            let id = ApiKeyId::new();
             sqlx::query(
                 "INSERT INTO api_keys (id, jurisdiction_id, name, key_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
             )
@@ -66,7 +71,7 @@ macro_rules! keys {
             Ok(id)
         }
 
-        pub async fn api_keys(db: &Pools, jurisdiction: &str) -> Result<Vec<ApiKey>> {
+        pub async fn api_keys(db: &Pools, jurisdiction: &JurisdictionId) -> Result<Vec<ApiKey>> {
             let rows = sqlx::query(
                 "SELECT id, name, created_at, revoked_at FROM api_keys WHERE jurisdiction_id = $1 ORDER BY created_at",
             )
@@ -77,7 +82,7 @@ macro_rules! keys {
         }
 
         /// The jurisdiction and key a live (unrevoked) key hash belongs to.
-        pub async fn api_key_by_hash(db: &Pools, key_hash: &[u8]) -> Result<Option<(String, ApiKey)>> {
+        pub async fn api_key_by_hash(db: &Pools, key_hash: &[u8]) -> Result<Option<(JurisdictionId, ApiKey)>> {
             let row = sqlx::query(
                 "SELECT jurisdiction_id, id, name, created_at, revoked_at FROM api_keys \
                  WHERE key_hash = $1 AND revoked_at IS NULL",
@@ -88,7 +93,12 @@ macro_rules! keys {
             row.map(|r| Ok((r.try_get("jurisdiction_id")?, ApiKey::from_row(&r)?))).transpose()
         }
 
-        pub async fn revoke_api_key(db: &Pools, jurisdiction: &str, id: Uuid, at: DateTime<Utc>) -> Result<()> {
+        pub async fn revoke_api_key(
+            db: &Pools,
+            jurisdiction: &JurisdictionId,
+            id: ApiKeyId,
+            at: DateTime<Utc>,
+        ) -> Result<()> {
             // A key revoked before stays revoked from then; another jurisdiction's is not found.
             let done = sqlx::query(
                 "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $3) WHERE id = $1 AND jurisdiction_id = $2",
@@ -112,7 +122,7 @@ macro_rules! keys {
 
         pub async fn add_tracking_token(
             db: &Pools,
-            case_id: Uuid,
+            case_id: CaseId,
             token_hash: &[u8],
             now: DateTime<Utc>,
         ) -> Result<()> {
@@ -129,7 +139,7 @@ macro_rules! keys {
         }
 
         /// Withdraws every tracking link of a case: none of them leads to it any more.
-        pub async fn revoke_tracking_tokens(db: &Pools, case_id: Uuid, now: DateTime<Utc>) -> Result<u64> {
+        pub async fn revoke_tracking_tokens(db: &Pools, case_id: CaseId, now: DateTime<Utc>) -> Result<u64> {
             let done =
                 sqlx::query("UPDATE tracking_tokens SET revoked_at = $2 WHERE case_id = $1 AND revoked_at IS NULL")
                     .bind(case_id)

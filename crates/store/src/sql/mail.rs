@@ -11,7 +11,7 @@ pub(crate) const INBOUND_COLUMNS: &str = "id, jurisdiction_id, received_at, mess
 
 macro_rules! mail {
     () => {
-        pub async fn outbox_for_case(db: &Pools, case_id: Uuid) -> Result<Vec<OutboxMessage>> {
+        pub async fn outbox_for_case(db: &Pools, case_id: CaseId) -> Result<Vec<OutboxMessage>> {
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE case_id = $1 ORDER BY created_at, id"
             )))
@@ -45,7 +45,7 @@ macro_rules! mail {
             Ok(claimed)
         }
 
-        pub async fn mail_sent(db: &Pools, id: Uuid, at: DateTime<Utc>) -> Result<()> {
+        pub async fn mail_sent(db: &Pools, id: MessageId, at: DateTime<Utc>) -> Result<()> {
             sqlx::query("UPDATE outbox SET sent_at = $1, claimed_until = 0, last_error = NULL WHERE id = $2")
                 .bind(micros(at))
                 .bind(id)
@@ -57,7 +57,7 @@ macro_rules! mail {
         /// A failed try: again at `retry_at`, or given up (`None`), with the reason.
         pub async fn mail_failed(
             db: &Pools,
-            id: Uuid,
+            id: MessageId,
             error: &str,
             retry_at: Option<DateTime<Utc>>,
             now: DateTime<Utc>,
@@ -77,7 +77,7 @@ macro_rules! mail {
         }
 
         /// The message an e-mail refers to by its Message-ID, if it is ours.
-        pub async fn outbox_message(db: &Pools, id: Uuid) -> Result<Option<OutboxMessage>> {
+        pub async fn outbox_message(db: &Pools, id: MessageId) -> Result<Option<OutboxMessage>> {
             let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = $1")))
                 .bind(id)
                 .fetch_optional(&db.read)
@@ -85,7 +85,7 @@ macro_rules! mail {
             row.as_ref().map(OutboxMessage::from_row).transpose()
         }
 
-        pub async fn mail_templates(db: &Pools, jurisdiction: &str) -> Result<Vec<MailTemplate>> {
+        pub async fn mail_templates(db: &Pools, jurisdiction: &JurisdictionId) -> Result<Vec<MailTemplate>> {
             let rows = sqlx::query(
                 "SELECT purpose, lang, subject, body FROM mail_templates WHERE jurisdiction_id = $1 \
                  ORDER BY purpose, lang",
@@ -107,7 +107,7 @@ macro_rules! mail {
 
         pub async fn save_mail_template(
             db: &Pools,
-            jurisdiction: &str,
+            jurisdiction: &JurisdictionId,
             t: &MailTemplate,
         ) -> Result<()> {
             sqlx::query(
@@ -128,7 +128,7 @@ macro_rules! mail {
 
         pub async fn delete_mail_template(
             db: &Pools,
-            jurisdiction: &str,
+            jurisdiction: &JurisdictionId,
             purpose: &str,
             lang: &str,
         ) -> Result<()> {
@@ -165,7 +165,7 @@ macro_rules! mail {
         /// An earlier delivery of the same message, so that a redelivery changes nothing.
         pub async fn inbound_by_message_id(
             db: &Pools,
-            jurisdiction: &str,
+            jurisdiction: &JurisdictionId,
             message_id: &str,
         ) -> Result<Option<InboundMail>> {
             let row = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -182,7 +182,7 @@ macro_rules! mail {
         /// New cases made from one sender's messages since `since` (the per-sender limit).
         pub async fn inbound_cases_from(
             db: &Pools,
-            jurisdiction: &str,
+            jurisdiction: &JurisdictionId,
             sender: &str,
             since: DateTime<Utc>,
         ) -> Result<i64> {
@@ -198,7 +198,7 @@ macro_rules! mail {
         }
 
         /// Held messages staff have not decided about, newest first.
-        pub async fn held_mail(db: &Pools, jurisdiction: &str) -> Result<Vec<InboundMail>> {
+        pub async fn held_mail(db: &Pools, jurisdiction: &JurisdictionId) -> Result<Vec<InboundMail>> {
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT {INBOUND_COLUMNS} FROM inbound_mail WHERE jurisdiction_id = $1 AND outcome = 'held' \
                  AND resolution IS NULL ORDER BY received_at DESC LIMIT 500"
@@ -211,8 +211,8 @@ macro_rules! mail {
 
         pub async fn inbound_mail(
             db: &Pools,
-            jurisdiction: &str,
-            id: Uuid,
+            jurisdiction: &JurisdictionId,
+            id: InboundMailId,
         ) -> Result<Option<InboundMail>> {
             let row = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT {INBOUND_COLUMNS} FROM inbound_mail WHERE jurisdiction_id = $1 AND id = $2"
@@ -224,7 +224,7 @@ macro_rules! mail {
             row.as_ref().map(InboundMail::from_row).transpose()
         }
 
-        pub async fn inbound_for_case(db: &Pools, case_id: Uuid) -> Result<Vec<InboundMail>> {
+        pub async fn inbound_for_case(db: &Pools, case_id: CaseId) -> Result<Vec<InboundMail>> {
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT {INBOUND_COLUMNS} FROM inbound_mail WHERE case_id = $1 ORDER BY received_at"
             )))
@@ -237,8 +237,8 @@ macro_rules! mail {
         /// Records staff's decision on a held message; false if it was already decided.
         pub async fn resolve_held_mail(
             db: &Pools,
-            jurisdiction: &str,
-            id: Uuid,
+            jurisdiction: &JurisdictionId,
+            id: InboundMailId,
             decision: &QuarantineDecision,
         ) -> Result<bool> {
             let done = sqlx::query(

@@ -26,6 +26,11 @@ mod search;
 
 use chrono::{DateTime, Utc};
 use domain::event::{Event, EventPayload, Hash, NewEvent};
+#[allow(unused_imports)]
+pub(crate) use domain::{
+    ApiKeyId, CaseId, ContributionId, DialogueId, HeldSubmissionId, ImprovementId, InboundMailId, JobId,
+    JurisdictionId, MeetingId, MessageId, NodeId, ParticipantId, QuestionId, TemplateId, ThemeId, UserId,
+};
 use domain::{CaseNumber, CaseState, Category, OrgNode};
 use sqlx::{QueryBuilder, Row};
 use std::collections::HashMap;

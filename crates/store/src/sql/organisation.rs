@@ -2,7 +2,7 @@
 
 macro_rules! organisation {
     () => {
-        pub async fn save_policy_toml(db: &Pools, jurisdiction: &str, toml: &str) -> Result<()> {
+        pub async fn save_policy_toml(db: &Pools, jurisdiction: &JurisdictionId, toml: &str) -> Result<()> {
             sqlx::query(
                 "INSERT INTO jurisdiction_policies (jurisdiction_id, toml, updated_at) VALUES ($1, $2, $3) \
                  ON CONFLICT (jurisdiction_id) DO UPDATE SET toml = excluded.toml, updated_at = excluded.updated_at",
@@ -66,7 +66,7 @@ macro_rules! organisation {
         }
 
         /// Nodes must come parents first (the caller orders them).
-        pub async fn upsert_org(db: &Pools, jurisdiction: &str, nodes: &[OrgNode]) -> Result<()> {
+        pub async fn upsert_org(db: &Pools, jurisdiction: &JurisdictionId, nodes: &[OrgNode]) -> Result<()> {
             let mut tx = begin(db).await?;
             for node in nodes {
                 let done = sqlx::query(
@@ -94,7 +94,7 @@ macro_rules! organisation {
             Ok(())
         }
 
-        pub async fn org_nodes(db: &Pools, jurisdiction: &str) -> Result<Vec<OrgNode>> {
+        pub async fn org_nodes(db: &Pools, jurisdiction: &JurisdictionId) -> Result<Vec<OrgNode>> {
             let rows = sqlx::query(
                 "SELECT id, parent_id, level, name, manager_name, manager_user_id FROM org_nodes \
                  WHERE jurisdiction_id = $1 ORDER BY id",
@@ -118,7 +118,7 @@ macro_rules! organisation {
 
         pub async fn upsert_category(
             db: &Pools,
-            jurisdiction: &str,
+            jurisdiction: &JurisdictionId,
             c: &Category,
             position: i64,
         ) -> Result<()> {
@@ -147,7 +147,7 @@ macro_rules! organisation {
             Ok(())
         }
 
-        pub async fn categories(db: &Pools, jurisdiction: &str) -> Result<Vec<Category>> {
+        pub async fn categories(db: &Pools, jurisdiction: &JurisdictionId) -> Result<Vec<Category>> {
             let rows = sqlx::query(
                 "SELECT code, name_sv, name_en, group_sv, group_en, node_id, kinds, public, questions FROM categories \
                  WHERE jurisdiction_id = $1 ORDER BY position, code",

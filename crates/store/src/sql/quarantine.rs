@@ -4,12 +4,12 @@ macro_rules! quarantine {
     () => {
         pub async fn quarantine(
             db: &Pools,
-            jurisdiction: &str,
+            jurisdiction: &JurisdictionId,
             at: DateTime<Utc>,
             reason: &str,
             payload: &str,
-        ) -> Result<Uuid> {
-            let id = Uuid::now_v7();
+        ) -> Result<HeldSubmissionId> {
+            let id = HeldSubmissionId::new();
             sqlx::query(
                 "INSERT INTO quarantine (id, jurisdiction_id, received_at, reason, payload) VALUES ($1, $2, $3, $4, $5)",
             )
@@ -23,7 +23,7 @@ macro_rules! quarantine {
             Ok(id)
         }
 
-        pub async fn quarantined(db: &Pools, jurisdiction: &str) -> Result<Vec<Quarantined>> {
+        pub async fn quarantined(db: &Pools, jurisdiction: &JurisdictionId) -> Result<Vec<Quarantined>> {
             let rows = sqlx::query(
                 "SELECT id, jurisdiction_id, received_at, reason, payload, resolution, resolved_at, case_id \
                  FROM quarantine WHERE jurisdiction_id = $1 ORDER BY received_at",
@@ -51,8 +51,8 @@ macro_rules! quarantine {
         /// (two people at once) finds it resolved and changes nothing.
         pub async fn resolve_quarantine(
             db: &Pools,
-            jurisdiction: &str,
-            id: Uuid,
+            jurisdiction: &JurisdictionId,
+            id: HeldSubmissionId,
             decision: &QuarantineDecision,
         ) -> Result<bool> {
             let done = sqlx::query(

@@ -5,6 +5,7 @@
 
 pub(crate) use std::collections::{BTreeMap, BTreeSet};
 
+pub(crate) use domain::NodeId;
 pub(crate) use domain::clock::{ClockRecord, ClockState};
 pub(crate) use serde::{Deserialize, Serialize};
 
@@ -19,7 +20,7 @@ pub(crate) const DAYS_PER_REFRESH: i64 = 31;
 
 /// One case as a report counts it.
 pub(crate) struct Counted {
-    pub(crate) node_id: String,
+    pub(crate) node_id: NodeId,
     pub(crate) group: GroupKey,
     pub(crate) clock_summary: String,
 }
@@ -45,8 +46,8 @@ pub(crate) struct DayTally {
 /// Counts being added up, per unit.
 #[derive(Default)]
 pub(crate) struct Tallies {
-    pub(crate) groups: BTreeMap<(String, GroupKey), i64>,
-    pub(crate) clocks: BTreeMap<(String, String), ClockTally>,
+    pub(crate) groups: BTreeMap<(NodeId, GroupKey), i64>,
+    pub(crate) clocks: BTreeMap<(NodeId, String), ClockTally>,
 }
 
 impl Tallies {
@@ -70,13 +71,13 @@ impl Tallies {
         }
     }
 
-    pub(crate) fn add_day(&mut self, node_id: &str, day: DayTally) {
+    pub(crate) fn add_day(&mut self, node_id: &NodeId, day: DayTally) {
         for (group, n) in day.groups {
-            *self.groups.entry((node_id.to_owned(), group)).or_default() += n;
+            *self.groups.entry((node_id.clone(), group)).or_default() += n;
         }
         for clock in day.clocks {
-            let tally = self.clocks.entry((node_id.to_owned(), clock.clock.clone())).or_insert_with(|| ClockTally {
-                node_id: node_id.to_owned(),
+            let tally = self.clocks.entry((node_id.clone(), clock.clock.clone())).or_insert_with(|| ClockTally {
+                node_id: node_id.clone(),
                 clock: clock.clock.clone(),
                 ..ClockTally::default()
             });
@@ -140,10 +141,10 @@ macro_rules! reports {
         /// `… WHERE jurisdiction_id = ? AND <column> in [from, to) AND node_id IN (nodes)`.
         fn push_range(
             q: &mut sqlx::QueryBuilder<Db>,
-            jurisdiction: &str,
+            jurisdiction: &JurisdictionId,
             column: &str,
             (from, to): (i64, i64),
-            nodes: &[String],
+            nodes: &[NodeId],
         ) {
             q.push_bind(jurisdiction.to_owned());
             q.push(format!(" AND {column} >= "));
@@ -174,7 +175,7 @@ macro_rules! reports {
         /// Recomputes the tallies of every marked (unit, day) of `jurisdiction`, a month of
         /// days per transaction. Each transaction takes the marks it recomputes: a change
         /// committed later leaves a new mark, so nothing is missed and nothing is counted twice.
-        pub async fn refresh_report_days(db: &Pools, jurisdiction: &str) -> Result<usize> {
+        pub async fn refresh_report_days(db: &Pools, jurisdiction: &JurisdictionId) -> Result<usize> {
             // Mostly nothing is marked: a look on the read side spares the write lock.
             let marked = sqlx::query("SELECT 1 FROM report_dirty WHERE jurisdiction_id = $1 LIMIT 1")
                 .bind(jurisdiction)
@@ -201,7 +202,7 @@ macro_rules! reports {
                     tx.commit().await?;
                     return Ok(refreshed);
                 }
-                let mut dirty: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
+                let mut dirty: BTreeMap<i64, BTreeSet<NodeId>> = BTreeMap::new();
                 for m in &marks {
                     dirty.entry(m.try_get("day")?).or_default().insert(m.try_get("node_id")?);
                 }
@@ -216,7 +217,7 @@ macro_rules! reports {
                     .bind((day + 1) * DAY)
                     .fetch_all(&mut *tx)
                     .await?;
-                    let mut per_node: BTreeMap<String, Tallies> = BTreeMap::new();
+                    let mut per_node: BTreeMap<NodeId, Tallies> = BTreeMap::new();
                     for row in &rows {
                         let (_, case) = counted(row)?;
                         if nodes.contains(&case.node_id) {
@@ -262,8 +263,8 @@ macro_rules! reports {
         /// the caller has refreshed), the hours at the edges from the cases.
         pub async fn report_tally(
             db: &Pools,
-            jurisdiction: &str,
-            nodes: &[String],
+            jurisdiction: &JurisdictionId,
+            nodes: &[NodeId],
             from: DateTime<Utc>,
             to: DateTime<Utc>,
         ) -> Result<ReportTally> {
@@ -277,7 +278,7 @@ macro_rules! reports {
                     sqlx::QueryBuilder::<Db>::new("SELECT node_id, tally FROM report_days WHERE jurisdiction_id = ");
                 push_range(&mut q, jurisdiction, "day", (first, last), nodes);
                 for row in q.build().fetch_all(&db.read).await? {
-                    let node: String = row.try_get("node_id")?;
+                    let node: NodeId = row.try_get("node_id")?;
                     let tally: String = row.try_get("tally")?;
                     let day: DayTally =
                         serde_json::from_str(&tally).map_err(|e| StoreError::Corrupt(format!("tally: {e}")))?;

@@ -42,7 +42,8 @@ macro_rules! search {
         /// ` AND (the case is one whose text the person may read)`.
         fn push_readable(q: &mut QueryBuilder<Db>, readable: &Readable) {
             q.push(" AND (1 = 0");
-            for (column, values) in [("c.node_id", &readable.units), ("c.category", &readable.categories)] {
+            let units = readable.units.iter().map(|u| u.to_string()).collect::<Vec<_>>();
+            for (column, values) in [("c.node_id", &units), ("c.category", &readable.categories)] {
                 if !values.is_empty() {
                     q.push(" OR ").push(column).push(" IN (");
                     let mut list = q.separated(", ");
@@ -62,7 +63,7 @@ macro_rules! search {
         /// instances may run this at once: each takes rows the others have not locked.
         pub async fn index_pending(db: &Pools, limit: i64) -> Result<usize> {
             let mut tx = begin(db).await?;
-            let ids: Vec<Uuid> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            let ids: Vec<CaseId> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "SELECT case_id FROM search_pending LIMIT $1{}",
                 DIALECT.skip_locked
             )))
@@ -86,7 +87,7 @@ macro_rules! search {
                     let payload: String = row.try_get("payload")?;
                     let payload: EventPayload = serde_json::from_str(&payload)
                         .map_err(|e| StoreError::corrupt(format!("event payload: {e}")))?;
-                    texts.push((row.try_get::<Uuid, _>("case_id")?, payload.search_text().unwrap_or_default()));
+                    texts.push((row.try_get::<CaseId, _>("case_id")?, payload.search_text().unwrap_or_default()));
                 }
                 if !texts.is_empty() {
                     // Text that later events already added stays after the receipt's.

@@ -293,7 +293,7 @@ pub(crate) fn read_form(
     lang: Lang,
     channel: Channel,
     asking: Questions,
-) -> Result<(Submission, String), Vec<FieldError>> {
+) -> Result<(Submission, domain::NodeId), Vec<FieldError>> {
     let mut errors = Vec::new();
     let kind = form.kind.parse::<CaseKind>().ok();
     if kind.is_none() {
@@ -412,7 +412,7 @@ pub(crate) async fn register_case(
     state: &AppState,
     lang: Lang,
     submission: Submission,
-    node_id: String,
+    node_id: domain::NodeId,
     idempotency_key: Option<String>,
     actor: Actor,
     now: chrono::DateTime<Utc>,

@@ -95,7 +95,7 @@ impl std::ops::Deref for ReceiptPage {
 pub(crate) async fn receipt_page(
     state: &AppState,
     lang: Lang,
-    case_id: uuid::Uuid,
+    case_id: domain::CaseId,
     token: &str,
 ) -> Result<ReceiptPage, store::StoreError> {
     let details = ReceiptDetails::of(state, lang, case_id, token).await?;

@@ -5,10 +5,10 @@
 
 use domain::dialogue::{Demographics, GroupShare, PopulationRow, compare, population_by};
 use domain::{AgeBand, Born, Consideration, Gender, QuestionKind};
+use domain::{DialogueId, QuestionId};
 use store::{
     Contribution, Dialogue, DialogueChange, DialogueQuestion, Meeting, Moderation, Store, StoreError, Theme, User,
 };
-use uuid::Uuid;
 
 use crate::i18n::Lang;
 
@@ -49,7 +49,7 @@ pub struct ContributionLine {
 /// Everything recorded about one dialogue, read once for a page.
 pub struct Record {
     pub questions: Vec<DialogueQuestion>,
-    pub answers: Vec<(Uuid, String)>,
+    pub answers: Vec<(QuestionId, String)>,
     pub demographics: Vec<Demographics>,
     pub meetings: Vec<Meeting>,
     pub contributions: Vec<Contribution>,
@@ -62,7 +62,11 @@ pub struct Record {
 }
 
 impl Record {
-    pub async fn load(store: &Store, jurisdiction: &str, id: Uuid) -> Result<Record, StoreError> {
+    pub async fn load(
+        store: &Store,
+        jurisdiction: &domain::JurisdictionId,
+        id: DialogueId,
+    ) -> Result<Record, StoreError> {
         let (questions, answers, demographics, meetings, contributions, themes, log, population, changes, staff) = tokio::try_join!(
             store.dialogue_questions(id),
             store.dialogue_answers(id),

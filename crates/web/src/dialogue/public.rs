@@ -7,10 +7,10 @@ use axum::extract::{Form, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
+use domain::DialogueId;
 use domain::dialogue::{Demographics, Phase};
 use domain::{AgeBand, Born, ContributionKind, Gender, QuestionKind};
 use store::{Dialogue, DialogueQuestion, Participation};
-use uuid::Uuid;
 
 use super::account::{Account, ContributionLine, Record};
 use crate::AppState;
@@ -107,7 +107,10 @@ impl DialoguePage {
 
 /// The published dialogue with this id in the home municipality, or nothing (drafts are not
 /// public).
-async fn published(state: &AppState, id: Uuid) -> Result<Option<(String, Dialogue)>, store::StoreError> {
+async fn published(
+    state: &AppState,
+    id: DialogueId,
+) -> Result<Option<(domain::JurisdictionId, Dialogue)>, store::StoreError> {
     let Some(j) = home_jurisdiction(state).await? else { return Ok(None) };
     Ok(state.store.dialogue(&j.id, id).await?.filter(|d| d.published_at.is_some()).map(|d| (j.id, d)))
 }
@@ -115,7 +118,7 @@ async fn published(state: &AppState, id: Uuid) -> Result<Option<(String, Dialogu
 async fn show(
     state: &AppState,
     lang: Lang,
-    id: Uuid,
+    id: DialogueId,
     values: Vec<(String, String)>,
     errors: Vec<FormError>,
 ) -> Result<Response, PageError> {
@@ -170,7 +173,7 @@ async fn show(
 pub async fn page(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
-    Path(id): Path<Uuid>,
+    Path(id): Path<DialogueId>,
 ) -> Result<Response, PageError> {
     show(&state, lang, id, vec![("kind".into(), ContributionKind::Comment.code().into())], Vec::new()).await
 }
@@ -248,7 +251,7 @@ pub async fn participate(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     crate::security::ClientAddr(client): crate::security::ClientAddr,
-    Path(id): Path<Uuid>,
+    Path(id): Path<DialogueId>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let path = format!("/dialogues/{id}");
@@ -293,7 +296,7 @@ struct AccountPage {
 pub async fn account(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
-    Path((id, file)): Path<(Uuid, String)>,
+    Path((id, file)): Path<(DialogueId, String)>,
 ) -> Result<Response, PageError> {
     let (j, dialogue) = published(&state, id).await?.ok_or(Error::NotFound)?;
     account_response(&state, lang, &j, &dialogue, &file, format!("/dialogues/{id}")).await
@@ -303,7 +306,7 @@ pub async fn account(
 pub(crate) async fn account_response(
     state: &AppState,
     lang: Lang,
-    j: &str,
+    j: &domain::JurisdictionId,
     dialogue: &Dialogue,
     file: &str,
     back: String,

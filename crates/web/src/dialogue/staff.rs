@@ -11,9 +11,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, Utc};
 use domain::dialogue::{Phase, Plan, PoliticalDecision};
 use domain::{Consideration, DialogueMethod, Ladder, QuestionKind};
+use domain::{ContributionId, DialogueId, MeetingId, QuestionId, ThemeId};
 use std::collections::HashMap;
 use store::{ChangeNote, Dialogue, Meeting, Role, StoreError};
-use uuid::Uuid;
 
 use super::account::{Account, Record};
 use super::public::{account_response, phase_text};
@@ -41,7 +41,7 @@ async fn open_desk(state: &AppState, user: store::User) -> Result<Desk, PageErro
 }
 
 /// The desk and the dialogue of its municipality, or the page that refuses.
-async fn open_dialogue(state: &AppState, user: store::User, id: Uuid) -> Result<(Desk, Dialogue), PageError> {
+async fn open_dialogue(state: &AppState, user: store::User, id: DialogueId) -> Result<(Desk, Dialogue), PageError> {
     let desk = open_desk(state, user).await?;
     let dialogue = state.store.dialogue(&desk.user.jurisdiction, id).await?.ok_or(Error::NotFound)?;
     Ok((desk, dialogue))
@@ -92,7 +92,7 @@ struct PlanPage {
     nav: StaffNav,
     action: String,
     /// Set once saved: the dialogue's own pages.
-    id: Option<Uuid>,
+    id: Option<DialogueId>,
     phase: String,
     published: bool,
     values: HashMap<String, String>,
@@ -141,7 +141,7 @@ fn plan_page(
             .subtree(&desk.tree.root().id)
             .unwrap_or_default()
             .iter()
-            .map(|n| Choice { value: n.id.clone(), label: desk.unit_name(&n.id) })
+            .map(|n| Choice { value: n.id.to_string(), label: desk.unit_name(&n.id) })
             .collect(),
         ladders: choices(Ladder::ALL, |x| x.code(), |x| x.name(l)),
         methods: choices(DialogueMethod::ALL, |x| x.code(), |x| x.name(l)),
@@ -197,7 +197,7 @@ fn read_plan(desk: &Desk, values: &HashMap<String, String>, publish: bool, lang:
         purpose: get("purpose").to_owned(),
         question: get("question").to_owned(),
         open_to_influence: get("open_to_influence").to_owned(),
-        decision_node,
+        decision_node: decision_node.into(),
         decision_matter: get("decision_matter").to_owned(),
         decision_date,
         decider: get("decider").to_owned(),
@@ -284,7 +284,7 @@ pub async fn edit_form(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<DialogueId>,
 ) -> Result<Response, PageError> {
     let (desk, d) = open_dialogue(&state, user, id).await?;
     Ok(plan_page(&desk, lang, Some(&d), values_of(&d.plan), Vec::new()))
@@ -295,7 +295,7 @@ pub async fn update(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<DialogueId>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let path = format!("{PATH}/{id}");
@@ -325,7 +325,7 @@ pub async fn update(
 }
 
 struct ContributionRow {
-    id: Uuid,
+    id: ContributionId,
     number: i64,
     text: String,
     kind: String,
@@ -346,13 +346,13 @@ struct WorkPage {
     title: String,
     phase: String,
     public_href: Option<String>,
-    questions: Vec<(Uuid, String, String, String)>,
+    questions: Vec<(QuestionId, String, String, String)>,
     locked: bool,
     question_kinds: Vec<Choice>,
     meeting_methods: Vec<Choice>,
     meetings: Vec<String>,
     contributions: Vec<ContributionRow>,
-    themes: Vec<(Uuid, String, String, String, String)>,
+    themes: Vec<(ThemeId, String, String, String, String)>,
     theme_choices: Vec<Choice>,
     considerations: Vec<Choice>,
     account: Account,
@@ -452,7 +452,7 @@ pub async fn work(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<DialogueId>,
 ) -> Result<Response, PageError> {
     let (desk, d) = open_dialogue(&state, user, id).await?;
     work_page(&state, &desk, lang, &d, HashMap::new(), Vec::new()).await
@@ -463,7 +463,7 @@ pub async fn preview(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
-    Path((id, file)): Path<(Uuid, String)>,
+    Path((id, file)): Path<(DialogueId, String)>,
 ) -> Result<Response, PageError> {
     let (desk, d) = open_dialogue(&state, user, id).await?;
     account_response(&state, lang, &desk.user.jurisdiction, &d, &file, format!("{PATH}/{id}")).await
@@ -475,7 +475,7 @@ pub async fn act(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
-    Path((id, what)): Path<(Uuid, String)>,
+    Path((id, what)): Path<(DialogueId, String)>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let path = format!("{PATH}/{id}/{what}");
@@ -483,11 +483,10 @@ pub async fn act(
     let values = flatten(&form);
     let get = |name: &str| values.get(name).map_or("", |v| v.trim());
     let fail = |field: &'static str, key: &str| vec![FormError { field, message: lang.t(key) }];
-    let uuid = |name: &str| get(name).parse::<Uuid>().ok();
     let store = &state.store;
     let outcome: Result<Result<(), Vec<FormError>>, StoreError> = async {
         Ok(match what.as_str() {
-            "questions" => match (uuid("remove"), get("kind").parse::<QuestionKind>()) {
+            "questions" => match (get("remove").parse::<QuestionId>().ok(), get("kind").parse::<QuestionKind>()) {
                 (Some(remove), _) => Ok(store.change_questions(id, None, Some(remove)).await?),
                 (None, _) if get("text").is_empty() => Err(fail("question_text", "error-text-required")),
                 (None, Err(_)) => Err(fail("question_kind", "dialogue-error-choice")),
@@ -515,7 +514,7 @@ pub async fn act(
                     Err(fail("participants", "dialogue-error-participants"))
                 } else {
                     let meeting = Meeting {
-                        id: Uuid::now_v7(),
+                        id: MeetingId::new(),
                         held_on: held_on.unwrap_or_default(),
                         place: get("place").to_owned(),
                         method: method.unwrap_or(DialogueMethod::Meeting),
@@ -527,7 +526,7 @@ pub async fn act(
                     Ok(store.add_meeting(id, &meeting, &raised).await?)
                 }
             }
-            "moderate" => match uuid("contribution") {
+            "moderate" => match get("contribution").parse::<ContributionId>().ok() {
                 None => Err(fail("moderate", "dialogue-error-choice")),
                 Some(_) if get("hide") == "1" && get("reason").is_empty() => {
                     Err(fail("moderate", "dialogue-error-moderation-reason"))
@@ -540,16 +539,34 @@ pub async fn act(
                 } else {
                     let consideration = get("consideration").parse::<Consideration>().ok();
                     let by = desk.user.id;
-                    store.save_theme(id, uuid("theme"), get("name"), consideration, get("reason"), by).await?;
+                    store
+                        .save_theme(
+                            id,
+                            get("theme").parse::<ThemeId>().ok(),
+                            get("name"),
+                            consideration,
+                            get("reason"),
+                            by,
+                        )
+                        .await?;
                     Ok(())
                 }
             }
-            "consider" => match uuid("contribution") {
+            "consider" => match get("contribution").parse::<ContributionId>().ok() {
                 None => Err(fail("consider", "dialogue-error-choice")),
                 Some(c) => {
                     let consideration = get("consideration").parse::<Consideration>().ok();
                     let by = desk.user.id;
-                    Ok(store.consider_contribution(id, c, uuid("theme"), consideration, get("reason"), by).await?)
+                    Ok(store
+                        .consider_contribution(
+                            id,
+                            c,
+                            get("theme").parse::<ThemeId>().ok(),
+                            consideration,
+                            get("reason"),
+                            by,
+                        )
+                        .await?)
                 }
             },
             "outcome" => match NaiveDate::parse_from_str(get("decided_on"), "%Y-%m-%d") {
@@ -702,7 +719,7 @@ mod tests {
 
     fn dialogue(closes_on: NaiveDate) -> Dialogue {
         Dialogue {
-            id: Uuid::now_v7(),
+            id: DialogueId::new(),
             plan: Plan {
                 title: "Lekplats".into(),
                 purpose: "Höra barnen".into(),
@@ -729,9 +746,9 @@ mod tests {
         }
     }
 
-    fn view(theme: Option<Uuid>, consideration: Option<Consideration>) -> store::Contribution {
+    fn view(theme: Option<ThemeId>, consideration: Option<Consideration>) -> store::Contribution {
         store::Contribution {
-            id: Uuid::now_v7(),
+            id: ContributionId::new(),
             number: 1,
             kind: domain::ContributionKind::Comment,
             body: "Gungor".into(),
@@ -749,7 +766,7 @@ mod tests {
         let day = |d| NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
         let d = dialogue(day(10));
         let theme =
-            store::Theme { id: Uuid::now_v7(), name: "Gungor".into(), consideration: None, reason: String::new() };
+            store::Theme { id: ThemeId::new(), name: "Gungor".into(), consideration: None, reason: String::new() };
         let judged = store::Theme { consideration: Some(Consideration::Beaktad), ..theme.clone() };
         let in_theme = [view(Some(theme.id), None)];
         assert_eq!(early_decision(&d, &[], &[], day(5), day(20)), Some("dialogue-error-decision-before-close"));

@@ -31,7 +31,13 @@ pub(super) fn public_media(case: &store::PublicCase) -> impl Iterator<Item = (us
         .map(|(i, a)| (i + 1, a))
 }
 
-pub(super) fn media_url(base: &str, jurisdiction: &str, number: &str, n: usize, attachment: &Attachment) -> String {
+pub(super) fn media_url(
+    base: &str,
+    jurisdiction: &domain::JurisdictionId,
+    number: &str,
+    n: usize,
+    attachment: &Attachment,
+) -> String {
     format!("{base}/open311/v2/media/{jurisdiction}/{number}/{n}.{}", extension(attachment).unwrap_or("bin"))
 }
 
@@ -39,7 +45,7 @@ pub(super) fn media_url(base: &str, jurisdiction: &str, number: &str, n: usize, 
 /// that does not exist.
 pub(super) async fn media(
     State(state): State<AppState>,
-    Path((jurisdiction, number, file)): Path<(String, String, String)>,
+    Path((jurisdiction, number, file)): Path<(domain::JurisdictionId, String, String)>,
 ) -> Response {
     let not_found = || error(StatusCode::NOT_FOUND, Format::Xml, "media not found");
     if state.config.open311_public_reads == app::PublicReads::Off {

@@ -248,7 +248,7 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 /// Who is posting: a valid key of the jurisdiction the request is for.
 pub(crate) struct Caller {
-    key_id: uuid::Uuid,
+    key_id: domain::ApiKeyId,
     jurisdiction: Jurisdiction,
 }
 

@@ -225,7 +225,7 @@ struct Context {
     categories: Vec<Category>,
     tree: domain::OrgTree,
     base: String,
-    jurisdiction: String,
+    jurisdiction: domain::JurisdictionId,
     english: bool,
     /// The side of the square a position is rounded to, unless staff published the point.
     metres: u32,

@@ -319,7 +319,7 @@ pub(super) async fn post_update(state: &AppState, format: Format, caller: Caller
 /// The number of the event that recorded a client's update, if one did.
 async fn earlier_update(
     state: &AppState,
-    case_id: uuid::Uuid,
+    case_id: domain::CaseId,
     reference: &str,
 ) -> Result<Option<i64>, store::StoreError> {
     let events = state.store.events(case_id).await?;

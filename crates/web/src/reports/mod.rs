@@ -65,7 +65,7 @@ async fn report_for(
 ) -> Result<Result<Report, Vec<FormError>>, store::StoreError> {
     let mut errors = Vec::new();
     let units = desk.access().unit_ids();
-    if !units.contains(&params.node) {
+    if !units.iter().any(|u| *u == *params.node) {
         errors.push(FormError { field: "node", message: lang.t("report-error-node") });
     }
     let period = params.period.parse::<Period>();
@@ -111,9 +111,13 @@ pub async fn page(
             .access()
             .unit_ids()
             .iter()
-            .map(|id| Choice { value: id.clone(), label: desk.unit_name(id) })
+            .map(|id| Choice { value: id.to_string(), label: desk.unit_name(id) })
             .collect(),
-        node: if params.node.is_empty() { desk.user.node_id.clone().unwrap_or_default() } else { params.node },
+        node: if params.node.is_empty() {
+            desk.user.node_id.clone().unwrap_or_default().into_string()
+        } else {
+            params.node
+        },
         period: if params.period.is_empty() {
             domain::time::local(Utc::now()).format("%Y").to_string()
         } else {

@@ -101,9 +101,9 @@ pub async fn show(
         .unwrap_or_default()
         .into_iter()
         .filter(|n| n.id == root || n.level == NodeLevel::Namnd)
-        .map(|n| Choice { value: n.id.clone(), label: n.name.clone() })
+        .map(|n| Choice { value: n.id.to_string(), label: n.name.clone() })
         .collect();
-    let node = if params.node.is_empty() { root } else { params.node.clone() };
+    let node = if params.node.is_empty() { root.to_string() } else { params.node.clone() };
     let period_text =
         if params.period.is_empty() { domain::time::local(Utc::now()).format("%Y").to_string() } else { params.period };
     let mut errors = Vec::new();

@@ -29,7 +29,7 @@ pub async fn show(
     let found = async {
         for j in state.store.jurisdictions().await? {
             let settings = state.store.analysis_settings(&j.id).await?;
-            if let Some(s) = settings.into_iter().find(|s| s.node_id == node && !s.routine.trim().is_empty()) {
+            if let Some(s) = settings.into_iter().find(|s| *s.node_id == *node && !s.routine.trim().is_empty()) {
                 let tree = state.store.org_tree(&j.id).await?;
                 return Ok(Some((tree.display_path(&node).unwrap_or_else(|_| node.clone()), s.routine)));
             }

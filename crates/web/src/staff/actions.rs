@@ -10,7 +10,6 @@ use chrono::{NaiveDate, NaiveTime, Utc};
 use domain::{Actor, CaseKind, ContactMethod, EventPayload, NewEvent};
 use std::collections::HashMap;
 use store::{OutboxMessage, StoreError};
-use uuid::Uuid;
 
 use super::case_page::{Loaded, Outcome, eligible_handlers, page};
 use super::{Action, Desk};
@@ -101,8 +100,10 @@ fn event_from_form(
             let handler_id = if chosen.is_empty() {
                 None
             } else {
-                let found =
-                    chosen.parse::<Uuid>().ok().filter(|id| eligible_handlers(desk, case).iter().any(|u| u.id == *id));
+                let found = chosen
+                    .parse::<domain::UserId>()
+                    .ok()
+                    .filter(|id| eligible_handlers(desk, case).iter().any(|u| u.id == *id));
                 if found.is_none() {
                     fields.fail("assign-handler", "error-handler-invalid");
                     return None;
@@ -119,11 +120,11 @@ fn event_from_form(
         }
         Action::Forward => {
             let unit = fields.get("unit").to_owned();
-            if desk.tree.node(&unit).is_err() || unit == case.node_id {
+            if desk.tree.node(&unit).is_err() || case.node_id == *unit {
                 fields.fail("forward-unit", "error-unit-required");
             }
             let reason = fields.text("reason", "forward-reason");
-            P::Forwarded { node_id: unit, reason }
+            P::Forwarded { node_id: unit.into(), reason }
         }
         Action::ForwardToAuthority => {
             let authority = fields.text("authority", "forward-to-authority-authority");

@@ -66,7 +66,7 @@ fn page(
         .map(|n| {
             let own = desk.analysis.iter().find(|s| s.node_id == n.id);
             let mut unit = Unit {
-                id: n.id.clone(),
+                id: n.id.to_string(),
                 name: desk.unit_name(&n.id),
                 causes: format_causes(&own.map_or_else(default_causes, |s| s.causes.clone())),
                 routine: own.map(|s| s.routine.clone()).unwrap_or_default(),
@@ -74,7 +74,7 @@ fn page(
                 routine_error: None,
             };
             if let Some((node, form, field, message)) = &sent
-                && *node == n.id
+                && n.id == **node
             {
                 {
                     unit.causes = form.get("causes").cloned().unwrap_or_default();
@@ -128,7 +128,7 @@ pub async fn save(
     };
     let desk = desk?;
     let node = form.get("node").cloned().unwrap_or_default();
-    if !editable(&desk).iter().any(|n| n.id == node) {
+    if !editable(&desk).iter().any(|n| *n.id == *node) {
         return Err(Error::Forbidden.into());
     }
     let causes = match parse_causes(form.get("causes").map_or("", String::as_str)) {
@@ -142,7 +142,7 @@ pub async fn save(
     if routine.chars().count() > 20_000 {
         return Ok(page(&desk, lang, Some((&node, &form, "routine", lang.t("error-text-too-long"))), false));
     }
-    let settings = AnalysisSettings { node_id: node, causes, routine };
+    let settings = AnalysisSettings { node_id: node.into(), causes, routine };
     state.store.save_analysis_settings(&desk.user.jurisdiction, &settings).await?;
     Ok(Redirect::to(&format!("{PATH}?saved=1")).into_response())
 }

@@ -271,11 +271,11 @@ fn describe(
     desk: &Desk,
     payload: &EventPayload,
     lang: Lang,
-    names: &HashMap<uuid::Uuid, &str>,
+    names: &HashMap<domain::UserId, &str>,
 ) -> (String, Option<String>) {
     use EventPayload as P;
     let l = lang.code();
-    let who = |id: &Option<uuid::Uuid>| {
+    let who = |id: &Option<domain::UserId>| {
         id.and_then(|id| names.get(&id).map(|n| (*n).to_owned())).unwrap_or_else(|| lang.t("nobody"))
     };
     match payload {
@@ -382,7 +382,7 @@ fn describe(
     }
 }
 
-fn actor_name(actor: &Actor, lang: Lang, names: &HashMap<uuid::Uuid, &str>) -> String {
+fn actor_name(actor: &Actor, lang: Lang, names: &HashMap<domain::UserId, &str>) -> String {
     match actor {
         Actor::Citizen => lang.t("actor-citizen"),
         Actor::System => lang.t("site-name"),
@@ -404,7 +404,7 @@ pub(super) fn eligible_handlers<'a>(desk: &'a Desk, case: &CaseState) -> Vec<&'a
 }
 
 /// The suggested handler: the responsible manager of the case's unit (S7).
-pub(super) fn default_handler(desk: &Desk, case: &CaseState) -> Option<uuid::Uuid> {
+pub(super) fn default_handler(desk: &Desk, case: &CaseState) -> Option<domain::UserId> {
     desk.tree.line(&case.node_id).ok()?.iter().find_map(|n| n.manager_user_id)
 }
 
@@ -625,7 +625,7 @@ pub(super) async fn page(
             .unwrap_or_default()
             .iter()
             .filter(|n| n.id != case.node_id)
-            .map(|n| Choice { value: n.id.clone(), label: desk.unit_name(&n.id) })
+            .map(|n| Choice { value: n.id.to_string(), label: desk.unit_name(&n.id) })
             .collect(),
         handlers: eligible_handlers(desk, case)
             .iter()
@@ -714,7 +714,7 @@ pub async fn original(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
-    Path((number, id)): Path<(String, uuid::Uuid)>,
+    Path((number, id)): Path<(String, domain::InboundMailId)>,
 ) -> Result<Response, PageError> {
     let path = format!("/staff/cases/{number}");
     let (desk, case) = Desk::with_case(&state, user, &number).await?;

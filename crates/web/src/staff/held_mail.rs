@@ -7,8 +7,8 @@ use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use domain::InboundMailId;
 use store::InboundMail;
-use uuid::Uuid;
 
 use super::quarantine::{PATH, decision, open, page, set_aside};
 use crate::AppState;
@@ -20,7 +20,11 @@ use crate::pages::message_page;
 use app::files::FileStore;
 
 /// The held message, if it is held and undecided in the user's jurisdiction.
-async fn held(state: &AppState, jurisdiction: &str, id: Uuid) -> Result<Option<InboundMail>, store::StoreError> {
+async fn held(
+    state: &AppState,
+    jurisdiction: &domain::JurisdictionId,
+    id: InboundMailId,
+) -> Result<Option<InboundMail>, store::StoreError> {
     Ok(state.store.inbound_mail(jurisdiction, id).await?.filter(|m| m.resolution.is_none() && m.case_id.is_none()))
 }
 
@@ -29,7 +33,7 @@ pub async fn download(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<InboundMailId>,
 ) -> Result<Response, PageError> {
     let desk = open(&state, user).await?;
     Ok(match state.store.inbound_mail(&desk.user.jurisdiction, id).await {
@@ -45,7 +49,7 @@ pub async fn register(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<InboundMailId>,
 ) -> Result<Response, PageError> {
     let desk = open(&state, user).await?;
     let j = desk.user.jurisdiction.clone();
@@ -76,7 +80,7 @@ pub async fn dismiss(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<InboundMailId>,
 ) -> Result<Response, PageError> {
     let desk = open(&state, user).await?;
     let dismissed = decision(&desk, "dismissed", None);

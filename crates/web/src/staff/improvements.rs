@@ -8,10 +8,10 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, Utc};
+use domain::{CaseId, ImprovementId, UserId};
 use domain::{ImprovementStatus, Worked};
 use std::collections::HashMap;
 use store::{Improvement, ImprovementInput, Role};
-use uuid::Uuid;
 
 use super::{Desk, StaffNav};
 use crate::AppState;
@@ -133,7 +133,7 @@ fn edit_page(
         created: values.get("created").cloned(),
         action,
         values,
-        units: access.unit_ids().iter().map(|id| Choice { value: id.clone(), label: desk.unit_name(id) }).collect(),
+        units: access.unit_ids().iter().map(|id| Choice { value: id.to_string(), label: desk.unit_name(id) }).collect(),
         owners: desk
             .staff
             .iter()
@@ -176,7 +176,7 @@ pub async fn new_form(
     let mut values = HashMap::new();
     values.insert("cases".into(), params.case);
     values.insert("status".into(), ImprovementStatus::Planned.code().into());
-    values.insert("node".into(), desk.user.node_id.clone().unwrap_or_default());
+    values.insert("node".into(), desk.user.node_id.clone().unwrap_or_default().into_string());
     Ok(edit_page(&desk, lang, path, values, Vec::new()))
 }
 
@@ -184,13 +184,13 @@ pub async fn edit_form(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<ImprovementId>,
 ) -> Result<Response, PageError> {
     let path = format!("{PATH}/{id}");
     let desk = open_desk(&state, user).await?;
     let found = visible(&state, &desk, id).await?.ok_or(Error::NotFound)?;
     let values = HashMap::from([
-        ("node".to_owned(), found.node_id.clone()),
+        ("node".to_owned(), found.node_id.to_string()),
         ("description".to_owned(), found.description.clone()),
         ("owner".to_owned(), found.owner_id.map(|o| o.to_string()).unwrap_or_default()),
         ("due".to_owned(), found.due_date.to_string()),
@@ -204,7 +204,7 @@ pub async fn edit_form(
 }
 
 /// The action, if it belongs to one of the user's units (deny by default).
-async fn visible(state: &AppState, desk: &Desk, id: Uuid) -> Result<Option<Improvement>, store::StoreError> {
+async fn visible(state: &AppState, desk: &Desk, id: ImprovementId) -> Result<Option<Improvement>, store::StoreError> {
     let units = desk.access().unit_ids();
     let all = state.store.improvements(&desk.user.jurisdiction, Some(&units)).await?;
     Ok(all.into_iter().find(|i| i.id == id))
@@ -217,12 +217,12 @@ async fn read(
     desk: &Desk,
     form: &HashMap<String, String>,
     lang: Lang,
-) -> Result<(ImprovementInput, Vec<Uuid>, Vec<FormError>), store::StoreError> {
+) -> Result<(ImprovementInput, Vec<CaseId>, Vec<FormError>), store::StoreError> {
     let get = |name: &str| form.get(name).map_or("", |v| v.trim());
     let mut errors = Vec::new();
     let mut fail = |field: &'static str, key: &str| errors.push(FormError { field, message: lang.t(key) });
     let access = desk.access();
-    let node = get("node").to_owned();
+    let node = domain::NodeId::from(get("node"));
     if !access.unit_ids().contains(&node) {
         fail("node", "error-unit-required");
     }
@@ -233,7 +233,7 @@ async fn read(
     let owner_id = match get("owner") {
         "" => None,
         id => {
-            let found = id.parse::<Uuid>().ok().filter(|id| desk.staff.iter().any(|u| u.id == *id));
+            let found = id.parse::<UserId>().ok().filter(|id| desk.staff.iter().any(|u| u.id == *id));
             if found.is_none() {
                 fail("owner", "error-handler-invalid");
             }
@@ -274,7 +274,7 @@ async fn save(
     state: AppState,
     lang: Lang,
     user: store::User,
-    id: Option<Uuid>,
+    id: Option<ImprovementId>,
     form: HashMap<String, String>,
 ) -> Result<Response, PageError> {
     let path = id.map_or_else(|| format!("{PATH}/new"), |id| format!("{PATH}/{id}"));
@@ -307,7 +307,7 @@ pub async fn update(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<ImprovementId>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     save(state, lang, user, Some(id), form).await

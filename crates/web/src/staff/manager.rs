@@ -80,8 +80,8 @@ pub async fn show(
         .map(|id| {
             let c = counts.iter().find(|c| &c.node_id == id).cloned().unwrap_or_default();
             UnitRow {
-                id: id.clone(),
-                name: desk.tree.node(id).map_or_else(|_| id.clone(), |n| n.name.clone()),
+                id: id.to_string(),
+                name: desk.tree.node(id).map_or_else(|_| id.to_string(), |n| n.name.clone()),
                 depth: desk.tree.line(id).map_or(0, |line| line.len().saturating_sub(top_depth)),
                 broken: c.broken,
                 reminded: c.reminded,

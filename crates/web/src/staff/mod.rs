@@ -17,10 +17,10 @@ use crate::error::{Error, PageError};
 use crate::route_list::StaffRoutes;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+use domain::UserId;
 use domain::{CaseState, Category, OrgTree};
 use std::collections::HashMap;
 use store::User;
-use uuid::Uuid;
 
 pub use app::access::{Access, Action};
 
@@ -114,11 +114,11 @@ impl Desk {
     }
 
     /// One colleague's name.
-    pub fn staff_name(&self, id: Uuid) -> Option<&str> {
+    pub fn staff_name(&self, id: UserId) -> Option<&str> {
         self.staff.iter().find(|u| u.id == id).map(|u| u.display_name.as_str())
     }
 
-    pub fn staff_names(&self) -> HashMap<Uuid, &str> {
+    pub fn staff_names(&self) -> HashMap<UserId, &str> {
         self.staff.iter().map(|u| (u.id, u.display_name.as_str())).collect()
     }
 

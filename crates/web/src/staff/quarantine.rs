@@ -9,8 +9,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use domain::{Actor, Channel};
+use domain::{CaseId, HeldSubmissionId};
 use store::{QuarantineDecision, Quarantined};
-use uuid::Uuid;
 
 use super::{Desk, StaffNav};
 use crate::AppState;
@@ -138,7 +138,7 @@ pub async fn list(
     page(&state, lang, &desk, None, StatusCode::OK).await
 }
 
-async fn held(state: &AppState, desk: &Desk, id: Uuid) -> Result<Option<Quarantined>, store::StoreError> {
+async fn held(state: &AppState, desk: &Desk, id: HeldSubmissionId) -> Result<Option<Quarantined>, store::StoreError> {
     let all = state.store.quarantined(&desk.user.jurisdiction).await?;
     Ok(all.into_iter().find(|q| q.id == id && q.resolution.is_none()))
 }
@@ -148,7 +148,7 @@ pub async fn register(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<HeldSubmissionId>,
 ) -> Result<Response, PageError> {
     let desk = open(&state, user).await?;
     let q = held(&state, &desk, id).await?.ok_or(Error::NotFound)?;
@@ -176,7 +176,7 @@ pub async fn register(
 }
 
 /// A decision by this desk's user, now.
-pub(super) fn decision(desk: &Desk, resolution: &'static str, case_id: Option<Uuid>) -> QuarantineDecision {
+pub(super) fn decision(desk: &Desk, resolution: &'static str, case_id: Option<CaseId>) -> QuarantineDecision {
     QuarantineDecision { resolution, by: desk.user.id, case_id, at: Utc::now() }
 }
 
@@ -194,7 +194,7 @@ pub async fn dismiss(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<HeldSubmissionId>,
 ) -> Result<Response, PageError> {
     let desk = open(&state, user).await?;
     let dismissed = decision(&desk, "dismissed", None);

@@ -41,7 +41,7 @@ pub async fn revoke_key(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<domain::ApiKeyId>,
 ) -> Result<Response, PageError> {
     let desk = admin_desk(&state, user, "/staff/admin/api-keys").await?;
     Ok(match state.store.revoke_api_key(&desk.user.jurisdiction, id, chrono::Utc::now()).await {

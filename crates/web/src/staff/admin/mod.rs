@@ -22,7 +22,6 @@ use domain::{CaseKind, Category, NodeLevel, OrgNode};
 use serde::Deserialize;
 use std::collections::HashMap;
 use store::{AnswerTemplate, ApiKey, NewUser, Role, StoreError, User, UserUpdate};
-use uuid::Uuid;
 
 use super::{Desk, StaffNav, role_name};
 use crate::AppState;
@@ -221,7 +220,7 @@ async fn page(
         nodes: ordered
             .iter()
             .map(|n| NodeRow {
-                id: n.id.clone(),
+                id: n.id.to_string(),
                 name: n.name.clone(),
                 depth: desk.tree.line(&n.id).map_or(1, |line| line.len()),
                 level: level_name(n.level, lang),
@@ -256,7 +255,7 @@ async fn page(
         keys: keys.iter().map(key_row).collect(),
         mail_templates,
         levels: NodeLevel::ALL.iter().map(|v| Choice { value: v.code().into(), label: level_name(*v, lang) }).collect(),
-        units: ordered.iter().map(|n| Choice { value: n.id.clone(), label: desk.unit_name(&n.id) }).collect(),
+        units: ordered.iter().map(|n| Choice { value: n.id.to_string(), label: desk.unit_name(&n.id) }).collect(),
         managers: desk
             .staff
             .iter()

@@ -12,8 +12,8 @@ pub async fn org_page(
     let mut feedback = done_notice(lang, &params);
     if let Ok(node) = desk.tree.node(&params.edit) {
         feedback.values = HashMap::from([
-            ("id".into(), node.id.clone()),
-            ("parent".into(), node.parent.clone().unwrap_or_default()),
+            ("id".into(), node.id.to_string()),
+            ("parent".into(), node.parent.clone().unwrap_or_default().into_string()),
             ("level".into(), node.level.code().into()),
             ("name".into(), node.name.clone()),
             ("manager_name".into(), node.manager_name.clone().unwrap_or_default()),
@@ -52,7 +52,7 @@ pub async fn save_node(
     }
     let manager_user_id = match optional(&form, "manager_user") {
         None => None,
-        Some(v) => match v.parse::<Uuid>().ok().filter(|id| desk.staff.iter().any(|u| u.id == *id)) {
+        Some(v) => match v.parse::<domain::UserId>().ok().filter(|id| desk.staff.iter().any(|u| u.id == *id)) {
             Some(id) => Some(id),
             None => {
                 feedback.error("manager_user", lang.t("error-handler-invalid"));
@@ -62,8 +62,8 @@ pub async fn save_node(
     };
     if feedback.errors.is_empty() {
         let node = OrgNode {
-            id: id.clone(),
-            parent: if is_root { None } else { parent },
+            id: id.as_str().into(),
+            parent: if is_root { None } else { parent.map(Into::into) },
             level: level.unwrap_or(NodeLevel::Enhet),
             name,
             manager_name: optional(&form, "manager_name"),

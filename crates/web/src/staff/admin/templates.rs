@@ -43,7 +43,7 @@ pub async fn save_template(
         feedback.error("body", lang.t("error-text-required"));
     }
     if feedback.errors.is_empty() {
-        let id = field(&form, "id").parse::<Uuid>().unwrap_or_else(|_| Uuid::now_v7());
+        let id = field(&form, "id").parse::<domain::TemplateId>().unwrap_or_else(|_| domain::TemplateId::new());
         let template = AnswerTemplate { id, name, language, body };
         match state.store.save_template(&desk.user.jurisdiction, &template).await {
             Ok(()) => return Ok(Redirect::to("/staff/admin/templates?done=saved").into_response()),
@@ -59,7 +59,7 @@ pub async fn delete_template(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<domain::TemplateId>,
 ) -> Result<Response, PageError> {
     let desk = admin_desk(&state, user, "/staff/admin/templates").await?;
     Ok(match state.store.delete_template(&desk.user.jurisdiction, id).await {

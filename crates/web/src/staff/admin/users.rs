@@ -17,7 +17,7 @@ pub async fn users_page(
             ("display_name".into(), u.display_name.clone()),
             ("email".into(), u.email.clone().unwrap_or_default()),
             ("role".into(), u.role.code().into()),
-            ("node".into(), u.node_id.clone().unwrap_or_default()),
+            ("node".into(), u.node_id.clone().unwrap_or_default().into_string()),
             ("disabled".into(), if u.disabled { "on".into() } else { String::new() }),
         ]);
     }
@@ -33,7 +33,8 @@ pub async fn save_user(
 ) -> Result<Response, PageError> {
     let desk = admin_desk(&state, user, "/staff/admin/users").await?;
     let mut feedback = Feedback::default();
-    let existing = field(&form, "id").parse::<Uuid>().ok().and_then(|id| desk.staff.iter().find(|u| u.id == id));
+    let existing =
+        field(&form, "id").parse::<domain::UserId>().ok().and_then(|id| desk.staff.iter().find(|u| u.id == id));
     let username = field(&form, "username").to_owned();
     if existing.is_none() && !domain::is_valid_id(&username) {
         feedback.error("username", lang.t("error-id-invalid"));
@@ -47,7 +48,7 @@ pub async fn save_user(
         feedback.error("email", lang.t("error-email-invalid"));
     }
     let role = field(&form, "role").parse::<Role>().ok();
-    let node = optional(&form, "node");
+    let node = optional(&form, "node").map(domain::NodeId::from);
     match role {
         None => feedback.error("role", lang.t("error-role-required")),
         Some(role) if node.is_none() && !matches!(role, Role::Administrator | Role::Registrator) => {
@@ -111,7 +112,7 @@ pub async fn new_password(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     Extension(Staff(user)): Extension<Staff>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<domain::UserId>,
 ) -> Result<Response, PageError> {
     let desk = admin_desk(&state, user, "/staff/admin/users").await?;
     let password = auth::generate_password();
