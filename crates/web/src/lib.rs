@@ -5,6 +5,7 @@ pub mod auth;
 mod citizen;
 mod dialogue;
 mod error;
+mod form_state;
 pub mod i18n;
 mod observe;
 mod open311;

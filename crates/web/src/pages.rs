@@ -177,16 +177,7 @@ pub async fn start(State(state): State<AppState>, PageLang(lang): PageLang) -> R
 
 // --- Sign-in ----------------------------------------------------------------------------
 
-/// One problem with one field of a form, shown in the summary and at the field.
-pub(crate) struct FormError {
-    pub field: &'static str,
-    pub message: String,
-}
-
-/// The message for `field`, if it has one.
-pub(crate) fn message_for<'a>(errors: &'a [FormError], field: &str) -> Option<&'a str> {
-    errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
-}
+pub(crate) use crate::form_state::{FormError, FormState};
 
 #[derive(Template)]
 #[template(path = "sign_in.html")]
@@ -194,7 +185,7 @@ pub(crate) struct SignInPage {
     lang: Lang,
     path: String,
     username: String,
-    errors: Vec<FormError>,
+    form: FormState,
     /// A form sent after the session ended, carried through sign-in so nothing typed is lost.
     resume: Option<Resume>,
 }
@@ -226,7 +217,7 @@ pub(crate) fn sign_in_to_resume(lang: Lang, to: &str, body: &str) -> Option<Resp
         lang,
         path: "/staff/sign-in".into(),
         username: String::new(),
-        errors: vec![],
+        form: FormState::default(),
         resume: Some(resume),
     };
     Some(render(&page, StatusCode::UNAUTHORIZED))
@@ -241,12 +232,6 @@ struct ResumePage {
     fields: Vec<(String, String)>,
 }
 
-impl SignInPage {
-    fn error_for(&self, field: &str) -> Option<&str> {
-        message_for(&self.errors, field)
-    }
-}
-
 pub async fn sign_in_form(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
@@ -255,8 +240,13 @@ pub async fn sign_in_form(
     if auth::current_staff(&state, &parts).await.is_some() {
         return Redirect::to("/staff").into_response();
     }
-    let page =
-        SignInPage { lang, path: "/staff/sign-in".into(), username: String::new(), errors: vec![], resume: None };
+    let page = SignInPage {
+        lang,
+        path: "/staff/sign-in".into(),
+        username: String::new(),
+        form: FormState::default(),
+        resume: None,
+    };
     render(&page, StatusCode::OK)
 }
 
@@ -285,7 +275,7 @@ pub async fn sign_in(
             lang,
             path: "/staff/sign-in".into(),
             username: username.clone(),
-            errors,
+            form: FormState::with_errors(errors),
             resume: resume.clone(),
         };
         render(&page, status)

@@ -18,7 +18,7 @@ use super::*;
 use crate::AppState;
 use crate::error::PageError;
 use crate::i18n::{Lang, PageLang};
-use crate::pages::{FormError, message_for, render};
+use crate::pages::{FormError, FormState, render};
 use crate::security::ClientAddr;
 use app::intake::{check_uploads, store_files};
 
@@ -119,8 +119,9 @@ pub(crate) struct SubmitPage {
     channels: Vec<Choice>,
     nav: Option<crate::staff::StaffNav>,
     municipality: String,
-    form: SubmitForm,
-    errors: Vec<FormError>,
+    /// What was typed, shown again.
+    typed: SubmitForm,
+    form: FormState,
     kinds: Vec<Choice>,
     groups: Vec<CategoryGroup>,
     roles: Vec<Choice>,
@@ -129,12 +130,6 @@ pub(crate) struct SubmitPage {
     /// The chosen category's name and its extra questions, if it has any.
     questions_of: String,
     questions: Vec<QuestionField>,
-}
-
-impl SubmitPage {
-    fn error_for(&self, field: &str) -> Option<&str> {
-        message_for(&self.errors, field)
-    }
 }
 
 fn contact_field(
@@ -201,7 +196,7 @@ pub(crate) async fn form_page_for(
         channels,
         nav,
         municipality: j.name.clone(),
-        errors,
+        form: FormState::with_errors(errors),
         kinds: choices(CaseKind::ALL, |k| k.code(), |k| k.name(l)),
         groups: category_groups(&categories, lang),
         roles: choices(SubmitterRole::ALL, |r| r.code(), |r| r.name(l)),
@@ -214,7 +209,7 @@ pub(crate) async fn form_page_for(
         ],
         questions_of,
         questions,
-        form,
+        typed: form,
     };
     Ok(render(&page, status))
 }

@@ -17,7 +17,7 @@ use crate::AppState;
 use crate::citizen::{Choice, choices, home_jurisdiction};
 use crate::error::{Error, PageError};
 use crate::i18n::{Lang, PageLang};
-use crate::pages::{FormError, message_for, message_page, render};
+use crate::pages::{FormError, FormState, message_page, render};
 
 #[derive(Template)]
 #[template(path = "dialogues.html")]
@@ -84,25 +84,10 @@ struct DialoguePage {
     ages: Vec<Choice>,
     districts: Vec<Choice>,
     borns: Vec<Choice>,
-    values: Vec<(String, String)>,
-    errors: Vec<FormError>,
+    form: FormState,
     contributions: Vec<ContributionLine>,
     account: Option<String>,
     outcome: Option<(String, String)>,
-}
-
-impl DialoguePage {
-    fn value(&self, name: &str) -> &str {
-        self.values.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
-    }
-
-    fn checked(&self, name: &str, value: &str) -> bool {
-        self.values.iter().any(|(k, v)| k == name && v == value)
-    }
-
-    fn error_for(&self, id: &str) -> Option<&str> {
-        message_for(&self.errors, id)
-    }
 }
 
 /// The published dialogue with this id in the home municipality, or nothing (drafts are not
@@ -161,8 +146,7 @@ async fn show(
         ages: choices(AgeBand::ALL, |x| x.code(), |x| x.name(l)),
         districts: districts.into_iter().map(|d| Choice { value: d.clone(), label: d }).collect(),
         borns: choices(Born::ALL, |x| x.code(), |x| x.name(l)),
-        values,
-        errors,
+        form: FormState::new(values, errors),
         contributions: account.contributions.into_iter().filter(|c| !c.hidden).collect(),
         account: matches!(phase, Phase::Closed | Phase::Decided).then(|| format!("{path}/redovisning")),
         outcome: account.outcome,

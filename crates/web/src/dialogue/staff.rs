@@ -22,7 +22,7 @@ use crate::auth::Staff;
 use crate::citizen::{Choice, choices};
 use crate::error::{Error, PageError};
 use crate::i18n::{Lang, PageLang};
-use crate::pages::{FormError, message_for, message_page, render};
+use crate::pages::{FormError, FormState, message_page, render};
 use crate::staff::{Desk, StaffNav};
 
 const PATH: &str = "/staff/dialogues";
@@ -95,24 +95,15 @@ struct PlanPage {
     id: Option<DialogueId>,
     phase: String,
     published: bool,
-    values: HashMap<String, String>,
-    errors: Vec<FormError>,
+    form: FormState,
     units: Vec<Choice>,
     ladders: Vec<Choice>,
     methods: Vec<Choice>,
 }
 
 impl PlanPage {
-    fn value(&self, id: &str) -> &str {
-        self.values.get(id).map_or("", String::as_str)
-    }
-
-    fn error_for(&self, id: &str) -> Option<&str> {
-        message_for(&self.errors, id)
-    }
-
     fn has_method(&self, code: &str) -> bool {
-        self.value("methods").split(',').any(|m| m == code)
+        self.form.value("methods").split(',').any(|m| m == code)
     }
 }
 
@@ -134,8 +125,7 @@ fn plan_page(
         id: dialogue.map(|d| d.id),
         phase: dialogue.map(|d| phase_text(d.phase(today), lang)).unwrap_or_default(),
         published: dialogue.is_some_and(|d| d.published_at.is_some()),
-        values,
-        errors,
+        form: FormState::new(values, errors),
         units: desk
             .tree
             .subtree(&desk.tree.root().id)
@@ -146,7 +136,7 @@ fn plan_page(
         ladders: choices(Ladder::ALL, |x| x.code(), |x| x.name(l)),
         methods: choices(DialogueMethod::ALL, |x| x.code(), |x| x.name(l)),
     };
-    let status = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if page.form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     render(&page, status)
 }
 
@@ -359,18 +349,7 @@ struct WorkPage {
     outcome: String,
     decided_on: String,
     feedback_sent: bool,
-    values: HashMap<String, String>,
-    errors: Vec<FormError>,
-}
-
-impl WorkPage {
-    fn value(&self, id: &str) -> &str {
-        self.values.get(id).map_or("", String::as_str)
-    }
-
-    fn error_for(&self, id: &str) -> Option<&str> {
-        message_for(&self.errors, id)
-    }
+    form: FormState,
 }
 
 async fn work_page(
@@ -442,8 +421,7 @@ async fn work_page(
         decided_on: d.decided_on.map(|x| x.to_string()).unwrap_or_default(),
         feedback_sent: d.feedback_sent_at.is_some(),
         base,
-        values,
-        errors,
+        form: FormState::new(values, errors),
     };
     Ok(render(&page, status))
 }
@@ -636,13 +614,7 @@ struct PopulationPage {
     districts: Vec<(String, i64)>,
     total: i64,
     csv: String,
-    errors: Vec<FormError>,
-}
-
-impl PopulationPage {
-    fn error_for(&self, id: &str) -> Option<&str> {
-        message_for(&self.errors, id)
-    }
+    form: FormState,
 }
 
 async fn population_page(
@@ -663,7 +635,7 @@ async fn population_page(
         total: districts.iter().map(|(_, n)| n).sum(),
         districts,
         csv,
-        errors,
+        form: FormState::with_errors(errors),
     };
     Ok(render(&page, status))
 }

@@ -22,7 +22,7 @@ use crate::auth::Staff;
 use crate::citizen::Choice;
 use crate::error::{Error, PageError};
 use crate::i18n::{Lang, PageLang};
-use crate::pages::{FormError, message_for, render};
+use crate::pages::{FormError, FormState, render};
 use crate::staff::{Desk, StaffNav};
 
 const PATH: &str = "/staff/reports";
@@ -45,15 +45,9 @@ struct ReportPage {
     units: Vec<Choice>,
     node: String,
     period: String,
-    errors: Vec<FormError>,
+    form: FormState,
     report: Option<ReportView>,
     query: String,
-}
-
-impl ReportPage {
-    fn error_for(&self, id: &str) -> Option<&str> {
-        message_for(&self.errors, id)
-    }
 }
 
 /// The report the parameters ask for, or the problems with them.
@@ -123,7 +117,7 @@ pub async fn page(
         } else {
             params.period
         },
-        errors,
+        form: FormState::with_errors(errors),
         report,
         query,
     };

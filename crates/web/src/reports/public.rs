@@ -16,7 +16,7 @@ use crate::AppState;
 use crate::citizen::{Choice, home_jurisdiction};
 use crate::error::{Error, PageError};
 use crate::i18n::{Lang, PageLang};
-use crate::pages::{FormError, message_for, render};
+use crate::pages::{FormError, FormState, render};
 
 const PATH: &str = "/statistics";
 /// How long a computed page is served again as it is.
@@ -61,14 +61,8 @@ struct StatisticsPage {
     units: Vec<Choice>,
     node: String,
     period: String,
-    errors: Vec<FormError>,
+    form: FormState,
     report: Option<ReportView>,
-}
-
-impl StatisticsPage {
-    fn error_for(&self, id: &str) -> Option<&str> {
-        message_for(&self.errors, id)
-    }
 }
 
 pub async fn show(
@@ -130,9 +124,17 @@ pub async fn show(
         }
         _ => None,
     };
-    let page =
-        StatisticsPage { lang, path: PATH.into(), form_action: PATH, units, node, period: period_text, errors, report };
-    if !page.errors.is_empty() {
+    let page = StatisticsPage {
+        lang,
+        path: PATH.into(),
+        form_action: PATH,
+        units,
+        node,
+        period: period_text,
+        form: FormState::with_errors(errors),
+        report,
+    };
+    if page.form.has_errors() {
         return Ok(render(&page, StatusCode::UNPROCESSABLE_ENTITY));
     }
     Ok(match page.render() {

@@ -19,7 +19,7 @@ use crate::auth::Staff;
 use crate::citizen::{CategoryGroup, Choice, category_groups, public_entry, send_file};
 use crate::error::{Error, PageError};
 use crate::i18n::{Lang, PageLang};
-use crate::pages::{FormError, message_for, render};
+use crate::pages::{FormError, FormState, render};
 use app::dates::{deadline, short};
 use app::intake::attachments_of;
 
@@ -123,8 +123,7 @@ pub(super) struct CasePage {
     mail: Vec<MailRow>,
     originals: Vec<OriginalRow>,
     notice: Option<String>,
-    errors: Vec<FormError>,
-    values: HashMap<String, String>,
+    form: FormState,
     allowed: Vec<&'static str>,
     can_print_receipt: bool,
     kinds: Vec<Choice>,
@@ -146,19 +145,11 @@ pub(super) struct CasePage {
 impl CasePage {
     /// Whether a checkbox of an action's form is ticked.
     fn ticked(&self, id: &str) -> bool {
-        !self.value(id).is_empty()
+        !self.form.value(id).is_empty()
     }
 
     fn can(&self, action: &str) -> bool {
         self.allowed.contains(&action)
-    }
-
-    fn value(&self, id: &str) -> &str {
-        self.values.get(id).map_or("", String::as_str)
-    }
-
-    fn error_for(&self, id: &str) -> Option<&str> {
-        message_for(&self.errors, id)
     }
 }
 
@@ -613,8 +604,7 @@ pub(super) async fn page(
             })
             .collect(),
         notice: outcome.notice,
-        errors: outcome.errors,
-        values,
+        form: FormState::new(values, outcome.errors),
         allowed,
         can_print_receipt: access.can_register(),
         kinds: CaseKind::ALL.iter().map(|k| Choice { value: k.code().into(), label: k.name(l).into() }).collect(),

@@ -19,7 +19,7 @@ use crate::auth::Staff;
 use crate::citizen::Choice;
 use crate::error::{Error, PageError};
 use crate::i18n::{Lang, PageLang};
-use crate::pages::{FormError, message_for, render};
+use crate::pages::{FormError, FormState, render};
 use app::dates::short;
 
 const PATH: &str = "/staff/improvements";
@@ -55,23 +55,14 @@ struct EditPage {
     /// Where the form is sent: `/staff/improvements/new` or the action's own address.
     action: String,
     created: Option<String>,
-    values: HashMap<String, String>,
-    errors: Vec<FormError>,
+    form: FormState,
     units: Vec<Choice>,
     owners: Vec<Choice>,
     statuses: Vec<Choice>,
     worked: Vec<Choice>,
 }
 
-impl EditPage {
-    fn value(&self, id: &str) -> &str {
-        self.values.get(id).map_or("", String::as_str)
-    }
-
-    fn error_for(&self, id: &str) -> Option<&str> {
-        message_for(&self.errors, id)
-    }
-}
+impl EditPage {}
 
 /// Who may record and change actions: those who handle cases, and managers.
 fn can_edit(desk: &Desk) -> bool {
@@ -132,7 +123,7 @@ fn edit_page(
         nav: StaffNav::new(desk, "improvements"),
         created: values.get("created").cloned(),
         action,
-        values,
+        form: FormState::new(values, errors),
         units: access.unit_ids().iter().map(|id| Choice { value: id.to_string(), label: desk.unit_name(id) }).collect(),
         owners: desk
             .staff
@@ -145,9 +136,8 @@ fn edit_page(
             .map(|s| Choice { value: s.code().into(), label: s.name(l).into() })
             .collect(),
         worked: Worked::ALL.iter().map(|w| Choice { value: w.code().into(), label: w.name(l).into() }).collect(),
-        errors,
     };
-    let status = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if page.form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     render(&page, status)
 }
 

@@ -12,7 +12,7 @@ pub async fn categories_page(
     let mut feedback = done_notice(lang, &params);
     if let Some(c) = desk.categories.iter().find(|c| c.code == params.edit) {
         let kinds: Vec<&str> = c.kinds.iter().map(|k| k.code()).collect();
-        feedback.values = HashMap::from([
+        feedback.show(HashMap::from([
             ("code".into(), c.code.clone()),
             ("name_sv".into(), c.name_sv.clone()),
             ("name_en".into(), c.name_en.clone()),
@@ -22,9 +22,9 @@ pub async fn categories_page(
             ("kinds".into(), kinds.join(",")),
             ("public".into(), if c.public { "on".into() } else { String::new() }),
             ("questions".into(), questions_toml(&c.questions)),
-        ]);
+        ]));
     } else {
-        feedback.values.insert("public".into(), "on".into());
+        feedback.form.set("public", "on");
     }
     page(&state, lang, &desk, "categories", feedback, StatusCode::OK).await
 }
@@ -69,7 +69,7 @@ pub async fn save_category(
             Vec::new()
         }
     };
-    if feedback.errors.is_empty() {
+    if !feedback.has_errors() {
         let position = desk.categories.iter().position(|c| c.code == code).unwrap_or(desk.categories.len());
         let category = Category {
             code,

@@ -22,11 +22,11 @@ pub async fn mail_page(
             Err(e) => return Err(e.into()),
         };
         let t = own.unwrap_or_else(|| app::mail::default_template(purpose, l));
-        feedback.values = HashMap::from([
+        feedback.show(HashMap::from([
             ("key".into(), params.edit.clone()),
             ("subject".into(), t.subject),
             ("body".into(), t.body),
-        ]);
+        ]));
     }
     page(&state, lang, &desk, "mail", feedback, StatusCode::OK).await
 }
@@ -56,7 +56,7 @@ pub async fn save_mail_template(
     if !body.contains("{message}") {
         feedback.error("body", lang.t("error-mail-body"));
     }
-    if feedback.errors.is_empty() {
+    if !feedback.has_errors() {
         let template = store::MailTemplate {
             purpose: purpose.into(),
             lang: l.into(),

@@ -29,7 +29,7 @@ use crate::auth::{self, Staff};
 use crate::citizen::Choice;
 use crate::error::{Error, PageError};
 use crate::i18n::{Lang, PageLang};
-use crate::pages::{FormError, message_for, message_page, render};
+use crate::pages::{FormState, message_page, render};
 use crate::route_list::StaffRoutes;
 
 pub(super) fn routes() -> StaffRoutes {
@@ -62,8 +62,7 @@ async fn admin_desk(state: &AppState, user: User, path: &str) -> Result<Desk, Pa
 /// A form's values and problems, and what an administrator was just told.
 #[derive(Default)]
 struct Feedback {
-    values: HashMap<String, String>,
-    errors: Vec<FormError>,
+    form: FormState,
     notice: Option<String>,
     /// A secret shown once (a new password or API key).
     secret: Option<String>,
@@ -71,7 +70,16 @@ struct Feedback {
 
 impl Feedback {
     fn error(&mut self, field: &'static str, message: String) {
-        self.errors.push(FormError { field, message });
+        self.form.error(field, message);
+    }
+
+    fn has_errors(&self) -> bool {
+        self.form.has_errors()
+    }
+
+    /// Shows these values in the form (an entry opened for editing).
+    fn show(&mut self, values: impl IntoIterator<Item = (String, String)>) {
+        self.form = FormState::new(values, std::mem::take(&mut self.form.errors));
     }
 
     fn notice(lang: Lang, key: &str) -> Feedback {
@@ -106,20 +114,12 @@ struct AdminPage {
 }
 
 impl AdminPage {
-    fn value(&self, id: &str) -> &str {
-        self.feedback.values.get(id).map_or("", String::as_str)
-    }
-
     fn checked(&self, id: &str) -> bool {
-        matches!(self.value(id), "on" | "true" | "1")
-    }
-
-    fn error_for(&self, id: &str) -> Option<&str> {
-        message_for(&self.feedback.errors, id)
+        matches!(self.feedback.form.value(id), "on" | "true" | "1")
     }
 
     fn has_kind(&self, code: &str) -> bool {
-        self.value("kinds").split(',').any(|k| k == code)
+        self.feedback.form.value("kinds").split(',').any(|k| k == code)
     }
 }
 
@@ -310,7 +310,7 @@ fn optional(form: &Fields, name: &str) -> Option<String> {
 }
 
 fn refused(feedback: &mut Feedback, form: &Fields) {
-    feedback.values = form.clone();
+    feedback.show(form.clone());
 }
 
 pub async fn index(

@@ -11,14 +11,14 @@ pub async fn org_page(
     let desk = admin_desk(&state, user, "/staff/admin/org").await?;
     let mut feedback = done_notice(lang, &params);
     if let Ok(node) = desk.tree.node(&params.edit) {
-        feedback.values = HashMap::from([
+        feedback.show(HashMap::from([
             ("id".into(), node.id.to_string()),
             ("parent".into(), node.parent.clone().unwrap_or_default().into_string()),
             ("level".into(), node.level.code().into()),
             ("name".into(), node.name.clone()),
             ("manager_name".into(), node.manager_name.clone().unwrap_or_default()),
             ("manager_user".into(), node.manager_user_id.map(|id| id.to_string()).unwrap_or_default()),
-        ]);
+        ]));
     }
     page(&state, lang, &desk, "org", feedback, StatusCode::OK).await
 }
@@ -60,7 +60,7 @@ pub async fn save_node(
             }
         },
     };
-    if feedback.errors.is_empty() {
+    if !feedback.has_errors() {
         let node = OrgNode {
             id: id.as_str().into(),
             parent: if is_root { None } else { parent.map(Into::into) },

@@ -10,7 +10,7 @@ pub async fn policy_page(
 ) -> Result<Response, PageError> {
     let desk = admin_desk(&state, user, "/staff/admin/policy").await?;
     let mut feedback = done_notice(lang, &params);
-    feedback.values.insert("policy".into(), state.store.policy(&desk.user.jurisdiction).to_toml());
+    feedback.form.set("policy", state.store.policy(&desk.user.jurisdiction).to_toml());
     page(&state, lang, &desk, "policy", feedback, StatusCode::OK).await
 }
 

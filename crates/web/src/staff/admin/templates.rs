@@ -12,12 +12,12 @@ pub async fn templates_page(
     let mut feedback = done_notice(lang, &params);
     let templates = state.store.templates(&desk.user.jurisdiction).await.unwrap_or_default();
     if let Some(t) = templates.iter().find(|t| t.id.to_string() == params.edit) {
-        feedback.values = HashMap::from([
+        feedback.show(HashMap::from([
             ("id".into(), t.id.to_string()),
             ("name".into(), t.name.clone()),
             ("language".into(), t.language.clone()),
             ("body".into(), t.body.clone()),
-        ]);
+        ]));
     }
     page(&state, lang, &desk, "templates", feedback, StatusCode::OK).await
 }
@@ -42,7 +42,7 @@ pub async fn save_template(
     if body.is_empty() {
         feedback.error("body", lang.t("error-text-required"));
     }
-    if feedback.errors.is_empty() {
+    if !feedback.has_errors() {
         let id = field(&form, "id").parse::<domain::TemplateId>().unwrap_or_else(|_| domain::TemplateId::new());
         let template = AnswerTemplate { id, name, language, body };
         match state.store.save_template(&desk.user.jurisdiction, &template).await {

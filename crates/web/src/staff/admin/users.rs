@@ -11,7 +11,7 @@ pub async fn users_page(
     let desk = admin_desk(&state, user, "/staff/admin/users").await?;
     let mut feedback = done_notice(lang, &params);
     if let Some(u) = desk.staff.iter().find(|u| u.id.to_string() == params.edit) {
-        feedback.values = HashMap::from([
+        feedback.show(HashMap::from([
             ("id".into(), u.id.to_string()),
             ("username".into(), u.username.clone()),
             ("display_name".into(), u.display_name.clone()),
@@ -19,7 +19,7 @@ pub async fn users_page(
             ("role".into(), u.role.code().into()),
             ("node".into(), u.node_id.clone().unwrap_or_default().into_string()),
             ("disabled".into(), if u.disabled { "on".into() } else { String::new() }),
-        ]);
+        ]));
     }
     page(&state, lang, &desk, "users", feedback, StatusCode::OK).await
 }
@@ -64,7 +64,7 @@ pub async fn save_user(
         // Nobody locks themselves out of administration by mistake.
         feedback.error("role", lang.t("error-own-account"));
     }
-    if feedback.errors.is_empty() {
+    if !feedback.has_errors() {
         let role = role.expect("checked above");
         let result = match existing {
             Some(u) => {
