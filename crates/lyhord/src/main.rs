@@ -375,10 +375,10 @@ async fn report(
     let built = app::reports::build(store, &j, &tree, &categories, node, period, min_group, lang, now)
         .await
         .map_err(|e| e.to_string())?;
-    let view = web::reports::ReportView::of(&built, lang);
+    let view = app::reports::ReportView::of(&built, lang);
     match format {
         ReportFormat::Csv => Ok(view.csv().into_bytes()),
-        ReportFormat::Html => view.html(lang).map(String::into_bytes).map_err(|e| e.to_string()),
+        ReportFormat::Html => Ok(view.html(lang).into_bytes()),
         ReportFormat::Pdf => view.pdf(lang, &settings.public_url).map_err(|e| e.to_string()),
     }
 }

@@ -14,6 +14,7 @@ pub mod reports;
 mod route_list;
 mod security;
 mod staff;
+mod staff_nav;
 
 use app::App;
 use axum::Router;
@@ -117,7 +118,10 @@ pub fn router(state: AppState) -> Router {
 
 /// Every route behind staff sign-in, in one list with the router built from it.
 fn staff_routes() -> route_list::StaffRoutes {
-    staff::routes().merge(dialogue::staff_routes()).route("/staff/sign-out", post(pages::sign_out))
+    staff::routes()
+        .merge(dialogue::staff_routes())
+        .merge(reports::staff_routes())
+        .route("/staff/sign-out", post(pages::sign_out))
 }
 
 /// The paths of every staff route (`/staff/cases/{number}`, …), for the access tests.

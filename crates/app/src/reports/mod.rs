@@ -1,9 +1,12 @@
 //! Reports to the nämnder (S9, G2): the figures of a nämnd and period beside the period before,
-//! built from the store's tallies. How they are shown (page, CSV, PDF) is the caller's.
+//! built from the store's tallies, and shown as HTML, CSV or tagged PDF (`ReportView`).
 
 mod build;
+mod chart;
+mod view;
 
 pub use build::*;
+pub use view::{ReportView, Table};
 
 use domain::OrgTree;
 

@@ -117,7 +117,7 @@ pub(crate) struct SubmitPage {
     intro: String,
     /// The ways in staff choose from; empty on the public form.
     channels: Vec<Choice>,
-    nav: Option<crate::staff::StaffNav>,
+    nav: Option<crate::staff_nav::StaffNav>,
     municipality: String,
     /// What was typed, shown again.
     typed: SubmitForm,
@@ -151,7 +151,7 @@ fn new_form_key() -> String {
 /// Who fills in the form: a citizen on the public page, or staff for a citizen.
 pub(crate) enum Filler {
     Citizen,
-    Staff(crate::staff::StaffNav),
+    Staff(crate::staff_nav::StaffNav),
 }
 
 async fn form_page(

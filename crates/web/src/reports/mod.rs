@@ -1,13 +1,11 @@
 //! Reports to the nämnder (S8, S9, V-S4): built from the projection, shown to staff as
 //! a page, downloaded as CSV, HTML or tagged PDF, and printed by `lyhord report`.
 
-mod chart;
 pub(crate) mod public;
 pub(crate) mod routine;
-mod view;
 
+pub use app::reports::ReportView;
 pub use app::reports::{Report, build};
-pub use view::ReportView;
 
 use askama::Template;
 use axum::Extension;
@@ -23,6 +21,7 @@ use crate::citizen::Choice;
 use crate::error::{Error, PageError};
 use crate::i18n::{Lang, PageLang};
 use crate::pages::{FormError, FormState, render};
+use crate::route_list::StaffRoutes;
 use crate::staff::{Desk, StaffNav};
 
 const PATH: &str = "/staff/reports";
@@ -48,6 +47,13 @@ struct ReportPage {
     form: FormState,
     report: Option<ReportView>,
     query: String,
+}
+
+/// The nämnd's report, behind staff sign-in.
+pub(crate) fn staff_routes() -> StaffRoutes {
+    StaffRoutes::default()
+        .route("/staff/reports", axum::routing::get(page))
+        .route("/staff/reports/{file}", axum::routing::get(download))
 }
 
 /// The report the parameters ask for, or the problems with them.
@@ -142,10 +148,7 @@ pub async fn download(
     let name = format!("lyhord-{}-{}", params.node, report.period);
     let (body, kind, ext) = match file.as_str() {
         "report.csv" => (view.csv().into_bytes(), "text/csv; charset=utf-8", "csv"),
-        "report.html" => match view.html(lang) {
-            Ok(html) => (html.into_bytes(), "text/html; charset=utf-8", "html"),
-            Err(e) => return Err(Error::Internal(e.to_string()).into()),
-        },
+        "report.html" => (view.html(lang).into_bytes(), "text/html; charset=utf-8", "html"),
         "report.pdf" => match view.pdf(lang, &state.config.public_url) {
             Ok(pdf) => (pdf, "application/pdf", "pdf"),
             Err(e) => return Err(Error::Internal(e.to_string()).into()),

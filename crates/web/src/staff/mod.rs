@@ -36,8 +36,6 @@ pub(crate) fn routes() -> StaffRoutes {
         .route("/staff/improvements/new", get(improvements::new_form).post(improvements::create))
         .route("/staff/improvements/{id}", get(improvements::edit_form).post(improvements::update))
         .route("/staff/analysis", get(analysis_settings::show).post(analysis_settings::save))
-        .route("/staff/reports", get(crate::reports::page))
-        .route("/staff/reports/{file}", get(crate::reports::download))
         .route("/staff/cases/{number}", get(case_page::show))
         .route("/staff/cases/{number}/files/{sha256}", get(case_page::download))
         .route("/staff/cases/{number}/receipt", get(case_page::receipt))
@@ -145,16 +143,7 @@ impl Desk {
     }
 }
 
-/// The links at the top of every staff page.
-pub(crate) struct StaffNav {
-    pub current: &'static str,
-    pub can_register: bool,
-    pub can_administer: bool,
-    pub can_triage_quarantine: bool,
-    pub can_manage: bool,
-    /// Runs citizen dialogues.
-    pub can_run_dialogues: bool,
-}
+pub(crate) use crate::staff_nav::StaffNav;
 
 impl StaffNav {
     pub fn new(desk: &Desk, current: &'static str) -> StaffNav {

@@ -1,10 +1,13 @@
 //! A report as people read it: tables with their numbers written out (hidden groups named as
-//! such), as an HTML page, a standalone HTML document, tagged PDF, or CSV for Swedish Excel.
+//! such), as HTML (a page's body or a document of its own), tagged PDF, or CSV for Swedish
+//! Excel. The HTML is written here, escaped by `markup::escape`, so the pages and the command
+//! line show the same markup.
 
-use askama::Template;
+use std::fmt::Write;
 
-use crate::i18n::Lang;
-use app::reports::{Line, Report};
+use super::{Line, Report, chart};
+use crate::lang::Lang;
+use crate::markup::escape;
 
 /// One table of the report.
 pub struct Table {
@@ -51,9 +54,9 @@ fn volume_table(id: &'static str, heading: String, lines: &[Line], report: &Repo
         })
         .collect::<Vec<_>>()
         .join("; ");
-    let bars: Vec<super::chart::Bar<'_>> =
-        lines.iter().map(|l| super::chart::Bar { label: &l.label, current: l.current, previous: l.previous }).collect();
-    let chart = (lines.len() > 1).then(|| super::chart::bars(id, &heading, &alt, &bars, (&now, &before)));
+    let bars: Vec<chart::Bar<'_>> =
+        lines.iter().map(|l| chart::Bar { label: &l.label, current: l.current, previous: l.previous }).collect();
+    let chart = (lines.len() > 1).then(|| chart::bars(id, &heading, &alt, &bars, (&now, &before)));
     Table { id, heading, columns: vec![lang.t("report-group"), now, before], rows, chart }
 }
 
@@ -135,9 +138,75 @@ impl ReportView {
         }
     }
 
-    /// The report as an HTML document of its own.
-    pub fn html(&self, lang: Lang) -> Result<String, askama::Error> {
-        ReportDocument { lang, report: self }.render()
+    /// The report as an HTML document of its own (the command line's and the download's).
+    pub fn html(&self, lang: Lang) -> String {
+        format!(
+            "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <title>{}: {}</title>\n<style>\n{DOCUMENT_STYLE}</style>\n</head>\n<body>\n<main>\n<h1>{}</h1>\n{}</main>\n</body>\n</html>\n",
+            lang.code(),
+            escape(&self.title),
+            escape(&self.unit),
+            escape(&self.title),
+            self.body_html(lang)
+        )
+    }
+
+    /// The report's body as HTML, under a heading the caller writes: its tables (each with
+    /// its chart), the improvement actions, staff's examples and the routines.
+    pub fn body_html(&self, lang: Lang) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "<p class=\"lead\">{}. {}</p>", escape(&self.unit), escape(&self.period));
+        let _ = writeln!(out, "<p>{}</p>", escape(&self.intro));
+        for t in &self.tables {
+            let _ = writeln!(out, "<h2 id=\"report-{}\">{}</h2>", t.id, escape(&t.heading));
+            if let Some(svg) = &t.chart {
+                // Drawn by `chart::bars`, which escapes every text it writes.
+                let _ = writeln!(out, "<figure class=\"chart\">{svg}</figure>");
+            }
+            if t.rows.is_empty() {
+                let _ = writeln!(out, "<p>{}</p>", escape(&lang.t("report-nothing")));
+                continue;
+            }
+            let _ = write!(
+                out,
+                "<div class=\"table-scroll\" role=\"region\" aria-labelledby=\"report-{}\" tabindex=\"0\">\n<table>\n  <thead><tr>",
+                t.id
+            );
+            for c in &t.columns {
+                let _ = write!(out, "<th scope=\"col\">{}</th>", escape(c));
+            }
+            out.push_str("</tr></thead>\n  <tbody>\n");
+            for row in &t.rows {
+                out.push_str("  <tr>");
+                for (i, cell) in row.iter().enumerate() {
+                    let _ = if i == 0 {
+                        write!(out, "<th scope=\"row\">{}</th>", escape(cell))
+                    } else {
+                        write!(out, "<td>{}</td>", escape(cell))
+                    };
+                }
+                out.push_str("</tr>\n");
+            }
+            out.push_str("  </tbody>\n</table>\n</div>\n");
+        }
+        let _ = writeln!(out, "<h2 id=\"report-actions\">{}</h2>", escape(&lang.t("report-actions")));
+        out.push_str("<dl class=\"case-facts\">");
+        for (label, value) in &self.actions {
+            let _ = write!(out, "<div><dt>{}</dt><dd>{}</dd></div>", escape(label), escape(value));
+        }
+        out.push_str("</dl>\n");
+        if self.show_examples {
+            let _ = writeln!(out, "<h2 id=\"report-examples\">{}</h2>", escape(&lang.t("report-examples")));
+            list(&mut out, &self.examples, || lang.t("report-no-examples"), |e| escape(e));
+        }
+        if !self.routines.is_empty() {
+            let _ = writeln!(out, "<h2 id=\"report-routines\">{}</h2>", escape(&lang.t("report-routines")));
+            list(&mut out, &self.routines, String::new, |(name, href)| {
+                format!("<a href=\"{}\">{}</a>", escape(href), escape(name))
+            });
+        }
+        out
     }
 
     /// The report as tagged PDF (PDF/UA-1) for the nämnd's meeting papers. Links to the
@@ -221,12 +290,24 @@ fn defused(cell: &str) -> String {
     if risky && !number { format!("'{cell}") } else { cell.to_owned() }
 }
 
-/// The report as a document of its own (the command line's and the download's HTML).
-#[derive(Template)]
-#[template(path = "report_document.html")]
-struct ReportDocument<'a> {
-    lang: Lang,
-    report: &'a ReportView,
+/// How the document of its own looks without the site's style sheet.
+const DOCUMENT_STYLE: &str = "body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; \
+    padding: 0 1rem; line-height: 1.5; color: #1b1b1b; }\n\
+    table { border-collapse: collapse; margin-bottom: 1rem; }\n\
+    th, td { border: 1px solid #6b6b6b; padding: .25rem .5rem; text-align: left; }\n\
+    td { text-align: right; }\n";
+
+/// A list of `items` (each written by `item`), or the paragraph `empty` says when there are none.
+fn list<T>(out: &mut String, items: &[T], empty: impl Fn() -> String, item: impl Fn(&T) -> String) {
+    if items.is_empty() {
+        let _ = writeln!(out, "<p>{}</p>", escape(&empty()));
+        return;
+    }
+    out.push_str("<ul>");
+    for i in items {
+        let _ = write!(out, "<li>{}</li>", item(i));
+    }
+    out.push_str("</ul>\n");
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! numbers as the table beside them and a text alternative (WCAG 1.1.1). A hidden group (fewer
 //! than the minimum) has no bar.
 
-use app::markup::escape;
+use crate::markup::escape;
 use std::fmt::Write;
 
 /// One group: its name and its counts now and in the period before.
