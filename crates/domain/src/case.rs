@@ -138,7 +138,8 @@ impl CaseState {
             | P::ContactLogged { .. }
             | P::Analysed { .. }
             | P::Published { .. }
-            | P::TrackingLinkReplaced => {}
+            | P::TrackingLinkReplaced
+            | P::Gallrad { .. } => {}
             P::Closed { .. } => next.status = self.status.become_(Status::Closed)?,
             P::ClockAlert { .. } => {
                 if !open {
@@ -222,13 +223,18 @@ mod tests {
                 submission: Box::new(sample()),
             },
         )
-        .seal(CaseId::new(), 1, Hash::GENESIS);
+        .seal(CaseId::new(), 1, Hash::GENESIS, [0; 16]);
         (CaseState::received(&first).unwrap(), vec![first])
     }
 
     fn step(state: &CaseState, events: &mut Vec<Event>, payload: EventPayload) -> Result<CaseState, ProjectionError> {
         let next = state.apply(&payload)?;
-        let event = NewEvent::new(Utc::now(), Actor::System, payload).seal(state.id, state.event_count + 1, state.head);
+        let event = NewEvent::new(Utc::now(), Actor::System, payload).seal(
+            state.id,
+            state.event_count + 1,
+            state.head,
+            [1; 16],
+        );
         events.push(event.clone());
         Ok(next.advance(&event))
     }

@@ -1,7 +1,11 @@
 //! Every change to a case is an immutable event. Events of one case form a hash chain:
 //! each stores the hash of the one before, so an altered or removed event is detected.
+//!
+//! The chain covers a salted digest of each event's content, not the content itself, so that
+//! a gallring run may remove what people wrote (leaving the event, its digest and a `Gallrad`
+//! event that names the run) while every chain still verifies (decision 62).
 
-use crate::ids::{CaseId, NodeId, UserId};
+use crate::ids::{CaseId, GallringRunId, NodeId, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -154,6 +158,14 @@ pub enum EventPayload {
     /// Every tracking link to the case was withdrawn (one had leaked); the citizen is sent a
     /// new one when an address is known.
     TrackingLinkReplaced,
+    /// What people wrote in the case was removed under a gallringsbeslut (arkivlagen 10 §):
+    /// the run that did it, the decision's reference and the rule. The number, dates, kind,
+    /// category, unit and status stay.
+    Gallrad {
+        run: GallringRunId,
+        decision: String,
+        rule: String,
+    },
 }
 
 impl EventPayload {
@@ -180,7 +192,7 @@ impl EventPayload {
             P::MadeFormal { reason, .. } => reason.clone(),
             P::DelayNotified { reason, message, .. } => format!("{reason} {message}"),
             P::Analysed { measures, example, .. } => format!("{measures} {example}"),
-            P::Published { .. } | P::TrackingLinkReplaced => return None,
+            P::Published { .. } | P::TrackingLinkReplaced | P::Gallrad { .. } => return None,
             P::Classified { .. } | P::Assigned { .. } | P::WorkStarted | P::ClockAlert { .. } => return None,
         };
         // Words only: a NUL stored before text was checked at entry would stop PostgreSQL's index.
@@ -213,6 +225,67 @@ impl EventPayload {
             EventPayload::Analysed { .. } => "analysed",
             EventPayload::Published { .. } => "published",
             EventPayload::TrackingLinkReplaced => "tracking_link_replaced",
+            EventPayload::Gallrad { .. } => "gallrad",
+        }
+    }
+
+    /// The event without what people wrote and who they are: what stays after gallring. The
+    /// type, dates, kind, category, unit, handler and outcome stay, so the case's clocks and
+    /// the statistics still read it.
+    pub fn redacted(&self) -> EventPayload {
+        use EventPayload as P;
+        let none = String::new;
+        match self.clone() {
+            P::Received { number, node_id, submission } => {
+                let s = *submission;
+                let submitter = crate::submission::Submitter {
+                    anonymous: s.submitter.anonymous,
+                    role: s.submitter.role,
+                    contact_method: s.submitter.contact_method,
+                    ..crate::submission::Submitter::default()
+                };
+                let submission = crate::submission::Submission {
+                    description: none(),
+                    place: None,
+                    position: None,
+                    submitter,
+                    attachments: Vec::new(),
+                    media_url: None,
+                    answers: Vec::new(),
+                    ..s
+                };
+                P::Received { number, node_id, submission: Box::new(submission) }
+            }
+            P::Forwarded { node_id, .. } => P::Forwarded { node_id, reason: none() },
+            P::ForwardedToAuthority { authority, how, .. } => {
+                P::ForwardedToAuthority { authority, how, message: none() }
+            }
+            P::InformationRequested { .. } => P::InformationRequested { message: none() },
+            P::CitizenMessage { reference, .. } => {
+                P::CitizenMessage { message: none(), attachments: Vec::new(), reference }
+            }
+            P::Answered { .. } => P::Answered { message: none() },
+            P::CitizenInformed { .. } => P::CitizenInformed { message: none() },
+            P::DecisionPromised { handler_id, expected_by, .. } => {
+                P::DecisionPromised { handler_id, expected_by, message: none() }
+            }
+            P::FixPromised { when, .. } => P::FixPromised { what: none(), when, who: none() },
+            P::ContactLogged { method, occurred_at, .. } => P::ContactLogged { method, occurred_at, summary: none() },
+            P::NoteAdded { .. } => P::NoteAdded { text: none() },
+            P::Closed { .. } => P::Closed { summary: none() },
+            P::Reopened { .. } => P::Reopened { reason: none() },
+            P::MadeFormal { decide_by, .. } => P::MadeFormal { reason: none(), decide_by },
+            P::DelayNotified { expected_by, .. } => P::DelayNotified { reason: none(), expected_by, message: none() },
+            P::Analysed { justified, causes, .. } => {
+                P::Analysed { justified, causes, measures: none(), example: none() }
+            }
+            P::Published { exact_position, pictures, .. } => P::Published { text: none(), exact_position, pictures },
+            kept @ (P::Classified { .. }
+            | P::Assigned { .. }
+            | P::WorkStarted
+            | P::ClockAlert { .. }
+            | P::TrackingLinkReplaced
+            | P::Gallrad { .. }) => kept,
         }
     }
 }
@@ -248,7 +321,11 @@ pub struct NewEvent {
     pub payload: EventPayload,
 }
 
-/// An event as stored: position in the chain, the exact JSON that was hashed, and the hashes.
+/// The random bytes mixed into an event's content digest.
+pub type Salt = [u8; 16];
+
+/// An event as stored: position in the chain, its content and the digest the chain covers,
+/// and the hashes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
     pub case_id: CaseId,
@@ -257,7 +334,14 @@ pub struct Event {
     /// Microseconds since the Unix epoch, UTC; the precision the chain covers.
     pub at_micros: i64,
     pub actor_json: String,
+    /// The content: the payload as written, or what is left of it after gallring.
     pub payload_json: String,
+    /// The content's salt; gone with the content.
+    pub salt: Option<Salt>,
+    /// SHA-256 of the salt and the content as written: what the chain covers.
+    pub digest: Hash,
+    /// The gallring run that removed the content, if one has.
+    pub gallrad_by: Option<GallringRunId>,
     pub prev_hash: Hash,
     pub hash: Hash,
 }
@@ -274,6 +358,8 @@ pub enum ChainError {
     Truncated { expected: i64, found: i64 },
     #[error("event {seq} cannot be read: {reason}")]
     Unreadable { seq: i64, reason: String },
+    #[error("the content of event {seq} is gone without a gallring that removed it")]
+    ContentMissing { seq: i64 },
 }
 
 impl NewEvent {
@@ -281,13 +367,26 @@ impl NewEvent {
         NewEvent { at, actor, payload }
     }
 
-    /// Places the event after `prev` (the case's current head) in the chain of `case_id`.
-    pub fn seal(&self, case_id: CaseId, seq: i64, prev_hash: Hash) -> Event {
+    /// Places the event after `prev` (the case's current head) in the chain of `case_id`;
+    /// `salt` must be random (the store draws it).
+    pub fn seal(&self, case_id: CaseId, seq: i64, prev_hash: Hash, salt: Salt) -> Event {
         let actor_json = serde_json::to_string(&self.actor).expect("actor serializes");
         let payload_json = serde_json::to_string(&self.payload).expect("payload serializes");
         let at_micros = self.at.timestamp_micros();
-        let hash = event_hash(case_id, seq, at_micros, &actor_json, &payload_json, &prev_hash);
-        Event { case_id, seq, at_micros, actor_json, payload_json, prev_hash, hash }
+        let digest = content_digest(&salt, &payload_json);
+        let hash = event_hash(case_id, seq, at_micros, &actor_json, &digest, &prev_hash);
+        Event {
+            case_id,
+            seq,
+            at_micros,
+            actor_json,
+            payload_json,
+            salt: Some(salt),
+            digest,
+            gallrad_by: None,
+            prev_hash,
+            hash,
+        }
     }
 }
 
@@ -314,8 +413,40 @@ impl Event {
     }
 }
 
-/// The hash of one event: everything that identifies and describes it, and its predecessor.
+/// The digest of an event's content that the chain covers.
+pub fn content_digest(salt: &Salt, payload_json: &str) -> Hash {
+    let mut h = Sha256::new();
+    h.update(b"lyhord-content-v1\0");
+    h.update(salt);
+    h.update(payload_json.as_bytes());
+    Hash(h.finalize().into())
+}
+
+/// The hash of one event: what identifies it, who caused it, its content's digest and its
+/// predecessor.
 pub fn event_hash(
+    case_id: CaseId,
+    seq: i64,
+    at_micros: i64,
+    actor_json: &str,
+    digest: &Hash,
+    prev_hash: &Hash,
+) -> Hash {
+    let mut h = Sha256::new();
+    h.update(b"lyhord-event-v2\0");
+    h.update(case_id.uuid().as_bytes());
+    h.update(seq.to_be_bytes());
+    h.update(at_micros.to_be_bytes());
+    h.update(prev_hash.0);
+    h.update((actor_json.len() as u64).to_be_bytes());
+    h.update(actor_json.as_bytes());
+    h.update(digest.0);
+    Hash(h.finalize().into())
+}
+
+/// The hash events had before content digests (version 1, over the payload itself): only
+/// to check a chain once before it is re-expressed.
+pub fn event_hash_v1(
     case_id: CaseId,
     seq: i64,
     at_micros: i64,
@@ -337,8 +468,19 @@ pub fn event_hash(
     Hash(h.finalize().into())
 }
 
+/// Whether an event after the `i`th records the gallring run `run` (its own content intact:
+/// a `Gallrad` event is never gallrad).
+fn gallrad_later(events: &[Event], i: usize, run: GallringRunId) -> bool {
+    events[i + 1..].iter().any(|e| {
+        e.gallrad_by.is_none()
+            && matches!(e.payload(), Ok(EventPayload::Gallrad { run: r, .. }) if r == run)
+            && e.salt.is_some_and(|salt| content_digest(&salt, &e.payload_json) == e.digest)
+    })
+}
+
 /// Checks a case's events, in `seq` order, against each other and against the count and
-/// head hash the case record holds (which catches removal of the newest events).
+/// head hash the case record holds (which catches removal of the newest events). An event
+/// without content passes only if a later event records the gallring run that removed it.
 pub fn verify_chain(events: &[Event], expected_count: i64, expected_head: &Hash) -> Result<(), ChainError> {
     let mut prev = Hash::GENESIS;
     for (i, event) in events.iter().enumerate() {
@@ -346,14 +488,14 @@ pub fn verify_chain(events: &[Event], expected_count: i64, expected_head: &Hash)
         if event.seq != want_seq {
             return Err(ChainError::Missing { seq: want_seq });
         }
-        let recomputed = event_hash(
-            event.case_id,
-            event.seq,
-            event.at_micros,
-            &event.actor_json,
-            &event.payload_json,
-            &event.prev_hash,
-        );
+        match (&event.salt, event.gallrad_by) {
+            (Some(salt), None) if content_digest(salt, &event.payload_json) == event.digest => {}
+            (Some(_), _) => return Err(ChainError::Altered { seq: event.seq }),
+            (None, Some(run)) if gallrad_later(events, i, run) => {}
+            (None, _) => return Err(ChainError::ContentMissing { seq: event.seq }),
+        }
+        let recomputed =
+            event_hash(event.case_id, event.seq, event.at_micros, &event.actor_json, &event.digest, &event.prev_hash);
         if recomputed != event.hash {
             return Err(ChainError::Altered { seq: event.seq });
         }
@@ -373,13 +515,18 @@ pub fn verify_chain(events: &[Event], expected_count: i64, expected_head: &Hash)
 mod tests {
     use super::*;
 
+    /// A salt for tests (the store draws real ones at random).
+    pub(crate) fn salt(i: usize) -> Salt {
+        [i as u8; 16]
+    }
+
     fn chain(n: usize) -> (Vec<Event>, Hash) {
         let case_id = CaseId::new();
         let mut prev = Hash::GENESIS;
         let mut events = Vec::new();
         for i in 0..n {
             let e = NewEvent::new(Utc::now(), Actor::System, EventPayload::NoteAdded { text: format!("note {i}") })
-                .seal(case_id, i as i64 + 1, prev);
+                .seal(case_id, i as i64 + 1, prev, salt(i));
             prev = e.hash;
             events.push(e);
         }
@@ -426,6 +573,7 @@ mod tests {
             events[1].case_id,
             2,
             events[1].prev_hash,
+            salt(9),
         );
         events[1] = forged;
         assert_eq!(verify_chain(&events, 4, &head), Err(ChainError::Broken { seq: 3 }));
@@ -434,9 +582,89 @@ mod tests {
     #[test]
     fn payloads_are_tagged_json_that_reads_back() {
         let p = EventPayload::Assigned { node_id: "park".into(), handler_id: None };
-        let e = NewEvent::new(Utc::now(), Actor::System, p.clone()).seal(CaseId::new(), 1, Hash::GENESIS);
+        let e = NewEvent::new(Utc::now(), Actor::System, p.clone()).seal(CaseId::new(), 1, Hash::GENESIS, salt(0));
         assert!(e.payload_json.starts_with(r#"{"type":"assigned""#));
         assert_eq!(e.payload().unwrap(), p);
         assert_eq!(e.actor().unwrap(), Actor::System);
+    }
+
+    /// Gallras events 1..=`upto` of the chain by `run`, as the store does: content redacted,
+    /// salt gone, run named; then seals the `Gallrad` event that records it.
+    fn gallra(events: &mut Vec<Event>, upto: usize, run: GallringRunId) -> Hash {
+        for e in events.iter_mut().take(upto) {
+            e.payload_json = serde_json::to_string(&e.payload().unwrap().redacted()).unwrap();
+            e.salt = None;
+            e.gallrad_by = Some(run);
+        }
+        let last = events.last().unwrap();
+        let record = EventPayload::Gallrad { run, decision: "KS 2025/123 § 45".into(), rule: "1".into() };
+        let sealed =
+            NewEvent::new(Utc::now(), Actor::System, record).seal(last.case_id, last.seq + 1, last.hash, salt(7));
+        let head = sealed.hash;
+        events.push(sealed);
+        head
+    }
+
+    #[test]
+    fn a_gallrad_chain_still_verifies_and_keeps_no_text() {
+        let (mut events, _) = chain(4);
+        let head = gallra(&mut events, 4, GallringRunId::new());
+        assert_eq!(verify_chain(&events, 5, &head), Ok(()));
+        assert!(events[..4].iter().all(|e| !e.payload_json.contains("note ")), "the notes are gone");
+        assert_eq!(events[1].payload().unwrap(), EventPayload::NoteAdded { text: String::new() });
+    }
+
+    #[test]
+    fn content_removed_without_a_recorded_gallring_is_detected() {
+        // Blanked by hand, no run named.
+        let (mut events, head) = chain(3);
+        events[1].payload_json = r#"{"type":"note_added","text":""}"#.into();
+        events[1].salt = None;
+        assert_eq!(verify_chain(&events, 3, &head), Err(ChainError::ContentMissing { seq: 2 }));
+        // A run named that no event of the chain records.
+        let (mut events, head) = chain(3);
+        events[1].salt = None;
+        events[1].gallrad_by = Some(GallringRunId::new());
+        assert_eq!(verify_chain(&events, 3, &head), Err(ChainError::ContentMissing { seq: 2 }));
+        // A gallrad chain whose remaining text is then altered, or whose digest is changed.
+        let (mut events, _) = chain(3);
+        let head = gallra(&mut events, 2, GallringRunId::new());
+        events[2].payload_json = events[2].payload_json.replace("note 2", "note X");
+        assert_eq!(verify_chain(&events, 4, &head), Err(ChainError::Altered { seq: 3 }));
+        let (mut events, _) = chain(3);
+        let head = gallra(&mut events, 2, GallringRunId::new());
+        events[0].digest = Hash([1; 32]);
+        assert_eq!(verify_chain(&events, 4, &head), Err(ChainError::Altered { seq: 1 }));
+    }
+
+    #[test]
+    fn redaction_keeps_the_facts_and_drops_what_people_wrote() {
+        use crate::submission::{Submission, Submitter};
+        let mut submission = Submission::new(
+            "vasteras",
+            CaseKind::Klagomal,
+            crate::kinds::Channel::Web,
+            "gata",
+            "Hålet utanför Storgatan 3",
+        )
+        .with_place("Storgatan 3", None);
+        submission.submitter = Submitter {
+            name: Some("Anna Andersson".into()),
+            email: Some("anna@example.se".into()),
+            phone: Some("070-1234567".into()),
+            ..Submitter::default()
+        };
+        let received = EventPayload::Received {
+            number: "2026-000001".into(),
+            node_id: "park".into(),
+            submission: Box::new(submission),
+        };
+        let kept = serde_json::to_string(&received.redacted()).unwrap();
+        for gone in ["Storgatan", "Anna", "anna@", "070-"] {
+            assert!(!kept.contains(gone), "{gone} is still in {kept}");
+        }
+        for stays in ["2026-000001", "park", "klagomal", "gata"] {
+            assert!(kept.contains(stays), "{stays} is gone from {kept}");
+        }
     }
 }

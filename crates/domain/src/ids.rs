@@ -203,6 +203,12 @@ uuid_ids! {
     TemplateId;
     /// An Open311 API key.
     ApiKeyId;
+    /// A gallringsbeslut (the decision a nämnd took to destroy records).
+    GallringDecisionId;
+    /// One rule of a gallringsbeslut.
+    GallringRuleId;
+    /// One gallring run: planned, approved, carried out.
+    GallringRunId;
 }
 
 code_ids! {

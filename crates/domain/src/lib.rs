@@ -28,8 +28,9 @@ pub use case_number::{CaseNumber, CaseNumberError};
 pub use category::{Answer, Category, Choice, Question, QuestionError, RoutingError};
 pub use event::{Actor, ChainError, Event, EventPayload, Hash, NewEvent};
 pub use ids::{
-    ApiKeyId, CaseId, ContributionId, DialogueId, HeldSubmissionId, ImprovementId, InboundMailId, JobId,
-    JurisdictionId, MeetingId, MessageId, NodeId, ParticipantId, QuestionId, TemplateId, ThemeId, UserId,
+    ApiKeyId, CaseId, ContributionId, DialogueId, GallringDecisionId, GallringRuleId, GallringRunId, HeldSubmissionId,
+    ImprovementId, InboundMailId, JobId, JurisdictionId, MeetingId, MessageId, NodeId, ParticipantId, QuestionId,
+    TemplateId, ThemeId, UserId,
 };
 pub use kinds::{
     AgeBand, Born, CaseKind, Channel, Consideration, ContactMethod, ContributionKind, DialogueMethod, Gender,

@@ -86,6 +86,7 @@ impl Store {
     pub async fn open(url: &str, options: ConnectOptions) -> Result<Store> {
         let backend = Backend::connect(url, &options).await?;
         migrate::run(&backend).await?;
+        reexpress_chains(&backend).await?;
         let policies = policies::Policies::new(Policy::defaults());
         load_stored_policies(&backend, &policies).await?;
         let intake = intake::Intake::start(backend.clone(), policies.clone(), options.max_batch);
@@ -206,6 +207,15 @@ impl Store {
         let events = self.events(case_id).await?;
         domain::event::verify_chain(&events, state.event_count, &state.head)?;
         Ok(())
+    }
+
+    /// The case's chain head before and after its events were re-expressed over content
+    /// digests, and when (decision 62); none for a case created since.
+    pub async fn chain_reexpression(
+        &self,
+        case_id: CaseId,
+    ) -> Result<Option<(domain::Hash, domain::Hash, DateTime<Utc>)>> {
+        dispatch!(self, chain_reexpression(case_id))
     }
 
     /// Open cases of the given units, nearest deadline first.
@@ -869,6 +879,27 @@ impl Store {
 
 fn parse_policy(toml_text: &str) -> Result<Policy> {
     Policy::from_toml(toml_text).map_err(StoreError::Invalid)
+}
+
+/// Gives the events stored before content digests their digests, case by case (decision 62).
+/// Runs once per database; later starts find nothing to do.
+async fn reexpress_chains(backend: &Backend) -> Result<()> {
+    let mut done = 0;
+    loop {
+        let cases = on_backend!(backend, unexpressed_cases(200))?;
+        if cases.is_empty() {
+            break;
+        }
+        on_backend!(backend, reexpress(&cases, Utc::now()))?;
+        done += cases.len();
+        if done % 10_000 < 200 {
+            tracing::info!(cases = done, "event chains re-expressed over content digests");
+        }
+    }
+    if done > 0 {
+        tracing::info!(cases = done, "every event chain is re-expressed over content digests");
+    }
+    Ok(())
 }
 
 /// Puts the policies saved in the administration pages in force.

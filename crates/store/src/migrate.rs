@@ -89,6 +89,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_dialogue_history.sql"),
         postgres: include_str!("../migrations/postgres/0012_dialogue_history.sql"),
     },
+    Migration {
+        version: 13,
+        name: "content_digests",
+        sqlite: include_str!("../migrations/sqlite/0013_content_digests.sql"),
+        postgres: include_str!("../migrations/postgres/0013_content_digests.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS lyhord_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";

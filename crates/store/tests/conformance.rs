@@ -282,16 +282,23 @@ conformance!(events_are_append_only_and_tampering_is_detected, |db, store| {
     assert!(err.to_string().contains("append-only"), "{err}");
     assert!(db.execute_raw("DELETE FROM case_events").await.is_err());
 
+    // Nor may content be blanked outside a gallring run (none is named here).
+    let blank = "UPDATE case_events SET payload = '{}', salt = NULL WHERE payload LIKE '%Andra%'";
+    let err = db.execute_raw(blank).await.unwrap_err();
+    assert!(err.to_string().contains("only a gallring run"), "{err}");
+
     // Someone who disables that protection is still caught by the hash chain.
-    let disable = if db.backend == "postgres" {
-        "ALTER TABLE case_events DISABLE TRIGGER case_events_append_only"
-    } else {
-        "DROP TRIGGER case_events_no_update; DROP TRIGGER case_events_no_delete"
-    };
-    db.execute_raw(disable).await.unwrap();
+    db.execute_raw(disable_guard(&db)).await.unwrap();
     assert_eq!(db.execute_raw(update).await.unwrap(), 1);
     let err = store.verify(id).await.unwrap_err();
     assert_eq!(err.to_string(), "event 2 has been altered: its content does not match its hash");
+    // Content removed by hand, without a gallring recorded in the chain, is found too.
+    let id3 = store.submit(new_case(at(2026, 3, 2, 11))).await.unwrap().case_id;
+    store.append(id3, event(EventPayload::NoteAdded { text: "Tredje".into() })).await.unwrap();
+    let blank = "UPDATE case_events SET payload = '{}', salt = NULL WHERE payload LIKE '%Tredje%'";
+    assert_eq!(db.execute_raw(blank).await.unwrap(), 1);
+    let err = store.verify(id3).await.unwrap_err();
+    assert_eq!(err.to_string(), "the content of event 2 is gone without a gallring that removed it");
 
     let id2 = store.submit(new_case(at(2026, 3, 2, 10))).await.unwrap().case_id;
     for text in ["a", "b", "c"] {
@@ -352,6 +359,84 @@ conformance!(the_inbox_lists_open_cases_of_the_units_nearest_deadline_first, |db
 });
 
 /// Swedish local time as UTC.
+/// SQL that removes the database's protection of events, as someone with direct access could.
+fn disable_guard(db: &TestDb) -> &'static str {
+    if db.backend == "postgres" {
+        "ALTER TABLE case_events DISABLE TRIGGER case_events_guard; \
+         ALTER TABLE case_events DROP CONSTRAINT case_events_digest"
+    } else {
+        "DROP TRIGGER case_events_guard; DROP TRIGGER case_events_no_delete"
+    }
+}
+
+/// A byte string and an id as SQL literals of the backend.
+fn bytes_sql(db: &TestDb, bytes: &[u8]) -> String {
+    if db.backend == "postgres" { format!("'\\x{}'::bytea", hex(bytes)) } else { format!("X'{}'", hex(bytes)) }
+}
+
+fn id_sql(db: &TestDb, id: domain::CaseId) -> String {
+    let hex_id = id.uuid().simple().to_string();
+    if db.backend == "postgres" { format!("case_id = '{hex_id}'") } else { format!("hex(case_id) = upper('{hex_id}')") }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Puts a case's events back as they were stored before content digests: no salt or digest,
+/// each hash over the payload itself (version 1). Returns the case's head then.
+async fn as_before_digests(db: &TestDb, store: &Store, id: domain::CaseId) -> domain::Hash {
+    let mut prev = domain::Hash::GENESIS;
+    let mut sql = String::new();
+    for e in store.events(id).await.unwrap() {
+        let hash = domain::event::event_hash_v1(id, e.seq, e.at_micros, &e.actor_json, &e.payload_json, &prev);
+        sql.push_str(&format!(
+            "UPDATE case_events SET salt = NULL, digest = NULL, prev_hash = {}, hash = {} WHERE {} AND seq = {};\n",
+            bytes_sql(db, &prev.0),
+            bytes_sql(db, &hash.0),
+            id_sql(db, id),
+            e.seq
+        ));
+        prev = hash;
+    }
+    let case = id_sql(db, id).replace("case_id", "id");
+    sql.push_str(&format!("UPDATE cases SET head_hash = {} WHERE {case};", bytes_sql(db, &prev.0)));
+    db.execute_raw(&sql).await.unwrap();
+    prev
+}
+
+conformance!(a_database_from_before_content_digests_is_re_expressed_once, |db, store| {
+    let id = store.submit(new_case(at(2026, 3, 2, 9))).await.unwrap().case_id;
+    store.append(id, event(EventPayload::NoteAdded { text: "Gammal anteckning".into() })).await.unwrap();
+    let before = store.events(id).await.unwrap();
+    db.execute_raw(disable_guard(&db)).await.unwrap();
+    let old_head = as_before_digests(&db, &store, id).await;
+    store.close().await;
+
+    // The next start re-expresses the chain over digests and records the old head.
+    let store = db.open().await;
+    store.verify(id).await.unwrap();
+    let after = store.events(id).await.unwrap();
+    assert_eq!(
+        after.iter().map(|e| &e.payload_json).collect::<Vec<_>>(),
+        before.iter().map(|e| &e.payload_json).collect::<Vec<_>>()
+    );
+    let (recorded_old, recorded_new, _) = store.chain_reexpression(id).await.unwrap().expect("recorded");
+    assert_eq!((recorded_old, recorded_new), (old_head, store.case(id).await.unwrap().unwrap().head));
+
+    // A chain already broken before is refused, not rewritten: the start fails and says which.
+    let second = store.submit(new_case(at(2026, 3, 3, 9))).await.unwrap();
+    as_before_digests(&db, &store, second.case_id).await;
+    let tamper = format!(
+        "UPDATE case_events SET payload = replace(payload, 'Gungan', 'Bänken') WHERE {}",
+        id_sql(&db, second.case_id)
+    );
+    assert_eq!(db.execute_raw(&tamper).await.unwrap(), 1);
+    store.close().await;
+    let refused = Store::open(&db.url, store::ConnectOptions::default()).await.err().expect("refused");
+    assert!(refused.to_string().contains(&second.number), "{refused}");
+});
+
 fn se(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
     domain::time::STOCKHOLM.with_ymd_and_hms(y, m, d, h, min, 0).single().unwrap().with_timezone(&Utc)
 }

@@ -520,4 +520,5 @@ action-new-link = A new link for the citizen
 action-new-link-hint = If the link to the case has reached the wrong person: every old link stops working at once, and the citizen is e-mailed a new one when an address is known. Otherwise print the receipt with the new link.
 action-new-link-button = Withdraw the links and send a new one
 staff-event-link-replaced = Every link to the case was withdrawn; the citizen gets a new one
+staff-event-gallrad = Disposed of under { $decision } (rule: { $rule }): what was written and who wrote it were removed; the registry facts remain
 mail-subject-new-link = A new link to your case { $number }

@@ -520,4 +520,5 @@ action-new-link = Ny länk för invånaren
 action-new-link-hint = Om länken till ärendet har hamnat hos fel person: alla gamla länkar slutar fungera direkt, och invånaren får en ny med e-post om en adress finns. Annars skriver du ut kvittot med den nya länken.
 action-new-link-button = Dra tillbaka länkarna och skicka en ny
 staff-event-link-replaced = Alla länkar till ärendet drogs tillbaka; invånaren får en ny
+staff-event-gallrad = Gallrat enligt { $decision } (regel: { $rule }): det som skrevs och vem som skrev togs bort; diarieuppgifterna finns kvar
 mail-subject-new-link = En ny länk till ditt ärende { $number }

@@ -34,6 +34,12 @@ pub(crate) fn event_from_row(row: &impl Columns) -> Result<Event> {
         at_micros: row.get("at")?,
         actor_json: row.get("actor")?,
         payload_json: row.get("payload")?,
+        salt: row
+            .get::<Option<Vec<u8>>>("salt")?
+            .map(|s| s.try_into().map_err(|_| crate::StoreError::corrupt("salt is not 16 bytes")))
+            .transpose()?,
+        digest: hash_from("digest", &row.get::<Option<Vec<u8>>>("digest")?.unwrap_or_default())?,
+        gallrad_by: row.get("gallrad_by")?,
         prev_hash: hash_from("prev_hash", &row.get::<Vec<u8>>("prev_hash")?)?,
         hash: hash_from("hash", &row.get::<Vec<u8>>("hash")?)?,
     })
@@ -49,7 +55,7 @@ macro_rules! cases {
         async fn insert_events(tx: &mut sqlx::Transaction<'static, Db>, events: &[(&Event, &'static str)]) -> Result<()> {
             for chunk in events.chunks(INSERT_CHUNK) {
                 let mut q = QueryBuilder::<Db>::new(
-                    "INSERT INTO case_events (case_id, seq, at, type, actor, payload, prev_hash, hash) ",
+                    "INSERT INTO case_events (case_id, seq, at, type, actor, payload, salt, digest, prev_hash, hash) ",
                 );
                 q.push_values(chunk, |mut b, (e, type_code)| {
                     b.push_bind(e.case_id)
@@ -58,6 +64,8 @@ macro_rules! cases {
                         .push_bind(*type_code)
                         .push_bind(e.actor_json.as_str())
                         .push_bind(e.payload_json.as_str())
+                        .push_bind(e.salt.as_ref().map(|s| &s[..]))
+                        .push_bind(&e.digest.0[..])
                         .push_bind(&e.prev_hash.0[..])
                         .push_bind(&e.hash.0[..]);
                 });
@@ -169,7 +177,7 @@ macro_rules! cases {
                     node_id: case.node_id.clone(),
                     submission: Box::new(case.submission.clone()),
                 };
-                let event = NewEvent::new(case.received_at, case.actor, payload).seal(case_id, 1, Hash::GENESIS);
+                let event = NewEvent::new(case.received_at, case.actor, payload).seal(case_id, 1, Hash::GENESIS, rand::random());
                 rows.push((i, number, event));
             }
 
@@ -306,7 +314,7 @@ macro_rules! cases {
                 }
             }
             let next = state.apply(&event.payload)?;
-            let sealed = event.seal(case_id, state.event_count + 1, state.head);
+            let sealed = event.seal(case_id, state.event_count + 1, state.head, rand::random());
             insert_events(&mut tx, &[(&sealed, event.payload.type_code())]).await?;
             let next = next.advance(&sealed);
 

@@ -13,6 +13,7 @@ mod accounts;
 mod alerts;
 mod analysis;
 mod cases;
+mod chains;
 mod dialogues;
 mod inbox;
 mod jobs;
@@ -49,8 +50,8 @@ pub(crate) const CASE_COLUMNS: &str = "id, jurisdiction_id, number, kind, channe
      anonymous, submitter_role, received_at, updated_at, event_count, head_hash, formal";
 pub(crate) const USER_COLUMNS: &str =
     "u.id, u.jurisdiction_id, u.username, u.display_name, u.email, u.password_hash, u.role, u.node_id, u.disabled";
-pub(crate) const EVENTS_OF_CASE: &str =
-    "SELECT case_id, seq, at, actor, payload, prev_hash, hash FROM case_events WHERE case_id = $1 ORDER BY seq";
+pub(crate) const EVENTS_OF_CASE: &str = "SELECT case_id, seq, at, actor, payload, salt, digest, gallrad_by, prev_hash, hash FROM case_events \
+     WHERE case_id = $1 ORDER BY seq";
 /// Rows per multi-row INSERT: well inside both databases' limits on bound parameters.
 pub(crate) const INSERT_CHUNK: usize = 400;
 
@@ -207,8 +208,8 @@ macro_rules! operations {
     () => {
         #[allow(unused_imports)]
         use super::{
-            accounts::*, alerts::*, analysis::*, cases::*, dialogues::*, inbox::*, jobs::*, keys::*, mail::*,
-            open311::*, organisation::*, quarantine::*, reports::*, search::*, *,
+            accounts::*, alerts::*, analysis::*, cases::*, chains::*, dialogues::*, inbox::*, jobs::*, keys::*,
+            mail::*, open311::*, organisation::*, quarantine::*, reports::*, search::*, *,
         };
         pub(crate) type Pools = super::Pools<Pool>;
         type DbRow = <Db as sqlx::Database>::Row;
@@ -217,6 +218,7 @@ macro_rules! operations {
         super::alerts::alerts!();
         super::analysis::analysis!();
         super::cases::cases!();
+        super::chains::chains!();
         super::dialogues::dialogues!();
         super::inbox::inbox!();
         super::jobs::jobs!();

@@ -194,7 +194,8 @@ pub(crate) fn public_entry(
         | P::ClockAlert { .. }
         | P::Analysed { .. }
         | P::Published { .. }
-        | P::TrackingLinkReplaced => return None,
+        | P::TrackingLinkReplaced
+        | P::Gallrad { .. } => return None,
     })
 }
 

@@ -154,7 +154,8 @@ pub(super) fn public_view(
         | P::ClockAlert { .. }
         | P::Analysed { .. }
         | P::Published { .. }
-        | P::TrackingLinkReplaced => {
+        | P::TrackingLinkReplaced
+        | P::Gallrad { .. } => {
             return None;
         }
     })

@@ -362,6 +362,9 @@ fn describe(
             Some(format!("{reason}\n\n{message}")),
         ),
         P::TrackingLinkReplaced => (lang.t("staff-event-link-replaced"), None),
+        P::Gallrad { decision, rule, .. } => {
+            (lang.t_with("staff-event-gallrad", &[("decision", decision.clone()), ("rule", rule.clone())]), None)
+        }
         P::Published { text, exact_position, pictures } => {
             let mut shown = vec![lang.t("publish-shows-text")];
             shown.push(lang.t(if *exact_position { "publish-shows-exact" } else { "publish-shows-rounded" }));
