@@ -223,7 +223,7 @@ impl<'a> Access<'a> {
         match self.user.role {
             Role::Administrator | Role::Handlaggare | Role::Chef => true,
             Role::Registrator => action.is_routing(),
-            Role::Lasare => false,
+            Role::Lasare | Role::Arkivansvarig => false,
         }
     }
 
@@ -250,6 +250,16 @@ impl<'a> Access<'a> {
 
     pub fn can_administer(&self) -> bool {
         self.user.role == Role::Administrator
+    }
+
+    /// Gallringsbeslut and runs: administrators record decisions and plan runs, as the
+    /// arkivansvarig does; only an arkivansvarig approves a run (two people, one law).
+    pub fn can_keep_records(&self) -> bool {
+        matches!(self.user.role, Role::Administrator | Role::Arkivansvarig)
+    }
+
+    pub fn can_approve_gallring(&self) -> bool {
+        self.user.role == Role::Arkivansvarig
     }
 
     /// Who reads the access log of a case: the administrators and managers of its unit.

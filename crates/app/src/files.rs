@@ -43,6 +43,18 @@ impl FileStore {
         let path = self.path_of(sha256).ok_or(std::io::ErrorKind::NotFound)?;
         fs::read(path)
     }
+
+    /// Removes a file and its directory entry for good (only a gallring run does): the
+    /// directory is synced, so the name does not come back after a crash. A file already
+    /// gone is no error.
+    pub fn remove(&self, sha256: &str) -> std::io::Result<()> {
+        let Some(path) = self.path_of(sha256) else { return Ok(()) };
+        match fs::remove_file(&path) {
+            Ok(()) => sync_dir(path.parent().expect("files live in a subdirectory")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 impl FileStore {

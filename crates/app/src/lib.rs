@@ -10,6 +10,7 @@ pub mod dates;
 pub mod dialogue;
 mod error;
 pub mod files;
+pub mod gallring;
 pub mod intake;
 pub mod lang;
 pub mod mail;

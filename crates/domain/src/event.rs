@@ -229,6 +229,15 @@ impl EventPayload {
         }
     }
 
+    /// The files the event names (a submission's, a citizen's message's).
+    pub fn attachments(&self) -> &[crate::attachment::Attachment] {
+        match self {
+            EventPayload::Received { submission, .. } => &submission.attachments,
+            EventPayload::CitizenMessage { attachments, .. } => attachments,
+            _ => &[],
+        }
+    }
+
     /// The event without what people wrote and who they are: what stays after gallring. The
     /// type, dates, kind, category, unit, handler and outcome stay, so the case's clocks and
     /// the statistics still read it.

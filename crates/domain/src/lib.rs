@@ -14,6 +14,7 @@ pub mod category;
 pub mod clock;
 pub mod dialogue;
 pub mod event;
+pub mod gallring;
 pub mod ids;
 pub mod kinds;
 pub mod lifecycle;

@@ -95,7 +95,7 @@ pub async fn add_user(
     }
     if let Some(node) = node {
         store.org_tree(&jurisdiction).await?.node(node).map_err(|e| invalid(e.to_string()))?;
-    } else if !matches!(role, Role::Administrator | Role::Registrator) {
+    } else if !matches!(role, Role::Administrator | Role::Registrator | Role::Arkivansvarig) {
         return Err(invalid(format!("a {} needs a unit (--node), which decides the cases they see", role.code())));
     }
     let user = NewUser {

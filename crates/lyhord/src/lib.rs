@@ -7,6 +7,7 @@ pub mod backup;
 pub mod calendar_cli;
 pub mod config;
 pub mod demo;
+pub mod gallring_cli;
 pub mod policy;
 pub mod serve;
 

@@ -76,6 +76,12 @@ enum Command {
         #[command(subcommand)]
         command: SetupCommand,
     },
+    /// Gallring under the municipality's gallringsbeslut: plan a run (a preview that removes
+    /// nothing), then approve and carry it out.
+    Gallring {
+        #[command(subcommand)]
+        command: GallringCommand,
+    },
     /// Keys for the Open311 API.
     Apikey {
         #[command(subcommand)]
@@ -131,6 +137,26 @@ enum SetupCommand {
 }
 
 #[derive(Subcommand)]
+enum GallringCommand {
+    /// List what is due under the decisions in force, as a run that removes nothing yet.
+    Plan {
+        #[arg(long)]
+        jurisdiction: Option<String>,
+    },
+    /// Approve a planned run and carry it out, or finish one a stop interrupted.
+    Run {
+        /// The run's id, as `lyhord gallring plan` printed it.
+        #[arg(long)]
+        approve: domain::GallringRunId,
+        /// Who approves (an arkivansvarig), as the protocol names them.
+        #[arg(long)]
+        by: String,
+        #[arg(long)]
+        jurisdiction: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum ApikeyCommand {
     /// Issue a key and print it (it is shown only this once).
     Create {
@@ -161,7 +187,7 @@ struct UserAdd {
     /// Full name, shown to colleagues and citizens.
     #[arg(long)]
     name: String,
-    /// administrator, registrator, handlaggare, chef or lasare.
+    /// administrator, registrator, handlaggare, chef, lasare or arkivansvarig.
     #[arg(long, value_parser = role)]
     role: store::Role,
     /// The organisation unit whose cases the account sees.
@@ -340,6 +366,19 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<String, String
             let result = ingest_mail(&store, &settings, jurisdiction.as_deref(), &raw).await;
             store.close().await;
             result
+        }
+        Command::Gallring { command } => {
+            let store = serve::open_store(&settings).await.map_err(|e| e.to_string())?;
+            let result = match command {
+                GallringCommand::Plan { jurisdiction } => {
+                    lyhord::gallring_cli::plan(&store, jurisdiction.as_deref()).await
+                }
+                GallringCommand::Run { approve, by, jurisdiction } => {
+                    lyhord::gallring_cli::run(&store, &settings, jurisdiction.as_deref(), approve, &by).await
+                }
+            };
+            store.close().await;
+            Ok(result?)
         }
         Command::Report { node, period, format, lang, jurisdiction } => {
             let period: domain::period::Period = period.parse()?;

@@ -119,6 +119,14 @@ pub async fn run(
     }
     let every = Duration::from_secs(settings.alerts_tick_seconds);
     workers.push(tokio::spawn(app::alerts::run_worker(app.clone(), every, stop)));
+    // An approved gallring run a stop interrupted is finished: each case is done whole or
+    // not at all, so it resumes where it stopped.
+    let (resuming, files) = (store.clone(), app::files::FileStore::new(&settings.attachments_dir));
+    tokio::spawn(async move {
+        if let Err(e) = app::gallring::resume(&resuming, &files).await {
+            tracing::error!(error = %e, "an interrupted gallring run could not be finished");
+        }
+    });
     let router = web::router(web::AppState::new(app));
     // Requests in flight are answered before the server returns.
     let result = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())

@@ -34,11 +34,11 @@ pub type Span = (DateTime<Utc>, DateTime<Utc>);
 pub use error::StoreError;
 pub use model::{
     AccessEntry, AnalysisSettings, AnswerTemplate, ApiKey, BrokenPromise, CaseFilter, CaseSummary, ChangeNote,
-    ClockTally, ClockView, Contribution, Dialogue, DialogueChange, DialogueQuestion, FieldChange, Improvement,
-    ImprovementInput, InboundMail, InboxQuery, Job, Jurisdiction, MailOutcome, MailTemplate, Meeting, Moderation,
-    NO_DUE, NewJob, NewUser, OutboxMessage, Participation, PublicCase, PublicQuery, PublicUpdate, PublicUpdatesQuery,
-    Publication, QuarantineDecision, Quarantined, Readable, ReportGroup, ReportTally, Role, SearchQuery, SessionRecord,
-    Theme, UnitClockCounts, Units, User, UserUpdate,
+    ClockTally, ClockView, ClosedCase, Contribution, Dialogue, DialogueChange, DialogueQuestion, FieldChange,
+    GallringItem, GallringRun, Improvement, ImprovementInput, InboundMail, InboxQuery, Job, Jurisdiction, MailOutcome,
+    MailTemplate, Meeting, Moderation, NO_DUE, NewGallringDecision, NewJob, NewUser, OutboxMessage, Participation,
+    PublicCase, PublicQuery, PublicUpdate, PublicUpdatesQuery, Publication, QuarantineDecision, Quarantined, Readable,
+    ReportGroup, ReportTally, Role, SearchQuery, SessionRecord, Theme, UnitClockCounts, Units, User, UserUpdate,
 };
 pub use projection::{NewCase, Receipt};
 
@@ -48,7 +48,9 @@ use domain::{
     ApiKeyId, CaseId, ContributionId, DialogueId, HeldSubmissionId, ImprovementId, InboundMailId, JobId,
     JurisdictionId, MessageId, NodeId, ParticipantId, QuestionId, TemplateId, ThemeId, UserId,
 };
-use domain::{CaseState, Category, Event, NewEvent, OrgNode, OrgTree};
+use domain::{
+    CaseState, Category, Event, GallringDecisionId, GallringRuleId, GallringRunId, NewEvent, OrgNode, OrgTree,
+};
 use std::sync::Arc;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -640,13 +642,9 @@ impl Store {
         dispatch!(self, feedback_recipients(dialogue))
     }
 
-    /// A participant's address, while it is kept (it is erased once the feedback is sent).
+    /// A participant's address, while it is kept (a gallring rule removes it after feedback).
     pub async fn participant_email(&self, participant: ParticipantId) -> Result<Option<String>> {
         dispatch!(self, participant_email(participant))
-    }
-
-    pub async fn forget_participant_email(&self, participant: ParticipantId) -> Result<()> {
-        dispatch!(self, forget_participant_email(participant))
     }
 
     pub async fn set_population(
@@ -710,6 +708,140 @@ impl Store {
 
     pub async fn set_clock_summary(&self, case_id: CaseId, event_count: i64, summary: &str) -> Result<()> {
         dispatch!(self, set_clock_summary(case_id, event_count, summary))
+    }
+
+    // --- Gallring (decision 62) -----------------------------------------------------------
+
+    /// Records a gallringsbeslut; `StoreError::Duplicate` if its reference is recorded already.
+    pub async fn save_gallring_decision(
+        &self,
+        jurisdiction: &JurisdictionId,
+        decision: &NewGallringDecision,
+    ) -> Result<GallringDecisionId> {
+        dispatch!(self, save_gallring_decision(jurisdiction, decision, Utc::now()))
+    }
+
+    pub async fn add_gallring_rule(
+        &self,
+        jurisdiction: &JurisdictionId,
+        decision: GallringDecisionId,
+        rule: &domain::gallring::Rule,
+    ) -> Result<()> {
+        dispatch!(self, add_gallring_rule(jurisdiction, decision, rule))
+    }
+
+    /// The jurisdiction's gallringsbeslut with their rules, newest first.
+    pub async fn gallring_decisions(&self, jurisdiction: &JurisdictionId) -> Result<Vec<domain::gallring::Decision>> {
+        dispatch!(self, gallring_decisions(jurisdiction))
+    }
+
+    /// Closed cases last changed before `before` that no run has gallrat yet.
+    pub async fn closed_cases(&self, jurisdiction: &JurisdictionId, before: DateTime<Utc>) -> Result<Vec<ClosedCase>> {
+        dispatch!(self, closed_cases(jurisdiction, before))
+    }
+
+    /// Records of one kind other than cases that started before `before`: (id, label, amount).
+    pub async fn due_records(
+        &self,
+        jurisdiction: &JurisdictionId,
+        covers: domain::gallring::Covers,
+        before: DateTime<Utc>,
+    ) -> Result<Vec<(uuid::Uuid, String, i64)>> {
+        dispatch!(self, due_records(jurisdiction, covers, before))
+    }
+
+    /// Records a run with what it will remove; it removes nothing until approved.
+    pub async fn plan_gallring_run(
+        &self,
+        jurisdiction: &JurisdictionId,
+        planned_by: &str,
+        items: &[GallringItem],
+    ) -> Result<GallringRunId> {
+        dispatch!(self, plan_gallring_run(jurisdiction, planned_by, items, Utc::now()))
+    }
+
+    pub async fn gallring_runs(&self, jurisdiction: &JurisdictionId) -> Result<Vec<GallringRun>> {
+        dispatch!(self, gallring_runs(jurisdiction))
+    }
+
+    pub async fn gallring_run(&self, jurisdiction: &JurisdictionId, run: GallringRunId) -> Result<Option<GallringRun>> {
+        dispatch!(self, gallring_run(jurisdiction, run))
+    }
+
+    /// Approved runs not finished (a restart resumes them).
+    pub async fn unfinished_gallring_runs(&self) -> Result<Vec<GallringRun>> {
+        dispatch!(self, unfinished_gallring_runs())
+    }
+
+    /// Up to `limit` of the run's items, only those not yet done when `open`.
+    pub async fn gallring_items(&self, run: GallringRunId, open: bool, limit: i64) -> Result<Vec<GallringItem>> {
+        dispatch!(self, gallring_items(run, open, limit))
+    }
+
+    /// Per rule and kind of record: (rule, kind, how many in all, how many done).
+    pub async fn gallring_counts(
+        &self,
+        run: GallringRunId,
+    ) -> Result<Vec<(GallringRuleId, domain::gallring::Covers, i64, i64)>> {
+        dispatch!(self, gallring_counts(run))
+    }
+
+    /// Approves a planned run; false if it was approved already.
+    pub async fn approve_gallring_run(
+        &self,
+        jurisdiction: &JurisdictionId,
+        run: GallringRunId,
+        approved_by: &str,
+    ) -> Result<bool> {
+        dispatch!(self, approve_gallring_run(jurisdiction, run, approved_by, Utc::now()))
+    }
+
+    pub async fn finish_gallring_run(&self, run: GallringRunId) -> Result<()> {
+        dispatch!(self, finish_gallring_run(run, Utc::now()))
+    }
+
+    /// Gallrar one case in one transaction (see decision 62); returns the files it named.
+    pub async fn gallra_case(
+        &self,
+        run: GallringRunId,
+        case_id: CaseId,
+        decision: &str,
+        rule: &str,
+    ) -> Result<Vec<String>> {
+        dispatch!(self, gallra_case(run, case_id, decision, rule, Utc::now()))
+    }
+
+    /// Gallrar one record other than a case; returns a file it named, if any.
+    pub async fn gallra_record(
+        &self,
+        run: GallringRunId,
+        item: &GallringItem,
+        jurisdiction: &JurisdictionId,
+        before: DateTime<Utc>,
+    ) -> Result<Option<String>> {
+        dispatch!(self, gallra_record(run, item, jurisdiction, before, Utc::now()))
+    }
+
+    /// Done items whose files are still on disk.
+    pub async fn gallring_files_pending(
+        &self,
+        run: GallringRunId,
+    ) -> Result<Vec<(domain::gallring::Covers, uuid::Uuid, Vec<String>)>> {
+        dispatch!(self, gallring_files_pending(run))
+    }
+
+    pub async fn gallring_files_removed(
+        &self,
+        run: GallringRunId,
+        covers: domain::gallring::Covers,
+        target: uuid::Uuid,
+    ) -> Result<()> {
+        dispatch!(self, gallring_files_removed(run, covers, target))
+    }
+
+    /// Whether a case not gallrad, or a kept received message, still names the file.
+    pub async fn file_in_use(&self, sha256: &str) -> Result<bool> {
+        dispatch!(self, file_in_use(sha256))
     }
 
     // --- E-mail ------------------------------------------------------------------------

@@ -95,6 +95,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_content_digests.sql"),
         postgres: include_str!("../migrations/postgres/0013_content_digests.sql"),
     },
+    Migration {
+        version: 14,
+        name: "gallring",
+        sqlite: include_str!("../migrations/sqlite/0014_gallring.sql"),
+        postgres: include_str!("../migrations/postgres/0014_gallring.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS lyhord_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";

@@ -35,6 +35,8 @@ domain::vocabulary! {
         Handlaggare => "handlaggare", "Handläggare", "Case handler";
         Chef => "chef", "Chef", "Manager";
         Lasare => "lasare", "Läsare", "Reader";
+        /// Keeps the records: gallringsbeslut, gallring runs (approves them), the e-archive.
+        Arkivansvarig => "arkivansvarig", "Arkivansvarig", "Records manager";
     }
 }
 
@@ -805,4 +807,91 @@ pub struct Theme {
     pub name: String,
     pub consideration: Option<domain::Consideration>,
     pub reason: String,
+}
+
+/// A gallringsbeslut as recorded (its rules are added one by one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewGallringDecision {
+    pub reference: String,
+    pub body: String,
+    pub decided_on: chrono::NaiveDate,
+    pub recorded_by: Option<UserId>,
+}
+
+/// A closed case as gallring rules look at it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClosedCase {
+    pub id: CaseId,
+    pub number: String,
+    pub kind: CaseKind,
+    pub category: String,
+    pub node_id: NodeId,
+    pub channel: Channel,
+    /// When it was last changed while closed: when its time under the rules starts.
+    pub closed_at: DateTime<Utc>,
+}
+
+/// One thing a gallring run removes: a case, a held submission or message, a participant's
+/// address, or the access log's rows before a day (`amount` of them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GallringItem {
+    pub covers: domain::gallring::Covers,
+    pub target: uuid::Uuid,
+    pub rule: domain::GallringRuleId,
+    /// What staff read in the preview and the protocol: a case number, a date.
+    pub label: String,
+    pub amount: i64,
+    pub done_at: Option<DateTime<Utc>>,
+}
+
+/// A gallring run: planned, approved, finished.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GallringRun {
+    pub id: domain::GallringRunId,
+    pub jurisdiction: JurisdictionId,
+    pub planned_at: DateTime<Utc>,
+    pub planned_by: String,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub approved_by: Option<String>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl GallringRun {
+    pub(crate) fn from_row(row: &impl Columns) -> Result<GallringRun> {
+        Ok(GallringRun {
+            id: row.get("id")?,
+            jurisdiction: row.get("jurisdiction_id")?,
+            planned_at: row.time("planned_at")?,
+            planned_by: row.get("planned_by")?,
+            approved_at: row.optional_time("approved_at")?,
+            approved_by: row.get("approved_by")?,
+            finished_at: row.optional_time("finished_at")?,
+        })
+    }
+}
+
+impl GallringItem {
+    pub(crate) fn from_row(row: &impl Columns) -> Result<GallringItem> {
+        Ok(GallringItem {
+            covers: row.parsed("covers")?,
+            target: row.get("target")?,
+            rule: row.get("rule_id")?,
+            label: row.get("label")?,
+            amount: row.get("amount")?,
+            done_at: row.optional_time("done_at")?,
+        })
+    }
+}
+
+pub(crate) fn gallring_rule_from_row(row: &impl Columns) -> Result<domain::gallring::Rule> {
+    Ok(domain::gallring::Rule {
+        id: row.get("id")?,
+        covers: row.parsed("covers")?,
+        kind: row.optional_parsed("kind")?,
+        category: row.get("category")?,
+        node_id: row.get("node_id")?,
+        channel: row.optional_parsed("channel")?,
+        after_months: u32::try_from(row.get::<i64>("after_months")?).unwrap_or(0),
+        action: row.parsed("action")?,
+    })
 }

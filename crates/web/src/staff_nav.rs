@@ -11,4 +11,6 @@ pub(crate) struct StaffNav {
     pub can_manage: bool,
     /// Runs citizen dialogues.
     pub can_run_dialogues: bool,
+    /// Keeps the records: gallringsbeslut and runs.
+    pub can_keep_records: bool,
 }

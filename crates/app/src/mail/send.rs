@@ -200,8 +200,9 @@ async fn send_feedback(state: &App, transport: &Transport) -> Result<usize, Stor
         };
         match sent {
             Ok(()) => {
+                // The address stays until a gallring run under the municipality's rule for
+                // dialogue addresses removes it (decision 62).
                 state.store.finish_job(job.id, Utc::now()).await?;
-                state.store.forget_participant_email(wanted.participant).await?;
             }
             Err(failure) => {
                 let last = failure.permanent || job.attempts >= config.max_attempts;

@@ -6,7 +6,7 @@ mod chart;
 mod view;
 
 pub use build::*;
-pub use view::{ReportView, Table};
+pub use view::{ReportView, Table, csv_of};
 
 use domain::OrgTree;
 

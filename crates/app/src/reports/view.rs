@@ -249,35 +249,39 @@ impl ReportView {
         })
     }
 
-    /// CSV as Swedish Excel opens it: UTF-8 with a byte-order mark, `;` between fields.
+    /// CSV as Swedish Excel opens it (see [`csv_of`]).
     pub fn csv(&self) -> String {
-        let field = |s: &str| {
-            let s = defused(s);
-            if s.contains([';', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
-        };
-        let mut out = String::from("\u{feff}");
-        let line = |out: &mut String, cells: &[String]| {
-            out.push_str(&cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(";"));
-            out.push_str("\r\n");
-        };
-        line(&mut out, &[self.title.clone(), self.unit.clone(), self.period.clone()]);
+        let mut rows = vec![vec![self.title.clone(), self.unit.clone(), self.period.clone()]];
         for table in &self.tables {
-            out.push_str("\r\n");
+            rows.push(Vec::new());
             let mut header = vec![table.heading.clone()];
             header.extend(table.columns.iter().cloned());
-            line(&mut out, &header);
+            rows.push(header);
             for row in &table.rows {
                 let mut cells = vec![table.heading.clone()];
                 cells.extend(row.iter().cloned());
-                line(&mut out, &cells);
+                rows.push(cells);
             }
         }
-        out.push_str("\r\n");
-        for (label, value) in &self.actions {
-            line(&mut out, &[label.clone(), value.clone()]);
-        }
-        out
+        rows.push(Vec::new());
+        rows.extend(self.actions.iter().map(|(label, value)| vec![label.clone(), value.clone()]));
+        csv_of(&rows)
     }
+}
+
+/// Rows as CSV that Swedish Excel opens: UTF-8 with a byte-order mark, `;` between fields,
+/// CRLF line ends, and no cell a spreadsheet would run as a formula.
+pub fn csv_of(rows: &[Vec<String>]) -> String {
+    let field = |s: &str| {
+        let s = defused(s);
+        if s.contains([';', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
+    };
+    let mut out = String::from("\u{feff}");
+    for cells in rows {
+        out.push_str(&cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(";"));
+        out.push_str("\r\n");
+    }
+    out
 }
 
 /// A cell a spreadsheet will not run as a formula: text that starts with `=`, `+`, `-`, `@`,

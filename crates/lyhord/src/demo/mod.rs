@@ -114,6 +114,7 @@ const STAFF: &[(&str, &str, Role, &str)] = &[
     ("handlaggare", "Johan Berg", Role::Handlaggare, "vasteras.gp"),
     ("chef", "Eva Ekström", Role::Chef, "vasteras.tk"),
     ("lasare", "Lars Holm", Role::Lasare, "vasteras.tn"),
+    ("arkivansvarig", "Ingrid Ek", Role::Arkivansvarig, "vasteras.slk"),
 ];
 
 /// What people write, by kind. `{place}` is filled in.
@@ -294,7 +295,47 @@ pub async fn load(store: &Store, now: DateTime<Utc>, cases: usize) -> Result<Dem
     }
     // The manager of Tekniska kontoret runs the demo's dialogues.
     dialogues::load(store, &jurisdiction(), now, staff_ids[3]).await?;
+    gallring_plan(store, staff_ids[0]).await?;
     Ok(DemoSummary { cases, usernames: STAFF.iter().map(|s| s.0).collect() })
+}
+
+/// A plausible gallringsbeslut (the kind a kommunstyrelse takes for its
+/// dokumenthanteringsplan): praise, suggestions and questions go two years after closing,
+/// complaints are kept for the e-archive, held spam and mail go after three months, the access
+/// log after two years, and dialogue addresses once the feedback is sent.
+async fn gallring_plan(store: &Store, by: domain::UserId) -> Result<(), StoreError> {
+    use domain::gallring::{Covers, Disposal, Rule};
+    let decision = store::NewGallringDecision {
+        reference: "KS 2025/123 § 45".into(),
+        body: "Kommunstyrelsen".into(),
+        decided_on: chrono::NaiveDate::from_ymd_opt(2025, 5, 20).expect("a date"),
+        recorded_by: Some(by),
+    };
+    let id = store.save_gallring_decision(&jurisdiction(), &decision).await?;
+    let rule = |covers, kind: Option<CaseKind>, after_months, action| Rule {
+        id: domain::GallringRuleId::new(),
+        covers,
+        kind,
+        category: None,
+        node_id: None,
+        channel: None,
+        after_months,
+        action,
+    };
+    let rules = [
+        rule(Covers::Cases, Some(CaseKind::Berom), 24, Disposal::Gallras),
+        rule(Covers::Cases, Some(CaseKind::Synpunkt), 24, Disposal::Gallras),
+        rule(Covers::Cases, Some(CaseKind::Fraga), 24, Disposal::Gallras),
+        rule(Covers::Cases, Some(CaseKind::Klagomal), 0, Disposal::Bevaras),
+        rule(Covers::HeldSubmissions, None, 3, Disposal::Gallras),
+        rule(Covers::InboundMail, None, 3, Disposal::Gallras),
+        rule(Covers::AccessLog, None, 24, Disposal::Gallras),
+        rule(Covers::DialogueAddresses, None, 0, Disposal::Gallras),
+    ];
+    for r in &rules {
+        store.add_gallring_rule(&jurisdiction(), id, r).await?;
+    }
+    Ok(())
 }
 
 fn categories() -> Vec<Category> {

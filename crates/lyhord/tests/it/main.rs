@@ -11,6 +11,7 @@ mod cli;
 mod control_characters;
 mod demo;
 mod dialogues;
+mod gallring;
 mod mail;
 mod open311;
 mod publication;

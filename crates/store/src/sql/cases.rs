@@ -51,6 +51,19 @@ macro_rules! cases {
             Ok(db.write.begin_with(DIALECT.begin_write).await?)
         }
 
+        /// The case, locked against other writers until the transaction ends.
+        async fn locked_case(tx: &mut sqlx::Transaction<'static, Db>, case_id: CaseId) -> Result<CaseState> {
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {CASE_COLUMNS} FROM cases WHERE id = $1{}",
+                DIALECT.for_update
+            )))
+            .bind(case_id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+            case_from_row(&row)
+        }
+
         /// Inserts events, each with its payload's type tag.
         async fn insert_events(tx: &mut sqlx::Transaction<'static, Db>, events: &[(&Event, &'static str)]) -> Result<()> {
             for chunk in events.chunks(INSERT_CHUNK) {
@@ -291,15 +304,7 @@ macro_rules! cases {
                     return Err(StoreError::Duplicate("the job is already done".into()));
                 }
             }
-            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {CASE_COLUMNS} FROM cases WHERE id = $1{}",
-                DIALECT.for_update
-            )))
-            .bind(case_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-            let state = case_from_row(&row)?;
+            let state = locked_case(&mut tx, case_id).await?;
             // The case's events, read once: for the check below and for the clocks.
             let rows = sqlx::query(EVENTS_OF_CASE).bind(case_id).fetch_all(&mut *tx).await?;
             let mut events = rows.iter().map(event_from_row).collect::<Result<Vec<_>>>()?;

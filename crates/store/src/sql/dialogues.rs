@@ -763,14 +763,6 @@ macro_rules! dialogues {
         }
 
         /// Erases a participant's address: it was given for the feedback alone.
-        pub async fn forget_participant_email(db: &Pools, participant: ParticipantId) -> Result<()> {
-            sqlx::query("UPDATE dialogue_participants SET email = NULL WHERE id = $1")
-                .bind(participant)
-                .execute(&db.write)
-                .await?;
-            Ok(())
-        }
-
         /// Replaces the municipality's population table.
         pub async fn set_population(db: &Pools, jurisdiction: &JurisdictionId, rows: &[PopulationRow]) -> Result<()> {
             let mut tx = db.write.begin_with(DIALECT.begin_write).await?;

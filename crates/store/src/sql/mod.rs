@@ -15,6 +15,7 @@ mod analysis;
 mod cases;
 mod chains;
 mod dialogues;
+mod gallring;
 mod inbox;
 mod jobs;
 mod keys;
@@ -208,8 +209,8 @@ macro_rules! operations {
     () => {
         #[allow(unused_imports)]
         use super::{
-            accounts::*, alerts::*, analysis::*, cases::*, chains::*, dialogues::*, inbox::*, jobs::*, keys::*,
-            mail::*, open311::*, organisation::*, quarantine::*, reports::*, search::*, *,
+            accounts::*, alerts::*, analysis::*, cases::*, chains::*, dialogues::*, gallring::*, inbox::*, jobs::*,
+            keys::*, mail::*, open311::*, organisation::*, quarantine::*, reports::*, search::*, *,
         };
         pub(crate) type Pools = super::Pools<Pool>;
         type DbRow = <Db as sqlx::Database>::Row;
@@ -220,6 +221,7 @@ macro_rules! operations {
         super::cases::cases!();
         super::chains::chains!();
         super::dialogues::dialogues!();
+        super::gallring::gallring!();
         super::inbox::inbox!();
         super::jobs::jobs!();
         super::keys::keys!();

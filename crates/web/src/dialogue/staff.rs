@@ -126,13 +126,7 @@ fn plan_page(
         phase: dialogue.map(|d| phase_text(d.phase(today), lang)).unwrap_or_default(),
         published: dialogue.is_some_and(|d| d.published_at.is_some()),
         form: FormState::new(values, errors),
-        units: desk
-            .tree
-            .subtree(&desk.tree.root().id)
-            .unwrap_or_default()
-            .iter()
-            .map(|n| Choice { value: n.id.to_string(), label: desk.unit_name(&n.id) })
-            .collect(),
+        units: desk.unit_choices(),
         ladders: choices(Ladder::ALL, |x| x.code(), |x| x.name(l)),
         methods: choices(DialogueMethod::ALL, |x| x.code(), |x| x.name(l)),
     };

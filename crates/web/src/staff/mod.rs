@@ -6,6 +6,7 @@ mod actions;
 mod admin;
 mod analysis_settings;
 mod case_page;
+mod gallring;
 mod held_mail;
 mod improvements;
 mod inbox;
@@ -52,6 +53,7 @@ pub(crate) fn routes() -> StaffRoutes {
         .route("/staff/quarantine/mail/{id}/register", post(held_mail::register))
         .route("/staff/quarantine/mail/{id}/dismiss", post(held_mail::dismiss))
         .merge(admin::routes())
+        .merge(gallring::routes())
 }
 
 /// What every staff page starts from: who is asking, and their jurisdiction.
@@ -81,6 +83,12 @@ impl Desk {
 
     pub fn access(&self) -> Access<'_> {
         Access::new(&self.user, &self.tree, &self.categories)
+    }
+
+    /// Every unit of the organisation as a choice, in tree order.
+    pub fn unit_choices(&self) -> Vec<crate::citizen::Choice> {
+        let all = self.tree.subtree(&self.tree.root().id).unwrap_or_default();
+        all.iter().map(|n| crate::citizen::Choice { value: n.id.to_string(), label: self.unit_name(&n.id) }).collect()
     }
 
     pub fn unit_name(&self, id: &str) -> String {
@@ -158,6 +166,7 @@ impl StaffNav {
                 desk.user.role,
                 store::Role::Administrator | store::Role::Chef | store::Role::Handlaggare
             ),
+            can_keep_records: access.can_keep_records(),
         }
     }
 }

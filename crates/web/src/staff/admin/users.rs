@@ -51,7 +51,9 @@ pub async fn save_user(
     let node = optional(&form, "node").map(domain::NodeId::from);
     match role {
         None => feedback.error("role", lang.t("error-role-required")),
-        Some(role) if node.is_none() && !matches!(role, Role::Administrator | Role::Registrator) => {
+        Some(role)
+            if node.is_none() && !matches!(role, Role::Administrator | Role::Registrator | Role::Arkivansvarig) =>
+        {
             feedback.error("node", lang.t("error-node-required-for-role"))
         }
         _ => {}

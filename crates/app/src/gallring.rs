@@ -1,0 +1,256 @@
+//! Gallring runs (arkivlagen 10 §, GDPR 5.1 e; decision 62): planned from the decisions in
+//! force, read as a preview, approved by an arkivansvarig, then carried out one case or record
+//! per transaction, resuming where a crash stopped it. Each run keeps its protocol for ever.
+
+use chrono::{DateTime, Utc};
+use domain::gallring::{CaseFacts, Covers, Decision, Disposal, Rule, Verdict, verdict};
+use domain::{GallringRuleId, GallringRunId, JurisdictionId, OrgTree};
+use store::{GallringItem, GallringRun, Store, StoreError};
+
+use crate::files::FileStore;
+use crate::lang::Lang;
+
+/// Items done per read of the run's open items.
+const BATCH: i64 = 500;
+
+/// Plans a run at `now`: every case and record due under the decisions in force, each under
+/// the rule that makes it due. Nothing is removed until the run is approved.
+pub async fn plan(
+    store: &Store,
+    jurisdiction: &JurisdictionId,
+    planned_by: &str,
+    now: DateTime<Utc>,
+) -> Result<GallringRunId, StoreError> {
+    let (decisions, tree) = tokio::try_join!(store.gallring_decisions(jurisdiction), store.org_tree(jurisdiction))?;
+    let rules: Vec<Rule> = decisions.iter().flat_map(|d| d.rules.iter().cloned()).collect();
+    let mut items = due_cases(store, jurisdiction, &rules, &tree, now).await?;
+    for covers in Covers::ALL.iter().copied().filter(|c| *c != Covers::Cases) {
+        // Several rules for one kind of record: the longest time wins, and keeping wins.
+        let of_kind: Vec<&Rule> = rules.iter().filter(|r| r.covers == covers).collect();
+        if of_kind.iter().any(|r| r.action != Disposal::Gallras) {
+            continue;
+        }
+        let Some(rule) = of_kind.into_iter().max_by_key(|r| r.after_months) else { continue };
+        for (target, label, amount) in store.due_records(jurisdiction, covers, rule.due_before(now)).await? {
+            items.push(GallringItem { covers, target, rule: rule.id, label, amount, done_at: None });
+        }
+    }
+    store.plan_gallring_run(jurisdiction, planned_by, &items).await
+}
+
+async fn due_cases(
+    store: &Store,
+    jurisdiction: &JurisdictionId,
+    rules: &[Rule],
+    tree: &OrgTree,
+    now: DateTime<Utc>,
+) -> Result<Vec<GallringItem>, StoreError> {
+    let shortest = rules.iter().filter(|r| r.covers == Covers::Cases && r.action == Disposal::Gallras);
+    let Some(shortest) = shortest.min_by_key(|r| r.after_months) else { return Ok(Vec::new()) };
+    let mut items = Vec::new();
+    for case in store.closed_cases(jurisdiction, shortest.due_before(now)).await? {
+        let facts =
+            CaseFacts { kind: case.kind, category: &case.category, node_id: &case.node_id, channel: case.channel };
+        if let Verdict::Due(rule) = verdict(rules, &facts, case.closed_at, now, tree) {
+            items.push(GallringItem {
+                covers: Covers::Cases,
+                target: case.id.uuid(),
+                rule: rule.id,
+                label: case.number,
+                amount: 1,
+                done_at: None,
+            });
+        }
+    }
+    Ok(items)
+}
+
+/// Carries out an approved run, or what is left of one: each case or record in one
+/// transaction with the mark that it is done, then the files no live case names.
+pub async fn carry_out(store: &Store, files: &FileStore, run: &GallringRun) -> Result<(), StoreError> {
+    if run.approved_at.is_none() {
+        return Err(StoreError::Invalid("a gallring run is carried out only once it is approved".into()));
+    }
+    let decisions = store.gallring_decisions(&run.jurisdiction).await?;
+    loop {
+        let items = store.gallring_items(run.id, true, BATCH).await?;
+        if items.is_empty() {
+            break;
+        }
+        for item in &items {
+            let (decision, rule) = rule_of(&decisions, item.rule)
+                .ok_or_else(|| StoreError::Corrupt("a gallring item names a rule that is not recorded".into()))?;
+            if item.covers == Covers::Cases {
+                let label = rule_label(rule, Lang::Sv);
+                store.gallra_case(run.id, domain::CaseId::from_uuid(item.target), &decision.reference, &label).await?;
+            } else {
+                store.gallra_record(run.id, item, &run.jurisdiction, rule.due_before(run.planned_at)).await?;
+            }
+        }
+        remove_files(store, files, run.id).await?;
+    }
+    remove_files(store, files, run.id).await?;
+    store.finish_gallring_run(run.id).await
+}
+
+/// Removes from disk the files of done items that no live case or kept message names.
+async fn remove_files(store: &Store, files: &FileStore, run: GallringRunId) -> Result<(), StoreError> {
+    for (covers, target, digests) in store.gallring_files_pending(run).await? {
+        for sha256 in &digests {
+            if !store.file_in_use(sha256).await? {
+                files.remove(sha256).map_err(|e| StoreError::Invalid(format!("cannot remove file {sha256}: {e}")))?;
+            }
+        }
+        store.gallring_files_removed(run, covers, target).await?;
+    }
+    Ok(())
+}
+
+/// Resumes every approved run a stop interrupted (at start).
+pub async fn resume(store: &Store, files: &FileStore) -> Result<usize, StoreError> {
+    let runs = store.unfinished_gallring_runs().await?;
+    for run in &runs {
+        tracing::info!(run = %run.id, "resuming an interrupted gallring run");
+        carry_out(store, files, run).await?;
+    }
+    Ok(runs.len())
+}
+
+fn rule_of(decisions: &[Decision], id: GallringRuleId) -> Option<(&Decision, &Rule)> {
+    decisions.iter().find_map(|d| d.rules.iter().find(|r| r.id == id).map(|r| (d, r)))
+}
+
+/// A rule as people read it: "Ärenden, synpunkt, Tekniska nämnden: gallras 24 månader efter
+/// att ärendet avslutades".
+pub fn rule_label(rule: &Rule, lang: Lang) -> String {
+    let l = lang.code();
+    let mut what = vec![rule.covers.name(l).to_owned()];
+    what.extend(rule.kind.map(|k| k.name(l).to_lowercase()));
+    what.extend(rule.category.clone());
+    what.extend(rule.node_id.as_ref().map(|n| n.to_string()));
+    what.extend(rule.channel.map(|c| c.name(l).to_lowercase()));
+    let months = if lang == Lang::En { "months" } else { "månader" };
+    format!(
+        "{}: {} {} {months} {}",
+        what.join(", "),
+        rule.action.name(l).to_lowercase(),
+        rule.after_months,
+        rule.covers.counted_from(l)
+    )
+}
+
+/// One line of a run's protocol: a rule, what it covered, and how much was removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProtocolLine {
+    pub decision: String,
+    pub body: String,
+    pub decided_on: String,
+    pub rule: String,
+    pub covers: Covers,
+    pub total: i64,
+    pub done: i64,
+}
+
+/// A run's protocol: what, how many, under which decision, planned and approved by whom, when.
+#[derive(Debug, Clone)]
+pub struct Protocol {
+    pub run: GallringRun,
+    pub lines: Vec<ProtocolLine>,
+}
+
+impl Protocol {
+    pub async fn of(store: &Store, run: GallringRun, lang: Lang) -> Result<Protocol, StoreError> {
+        let (decisions, counts) =
+            tokio::try_join!(store.gallring_decisions(&run.jurisdiction), store.gallring_counts(run.id))?;
+        let mut lines: Vec<ProtocolLine> = counts
+            .into_iter()
+            .filter_map(|(rule_id, covers, total, done)| {
+                let (d, rule) = rule_of(&decisions, rule_id)?;
+                Some(ProtocolLine {
+                    decision: d.reference.clone(),
+                    body: d.body.clone(),
+                    decided_on: d.decided_on.to_string(),
+                    rule: rule_label(rule, lang),
+                    covers,
+                    total,
+                    done,
+                })
+            })
+            .collect();
+        lines.sort_by(|a, b| (&a.decision, &a.rule).cmp(&(&b.decision, &b.rule)));
+        Ok(Protocol { run, lines })
+    }
+
+    pub fn title(&self, lang: Lang) -> String {
+        lang.t1("gallring-protocol-title", "date", &crate::dates::long_date(self.run.planned_at, lang))
+    }
+
+    /// The facts of the run, as label and value.
+    pub fn facts(&self, lang: Lang) -> Vec<(String, String)> {
+        let when = |t: Option<DateTime<Utc>>| t.map_or_else(|| lang.t("gallring-not-yet"), crate::dates::short);
+        vec![
+            (lang.t("gallring-run-id"), self.run.id.to_string()),
+            (
+                lang.t("gallring-planned"),
+                format!("{}, {}", crate::dates::short(self.run.planned_at), self.run.planned_by),
+            ),
+            (
+                lang.t("gallring-approved"),
+                match (&self.run.approved_by, self.run.approved_at) {
+                    (Some(by), Some(at)) => format!("{}, {by}", crate::dates::short(at)),
+                    _ => lang.t("gallring-not-yet"),
+                },
+            ),
+            (lang.t("gallring-finished"), when(self.run.finished_at)),
+        ]
+    }
+
+    pub fn columns(lang: Lang) -> Vec<String> {
+        ["gallring-col-decision", "gallring-col-rule", "gallring-col-covers", "gallring-col-due", "gallring-col-done"]
+            .iter()
+            .map(|k| lang.t(k))
+            .collect()
+    }
+
+    pub fn rows(&self, lang: Lang) -> Vec<Vec<String>> {
+        self.lines
+            .iter()
+            .map(|l| {
+                vec![
+                    format!("{} ({}, {})", l.decision, l.body, l.decided_on),
+                    l.rule.clone(),
+                    l.covers.name(lang.code()).to_owned(),
+                    l.total.to_string(),
+                    l.done.to_string(),
+                ]
+            })
+            .collect()
+    }
+
+    /// CSV as Swedish Excel opens it, like the reports.
+    pub fn csv(&self, lang: Lang) -> String {
+        let mut rows = vec![vec![self.title(lang)]];
+        rows.extend(self.facts(lang).into_iter().map(|(k, v)| vec![k, v]));
+        rows.push(Vec::new());
+        rows.push(Protocol::columns(lang));
+        rows.extend(self.rows(lang));
+        crate::reports::csv_of(&rows)
+    }
+
+    /// Tagged PDF (PDF/UA-1), to be filed with the decision.
+    pub fn pdf(&self, lang: Lang) -> Result<Vec<u8>, pdf::Error> {
+        use pdf::Block;
+        let title = self.title(lang);
+        let blocks = vec![
+            Block::Heading(1, title.clone()),
+            Block::List(self.facts(lang).into_iter().map(|(k, v)| format!("{k}: {v}")).collect()),
+            Block::Heading(2, lang.t("gallring-protocol-lines")),
+            if self.lines.is_empty() {
+                Block::Paragraph(lang.t("gallring-nothing-due"))
+            } else {
+                Block::Table { columns: Protocol::columns(lang), rows: self.rows(lang) }
+            },
+        ];
+        pdf::render(&pdf::Document { title, lang: lang.code().to_owned(), blocks })
+    }
+}
