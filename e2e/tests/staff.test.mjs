@@ -274,6 +274,14 @@ for (const lang of ['sv', 'en']) {
     await page.click('form[action="/staff/admin/api-keys"] button[type=submit]');
     await page.waitForSelector('#secret');
     await noViolations(page, 'a new key shown once');
+    // Gallring: the decisions and rules in force, a decision with errors, a planned run.
+    await visit('/staff/gallring', 'gallring');
+    await page.click('form[action="/staff/gallring/decisions"] button[type=submit]');
+    await page.waitForSelector('.error-summary');
+    await noViolations(page, 'gallring decision with errors');
+    await page.click('form[action="/staff/gallring/runs"] button[type=submit]');
+    await page.waitForURL(/\/staff\/gallring\/runs\//);
+    await noViolations(page, 'a planned gallring run');
     assert.deepEqual(page.consoleErrors, [], 'no console errors (e.g. CSP violations)');
     await page.context().close();
   });

@@ -71,7 +71,8 @@ pub async fn carry_out(store: &Store, files: &FileStore, run: &GallringRun) -> R
     if run.approved_at.is_none() {
         return Err(StoreError::Invalid("a gallring run is carried out only once it is approved".into()));
     }
-    let decisions = store.gallring_decisions(&run.jurisdiction).await?;
+    let (decisions, tree) =
+        tokio::try_join!(store.gallring_decisions(&run.jurisdiction), store.org_tree(&run.jurisdiction))?;
     loop {
         let items = store.gallring_items(run.id, true, BATCH).await?;
         if items.is_empty() {
@@ -81,7 +82,7 @@ pub async fn carry_out(store: &Store, files: &FileStore, run: &GallringRun) -> R
             let (decision, rule) = rule_of(&decisions, item.rule)
                 .ok_or_else(|| StoreError::Corrupt("a gallring item names a rule that is not recorded".into()))?;
             if item.covers == Covers::Cases {
-                let label = rule_label(rule, Lang::Sv);
+                let label = rule_label(rule, &tree, Lang::Sv);
                 store.gallra_case(run.id, domain::CaseId::from_uuid(item.target), &decision.reference, &label).await?;
             } else {
                 store.gallra_record(run.id, item, &run.jurisdiction, rule.due_before(run.planned_at)).await?;
@@ -122,21 +123,20 @@ fn rule_of(decisions: &[Decision], id: GallringRuleId) -> Option<(&Decision, &Ru
 
 /// A rule as people read it: "Ärenden, synpunkt, Tekniska nämnden: gallras 24 månader efter
 /// att ärendet avslutades".
-pub fn rule_label(rule: &Rule, lang: Lang) -> String {
+pub fn rule_label(rule: &Rule, tree: &OrgTree, lang: Lang) -> String {
     let l = lang.code();
     let mut what = vec![rule.covers.name(l).to_owned()];
     what.extend(rule.kind.map(|k| k.name(l).to_lowercase()));
     what.extend(rule.category.clone());
-    what.extend(rule.node_id.as_ref().map(|n| n.to_string()));
+    what.extend(rule.node_id.as_ref().map(|n| tree.node(n).map_or_else(|_| n.to_string(), |n| n.name.clone())));
     what.extend(rule.channel.map(|c| c.name(l).to_lowercase()));
+    let action = rule.action.name(l).to_lowercase();
     let months = if lang == Lang::En { "months" } else { "månader" };
-    format!(
-        "{}: {} {} {months} {}",
-        what.join(", "),
-        rule.action.name(l).to_lowercase(),
-        rule.after_months,
-        rule.covers.counted_from(l)
-    )
+    match (rule.action, rule.after_months) {
+        (Disposal::Bevaras, _) => format!("{}: {action}", what.join(", ")),
+        (_, 0) => format!("{}: {action} {}", what.join(", "), rule.covers.counted_from(l)),
+        (_, n) => format!("{}: {action} {n} {months} {}", what.join(", "), rule.covers.counted_from(l)),
+    }
 }
 
 /// One line of a run's protocol: a rule, what it covered, and how much was removed.
@@ -160,8 +160,11 @@ pub struct Protocol {
 
 impl Protocol {
     pub async fn of(store: &Store, run: GallringRun, lang: Lang) -> Result<Protocol, StoreError> {
-        let (decisions, counts) =
-            tokio::try_join!(store.gallring_decisions(&run.jurisdiction), store.gallring_counts(run.id))?;
+        let (decisions, counts, tree) = tokio::try_join!(
+            store.gallring_decisions(&run.jurisdiction),
+            store.gallring_counts(run.id),
+            store.org_tree(&run.jurisdiction)
+        )?;
         let mut lines: Vec<ProtocolLine> = counts
             .into_iter()
             .filter_map(|(rule_id, covers, total, done)| {
@@ -170,7 +173,7 @@ impl Protocol {
                     decision: d.reference.clone(),
                     body: d.body.clone(),
                     decided_on: d.decided_on.to_string(),
-                    rule: rule_label(rule, lang),
+                    rule: rule_label(rule, &tree, lang),
                     covers,
                     total,
                     done,

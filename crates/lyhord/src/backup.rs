@@ -1,8 +1,9 @@
 //! `lyhord backup DIR` and `lyhord restore DIR`: the SQLite database and the attachment files
 //! as one consistent copy, and back. The database is copied first (`VACUUM INTO`, one read
 //! transaction, intake goes on); files are written durably before the case that names them
-//! commits and are never removed, so every file the copied database names is among those
-//! copied after it. A manifest written last marks the backup complete.
+//! commits and removed only by a gallring run, so every file the copied database names is
+//! among those copied after it, except one a run removed in between (its case is gallrad by
+//! the next run after a restore). A manifest written last marks the backup complete.
 
 use std::path::{Path, PathBuf};
 

@@ -127,11 +127,13 @@ on_both_backends!(nothing_a_person_wrote_is_public_until_staff_publish_it, |app|
         privacy.contains("Din text och dina bilder visas först när en handläggare har granskat och publicerat dem")
     );
     assert!(privacy.contains("avrundad till ungefär 100 meter"));
-    // It names the controllers, the data protection officer from the setup, and says that
-    // nothing is disposed of yet, which is what the system does.
+    // It names the controllers, the data protection officer from the setup, and the gallring
+    // rules in force, as the demo's decision records them (F8).
     assert!(privacy.contains("<li>Tekniska nämnden</li>") && privacy.contains("<li>Kommunstyrelsen</li>"), "{privacy}");
     assert!(privacy.contains("dataskyddsombud@vasteras.example"));
-    assert!(privacy.contains("Lyhörd tar ännu inte bort något"));
+    assert!(privacy.contains("Kommunstyrelsen, KS 2025/123 § 45 2025-05-20"), "{privacy}");
+    assert!(privacy.contains("<li>Ärenden, klagomål: bevaras"), "{privacy}");
+    assert!(privacy.contains("Det som inget beslut omfattar sparas."));
 
     // A reader may not publish.
     let reader = app.signed_in("lasare", PASSWORD).await;

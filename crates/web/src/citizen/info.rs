@@ -70,10 +70,12 @@ struct PrivacyPage {
     dpo: Option<String>,
     /// What the open API shows, as this installation is set up.
     published: String,
+    /// The gallringsbeslut in force, each with its rules as people read them.
+    retention: Vec<(String, Vec<String>)>,
 }
 
 /// The privacy notice, from the setup as it is: the nämnder as controllers, the data
-/// protection officer, what is published, and that nothing is yet disposed of.
+/// protection officer, what is published, and the gallring rules in force.
 pub async fn privacy(State(state): State<AppState>, PageLang(lang): PageLang) -> Result<Response, PageError> {
     let published = match state.config.open311_public_reads {
         app::PublicReads::Off => lang.t("privacy-published-off"),
@@ -84,7 +86,14 @@ pub async fn privacy(State(state): State<AppState>, PageLang(lang): PageLang) ->
     let Some(j) = home_jurisdiction(&state).await? else {
         return Ok(not_set_up(lang));
     };
-    let tree = state.store.org_tree(&j.id).await?;
+    let (tree, decisions) = tokio::try_join!(state.store.org_tree(&j.id), state.store.gallring_decisions(&j.id))?;
+    let retention = decisions
+        .iter()
+        .map(|d| {
+            let heading = format!("{}, {} {}", d.body, d.reference, d.decided_on);
+            (heading, d.rules.iter().map(|r| app::gallring::rule_label(r, &tree, lang)).collect())
+        })
+        .collect();
     let controllers = tree
         .subtree(&tree.root().id)
         .unwrap_or_default()
@@ -100,6 +109,7 @@ pub async fn privacy(State(state): State<AppState>, PageLang(lang): PageLang) ->
         controllers,
         dpo: j.dpo_contact,
         published,
+        retention,
     };
     Ok(render(&page, StatusCode::OK))
 }

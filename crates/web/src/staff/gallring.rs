@@ -96,7 +96,7 @@ async fn page(state: &AppState, desk: &Desk, lang: Lang, form: FormState) -> Res
                 reference: d.reference.clone(),
                 body: d.body.clone(),
                 decided_on: d.decided_on.to_string(),
-                rules: d.rules.iter().map(|r| rule_label(r, lang)).collect(),
+                rules: d.rules.iter().map(|r| rule_label(r, &desk.tree, lang)).collect(),
             })
             .collect(),
         runs: runs
