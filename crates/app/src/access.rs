@@ -35,6 +35,11 @@ pub enum Action {
     Publish,
     /// Withdraw every tracking link (one leaked) and send the citizen a new one.
     NewLink,
+    /// GDPR art. 16: correct the person's contact details on their request.
+    CorrectContact,
+    /// GDPR art. 18: restrict the person's data to those handling the case, and lift it.
+    Restrict,
+    LiftRestriction,
 }
 
 impl Action {
@@ -58,6 +63,9 @@ impl Action {
         Action::Analyse,
         Action::Publish,
         Action::NewLink,
+        Action::CorrectContact,
+        Action::Restrict,
+        Action::LiftRestriction,
     ];
 
     /// The action's path segment: `/staff/cases/{number}/{code}`.
@@ -82,6 +90,9 @@ impl Action {
             Action::Analyse => "analyse",
             Action::Publish => "publish",
             Action::NewLink => "new-link",
+            Action::CorrectContact => "correct-contact",
+            Action::Restrict => "restrict",
+            Action::LiftRestriction => "lift-restriction",
         }
     }
 
@@ -125,6 +136,9 @@ impl Action {
             Action::Close => status == Answered,
             Action::Reopen => matches!(status, Answered | Closed),
             Action::Note | Action::LogContact | Action::Analyse | Action::Publish | Action::NewLink => true,
+            Action::CorrectContact => true,
+            Action::Restrict => !case.restricted,
+            Action::LiftRestriction => case.restricted,
             _ => open,
         }
     }
@@ -198,7 +212,16 @@ impl<'a> Access<'a> {
     /// Whether the user may read what was written in the case (the citizen's words, contact
     /// details, files, messages): a case of their granted units or handled by them, or, for
     /// a registrator, a case in a public category.
+    /// A restricted person's case (GDPR art. 18) is read only by its handler, or, while it
+    /// has none, by those who may handle it in its unit.
     pub fn can_read(&self, case: &CaseState) -> bool {
+        if case.restricted {
+            return self.can_see(case)
+                && match case.handler_id {
+                    Some(handler) => handler == self.user.id,
+                    None => self.is_granted(&case.node_id) && self.may(Action::Answer),
+                };
+        }
         self.can_see(case)
             && (self.is_granted(&case.node_id)
                 || case.handler_id == Some(self.user.id)
@@ -323,7 +346,33 @@ mod tests {
             formal: false,
             event_count: 1,
             head: domain::event::Hash::GENESIS,
+            restricted: false,
         }
+    }
+
+    #[test]
+    fn a_restricted_persons_case_is_read_only_by_those_handling_it() {
+        let tree = tree();
+        let handler = user(Role::Handlaggare, Some("park"));
+        let colleague = user(Role::Handlaggare, Some("park"));
+        let chef = user(Role::Chef, Some("tk"));
+        let reader = user(Role::Lasare, Some("tk"));
+        let mut case = CaseState { restricted: true, ..case_at("park", Status::Triaged) };
+        // Before anyone handles it, those who may handle it in its unit read it; a läsare not.
+        for (who, reads) in [(&handler, true), (&colleague, true), (&chef, true), (&reader, false)] {
+            assert_eq!(Access::new(who, &tree, &[]).can_read(&case), reads, "{:?}", who.role);
+        }
+        // Once handled, only the handler: the others still see that it exists, to route it.
+        case.handler_id = Some(handler.id);
+        for (who, reads) in [(&handler, true), (&colleague, false), (&chef, false), (&reader, false)] {
+            let access = Access::new(who, &tree, &[]);
+            assert_eq!(access.can_read(&case), reads, "{:?}", who.role);
+            assert!(access.can_see(&case));
+        }
+        assert!(Access::new(&chef, &tree, &[]).can(Action::Assign, &case), "the chef can still reassign it");
+        assert!(!Access::new(&chef, &tree, &[]).can(Action::LiftRestriction, &case));
+        assert!(Access::new(&handler, &tree, &[]).can(Action::LiftRestriction, &case));
+        assert!(!Access::new(&handler, &tree, &[]).can(Action::Restrict, &case), "restricted already");
     }
 
     #[test]

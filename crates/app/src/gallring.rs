@@ -35,7 +35,68 @@ pub async fn plan(
             items.push(GallringItem { covers, target, rule: rule.id, label, amount, done_at: None });
         }
     }
-    store.plan_gallring_run(jurisdiction, planned_by, &items).await
+    store.plan_gallring_run(jurisdiction, planned_by, None, &items).await
+}
+
+/// Why a person's request for erasure (GDPR art. 17) cannot be carried out as asked: the
+/// case is an allmän handling that only a gallring rule lets leave (arkivlagen 10 §).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErasureRefused {
+    NoSuchCase,
+    /// An open case is still being handled.
+    StillOpen,
+    /// A rule keeps it (bevaras), or keeps it until it is delivered to the e-archive.
+    Kept,
+    /// No rule covers it, so it is kept.
+    Uncovered,
+}
+
+impl ErasureRefused {
+    /// The Fluent key of the sentence that says why.
+    pub fn text_key(self) -> &'static str {
+        match self {
+            ErasureRefused::NoSuchCase => "gallring-erase-no-case",
+            ErasureRefused::StillOpen => "gallring-erase-open",
+            ErasureRefused::Kept => "gallring-erase-kept",
+            ErasureRefused::Uncovered => "gallring-erase-uncovered",
+        }
+    }
+}
+
+/// Plans the erasure of one closed case on its person's request: a run of one, under the
+/// gallras rule that covers the case, due now rather than when the rule's time has passed.
+/// It is approved and minuted like any run.
+pub async fn plan_erasure(
+    store: &Store,
+    jurisdiction: &JurisdictionId,
+    number: &str,
+    planned_by: &str,
+    reason: &str,
+) -> Result<Result<GallringRunId, ErasureRefused>, StoreError> {
+    let Some(case) = store.case_by_number(jurisdiction, number).await? else {
+        return Ok(Err(ErasureRefused::NoSuchCase));
+    };
+    if case.status.is_open() {
+        return Ok(Err(ErasureRefused::StillOpen));
+    }
+    let (decisions, tree) = tokio::try_join!(store.gallring_decisions(jurisdiction), store.org_tree(jurisdiction))?;
+    let rules: Vec<Rule> = decisions.iter().flat_map(|d| d.rules.iter().cloned()).collect();
+    let facts = CaseFacts { kind: case.kind, category: &case.category, node_id: &case.node_id, channel: case.channel };
+    // Whether or not the rule's time has passed: the request is what makes it due.
+    let rule = match verdict(&rules, &facts, case.updated_at, case.updated_at, &tree) {
+        Verdict::Due(rule) | Verdict::NotYet(rule) => rule,
+        Verdict::Kept(_) => return Ok(Err(ErasureRefused::Kept)),
+        Verdict::Uncovered => return Ok(Err(ErasureRefused::Uncovered)),
+    };
+    let item = GallringItem {
+        covers: Covers::Cases,
+        target: case.id.uuid(),
+        rule: rule.id,
+        label: case.number,
+        amount: 1,
+        done_at: None,
+    };
+    Ok(Ok(store.plan_gallring_run(jurisdiction, planned_by, Some(reason), &[item]).await?))
 }
 
 async fn due_cases(
@@ -83,7 +144,12 @@ pub async fn carry_out(store: &Store, files: &FileStore, run: &GallringRun) -> R
                 .ok_or_else(|| StoreError::Corrupt("a gallring item names a rule that is not recorded".into()))?;
             if item.covers == Covers::Cases {
                 let label = rule_label(rule, &tree, Lang::Sv);
-                store.gallra_case(run.id, domain::CaseId::from_uuid(item.target), &decision.reference, &label).await?;
+                // A case is gallrad only if still closed since before the rule's time (an
+                // erasure on request: closed at all).
+                let closed_before = run.reason.is_none().then(|| rule.due_before(run.planned_at));
+                let label = if run.reason.is_some() { format!("{label} (radering på begäran)") } else { label };
+                let case = domain::CaseId::from_uuid(item.target);
+                store.gallra_case(run.id, case, &decision.reference, &label, closed_before).await?;
             } else {
                 store.gallra_record(run.id, item, &run.jurisdiction, rule.due_before(run.planned_at)).await?;
             }
@@ -191,7 +257,7 @@ impl Protocol {
     /// The facts of the run, as label and value.
     pub fn facts(&self, lang: Lang) -> Vec<(String, String)> {
         let when = |t: Option<DateTime<Utc>>| t.map_or_else(|| lang.t("gallring-not-yet"), crate::dates::short);
-        vec![
+        let mut facts = vec![
             (lang.t("gallring-run-id"), self.run.id.to_string()),
             (
                 lang.t("gallring-planned"),
@@ -205,7 +271,11 @@ impl Protocol {
                 },
             ),
             (lang.t("gallring-finished"), when(self.run.finished_at)),
-        ]
+        ];
+        if let Some(reason) = &self.run.reason {
+            facts.push((lang.t("gallring-erasure-reason"), reason.clone()));
+        }
+        facts
     }
 
     pub fn columns(lang: Lang) -> Vec<String> {

@@ -29,6 +29,8 @@ pub struct CaseState {
     pub event_count: i64,
     /// Hash of the newest event: the head of the chain.
     pub head: Hash,
+    /// The person's data are restricted (GDPR art. 18): read only by those handling it.
+    pub restricted: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -45,6 +47,10 @@ pub enum ProjectionError {
     AlreadyFormal,
     #[error("only a formal matter has a decision to be delayed")]
     NotFormal,
+    #[error("the person's data are already restricted")]
+    AlreadyRestricted,
+    #[error("the person's data are not restricted")]
+    NotRestricted,
     #[error(transparent)]
     Chain(#[from] ChainError),
 }
@@ -73,6 +79,7 @@ impl CaseState {
             formal: false,
             event_count: first.seq,
             head: first.hash,
+            restricted: false,
         })
     }
 
@@ -139,7 +146,12 @@ impl CaseState {
             | P::Analysed { .. }
             | P::Published { .. }
             | P::TrackingLinkReplaced
+            | P::ContactCorrected { .. }
             | P::Gallrad { .. } => {}
+            P::Restricted { .. } if self.restricted => return Err(ProjectionError::AlreadyRestricted),
+            P::Restricted { .. } => next.restricted = true,
+            P::RestrictionLifted { .. } if !self.restricted => return Err(ProjectionError::NotRestricted),
+            P::RestrictionLifted { .. } => next.restricted = false,
             P::Closed { .. } => next.status = self.status.become_(Status::Closed)?,
             P::ClockAlert { .. } => {
                 if !open {

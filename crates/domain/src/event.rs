@@ -166,6 +166,20 @@ pub enum EventPayload {
         decision: String,
         rule: String,
     },
+    /// The person's contact details as corrected on their request (GDPR art. 16): what is
+    /// used from now on. The details first given stay in the receipt until gallring.
+    ContactCorrected {
+        contact: crate::submission::ContactDetails,
+        reason: String,
+    },
+    /// The person's data are restricted (GDPR art. 18): only those handling the case read
+    /// them, and the case is left out of word searches and the open API.
+    Restricted {
+        reason: String,
+    },
+    RestrictionLifted {
+        reason: String,
+    },
 }
 
 impl EventPayload {
@@ -192,7 +206,9 @@ impl EventPayload {
             P::MadeFormal { reason, .. } => reason.clone(),
             P::DelayNotified { reason, message, .. } => format!("{reason} {message}"),
             P::Analysed { measures, example, .. } => format!("{measures} {example}"),
+            P::ContactCorrected { contact, .. } => contact.search_text(),
             P::Published { .. } | P::TrackingLinkReplaced | P::Gallrad { .. } => return None,
+            P::Restricted { .. } | P::RestrictionLifted { .. } => return None,
             P::Classified { .. } | P::Assigned { .. } | P::WorkStarted | P::ClockAlert { .. } => return None,
         };
         // Words only: a NUL stored before text was checked at entry would stop PostgreSQL's index.
@@ -226,6 +242,9 @@ impl EventPayload {
             EventPayload::Published { .. } => "published",
             EventPayload::TrackingLinkReplaced => "tracking_link_replaced",
             EventPayload::Gallrad { .. } => "gallrad",
+            EventPayload::ContactCorrected { .. } => "contact_corrected",
+            EventPayload::Restricted { .. } => "restricted",
+            EventPayload::RestrictionLifted { .. } => "restriction_lifted",
         }
     }
 
@@ -289,6 +308,11 @@ impl EventPayload {
                 P::Analysed { justified, causes, measures: none(), example: none() }
             }
             P::Published { exact_position, pictures, .. } => P::Published { text: none(), exact_position, pictures },
+            P::ContactCorrected { .. } => {
+                P::ContactCorrected { contact: crate::submission::ContactDetails::default(), reason: none() }
+            }
+            P::Restricted { .. } => P::Restricted { reason: none() },
+            P::RestrictionLifted { .. } => P::RestrictionLifted { reason: none() },
             kept @ (P::Classified { .. }
             | P::Assigned { .. }
             | P::WorkStarted

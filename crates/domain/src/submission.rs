@@ -82,6 +82,51 @@ pub struct Submitter {
     pub contact_method: Option<ContactMethod>,
 }
 
+/// How to reach a person, as corrected on their request (GDPR art. 16).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactDetails {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub postal_address: Option<String>,
+}
+
+impl ContactDetails {
+    /// The words the case is found by: a name, an address.
+    pub fn search_text(&self) -> String {
+        [&self.name, &self.email, &self.phone, &self.postal_address]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+impl ContactDetails {
+    /// What is wrong with the details, as for a submitter who gives them.
+    pub fn problems(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        Submitter::default().corrected(self).validate(&mut errors);
+        errors
+    }
+}
+
+impl Submitter {
+    /// The submitter with their details corrected: what is given replaces what was, and what
+    /// is left out is removed.
+    pub fn corrected(&self, contact: &ContactDetails) -> Submitter {
+        Submitter {
+            anonymous: false,
+            name: contact.name.clone(),
+            email: contact.email.clone(),
+            phone: contact.phone.clone(),
+            postal_address: contact.postal_address.clone(),
+            ..self.clone()
+        }
+    }
+}
+
 /// One problem with one field, as a code the web layer turns into a sentence next to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {

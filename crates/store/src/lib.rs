@@ -750,14 +750,16 @@ impl Store {
         dispatch!(self, due_records(jurisdiction, covers, before))
     }
 
-    /// Records a run with what it will remove; it removes nothing until approved.
+    /// Records a run with what it will remove; it removes nothing until approved. `reason`
+    /// names why a run is planned out of turn (an erasure on request).
     pub async fn plan_gallring_run(
         &self,
         jurisdiction: &JurisdictionId,
         planned_by: &str,
+        reason: Option<&str>,
         items: &[GallringItem],
     ) -> Result<GallringRunId> {
-        dispatch!(self, plan_gallring_run(jurisdiction, planned_by, items, Utc::now()))
+        dispatch!(self, plan_gallring_run(jurisdiction, planned_by, reason, items, Utc::now()))
     }
 
     pub async fn gallring_runs(&self, jurisdiction: &JurisdictionId) -> Result<Vec<GallringRun>> {
@@ -807,8 +809,9 @@ impl Store {
         case_id: CaseId,
         decision: &str,
         rule: &str,
+        closed_before: Option<DateTime<Utc>>,
     ) -> Result<Vec<String>> {
-        dispatch!(self, gallra_case(run, case_id, decision, rule, Utc::now()))
+        dispatch!(self, gallra_case(run, case_id, decision, rule, closed_before, Utc::now()))
     }
 
     /// Gallrar one record other than a case; returns a file it named, if any.

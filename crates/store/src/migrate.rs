@@ -101,6 +101,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_gallring.sql"),
         postgres: include_str!("../migrations/postgres/0014_gallring.sql"),
     },
+    Migration {
+        version: 15,
+        name: "rights",
+        sqlite: include_str!("../migrations/sqlite/0015_rights.sql"),
+        postgres: include_str!("../migrations/postgres/0015_rights.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS lyhord_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";

@@ -854,6 +854,8 @@ pub struct GallringRun {
     pub approved_at: Option<DateTime<Utc>>,
     pub approved_by: Option<String>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// Why a run of one was planned out of turn: a person's request for erasure (GDPR art. 17).
+    pub reason: Option<String>,
 }
 
 impl GallringRun {
@@ -866,6 +868,7 @@ impl GallringRun {
             approved_at: row.optional_time("approved_at")?,
             approved_by: row.get("approved_by")?,
             finished_at: row.optional_time("finished_at")?,
+            reason: row.get("reason")?,
         })
     }
 }

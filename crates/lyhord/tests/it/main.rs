@@ -16,6 +16,7 @@ mod mail;
 mod open311;
 mod publication;
 mod reports;
+mod rights;
 mod staff_access;
 mod staff_admin;
 mod staff_cases;

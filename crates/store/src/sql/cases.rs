@@ -24,6 +24,7 @@ pub(crate) fn case_from_row(row: &impl Columns) -> Result<CaseState> {
         event_count: row.get("event_count")?,
         head: hash_from("head_hash", &row.get::<Vec<u8>>("head_hash")?)?,
         formal: row.get("formal")?,
+        restricted: row.get("restricted")?,
     })
 }
 
@@ -335,7 +336,8 @@ macro_rules! cases {
             let updated = sqlx::query(
                 "UPDATE cases SET kind = $2, category = $3, node_id = $4, handler_id = $5, status = $6, \
                  updated_at = $7, event_count = $8, head_hash = $9, due_at = $10, formal = $12, alert_at = $13, \
-                 alert = $14, clock_summary = $15, justified = $16, causes = $17 WHERE id = $1 AND event_count = $11",
+                 alert = $14, clock_summary = $15, justified = $16, causes = $17, restricted = $18 \
+                 WHERE id = $1 AND event_count = $11",
             )
             .bind(case_id)
             .bind(next.kind.code())
@@ -354,6 +356,7 @@ macro_rules! cases {
             .bind(&projected.clocks)
             .bind(projected.justified.map(|j| j.code()))
             .bind(&projected.causes)
+            .bind(next.restricted)
             .execute(&mut *tx)
             .await?;
             if updated.rows_affected() != 1 {

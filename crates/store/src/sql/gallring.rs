@@ -6,7 +6,7 @@ pub(crate) use domain::gallring::{Covers, Decision, Rule};
 pub(crate) use domain::{GallringDecisionId, GallringRuleId, GallringRunId};
 
 pub(crate) const RUN_COLUMNS: &str =
-    "id, jurisdiction_id, planned_at, planned_by, approved_at, approved_by, finished_at";
+    "id, jurisdiction_id, planned_at, planned_by, approved_at, approved_by, finished_at, reason";
 pub(crate) const ITEM_COLUMNS: &str = "covers, target, rule_id, label, amount, done_at";
 
 macro_rules! gallring {
@@ -185,18 +185,21 @@ macro_rules! gallring {
             db: &Pools,
             jurisdiction: &JurisdictionId,
             planned_by: &str,
+            reason: Option<&str>,
             items: &[GallringItem],
             now: DateTime<Utc>,
         ) -> Result<GallringRunId> {
             let id = GallringRunId::new();
             let mut tx = begin(db).await?;
             sqlx::query(
-                "INSERT INTO gallring_runs (id, jurisdiction_id, planned_at, planned_by) VALUES ($1, $2, $3, $4)",
+                "INSERT INTO gallring_runs (id, jurisdiction_id, planned_at, planned_by, reason) \
+                 VALUES ($1, $2, $3, $4, $5)",
             )
             .bind(id)
             .bind(jurisdiction)
             .bind(micros(now))
             .bind(planned_by)
+            .bind(reason)
             .execute(&mut *tx)
             .await?;
             for chunk in items.chunks(INSERT_CHUNK / 2) {
@@ -329,10 +332,26 @@ macro_rules! gallring {
             case_id: CaseId,
             decision: &str,
             rule: &str,
+            closed_before: Option<DateTime<Utc>>,
             now: DateTime<Utc>,
         ) -> Result<Vec<String>> {
             let mut tx = begin(db).await?;
             let state = locked_case(&mut tx, case_id).await?;
+            // Reopened, or changed after its closing, since the run was planned: no longer due.
+            if state.status.is_open() || closed_before.is_some_and(|t| state.updated_at >= t) {
+                sqlx::query(
+                    "UPDATE gallring_items SET done_at = $4, amount = 0, label = label || ' (ej längre aktuellt)' \
+                     WHERE run_id = $1 AND covers = $2 AND target = $3",
+                )
+                .bind(run)
+                .bind(Covers::Cases.code())
+                .bind(case_id.uuid())
+                .bind(micros(now))
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                return Ok(Vec::new());
+            }
             let events: Vec<Event> = sqlx::query(EVENTS_OF_CASE)
                 .bind(case_id)
                 .fetch_all(&mut *tx)

@@ -48,7 +48,7 @@ use crate::projection::{NewCase, Projected, Receipt};
 use crate::{Result, StoreError};
 
 pub(crate) const CASE_COLUMNS: &str = "id, jurisdiction_id, number, kind, channel, category, node_id, handler_id, status, \
-     anonymous, submitter_role, received_at, updated_at, event_count, head_hash, formal";
+     anonymous, submitter_role, received_at, updated_at, event_count, head_hash, formal, restricted";
 pub(crate) const USER_COLUMNS: &str =
     "u.id, u.jurisdiction_id, u.username, u.display_name, u.email, u.password_hash, u.role, u.node_id, u.disabled";
 pub(crate) const EVENTS_OF_CASE: &str = "SELECT case_id, seq, at, actor, payload, salt, digest, gallrad_by, prev_hash, hash FROM case_events \

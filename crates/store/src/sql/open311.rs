@@ -7,7 +7,7 @@ macro_rules! open311 {
         pub async fn public_cases(db: &Pools, query: &PublicQuery) -> Result<Vec<PublicCase>> {
             let mut q = QueryBuilder::<Db>::new(
                 "SELECT c.id, c.number, c.kind, c.category, c.node_id, c.status, c.channel, c.received_at, c.updated_at, \
-                 c.due_at, \
+                 c.due_at, c.restricted, \
                  e.payload, (SELECT x.payload FROM case_events x WHERE x.case_id = c.id \
                  AND x.type IN ('closed', 'forwarded_to_authority') ORDER BY x.seq DESC LIMIT 1) AS closing, \
                  (SELECT x.payload FROM case_events x WHERE x.case_id = c.id \
@@ -54,8 +54,11 @@ macro_rules! open311 {
                             EventPayload::ForwardedToAuthority { message, .. } => Some(message),
                             _ => None,
                         });
+                    // A restricted person's case shows no text until the restriction is lifted.
+                    let restricted: bool = r.try_get("restricted")?;
                     let publication = r
                         .try_get::<Option<String>, _>("published")?
+                        .filter(|_| !restricted)
                         .and_then(|p| serde_json::from_str::<EventPayload>(&p).ok())
                         .and_then(|p| match p {
                             EventPayload::Published { text, exact_position, pictures } => {

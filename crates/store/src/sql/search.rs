@@ -15,7 +15,8 @@ macro_rules! search {
                 q.push(DIALECT.search_match.0);
                 q.push_bind((DIALECT.fts_query)(&words));
                 q.push(DIALECT.search_match.1);
-                q.push(" AND c.jurisdiction_id = ");
+                // A restricted person's words find nothing (GDPR art. 18).
+                q.push(" AND NOT c.restricted AND c.jurisdiction_id = ");
             }
             q.push_bind(query.jurisdiction.clone());
             if let Units::Only(node_ids) = &query.units {

@@ -195,6 +195,9 @@ pub(crate) fn public_entry(
         | P::Analysed { .. }
         | P::Published { .. }
         | P::TrackingLinkReplaced
+        | P::ContactCorrected { .. }
+        | P::Restricted { .. }
+        | P::RestrictionLifted { .. }
         | P::Gallrad { .. } => return None,
     })
 }

@@ -155,6 +155,9 @@ pub(super) fn public_view(
         | P::Analysed { .. }
         | P::Published { .. }
         | P::TrackingLinkReplaced
+        | P::ContactCorrected { .. }
+        | P::Restricted { .. }
+        | P::RestrictionLifted { .. }
         | P::Gallrad { .. } => {
             return None;
         }

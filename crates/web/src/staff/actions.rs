@@ -273,6 +273,29 @@ fn event_from_form(
             let lang = loaded.citizen_lang();
             return Some((P::TrackingLinkReplaced, Some(("new-link", lang.t("new-link-text")))));
         }
+        Action::CorrectContact => {
+            let given =
+                |fields: &Fields, name: &str| Some(fields.get(name).trim().to_owned()).filter(|v| !v.is_empty());
+            let contact = domain::submission::ContactDetails {
+                name: given(fields, "name"),
+                email: given(fields, "email"),
+                phone: given(fields, "phone"),
+                postal_address: given(fields, "postal_address"),
+            };
+            for problem in contact.problems() {
+                let id = match problem.field {
+                    "name" => "correct-contact-name",
+                    "email" => "correct-contact-email",
+                    "phone" => "correct-contact-phone",
+                    _ => "correct-contact-postal_address",
+                };
+                fields.fail(id, &format!("error-{}-{}", problem.field, problem.code));
+            }
+            let reason = fields.text("reason", "correct-contact-reason");
+            P::ContactCorrected { contact, reason }
+        }
+        Action::Restrict => P::Restricted { reason: fields.text("reason", "restrict-reason") },
+        Action::LiftRestriction => P::RestrictionLifted { reason: fields.text("reason", "lift-restriction-reason") },
         Action::Close => P::Closed { summary: fields.text("summary", "close-summary") },
         Action::Reopen => P::Reopened { reason: fields.text("reason", "reopen-reason") },
     };

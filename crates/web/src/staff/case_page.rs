@@ -140,6 +140,8 @@ pub(super) struct CasePage {
     /// The user may route the case but not read what was written in it (another nämnd's
     /// case in a category that is not public): the page shows its facts and clocks only.
     withheld: bool,
+    /// The person's data are restricted (GDPR art. 18).
+    restricted: bool,
 }
 
 impl CasePage {
@@ -177,7 +179,13 @@ impl Loaded {
         let Some((_, _, EventPayload::Received { submission, .. })) = payloads.first() else {
             return Err(store::StoreError::Corrupt("a case without its receipt".into()));
         };
-        let submission = (**submission).clone();
+        let mut submission = (**submission).clone();
+        // GDPR art. 16: the latest correction is how the person is reached from now on.
+        for (_, _, payload) in &payloads {
+            if let EventPayload::ContactCorrected { contact, .. } = payload {
+                submission.submitter = submission.submitter.corrected(contact);
+            }
+        }
         Ok(Loaded { case, submission, events, payloads })
     }
 
@@ -362,6 +370,9 @@ fn describe(
             Some(format!("{reason}\n\n{message}")),
         ),
         P::TrackingLinkReplaced => (lang.t("staff-event-link-replaced"), None),
+        P::ContactCorrected { reason, .. } => (lang.t("staff-event-contact-corrected"), Some(reason.clone())),
+        P::Restricted { reason } => (lang.t("staff-event-restricted"), Some(reason.clone())),
+        P::RestrictionLifted { reason } => (lang.t("staff-event-restriction-lifted"), Some(reason.clone())),
         P::Gallrad { decision, rule, .. } => {
             (lang.t_with("staff-event-gallrad", &[("decision", decision.clone()), ("rule", rule.clone())]), None)
         }
@@ -549,6 +560,18 @@ pub(super) async fn page(
             values.entry(format!("analyse-cause_{cause}")).or_insert_with(|| "on".into());
         }
     }
+    // The correction form starts from the details in use.
+    if !withheld {
+        let sub = &s.submitter;
+        for (field, value) in [
+            ("correct-contact-name", &sub.name),
+            ("correct-contact-email", &sub.email),
+            ("correct-contact-phone", &sub.phone),
+            ("correct-contact-postal_address", &sub.postal_address),
+        ] {
+            values.entry(field.into()).or_insert_with(|| value.clone().unwrap_or_default());
+        }
+    }
     values
         .entry("log-contact-date".into())
         .or_insert_with(|| domain::time::local(Utc::now()).format("%Y-%m-%d").to_string());
@@ -653,6 +676,7 @@ pub(super) async fn page(
             .map(|i| (i.description.clone(), i.status.name(l).to_owned(), format!("/staff/improvements/{}", i.id)))
             .collect(),
         withheld,
+        restricted: case.restricted,
     };
     Ok(render(&page, status))
 }

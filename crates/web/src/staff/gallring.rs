@@ -33,6 +33,7 @@ pub(super) fn routes() -> StaffRoutes {
         .route("/staff/gallring/decisions", post(record_decision))
         .route("/staff/gallring/rules", post(add_rule))
         .route("/staff/gallring/runs", post(plan))
+        .route("/staff/gallring/erasures", post(plan_erasure))
         .route("/staff/gallring/runs/{id}", get(run_page))
         .route("/staff/gallring/runs/{id}/approve", post(approve))
         .route("/staff/gallring/runs/{id}/{file}", get(protocol_file))
@@ -241,6 +242,32 @@ pub async fn plan(
     let by = format!("{} ({})", desk.user.display_name, desk.user.username);
     let run = app::gallring::plan(&state.store, &desk.user.jurisdiction, &by, chrono::Utc::now()).await?;
     Ok(Redirect::to(&format!("{PATH}/runs/{run}")).into_response())
+}
+
+/// GDPR art. 17: a closed case that a gallras rule covers, erased as a run of one.
+pub async fn plan_erasure(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    Extension(Staff(user)): Extension<Staff>,
+    axum::Form(fields): axum::Form<Fields>,
+) -> Result<Response, PageError> {
+    let (desk, mut form) = sent(&state, user, &fields).await?;
+    let number = field(&fields, "erase-number");
+    let reason = field(&fields, "erase-reason");
+    if number.is_empty() {
+        form.error("erase-number", lang.t("error-text-required"));
+    }
+    if reason.is_empty() {
+        form.error("erase-reason", lang.t("error-text-required"));
+    }
+    if !form.has_errors() {
+        let by = format!("{} ({})", desk.user.display_name, desk.user.username);
+        match app::gallring::plan_erasure(&state.store, &desk.user.jurisdiction, number, &by, reason).await? {
+            Ok(run) => return Ok(Redirect::to(&format!("{PATH}/runs/{run}")).into_response()),
+            Err(refused) => form.error("erase-number", lang.t(refused.text_key())),
+        }
+    }
+    page(&state, &desk, lang, form).await
 }
 
 struct ItemRow {
