@@ -419,6 +419,7 @@ mod tests {
             node_id: "park".into(),
             kinds: Vec::new(),
             public,
+            sensitive: false,
             questions: Vec::new(),
         }
     }

@@ -88,15 +88,12 @@ pub async fn plan_erasure(
         Verdict::Kept(_) => return Ok(Err(ErasureRefused::Kept)),
         Verdict::Uncovered => return Ok(Err(ErasureRefused::Uncovered)),
     };
-    let item = GallringItem {
-        covers: Covers::Cases,
-        target: case.id.uuid(),
-        rule: rule.id,
-        label: case.number,
-        amount: 1,
-        done_at: None,
-    };
+    let item = case_item(case.id, case.number, rule);
     Ok(Ok(store.plan_gallring_run(jurisdiction, planned_by, Some(reason), &[item]).await?))
+}
+
+fn case_item(case: domain::CaseId, number: String, rule: &Rule) -> GallringItem {
+    GallringItem { covers: Covers::Cases, target: case.uuid(), rule: rule.id, label: number, amount: 1, done_at: None }
 }
 
 async fn due_cases(
@@ -113,14 +110,7 @@ async fn due_cases(
         let facts =
             CaseFacts { kind: case.kind, category: &case.category, node_id: &case.node_id, channel: case.channel };
         if let Verdict::Due(rule) = verdict(rules, &facts, case.closed_at, now, tree) {
-            items.push(GallringItem {
-                covers: Covers::Cases,
-                target: case.id.uuid(),
-                rule: rule.id,
-                label: case.number,
-                amount: 1,
-                done_at: None,
-            });
+            items.push(case_item(case.id, case.number, rule));
         }
     }
     Ok(items)

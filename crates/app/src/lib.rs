@@ -6,6 +6,7 @@
 pub mod access;
 pub mod accounts;
 pub mod alerts;
+pub mod breach;
 pub mod dates;
 pub mod dialogue;
 mod error;

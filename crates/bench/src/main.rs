@@ -5,6 +5,9 @@
 //!   number of concurrent writers; each submission is acknowledged only after its commit.
 //! - `fill`: loads a database with N cases spread over many units, for the read benchmarks.
 //! - `inbox`: latency of one unit's open cases ordered by deadline (p50, p99).
+//! - `breach`: the breach report over the whole municipality for the last day or days.
+//! - `gallring`: closes N cases, makes them due, and gallrar them in one approved run while
+//!   a citizen keeps submitting; the run's time and the longest wait of that citizen.
 
 use chrono::{DateTime, Duration, Utc};
 use clap::{Parser, Subcommand};
@@ -69,6 +72,19 @@ enum Command {
     Report {
         #[arg(long, default_value_t = 5)]
         runs: usize,
+    },
+    /// The breach report (GDPR art. 33-34) for the whole municipality over the last `days`.
+    Breach {
+        #[arg(long, default_value_t = 1)]
+        days: i64,
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
+    /// Gallrar `count` cases in one run (target: 100 000 of 1 000 000 in under ten minutes,
+    /// intake never waiting more than a second). Changes the database: run it last.
+    Gallring {
+        #[arg(long, default_value_t = 100_000)]
+        count: usize,
     },
     /// Full-text searches over the whole municipality, first page of 50: for a person's
     /// e-mail address, or (`--common`) for words every case contains.
@@ -320,6 +336,37 @@ async fn run(cli: Cli) {
                 seconds[seconds.len() - 1],
             );
         }
+        Command::Breach { days, runs } => {
+            let total = store.count_cases(&jurisdiction()).await.unwrap();
+            let until = Utc::now();
+            let window = app::breach::Window { from: until - Duration::days(days), until, node: None };
+            let mut seconds = Vec::with_capacity(runs);
+            let mut listed = 0;
+            for _ in 0..runs {
+                let start = Instant::now();
+                let report = app::breach::BreachReport::build(
+                    &store,
+                    &jurisdiction(),
+                    window.clone(),
+                    None,
+                    app::lang::Lang::Sv,
+                )
+                .await
+                .unwrap();
+                let csv = report.csv(app::lang::Lang::Sv);
+                seconds.push(start.elapsed().as_secs_f64());
+                listed = report.lines.len();
+                assert!(listed > 0 && csv.contains("invanare"), "the window has cases with their persons");
+            }
+            seconds.sort_by(f64::total_cmp);
+            println!(
+                "breach backend={} cases={total} window_days={days} listed={listed} runs={runs} seconds_median={:.2} seconds_max={:.2}",
+                store.backend_name(),
+                percentile(&seconds, 0.5),
+                seconds[seconds.len() - 1],
+            );
+        }
+        Command::Gallring { count } => gallring(&store, count).await,
         Command::Search { queries, common } => {
             let total = store.count_cases(&jurisdiction()).await.unwrap();
             let mut rng = StdRng::seed_from_u64(11);
@@ -387,4 +434,90 @@ async fn run(cli: Cli) {
         }
     }
     store.close().await;
+}
+
+/// Closes `count` open cases (sent on to another authority, which closes a case in one
+/// event), records a decision whose rule makes every closed case due, then plans and carries
+/// out the run while one citizen submits after another, as intake goes on during gallring.
+async fn gallring(store: &Store, count: usize) {
+    let total = store.count_cases(&jurisdiction()).await.unwrap();
+    let open = store.inbox(&InboxQuery::new(&jurisdiction(), Units::All, count as i64)).await.unwrap();
+    let ids: Vec<domain::CaseId> = open.iter().map(|c| c.id).collect();
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for chunk in ids.chunks(ids.len().div_ceil(16).max(1)) {
+        let (store, chunk) = (store.clone(), chunk.to_vec());
+        tasks.push(tokio::spawn(async move {
+            for id in chunk {
+                let closing = EventPayload::ForwardedToAuthority {
+                    authority: "Länsstyrelsen".into(),
+                    how: "e-post".into(),
+                    message: "Ärendet hör till Länsstyrelsen.".into(),
+                };
+                store.append(id, domain::NewEvent::new(Utc::now(), Actor::System, closing)).await.unwrap();
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let close_seconds = start.elapsed().as_secs_f64();
+    let decision = store::NewGallringDecision {
+        reference: format!("BENCH {}", Utc::now().timestamp()),
+        body: "Kommunstyrelsen".into(),
+        decided_on: Utc::now().date_naive(),
+        recorded_by: None,
+    };
+    let decision = store.save_gallring_decision(&jurisdiction(), &decision).await.unwrap();
+    let rule = domain::gallring::Rule {
+        id: domain::GallringRuleId::new(),
+        covers: domain::gallring::Covers::Cases,
+        kind: None,
+        category: None,
+        node_id: None,
+        channel: None,
+        after_months: 0,
+        action: domain::gallring::Disposal::Gallras,
+    };
+    store.add_gallring_rule(&jurisdiction(), decision, &rule).await.unwrap();
+
+    let start = Instant::now();
+    let run = app::gallring::plan(store, &jurisdiction(), "bench", Utc::now()).await.unwrap();
+    let plan_seconds = start.elapsed().as_secs_f64();
+    store.approve_gallring_run(&jurisdiction(), run, "bench").await.unwrap();
+    let run = store.gallring_run(&jurisdiction(), run).await.unwrap().unwrap();
+    let files = app::files::FileStore::new(std::env::temp_dir().join("lyhord-bench-files"));
+
+    // A citizen submitting all along: how long does the longest submission wait?
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (store, stop) = (store.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut rng = StdRng::seed_from_u64(99);
+            let mut latencies = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let started = Instant::now();
+                store.submit(case(&mut rng, Utc::now(), true)).await.expect("intake during gallring");
+                latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            latencies
+        })
+    };
+    let start = Instant::now();
+    app::gallring::carry_out(store, &files, &run).await.unwrap();
+    let run_seconds = start.elapsed().as_secs_f64();
+    stop.store(true, Ordering::Relaxed);
+    let mut latencies = writer.await.unwrap();
+    latencies.sort_by(f64::total_cmp);
+    let done: i64 = store.gallring_counts(run.id).await.unwrap().iter().map(|c| c.3).sum();
+    println!(
+        "gallring backend={} cases={total} gallrad={done} close_seconds={close_seconds:.1} plan_seconds={plan_seconds:.1} \
+         run_seconds={run_seconds:.1} per_second={:.0} intake_during={} intake_ms_p50={:.2} intake_ms_max={:.2}",
+        store.backend_name(),
+        done as f64 / run_seconds,
+        latencies.len(),
+        percentile(&latencies, 0.5),
+        latencies[latencies.len() - 1],
+    );
 }

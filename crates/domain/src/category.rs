@@ -19,6 +19,10 @@ pub struct Category {
     pub kinds: Vec<CaseKind>,
     /// Whether the category's cases may appear in public lists (not e.g. social services).
     pub public: bool,
+    /// Whether its cases hold sensitive personal data (GDPR art. 9, e.g. health in home
+    /// care): a breach report names them apart.
+    #[serde(default)]
+    pub sensitive: bool,
     /// What else the category asks (e.g. a street light's pole number): on the web form, in
     /// the Open311 service definition, and on the case for staff.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -195,6 +199,7 @@ mod tests {
             node_id: node.into(),
             kinds,
             public: true,
+            sensitive: false,
             questions: vec![],
         }
     }

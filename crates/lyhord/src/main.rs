@@ -96,6 +96,24 @@ enum Command {
     },
     /// The report on feedback and complaints for a nämnd or unit and a period (S9), as the
     /// staff pages show it: no names, small groups hidden.
+    /// After a personal data breach (GDPR art. 33-34): the persons and cases whose data were
+    /// written, shown or sent in a window, by category of data, as CSV.
+    BreachReport {
+        /// The window's start: 2026-11-30 (the day's start) or "2026-11-30 14:05", Swedish time.
+        #[arg(long)]
+        from: String,
+        /// Its end: a day (up to and including it) or a time.
+        #[arg(long)]
+        to: String,
+        /// A unit, e.g. `vasteras.an`, with everything below it; the whole municipality if left out.
+        #[arg(long)]
+        node: Option<String>,
+        /// `sv` or `en`.
+        #[arg(long, default_value = "sv")]
+        lang: String,
+        #[arg(long)]
+        jurisdiction: Option<String>,
+    },
     Report {
         /// The unit, e.g. `vasteras.tn`, with everything below it.
         #[arg(long)]
@@ -380,6 +398,13 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<String, String
             store.close().await;
             Ok(result?)
         }
+        Command::BreachReport { from, to, node, lang, jurisdiction } => {
+            let lang = app::lang::Lang::from_code(&lang).ok_or("--lang must be sv or en")?;
+            let store = serve::open_store(&settings).await.map_err(|e| e.to_string())?;
+            let result = breach_report(&store, jurisdiction.as_deref(), &from, &to, node.as_deref(), lang).await;
+            store.close().await;
+            result
+        }
         Command::Report { node, period, format, lang, jurisdiction } => {
             let period: domain::period::Period = period.parse()?;
             let lang = app::lang::Lang::from_code(&lang).ok_or("--lang must be sv or en")?;
@@ -393,6 +418,30 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<String, String
         }
         Command::Calendar { .. } => unreachable!("handled without a runtime"),
     }
+}
+
+async fn breach_report(
+    store: &store::Store,
+    jurisdiction: Option<&str>,
+    from: &str,
+    to: &str,
+    node: Option<&str>,
+    lang: app::lang::Lang,
+) -> Result<String, String> {
+    use app::breach::{BreachReport, Window, WindowProblem};
+    let j = admin::resolve_jurisdiction(store, jurisdiction).await.map_err(|e| e.to_string())?;
+    let tree = store.org_tree(&j).await.map_err(|e| e.to_string())?;
+    let window = Window::read(from, to, node.unwrap_or(""), &tree).map_err(|problems| {
+        let say = |p: &WindowProblem| match p {
+            WindowProblem::From => "--from is not a day (2026-11-30) or a time (\"2026-11-30 14:05\")".to_owned(),
+            WindowProblem::To => "--to is not a day (2026-11-30) or a time (\"2026-11-30 14:05\")".to_owned(),
+            WindowProblem::Order => "--to must come after --from".to_owned(),
+            WindowProblem::Node => format!("there is no unit {} in {j}", node.unwrap_or("")),
+        };
+        problems.iter().map(say).collect::<Vec<_>>().join("; ")
+    })?;
+    let report = BreachReport::build(store, &j, window, None, lang).await.map_err(|e| e.to_string())?;
+    Ok(report.csv(lang))
 }
 
 async fn report(

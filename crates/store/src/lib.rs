@@ -33,12 +33,13 @@ pub use backend::{Backend, ConnectOptions};
 pub type Span = (DateTime<Utc>, DateTime<Utc>);
 pub use error::StoreError;
 pub use model::{
-    AccessEntry, AnalysisSettings, AnswerTemplate, ApiKey, BrokenPromise, CaseFilter, CaseSummary, ChangeNote,
-    ClockTally, ClockView, ClosedCase, Contribution, Dialogue, DialogueChange, DialogueQuestion, FieldChange,
-    GallringItem, GallringRun, Improvement, ImprovementInput, InboundMail, InboxQuery, Job, Jurisdiction, MailOutcome,
-    MailTemplate, Meeting, Moderation, NO_DUE, NewGallringDecision, NewJob, NewUser, OutboxMessage, Participation,
-    PublicCase, PublicQuery, PublicUpdate, PublicUpdatesQuery, Publication, QuarantineDecision, Quarantined, Readable,
-    ReportGroup, ReportTally, Role, SearchQuery, SessionRecord, Theme, UnitClockCounts, Units, User, UserUpdate,
+    AccessEntry, AnalysisSettings, AnswerTemplate, ApiKey, BreachCase, BrokenPromise, CaseFilter, CaseSummary,
+    ChangeNote, ClockTally, ClockView, ClosedCase, Contribution, Dialogue, DialogueChange, DialogueQuestion,
+    FieldChange, GallringItem, GallringRun, Improvement, ImprovementInput, InboundMail, InboxQuery, Job, Jurisdiction,
+    MailOutcome, MailTemplate, Meeting, Moderation, NO_DUE, NewGallringDecision, NewJob, NewUser, OutboxMessage,
+    Participation, PublicCase, PublicQuery, PublicUpdate, PublicUpdatesQuery, Publication, QuarantineDecision,
+    Quarantined, Readable, ReportGroup, ReportTally, Role, SearchQuery, SessionRecord, Theme, UnitClockCounts, Units,
+    User, UserUpdate,
 };
 pub use projection::{NewCase, Receipt};
 
@@ -711,6 +712,18 @@ impl Store {
     }
 
     // --- Gallring (decision 62) -----------------------------------------------------------
+
+    /// The cases whose personal data were written, shown or sent between `from` and `until`
+    /// (GDPR art. 33-34), within `units` when given.
+    pub async fn breach_cases(
+        &self,
+        jurisdiction: &JurisdictionId,
+        units: Option<&[domain::NodeId]>,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<BreachCase>> {
+        dispatch!(self, breach_cases(jurisdiction, units, from, until))
+    }
 
     /// Records a gallringsbeslut; `StoreError::Duplicate` if its reference is recorded already.
     pub async fn save_gallring_decision(

@@ -898,3 +898,23 @@ pub(crate) fn gallring_rule_from_row(row: &impl Columns) -> Result<domain::gallr
         action: row.parsed("action")?,
     })
 }
+
+/// A case a breach report names (GDPR art. 33-34): how its personal data were touched in the
+/// window, and its receipt as it stands now (gallrad cases have none left).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BreachCase {
+    pub case_id: domain::CaseId,
+    pub number: String,
+    pub node_id: domain::NodeId,
+    pub category: String,
+    pub received_at: DateTime<Utc>,
+    /// The person's data were written in the window (the receipt, a message, a correction).
+    pub stored: bool,
+    /// The staff accounts shown the case in the window.
+    pub shown_to: Vec<String>,
+    /// The addresses mail about the case went to in the window.
+    pub sent_to: Vec<String>,
+    pub submission: Option<domain::Submission>,
+    /// Contact details corrected since the receipt, oldest first.
+    pub corrections: Vec<domain::submission::ContactDetails>,
+}

@@ -80,6 +80,7 @@ async fn seed(store: &Store) {
             node_id: node_id.into(),
             kinds: vec![],
             public: true,
+            sensitive: false,
             questions: vec![],
         };
         store.upsert_category(&"vasteras".into(), &category, i as i64).await.unwrap();

@@ -354,6 +354,8 @@ fn categories() -> Vec<Category> {
                 .map(|k| k.parse().expect("demo kinds are valid"))
                 .collect(),
             public: *public,
+            // Care and social services hold health and social circumstances (GDPR art. 9).
+            sensitive: ["hemtjanst", "sarskilt-boende", "socialtjanst"].contains(code),
             questions: if *code == "gatubelysning" { street_light_questions() } else { Vec::new() },
         })
         .collect()

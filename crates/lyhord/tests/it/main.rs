@@ -6,6 +6,7 @@ mod support;
 mod access_matrix;
 mod alerts;
 mod backup;
+mod breach;
 mod citizen;
 mod cli;
 mod control_characters;

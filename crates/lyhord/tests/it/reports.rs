@@ -546,6 +546,7 @@ on_both_backends!(a_csv_cell_never_runs_as_a_formula, |app| {
         node_id: "vasteras.park".into(),
         kinds: Vec::new(),
         public: true,
+        sensitive: false,
         questions: Vec::new(),
     };
     app.store.upsert_category(&"vasteras".into(), &category, 99).await.unwrap();

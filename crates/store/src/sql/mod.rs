@@ -12,6 +12,7 @@
 mod accounts;
 mod alerts;
 mod analysis;
+mod breach;
 mod cases;
 mod chains;
 mod dialogues;
@@ -209,8 +210,8 @@ macro_rules! operations {
     () => {
         #[allow(unused_imports)]
         use super::{
-            accounts::*, alerts::*, analysis::*, cases::*, chains::*, dialogues::*, gallring::*, inbox::*, jobs::*,
-            keys::*, mail::*, open311::*, organisation::*, quarantine::*, reports::*, search::*, *,
+            accounts::*, alerts::*, analysis::*, breach::*, cases::*, chains::*, dialogues::*, gallring::*, inbox::*,
+            jobs::*, keys::*, mail::*, open311::*, organisation::*, quarantine::*, reports::*, search::*, *,
         };
         pub(crate) type Pools = super::Pools<Pool>;
         type DbRow = <Db as sqlx::Database>::Row;
@@ -218,6 +219,7 @@ macro_rules! operations {
         super::accounts::accounts!();
         super::alerts::alerts!();
         super::analysis::analysis!();
+        super::breach::breach!();
         super::cases::cases!();
         super::chains::chains!();
         super::dialogues::dialogues!();

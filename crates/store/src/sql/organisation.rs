@@ -125,11 +125,11 @@ macro_rules! organisation {
             let kinds: Vec<&str> = c.kinds.iter().map(|k| k.code()).collect();
             sqlx::query(
                 "INSERT INTO categories (jurisdiction_id, code, name_sv, name_en, group_sv, group_en, node_id, kinds, \
-                 public, position, questions) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                 public, position, questions, sensitive) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
                  ON CONFLICT (jurisdiction_id, code) DO UPDATE SET name_sv = excluded.name_sv, \
                  name_en = excluded.name_en, group_sv = excluded.group_sv, group_en = excluded.group_en, \
                  node_id = excluded.node_id, kinds = excluded.kinds, public = excluded.public, \
-                 position = excluded.position, questions = excluded.questions",
+                 position = excluded.position, questions = excluded.questions, sensitive = excluded.sensitive",
             )
             .bind(jurisdiction)
             .bind(c.code.clone())
@@ -142,6 +142,7 @@ macro_rules! organisation {
             .bind(c.public)
             .bind(position)
             .bind(serde_json::to_string(&c.questions).map_err(StoreError::corrupt)?)
+            .bind(c.sensitive)
             .execute(&db.write)
             .await?;
             Ok(())
@@ -149,7 +150,8 @@ macro_rules! organisation {
 
         pub async fn categories(db: &Pools, jurisdiction: &JurisdictionId) -> Result<Vec<Category>> {
             let rows = sqlx::query(
-                "SELECT code, name_sv, name_en, group_sv, group_en, node_id, kinds, public, questions FROM categories \
+                "SELECT code, name_sv, name_en, group_sv, group_en, node_id, kinds, public, questions, sensitive \
+                 FROM categories \
                  WHERE jurisdiction_id = $1 ORDER BY position, code",
             )
             .bind(jurisdiction)
@@ -171,6 +173,7 @@ macro_rules! organisation {
                             .map(|k| parse("kinds", k))
                             .collect::<Result<_>>()?,
                         public: r.try_get("public")?,
+                        sensitive: r.try_get("sensitive")?,
                         questions: serde_json::from_str(&r.try_get::<String, _>("questions")?)
                             .map_err(|_| StoreError::corrupt("a category's questions are not readable"))?,
                     })

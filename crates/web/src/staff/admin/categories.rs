@@ -21,6 +21,7 @@ pub async fn categories_page(
             ("node".into(), c.node_id.to_string()),
             ("kinds".into(), kinds.join(",")),
             ("public".into(), if c.public { "on".into() } else { String::new() }),
+            ("sensitive".into(), if c.sensitive { "on".into() } else { String::new() }),
             ("questions".into(), questions_toml(&c.questions)),
         ]));
     } else {
@@ -80,6 +81,7 @@ pub async fn save_category(
             node_id: node.into(),
             kinds,
             public: field(&form, "public") == "on",
+            sensitive: field(&form, "sensitive") == "on",
             questions,
         };
         state.store.upsert_category(&desk.user.jurisdiction, &category, position as i64).await?;

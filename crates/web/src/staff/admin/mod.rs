@@ -4,6 +4,7 @@
 //! strictly as `lyhord init` and `lyhord user add` check theirs.
 
 mod api_keys;
+mod breach;
 mod categories;
 mod mail;
 mod org;
@@ -47,6 +48,8 @@ pub(super) fn routes() -> StaffRoutes {
         .route("/staff/admin/api-keys/{id}/revoke", post(api_keys::revoke_key))
         .route("/staff/admin/setup.toml", get(setup::export_setup))
         .route("/staff/admin/setup", post(setup::import_setup))
+        .route("/staff/admin/breach", get(breach::breach_page))
+        .route("/staff/admin/breach.csv", get(breach::breach_csv))
 }
 
 /// The administrator's desk, or the refusal every other role gets.
