@@ -274,6 +274,11 @@ for (const lang of ['sv', 'en']) {
     await page.click('form[action="/staff/admin/api-keys"] button[type=submit]');
     await page.waitForSelector('#secret');
     await noViolations(page, 'a new key shown once');
+    // After a breach: the form, a window's list, and a window typed wrong.
+    const today = new Date().toISOString().slice(0, 10);
+    await visit('/staff/admin/breach', 'breach report form');
+    await visit(`/staff/admin/breach?from=2026-01-01&to=${today}`, 'breach report');
+    await visit(`/staff/admin/breach?from=yesterday&to=${today}`, 'breach report with an error');
     // Gallring: the decisions and rules in force, a decision with errors, a planned run.
     await visit('/staff/gallring', 'gallring');
     await page.click('form[action="/staff/gallring/decisions"] button[type=submit]');
