@@ -3,7 +3,7 @@
 //! per transaction, resuming where a crash stopped it. Each run keeps its protocol for ever.
 
 use chrono::{DateTime, Utc};
-use domain::gallring::{CaseFacts, Covers, Decision, Disposal, Rule, Verdict, verdict};
+use domain::gallring::{CaseFacts, Covers, Decision, Disposal, Outcome, Rule, Verdict, verdict};
 use domain::{GallringRuleId, GallringRunId, JurisdictionId, OrgTree};
 use store::{GallringItem, GallringRun, Store, StoreError};
 
@@ -23,8 +23,11 @@ pub async fn plan(
 ) -> Result<GallringRunId, StoreError> {
     let (decisions, tree) = tokio::try_join!(store.gallring_decisions(jurisdiction), store.org_tree(jurisdiction))?;
     let rules: Vec<Rule> = decisions.iter().flat_map(|d| d.rules.iter().cloned()).collect();
-    let mut items = due_cases(store, jurisdiction, &rules, &tree, now).await?;
-    for covers in Covers::ALL.iter().copied().filter(|c| *c != Covers::Cases) {
+    let mut items = Vec::new();
+    for part in Covers::ALL.iter().copied().filter(|c| c.is_of_cases()) {
+        items.extend(due_cases(store, jurisdiction, part, &rules, &tree, now).await?);
+    }
+    for covers in Covers::ALL.iter().copied().filter(|c| !c.is_of_cases()) {
         // Several rules for one kind of record: the longest time wins, and keeping wins.
         let of_kind: Vec<&Rule> = rules.iter().filter(|r| r.covers == covers).collect();
         if of_kind.iter().any(|r| r.action != Disposal::Gallras) {
@@ -81,36 +84,47 @@ pub async fn plan_erasure(
     }
     let (decisions, tree) = tokio::try_join!(store.gallring_decisions(jurisdiction), store.org_tree(jurisdiction))?;
     let rules: Vec<Rule> = decisions.iter().flat_map(|d| d.rules.iter().cloned()).collect();
-    let facts = CaseFacts { kind: case.kind, category: &case.category, node_id: &case.node_id, channel: case.channel };
+    let events = store.events(case.id).await?;
+    let referred = events.iter().any(|e| matches!(e.payload(), Ok(domain::EventPayload::ForwardedToAuthority { .. })));
+    let outcome = if referred { Outcome::Referred } else { Outcome::Handled };
+    let facts =
+        CaseFacts { kind: case.kind, category: &case.category, node_id: &case.node_id, channel: case.channel, outcome };
     // Whether or not the rule's time has passed: the request is what makes it due.
-    let rule = match verdict(&rules, &facts, case.updated_at, case.updated_at, &tree) {
+    let rule = match verdict(&rules, Covers::Cases, &facts, case.updated_at, case.updated_at, &tree) {
         Verdict::Due(rule) | Verdict::NotYet(rule) => rule,
         Verdict::Kept(_) => return Ok(Err(ErasureRefused::Kept)),
         Verdict::Uncovered => return Ok(Err(ErasureRefused::Uncovered)),
     };
-    let item = case_item(case.id, case.number, rule);
+    let item = case_item(Covers::Cases, case.id, case.number, rule);
     Ok(Ok(store.plan_gallring_run(jurisdiction, planned_by, Some(reason), &[item]).await?))
 }
 
-fn case_item(case: domain::CaseId, number: String, rule: &Rule) -> GallringItem {
-    GallringItem { covers: Covers::Cases, target: case.uuid(), rule: rule.id, label: number, amount: 1, done_at: None }
+fn case_item(covers: Covers, case: domain::CaseId, number: String, rule: &Rule) -> GallringItem {
+    GallringItem { covers, target: case.uuid(), rule: rule.id, label: number, amount: 1, done_at: None }
 }
 
+/// The closed cases whose `part` (the whole case, its files, its report example) is due.
 async fn due_cases(
     store: &Store,
     jurisdiction: &JurisdictionId,
+    part: Covers,
     rules: &[Rule],
     tree: &OrgTree,
     now: DateTime<Utc>,
 ) -> Result<Vec<GallringItem>, StoreError> {
-    let shortest = rules.iter().filter(|r| r.covers == Covers::Cases && r.action == Disposal::Gallras);
+    let shortest = rules.iter().filter(|r| r.covers == part && r.action == Disposal::Gallras);
     let Some(shortest) = shortest.min_by_key(|r| r.after_months) else { return Ok(Vec::new()) };
     let mut items = Vec::new();
-    for case in store.closed_cases(jurisdiction, shortest.due_before(now)).await? {
-        let facts =
-            CaseFacts { kind: case.kind, category: &case.category, node_id: &case.node_id, channel: case.channel };
-        if let Verdict::Due(rule) = verdict(rules, &facts, case.closed_at, now, tree) {
-            items.push(case_item(case.id, case.number, rule));
+    for case in store.closed_cases(jurisdiction, part, shortest.due_before(now)).await? {
+        let facts = CaseFacts {
+            kind: case.kind,
+            category: &case.category,
+            node_id: &case.node_id,
+            channel: case.channel,
+            outcome: case.outcome,
+        };
+        if let Verdict::Due(rule) = verdict(rules, part, &facts, case.closed_at, now, tree) {
+            items.push(case_item(part, case.id, case.number, rule));
         }
     }
     Ok(items)
@@ -132,14 +146,21 @@ pub async fn carry_out(store: &Store, files: &FileStore, run: &GallringRun) -> R
         for item in &items {
             let (decision, rule) = rule_of(&decisions, item.rule)
                 .ok_or_else(|| StoreError::Corrupt("a gallring item names a rule that is not recorded".into()))?;
-            if item.covers == Covers::Cases {
+            if item.covers.is_of_cases() {
                 let label = rule_label(rule, &tree, Lang::Sv);
                 // A case is gallrad only if still closed since before the rule's time (an
                 // erasure on request: closed at all).
                 let closed_before = run.reason.is_none().then(|| rule.due_before(run.planned_at));
                 let label = if run.reason.is_some() { format!("{label} (radering på begäran)") } else { label };
                 let case = domain::CaseId::from_uuid(item.target);
-                store.gallra_case(run.id, case, &decision.reference, &label, closed_before).await?;
+                let step = store::CaseGallring {
+                    run: run.id,
+                    decision: &decision.reference,
+                    rule: &label,
+                    part: item.covers,
+                    closed_before,
+                };
+                store.gallra_case(case, &step).await?;
             } else {
                 store.gallra_record(run.id, item, &run.jurisdiction, rule.due_before(run.planned_at)).await?;
             }
@@ -186,6 +207,7 @@ pub fn rule_label(rule: &Rule, tree: &OrgTree, lang: Lang) -> String {
     what.extend(rule.category.clone());
     what.extend(rule.node_id.as_ref().map(|n| tree.node(n).map_or_else(|_| n.to_string(), |n| n.name.clone())));
     what.extend(rule.channel.map(|c| c.name(l).to_lowercase()));
+    what.extend(rule.outcome.map(|o| o.name(l).to_lowercase()));
     let action = rule.action.name(l).to_lowercase();
     let months = if lang == Lang::En { "months" } else { "månader" };
     match (rule.action, rule.after_months) {

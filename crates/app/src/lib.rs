@@ -17,6 +17,7 @@ pub mod lang;
 pub mod mail;
 pub mod markup;
 pub mod net;
+pub mod privacy;
 pub mod reports;
 pub mod retry;
 pub mod setup;

@@ -476,6 +476,7 @@ async fn gallring(store: &Store, count: usize) {
         category: None,
         node_id: None,
         channel: None,
+        outcome: None,
         after_months: 0,
         action: domain::gallring::Disposal::Gallras,
     };

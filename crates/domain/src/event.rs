@@ -257,6 +257,31 @@ impl EventPayload {
         }
     }
 
+    /// The event without its files (a rule that covers the files of cases).
+    pub fn without_attachments(&self) -> EventPayload {
+        use EventPayload as P;
+        match self.clone() {
+            P::Received { number, node_id, submission } => {
+                let submission = crate::submission::Submission { attachments: Vec::new(), ..*submission };
+                P::Received { number, node_id, submission: Box::new(submission) }
+            }
+            P::CitizenMessage { message, reference, .. } => {
+                P::CitizenMessage { message, attachments: Vec::new(), reference }
+            }
+            other => other,
+        }
+    }
+
+    /// The event without the example written for the reports (a rule that covers them).
+    pub fn without_report_example(&self) -> EventPayload {
+        match self.clone() {
+            EventPayload::Analysed { justified, causes, measures, .. } => {
+                EventPayload::Analysed { justified, causes, measures, example: String::new() }
+            }
+            other => other,
+        }
+    }
+
     /// The event without what people wrote and who they are: what stays after gallring. The
     /// type, dates, kind, category, unit, handler and outcome stay, so the case's clocks and
     /// the statistics still read it.

@@ -13,10 +13,23 @@ crate::vocabulary! {
     /// The kind of record a rule covers.
     Covers {
         Cases => "cases", "Ärenden", "Cases";
+        /// The pictures and documents of cases (the text stays).
+        Attachments => "attachments", "Bilagor och bilder i ärenden", "Files in cases";
+        /// The examples written for the reports in the complaint analysis (the analysis stays).
+        ReportExamples => "report_examples", "Exempel i rapporterna (ur klagomålsanalysen)", "Examples in the reports (from the complaint analysis)";
         HeldSubmissions => "held_submissions", "Kvarhållna inlämningar (misstänkt skräp)", "Held submissions (suspected spam)";
         InboundMail => "inbound_mail", "Kvarhållna e-postoriginal", "Held e-mail originals";
         AccessLog => "access_log", "Åtkomstloggen", "The access log";
         DialogueAddresses => "dialogue_addresses", "Dialogdeltagares e-postadresser", "Dialogue participants' e-mail addresses";
+    }
+}
+
+crate::vocabulary! {
+    /// How a case ended, for rules that treat them differently.
+    Outcome {
+        Handled => "handled", "Handlagt och avslutat här", "Handled and closed here";
+        /// Sent on to the authority it belonged to (FL 4 §): Lyhörd held it only briefly.
+        Referred => "referred", "Överlämnat till annan myndighet", "Referred to another authority";
     }
 }
 
@@ -31,13 +44,18 @@ crate::vocabulary! {
 }
 
 impl Covers {
+    /// Whether the rule is about cases (or a part of them), and takes the case filters.
+    pub fn is_of_cases(self) -> bool {
+        matches!(self, Covers::Cases | Covers::Attachments | Covers::ReportExamples)
+    }
+
     /// From when a record's time runs: a case from its closing (its last change while
     /// closed), held submissions and mail from receipt, log rows from when they were written,
     /// dialogue addresses from the feedback.
     pub fn counted_from(self, lang: &str) -> &'static str {
         match (self, lang) {
-            (Covers::Cases, "en") => "after the case was closed",
-            (Covers::Cases, _) => "efter att ärendet avslutades",
+            (Covers::Cases | Covers::Attachments | Covers::ReportExamples, "en") => "after the case was closed",
+            (Covers::Cases | Covers::Attachments | Covers::ReportExamples, _) => "efter att ärendet avslutades",
             (Covers::HeldSubmissions | Covers::InboundMail, "en") => "after it was received",
             (Covers::HeldSubmissions | Covers::InboundMail, _) => "efter att det kom in",
             (Covers::AccessLog, "en") => "after it was written",
@@ -71,6 +89,7 @@ pub struct Rule {
     pub category: Option<String>,
     pub node_id: Option<NodeId>,
     pub channel: Option<Channel>,
+    pub outcome: Option<Outcome>,
     /// Months from the record's start point (see [`Covers::counted_from`]) until it is due.
     pub after_months: u32,
     pub action: Disposal,
@@ -83,6 +102,7 @@ pub struct CaseFacts<'a> {
     pub category: &'a str,
     pub node_id: &'a str,
     pub channel: Channel,
+    pub outcome: Outcome,
 }
 
 impl Rule {
@@ -91,8 +111,11 @@ impl Rule {
         now.checked_sub_months(Months::new(self.after_months)).unwrap_or(DateTime::<Utc>::MIN_UTC)
     }
 
-    pub fn matches(&self, case: &CaseFacts<'_>, tree: &OrgTree) -> bool {
-        self.covers == Covers::Cases
+    /// Whether the rule is about `covers` of this case.
+    pub fn matches(&self, covers: Covers, case: &CaseFacts<'_>, tree: &OrgTree) -> bool {
+        self.covers == covers
+            && covers.is_of_cases()
+            && self.outcome.is_none_or(|o| o == case.outcome)
             && self.kind.is_none_or(|k| k == case.kind)
             && self.category.as_deref().is_none_or(|c| c == case.category)
             && self.channel.is_none_or(|c| c == case.channel)
@@ -113,16 +136,17 @@ pub enum Verdict<'a> {
     NotYet(&'a Rule),
 }
 
-/// Applies every case rule of `rules` to a case: keeping wins over destroying, and a case is
-/// due only when the longest of the matching periods has passed.
+/// Applies the rules of `rules` about `covers` (the case, or a part of it) to a case: keeping
+/// wins over destroying, and it is due only when the longest matching period has passed.
 pub fn verdict<'a>(
     rules: &'a [Rule],
+    covers: Covers,
     case: &CaseFacts<'_>,
     closed_at: DateTime<Utc>,
     now: DateTime<Utc>,
     tree: &OrgTree,
 ) -> Verdict<'a> {
-    let matching: Vec<&Rule> = rules.iter().filter(|r| r.matches(case, tree)).collect();
+    let matching: Vec<&Rule> = rules.iter().filter(|r| r.matches(covers, case, tree)).collect();
     if let Some(kept) = matching.iter().find(|r| r.action != Disposal::Gallras) {
         return Verdict::Kept(kept);
     }
@@ -148,6 +172,7 @@ mod tests {
             category: None,
             node_id: node.map(Into::into),
             channel: None,
+            outcome: None,
             after_months,
             action,
         }
@@ -164,17 +189,45 @@ mod tests {
         .unwrap();
         let now = Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).unwrap();
         let closed = Utc.with_ymd_and_hms(2024, 6, 1, 12, 0, 0).unwrap();
-        let park = CaseFacts { kind: CaseKind::Synpunkt, category: "gata", node_id: "park", channel: Channel::Web };
+        let park = CaseFacts {
+            kind: CaseKind::Synpunkt,
+            category: "gata",
+            node_id: "park",
+            channel: Channel::Web,
+            outcome: Outcome::Handled,
+        };
         let two_years = rule(24, Disposal::Gallras, Some("tn"));
         let three_years = rule(36, Disposal::Gallras, None);
-        assert!(matches!(verdict(std::slice::from_ref(&two_years), &park, closed, now, &tree), Verdict::Due(_)));
+        assert!(matches!(
+            verdict(std::slice::from_ref(&two_years), Covers::Cases, &park, closed, now, &tree),
+            Verdict::Due(_)
+        ));
         let both = [two_years.clone(), three_years];
-        assert!(matches!(verdict(&both, &park, closed, now, &tree), Verdict::NotYet(r) if r.after_months == 36));
+        assert!(
+            matches!(verdict(&both, Covers::Cases, &park, closed, now, &tree), Verdict::NotYet(r) if r.after_months == 36)
+        );
         let kept = [two_years.clone(), rule(0, Disposal::Bevaras, None)];
-        assert!(matches!(verdict(&kept, &park, closed, now, &tree), Verdict::Kept(_)));
+        assert!(matches!(verdict(&kept, Covers::Cases, &park, closed, now, &tree), Verdict::Kept(_)));
         let skola = CaseFacts { node_id: "skola", ..park.clone() };
-        assert_eq!(verdict(std::slice::from_ref(&two_years), &skola, closed, now, &tree), Verdict::Uncovered);
+        assert_eq!(
+            verdict(std::slice::from_ref(&two_years), Covers::Cases, &skola, closed, now, &tree),
+            Verdict::Uncovered
+        );
         let klagomal = CaseFacts { kind: CaseKind::Klagomal, ..park };
-        assert_eq!(verdict(&[two_years], &klagomal, closed, now, &tree), Verdict::Uncovered);
+        assert_eq!(
+            verdict(std::slice::from_ref(&two_years), Covers::Cases, &klagomal, closed, now, &tree),
+            Verdict::Uncovered
+        );
+        // A rule for referred cases leaves those handled here; a files rule is not a case rule.
+        let referred = Rule { outcome: Some(Outcome::Referred), ..two_years.clone() };
+        assert_eq!(
+            verdict(std::slice::from_ref(&referred), Covers::Cases, &park, closed, now, &tree),
+            Verdict::Uncovered
+        );
+        let sent_on = CaseFacts { outcome: Outcome::Referred, ..park.clone() };
+        assert!(matches!(verdict(&[referred], Covers::Cases, &sent_on, closed, now, &tree), Verdict::Due(_)));
+        let files = Rule { covers: Covers::Attachments, ..two_years };
+        assert_eq!(verdict(std::slice::from_ref(&files), Covers::Cases, &park, closed, now, &tree), Verdict::Uncovered);
+        assert!(matches!(verdict(&[files], Covers::Attachments, &park, closed, now, &tree), Verdict::Due(_)));
     }
 }

@@ -96,6 +96,11 @@ enum Command {
     },
     /// The report on feedback and complaints for a nämnd or unit and a period (S9), as the
     /// staff pages show it: no names, small groups hidden.
+    /// The record of processing activities (GDPR art. 30) filled from the setup, as Markdown.
+    Privacy {
+        #[command(subcommand)]
+        command: PrivacyCommand,
+    },
     /// After a personal data breach (GDPR art. 33-34): the persons and cases whose data were
     /// written, shown or sent in a window, by category of data, as CSV.
     BreachReport {
@@ -126,6 +131,16 @@ enum Command {
         /// `sv` or `en`.
         #[arg(long, default_value = "sv")]
         lang: String,
+        #[arg(long)]
+        jurisdiction: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum PrivacyCommand {
+    /// Prints the record of processing (registerförteckning, art. 30.1) for the nämnder to
+    /// keep: controllers, DPO, categories, recipients and the gallring rules in force.
+    Record {
         #[arg(long)]
         jurisdiction: Option<String>,
     },
@@ -397,6 +412,20 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<String, String
             };
             store.close().await;
             Ok(result?)
+        }
+        Command::Privacy { command: PrivacyCommand::Record { jurisdiction } } => {
+            let store = serve::open_store(&settings).await.map_err(|e| e.to_string())?;
+            let result = async {
+                let j =
+                    admin::resolve_jurisdiction(&store, jurisdiction.as_deref()).await.map_err(|e| e.to_string())?;
+                let reads = serve::app_config(&settings).open311_public_reads;
+                app::privacy::record_of_processing(&store, &j, reads, chrono::Utc::now())
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            .await;
+            store.close().await;
+            result
         }
         Command::BreachReport { from, to, node, lang, jurisdiction } => {
             let lang = app::lang::Lang::from_code(&lang).ok_or("--lang must be sv or en")?;

@@ -33,13 +33,13 @@ pub use backend::{Backend, ConnectOptions};
 pub type Span = (DateTime<Utc>, DateTime<Utc>);
 pub use error::StoreError;
 pub use model::{
-    AccessEntry, AnalysisSettings, AnswerTemplate, ApiKey, BreachCase, BrokenPromise, CaseFilter, CaseSummary,
-    ChangeNote, ClockTally, ClockView, ClosedCase, Contribution, Dialogue, DialogueChange, DialogueQuestion,
-    FieldChange, GallringItem, GallringRun, Improvement, ImprovementInput, InboundMail, InboxQuery, Job, Jurisdiction,
-    MailOutcome, MailTemplate, Meeting, Moderation, NO_DUE, NewGallringDecision, NewJob, NewUser, OutboxMessage,
-    Participation, PublicCase, PublicQuery, PublicUpdate, PublicUpdatesQuery, Publication, QuarantineDecision,
-    Quarantined, Readable, ReportGroup, ReportTally, Role, SearchQuery, SessionRecord, Theme, UnitClockCounts, Units,
-    User, UserUpdate,
+    AccessEntry, AnalysisSettings, AnswerTemplate, ApiKey, BreachCase, BrokenPromise, CaseFilter, CaseGallring,
+    CaseSummary, ChangeNote, ClockTally, ClockView, ClosedCase, Contribution, Dialogue, DialogueChange,
+    DialogueQuestion, FieldChange, GallringItem, GallringRun, Improvement, ImprovementInput, InboundMail, InboxQuery,
+    Job, Jurisdiction, MailOutcome, MailTemplate, Meeting, Moderation, NO_DUE, NewGallringDecision, NewJob, NewUser,
+    OutboxMessage, Participation, PublicCase, PublicQuery, PublicUpdate, PublicUpdatesQuery, Publication,
+    QuarantineDecision, Quarantined, Readable, ReportGroup, ReportTally, Role, SearchQuery, SessionRecord, Theme,
+    UnitClockCounts, Units, User, UserUpdate,
 };
 pub use projection::{NewCase, Receipt};
 
@@ -749,8 +749,13 @@ impl Store {
     }
 
     /// Closed cases last changed before `before` that no run has gallrat yet.
-    pub async fn closed_cases(&self, jurisdiction: &JurisdictionId, before: DateTime<Utc>) -> Result<Vec<ClosedCase>> {
-        dispatch!(self, closed_cases(jurisdiction, before))
+    pub async fn closed_cases(
+        &self,
+        jurisdiction: &JurisdictionId,
+        covers: domain::gallring::Covers,
+        before: DateTime<Utc>,
+    ) -> Result<Vec<ClosedCase>> {
+        dispatch!(self, closed_cases(jurisdiction, covers, before))
     }
 
     /// Records of one kind other than cases that started before `before`: (id, label, amount).
@@ -816,15 +821,8 @@ impl Store {
     }
 
     /// Gallrar one case in one transaction (see decision 62); returns the files it named.
-    pub async fn gallra_case(
-        &self,
-        run: GallringRunId,
-        case_id: CaseId,
-        decision: &str,
-        rule: &str,
-        closed_before: Option<DateTime<Utc>>,
-    ) -> Result<Vec<String>> {
-        dispatch!(self, gallra_case(run, case_id, decision, rule, closed_before, Utc::now()))
+    pub async fn gallra_case(&self, case_id: CaseId, step: &CaseGallring<'_>) -> Result<Vec<String>> {
+        dispatch!(self, gallra_case(case_id, step, Utc::now()))
     }
 
     /// Gallrar one record other than a case; returns a file it named, if any.

@@ -829,6 +829,7 @@ pub struct ClosedCase {
     pub channel: Channel,
     /// When it was last changed while closed: when its time under the rules starts.
     pub closed_at: DateTime<Utc>,
+    pub outcome: domain::gallring::Outcome,
 }
 
 /// One thing a gallring run removes: a case, a held submission or message, a participant's
@@ -842,6 +843,20 @@ pub struct GallringItem {
     pub label: String,
     pub amount: i64,
     pub done_at: Option<DateTime<Utc>>,
+}
+
+/// What one case's item of a run removes, and under what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseGallring<'a> {
+    pub run: domain::GallringRunId,
+    /// The decision's reference and the rule as people read it, for the `gallrad` event.
+    pub decision: &'a str,
+    pub rule: &'a str,
+    /// The whole case, or only its files or report example.
+    pub part: domain::gallring::Covers,
+    /// The case is left if it was changed after this (no longer due); `None`: an erasure on
+    /// request, due whenever the case is closed.
+    pub closed_before: Option<DateTime<Utc>>,
 }
 
 /// A gallring run: planned, approved, finished.
@@ -894,6 +909,7 @@ pub(crate) fn gallring_rule_from_row(row: &impl Columns) -> Result<domain::gallr
         category: row.get("category")?,
         node_id: row.get("node_id")?,
         channel: row.optional_parsed("channel")?,
+        outcome: row.optional_parsed("outcome")?,
         after_months: u32::try_from(row.get::<i64>("after_months")?).unwrap_or(0),
         action: row.parsed("action")?,
     })

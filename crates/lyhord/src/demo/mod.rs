@@ -319,14 +319,19 @@ async fn gallring_plan(store: &Store, by: domain::UserId) -> Result<(), StoreErr
         category: None,
         node_id: None,
         channel: None,
+        outcome: None,
         after_months,
         action,
     };
+    // What only passed through on its way to the authority it belonged to (FL 4 §).
+    let referred =
+        Rule { outcome: Some(domain::gallring::Outcome::Referred), ..rule(Covers::Cases, None, 6, Disposal::Gallras) };
     let rules = [
         rule(Covers::Cases, Some(CaseKind::Berom), 24, Disposal::Gallras),
         rule(Covers::Cases, Some(CaseKind::Synpunkt), 24, Disposal::Gallras),
         rule(Covers::Cases, Some(CaseKind::Fraga), 24, Disposal::Gallras),
         rule(Covers::Cases, Some(CaseKind::Klagomal), 0, Disposal::Bevaras),
+        referred,
         rule(Covers::HeldSubmissions, None, 3, Disposal::Gallras),
         rule(Covers::InboundMail, None, 3, Disposal::Gallras),
         rule(Covers::AccessLog, None, 24, Disposal::Gallras),

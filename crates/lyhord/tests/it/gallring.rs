@@ -201,13 +201,17 @@ on_both_backends!(a_decision_and_its_rule_are_recorded_with_errors_at_their_fiel
 });
 
 /// Whether a case is whole: every event as written and no `gallrad` event, or every event
-/// emptied with the run recorded. Anything between is half a case.
+/// that held what people wrote emptied, with the run recorded. Anything between is half a case.
 fn whole(events: &[domain::Event]) -> Option<bool> {
-    let emptied = events.iter().filter(|e| e.gallrad_by.is_some()).count();
     let recorded = events.iter().any(|e| matches!(e.payload(), Ok(EventPayload::Gallrad { .. })));
-    match (emptied, recorded) {
-        (0, false) => Some(false),
-        (n, true) if n == events.len() - 1 => Some(true),
+    let holding_text = events.iter().filter(|e| e.gallrad_by.is_none()).any(|e| {
+        let payload = e.payload().unwrap();
+        !matches!(payload, EventPayload::Gallrad { .. }) && payload.redacted() != payload
+    });
+    let emptied = events.iter().any(|e| e.gallrad_by.is_some());
+    match (emptied, recorded, holding_text) {
+        (false, false, true) => Some(false),
+        (true, true, false) => Some(true),
         _ => None,
     }
 }
@@ -260,3 +264,84 @@ async fn a_run_killed_midway_leaves_whole_cases_and_resumes() {
     let counts = app.store.gallring_counts(run).await.unwrap();
     assert_eq!(counts.iter().find(|c| c.1 == domain::gallring::Covers::Cases).map(|c| (c.2, c.3)), Some((120, 120)));
 }
+
+on_both_backends!(files_report_examples_and_referred_cases_go_under_their_own_rules, |app| {
+    let app = app.with_demo(0).await;
+    let long_ago = se(2023, 3, 1);
+    let j: domain::JurisdictionId = "vasteras".into();
+    // A complaint is kept (the demo's decision), but its pictures and its report example go
+    // after a year under a decision of the nämnd.
+    let (complaint, _, complaint_file) = closed_case(&app, CaseKind::Klagomal, long_ago, "Klagobild").await;
+    let analysed = EventPayload::Analysed {
+        justified: domain::Justified::Befogat,
+        causes: vec![],
+        measures: "Rutinen ändrad".into(),
+        example: "En förälder saknade staket".into(),
+    };
+    // Recorded back then, before the closing: the case's time under the rules is unchanged.
+    app.store
+        .append(complaint, NewEvent::new(long_ago + Duration::minutes(30), Actor::System, analysed))
+        .await
+        .unwrap();
+    // A view with a picture: both the picture rule and the demo's two-year rule for views.
+    let (view, _, view_file) = closed_case(&app, CaseKind::Synpunkt, long_ago, "Vybild").await;
+    // A fault report sent on to another authority: only the demo's rule for referred cases.
+    let (referred, ..) = closed_case(&app, CaseKind::Felanmalan, long_ago, "Hänvisat").await;
+    let forwarded = EventPayload::ForwardedToAuthority {
+        authority: "Trafikverket".into(),
+        how: "e-post".into(),
+        message: "Vägen är statlig.".into(),
+    };
+    let reopened = EventPayload::Reopened { reason: "Fel myndighet".into() };
+    for (i, payload) in [reopened, forwarded].into_iter().enumerate() {
+        let at = long_ago + Duration::hours(10 + i as i64);
+        app.store.append(referred, NewEvent::new(at, Actor::System, payload)).await.unwrap();
+    }
+
+    let decision = store::NewGallringDecision {
+        reference: "TN 2026/4 § 9".into(),
+        body: "Tekniska nämnden".into(),
+        decided_on: chrono::NaiveDate::from_ymd_opt(2026, 2, 10).unwrap(),
+        recorded_by: None,
+    };
+    let id = app.store.save_gallring_decision(&j, &decision).await.unwrap();
+    for covers in [domain::gallring::Covers::Attachments, domain::gallring::Covers::ReportExamples] {
+        let rule = domain::gallring::Rule {
+            id: domain::GallringRuleId::new(),
+            covers,
+            kind: None,
+            category: None,
+            node_id: None,
+            channel: None,
+            outcome: None,
+            after_months: 12,
+            action: domain::gallring::Disposal::Gallras,
+        };
+        app.store.add_gallring_rule(&j, id, &rule).await.unwrap();
+    }
+    let run = app::gallring::plan(&app.store, &j, "test", Utc::now()).await.unwrap();
+    app.store.approve_gallring_run(&j, run, "Ingrid Ek").await.unwrap();
+    let run = app.store.gallring_run(&j, run).await.unwrap().unwrap();
+    let files = app::files::FileStore::new(&app.settings.attachments_dir);
+    app::gallring::carry_out(&app.store, &files, &run).await.unwrap();
+
+    // The complaint keeps its words and its analysis, not its picture or its example.
+    let events = app.store.events(complaint).await.unwrap();
+    assert!(mentions(&events, "Klagobild i Vasaparken") && mentions(&events, "Rutinen ändrad"));
+    assert!(!mentions(&events, "staket") && !mentions(&events, "bild.jpg"), "{events:?}");
+    assert!(files.get(&complaint_file).is_err(), "the picture is removed from disk");
+    app.store.verify(complaint).await.unwrap();
+    // The view lost its picture and its text, in the same run.
+    let events = app.store.events(view).await.unwrap();
+    assert!(!mentions(&events, "Vybild"));
+    assert!(files.get(&view_file).is_err());
+    app.store.verify(view).await.unwrap();
+    // The referred fault report went under the rule for referred cases.
+    let events = app.store.events(referred).await.unwrap();
+    assert!(!mentions(&events, "Hänvisat") && !mentions(&events, "Vägen är statlig"));
+    app.store.verify(referred).await.unwrap();
+    let protocol = app::gallring::Protocol::of(&app.store, run, app::lang::Lang::Sv).await.unwrap();
+    let rules: Vec<&str> = protocol.lines.iter().map(|l| l.rule.as_str()).collect();
+    assert!(rules.iter().any(|r| r.starts_with("Bilagor och bilder i ärenden")), "{rules:?}");
+    assert!(rules.iter().any(|r| r.contains("överlämnat till annan myndighet")), "{rules:?}");
+});

@@ -15,6 +15,7 @@ mod dialogues;
 mod gallring;
 mod mail;
 mod open311;
+mod privacy;
 mod publication;
 mod reports;
 mod rights;

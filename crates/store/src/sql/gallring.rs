@@ -1,7 +1,9 @@
 //! The SQL of gallring (decision 62): decisions and rules, what falls due, runs and their
 //! items, and removing content, one case (or record) per transaction.
 
-pub(crate) use crate::model::{ClosedCase, GallringItem, GallringRun, NewGallringDecision, gallring_rule_from_row};
+pub(crate) use crate::model::{
+    CaseGallring, ClosedCase, GallringItem, GallringRun, NewGallringDecision, gallring_rule_from_row,
+};
 pub(crate) use domain::gallring::{Covers, Decision, Rule};
 pub(crate) use domain::{GallringDecisionId, GallringRuleId, GallringRunId};
 
@@ -56,7 +58,7 @@ macro_rules! gallring {
             let position = position.ok_or(StoreError::NotFound)?;
             sqlx::query(
                 "INSERT INTO gallring_rules (id, decision_id, position, covers, kind, category, node_id, channel, \
-                 after_months, action) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                 after_months, action, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
             .bind(rule.id)
             .bind(decision)
@@ -68,6 +70,7 @@ macro_rules! gallring {
             .bind(rule.channel.map(|c| c.code()))
             .bind(i64::from(rule.after_months))
             .bind(rule.action.code())
+            .bind(rule.outcome.map(|o| o.code()))
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
@@ -85,7 +88,7 @@ macro_rules! gallring {
             .await?;
             let rules = sqlx::query(
                 "SELECT r.id, r.decision_id, r.covers, r.kind, r.category, r.node_id, r.channel, r.after_months, \
-                 r.action FROM gallring_rules r JOIN gallring_decisions d ON d.id = r.decision_id \
+                 r.action, r.outcome FROM gallring_rules r JOIN gallring_decisions d ON d.id = r.decision_id \
                  WHERE d.jurisdiction_id = $1 ORDER BY r.position",
             )
             .bind(jurisdiction)
@@ -114,16 +117,20 @@ macro_rules! gallring {
         pub async fn closed_cases(
             db: &Pools,
             jurisdiction: &JurisdictionId,
+            covers: Covers,
             before: DateTime<Utc>,
         ) -> Result<Vec<ClosedCase>> {
             let rows = sqlx::query(
-                "SELECT c.id, c.number, c.kind, c.category, c.node_id, c.channel, c.updated_at FROM cases c \
+                "SELECT c.id, c.number, c.kind, c.category, c.node_id, c.channel, c.updated_at, \
+                 EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.type = 'forwarded_to_authority') \
+                 AS referred FROM cases c \
                  WHERE c.jurisdiction_id = $1 AND c.status = 'closed' AND c.updated_at < $2 \
-                 AND NOT EXISTS (SELECT 1 FROM gallring_items g WHERE g.covers = 'cases' AND g.target = c.id \
-                 AND g.done_at IS NOT NULL) ORDER BY c.updated_at",
+                 AND NOT EXISTS (SELECT 1 FROM gallring_items g WHERE g.covers IN ('cases', $3) AND g.target = c.id \
+                 AND g.done_at IS NOT NULL AND g.amount > 0) ORDER BY c.updated_at",
             )
             .bind(jurisdiction)
             .bind(micros(before))
+            .bind(covers.code())
             .fetch_all(&db.read)
             .await?;
             rows.iter()
@@ -136,6 +143,11 @@ macro_rules! gallring {
                         node_id: r.try_get("node_id")?,
                         channel: r.parsed("channel")?,
                         closed_at: r.time("updated_at")?,
+                        outcome: if r.try_get::<bool, _>("referred")? {
+                            domain::gallring::Outcome::Referred
+                        } else {
+                            domain::gallring::Outcome::Handled
+                        },
                     })
                 })
                 .collect()
@@ -175,7 +187,9 @@ macro_rules! gallring {
                     let day = domain::time::local(before).format("%Y-%m-%d").to_string();
                     return Ok(if n == 0 { Vec::new() } else { vec![(uuid::Uuid::now_v7(), day, n)] });
                 }
-                Covers::Cases => return Err(StoreError::Invalid("cases are read with closed_cases".into())),
+                Covers::Cases | Covers::Attachments | Covers::ReportExamples => {
+                    return Err(StoreError::Invalid("cases are read with closed_cases".into()));
+                }
             };
             let rows = sqlx::query(sql).bind(jurisdiction).bind(micros(before)).fetch_all(&db.read).await?;
             rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("label")?, r.try_get("amount")?))).collect()
@@ -328,13 +342,11 @@ macro_rules! gallring {
         /// originals), which the caller removes from disk once no live case names them.
         pub async fn gallra_case(
             db: &Pools,
-            run: GallringRunId,
             case_id: CaseId,
-            decision: &str,
-            rule: &str,
-            closed_before: Option<DateTime<Utc>>,
+            step: &CaseGallring<'_>,
             now: DateTime<Utc>,
         ) -> Result<Vec<String>> {
+            let CaseGallring { run, decision, rule, part, closed_before } = *step;
             let mut tx = begin(db).await?;
             let state = locked_case(&mut tx, case_id).await?;
             // Reopened, or changed after its closing, since the run was planned: no longer due.
@@ -344,7 +356,7 @@ macro_rules! gallring {
                      WHERE run_id = $1 AND covers = $2 AND target = $3",
                 )
                 .bind(run)
-                .bind(Covers::Cases.code())
+                .bind(part.code())
                 .bind(case_id.uuid())
                 .bind(micros(now))
                 .execute(&mut *tx)
@@ -361,13 +373,21 @@ macro_rules! gallring {
                 .collect::<Result<_>>()?;
             let mut files = Vec::new();
             let mut changed = false;
-            for e in events.iter().filter(|e| e.gallrad_by.is_none()) {
+            for e in &events {
                 let payload = e.payload()?;
-                if matches!(payload, EventPayload::Gallrad { .. }) {
+                // What stays: nothing people wrote, or the case without its files or example.
+                let left = match part {
+                    Covers::Attachments => payload.without_attachments(),
+                    Covers::ReportExamples => payload.without_report_example(),
+                    _ => payload.redacted(),
+                };
+                if left == payload {
                     continue;
                 }
-                files.extend(payload.attachments().iter().map(|a| a.sha256.clone()));
-                let kept = serde_json::to_string(&payload.redacted()).map_err(|e| StoreError::corrupt(e))?;
+                if part != Covers::ReportExamples {
+                    files.extend(payload.attachments().iter().map(|a| a.sha256.clone()));
+                }
+                let kept = serde_json::to_string(&left).map_err(|e| StoreError::corrupt(e))?;
                 sqlx::query("UPDATE case_events SET payload = $3, salt = NULL, gallrad_by = $4 WHERE case_id = $1 AND seq = $2")
                     .bind(case_id)
                     .bind(e.seq)
@@ -392,6 +412,13 @@ macro_rules! gallring {
                     .bind(&sealed.hash.0[..])
                     .execute(&mut *tx)
                     .await?;
+            }
+            if part != Covers::Cases {
+                files.sort();
+                files.dedup();
+                mark_done(&mut tx, run, part, case_id.uuid(), &files.join(" "), now).await?;
+                tx.commit().await?;
+                return Ok(files);
             }
             let number_text = format!("{} {}", state.number, state.number.replace('-', " "));
             sqlx::query("UPDATE case_search SET body = $2 WHERE case_id = $1")
@@ -471,7 +498,9 @@ macro_rules! gallring {
                     .execute(&mut *tx)
                     .await?;
                 }
-                Covers::Cases => return Err(StoreError::Invalid("a case is gallrad with gallra_case".into())),
+                Covers::Cases | Covers::Attachments | Covers::ReportExamples => {
+                    return Err(StoreError::Invalid("a case is gallrad with gallra_case".into()));
+                }
             }
             let files = file.clone().unwrap_or_default();
             mark_done(&mut tx, run, item.covers, item.target, &files, now).await?;

@@ -7,7 +7,7 @@ use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use domain::gallring::{Covers, Disposal, Rule};
+use domain::gallring::{Covers, Disposal, Outcome, Rule};
 use domain::{CaseKind, Channel, GallringDecisionId, GallringRuleId, GallringRunId};
 use std::collections::HashMap;
 
@@ -64,6 +64,7 @@ struct GallringPage {
     covers: Vec<Choice>,
     kinds: Vec<Choice>,
     channels: Vec<Choice>,
+    outcomes: Vec<Choice>,
     units: Vec<Choice>,
     actions: Vec<Choice>,
     form: FormState,
@@ -111,6 +112,7 @@ async fn page(state: &AppState, desk: &Desk, lang: Lang, form: FormState) -> Res
         covers: choices(Covers::ALL, |x| x.code(), |x| x.name(l)),
         kinds: choices(CaseKind::ALL, |x| x.code(), |x| x.name(l)),
         channels: choices(Channel::ALL, |x| x.code(), |x| x.name(l)),
+        outcomes: choices(Outcome::ALL, |x| x.code(), |x| x.name(l)),
         units: desk.unit_choices(),
         actions: choices(Disposal::ALL, |x| x.code(), |x| x.name(l)),
         form,
@@ -209,6 +211,7 @@ pub async fn add_rule(
     let optional = |name: &str| Some(field(&fields, name)).filter(|v| !v.is_empty());
     let kind = optional("rule-kind").map(str::parse::<CaseKind>).transpose().ok().flatten();
     let channel = optional("rule-channel").map(str::parse::<Channel>).transpose().ok().flatten();
+    let outcome = optional("rule-outcome").map(str::parse::<Outcome>).transpose().ok().flatten();
     let category = optional("rule-category").map(str::to_owned);
     if category.as_deref().is_some_and(|c| !desk.categories.iter().any(|k| k.code == c)) {
         form.error("rule-category", lang.t("gallring-error-category"));
@@ -217,14 +220,15 @@ pub async fn add_rule(
     if node_id.as_deref().is_some_and(|n| desk.tree.node(n).is_err()) {
         form.error("rule-node", lang.t("error-unit-required"));
     }
-    let filters = kind.is_some() || channel.is_some() || category.is_some() || node_id.is_some();
-    if covers.is_some_and(|c| c != Covers::Cases) && filters {
+    let filters = kind.is_some() || channel.is_some() || category.is_some() || node_id.is_some() || outcome.is_some();
+    if covers.is_some_and(|c| !c.is_of_cases()) && filters {
         form.error("rule-covers", lang.t("gallring-error-filters"));
     }
     if let (false, Some(decision), Some(covers), Some(action), Some(after_months)) =
         (form.has_errors(), decision, covers, action, after_months)
     {
-        let rule = Rule { id: GallringRuleId::new(), covers, kind, category, node_id, channel, after_months, action };
+        let id = GallringRuleId::new();
+        let rule = Rule { id, covers, kind, category, node_id, channel, outcome, after_months, action };
         match state.store.add_gallring_rule(&desk.user.jurisdiction, decision, &rule).await {
             Ok(()) => return Ok(Redirect::to(PATH).into_response()),
             Err(store::StoreError::NotFound) => form.error("rule-decision", lang.t("gallring-error-decision")),
