@@ -89,7 +89,7 @@ for (const lang of ['sv', 'en']) {
   test(`every citizen page passes axe-core in ${lang}`, async () => {
     const page = await open(browser, { lang });
     const statistics = `/statistics?node=vasteras.tn&period=${new Date().getFullYear()}`;
-    for (const path of ['/', '/submit', '/submit?category=gatubelysning', '/paper-form', '/privacy', '/accessibility', '/track', '/statistics', statistics, '/statistics?period=nyss']) {
+    for (const path of ['/', '/submit', '/submit?category=gatubelysning', '/paper-form', '/privacy', '/accessibility', '/track', '/statistics', statistics, '/statistics?period=nyss', '/register', '/register?from=yesterday']) {
       await page.goto(BASE + path);
       assert.equal(await page.getAttribute('html', 'lang'), lang, path);
       assert.deepEqual(await axeViolations(page), [], path);

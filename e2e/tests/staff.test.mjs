@@ -187,6 +187,8 @@ for (const lang of ['sv', 'en']) {
     await visit('/staff');
     await visit('/staff?kind=klagomal&page=2', 'filtered inbox, page 2');
     await visit('/staff/search?q=Vasaparken', 'search');
+    await visit('/staff/diarium', 'the register of cases');
+    await visit('/staff/diarium?subject=park&page=2', 'the register, searched, page 2');
     await visit('/staff/register');
     await page.click('#send');
     await page.waitForSelector('.error-summary');

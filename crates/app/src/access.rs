@@ -40,6 +40,10 @@ pub enum Action {
     /// GDPR art. 18: restrict the person's data to those handling the case, and lift it.
     Restrict,
     LiftRestriction,
+    /// FL 13 §: the person's language and need of an interpreter.
+    RecordLanguage,
+    /// OSL 5 kap. 1 §: the case's ärendemening in the register.
+    SetSubject,
 }
 
 impl Action {
@@ -66,6 +70,8 @@ impl Action {
         Action::CorrectContact,
         Action::Restrict,
         Action::LiftRestriction,
+        Action::RecordLanguage,
+        Action::SetSubject,
     ];
 
     /// The action's path segment: `/staff/cases/{number}/{code}`.
@@ -93,6 +99,8 @@ impl Action {
             Action::CorrectContact => "correct-contact",
             Action::Restrict => "restrict",
             Action::LiftRestriction => "lift-restriction",
+            Action::RecordLanguage => "record-language",
+            Action::SetSubject => "set-subject",
         }
     }
 
@@ -112,6 +120,8 @@ impl Action {
                 | Action::Note
                 | Action::LogContact
                 | Action::NewLink
+                | Action::RecordLanguage
+                | Action::SetSubject
         )
     }
 
@@ -136,7 +146,7 @@ impl Action {
             Action::Close => status == Answered,
             Action::Reopen => matches!(status, Answered | Closed),
             Action::Note | Action::LogContact | Action::Analyse | Action::Publish | Action::NewLink => true,
-            Action::CorrectContact => true,
+            Action::CorrectContact | Action::RecordLanguage | Action::SetSubject => true,
             Action::Restrict => !case.restricted,
             Action::LiftRestriction => case.restricted,
             _ => open,
@@ -347,6 +357,7 @@ mod tests {
             event_count: 1,
             head: domain::event::Hash::GENESIS,
             restricted: false,
+            subject: String::new(),
         }
     }
 

@@ -18,6 +18,7 @@ pub mod mail;
 pub mod markup;
 pub mod net;
 pub mod privacy;
+pub mod register;
 pub mod reports;
 pub mod retry;
 pub mod setup;
@@ -60,6 +61,8 @@ pub struct Config {
     /// The side of the square a published position is rounded to, unless staff publish the
     /// exact point (0 = never rounded).
     pub open311_position_metres: u32,
+    /// Whether anyone may read the register (`/register`), with private senders masked.
+    pub public_register: bool,
     /// The reverse proxies whose `X-Forwarded-For` names the client (none by default: then
     /// the connection's own address is the client's).
     pub trusted_proxies: Vec<net::Network>,
@@ -113,6 +116,7 @@ impl Default for Config {
             report_min_group: domain::analysis::DEFAULT_MIN_GROUP,
             job_lease: chrono::Duration::seconds(30),
             open311_public_reads: PublicReads::Published,
+            public_register: false,
             open311_position_metres: domain::publication::DEFAULT_PRECISION_METRES,
             trusted_proxies: Vec::new(),
             public_jurisdiction: None,

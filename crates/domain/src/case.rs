@@ -31,6 +31,8 @@ pub struct CaseState {
     pub head: Hash,
     /// The person's data are restricted (GDPR art. 18): read only by those handling it.
     pub restricted: bool,
+    /// The ärendemening staff set; empty: the default from kind and category.
+    pub subject: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -80,6 +82,7 @@ impl CaseState {
             event_count: first.seq,
             head: first.hash,
             restricted: false,
+            subject: String::new(),
         })
     }
 
@@ -147,7 +150,9 @@ impl CaseState {
             | P::Published { .. }
             | P::TrackingLinkReplaced
             | P::ContactCorrected { .. }
+            | P::LanguageRecorded { .. }
             | P::Gallrad { .. } => {}
+            P::SubjectSet { subject } => next.subject = subject.clone(),
             P::Restricted { .. } if self.restricted => return Err(ProjectionError::AlreadyRestricted),
             P::Restricted { .. } => next.restricted = true,
             P::RestrictionLifted { .. } if !self.restricted => return Err(ProjectionError::NotRestricted),

@@ -180,6 +180,16 @@ pub enum EventPayload {
     RestrictionLifted {
         reason: String,
     },
+    /// The language the person speaks and whether they need an interpreter (FL 13 §, the
+    /// Language Act 2009:600 and lag 2009:724 for minority languages): staff see it first.
+    LanguageRecorded {
+        language: String,
+        interpreter: bool,
+    },
+    /// The case's ärendemening in the register (OSL 5 kap. 1 §): a short neutral subject.
+    SubjectSet {
+        subject: String,
+    },
 }
 
 impl EventPayload {
@@ -207,8 +217,9 @@ impl EventPayload {
             P::DelayNotified { reason, message, .. } => format!("{reason} {message}"),
             P::Analysed { measures, example, .. } => format!("{measures} {example}"),
             P::ContactCorrected { contact, .. } => contact.search_text(),
+            P::SubjectSet { subject } => subject.clone(),
             P::Published { .. } | P::TrackingLinkReplaced | P::Gallrad { .. } => return None,
-            P::Restricted { .. } | P::RestrictionLifted { .. } => return None,
+            P::Restricted { .. } | P::RestrictionLifted { .. } | P::LanguageRecorded { .. } => return None,
             P::Classified { .. } | P::Assigned { .. } | P::WorkStarted | P::ClockAlert { .. } => return None,
         };
         // Words only: a NUL stored before text was checked at entry would stop PostgreSQL's index.
@@ -245,6 +256,8 @@ impl EventPayload {
             EventPayload::ContactCorrected { .. } => "contact_corrected",
             EventPayload::Restricted { .. } => "restricted",
             EventPayload::RestrictionLifted { .. } => "restriction_lifted",
+            EventPayload::LanguageRecorded { .. } => "language_recorded",
+            EventPayload::SubjectSet { .. } => "subject_set",
         }
     }
 
@@ -338,11 +351,13 @@ impl EventPayload {
             }
             P::Restricted { .. } => P::Restricted { reason: none() },
             P::RestrictionLifted { .. } => P::RestrictionLifted { reason: none() },
+            P::LanguageRecorded { .. } => P::LanguageRecorded { language: none(), interpreter: false },
             kept @ (P::Classified { .. }
             | P::Assigned { .. }
             | P::WorkStarted
             | P::ClockAlert { .. }
             | P::TrackingLinkReplaced
+            | P::SubjectSet { .. }
             | P::Gallrad { .. }) => kept,
         }
     }

@@ -72,6 +72,9 @@ pub struct Settings {
     /// Published positions are rounded to squares of this many metres, unless staff publish
     /// the exact point.
     pub open311_position_metres: u32,
+    /// Whether anyone may read the register of cases at `/register` (OSL 5 kap.; private
+    /// senders and protected fields masked). Staff always read it at `/staff/diarium`.
+    pub public_register: bool,
     /// Addresses or networks of the reverse proxies in front (`["10.0.0.5", "10.1.0.0/16"]`):
     /// their `X-Forwarded-For` names the client, for rate limits and logs. None by default.
     pub trusted_proxies: Vec<String>,
@@ -115,6 +118,7 @@ impl Default for Settings {
             report_min_group: app.report_min_group,
             open311_public_reads: app.open311_public_reads.code().into(),
             open311_position_metres: app.open311_position_metres,
+            public_register: app.public_register,
             trusted_proxies: Vec::new(),
             public_jurisdiction: app.public_jurisdiction.clone(),
         }

@@ -65,6 +65,7 @@ pub fn app_config(settings: &Settings) -> app::Config {
         // Checked when the settings were loaded.
         open311_public_reads: settings.open311_public_reads.parse().unwrap_or(app::PublicReads::Off),
         open311_position_metres: settings.open311_position_metres,
+        public_register: settings.public_register,
         // Checked when the settings were loaded.
         trusted_proxies: settings.trusted_proxies.iter().filter_map(|p| p.parse().ok()).collect(),
         public_jurisdiction: settings.public_jurisdiction.clone().filter(|j| !j.trim().is_empty()),

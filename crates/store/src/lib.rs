@@ -38,8 +38,8 @@ pub use model::{
     DialogueQuestion, FieldChange, GallringItem, GallringRun, Improvement, ImprovementInput, InboundMail, InboxQuery,
     Job, Jurisdiction, MailOutcome, MailTemplate, Meeting, Moderation, NO_DUE, NewGallringDecision, NewJob, NewUser,
     OutboxMessage, Participation, PublicCase, PublicQuery, PublicUpdate, PublicUpdatesQuery, Publication,
-    QuarantineDecision, Quarantined, Readable, ReportGroup, ReportTally, Role, SearchQuery, SessionRecord, Theme,
-    UnitClockCounts, Units, User, UserUpdate,
+    QuarantineDecision, Quarantined, Readable, RegisterEntry, RegisterQuery, ReportGroup, ReportTally, Role,
+    SearchQuery, SessionRecord, SubjectMatch, Theme, UnitClockCounts, Units, User, UserUpdate,
 };
 pub use projection::{NewCase, Receipt};
 
@@ -712,6 +712,11 @@ impl Store {
     }
 
     // --- Gallring (decision 62) -----------------------------------------------------------
+
+    /// The register's lines that match, newest first.
+    pub async fn register_entries(&self, query: &RegisterQuery) -> Result<Vec<RegisterEntry>> {
+        dispatch!(self, register_entries(query))
+    }
 
     /// The cases whose personal data were written, shown or sent between `from` and `until`
     /// (GDPR art. 33-34), within `units` when given.

@@ -107,6 +107,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_rights.sql"),
         postgres: include_str!("../migrations/postgres/0015_rights.sql"),
     },
+    Migration {
+        version: 16,
+        name: "register",
+        sqlite: include_str!("../migrations/sqlite/0016_register.sql"),
+        postgres: include_str!("../migrations/postgres/0016_register.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS lyhord_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";

@@ -934,3 +934,44 @@ pub struct BreachCase {
     /// Contact details corrected since the receipt, oldest first.
     pub corrections: Vec<domain::submission::ContactDetails>,
 }
+
+/// A search of the register (OSL 5 kap. 1 §); every field that is set must match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegisterQuery {
+    pub jurisdiction: JurisdictionId,
+    /// A case number, or its start ("2026-0001").
+    pub number: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// These units only (a unit and those below it).
+    pub units: Option<Vec<NodeId>>,
+    pub subject: Option<SubjectMatch>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Words of an ärendemening, and the categories and kinds whose names hold them (which is
+/// what a default ärendemening is made of).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubjectMatch {
+    pub words: String,
+    pub categories: Vec<String>,
+    pub kinds: Vec<CaseKind>,
+}
+
+/// One line of the register.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegisterEntry {
+    pub number: String,
+    pub received_at: DateTime<Utc>,
+    pub kind: CaseKind,
+    pub category: String,
+    pub node_id: NodeId,
+    /// The ärendemening staff set; empty: the default from kind and category.
+    pub subject: String,
+    pub anonymous: bool,
+    pub submitter_role: Option<domain::SubmitterRole>,
+    /// The sender's name when it is a business or organisation; a private person's name is
+    /// never read for the register.
+    pub organisation: Option<String>,
+}

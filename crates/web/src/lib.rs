@@ -4,6 +4,7 @@
 pub mod auth;
 mod citizen;
 mod dialogue;
+mod diarium;
 mod error;
 mod form_state;
 pub mod i18n;
@@ -91,6 +92,8 @@ pub fn router(state: AppState) -> Router {
         .route("/track/message", post(citizen::add_message).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))
         .route("/track/not-solved", post(citizen::not_solved))
         .route("/privacy", get(citizen::privacy))
+        .route("/register", get(diarium::public_page))
+        .route("/register.csv", get(diarium::public_csv))
         .route("/routines/{node}", get(reports::routine::show))
         .route("/statistics", get(reports::public::show))
         .route("/dialogues", get(dialogue::public::list))
@@ -121,6 +124,7 @@ fn staff_routes() -> route_list::StaffRoutes {
     staff::routes()
         .merge(dialogue::staff_routes())
         .merge(reports::staff_routes())
+        .merge(diarium::staff_routes())
         .route("/staff/sign-out", post(pages::sign_out))
 }
 

@@ -133,7 +133,7 @@ fn migrate_applies_once() {
     let dir = tempfile::tempdir().unwrap();
     let url = temp_db_url(&dir);
     let first = lyhord(&["migrate"]).env("LYHORD_DATABASE_URL", &url).output().unwrap();
-    assert_eq!(stdout(&first), "15 migration(s) applied; the database is up to date.\n");
+    assert_eq!(stdout(&first), "16 migration(s) applied; the database is up to date.\n");
     let again = lyhord(&["migrate"]).env("LYHORD_DATABASE_URL", &url).output().unwrap();
     assert_eq!(stdout(&again), "0 migration(s) applied; the database is up to date.\n");
 }

@@ -17,6 +17,7 @@ mod mail;
 mod open311;
 mod privacy;
 mod publication;
+mod register;
 mod reports;
 mod rights;
 mod staff_access;

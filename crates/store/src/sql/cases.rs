@@ -25,6 +25,7 @@ pub(crate) fn case_from_row(row: &impl Columns) -> Result<CaseState> {
         head: hash_from("head_hash", &row.get::<Vec<u8>>("head_hash")?)?,
         formal: row.get("formal")?,
         restricted: row.get("restricted")?,
+        subject: row.get("subject")?,
     })
 }
 
@@ -336,7 +337,7 @@ macro_rules! cases {
             let updated = sqlx::query(
                 "UPDATE cases SET kind = $2, category = $3, node_id = $4, handler_id = $5, status = $6, \
                  updated_at = $7, event_count = $8, head_hash = $9, due_at = $10, formal = $12, alert_at = $13, \
-                 alert = $14, clock_summary = $15, justified = $16, causes = $17, restricted = $18 \
+                 alert = $14, clock_summary = $15, justified = $16, causes = $17, restricted = $18, subject = $19 \
                  WHERE id = $1 AND event_count = $11",
             )
             .bind(case_id)
@@ -357,6 +358,7 @@ macro_rules! cases {
             .bind(projected.justified.map(|j| j.code()))
             .bind(&projected.causes)
             .bind(next.restricted)
+            .bind(&next.subject)
             .execute(&mut *tx)
             .await?;
             if updated.rows_affected() != 1 {

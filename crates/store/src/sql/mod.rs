@@ -24,6 +24,7 @@ mod mail;
 mod open311;
 mod organisation;
 mod quarantine;
+mod register;
 mod reports;
 mod search;
 
@@ -49,7 +50,7 @@ use crate::projection::{NewCase, Projected, Receipt};
 use crate::{Result, StoreError};
 
 pub(crate) const CASE_COLUMNS: &str = "id, jurisdiction_id, number, kind, channel, category, node_id, handler_id, status, \
-     anonymous, submitter_role, received_at, updated_at, event_count, head_hash, formal, restricted";
+     anonymous, submitter_role, received_at, updated_at, event_count, head_hash, formal, restricted, subject";
 pub(crate) const USER_COLUMNS: &str =
     "u.id, u.jurisdiction_id, u.username, u.display_name, u.email, u.password_hash, u.role, u.node_id, u.disabled";
 pub(crate) const EVENTS_OF_CASE: &str = "SELECT case_id, seq, at, actor, payload, salt, digest, gallrad_by, prev_hash, hash FROM case_events \
@@ -211,7 +212,8 @@ macro_rules! operations {
         #[allow(unused_imports)]
         use super::{
             accounts::*, alerts::*, analysis::*, breach::*, cases::*, chains::*, dialogues::*, gallring::*, inbox::*,
-            jobs::*, keys::*, mail::*, open311::*, organisation::*, quarantine::*, reports::*, search::*, *,
+            jobs::*, keys::*, mail::*, open311::*, organisation::*, quarantine::*, register::*, reports::*, search::*,
+            *,
         };
         pub(crate) type Pools = super::Pools<Pool>;
         type DbRow = <Db as sqlx::Database>::Row;
@@ -231,6 +233,7 @@ macro_rules! operations {
         super::open311::open311!();
         super::organisation::organisation!();
         super::quarantine::quarantine!();
+        super::register::register!();
         super::reports::reports!();
         super::search::search!();
     };

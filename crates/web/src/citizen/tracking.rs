@@ -198,6 +198,8 @@ pub(crate) fn public_entry(
         | P::ContactCorrected { .. }
         | P::Restricted { .. }
         | P::RestrictionLifted { .. }
+        | P::LanguageRecorded { .. }
+        | P::SubjectSet { .. }
         | P::Gallrad { .. } => return None,
     })
 }

@@ -158,6 +158,8 @@ pub(super) fn public_view(
         | P::ContactCorrected { .. }
         | P::Restricted { .. }
         | P::RestrictionLifted { .. }
+        | P::LanguageRecorded { .. }
+        | P::SubjectSet { .. }
         | P::Gallrad { .. } => {
             return None;
         }

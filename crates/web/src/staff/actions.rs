@@ -294,6 +294,24 @@ fn event_from_form(
             let reason = fields.text("reason", "correct-contact-reason");
             P::ContactCorrected { contact, reason }
         }
+        Action::SetSubject => {
+            let subject = fields.get("subject").to_owned();
+            if subject.is_empty() {
+                fields.fail("set-subject-subject", "error-text-required");
+            } else if subject.chars().count() > 200 {
+                fields.fail("set-subject-subject", "error-subject-too-long");
+            }
+            P::SubjectSet { subject }
+        }
+        Action::RecordLanguage => {
+            let language = fields.get("language").to_owned();
+            if language.is_empty() {
+                fields.fail("record-language-language", "error-text-required");
+            } else if language.chars().count() > 100 {
+                fields.fail("record-language-language", "error-language-too-long");
+            }
+            P::LanguageRecorded { language, interpreter: !fields.get("interpreter").is_empty() }
+        }
         Action::Restrict => P::Restricted { reason: fields.text("reason", "restrict-reason") },
         Action::LiftRestriction => P::RestrictionLifted { reason: fields.text("reason", "lift-restriction-reason") },
         Action::Close => P::Closed { summary: fields.text("summary", "close-summary") },

@@ -142,6 +142,8 @@ pub(super) struct CasePage {
     withheld: bool,
     /// The person's data are restricted (GDPR art. 18).
     restricted: bool,
+    /// FL 13 §: the person's language and interpreter need, as last recorded.
+    language_needs: Option<String>,
 }
 
 impl CasePage {
@@ -373,6 +375,10 @@ fn describe(
         P::ContactCorrected { reason, .. } => (lang.t("staff-event-contact-corrected"), Some(reason.clone())),
         P::Restricted { reason } => (lang.t("staff-event-restricted"), Some(reason.clone())),
         P::RestrictionLifted { reason } => (lang.t("staff-event-restriction-lifted"), Some(reason.clone())),
+        P::SubjectSet { subject } => (lang.t("staff-event-subject"), Some(subject.clone())),
+        P::LanguageRecorded { language, interpreter } => {
+            (lang.t("staff-event-language"), Some(language_needs(language, *interpreter, lang)))
+        }
         P::Gallrad { decision, rule, .. } => {
             (lang.t_with("staff-event-gallrad", &[("decision", decision.clone()), ("rule", rule.clone())]), None)
         }
@@ -429,6 +435,11 @@ pub(super) fn fill_template(body: &str, desk: &Desk, loaded: &Loaded, lang: Lang
     ]
     .iter()
     .fold(body.to_owned(), |text, (placeholder, value)| text.replace(placeholder, value))
+}
+
+/// "arabiska, behöver tolk": the person's language as staff read it at the top of the case.
+fn language_needs(language: &str, interpreter: bool, lang: Lang) -> String {
+    if interpreter { format!("{language}, {}", lang.t("case-needs-interpreter")) } else { language.to_owned() }
 }
 
 /// How the page is asked for: after an action (`done`) or to start an answer from a template.
@@ -506,7 +517,13 @@ pub(super) async fn page(
         })
         .collect();
 
+    let subject = if case.subject.is_empty() {
+        app::register::default_subject(case.kind, &case.category, &desk.categories, lang)
+    } else {
+        case.subject.clone()
+    };
     let mut facts = vec![
+        (lang.t("case-subject"), subject.clone()),
         (lang.t("col-kind"), case.kind.name(l).to_owned()),
         (lang.t("col-category"), desk.category_name(&case.category, lang)),
         (lang.t("col-unit"), desk.unit_name(&case.node_id)),
@@ -558,6 +575,17 @@ pub(super) async fn page(
         values.entry("analyse-example".into()).or_insert_with(|| example.clone());
         for cause in causes {
             values.entry(format!("analyse-cause_{cause}")).or_insert_with(|| "on".into());
+        }
+    }
+    values.entry("set-subject-subject".into()).or_insert(subject);
+    let recorded_language = loaded.payloads.iter().rev().find_map(|(_, _, p)| match p {
+        EventPayload::LanguageRecorded { language, interpreter } => Some((language.clone(), *interpreter)),
+        _ => None,
+    });
+    if let Some((language, interpreter)) = &recorded_language {
+        values.entry("record-language-language".into()).or_insert_with(|| language.clone());
+        if *interpreter {
+            values.entry("record-language-interpreter".into()).or_insert_with(|| "on".into());
         }
     }
     // The correction form starts from the details in use.
@@ -677,6 +705,7 @@ pub(super) async fn page(
             .collect(),
         withheld,
         restricted: case.restricted,
+        language_needs: recorded_language.map(|(language, interpreter)| language_needs(&language, interpreter, lang)),
     };
     Ok(render(&page, status))
 }
