@@ -21,6 +21,20 @@ macro_rules! inbox {
             list.push_unseparated(")");
         }
 
+        /// ` OR column IN (…)` for each column with values: alternatives inside `(1 = 0 …)`.
+        pub(crate) fn push_or_in(q: &mut QueryBuilder<Db>, alternatives: &[(&str, &[String])]) {
+            for (column, values) in alternatives {
+                if !values.is_empty() {
+                    q.push(" OR ").push(*column).push(" IN (");
+                    let mut list = q.separated(", ");
+                    for value in values.iter() {
+                        list.push_bind(value.clone());
+                    }
+                    list.push_unseparated(")");
+                }
+            }
+        }
+
         /// ` AND …` for each condition of the filter, on the columns of `c`.
         fn push_filter(q: &mut QueryBuilder<Db>, filter: &CaseFilter) {
             if let Some(kind) = filter.kind {

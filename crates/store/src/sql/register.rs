@@ -30,19 +30,8 @@ macro_rules! register {
                 // default ärendemening is made of.
                 q.push(" AND (lower(c.subject) LIKE ").push_bind(format!("%{}%", subject.words.to_lowercase()));
                 q.push(" OR (c.subject = '' AND (1 = 0");
-                for (column, values) in [
-                    ("c.category", &subject.categories),
-                    ("c.kind", &subject.kinds.iter().map(|k| k.code().to_owned()).collect::<Vec<_>>()),
-                ] {
-                    if !values.is_empty() {
-                        q.push(" OR ").push(column).push(" IN (");
-                        let mut list = q.separated(", ");
-                        for value in values {
-                            list.push_bind(value.clone());
-                        }
-                        list.push_unseparated(")");
-                    }
-                }
+                let kinds: Vec<String> = subject.kinds.iter().map(|k| k.code().to_owned()).collect();
+                push_or_in(&mut q, &[("c.category", &subject.categories), ("c.kind", &kinds)]);
                 q.push(")))");
             }
             q.push(" ORDER BY c.received_at DESC, c.number DESC LIMIT ").push_bind(query.limit);

@@ -44,16 +44,7 @@ macro_rules! search {
         fn push_readable(q: &mut QueryBuilder<Db>, readable: &Readable) {
             q.push(" AND (1 = 0");
             let units = readable.units.iter().map(|u| u.to_string()).collect::<Vec<_>>();
-            for (column, values) in [("c.node_id", &units), ("c.category", &readable.categories)] {
-                if !values.is_empty() {
-                    q.push(" OR ").push(column).push(" IN (");
-                    let mut list = q.separated(", ");
-                    for value in values {
-                        list.push_bind(value.clone());
-                    }
-                    list.push_unseparated(")");
-                }
-            }
+            push_or_in(q, &[("c.node_id", &units), ("c.category", &readable.categories)]);
             if let Some(handler) = readable.handler {
                 q.push(" OR c.handler_id = ").push_bind(handler);
             }
