@@ -25,6 +25,11 @@ pub enum Actor {
     },
     /// Lyhörd itself, e.g. automatic routing or a clock.
     System,
+    /// An Open311 client, by its API key: the app or system that sent a request or an update
+    /// on someone's behalf (named by the key's name where it is shown).
+    Client {
+        key_id: crate::ids::ApiKeyId,
+    },
 }
 
 /// What happened. Serialized with a `type` tag; the stored JSON is what the hash covers.

@@ -1000,6 +1000,16 @@ impl Store {
         dispatch!(self, api_key_by_hash(key_hash))
     }
 
+    /// Limits a key to updating the requests it sent itself (or lifts the limit).
+    pub async fn limit_api_key(
+        &self,
+        jurisdiction: &JurisdictionId,
+        id: ApiKeyId,
+        own_requests_only: bool,
+    ) -> Result<()> {
+        dispatch!(self, limit_api_key(jurisdiction, id, own_requests_only))
+    }
+
     pub async fn revoke_api_key(&self, jurisdiction: &JurisdictionId, id: ApiKeyId, at: DateTime<Utc>) -> Result<()> {
         dispatch!(self, revoke_api_key(jurisdiction, id, at))
     }

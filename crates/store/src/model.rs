@@ -174,6 +174,8 @@ pub struct ApiKey {
     pub name: String,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The key may post updates only to the requests it sent.
+    pub own_requests_only: bool,
 }
 
 impl ApiKey {
@@ -184,6 +186,7 @@ impl ApiKey {
             name: r.get("name")?,
             created_at: r.time("created_at")?,
             revoked_at: r.optional_time("revoked_at")?,
+            own_requests_only: r.get("own_requests_only")?,
         })
     }
 }

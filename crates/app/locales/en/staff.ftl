@@ -73,6 +73,7 @@ col-when = When
 col-who = Who
 col-what = What
 actor-citizen = The citizen
+actor-client = { $name } (Open311)
 actor-staff = Staff
 
 staff-event-received = Received by { $channel }
@@ -297,6 +298,7 @@ field-template-name = Template name
 field-language = Language
 field-template-body = Text
 field-key-name = Who uses the key?
+field-key-own-requests = The key may post updates only to the requests it sent itself
 field-disabled = Disable the account
 field-disabled-hint = A disabled account is signed out everywhere at once.
 staff-field-name = Name

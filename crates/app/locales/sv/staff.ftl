@@ -73,6 +73,7 @@ col-when = När
 col-who = Vem
 col-what = Vad
 actor-citizen = Invånaren
+actor-client = { $name } (Open311)
 actor-staff = Personal
 
 staff-event-received = Mottaget via { $channel }
@@ -297,6 +298,7 @@ field-template-name = Mallens namn
 field-language = Språk
 field-template-body = Text
 field-key-name = Vem använder nyckeln?
+field-key-own-requests = Nyckeln får bara lämna uppdateringar i ärenden som den själv har skickat in
 field-disabled = Stäng av kontot
 field-disabled-hint = Ett avstängt konto loggas ut överallt direkt.
 staff-field-name = Namn

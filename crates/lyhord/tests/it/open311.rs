@@ -2,7 +2,7 @@
 //! JSON, every error in the format asked for, media, the extensions and mySociety updates.
 
 use crate::on_both_backends;
-use crate::support::{App, body};
+use crate::support::{App, PASSWORD, body};
 use serde_json::json;
 
 async fn get(app: &App, path: &str) -> (u16, String, String) {
@@ -1071,4 +1071,46 @@ on_both_backends!(generic_clients_are_served_without_lyhords_extensions, |app| {
         let case = app.store.case_by_number(&"vasteras".into(), number).await.unwrap().unwrap();
         assert_eq!(case.kind, kind, "{service}");
     }
+});
+
+on_both_backends!(an_update_names_its_client_and_a_limited_key_updates_only_its_own, |app| {
+    let app = app.with_demo(0).await;
+    let sender = lyhord::admin::create_api_key(&app.store, None, "FixMyStreet").await.unwrap();
+    let neighbour = lyhord::admin::create_api_key(&app.store, None, "Grannappen").await.unwrap();
+    let number = report_light(&app, &sender).await;
+    let path = "/open311/v2/servicerequestupdates.json";
+    let update = |key: &str, id: &str| {
+        vec![
+            ("api_key", key.to_owned()),
+            ("service_request_id", number.clone()),
+            ("update_id", id.to_owned()),
+            ("status", "OPEN".to_owned()),
+            ("updated_datetime", "2026-11-22T09:00:00+01:00".to_owned()),
+            ("description", "Fortfarande släckt.".to_owned()),
+        ]
+    };
+    // Another client's update is recorded as that client's, not as the citizen's.
+    assert_eq!(post_owned(&app, path, update(&neighbour, "g-1")).await.0, 200);
+    let chef = app.signed_in("chef", PASSWORD).await;
+    let page = crate::support::body(chef.get(app.url(&format!("/staff/cases/{number}"))).send().await.unwrap()).await;
+    assert!(page.contains("Grannappen (Open311)") && page.contains("FixMyStreet (Open311)"), "{page}");
+
+    // Limited to its own requests, a key may no longer update someone else's.
+    let keys = app.store.api_keys(&"vasteras".into()).await.unwrap();
+    for name in ["FixMyStreet", "Grannappen"] {
+        let id = keys.iter().find(|k| k.name == name).unwrap().id;
+        app.store.limit_api_key(&"vasteras".into(), id, true).await.unwrap();
+    }
+    let (status, _, text) = post_owned(&app, path, update(&neighbour, "g-2")).await;
+    assert_eq!(
+        (status, descriptions(&text)),
+        (403, vec!["this api_key may update only the requests it sent".to_owned()])
+    );
+    assert_eq!(post_owned(&app, path, update(&sender, "f-1")).await.0, 200, "its own request, still");
+    // The administrator issues a key limited so from the start.
+    let admin = app.signed_in("admin", PASSWORD).await;
+    let form = [("name", "Skolappen"), ("own_requests_only", "on")];
+    assert_eq!(admin.post(app.url("/staff/admin/api-keys")).form(&form).send().await.unwrap().status(), 200);
+    let keys = app.store.api_keys(&"vasteras".into()).await.unwrap();
+    assert!(keys.iter().any(|k| k.name == "Skolappen" && k.own_requests_only));
 });

@@ -73,7 +73,8 @@ macro_rules! keys {
 
         pub async fn api_keys(db: &Pools, jurisdiction: &JurisdictionId) -> Result<Vec<ApiKey>> {
             let rows = sqlx::query(
-                "SELECT id, name, created_at, revoked_at FROM api_keys WHERE jurisdiction_id = $1 ORDER BY created_at",
+                "SELECT id, name, created_at, revoked_at, own_requests_only FROM api_keys WHERE jurisdiction_id = $1 \
+             ORDER BY created_at",
             )
             .bind(jurisdiction)
             .fetch_all(&db.read)
@@ -84,13 +85,29 @@ macro_rules! keys {
         /// The jurisdiction and key a live (unrevoked) key hash belongs to.
         pub async fn api_key_by_hash(db: &Pools, key_hash: &[u8]) -> Result<Option<(JurisdictionId, ApiKey)>> {
             let row = sqlx::query(
-                "SELECT jurisdiction_id, id, name, created_at, revoked_at FROM api_keys \
+                "SELECT jurisdiction_id, id, name, created_at, revoked_at, own_requests_only FROM api_keys \
                  WHERE key_hash = $1 AND revoked_at IS NULL",
             )
             .bind(key_hash)
             .fetch_optional(&db.read)
             .await?;
             row.map(|r| Ok((r.try_get("jurisdiction_id")?, ApiKey::from_row(&r)?))).transpose()
+        }
+
+        /// Limits a key to updating the requests it sent (or lifts the limit).
+        pub async fn limit_api_key(
+            db: &Pools,
+            jurisdiction: &JurisdictionId,
+            id: ApiKeyId,
+            own_requests_only: bool,
+        ) -> Result<()> {
+            let done = sqlx::query("UPDATE api_keys SET own_requests_only = $3 WHERE id = $1 AND jurisdiction_id = $2")
+                .bind(id)
+                .bind(jurisdiction)
+                .bind(own_requests_only)
+                .execute(&db.write)
+                .await?;
+            if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
         }
 
         pub async fn revoke_api_key(

@@ -250,6 +250,8 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
 pub(crate) struct Caller {
     key_id: domain::ApiKeyId,
     jurisdiction: Jurisdiction,
+    /// The key may update only the requests it sent.
+    own_requests_only: bool,
 }
 
 impl Caller {
@@ -281,7 +283,7 @@ impl Caller {
         if jurisdiction.id != key_jurisdiction {
             return Err(error(StatusCode::FORBIDDEN, format, "api_key is not valid for this jurisdiction"));
         }
-        Ok(Caller { key_id: key.id, jurisdiction })
+        Ok(Caller { key_id: key.id, jurisdiction, own_requests_only: key.own_requests_only })
     }
 }
 

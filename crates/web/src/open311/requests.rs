@@ -58,9 +58,10 @@ pub(super) async fn post_request(
     let lang = if submission.language == "en" { crate::i18n::Lang::En } else { crate::i18n::Lang::Sv };
     let key = idempotency_key.map(|k| format!("open311:{}:{k}", caller.key_id));
     let node_id = category.node_id.clone();
+    // Sent through a client on someone's behalf: the client is named as its sender.
+    let actor = domain::Actor::Client { key_id: caller.key_id };
     let registered = async {
-        let registered =
-            app::intake::register(state, submission, node_id, key, domain::Actor::Citizen, chrono::Utc::now()).await?;
+        let registered = app::intake::register(state, submission, node_id, key, actor, chrono::Utc::now()).await?;
         app::intake::ReceiptDetails::of(state, lang, registered.receipt.case_id, &registered.token).await
     };
     match registered.await {

@@ -282,6 +282,16 @@ pub(super) async fn post_update(state: &AppState, format: Format, caller: Caller
         Ok(mut found) => found.remove(0),
         Err(e) => return internal(format, e),
     };
+    let client = Actor::Client { key_id: caller.key_id };
+    if caller.own_requests_only {
+        let sent_it = match state.store.events(case.id).await {
+            Ok(events) => events.first().and_then(|e| e.actor().ok()) == Some(client),
+            Err(e) => return internal(format, e),
+        };
+        if !sent_it {
+            return error(StatusCode::FORBIDDEN, format, "this api_key may update only the requests it sent");
+        }
+    }
     let reference = format!("{}:{client_id}", caller.key_id);
     match earlier_update(state, case.id, &reference).await {
         Ok(Some(seq)) => return answer(format, &case.number, seq),
@@ -296,7 +306,7 @@ pub(super) async fn post_update(state: &AppState, format: Format, caller: Caller
     let reopens = matches!(status, ExtendedStatus::Open | ExtendedStatus::Reopen)
         && matches!(case.status, Status::Closed | Status::Answered);
     if reopens {
-        let event = NewEvent::new(now, Actor::Citizen, EventPayload::Reopened { reason: description.to_owned() });
+        let event = NewEvent::new(now, client, EventPayload::Reopened { reason: description.to_owned() });
         match state.store.append(case.id, event).await {
             // Reopened meanwhile (the same update sent twice at once): open is what was asked.
             Ok(_) | Err(store::StoreError::Projection(_)) => {}
@@ -310,7 +320,7 @@ pub(super) async fn post_update(state: &AppState, format: Format, caller: Caller
         message.push_str("(Avsändaren anger att det är åtgärdat.)");
     }
     let payload = EventPayload::CitizenMessage { message, attachments, reference: Some(reference.clone()) };
-    match state.store.append(case.id, NewEvent::new(now, Actor::Citizen, payload)).await {
+    match state.store.append(case.id, NewEvent::new(now, client, payload)).await {
         Ok(after) => answer(format, &case.number, after.event_count),
         // The same update, sent twice at once: the other delivery recorded it.
         Err(store::StoreError::Duplicate(_)) => match earlier_update(state, case.id, &reference).await {

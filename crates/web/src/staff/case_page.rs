@@ -393,11 +393,17 @@ fn describe(
     }
 }
 
-fn actor_name(actor: &Actor, lang: Lang, names: &HashMap<domain::UserId, &str>) -> String {
+fn actor_name(
+    actor: &Actor,
+    lang: Lang,
+    names: &HashMap<domain::UserId, &str>,
+    clients: &HashMap<domain::ApiKeyId, String>,
+) -> String {
     match actor {
         Actor::Citizen => lang.t("actor-citizen"),
         Actor::System => lang.t("site-name"),
         Actor::Staff { user_id } => names.get(user_id).map_or_else(|| lang.t("actor-staff"), |n| (*n).to_owned()),
+        Actor::Client { key_id } => lang.t1("actor-client", "name", clients.get(key_id).map_or("?", String::as_str)),
     }
 }
 
@@ -500,6 +506,13 @@ pub(super) async fn page(
         None
     };
 
+    // Open311 clients by their keys' names, read only when one wrote in the case.
+    let clients: HashMap<domain::ApiKeyId, String> =
+        if loaded.payloads.iter().any(|(_, actor, _)| matches!(actor, Actor::Client { .. })) {
+            state.store.api_keys(&case.jurisdiction).await?.into_iter().map(|k| (k.id, k.name)).collect()
+        } else {
+            HashMap::new()
+        };
     let unit_of = |id: &str| desk.unit_name(id);
     let timeline = loaded
         .payloads
@@ -508,7 +521,7 @@ pub(super) async fn page(
             let (what, text) = describe(desk, payload, lang, &names);
             TimelineRow {
                 when: short(*at),
-                who: actor_name(actor, lang, &names),
+                who: actor_name(actor, lang, &names, &clients),
                 what,
                 text: text.filter(|_| !withheld),
                 files: if withheld { Vec::new() } else { file_links(&case.number, attachments_of(payload)) },

@@ -27,7 +27,15 @@ pub async fn create_key(
         return page(&state, lang, &desk, "api-keys", feedback, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let (key, hash) = app::accounts::new_api_key();
-    Ok(match state.store.create_api_key(&desk.user.jurisdiction, &name, &hash).await {
+    let j = &desk.user.jurisdiction;
+    let created = async {
+        let id = state.store.create_api_key(j, &name, &hash).await?;
+        if field(&form, "own_requests_only") == "on" {
+            state.store.limit_api_key(j, id, true).await?;
+        }
+        Ok::<_, StoreError>(id)
+    };
+    Ok(match created.await {
         Ok(_) => {
             let feedback =
                 Feedback { notice: Some(lang.t("admin-done-key-created")), secret: Some(key), ..Feedback::default() };
