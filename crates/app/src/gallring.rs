@@ -130,9 +130,36 @@ async fn due_cases(
     Ok(items)
 }
 
+/// Where a run removes files: the attachments and mail originals, and the `.eml` copies of
+/// sent mail an installation without an SMTP server keeps (`mail_dir`).
+pub struct Disk {
+    pub files: FileStore,
+    pub mail_dir: std::path::PathBuf,
+}
+
+impl Disk {
+    pub fn new(attachments_dir: impl Into<std::path::PathBuf>, mail_dir: impl Into<std::path::PathBuf>) -> Disk {
+        Disk { files: FileStore::new(attachments_dir.into()), mail_dir: mail_dir.into() }
+    }
+
+    /// Removes the `.eml` copies of the case's mail, before the case's transaction: a crash
+    /// after it leaves no copy behind, and one before it leaves the case to the resumed run.
+    async fn remove_sent_copies(&self, store: &Store, case: domain::CaseId) -> Result<(), StoreError> {
+        for message in store.outbox_for_case(case).await? {
+            let path = self.mail_dir.join(format!("{}.eml", message.id));
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(StoreError::Invalid(format!("cannot remove {}: {e}", path.display()))),
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Carries out an approved run, or what is left of one: each case or record in one
 /// transaction with the mark that it is done, then the files no live case names.
-pub async fn carry_out(store: &Store, files: &FileStore, run: &GallringRun) -> Result<(), StoreError> {
+pub async fn carry_out(store: &Store, disk: &Disk, run: &GallringRun) -> Result<(), StoreError> {
     if run.approved_at.is_none() {
         return Err(StoreError::Invalid("a gallring run is carried out only once it is approved".into()));
     }
@@ -160,14 +187,17 @@ pub async fn carry_out(store: &Store, files: &FileStore, run: &GallringRun) -> R
                     part: item.covers,
                     closed_before,
                 };
+                if item.covers == Covers::Cases {
+                    disk.remove_sent_copies(store, case).await?;
+                }
                 store.gallra_case(case, &step).await?;
             } else {
                 store.gallra_record(run.id, item, &run.jurisdiction, rule.due_before(run.planned_at)).await?;
             }
         }
-        remove_files(store, files, run.id).await?;
+        remove_files(store, &disk.files, run.id).await?;
     }
-    remove_files(store, files, run.id).await?;
+    remove_files(store, &disk.files, run.id).await?;
     store.finish_gallring_run(run.id).await
 }
 
@@ -185,11 +215,11 @@ async fn remove_files(store: &Store, files: &FileStore, run: GallringRunId) -> R
 }
 
 /// Resumes every approved run a stop interrupted (at start).
-pub async fn resume(store: &Store, files: &FileStore) -> Result<usize, StoreError> {
+pub async fn resume(store: &Store, disk: &Disk) -> Result<usize, StoreError> {
     let runs = store.unfinished_gallring_runs().await?;
     for run in &runs {
         tracing::info!(run = %run.id, "resuming an interrupted gallring run");
-        carry_out(store, files, run).await?;
+        carry_out(store, disk, run).await?;
     }
     Ok(runs.len())
 }

@@ -487,7 +487,8 @@ async fn gallring(store: &Store, count: usize) {
     let plan_seconds = start.elapsed().as_secs_f64();
     store.approve_gallring_run(&jurisdiction(), run, "bench").await.unwrap();
     let run = store.gallring_run(&jurisdiction(), run).await.unwrap().unwrap();
-    let files = app::files::FileStore::new(std::env::temp_dir().join("lyhord-bench-files"));
+    let scratch = std::env::temp_dir();
+    let disk = app::gallring::Disk::new(scratch.join("lyhord-bench-files"), scratch.join("lyhord-bench-mail"));
 
     // A citizen submitting all along: how long does the longest submission wait?
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -506,7 +507,7 @@ async fn gallring(store: &Store, count: usize) {
         })
     };
     let start = Instant::now();
-    app::gallring::carry_out(store, &files, &run).await.unwrap();
+    app::gallring::carry_out(store, &disk, &run).await.unwrap();
     let run_seconds = start.elapsed().as_secs_f64();
     stop.store(true, Ordering::Relaxed);
     let mut latencies = writer.await.unwrap();

@@ -38,8 +38,8 @@ pub async fn run(
     store.approve_gallring_run(&j, run, &format!("{} (kommandoraden)", by.trim())).await.map_err(|e| e.to_string())?;
     let planned = store.gallring_run(&j, run).await.map_err(|e| e.to_string())?;
     let planned = planned.ok_or_else(|| format!("there is no gallring run {run} in {j}"))?;
-    let files = app::files::FileStore::new(&settings.attachments_dir);
-    app::gallring::carry_out(store, &files, &planned).await.map_err(|e| e.to_string())?;
+    let disk = app::gallring::Disk::new(&settings.attachments_dir, &settings.mail_dir);
+    app::gallring::carry_out(store, &disk, &planned).await.map_err(|e| e.to_string())?;
     Ok(format!("Gallring run {run} is carried out.\n{}", summary(&protocol(store, &j, run).await?)))
 }
 

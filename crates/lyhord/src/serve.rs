@@ -122,9 +122,9 @@ pub async fn run(
     workers.push(tokio::spawn(app::alerts::run_worker(app.clone(), every, stop)));
     // An approved gallring run a stop interrupted is finished: each case is done whole or
     // not at all, so it resumes where it stopped.
-    let (resuming, files) = (store.clone(), app::files::FileStore::new(&settings.attachments_dir));
+    let (resuming, disk) = (store.clone(), app::gallring::Disk::new(&settings.attachments_dir, &settings.mail_dir));
     tokio::spawn(async move {
-        if let Err(e) = app::gallring::resume(&resuming, &files).await {
+        if let Err(e) = app::gallring::resume(&resuming, &disk).await {
             tracing::error!(error = %e, "an interrupted gallring run could not be finished");
         }
     });

@@ -265,8 +265,7 @@ on_both_backends!(a_dialogue_runs_from_plan_to_feedback, |app| {
     let run = app::gallring::plan(&app.store, &j, "test", Utc::now()).await.unwrap();
     assert!(app.store.approve_gallring_run(&j, run, "Ingrid Ek").await.unwrap());
     let run = app.store.gallring_run(&j, run).await.unwrap().unwrap();
-    let files = app::files::FileStore::new(&app.settings.attachments_dir);
-    app::gallring::carry_out(&app.store, &files, &run).await.unwrap();
+    app::gallring::carry_out(&app.store, &app.disk(), &run).await.unwrap();
     let kept_addresses = app.store.feedback_recipients(dialogue).await.unwrap();
     assert_eq!(kept_addresses, vec![], "no address is kept after the feedback");
     assert_eq!(admin.post(app.url(&format!("{home}/outcome"))).form(&outcome).send().await.unwrap().status(), 303);

@@ -256,8 +256,7 @@ async fn a_run_killed_midway_leaves_whole_cases_and_resumes() {
     assert!(done < cases.len(), "the run was stopped before it finished ({done} done)");
 
     // The next start finishes it.
-    let files = app::files::FileStore::new(&app.settings.attachments_dir);
-    assert_eq!(app::gallring::resume(&app.store, &files).await.unwrap(), 1);
+    assert_eq!(app::gallring::resume(&app.store, &app.disk()).await.unwrap(), 1);
     for case in &cases {
         assert_eq!(whole(&app.store.events(*case).await.unwrap()), Some(true));
     }
@@ -323,7 +322,7 @@ on_both_backends!(files_report_examples_and_referred_cases_go_under_their_own_ru
     app.store.approve_gallring_run(&j, run, "Ingrid Ek").await.unwrap();
     let run = app.store.gallring_run(&j, run).await.unwrap().unwrap();
     let files = app::files::FileStore::new(&app.settings.attachments_dir);
-    app::gallring::carry_out(&app.store, &files, &run).await.unwrap();
+    app::gallring::carry_out(&app.store, &app.disk(), &run).await.unwrap();
 
     // The complaint keeps its words and its analysis, not its picture or its example.
     let events = app.store.events(complaint).await.unwrap();

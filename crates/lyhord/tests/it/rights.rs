@@ -146,11 +146,26 @@ on_both_backends!(erasure_on_request_is_a_minuted_run_of_one_where_a_rule_allows
     let open = erase(&admin, &app, &number).await;
     assert_eq!(open.status().as_u16(), 422);
     assert!(body(open).await.contains("Ärendet handläggs fortfarande"));
-    for payload in
-        [EventPayload::Answered { message: "Svar till Rut".into() }, EventPayload::Closed { summary: "Klart".into() }]
-    {
-        app.store.append(case, NewEvent::new(Utc::now(), Actor::System, payload)).await.unwrap();
+    // The handler answers by e-mail (without an SMTP server, a copy lands in mail_dir), then
+    // the case is closed.
+    let handler = app.signed_in("handlaggare", PASSWORD).await;
+    let answer = [("message", "Svar till Rut")];
+    assert_eq!(post(&handler, &app, &format!("/staff/cases/{number}/answer"), &answer).await.0, 303);
+    let sent_copy = |app: &App| {
+        std::fs::read_dir(&app.settings.mail_dir)
+            .unwrap()
+            .filter_map(Result::ok)
+            .find(|f| std::fs::read_to_string(f.path()).is_ok_and(|text| text.contains("rut@example.se")))
+    };
+    for _ in 0..200 {
+        if sent_copy(&app).is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    assert!(sent_copy(&app).is_some(), "the answer was sent");
+    let closed = EventPayload::Closed { summary: "Klart".into() };
+    app.store.append(case, NewEvent::new(Utc::now(), Actor::System, closed)).await.unwrap();
     // A complaint is kept by the demo's decision, and no rule covers a missing number.
     let complaint_id = app.store.case_by_number(&"vasteras".into(), &complaint).await.unwrap().unwrap().id;
     for payload in [EventPayload::Answered { message: "Svar".into() }, EventPayload::Closed { summary: "Klart".into() }]
@@ -181,6 +196,7 @@ on_both_backends!(erasure_on_request_is_a_minuted_run_of_one_where_a_rule_allows
         assert!(!words_of(&events, gone), "{gone} is still there");
     }
     app.store.verify(case).await.unwrap();
+    assert!(sent_copy(&app).is_none(), "the copy of the mail sent is gone too");
     let csv = body(archivist.get(app.url(&format!("{run_path}/protocol.csv"))).send().await.unwrap()).await;
     assert!(csv.contains("Radering på begäran") && csv.contains("dnr KS 2026/99"), "{csv}");
     let complaint_events = app.store.events(complaint_id).await.unwrap();

@@ -111,6 +111,11 @@ impl App {
         mail_in(self.mail.path(), count).await
     }
 
+    /// Where a gallring run removes this app's files and sent mail.
+    pub fn disk(&self) -> app::gallring::Disk {
+        app::gallring::Disk::new(&self.settings.attachments_dir, &self.settings.mail_dir)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -348,9 +348,10 @@ pub async fn approve(
     state.store.gallring_run(j, id).await?.ok_or(Error::NotFound)?;
     if state.store.approve_gallring_run(j, id, &by).await? {
         let run = state.store.gallring_run(j, id).await?.ok_or(Error::NotFound)?;
-        let (store, files) = (state.store.clone(), app::files::FileStore::new(&state.config.attachments_dir));
+        let disk = app::gallring::Disk::new(&state.config.attachments_dir, &state.config.mail.dir);
+        let store = state.store.clone();
         tokio::spawn(async move {
-            if let Err(e) = app::gallring::carry_out(&store, &files, &run).await {
+            if let Err(e) = app::gallring::carry_out(&store, &disk, &run).await {
                 tracing::error!(run = %run.id, error = %e, "a gallring run stopped; it resumes at the next start");
             }
         });
