@@ -226,3 +226,23 @@ impl ReceiptDetails {
         text
     }
 }
+
+/// The seal of a web form: an HMAC of its key and the time it was shown, so that neither can
+/// be made up by a robot (a made-up `started` would pass the minimum fill time).
+pub async fn form_seal(app: &App, form_key: &str, started: &str) -> Result<String, StoreError> {
+    use hmac::{Hmac, Mac};
+    use rand::RngCore;
+    let mut candidate = [0u8; 32];
+    rand::rng().fill_bytes(&mut candidate);
+    let key = app.store.secret("web-forms", &candidate).await?;
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).expect("HMAC takes keys of any length");
+    mac.update(format!("{form_key}\n{started}").as_bytes());
+    Ok(hex::encode(mac.finalize().into_bytes()))
+}
+
+/// Whether a sent form carries the seal this site gave it (compared in constant time).
+pub async fn form_seal_holds(app: &App, form_key: &str, started: &str, seal: &str) -> Result<bool, StoreError> {
+    let expected = form_seal(app, form_key, started).await?;
+    let (a, b) = (expected.as_bytes(), seal.trim().as_bytes());
+    Ok(a.len() == b.len() && a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0)
+}

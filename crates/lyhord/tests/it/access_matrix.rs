@@ -325,7 +325,7 @@ async fn care_case(app: &App) -> String {
         ("started", &(chrono::Utc::now().timestamp() - 60).to_string()),
         ("website", ""),
     ];
-    let response = app.browser().post(app.url("/submit")).form(&form).send().await.unwrap();
+    let response = app.browser().post(app.url("/submit")).form(&app.sealed(&form).await).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 200);
     let html = response.text().await.unwrap();
     let start = html.find(r#"<p class="case-number">"#).expect("a case number") + 23;

@@ -45,7 +45,7 @@ fn case_number(html: &str) -> String {
 }
 
 async fn submit(app: &App, client: &reqwest::Client, form: &[(&'static str, String)]) -> (u16, String) {
-    let response = client.post(app.url("/submit")).form(form).send().await.unwrap();
+    let response = client.post(app.url("/submit")).form(&app.sealed(form).await).send().await.unwrap();
     (response.status().as_u16(), body(response).await)
 }
 
@@ -223,14 +223,19 @@ on_both_backends!(suspected_spam_is_quarantined_never_dropped, |app| {
     let now = chrono::Utc::now().timestamp().to_string();
     let too_fast = with(complaint("spam2"), "started", &now);
     let forged = with(complaint("spam3"), "started", "");
-    for form in [honeypot, too_fast, forged] {
+    // A robot that keeps a real form's seal but sets its own start (0: long ago) or key.
+    let sealed = app.sealed(&complaint("spam4")).await;
+    let backdated = with(sealed.clone(), "started", "0");
+    let rekeyed = with(sealed, "form_key", "spam5");
+    for form in [honeypot, too_fast, forged, backdated, rekeyed] {
         let (status, html) = submit(&app, &citizen, &form).await;
         assert_eq!(status, 202);
         assert!(html.contains("Vi behöver kontrollera det innan det registreras."));
     }
     let held = app.store.quarantined(&"vasteras".into()).await.unwrap();
     let reasons: Vec<_> = held.iter().map(|q| q.reason.as_str()).collect();
-    assert_eq!(reasons, ["honeypot field filled in", "form filled in too fast", "form not rendered by this site"]);
+    let forged = "form not rendered by this site";
+    assert_eq!(reasons, ["honeypot field filled in", "form filled in too fast", forged, forged, forged]);
     assert!(held.iter().all(|q| q.payload.contains(COMPLAINT)), "everything received is kept");
     assert_eq!(app.store.count_cases(&"vasteras".into()).await.unwrap(), 1);
 });
@@ -303,7 +308,8 @@ async fn submit_files(
     form: &[(&'static str, String)],
     files: Vec<(&str, Vec<u8>)>,
 ) -> (u16, String) {
-    let response = client.post(app.url("/submit")).multipart(multipart(form, files)).send().await.unwrap();
+    let form = app.sealed(form).await;
+    let response = client.post(app.url("/submit")).multipart(multipart(&form, files)).send().await.unwrap();
     (response.status().as_u16(), body(response).await)
 }
 

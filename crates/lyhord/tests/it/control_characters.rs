@@ -38,7 +38,8 @@ on_both_backends!(a_nul_is_refused_at_its_field_and_never_breaks_the_store, |app
 
     // The citizen's form: the problem at the field, what was typed kept (without the NUL
     // nobody typed), nothing registered.
-    let response = app.browser().post(app.url("/submit")).multipart(multipart(&form(NUL))).send().await.unwrap();
+    let sent = app.sealed(&form(NUL)).await;
+    let response = app.browser().post(app.url("/submit")).multipart(multipart(&sent)).send().await.unwrap();
     assert_eq!(response.status(), 422);
     let page = body(response).await;
     assert!(page.contains("id=\"description-error\"") && page.contains("osynligt styrtecken"), "{page}");
@@ -97,7 +98,7 @@ on_both_backends!(a_nul_is_refused_at_its_field_and_never_breaks_the_store, |app
 
     // A staff form without files: one clear page, nothing stored.
     let (_, number) = {
-        let ok = form("Lampan vid busshållplatsen är trasig.");
+        let ok = app.sealed(&form("Lampan vid busshållplatsen är trasig.")).await;
         let response = app.browser().post(app.url("/submit")).multipart(multipart(&ok)).send().await.unwrap();
         let html = body(response).await;
         let start = html.find(r#"<p class="case-number">"#).unwrap_or_else(|| panic!("a case number: {html}")) + 23;

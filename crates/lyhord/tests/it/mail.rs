@@ -79,7 +79,8 @@ fn complaint(key: &str) -> Vec<(&'static str, String)> {
 
 /// Sends the web form; the case number.
 async fn submit(app: &App, key: &str) -> String {
-    let response = app.browser().post(app.url("/submit")).form(&complaint(key)).send().await.unwrap();
+    let response =
+        app.browser().post(app.url("/submit")).form(&app.sealed(&complaint(key)).await).send().await.unwrap();
     let html = body(response).await;
     let start = html.find(r#"<p class="case-number">"#).expect("a receipt") + 23;
     html[start..start + 11].to_owned()
@@ -420,7 +421,8 @@ on_both_backends!(administrators_write_the_mail_templates, |app| {
         ("form_key", "template-1"),
         ("started", "1"),
     ];
-    let receipt = body(app.browser().post(app.url("/submit")).form(&form).send().await.unwrap()).await;
+    let receipt =
+        body(app.browser().post(app.url("/submit")).form(&app.sealed(&form).await).send().await.unwrap()).await;
     let start = receipt.find(r#"<p class="case-number">"#).expect("a receipt") + 23;
     let number = &receipt[start..start + 11];
     let sent = app.sent_mail(1).await;

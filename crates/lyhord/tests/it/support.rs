@@ -111,6 +111,20 @@ impl App {
         mail_in(self.mail.path(), count).await
     }
 
+    /// The web form's fields with the seal the form page gives over `form_key` and `started`
+    /// (kept as sent when they carry a seal of their own).
+    pub async fn sealed<V: AsRef<str>>(&self, form: &[(&'static str, V)]) -> Vec<(&'static str, String)> {
+        let mut fields: Vec<(&'static str, String)> = form.iter().map(|(k, v)| (*k, v.as_ref().to_owned())).collect();
+        if fields.iter().any(|(k, _)| *k == "form_seal") {
+            return fields;
+        }
+        let value = |name: &str| fields.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+        let core = app::App::new(self.store.clone(), lyhord::serve::app_config(&self.settings));
+        let seal = app::intake::form_seal(&core, &value("form_key"), &value("started")).await.unwrap();
+        fields.push(("form_seal", seal));
+        fields
+    }
+
     /// Where a gallring run removes this app's files and sent mail.
     pub fn disk(&self) -> app::gallring::Disk {
         app::gallring::Disk::new(&self.settings.attachments_dir, &self.settings.mail_dir)

@@ -62,6 +62,9 @@ pub struct SubmitForm {
     /// When the form was rendered (Unix seconds), for the minimum fill time.
     #[serde(default)]
     started: String,
+    /// The site's seal over `form_key` and `started` (neither can be made up).
+    #[serde(default)]
+    pub(crate) form_seal: String,
     /// A field people never see; robots fill it in.
     #[serde(default)]
     website: String,
@@ -187,6 +190,8 @@ pub(crate) async fn form_page_for(
         ),
     };
     let (questions_of, questions) = question_fields(&categories, &form, &errors, lang);
+    // Sealed as shown: a form sent back with its problems keeps its key and its start.
+    let form = SubmitForm { form_seal: app::intake::form_seal(state, &form.form_key, &form.started).await?, ..form };
     let page = SubmitPage {
         lang,
         path: action.into(),
@@ -367,11 +372,12 @@ pub async fn submit(
         Ok(None) => return Ok(not_set_up(lang)),
         Err(e) => return Err(e.into()),
     };
-    let (form, uploads) = match read_request(&state, request).await {
+    let (form, uploads): (SubmitForm, _) = match read_request(&state, request).await {
         Ok(read) => read,
         Err(rejection) => return Ok(rejection),
     };
-    if let Some(reason) = suspicion(&state, &form, client, now) {
+    let sealed = app::intake::form_seal_holds(&state, &form.form_key, &form.started, &form.form_seal).await?;
+    if let Some(reason) = suspicion(&state, &form, sealed, client, now) {
         return quarantine(&state, lang, &j, &form, reason).await;
     }
     let categories = state.store.categories(&j.id).await?;
@@ -421,11 +427,15 @@ pub(crate) async fn register_case(
 fn suspicion(
     state: &AppState,
     form: &SubmitForm,
+    sealed: bool,
     client: std::net::IpAddr,
     now: chrono::DateTime<Utc>,
 ) -> Option<&'static str> {
     if !form.website.trim().is_empty() {
         return Some("honeypot field filled in");
+    }
+    if !sealed {
+        return Some("form not rendered by this site");
     }
     match form.started.parse::<i64>() {
         Ok(started) if now.timestamp() - started < MIN_FILL_SECONDS => return Some("form filled in too fast"),
