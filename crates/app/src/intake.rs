@@ -48,6 +48,7 @@ pub fn check_uploads(uploads: &[Upload]) -> Result<Vec<CheckedFile>, Vec<FieldEr
             Err(AttachmentError::WrongType) => errors.push(FieldError::new("attachments", "wrong_type")),
             Err(AttachmentError::TooLarge) => errors.push(FieldError::new("attachments", "too_large")),
             Err(AttachmentError::Damaged) => errors.push(FieldError::new("attachments", "damaged")),
+            Err(AttachmentError::TooManyPixels) => errors.push(FieldError::new("attachments", "too_many_pixels")),
         }
     }
     if errors.is_empty() {

@@ -237,6 +237,7 @@ error-attachments-wrong_type = Only pictures (JPEG, PNG) and PDF documents can b
 error-attachments-too_large = A file can be at most 10 MB.
 error-attachments-too_many = You can attach at most 5 files.
 error-attachments-damaged = A picture is damaged and cannot be read. Choose another file.
+error-attachments-too_many_pixels = A picture is too large: at most 50 megapixels. Choose a smaller picture.
 error-attachments-again = Attach the files again once the rest is corrected – for security they are not kept until everything is filled in.
 receipt-attachments = Attached files
 

@@ -237,6 +237,7 @@ error-attachments-wrong_type = Det går bara att bifoga bilder (JPEG, PNG) och P
 error-attachments-too_large = En fil får vara högst 10 MB.
 error-attachments-too_many = Du kan bifoga högst 5 filer.
 error-attachments-damaged = En bild är skadad och går inte att läsa. Välj en annan fil.
+error-attachments-too_many_pixels = En bild är för stor: högst 50 megapixel. Välj en mindre bild.
 error-attachments-again = Bifoga filerna igen när du har rättat det andra – av säkerhetsskäl sparas de inte förrän allt är ifyllt.
 receipt-attachments = Bifogade filer
 

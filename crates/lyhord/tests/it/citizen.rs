@@ -577,3 +577,52 @@ async fn an_untrusted_forwarded_for_header_changes_nothing() {
     }
     assert_eq!(statuses, [200, 200, 202], "no proxy is trusted by default");
 }
+
+/// A PNG of `side` × `side` pixels that is only a few bytes: what unpacks into gigabytes.
+fn png_of_side(side: u32) -> Vec<u8> {
+    let chunk = |kind: &[u8], data: &[u8]| {
+        let mut c = (data.len() as u32).to_be_bytes().to_vec();
+        c.extend_from_slice(kind);
+        c.extend_from_slice(data);
+        c.extend_from_slice(&[0, 0, 0, 0]);
+        c
+    };
+    let mut ihdr = side.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&side.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(chunk(b"IHDR", &ihdr));
+    png.extend(chunk(b"IDAT", &[0; 32]));
+    png.extend(chunk(b"IEND", &[]));
+    png
+}
+
+on_both_backends!(huge_and_truncated_pictures_are_refused_at_the_field, |app| {
+    let app = app.with_demo(1).await;
+    let citizen = app.browser();
+    let bomb = vec![("stor.png", png_of_side(30_000))];
+    let (status, page) = submit_files(&app, &citizen, &complaint("bomb"), bomb).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("En bild är för stor: högst 50 megapixel."), "{page}");
+    let whole = jpeg_with_gps();
+    let cut = vec![("halv.jpg", whole[..whole.len() - 2].to_vec())];
+    let (status, page) = submit_files(&app, &citizen, &complaint("cut"), cut).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("En bild är skadad och går inte att läsa."));
+    assert!(walk(app.files.path()).is_empty(), "nothing of either was stored");
+    assert_eq!(app.store.count_cases(&"vasteras".into()).await.unwrap(), 1, "no case was made");
+
+    // Through the API too, in its own error format.
+    let key = lyhord::admin::create_api_key(&app.store, None, "Appen").await.unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("api_key", key)
+        .text("service_code", "parker")
+        .text("description", "Se bilden")
+        .text("lat", "59.61")
+        .text("long", "16.54")
+        .part("media", reqwest::multipart::Part::bytes(png_of_side(30_000)).file_name("stor.png"));
+    let response =
+        reqwest::Client::new().post(app.url("/open311/v2/requests.json")).multipart(form).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    assert!(body(response).await.contains("media: a picture may be at most 50 megapixels"));
+});

@@ -213,6 +213,8 @@ pub fn jpeg_with_gps() -> Vec<u8> {
     b.extend_from_slice(&[0xFF, 0xE1]);
     b.extend_from_slice(&((exif.len() + 2) as u16).to_be_bytes());
     b.extend_from_slice(exif);
+    // A 16 × 16 frame, then the picture's data to its end marker.
+    b.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x0B, 8, 0, 16, 0, 16, 1, 1, 0x11, 0]);
     b.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02, 0x11, 0x22, 0x33, 0xFF, 0xD9]);
     b
 }

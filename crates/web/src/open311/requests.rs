@@ -78,11 +78,13 @@ pub(super) async fn post_request(
 }
 
 pub(super) fn media_problem(code: &str) -> String {
+    use domain::attachment::MAX_PIXELS;
     let most = domain::attachment::MAX_FILE_BYTES / (1024 * 1024);
     match code {
         "too_many" => format!("media: at most {} files", domain::attachment::MAX_FILES),
         "wrong_type" => "media: only JPEG, PNG and PDF files are accepted".to_owned(),
         "too_large" => format!("media: a file may be at most {most} MB"),
+        "too_many_pixels" => format!("media: a picture may be at most {} megapixels", MAX_PIXELS / 1_000_000),
         _ => "media: a file is damaged and cannot be read".to_owned(),
     }
 }
