@@ -41,6 +41,7 @@ pub use model::{
     QuarantineDecision, Quarantined, Readable, RegisterEntry, RegisterQuery, ReportGroup, ReportTally, Role,
     SearchQuery, SessionRecord, SubjectMatch, Theme, UnitClockCounts, Units, User, UserUpdate,
 };
+pub use model::{HELD_FILES, held_files};
 pub use projection::{NewCase, Receipt};
 
 use chrono::{DateTime, Utc};
@@ -830,14 +831,14 @@ impl Store {
         dispatch!(self, gallra_case(case_id, step, Utc::now()))
     }
 
-    /// Gallrar one record other than a case; returns a file it named, if any.
+    /// Gallrar one record other than a case; returns the files it named.
     pub async fn gallra_record(
         &self,
         run: GallringRunId,
         item: &GallringItem,
         jurisdiction: &JurisdictionId,
         before: DateTime<Utc>,
-    ) -> Result<Option<String>> {
+    ) -> Result<Vec<String>> {
         dispatch!(self, gallra_record(run, item, jurisdiction, before, Utc::now()))
     }
 

@@ -978,3 +978,12 @@ pub struct RegisterEntry {
     /// never read for the register.
     pub organisation: Option<String>,
 }
+
+/// The key under which a held form's payload keeps the files that came with it.
+pub const HELD_FILES: &str = "held_attachments";
+
+/// The files a held form's payload keeps.
+pub fn held_files(payload: &str) -> Vec<domain::attachment::Attachment> {
+    let value: serde_json::Value = serde_json::from_str(payload).unwrap_or_default();
+    value.get(HELD_FILES).and_then(|files| serde_json::from_value(files.clone()).ok()).unwrap_or_default()
+}

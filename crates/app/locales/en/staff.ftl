@@ -335,6 +335,7 @@ held-field-place = Place
 held-field-name = Name
 held-field-email = E-mail
 held-field-phone = Phone
+held-field-files = Attached files
 resume-title = You are signed in again
 resume-text = This is what you wrote before you were signed out. Nothing has been sent yet. Check it and send it.
 resume-send = Send

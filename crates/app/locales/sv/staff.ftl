@@ -335,6 +335,7 @@ held-field-place = Plats
 held-field-name = Namn
 held-field-email = E-post
 held-field-phone = Telefon
+held-field-files = Bifogade filer
 resume-title = Du är inloggad igen
 resume-text = Det här skrev du innan du loggades ut. Inget har skickats ännu. Kontrollera och skicka.
 resume-send = Skicka

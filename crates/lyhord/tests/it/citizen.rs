@@ -626,3 +626,28 @@ on_both_backends!(huge_and_truncated_pictures_are_refused_at_the_field, |app| {
     assert_eq!(response.status().as_u16(), 400);
     assert!(body(response).await.contains("media: a picture may be at most 50 megapixels"));
 });
+
+on_both_backends!(a_held_form_keeps_its_files_and_registering_it_keeps_them, |app| {
+    let app = app.with_demo(1).await;
+    let citizen = app.browser();
+    let now = chrono::Utc::now().timestamp().to_string();
+    let pdf = b"%PDF-1.7\nRitning".to_vec();
+    let files = vec![("gunga.jpg", jpeg_with_gps()), ("ritning.pdf", pdf)];
+    let (status, _) = submit_files(&app, &citizen, &with(complaint("held-files"), "started", &now), files).await;
+    assert_eq!(status, 202, "sent too fast: held, and the sender told it was received");
+    assert_eq!(walk(app.files.path()).len(), 2, "its files are kept with it");
+
+    let registrator = app.signed_in("registrator", PASSWORD).await;
+    let page = body(registrator.get(app.url("/staff/quarantine")).send().await.unwrap()).await;
+    assert!(page.contains("gunga.jpg, ritning.pdf"), "staff see what came with it: {page}");
+    let held = app.store.quarantined(&"vasteras".into()).await.unwrap().remove(0);
+    let registered =
+        registrator.post(app.url(&format!("/staff/quarantine/{}/register", held.id))).send().await.unwrap();
+    assert_eq!(registered.status().as_u16(), 303);
+    let number = registered.headers()["location"].to_str().unwrap().split(['/', '?']).nth(3).unwrap().to_owned();
+    let case = app.store.case_by_number(&"vasteras".into(), &number).await.unwrap().unwrap();
+    let events = app.store.events(case.id).await.unwrap();
+    let domain::EventPayload::Received { submission, .. } = events[0].payload().unwrap() else { panic!() };
+    let names: Vec<&str> = submission.attachments.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["gunga.jpg", "ritning.pdf"], "the case has the files");
+});

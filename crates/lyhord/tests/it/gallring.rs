@@ -82,6 +82,13 @@ on_both_backends!(an_approved_run_gallrar_what_is_due_and_nothing_else, |app| {
     let j: domain::JurisdictionId = "vasteras".into();
     app.store.quarantine(&j, long_ago, "honeypot field filled in", r#"{"description":"Gammalt skräp"}"#).await.unwrap();
     app.store.quarantine(&j, Utc::now(), "honeypot field filled in", r#"{"description":"Nytt skräp"}"#).await.unwrap();
+    // An old held form with a picture kept with it: the picture goes with the form.
+    let held_file = app::files::FileStore::new(&app.settings.attachments_dir).put(b"gammal bild").unwrap();
+    let held_payload = serde_json::json!({
+        "description": "Gammalt skräp med bild",
+        store::HELD_FILES: [{"sha256": held_file, "name": "bild.jpg", "content_type": "image/jpeg", "size": 11}],
+    });
+    app.store.quarantine(&j, long_ago, "form filled in too fast", &held_payload.to_string()).await.unwrap();
 
     // The administrator plans a run: a preview that names the due case, and nothing else.
     let admin = app.signed_in("admin", PASSWORD).await;
@@ -118,6 +125,7 @@ on_both_backends!(an_approved_run_gallrar_what_is_due_and_nothing_else, |app| {
     let files = app::files::FileStore::new(&app.settings.attachments_dir);
     assert!(files.get(&due_file).is_err(), "the due case's file is removed");
     assert!(files.get(&kept_file).is_ok(), "the kept case's file stays");
+    assert!(files.get(&held_file).is_err(), "the old held form's picture is removed");
     for message in app.store.outbox_for_case(due).await.unwrap() {
         assert_eq!((message.recipient.as_str(), message.body.as_str()), ("", ""), "the receipt's copy is emptied");
     }

@@ -458,11 +458,20 @@ macro_rules! gallring {
             jurisdiction: &JurisdictionId,
             before: DateTime<Utc>,
             now: DateTime<Utc>,
-        ) -> Result<Option<String>> {
+        ) -> Result<Vec<String>> {
             let mut tx = begin(db).await?;
-            let mut file: Option<String> = None;
+            let mut files: Vec<String> = Vec::new();
             match item.covers {
                 Covers::HeldSubmissions => {
+                    // The files kept with it go too, unless a case or another held form names them.
+                    let payload: Option<String> =
+                        sqlx::query_scalar("SELECT payload FROM quarantine WHERE id = $1 AND jurisdiction_id = $2")
+                            .bind(item.target)
+                            .bind(jurisdiction)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    let held = payload.map(|p| crate::model::held_files(&p)).unwrap_or_default();
+                    files.extend(held.into_iter().map(|a| a.sha256));
                     sqlx::query("DELETE FROM quarantine WHERE id = $1 AND jurisdiction_id = $2")
                         .bind(item.target)
                         .bind(jurisdiction)
@@ -470,13 +479,14 @@ macro_rules! gallring {
                         .await?;
                 }
                 Covers::InboundMail => {
-                    file = sqlx::query_scalar(
+                    let file: Option<String> = sqlx::query_scalar(
                         "SELECT raw_sha256 FROM inbound_mail WHERE id = $1 AND jurisdiction_id = $2 AND case_id IS NULL",
                     )
                     .bind(item.target)
                     .bind(jurisdiction)
                     .fetch_optional(&mut *tx)
                     .await?;
+                    files.extend(file);
                     sqlx::query("UPDATE inbound_mail SET sender = '', subject = '' WHERE id = $1 AND case_id IS NULL")
                         .bind(item.target)
                         .execute(&mut *tx)
@@ -502,10 +512,9 @@ macro_rules! gallring {
                     return Err(StoreError::Invalid("a case is gallrad with gallra_case".into()));
                 }
             }
-            let files = file.clone().unwrap_or_default();
-            mark_done(&mut tx, run, item.covers, item.target, &files, now).await?;
+            mark_done(&mut tx, run, item.covers, item.target, &files.join(" "), now).await?;
             tx.commit().await?;
-            Ok(file)
+            Ok(files)
         }
 
         async fn mark_done(
@@ -568,6 +577,7 @@ macro_rules! gallring {
             let pattern = format!("%{sha256}%");
             let used: Option<i64> = sqlx::query_scalar(
                 "SELECT 1 FROM case_events WHERE gallrad_by IS NULL AND payload LIKE $1 \
+                 UNION ALL SELECT 1 FROM quarantine WHERE payload LIKE $1 \
                  UNION ALL SELECT 1 FROM inbound_mail WHERE raw_sha256 = $2 AND sender <> '' LIMIT 1",
             )
             .bind(pattern)

@@ -378,7 +378,13 @@ pub async fn submit(
     };
     let sealed = app::intake::form_seal_holds(&state, &form.form_key, &form.started, &form.form_seal).await?;
     if let Some(reason) = suspicion(&state, &form, sealed, client, now) {
-        return quarantine(&state, lang, &j, &form, reason).await;
+        // Nothing received is lost: the files that pass the checks are kept with it.
+        let kept = match check_uploads(&uploads) {
+            Ok(checked) => checked,
+            Err(_) => uploads.iter().filter_map(|u| check_uploads(std::slice::from_ref(u)).ok()).flatten().collect(),
+        };
+        let files = store_files(&state, kept).await?;
+        return quarantine(&state, lang, &j, &form, &files, reason).await;
     }
     let categories = state.store.categories(&j.id).await?;
     let checked = check_uploads(&uploads);
@@ -463,9 +469,14 @@ async fn quarantine(
     lang: Lang,
     j: &Jurisdiction,
     form: &SubmitForm,
+    files: &[domain::attachment::Attachment],
     reason: &str,
 ) -> Result<Response, PageError> {
-    let payload = serde_json::to_string(form).unwrap_or_default();
+    let mut payload = serde_json::to_value(form).unwrap_or_default();
+    if let (Some(fields), false) = (payload.as_object_mut(), files.is_empty()) {
+        fields.insert(store::HELD_FILES.into(), serde_json::to_value(files).unwrap_or_default());
+    }
+    let payload = payload.to_string();
     let now = Utc::now();
     let held = state.store.quarantine(&j.id, now, reason, &payload).await?;
     tracing::warn!(jurisdiction = %j.id, %held, reason, "submission quarantined");

@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
-use domain::{Actor, Channel};
+use domain::{Actor, Channel, Submission};
 use domain::{CaseId, HeldSubmissionId};
 use store::{QuarantineDecision, Quarantined};
 
@@ -69,13 +69,18 @@ pub(super) async fn open(state: &AppState, user: store::User) -> Result<Desk, Pa
 
 fn summary(q: &Quarantined, lang: Lang) -> Vec<(String, String)> {
     let form: serde_json::Value = serde_json::from_str(&q.payload).unwrap_or_default();
-    ["kind", "category", "description", "place", "name", "email", "phone"]
+    let mut lines: Vec<(String, String)> = ["kind", "category", "description", "place", "name", "email", "phone"]
         .iter()
         .filter_map(|field| {
             let value = form.get(field)?.as_str()?.trim();
             (!value.is_empty()).then(|| (lang.t(&format!("held-field-{field}")), value.to_owned()))
         })
-        .collect()
+        .collect();
+    let files: Vec<String> = store::held_files(&q.payload).into_iter().map(|a| a.name).collect();
+    if !files.is_empty() {
+        lines.push((lang.t("held-field-files"), files.join(", ")));
+    }
+    lines
 }
 
 pub(super) async fn page(
@@ -152,11 +157,17 @@ pub async fn register(
 ) -> Result<Response, PageError> {
     let desk = open(&state, user).await?;
     let q = held(&state, &desk, id).await?.ok_or(Error::NotFound)?;
-    let form: SubmitForm = serde_json::from_str(&q.payload).unwrap_or_default();
+    // The form as it was sent; the files kept with it are not among its fields.
+    let mut sent: serde_json::Value = serde_json::from_str(&q.payload).unwrap_or_default();
+    if let Some(fields) = sent.as_object_mut() {
+        fields.remove(store::HELD_FILES);
+    }
+    let form: SubmitForm = serde_json::from_value(sent).unwrap_or_default();
     let j = desk.jurisdiction(&state).await?;
     let (submission, node_id) = match read_form(&form, &j, &desk.categories, Lang::Sv, Channel::Web, Questions::AsGiven)
     {
-        Ok(read) => read,
+        // The files that came with it, kept while it was held.
+        Ok((submission, node_id)) => (Submission { attachments: store::held_files(&q.payload), ..submission }, node_id),
         Err(errors) => {
             let reasons: Vec<String> = errors.iter().map(|e| field_message(lang, e).message).collect();
             let problem = (q.id.to_string(), lang.t1("held-cannot-register", "reasons", &reasons.join(" ")));
