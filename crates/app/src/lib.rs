@@ -23,6 +23,7 @@ pub mod reports;
 pub mod retry;
 pub mod setup;
 mod shutdown;
+pub mod verify;
 
 pub use error::Error;
 pub use shutdown::{Shutdown, Stopper};

@@ -96,6 +96,9 @@ enum Command {
     },
     /// The report on feedback and complaints for a nämnd or unit and a period (S9), as the
     /// staff pages show it: no names, small groups hidden.
+    /// Checks the whole installation: every case's hash chain, every file a case names (present,
+    /// content as named), case numbers without gaps. Exits 1 and lists what is wrong.
+    Verify,
     /// The record of processing activities (GDPR art. 30) filled from the setup, as Markdown.
     Privacy {
         #[command(subcommand)]
@@ -412,6 +415,14 @@ async fn run(config: Option<PathBuf>, command: Command) -> Result<String, String
             };
             store.close().await;
             Ok(result?)
+        }
+        Command::Verify => {
+            let store = serve::open_store(&settings).await.map_err(|e| e.to_string())?;
+            let files = app::files::FileStore::new(&settings.attachments_dir);
+            let report = app::verify::run(&store, &files).await.map_err(|e| e.to_string());
+            store.close().await;
+            let report = report?;
+            if report.is_sound() { Ok(report.summary()) } else { Err(report.summary().trim_end().to_owned()) }
         }
         Command::Privacy { command: PrivacyCommand::Record { jurisdiction } } => {
             let store = serve::open_store(&settings).await.map_err(|e| e.to_string())?;

@@ -206,6 +206,11 @@ impl Store {
     }
 
     /// Checks the case's hash chain against its events and its record.
+    /// Every case by id, a page at a time after `after`: (id, jurisdiction, number).
+    pub async fn case_index(&self, after: Option<CaseId>, limit: i64) -> Result<Vec<(CaseId, JurisdictionId, String)>> {
+        dispatch!(self, case_index(after, limit))
+    }
+
     pub async fn verify(&self, case_id: CaseId) -> Result<()> {
         let state = self.case(case_id).await?.ok_or(StoreError::NotFound)?;
         let events = self.events(case_id).await?;

@@ -24,3 +24,4 @@ mod staff_access;
 mod staff_admin;
 mod staff_cases;
 mod start_page;
+mod verify;

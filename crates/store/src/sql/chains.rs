@@ -21,6 +21,22 @@ macro_rules! chains {
             .transpose()
         }
 
+        /// Every case by id, a page at a time after `after`: (id, jurisdiction, number).
+        pub async fn case_index(
+            db: &Pools,
+            after: Option<CaseId>,
+            limit: i64,
+        ) -> Result<Vec<(CaseId, JurisdictionId, String)>> {
+            let rows = sqlx::query(
+                "SELECT id, jurisdiction_id, number FROM cases WHERE ($1 IS NULL OR id > $1) ORDER BY id LIMIT $2",
+            )
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&db.read)
+            .await?;
+            rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("jurisdiction_id")?, r.try_get("number")?))).collect()
+        }
+
         /// Up to `limit` cases with events that have no content digest yet.
         pub async fn unexpressed_cases(db: &Pools, limit: i64) -> Result<Vec<CaseId>> {
             Ok(sqlx::query_scalar("SELECT DISTINCT case_id FROM case_events WHERE digest IS NULL LIMIT $1")
