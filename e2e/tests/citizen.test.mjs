@@ -129,6 +129,15 @@ for (const lang of ['sv', 'en']) {
     await page.waitForSelector('#questions .field-error');
     assert.ok(await page.locator('#q_fel').isVisible(), 'the question is shown');
     assert.deepEqual(await axeViolations(page), [], 'form asking the category questions');
+    // A personnummer in the text is pointed out, with a box to send it anyway.
+    await page.goto(`${BASE}/submit`);
+    await page.check('#kind-fraga');
+    await page.selectOption('#category', 'bibliotek');
+    await page.fill('#description', 'Mitt personnummer är 19121212-1212.');
+    await page.waitForTimeout(3200);
+    await page.click('#send');
+    await page.waitForSelector('#personal_number_ok');
+    assert.deepEqual(await axeViolations(page), [], 'form warning of a personnummer');
     // The receipt and the tracking page of a valid submission, with a picture attached.
     await page.check('#kind-berom');
     await page.selectOption('#category', 'bibliotek');

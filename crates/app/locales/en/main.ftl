@@ -280,3 +280,5 @@ diarium-protected = (protected)
 diarium-anonymous = Anonymous
 diarium-download-csv = Download the results as CSV
 diarium-csv-title = Register of cases, taken { $when }
+warning-personal-number = The text seems to contain a personal identity number. The municipality does not need one to receive this, and it is safest to leave it out. Remove it, or tick the box below the text if you want to send it anyway.
+field-personal-number-ok = I want to send the text with the personal identity number anyway

@@ -664,3 +664,6 @@ action-set-subject-hint = A short, neutral description of what the case is about
 action-set-subject-button = Save the subject
 error-subject-too-long = Write the subject in at most 200 characters.
 done-set-subject = The subject is saved.
+case-personal-numbers = Personal identity numbers in the text
+case-personal-numbers-hint = They are shown only to those handling the case; do not pass them on in answers, the register subject, publication or reports.
+error-subject-personal-number = The subject is shown in the register: write it without personal identity numbers.

@@ -280,3 +280,5 @@ diarium-protected = (skyddad)
 diarium-anonymous = Anonym
 diarium-download-csv = Hämta träffarna som CSV
 diarium-csv-title = Diarium, uttaget { $when }
+warning-personal-number = Det ser ut som att texten innehåller ett personnummer. Kommunen behöver inget personnummer för att ta emot det här, och det är tryggast att låta bli. Ta bort det, eller kryssa i rutan under texten om du vill skicka det ändå.
+field-personal-number-ok = Jag vill skicka texten med personnumret ändå

@@ -664,3 +664,6 @@ action-set-subject-hint = En kort, neutral beskrivning av vad ärendet gäller, 
 action-set-subject-button = Spara ärendemeningen
 error-subject-too-long = Skriv ärendemeningen med högst 200 tecken.
 done-set-subject = Ärendemeningen är sparad.
+case-personal-numbers = Personnummer i texten
+case-personal-numbers-hint = Det visas bara för dem som handlägger ärendet; för inte vidare det i svar, ärendemening, publicering eller rapporter.
+error-subject-personal-number = Ärendemeningen visas i diariet: skriv den utan personnummer.

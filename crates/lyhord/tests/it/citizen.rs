@@ -651,3 +651,34 @@ on_both_backends!(a_held_form_keeps_its_files_and_registering_it_keeps_them, |ap
     let names: Vec<&str> = submission.attachments.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["gunga.jpg", "ritning.pdf"], "the case has the files");
 });
+
+on_both_backends!(a_personnummer_is_pointed_out_before_sending_and_to_staff, |app| {
+    let app = app.with_demo(1).await;
+    let citizen = app.browser();
+    let text = "Gungan är trasig. Ring mig, mitt personnummer är 19121212-1212.";
+    let form = with(complaint("pnr"), "description", text);
+    let (status, page) = submit(&app, &citizen, &form).await;
+    assert_eq!(status, 422, "told before anything is registered");
+    assert!(page.contains("Det ser ut som att texten innehåller ett personnummer"), "{page}");
+    assert!(page.contains(text), "what was typed is kept");
+    assert!(page.contains("name=\"personal_number_ok\""), "and it may be sent anyway");
+    assert_eq!(app.store.count_cases(&"vasteras".into()).await.unwrap(), 1);
+    // A number that only looks like one (a wrong check digit) is no reason to stop anyone.
+    let (status, _) =
+        submit(&app, &citizen, &with(complaint("nr"), "description", "Stolpe 19121212-1213 lyser inte")).await;
+    assert_eq!(status, 200);
+
+    let (status, receipt) = submit(&app, &citizen, &with(form, "personal_number_ok", "on")).await;
+    assert_eq!(status, 200, "sent anyway: {receipt}");
+    let start = receipt.find(r#"<p class="case-number">"#).unwrap() + 23;
+    let number = &receipt[start..start + 11];
+    let staff = app.signed_in("handlaggare", PASSWORD).await;
+    let case_page = body(staff.get(app.url(&format!("/staff/cases/{number}"))).send().await.unwrap()).await;
+    assert!(case_page.contains("Personnummer i texten:</strong> <mark>19121212-1212</mark>"), "{case_page}");
+    // It never stands in the register.
+    let subject = [("subject", "Trasig gunga, 19121212-1212")];
+    let refused =
+        staff.post(app.url(&format!("/staff/cases/{number}/set-subject"))).form(&subject).send().await.unwrap();
+    assert_eq!(refused.status().as_u16(), 422);
+    assert!(body(refused).await.contains("skriv den utan personnummer"));
+});

@@ -65,6 +65,9 @@ pub struct SubmitForm {
     /// The site's seal over `form_key` and `started` (neither can be made up).
     #[serde(default)]
     pub(crate) form_seal: String,
+    /// The sender was told the text seems to hold a personnummer and sends it anyway.
+    #[serde(default)]
+    personal_number_ok: String,
     /// A field people never see; robots fill it in.
     #[serde(default)]
     website: String,
@@ -124,6 +127,8 @@ pub(crate) struct SubmitPage {
     municipality: String,
     /// What was typed, shown again.
     typed: SubmitForm,
+    /// The text seems to hold a personnummer: the sender may confirm sending it anyway.
+    personal_number_in_text: bool,
     form: FormState,
     kinds: Vec<Choice>,
     groups: Vec<CategoryGroup>,
@@ -214,6 +219,7 @@ pub(crate) async fn form_page_for(
         ],
         questions_of,
         questions,
+        personal_number_in_text: !domain::publication::personal_numbers(&form.description).is_empty(),
         typed: form,
     };
     Ok(render(&page, status))
@@ -405,6 +411,14 @@ pub async fn submit(
             return form_page(&state, lang, &j, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
+    // Nobody needs to give a personnummer here; say so gently before anything is sent.
+    if !domain::publication::personal_numbers(&submission.description).is_empty() && form.personal_number_ok != "on" {
+        let mut errors = vec![FormError { field: "description", message: lang.t("warning-personal-number") }];
+        if !uploads.is_empty() {
+            errors.push(FormError { field: "attachments", message: lang.t("error-attachments-again") });
+        }
+        return form_page(&state, lang, &j, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
     let attachments = store_files(&state, checked).await?;
     let submission = Submission { attachments, ..submission };
     let key = text(&form.form_key).map(|k| format!("web:{k}"));

@@ -300,6 +300,9 @@ fn event_from_form(
                 fields.fail("set-subject-subject", "error-text-required");
             } else if subject.chars().count() > 200 {
                 fields.fail("set-subject-subject", "error-subject-too-long");
+            } else if !domain::publication::personal_numbers(&subject).is_empty() {
+                // The register is public: a personnummer never stands in it.
+                fields.fail("set-subject-subject", "error-subject-personal-number");
             }
             P::SubjectSet { subject }
         }

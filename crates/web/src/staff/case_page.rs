@@ -144,6 +144,8 @@ pub(super) struct CasePage {
     restricted: bool,
     /// FL 13 §: the person's language and interpreter need, as last recorded.
     language_needs: Option<String>,
+    /// Personnummer in the text, pointed out so that nobody passes them on.
+    personal_numbers: Vec<String>,
 }
 
 impl CasePage {
@@ -718,6 +720,7 @@ pub(super) async fn page(
             .collect(),
         withheld,
         restricted: case.restricted,
+        personal_numbers: if withheld { Vec::new() } else { domain::publication::personal_numbers(&s.description) },
         language_needs: recorded_language.map(|(language, interpreter)| language_needs(&language, interpreter, lang)),
     };
     Ok(render(&page, status))
