@@ -57,6 +57,12 @@ pub fn personal_numbers(text: &str) -> Vec<String> {
     found
 }
 
+/// `text` with every personnummer and samordningsnummer in it replaced by "[personnummer]":
+/// what staff wrote, as anyone outside the handling of the case may read it.
+pub fn masked(text: &str) -> String {
+    personal_numbers(text).iter().fold(text.to_owned(), |text, number| text.replace(number.as_str(), "[personnummer]"))
+}
+
 /// Ten or twelve digits that form a date (or a samordningsnummer's day + 60) and pass the
 /// Luhn check on the last ten.
 fn is_personal_number(digits: &str) -> bool {
@@ -96,6 +102,15 @@ mod tests {
         assert!(personal_numbers("070-123 45 67").is_empty());
         assert!(personal_numbers("2026-12-03").is_empty());
         assert!(personal_numbers("ärende 2026-000042").is_empty());
+    }
+
+    #[test]
+    fn masking_leaves_everything_but_the_numbers() {
+        assert_eq!(
+            masked("Kontakta 19121212-1212 eller 701063-2391 om ärende 2026-000042."),
+            "Kontakta [personnummer] eller [personnummer] om ärende 2026-000042."
+        );
+        assert_eq!(masked("Stolpe 121212-1213 är lagad."), "Stolpe 121212-1213 är lagad.");
     }
 
     #[test]

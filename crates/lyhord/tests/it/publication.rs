@@ -172,3 +172,21 @@ async fn reading_can_be_turned_off_postgres() {
         reading_can_be_turned_off(db).await;
     }
 }
+
+on_both_backends!(a_personnummer_staff_wrote_is_masked_in_the_open_api, |app| {
+    let app = app.with_demo(0).await;
+    let phoned = app.store.submit(phoned_in()).await.unwrap();
+    use domain::EventPayload as P;
+    for payload in [
+        P::Assigned { node_id: "vasteras.gata".into(), handler_id: None },
+        P::Answered { message: "Lampan är lagad.".into() },
+        P::Closed { summary: "Lagad. Kontakt: Karin, 19121212-1212.".into() },
+    ] {
+        let event = domain::NewEvent::new(chrono::Utc::now(), Actor::System, payload);
+        app.store.append(phoned.case_id, event).await.unwrap();
+    }
+    let shown = read(&app, &phoned.number).await;
+    assert_eq!(shown["status_notes"], json!("Lagad. Kontakt: Karin, [personnummer]."));
+    let updates = body(reqwest::get(app.url("/open311/v2/servicerequestupdates.json")).await.unwrap()).await;
+    assert!(!updates.contains("19121212-1212") && updates.contains("[personnummer]"), "{updates}");
+});

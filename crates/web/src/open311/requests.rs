@@ -254,7 +254,8 @@ fn request_value(case: &store::PublicCase, cx: &Context) -> Value {
     let status_notes = if open {
         Some(format!("{}: {}", if cx.english { "Handled by" } else { "Handläggs av" }, unit))
     } else {
-        case.closing_note.clone()
+        // Staff wrote it for the citizen; anyone reads it here.
+        case.closing_note.as_deref().map(domain::publication::masked)
     };
     let name = cx.categories.iter().find(|c| c.code == case.category).map(|c| c.name(lang).to_owned());
     let publication = case.publication.as_ref();

@@ -207,7 +207,7 @@ pub(super) async fn list_updates(state: &AppState, format: Format, params: &Para
                 ("service_request_id", Value::text(u.number.clone())),
                 ("status", Value::text(status.code())),
                 ("updated_datetime", w3c(u.at)),
-                ("description", Value::text(description)),
+                ("description", Value::text(domain::publication::masked(&description))),
                 ("media_url", Value::Text(None)),
             ]))
         })
