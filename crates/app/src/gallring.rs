@@ -3,7 +3,7 @@
 //! per transaction, resuming where a crash stopped it. Each run keeps its protocol for ever.
 
 use chrono::{DateTime, Utc};
-use domain::gallring::{CaseFacts, Covers, Decision, Disposal, Outcome, Rule, Verdict, verdict};
+use domain::gallring::{Covers, Decision, Disposal, Rule, Verdict, verdict};
 use domain::{GallringRuleId, GallringRunId, JurisdictionId, OrgTree};
 use store::{GallringItem, GallringRun, Store, StoreError};
 
@@ -79,23 +79,19 @@ pub async fn plan_erasure(
     let Some(case) = store.case_by_number(jurisdiction, number).await? else {
         return Ok(Err(ErasureRefused::NoSuchCase));
     };
-    if case.status.is_open() {
+    let Some(closed) = store.closed_case(case.id).await? else {
         return Ok(Err(ErasureRefused::StillOpen));
-    }
+    };
     let (decisions, tree) = tokio::try_join!(store.gallring_decisions(jurisdiction), store.org_tree(jurisdiction))?;
     let rules: Vec<Rule> = decisions.iter().flat_map(|d| d.rules.iter().cloned()).collect();
-    let events = store.events(case.id).await?;
-    let referred = events.iter().any(|e| matches!(e.payload(), Ok(domain::EventPayload::ForwardedToAuthority { .. })));
-    let outcome = if referred { Outcome::Referred } else { Outcome::Handled };
-    let facts =
-        CaseFacts { kind: case.kind, category: &case.category, node_id: &case.node_id, channel: case.channel, outcome };
     // Whether or not the rule's time has passed: the request is what makes it due.
-    let rule = match verdict(&rules, Covers::Cases, &facts, case.updated_at, case.updated_at, &tree) {
+    let at = closed.closed_at;
+    let rule = match verdict(&rules, Covers::Cases, &closed.facts(), at, at, &tree) {
         Verdict::Due(rule) | Verdict::NotYet(rule) => rule,
         Verdict::Kept(_) => return Ok(Err(ErasureRefused::Kept)),
         Verdict::Uncovered => return Ok(Err(ErasureRefused::Uncovered)),
     };
-    let item = case_item(Covers::Cases, case.id, case.number, rule);
+    let item = case_item(Covers::Cases, closed.id, closed.number, rule);
     Ok(Ok(store.plan_gallring_run(jurisdiction, planned_by, Some(reason), &[item]).await?))
 }
 
@@ -116,14 +112,7 @@ async fn due_cases(
     let Some(shortest) = shortest.min_by_key(|r| r.after_months) else { return Ok(Vec::new()) };
     let mut items = Vec::new();
     for case in store.closed_cases(jurisdiction, part, shortest.due_before(now)).await? {
-        let facts = CaseFacts {
-            kind: case.kind,
-            category: &case.category,
-            node_id: &case.node_id,
-            channel: case.channel,
-            outcome: case.outcome,
-        };
-        if let Verdict::Due(rule) = verdict(rules, part, &facts, case.closed_at, now, tree) {
+        if let Verdict::Due(rule) = verdict(rules, part, &case.facts(), case.closed_at, now, tree) {
             items.push(case_item(part, case.id, case.number, rule));
         }
     }

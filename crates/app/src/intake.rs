@@ -231,14 +231,7 @@ impl ReceiptDetails {
 /// The seal of a web form: an HMAC of its key and the time it was shown, so that neither can
 /// be made up by a robot (a made-up `started` would pass the minimum fill time).
 pub async fn form_seal(app: &App, form_key: &str, started: &str) -> Result<String, StoreError> {
-    use hmac::{Hmac, Mac};
-    use rand::RngCore;
-    let mut candidate = [0u8; 32];
-    rand::rng().fill_bytes(&mut candidate);
-    let key = app.store.secret("web-forms", &candidate).await?;
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).expect("HMAC takes keys of any length");
-    mac.update(format!("{form_key}\n{started}").as_bytes());
-    Ok(hex::encode(mac.finalize().into_bytes()))
+    Ok(hex::encode(app.mac("web-forms", format!("{form_key}\n{started}").as_bytes()).await?))
 }
 
 /// Whether a sent form carries the seal this site gave it (compared in constant time).

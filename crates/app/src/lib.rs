@@ -130,10 +130,32 @@ impl Default for Config {
 pub struct App {
     pub store: Store,
     pub config: Arc<Config>,
+    /// Server secrets once read (they never change once made): no query per form or mail.
+    secrets: Arc<std::sync::Mutex<std::collections::HashMap<&'static str, Vec<u8>>>>,
 }
 
 impl App {
     pub fn new(store: Store, config: Config) -> App {
-        App { store, config: Arc::new(config) }
+        App { store, config: Arc::new(config), secrets: Arc::default() }
+    }
+
+    /// HMAC-SHA256 of `message` under the named server secret, made on first use and then
+    /// shared by every instance through the store.
+    pub async fn mac(&self, secret: &'static str, message: &[u8]) -> Result<Vec<u8>, store::StoreError> {
+        use hmac::{Hmac, Mac};
+        let known = self.secrets.lock().unwrap_or_else(|e| e.into_inner()).get(secret).cloned();
+        let key = match known {
+            Some(key) => key,
+            None => {
+                let mut candidate = [0u8; 32];
+                rand::RngCore::fill_bytes(&mut rand::rng(), &mut candidate);
+                let key = self.store.secret(secret, &candidate).await?;
+                self.secrets.lock().unwrap_or_else(|e| e.into_inner()).insert(secret, key.clone());
+                key
+            }
+        };
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).expect("HMAC takes keys of any length");
+        mac.update(message);
+        Ok(mac.finalize().into_bytes().to_vec())
     }
 }

@@ -135,11 +135,8 @@ pub fn lines(entries: &[RegisterEntry], tree: &OrgTree, categories: &[Category],
 }
 
 pub fn columns(lang: Lang) -> Vec<String> {
-    ["diarium-col-number", "diarium-col-received", "diarium-col-kind", "diarium-col-unit", "diarium-col-subject"]
-        .iter()
-        .chain(&["diarium-col-sender"])
-        .map(|k| lang.t(k))
-        .collect()
+    let keys = ["number", "received", "kind", "unit", "subject", "sender"];
+    keys.iter().map(|k| lang.t(&format!("diarium-col-{k}"))).collect()
 }
 
 /// CSV as Swedish Excel opens it, like the reports.

@@ -212,10 +212,15 @@ impl Store {
     }
 
     pub async fn verify(&self, case_id: CaseId) -> Result<()> {
+        self.verified_events(case_id).await.map(|_| ())
+    }
+
+    /// The case's events, once its chain is checked against its head.
+    pub async fn verified_events(&self, case_id: CaseId) -> Result<Vec<Event>> {
         let state = self.case(case_id).await?.ok_or(StoreError::NotFound)?;
         let events = self.events(case_id).await?;
         domain::event::verify_chain(&events, state.event_count, &state.head)?;
-        Ok(())
+        Ok(events)
     }
 
     /// The case's chain head before and after its events were re-expressed over content
@@ -767,6 +772,11 @@ impl Store {
         before: DateTime<Utc>,
     ) -> Result<Vec<ClosedCase>> {
         dispatch!(self, closed_cases(jurisdiction, covers, before))
+    }
+
+    /// One case as its gallring rules read it, if it is closed.
+    pub async fn closed_case(&self, case_id: CaseId) -> Result<Option<ClosedCase>> {
+        dispatch!(self, closed_case(case_id))
     }
 
     /// Records of one kind other than cases that started before `before`: (id, label, amount).

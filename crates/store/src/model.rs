@@ -835,6 +835,33 @@ pub struct ClosedCase {
     pub outcome: domain::gallring::Outcome,
 }
 
+impl ClosedCase {
+    pub(crate) fn from_row(r: &impl Columns) -> Result<ClosedCase> {
+        let referred: bool = r.get("referred")?;
+        Ok(ClosedCase {
+            id: r.get("id")?,
+            number: r.get("number")?,
+            kind: r.parsed("kind")?,
+            category: r.get("category")?,
+            node_id: r.get("node_id")?,
+            channel: r.parsed("channel")?,
+            closed_at: r.time("updated_at")?,
+            outcome: if referred { domain::gallring::Outcome::Referred } else { domain::gallring::Outcome::Handled },
+        })
+    }
+
+    /// What the gallring rules look at.
+    pub fn facts(&self) -> domain::gallring::CaseFacts<'_> {
+        domain::gallring::CaseFacts {
+            kind: self.kind,
+            category: &self.category,
+            node_id: &self.node_id,
+            channel: self.channel,
+            outcome: self.outcome,
+        }
+    }
+}
+
 /// One thing a gallring run removes: a case, a held submission or message, a participant's
 /// address, or the access log's rows before a day (`amount` of them).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,9 +1,6 @@
 //! A queued message as it is sent: framed by the mail template of its kind and language (an
 //! administrator's, or the built-in one), as plain text and as HTML made from the same text.
 
-use hmac::{Hmac, Mac};
-use rand::RngCore;
-use sha2::Sha256;
 use store::{MailTemplate, OutboxMessage, StoreError};
 
 use crate::App;
@@ -100,12 +97,7 @@ pub fn kind_of(purpose: &str) -> &str {
 /// The part of a case's reply address that proves it was given by us: the case number alone
 /// is easy to guess, and anyone could then write into someone else's case.
 pub async fn reply_tag(state: &App, case_id: domain::CaseId) -> Result<String, StoreError> {
-    let mut candidate = [0u8; 32];
-    rand::rng().fill_bytes(&mut candidate);
-    let key = state.store.secret("mail-replies", &candidate).await?;
-    let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes keys of any length");
-    mac.update(case_id.uuid().as_bytes());
-    Ok(hex::encode(&mac.finalize().into_bytes()[..5]))
+    Ok(hex::encode(&state.mac("mail-replies", case_id.uuid().as_bytes()).await?[..5]))
 }
 
 fn fill(template: &str, values: &[(&str, &str)]) -> String {

@@ -9,6 +9,9 @@ pub(crate) use domain::{GallringDecisionId, GallringRuleId, GallringRunId};
 
 pub(crate) const RUN_COLUMNS: &str =
     "id, jurisdiction_id, planned_at, planned_by, approved_at, approved_by, finished_at, reason";
+/// A closed case as its gallring rules read it, from `cases c`; `referred` tells the outcome.
+pub(crate) const CLOSED_CASE_COLUMNS: &str = "c.id, c.number, c.kind, c.category, c.node_id, c.channel, c.updated_at, \
+     EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.type = 'forwarded_to_authority') AS referred";
 pub(crate) const ITEM_COLUMNS: &str = "covers, target, rule_id, label, amount, done_at";
 
 macro_rules! gallring {
@@ -120,37 +123,29 @@ macro_rules! gallring {
             covers: Covers,
             before: DateTime<Utc>,
         ) -> Result<Vec<ClosedCase>> {
-            let rows = sqlx::query(
-                "SELECT c.id, c.number, c.kind, c.category, c.node_id, c.channel, c.updated_at, \
-                 EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.type = 'forwarded_to_authority') \
-                 AS referred FROM cases c \
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {CLOSED_CASE_COLUMNS} FROM cases c \
                  WHERE c.jurisdiction_id = $1 AND c.status = 'closed' AND c.updated_at < $2 \
                  AND NOT EXISTS (SELECT 1 FROM gallring_items g WHERE g.covers IN ('cases', $3) AND g.target = c.id \
-                 AND g.done_at IS NOT NULL AND g.amount > 0) ORDER BY c.updated_at",
-            )
+                 AND g.done_at IS NOT NULL AND g.amount > 0) ORDER BY c.updated_at"
+            )))
             .bind(jurisdiction)
             .bind(micros(before))
             .bind(covers.code())
             .fetch_all(&db.read)
             .await?;
-            rows.iter()
-                .map(|r| {
-                    Ok(ClosedCase {
-                        id: r.try_get("id")?,
-                        number: r.try_get("number")?,
-                        kind: r.parsed("kind")?,
-                        category: r.try_get("category")?,
-                        node_id: r.try_get("node_id")?,
-                        channel: r.parsed("channel")?,
-                        closed_at: r.time("updated_at")?,
-                        outcome: if r.try_get::<bool, _>("referred")? {
-                            domain::gallring::Outcome::Referred
-                        } else {
-                            domain::gallring::Outcome::Handled
-                        },
-                    })
-                })
-                .collect()
+            rows.iter().map(ClosedCase::from_row).collect()
+        }
+
+        /// One case as its gallring rules read it, if it is closed.
+        pub async fn closed_case(db: &Pools, case_id: CaseId) -> Result<Option<ClosedCase>> {
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {CLOSED_CASE_COLUMNS} FROM cases c WHERE c.id = $1 AND c.status = 'closed'"
+            )))
+            .bind(case_id)
+            .fetch_optional(&db.read)
+            .await?;
+            row.as_ref().map(ClosedCase::from_row).transpose()
         }
 
         /// Records of one kind (not cases) that started before `before`: (id, label).

@@ -385,10 +385,12 @@ pub async fn submit(
     let sealed = app::intake::form_seal_holds(&state, &form.form_key, &form.started, &form.form_seal).await?;
     if let Some(reason) = suspicion(&state, &form, sealed, client, now) {
         // Nothing received is lost: the files that pass the checks are kept with it.
-        let kept = match check_uploads(&uploads) {
-            Ok(checked) => checked,
-            Err(_) => uploads.iter().filter_map(|u| check_uploads(std::slice::from_ref(u)).ok()).flatten().collect(),
-        };
+        let kept = uploads
+            .iter()
+            .filter_map(|u| check_uploads(std::slice::from_ref(u)).ok())
+            .flatten()
+            .take(domain::attachment::MAX_FILES)
+            .collect();
         let files = store_files(&state, kept).await?;
         return quarantine(&state, lang, &j, &form, &files, reason).await;
     }

@@ -143,6 +143,11 @@ fn field<'a>(form: &'a Fields, name: &str) -> &'a str {
     form.get(name).map_or("", |v| v.trim())
 }
 
+/// Who planned or approved a run, as its protocol names them for ever.
+fn signed(desk: &Desk) -> String {
+    format!("{} ({})", desk.user.display_name, desk.user.username)
+}
+
 /// The desk of someone keeping records, and the sent form as the page shows it again.
 async fn sent(state: &AppState, user: store::User, fields: &Fields) -> Result<(Desk, FormState), PageError> {
     Ok((records_desk(state, user).await?, FormState::new(fields.clone(), Vec::new())))
@@ -243,7 +248,7 @@ pub async fn plan(
     Extension(Staff(user)): Extension<Staff>,
 ) -> Result<Response, PageError> {
     let desk = records_desk(&state, user).await?;
-    let by = format!("{} ({})", desk.user.display_name, desk.user.username);
+    let by = signed(&desk);
     let run = app::gallring::plan(&state.store, &desk.user.jurisdiction, &by, chrono::Utc::now()).await?;
     Ok(Redirect::to(&format!("{PATH}/runs/{run}")).into_response())
 }
@@ -265,7 +270,7 @@ pub async fn plan_erasure(
         form.error("erase-reason", lang.t("error-text-required"));
     }
     if !form.has_errors() {
-        let by = format!("{} ({})", desk.user.display_name, desk.user.username);
+        let by = signed(&desk);
         match app::gallring::plan_erasure(&state.store, &desk.user.jurisdiction, number, &by, reason).await? {
             Ok(run) => return Ok(Redirect::to(&format!("{PATH}/runs/{run}")).into_response()),
             Err(refused) => form.error("erase-number", lang.t(refused.text_key())),
@@ -344,7 +349,7 @@ pub async fn approve(
         return Err(Error::Forbidden.into());
     }
     let j = &desk.user.jurisdiction;
-    let by = format!("{} ({})", desk.user.display_name, desk.user.username);
+    let by = signed(&desk);
     state.store.gallring_run(j, id).await?.ok_or(Error::NotFound)?;
     if state.store.approve_gallring_run(j, id, &by).await? {
         let run = state.store.gallring_run(j, id).await?.ok_or(Error::NotFound)?;
